@@ -1,0 +1,57 @@
+// Aggregation of per-round measurements into per-target medians and ratios.
+
+export function median(values) {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+/** runs: measurements (no skipped entries) for one target. */
+export function summarize(runs) {
+  if (!runs.length) return null;
+  return {
+    runs: runs.length,
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.latencyMs.p50)),
+    p99: median(runs.map((r) => r.latencyMs.p99)),
+    cpuUsPerReq: median(runs.map((r) => r.cpuUsPerReq)),
+    serverCpuUtilization: median(runs.map((r) => r.serverCpu.utilization)),
+    requests: runs.reduce((a, r) => a + r.requests, 0),
+    errors: runs.reduce((a, r) => a + r.errors, 0),
+    non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
+    socketErrors: runs.reduce((a, r) => a + r.socketErrors, 0),
+    timeouts: runs.reduce((a, r) => a + r.timeouts, 0),
+    rpsMin: Math.min(...runs.map((r) => r.rps)),
+    rpsMax: Math.max(...runs.map((r) => r.rps)),
+  };
+}
+
+/** Pairs compared when the subject (Tessera) ran. */
+export const RATIO_PAIRS = [
+  ['tessera', 'oidc-provider-jwt'],
+  ['tessera', 'oidc-provider-opaque'],
+  ['tessera', 'bare-fastify'],
+  ['tessera-opaque', 'oidc-provider-opaque'],
+  ['tessera-opaque', 'oidc-provider-jwt'],
+  ['tessera-opaque', 'bare-fastify'],
+];
+
+export function ratios(summary) {
+  const out = [];
+  for (const [a, b] of RATIO_PAIRS) {
+    const sa = summary[a];
+    const sb = summary[b];
+    if (!sa || !sb) continue;
+    const div = (x, y) => (x != null && y ? x / y : null);
+    out.push({
+      subject: a,
+      reference: b,
+      rps: div(sa.rps, sb.rps),
+      p50: div(sa.p50, sb.p50),
+      p99: div(sa.p99, sb.p99),
+      cpuUsPerReq: div(sa.cpuUsPerReq, sb.cpuUsPerReq),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { loadConfig, type ConfigFlags } from '../../config.js';
+import { startServer } from '../../http/server.js';
+import { describeStore } from '../../store/open.js';
+import { collect } from '../context.js';
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('run the token server')
+    .option('--port <port>', 'listen port (default 8080)')
+    .option('--host <host>', 'listen address (default 127.0.0.1)')
+    .option('--data-dir <dir>', 'data directory (default ./data)')
+    .option('--issuer <url>', 'issuer identifier (default http://HOST:PORT)')
+    .option('--config <file>', 'JSON config file')
+    .option('--import <file>', 'apply this import document before serving')
+    .option('--database-url <url>', 'postgres://... (default: SQLite in the data dir)')
+    .option('--redis-url <url>', 'redis://... for shared limits, denylist and cache invalidation')
+    .option('--workers <n>', 'worker processes: a number or "auto"')
+    .option('--profile <name[=prefix]>', 'enable a compatibility profile: cobo, knetik, smscx (repeatable)', collect)
+    .action(async (flags: ConfigFlags) => {
+      const config = loadConfig(flags);
+      const server = await startServer(config);
+      const log = server.ctx.logger;
+      log.info({ url: server.url, issuer: config.issuer, store: describeStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) }, 'Tessera is serving');
+      if (server.masterKey.created) log.info({ masterKeyFile: server.masterKey.path }, 'created the master key file (keep it safe: it decrypts the signing keys)');
+      else if (server.masterKey.path) log.info({ masterKeyFile: server.masterKey.path }, 'using the master key file');
+      if (server.keyCreated) log.info({ kid: server.ctx.keys.active.kid, alg: server.ctx.keys.active.alg }, 'created the first signing key');
+      const stop = (signal: string) => {
+        log.info({ signal }, 'shutting down: finishing in-flight requests');
+        server.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+}

@@ -1,0 +1,38 @@
+import type { Command } from 'commander';
+import { loadConfig, type Config, type ConfigFlags } from '../config.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/types.js';
+import { loadMasterKey } from '../keys/master-key.js';
+
+/** Options every command that touches the store accepts. */
+export function storeOptions(cmd: Command): Command {
+  return cmd
+    .option('--data-dir <dir>', 'data directory (SQLite database, master key file)')
+    .option('--database-url <url>', 'postgres://... to use PostgreSQL instead of SQLite')
+    .option('--config <file>', 'JSON config file')
+    .option('--json', 'machine-readable output');
+}
+
+export interface CliStore {
+  config: Config;
+  store: Store;
+  masterKey: Buffer;
+  json: boolean;
+}
+
+/** Opens the configured store (migrating it), runs fn, and always closes it. */
+export async function withStore<T>(flags: ConfigFlags & { json?: boolean }, fn: (s: CliStore) => Promise<T>): Promise<T> {
+  const config = loadConfig(flags);
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  try {
+    const masterKey = loadMasterKey(config.masterKey, config.dataDir).key;
+    return await fn({ config, store, masterKey, json: flags.json === true });
+  } finally {
+    await store.close();
+  }
+}
+
+/** Collects a repeatable option into an array. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

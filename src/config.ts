@@ -1,0 +1,233 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/**
+ * One validated configuration object, built once at start-up and passed down. Precedence:
+ * command-line flags > TESSERA_* environment > config file (JSON) > defaults. Nothing deeper reads process.env.
+ */
+const Limit = Type.Object({ points: Type.Integer({ minimum: 1 }), duration: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+const Profile = Type.Object({ enabled: Type.Boolean(), prefix: Type.String({ pattern: '^(/[A-Za-z0-9._~-]+)*$' }) }, { additionalProperties: false });
+
+export const ConfigSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1 }),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    /** The issuer identifier (RFC 8414 §2): https URL without query or fragment. */
+    issuer: Type.Optional(Type.String({ pattern: '^https?://[^?#]+$' })),
+    dataDir: Type.String({ minLength: 1 }),
+    databaseUrl: Type.Optional(Type.String({ pattern: '^(postgres(ql)?|sqlite):' })),
+    databasePoolSize: Type.Integer({ minimum: 1, maximum: 200 }),
+    redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+    masterKey: Type.Optional(Type.String()),
+    signingAlg: Type.Union([Type.Literal('ES256'), Type.Literal('EdDSA'), Type.Literal('RS256')]),
+    /** Default access-token lifetime (seconds) for clients without their own. */
+    accessTokenTtl: Type.Integer({ minimum: 1 }),
+    /** Upper bound on any access-token lifetime; retired keys stay published this long. */
+    maxAccessTokenTtl: Type.Integer({ minimum: 60 }),
+    /** The `aud` of access tokens when a client has no audience of its own (default: the issuer). */
+    accessTokenAudience: Type.Optional(Type.String({ minLength: 1 })),
+    refreshTokenTtl: Type.Integer({ minimum: 60 }),
+    refreshIdleTtl: Type.Integer({ minimum: 60 }),
+    clockSkew: Type.Integer({ minimum: 0, maximum: 600 }),
+    rateLimit: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        perClient: Limit,
+        perIp: Limit,
+      },
+      { additionalProperties: false },
+    ),
+    loginThrottle: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        /** Failures allowed before delays start. */
+        freeAttempts: Type.Integer({ minimum: 0 }),
+        /** Base delay (ms), doubled per further failure, capped at maxDelayMs. */
+        baseDelayMs: Type.Integer({ minimum: 1 }),
+        maxDelayMs: Type.Integer({ minimum: 1 }),
+        /** Failures are forgotten after this many seconds without one. */
+        window: Type.Integer({ minimum: 1 }),
+      },
+      { additionalProperties: false },
+    ),
+    trustProxy: Type.Union([Type.Boolean(), Type.String()]),
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    logRequests: Type.Boolean(),
+    workers: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')]),
+    cacheSyncIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
+    /** Window (ms) within which a request-signature nonce (BIZ-API-NONCE) is accepted. */
+    signatureWindowMs: Type.Integer({ minimum: 1000 }),
+    profiles: Type.Object({ cobo: Type.Optional(Profile), knetik: Type.Optional(Profile), smscx: Type.Optional(Profile) }, { additionalProperties: false }),
+    importFile: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema> & { issuer: string };
+
+export const DEFAULTS: Static<typeof ConfigSchema> = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './data',
+  databasePoolSize: 10,
+  signingAlg: 'ES256',
+  accessTokenTtl: 3600,
+  maxAccessTokenTtl: 7 * 86400,
+  refreshTokenTtl: 30 * 86400,
+  refreshIdleTtl: 14 * 86400,
+  clockSkew: 60,
+  rateLimit: { enabled: true, perClient: { points: 5000, duration: 1 }, perIp: { points: 10000, duration: 1 } },
+  loginThrottle: { enabled: true, freeAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, window: 900 },
+  trustProxy: false,
+  logLevel: 'info',
+  logRequests: false,
+  workers: 1,
+  cacheSyncIntervalMs: 250,
+  signatureWindowMs: 300_000,
+  profiles: {},
+};
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Parser = (raw: string, name: string) => unknown;
+const int: Parser = (raw, name) => {
+  if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  return Number(raw);
+};
+const str: Parser = (raw) => raw;
+const bool: Parser = (raw, name) => {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+};
+const workers: Parser = (raw, name) => (raw === 'auto' ? 'auto' : int(raw, name));
+const boolOrString: Parser = (raw) => (/^(true|false)$/i.test(raw) ? raw.toLowerCase() === 'true' : raw);
+
+/** Scalar settings reachable from the environment; the key is the config path. */
+const ENV: ReadonlyArray<[string, string, Parser]> = [
+  ['host', 'TESSERA_HOST', str],
+  ['port', 'TESSERA_PORT', int],
+  ['issuer', 'TESSERA_ISSUER', str],
+  ['dataDir', 'TESSERA_DATA_DIR', str],
+  ['databaseUrl', 'TESSERA_DATABASE_URL', str],
+  ['databasePoolSize', 'TESSERA_DATABASE_POOL_SIZE', int],
+  ['redisUrl', 'TESSERA_REDIS_URL', str],
+  ['masterKey', 'TESSERA_MASTER_KEY', str],
+  ['signingAlg', 'TESSERA_SIGNING_ALG', str],
+  ['accessTokenTtl', 'TESSERA_ACCESS_TOKEN_TTL', int],
+  ['maxAccessTokenTtl', 'TESSERA_MAX_ACCESS_TOKEN_TTL', int],
+  ['accessTokenAudience', 'TESSERA_ACCESS_TOKEN_AUDIENCE', str],
+  ['refreshTokenTtl', 'TESSERA_REFRESH_TOKEN_TTL', int],
+  ['refreshIdleTtl', 'TESSERA_REFRESH_IDLE_TTL', int],
+  ['clockSkew', 'TESSERA_CLOCK_SKEW', int],
+  ['rateLimit.enabled', 'TESSERA_RATE_LIMIT_ENABLED', bool],
+  ['rateLimit.perClient.points', 'TESSERA_RATE_LIMIT_CLIENT_POINTS', int],
+  ['rateLimit.perClient.duration', 'TESSERA_RATE_LIMIT_CLIENT_DURATION', int],
+  ['rateLimit.perIp.points', 'TESSERA_RATE_LIMIT_IP_POINTS', int],
+  ['rateLimit.perIp.duration', 'TESSERA_RATE_LIMIT_IP_DURATION', int],
+  ['loginThrottle.enabled', 'TESSERA_LOGIN_THROTTLE_ENABLED', bool],
+  ['trustProxy', 'TESSERA_TRUST_PROXY', boolOrString],
+  ['logLevel', 'TESSERA_LOG_LEVEL', str],
+  ['logRequests', 'TESSERA_LOG_REQUESTS', bool],
+  ['workers', 'TESSERA_WORKERS', workers],
+  ['cacheSyncIntervalMs', 'TESSERA_CACHE_SYNC_INTERVAL_MS', int],
+  ['signatureWindowMs', 'TESSERA_SIGNATURE_WINDOW_MS', int],
+];
+
+/** Flags as commander hands them over (camelCase option names). */
+export interface ConfigFlags {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  issuer?: string;
+  config?: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  workers?: string;
+  import?: string;
+  profile?: string[];
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let obj = target;
+  for (const p of parts.slice(0, -1)) {
+    if (typeof obj[p] !== 'object' || obj[p] === null) obj[p] = {};
+    obj = obj[p] as Record<string, unknown>;
+  }
+  obj[parts.at(-1)!] = value;
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+/** `--profile cobo=/v2`, `--profile smscx`, env TESSERA_PROFILES="cobo=/v2,knetik". */
+export function parseProfiles(specs: readonly string[]): Record<string, { enabled: boolean; prefix: string }> {
+  const out: Record<string, { enabled: boolean; prefix: string }> = {};
+  for (const spec of specs.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)) {
+    const [name, prefix = ''] = spec.split('=') as [string, string?];
+    if (!['cobo', 'knetik', 'smscx'].includes(name)) throw new ConfigError(`profile "${name}" is unknown (cobo, knetik, smscx)`);
+    out[name] = { enabled: true, prefix: prefix === '/' ? '' : prefix };
+  }
+  return out;
+}
+
+export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Config {
+  let merged: Record<string, unknown> = structuredClone(DEFAULTS) as unknown as Record<string, unknown>;
+
+  const file = flags.config ?? env.TESSERA_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`config file ${file}: ${(err as Error).message}`);
+    }
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${file} must hold a JSON object`);
+    merged = deepMerge(merged, parsed as Record<string, unknown>);
+  }
+
+  const fromEnv: Record<string, unknown> = {};
+  for (const [path, name, parse] of ENV) {
+    const raw = env[name];
+    if (raw !== undefined && raw !== '') setPath(fromEnv, path, parse(raw, name));
+  }
+  if (env.TESSERA_PROFILES) fromEnv.profiles = parseProfiles([env.TESSERA_PROFILES]);
+  merged = deepMerge(merged, fromEnv);
+
+  const fromFlags: Record<string, unknown> = {};
+  if (flags.port !== undefined) fromFlags.port = int(flags.port, '--port');
+  if (flags.host !== undefined) fromFlags.host = flags.host;
+  if (flags.dataDir !== undefined) fromFlags.dataDir = flags.dataDir;
+  if (flags.issuer !== undefined) fromFlags.issuer = flags.issuer;
+  if (flags.databaseUrl !== undefined) fromFlags.databaseUrl = flags.databaseUrl;
+  if (flags.redisUrl !== undefined) fromFlags.redisUrl = flags.redisUrl;
+  if (flags.workers !== undefined) fromFlags.workers = workers(flags.workers, '--workers');
+  if (flags.import !== undefined) fromFlags.importFile = flags.import;
+  if (flags.profile && flags.profile.length > 0) fromFlags.profiles = parseProfiles(flags.profile);
+  merged = deepMerge(merged, fromFlags);
+
+  if (!Value.Check(ConfigSchema, merged)) {
+    const first = [...Value.Errors(ConfigSchema, merged)][0];
+    const where = first ? first.path.replace(/^\//, '').replace(/\//g, '.') || '(root)' : '(root)';
+    throw new ConfigError(`invalid setting ${where}: ${first?.message ?? 'invalid'}`);
+  }
+  const cfg = merged as Static<typeof ConfigSchema>;
+  cfg.dataDir = resolve(cfg.dataDir);
+  if (cfg.accessTokenTtl > cfg.maxAccessTokenTtl) throw new ConfigError('invalid setting accessTokenTtl: exceeds maxAccessTokenTtl');
+  const issuer = (cfg.issuer ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`).replace(/\/+$/, '');
+  return { ...cfg, issuer };
+}

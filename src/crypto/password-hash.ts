@@ -1,0 +1,34 @@
+import { hash, verify, Algorithm } from '@node-rs/argon2';
+
+/**
+ * argon2id with the OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1).
+ * @node-rs/argon2 runs the KDF on the libuv thread pool, so hashing never blocks the event loop.
+ * See docs/adr/0002-secret-hashing.md.
+ */
+const OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+
+export async function hashSecret(secret: string): Promise<string> {
+  return hash(secret, OPTIONS);
+}
+
+export async function verifySecret(phc: string, secret: string): Promise<boolean> {
+  try {
+    return await verify(phc, secret);
+  } catch {
+    // A malformed stored hash is a failed verification, never a crash.
+    return false;
+  }
+}
+
+/** Accepts only argon2 PHC strings for imported hashes, so we never store something we cannot verify. */
+export function isSupportedHash(phc: string): boolean {
+  return /^\$argon2(id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/.test(phc);
+}
+
+let dummyHash: Promise<string> | undefined;
+
+/** A real hash of a random value: verifying against it costs the same as a real verification (timing equalisation). */
+export function getDummyHash(): Promise<string> {
+  dummyHash ??= hashSecret(`dummy-${Math.random()}-${Date.now()}`);
+  return dummyHash;
+}

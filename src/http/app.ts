@@ -1,0 +1,71 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Logger } from 'pino';
+import type { OAuthContext } from '../oauth/context.js';
+import { OAuthError } from '../oauth/errors.js';
+import { errorHandler, sendOAuthError } from './errors.js';
+import { requestIdFor } from './request-id.js';
+import { tokenRoute } from './routes/token.js';
+import { discoveryRoutes, type DiscoveryState } from './routes/discovery.js';
+import { healthRoutes, type ReadinessProbe } from './routes/health.js';
+
+export const BODY_LIMIT = 64 * 1024;
+
+export interface AppOptions {
+  logger: Logger;
+  trustProxy: boolean | string;
+  logRequests: boolean;
+  discovery: DiscoveryState;
+  probes: ReadinessProbe[];
+  /** Routes added by later modules (revocation, introspection, compatibility profiles). */
+  plugins: Array<(app: FastifyInstance, ctx: OAuthContext) => void | Promise<void>>;
+}
+
+/** The Fastify application: content parsing, headers, error mapping, OpenAPI, and the routes. */
+export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: opts.logger as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: !opts.logRequests }),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: opts.trustProxy,
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  // Bodies reach the OAuth layer as raw text: it parses strictly (duplicates, encoding) and signature
+  // authentication needs the exact bytes. Any content type is accepted here so the endpoint, not Fastify,
+  // decides what is unsupported and answers in the §5.2 shape.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+    request.rawBody = body as string;
+    done(null, body);
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-response-time', reply.elapsedTime.toFixed(2));
+    return payload;
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((_request, reply) => sendOAuthError(reply, new OAuthError('not_found', 'No such endpoint', 404)));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Tessera', description: 'OAuth 2.0 token service', version: '0.1.0' },
+      servers: [{ url: ctx.config.issuer }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  tokenRoute(app, ctx);
+  discoveryRoutes(app, ctx, opts.discovery);
+  healthRoutes(app, ctx, opts.probes);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  for (const plugin of opts.plugins) await plugin(app, ctx);
+  return app;
+}

@@ -1,0 +1,33 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { OAuthError } from '../oauth/errors.js';
+import { isDependencyFailure } from '../store/errors.js';
+
+/** Maps anything thrown in a route to an RFC 6749 §5.2 error. Never leaks a stack or an internal message. */
+export function toOAuthError(err: unknown, requestId: string): OAuthError {
+  if (err instanceof OAuthError) return err;
+  if (isDependencyFailure(err)) return OAuthError.temporarilyUnavailable('A backing service is unavailable, retry later', 2);
+  const fe = err as Partial<FastifyError> | null;
+  const code = typeof fe?.code === 'string' ? fe.code : '';
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new OAuthError('invalid_request', 'The request body is larger than 64 KiB', 413);
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return OAuthError.invalidRequest('Unsupported content type');
+  if (code.startsWith('FST_ERR_CTP') || code === 'FST_ERR_VALIDATION') return OAuthError.invalidRequest('The request is malformed');
+  const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
+  if (status >= 400 && status < 500) return new OAuthError('invalid_request', 'The request is malformed', status === 404 ? 404 : 400);
+  return OAuthError.serverError(requestId);
+}
+
+export function sendOAuthError(reply: FastifyReply, err: OAuthError): FastifyReply {
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  // RFC 6749 §5.1 asks for no-store on token responses; errors of those endpoints must not be cached either.
+  reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+  return reply.code(err.status).type('application/json; charset=utf-8').send(err.toJSON());
+}
+
+/** Fastify's error handler: log what is unexpected (with the request id), answer with the §5.2 shape. */
+export function errorHandler(this: unknown, err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const oauth = toOAuthError(err, request.id);
+  if (oauth.status >= 500) {
+    request.log.error({ err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, oauth.code === 'server_error' ? 'unexpected error' : 'dependency unavailable');
+  }
+  return sendOAuthError(reply, oauth);
+}

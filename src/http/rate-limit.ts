@@ -1,0 +1,51 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { OAuthContext } from '../oauth/context.js';
+import { OAuthError } from '../oauth/errors.js';
+import type { RateDecision } from '../limits/types.js';
+import type { Client } from '../store/types.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rateDecision?: RateDecision;
+  }
+}
+
+/** The tighter of two decisions: the one with less room left, or the one that refused. */
+function tighter(a: RateDecision | undefined, b: RateDecision): RateDecision {
+  if (!a) return b;
+  if (!a.allowed) return a;
+  if (!b.allowed) return b;
+  return b.remaining < a.remaining ? b : a;
+}
+
+/**
+ * Writes the SMSCX-documented X-Rate-Limit-* headers and the IETF RateLimit-Policy / RateLimit fields
+ * (draft-ietf-httpapi-ratelimit-headers) for the tightest limit that applied to this request.
+ */
+export function writeRateLimitHeaders(reply: FastifyReply, d: RateDecision): void {
+  const resetSeconds = Math.max(0, Math.ceil(d.resetMs / 1000));
+  reply.header('x-rate-limit-limit', String(d.limit));
+  reply.header('x-rate-limit-remaining', String(d.remaining));
+  reply.header('x-rate-limit-reset', String(Math.floor(Date.now() / 1000) + resetSeconds));
+  reply.header('ratelimit-policy', `"default";q=${d.limit};w=${d.window}`);
+  reply.header('ratelimit', `"default";r=${d.remaining};t=${resetSeconds}`);
+}
+
+async function consume(request: FastifyRequest, reply: FastifyReply, ctx: OAuthContext, key: string, setting: { points: number; duration: number }): Promise<void> {
+  const d = await ctx.limits.rate.consume(key, setting);
+  request.rateDecision = tighter(request.rateDecision, d);
+  writeRateLimitHeaders(reply, request.rateDecision);
+  if (!d.allowed) throw OAuthError.tooManyRequests(Math.max(1, Math.ceil(d.resetMs / 1000)));
+}
+
+/** Per source IP, before anything else is spent on the request. */
+export async function limitByIp(request: FastifyRequest, reply: FastifyReply, ctx: OAuthContext): Promise<void> {
+  if (!ctx.config.rateLimit.enabled) return;
+  await consume(request, reply, ctx, `ip:${request.ip}`, ctx.config.rateLimit.perIp);
+}
+
+/** Per authenticated client, with the client's own limit when it has one. */
+export async function limitByClient(request: FastifyRequest, reply: FastifyReply, ctx: OAuthContext, client: Client): Promise<void> {
+  if (!ctx.config.rateLimit.enabled) return;
+  await consume(request, reply, ctx, `client:${client.clientId}`, client.rateLimit ?? ctx.config.rateLimit.perClient);
+}

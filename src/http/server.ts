@@ -1,0 +1,164 @@
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import type { Store, Change } from '../store/types.js';
+import { openStore } from '../store/open.js';
+import { ChangeFollower } from '../store/change-follower.js';
+import { loadMasterKey, type MasterKey } from '../keys/master-key.js';
+import { KeyRing } from '../keys/key-ring.js';
+import { newRecordCaches, type OAuthContext } from '../oauth/context.js';
+import { SecretVerifier } from '../oauth/client-auth/secret-verifier.js';
+import { TokenIssuer } from '../oauth/issuer.js';
+import { RefreshTokenService } from '../oauth/refresh-tokens.js';
+import { Denylist } from '../oauth/denylist.js';
+import { StoreReplayGuard } from '../oauth/replay-guard.js';
+import { MemoryLoginThrottle, MemoryRateLimiter } from '../limits/memory.js';
+import { applyImportDocument, readImportFile } from '../cli/import-document.js';
+import { buildApp } from './app.js';
+import { loggerOptions } from './logger.js';
+import type { DiscoveryState } from './routes/discovery.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  ctx: OAuthContext;
+  url: string;
+  masterKey: MasterKey;
+  keyCreated: boolean;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  now?: () => number;
+  /** Extra change handlers registered by modules that keep their own caches. */
+  onChange?: Array<(change: Change) => void | Promise<void>>;
+}
+
+const CLEANUP_INTERVAL_MS = 60_000;
+
+async function scopesOf(store: Store): Promise<string[]> {
+  const all = new Set<string>();
+  for (const c of await store.clients.list({ limit: 10_000 })) for (const s of c.scope) all.add(s);
+  return [...all].sort();
+}
+
+/** The composition root: opens the store, loads keys, wires the OAuth context and the HTTP app, and listens. */
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const logger = opts.logger ?? pino(loggerOptions(config.logLevel));
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+  const timers: NodeJS.Timeout[] = [];
+  let follower: ChangeFollower | undefined;
+  try {
+    const masterKey = loadMasterKey(config.masterKey, config.dataDir);
+    const keys = new KeyRing(store, masterKey.key);
+    const keyCreated = await keys.init(config.signingAlg);
+    if (config.importFile) await applyImportDocument(store, readImportFile(config.importFile), { masterKey: masterKey.key });
+
+    const caches = newRecordCaches();
+    const denylist = new Denylist(store);
+    await denylist.load(now());
+    const ctx: OAuthContext = {
+      config,
+      store,
+      keys,
+      clients: caches.clients,
+      users: caches.users,
+      secrets: new SecretVerifier(),
+      issuer: new TokenIssuer(config, keys, store, now),
+      refreshTokens: new RefreshTokenService(config, store, now),
+      denylist,
+      limits: { rate: new MemoryRateLimiter(), login: new MemoryLoginThrottle(config.loginThrottle) },
+      replay: new StoreReplayGuard(store),
+      logger,
+      now,
+    };
+
+    const discovery: DiscoveryState = { scopes: await scopesOf(store), extraAuthMethods: [], extensions: {} };
+    let scopesDirty = false;
+    follower = new ChangeFollower(
+      store.changes,
+      async (change) => {
+        switch (change.topic) {
+          case 'client':
+            ctx.clients.invalidate(change.key);
+            scopesDirty = true;
+            break;
+          case 'user':
+            ctx.users.invalidate(change.key);
+            break;
+          case 'key':
+            await keys.reload();
+            break;
+          case 'jti':
+            // The durable row carries the exact expiry; the denylist only needs to outlive the token.
+            denylist.add(change.key, now() + config.maxAccessTokenTtl);
+            break;
+          default:
+            break;
+        }
+        for (const h of opts.onChange ?? []) await h(change);
+      },
+      config.cacheSyncIntervalMs,
+    );
+    await follower.start();
+    timers.push(
+      setInterval(() => {
+        if (!scopesDirty) return;
+        scopesDirty = false;
+        scopesOf(store).then((s) => (discovery.scopes = s), () => (scopesDirty = true));
+      }, 2000),
+    );
+    timers.push(
+      setInterval(() => {
+        const t = now();
+        denylist.sweep(t);
+        Promise.all([
+          store.refreshTokens.deleteExpired(t),
+          store.accessTokens.deleteExpired(t),
+          store.replay.deleteExpired(t),
+          store.keys.deleteExpired(t),
+          store.changes.prune(t - 3600),
+        ]).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'periodic cleanup failed; will retry'));
+      }, CLEANUP_INTERVAL_MS),
+    );
+    for (const t of timers) t.unref();
+
+    const app = await buildApp(ctx, {
+      logger,
+      trustProxy: config.trustProxy,
+      logRequests: config.logRequests,
+      discovery,
+      probes: [{ name: 'cache_sync', check: async () => ({ ok: follower!.isHealthy, required: false, ...(follower!.lastError ? { detail: follower!.lastError } : {}) }) }],
+      plugins: [],
+    });
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    // An ephemeral port (tests) is only known now; an explicitly configured issuer is never rewritten.
+    if (config.port === 0 && config.issuer === url.replace(/:\d+$/, ':0')) (config as { issuer: string }).issuer = url;
+
+    let closed = false;
+    return {
+      app,
+      ctx,
+      url,
+      masterKey,
+      keyCreated,
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const t of timers) clearInterval(t);
+        follower?.stop();
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    for (const t of timers) clearInterval(t);
+    follower?.stop();
+    await store.close();
+    throw err;
+  }
+}

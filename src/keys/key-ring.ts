@@ -1,0 +1,66 @@
+import type { SigningAlg, Store } from '../store/types.js';
+import { generateSigningKey } from './generate.js';
+import { loadKey, type LoadedKey } from './jwt.js';
+
+/**
+ * The per-process view of the signing keys: imported once, reloaded when the change feed says a key changed.
+ * The JWKS document is serialised once per reload, not per request.
+ */
+export class KeyRing {
+  private byKid = new Map<string, LoadedKey>();
+  private current: LoadedKey | undefined;
+  private jwksBody = '{"keys":[]}';
+
+  constructor(
+    private readonly store: Store,
+    private readonly masterKey: Buffer,
+  ) {}
+
+  /** Loads the keys, creating the first one when the store has none. Returns true when a key was created. */
+  async init(defaultAlg: SigningAlg): Promise<boolean> {
+    let created = false;
+    const keys = await this.store.keys.list();
+    if (!keys.some((k) => k.status === 'active')) {
+      await this.store.keys.insert({ ...(await generateSigningKey(defaultAlg, this.masterKey)), status: 'active', retiredAt: null, publishUntil: null });
+      created = true;
+    }
+    await this.reload();
+    return created;
+  }
+
+  async reload(): Promise<void> {
+    const now = Math.floor(Date.now() / 1000);
+    const keys = await this.store.keys.list();
+    const byKid = new Map<string, LoadedKey>();
+    let current: LoadedKey | undefined;
+    for (const k of keys) {
+      if (k.status === 'retired' && k.publishUntil !== null && k.publishUntil < now) continue;
+      const loaded = this.byKid.get(k.kid)?.status === k.status ? this.byKid.get(k.kid)! : loadKey(k, this.masterKey);
+      byKid.set(k.kid, loaded);
+      // list() is newest first: the first active key signs.
+      if (k.status === 'active' && !current) current = loaded;
+    }
+    if (!current) throw new Error('No active signing key: run `tessera keys rotate`');
+    this.byKid = byKid;
+    this.current = current;
+    this.jwksBody = JSON.stringify({ keys: [...byKid.values()].map((k) => k.publicJwk) });
+  }
+
+  get active(): LoadedKey {
+    if (!this.current) throw new Error('KeyRing used before init()');
+    return this.current;
+  }
+
+  get(kid: string): LoadedKey | undefined {
+    return this.byKid.get(kid);
+  }
+
+  /** RFC 7517 JWK Set, serialised. */
+  get jwks(): string {
+    return this.jwksBody;
+  }
+
+  get algorithms(): SigningAlg[] {
+    return [...new Set([...this.byKid.values()].map((k) => k.alg))];
+  }
+}

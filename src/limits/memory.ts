@@ -1,0 +1,106 @@
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimitSetting } from '../store/types.js';
+import type { LoginThrottle, RateDecision, RateLimiter, ThrottleState } from './types.js';
+
+/** rate-limiter-flexible's in-process limiter, one instance per distinct (points, duration) setting. */
+export class MemoryRateLimiter implements RateLimiter {
+  private readonly limiters = new Map<string, RateLimiterMemory>();
+
+  private limiter(setting: RateLimitSetting): RateLimiterMemory {
+    const id = `${setting.points}/${setting.duration}`;
+    let l = this.limiters.get(id);
+    if (!l) {
+      l = new RateLimiterMemory({ points: setting.points, duration: setting.duration, keyPrefix: id });
+      this.limiters.set(id, l);
+    }
+    return l;
+  }
+
+  async consume(key: string, setting: RateLimitSetting): Promise<RateDecision> {
+    try {
+      const res = await this.limiter(setting).consume(key, 1);
+      return { allowed: true, limit: setting.points, remaining: res.remainingPoints, resetMs: res.msBeforeNext, window: setting.duration };
+    } catch (rej) {
+      if (rej instanceof RateLimiterRes) {
+        return { allowed: false, limit: setting.points, remaining: 0, resetMs: rej.msBeforeNext, window: setting.duration };
+      }
+      throw rej;
+    }
+  }
+}
+
+export interface ThrottleSettings {
+  enabled: boolean;
+  freeAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  window: number;
+}
+
+interface Failures {
+  count: number;
+  last: number;
+}
+
+/** How long to wait after `count` failures: nothing for the free attempts, then base x 2^n, capped. */
+export function throttleDelay(count: number, s: ThrottleSettings): number {
+  if (count <= s.freeAttempts) return 0;
+  return Math.min(s.maxDelayMs, s.baseDelayMs * 2 ** Math.min(30, count - s.freeAttempts - 1));
+}
+
+/**
+ * Growing delays after failed logins, per (username, IP) pair and, with four times the allowance, per IP.
+ * Keying the user counter by pair means an attacker elsewhere slows only themselves: the real user can still
+ * log in from their own address.
+ */
+export class MemoryLoginThrottle implements LoginThrottle {
+  private readonly failures = new Map<string, Failures>();
+
+  constructor(
+    private readonly settings: ThrottleSettings,
+    private readonly clock: () => number = Date.now,
+    private readonly maxEntries = 200_000,
+  ) {}
+
+  private waitFor(key: string, allowanceFactor: number): number {
+    const f = this.failures.get(key);
+    if (!f) return 0;
+    const now = this.clock();
+    if (now - f.last > this.settings.window * 1000) {
+      this.failures.delete(key);
+      return 0;
+    }
+    const delay = throttleDelay(f.count, { ...this.settings, freeAttempts: this.settings.freeAttempts * allowanceFactor });
+    return Math.max(0, f.last + delay - now);
+  }
+
+  async check(username: string, ip: string): Promise<ThrottleState> {
+    if (!this.settings.enabled) return { retryAfterMs: 0 };
+    return { retryAfterMs: Math.max(this.waitFor(`u:${username.toLowerCase()}|${ip}`, 1), this.waitFor(`ip:${ip}`, 4)) };
+  }
+
+  private bump(key: string): void {
+    const now = this.clock();
+    const f = this.failures.get(key);
+    if (f && now - f.last <= this.settings.window * 1000) {
+      f.count++;
+      f.last = now;
+      return;
+    }
+    if (this.failures.size >= this.maxEntries) {
+      const oldest = this.failures.keys().next().value;
+      if (oldest !== undefined) this.failures.delete(oldest);
+    }
+    this.failures.set(key, { count: 1, last: now });
+  }
+
+  async recordFailure(username: string, ip: string): Promise<void> {
+    if (!this.settings.enabled) return;
+    this.bump(`u:${username.toLowerCase()}|${ip}`);
+    this.bump(`ip:${ip}`);
+  }
+
+  async recordSuccess(username: string, ip: string): Promise<void> {
+    this.failures.delete(`u:${username.toLowerCase()}|${ip}`);
+  }
+}

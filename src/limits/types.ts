@@ -1,0 +1,33 @@
+import type { RateLimitSetting } from '../store/types.js';
+
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Milliseconds until the current window resets. */
+  resetMs: number;
+  /** Window length in seconds (for the RateLimit-Policy field). */
+  window: number;
+}
+
+/** Rate limiting per key (client id, source IP). Memory now; Redis behind the same interface for many nodes. */
+export interface RateLimiter {
+  consume(key: string, setting: RateLimitSetting): Promise<RateDecision>;
+}
+
+export interface ThrottleState {
+  /** Milliseconds the caller must wait before another attempt; 0 = go ahead. */
+  retryAfterMs: number;
+}
+
+/** Failed-login throttling: growing delays per (username, IP) and per IP. */
+export interface LoginThrottle {
+  check(username: string, ip: string): Promise<ThrottleState>;
+  recordFailure(username: string, ip: string): Promise<void>;
+  recordSuccess(username: string, ip: string): Promise<void>;
+}
+
+export interface Limits {
+  rate: RateLimiter;
+  login: LoginThrottle;
+}

@@ -1,0 +1,25 @@
+import { OAuthError } from '../errors.js';
+import { getClient } from '../context.js';
+import { parseBasicAuthorization } from '../token-request.js';
+import { methodAllowed, type ClientAuthenticator } from './types.js';
+
+export const BASIC_REALM = 'tessera';
+
+/** RFC 6749 §2.3.1: HTTP Basic with the form-urlencoded client id and secret. */
+export const clientSecretBasic = {
+  method: 'client_secret_basic',
+  matches: (req) => req.authorization !== undefined && /^Basic(\s|$)/i.test(req.authorization),
+  async authenticate(req, ctx) {
+    const creds = parseBasicAuthorization(req.authorization)!;
+    const bodyId = req.params.get('client_id');
+    if (bodyId !== undefined && bodyId !== creds.clientId) {
+      throw OAuthError.invalidRequest('client_id in the body does not match the Authorization header');
+    }
+    const client = await getClient(ctx, creds.clientId);
+    const ok = await ctx.secrets.verify(client, creds.clientSecret);
+    if (!ok || !client || client.status !== 'active' || !methodAllowed(client, 'client_secret_basic')) {
+      throw OAuthError.invalidClient('Client authentication failed', BASIC_REALM);
+    }
+    return client;
+  },
+} satisfies ClientAuthenticator;

@@ -1,0 +1,37 @@
+import { OAuthError } from '../errors.js';
+import type { OAuthContext } from '../context.js';
+import type { TokenRequest } from '../token-request.js';
+import type { AuthenticatedClient, ClientAuthenticator } from './types.js';
+import { clientSecretBasic, BASIC_REALM } from './client-secret-basic.js';
+import { clientSecretPost } from './client-secret-post.js';
+import { noneAuth } from './none.js';
+
+/**
+ * The credential-carrying methods. Registering a method means adding it here; "none" is the fallback when a
+ * request carries a client_id and no credentials at all.
+ */
+const authenticators: ClientAuthenticator[] = [clientSecretBasic, clientSecretPost];
+
+export function registerClientAuthenticator(a: ClientAuthenticator): void {
+  if (authenticators.some((x) => x.method === a.method)) throw new Error(`client authenticator ${a.method} registered twice`);
+  authenticators.push(a);
+}
+
+export function supportedAuthMethods(): string[] {
+  return [...authenticators.map((a) => a.method), noneAuth.method];
+}
+
+/** RFC 6749 §2.3: exactly one authentication method per request. */
+export async function authenticateClient(req: TokenRequest, ctx: OAuthContext): Promise<AuthenticatedClient> {
+  const present = authenticators.filter((a) => a.matches(req));
+  if (present.length > 1) {
+    throw OAuthError.invalidRequest('The request uses more than one client authentication method');
+  }
+  const chosen = present[0] ?? (noneAuth.matches(req) ? noneAuth : undefined);
+  if (!chosen) {
+    const triedBasic = req.authorization !== undefined;
+    throw OAuthError.invalidClient('Client authentication is required', triedBasic ? BASIC_REALM : undefined);
+  }
+  const client = await chosen.authenticate(req, ctx);
+  return { client, method: chosen.method };
+}

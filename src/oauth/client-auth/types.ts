@@ -1,0 +1,27 @@
+import type { AuthMethod, Client } from '../../store/types.js';
+import type { OAuthContext } from '../context.js';
+import type { TokenRequest } from '../token-request.js';
+
+export interface AuthenticatedClient {
+  client: Client;
+  method: AuthMethod;
+}
+
+/**
+ * One authentication method. `matches` says whether the request carries this method's credentials (used to
+ * reject requests that carry two, RFC 6749 §2.3); `authenticate` verifies them or throws invalid_client.
+ */
+export interface ClientAuthenticator {
+  readonly method: AuthMethod;
+  matches(req: TokenRequest): boolean;
+  authenticate(req: TokenRequest, ctx: OAuthContext): Promise<Client>;
+}
+
+/** Methods a client registered with may use. Secret clients may send the secret either way (RFC 6749 §2.3.1). */
+export function methodAllowed(client: Client, method: AuthMethod): boolean {
+  const registered = client.tokenEndpointAuthMethod;
+  if (method === 'client_secret_basic' || method === 'client_secret_post') {
+    return client.secretHash !== null && (registered === 'client_secret_basic' || registered === 'client_secret_post');
+  }
+  return registered === method;
+}

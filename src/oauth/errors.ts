@@ -1,0 +1,103 @@
+/**
+ * The one error type that crosses layers. Handlers throw it; the HTTP error handler turns it into
+ * the RFC 6749 §5.2 JSON body. Descriptions are safe for clients: never a secret, a token or an internal detail.
+ */
+export type OAuthErrorCode =
+  // RFC 6749 §5.2
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  // RFC 6749 §4.1.2.1 (used for infrastructure outages and internal failures)
+  | 'server_error'
+  | 'temporarily_unavailable'
+  // RFC 7009 §2.2.1
+  | 'unsupported_token_type'
+  // RFC 8693 §2.2.2
+  | 'invalid_target'
+  // RFC 6750 §3.1
+  | 'invalid_token'
+  | 'insufficient_scope'
+  // RFC 6585 (rate limiting; not an RFC 6749 code, but the body keeps the §5.2 shape)
+  | 'too_many_requests'
+  // HTTP-level failures that still answer with the §5.2 shape
+  | 'method_not_allowed'
+  | 'not_found';
+
+export class OAuthError extends Error {
+  readonly code: OAuthErrorCode;
+  readonly status: number;
+  readonly headers: Record<string, string>;
+
+  constructor(code: OAuthErrorCode, description: string, status = 400, headers: Record<string, string> = {}) {
+    super(description);
+    this.name = 'OAuthError';
+    this.code = code;
+    this.status = status;
+    this.headers = headers;
+  }
+
+  get description(): string {
+    return this.message;
+  }
+
+  static invalidRequest(description: string): OAuthError {
+    return new OAuthError('invalid_request', description, 400);
+  }
+
+  /** RFC 6749 §5.2: 401 and, when the client tried HTTP Basic, a matching WWW-Authenticate challenge. */
+  static invalidClient(description = 'Client authentication failed', basicRealm?: string): OAuthError {
+    const headers: Record<string, string> = basicRealm ? { 'www-authenticate': `Basic realm="${basicRealm}", charset="UTF-8"` } : {};
+    return new OAuthError('invalid_client', description, 401, headers);
+  }
+
+  static invalidGrant(description: string): OAuthError {
+    return new OAuthError('invalid_grant', description, 400);
+  }
+
+  static unauthorizedClient(description: string): OAuthError {
+    return new OAuthError('unauthorized_client', description, 400);
+  }
+
+  static unsupportedGrantType(description: string): OAuthError {
+    return new OAuthError('unsupported_grant_type', description, 400);
+  }
+
+  static invalidScope(description: string): OAuthError {
+    return new OAuthError('invalid_scope', description, 400);
+  }
+
+  static invalidTarget(description: string): OAuthError {
+    return new OAuthError('invalid_target', description, 400);
+  }
+
+  static unsupportedTokenType(description: string): OAuthError {
+    return new OAuthError('unsupported_token_type', description, 400);
+  }
+
+  static temporarilyUnavailable(description = 'The service is temporarily unavailable, retry later', retryAfterSeconds = 1): OAuthError {
+    return new OAuthError('temporarily_unavailable', description, 503, { 'retry-after': String(retryAfterSeconds) });
+  }
+
+  static tooManyRequests(retryAfterSeconds: number): OAuthError {
+    return new OAuthError('too_many_requests', 'Too many requests, retry later', 429, { 'retry-after': String(retryAfterSeconds) });
+  }
+
+  static serverError(requestId: string): OAuthError {
+    return new OAuthError('server_error', `An unexpected error occurred (request id ${requestId})`, 500);
+  }
+
+  toJSON(): { error: OAuthErrorCode; error_description: string } {
+    return { error: this.code, error_description: this.message };
+  }
+}
+
+/** A dependency (database, Redis, a remote JWKS) failed in a way that a retry may fix. */
+export class DependencyUnavailableError extends Error {
+  constructor(readonly dependency: string, cause?: unknown) {
+    super(`${dependency} unavailable`, { cause });
+    this.name = 'DependencyUnavailableError';
+  }
+}

@@ -1,0 +1,17 @@
+import { formatScope, parseScope, resolveScope } from '../scope.js';
+import type { GrantHandler } from './types.js';
+
+/**
+ * RFC 6749 §4.4. The token's subject is the client itself (RFC 9068 §2.2); no refresh token (§4.4.3).
+ * Hot path: client from cache, secret from the verified cache, one synchronous signature.
+ */
+export const clientCredentialsGrant = {
+  grantType: 'client_credentials',
+  parameters: new Set(['scope', 'resource', 'audience']),
+  confidentialOnly: true,
+  async handle(req, client, ctx) {
+    const scope = resolveScope(parseScope(req.params.get('scope')), client.scope, client.defaultScope);
+    const at = await ctx.issuer.issue({ client, subject: client.clientId, scope });
+    return { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: formatScope(scope) };
+  },
+} satisfies GrantHandler;

@@ -1,0 +1,35 @@
+import type { Config } from '../config.js';
+import { supportedAuthMethods } from './client-auth/index.js';
+import { supportedGrantTypes } from './grants/index.js';
+
+export interface MetadataInputs {
+  config: Config;
+  signingAlgs: string[];
+  scopes: string[];
+  extraAuthMethods?: string[];
+  extensions?: Record<string, unknown>;
+}
+
+/** RFC 8414 §2 authorization server metadata (token side only: no authorization endpoint). */
+export function buildMetadata(m: MetadataInputs): Record<string, unknown> {
+  const iss = m.config.issuer;
+  const authMethods = [...supportedAuthMethods(), ...(m.extraAuthMethods ?? [])];
+  const jwtAuth = authMethods.filter((x) => x === 'private_key_jwt' || x === 'client_secret_jwt');
+  return {
+    issuer: iss,
+    token_endpoint: `${iss}/oauth/token`,
+    jwks_uri: `${iss}/.well-known/jwks.json`,
+    revocation_endpoint: `${iss}/oauth/revoke`,
+    introspection_endpoint: `${iss}/oauth/introspect`,
+    grant_types_supported: supportedGrantTypes(),
+    response_types_supported: [],
+    token_endpoint_auth_methods_supported: authMethods.filter((x) => x !== 'request_signature'),
+    ...(jwtAuth.length > 0 ? { token_endpoint_auth_signing_alg_values_supported: ['ES256', 'ES384', 'EdDSA', 'RS256', 'PS256', 'HS256'] } : {}),
+    revocation_endpoint_auth_methods_supported: authMethods.filter((x) => x !== 'request_signature'),
+    introspection_endpoint_auth_methods_supported: authMethods.filter((x) => x !== 'request_signature' && x !== 'none'),
+    scopes_supported: m.scopes,
+    access_token_signing_alg_values_supported: m.signingAlgs,
+    service_documentation: `${iss}/docs`,
+    ...(m.extensions ?? {}),
+  };
+}

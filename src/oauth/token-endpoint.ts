@@ -1,0 +1,39 @@
+import type { OAuthContext } from './context.js';
+import { OAuthError } from './errors.js';
+import { pickParameters, type TokenRequest } from './token-request.js';
+import { authenticateClient } from './client-auth/index.js';
+import { findGrant } from './grants/index.js';
+import { isConfidential, type TokenResponse } from './grants/types.js';
+import type { Client } from '../store/types.js';
+
+/** Parameters every grant sees besides its own. */
+const COMMON = ['grant_type', 'scope'];
+
+export interface TokenOutcome {
+  response: TokenResponse;
+  client: Client;
+}
+
+/**
+ * The spine of the token endpoint: parse (done by the caller) -> authenticate client -> dispatch grant -> issue.
+ * Throws OAuthError for every failure; the HTTP layer renders it.
+ */
+export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, hooks: { afterAuth?: (client: Client) => Promise<void> } = {}): Promise<TokenOutcome> {
+  const grantType = req.params.get('grant_type');
+  if (grantType === undefined) throw OAuthError.invalidRequest('The grant_type parameter is missing');
+  const handler = await findGrant(grantType, ctx);
+  if (!handler) throw OAuthError.unsupportedGrantType('The grant type is not supported by this server');
+
+  const { client } = await authenticateClient(req, ctx);
+  await hooks.afterAuth?.(client);
+
+  if (!client.grantTypes.includes(handler.grantType) && !client.grantTypes.includes(grantType)) {
+    throw OAuthError.unauthorizedClient('This client is not allowed to use this grant type');
+  }
+  if (handler.confidentialOnly && !isConfidential(client)) {
+    throw OAuthError.unauthorizedClient('This grant type requires a confidential client');
+  }
+  const params = pickParameters(req.params, new Set([...COMMON, ...handler.parameters]));
+  const response = await handler.handle({ grantType, params, ip: req.ip, requestId: req.requestId }, client, ctx);
+  return { response, client };
+}

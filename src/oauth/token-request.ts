@@ -1,0 +1,111 @@
+import { OAuthError } from './errors.js';
+
+/**
+ * A token-endpoint request, independent of how it arrived (form POST, or a compatibility adapter such as
+ * Cobo's GET/JSON). The core only ever sees this shape.
+ */
+export interface TokenRequest {
+  /** Body parameters; empty values already removed (RFC 6749 §3.1). */
+  readonly params: ReadonlyMap<string, string>;
+  /** Raw Authorization header, if any. */
+  readonly authorization: string | undefined;
+  /** Lower-cased request headers, for authenticators that sign the request (Cobo). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly method: string;
+  /** The URL path as called, including any mount prefix. */
+  readonly path: string;
+  /** The raw query string (no leading '?'), as on the wire. */
+  readonly rawQuery: string;
+  /** The raw body text, as on the wire (signatures cover the exact bytes). */
+  readonly rawBody: string;
+  readonly ip: string;
+  readonly requestId: string;
+}
+
+/** Form-decodes one component (application/x-www-form-urlencoded: '+' is a space). */
+export function formDecode(component: string): string {
+  try {
+    return decodeURIComponent(component.replace(/\+/g, ' '));
+  } catch {
+    throw OAuthError.invalidRequest('The request body is not valid application/x-www-form-urlencoded');
+  }
+}
+
+/**
+ * Parses an application/x-www-form-urlencoded body strictly: RFC 6749 §3.2 says parameters MUST NOT be
+ * included more than once, and §3.1 says parameters without a value are treated as omitted.
+ */
+export function parseForm(body: string): Map<string, string> {
+  const params = new Map<string, string>();
+  if (body === '') return params;
+  const seen = new Set<string>();
+  for (const pair of body.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = formDecode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : formDecode(pair.slice(eq + 1));
+    if (name === '') throw OAuthError.invalidRequest('The request body has a parameter without a name');
+    if (seen.has(name)) throw OAuthError.invalidRequest(`The ${safeName(name)} parameter is repeated`);
+    seen.add(name);
+    if (value !== '') params.set(name, value);
+  }
+  return params;
+}
+
+/** Parameter names echo into error descriptions; keep them short and printable. */
+export function safeName(name: string): string {
+  return /^[A-Za-z0-9_.:-]{1,64}$/.test(name) ? name : 'a';
+}
+
+export interface BasicCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * RFC 6749 §2.3.1 / RFC 7617: "Basic " base64(form-urlencode(id) ":" form-urlencode(secret)).
+ * Returns undefined when the header is not Basic; throws invalid_request when it is Basic but malformed.
+ */
+export function parseBasicAuthorization(header: string | undefined): BasicCredentials | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Basic[ ]+([A-Za-z0-9+/]*={0,2})[ ]*$/i.exec(header);
+  if (!/^Basic(\s|$)/i.test(header)) return undefined;
+  if (!match || match[1] === undefined || match[1].length % 4 !== 0 || match[1] === '') {
+    throw OAuthError.invalidRequest('The Authorization header is not a well-formed Basic credential');
+  }
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1) throw OAuthError.invalidRequest('The Authorization header is not a well-formed Basic credential');
+  let clientId: string;
+  let clientSecret: string;
+  try {
+    clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+    clientSecret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+  } catch {
+    throw OAuthError.invalidRequest('The Basic credential is not form-urlencoded (RFC 6749 §2.3.1)');
+  }
+  if (clientId === '') throw OAuthError.invalidRequest('The Basic credential has an empty client id');
+  return { clientId, clientSecret };
+}
+
+/** Only the parameters a handler declared survive into dispatch (oidc-provider's registerGrantType idea). */
+export function pickParameters(params: ReadonlyMap<string, string>, allowed: ReadonlySet<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of params) if (allowed.has(k)) out.set(k, v);
+  return out;
+}
+
+/** Parameters that carry credentials and must never arrive in the URL query (RFC 6749 §2.3.1, §3.2). */
+export const CREDENTIAL_PARAMETERS: ReadonlySet<string> = new Set([
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+  'password',
+  'refresh_token',
+  'assertion',
+  'subject_token',
+  'actor_token',
+  'token',
+  'code',
+]);

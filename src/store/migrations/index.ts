@@ -1,0 +1,35 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { Migrator } from 'kysely';
+import type { Dialect } from '../sql/dialect.js';
+import * as m0001 from './0001-initial.js';
+
+/**
+ * Versioned migrations, compiled into the program (no files to find at run time). Kysely's Migrator records
+ * applied versions in kysely_migration and, on PostgreSQL, holds an advisory lock so concurrent starts are safe.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Up = (db: Kysely<any>, dialect: Dialect) => Promise<void>;
+const MIGRATIONS: ReadonlyArray<[string, Up]> = [['0001-initial', m0001.up]];
+
+class CodeMigrationProvider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const [name, up] of MIGRATIONS) out[name] = { up: (db) => up(db, this.dialect) };
+    return out;
+  }
+}
+
+export interface MigrationReport {
+  applied: string[];
+  current: string | undefined;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function migrateToLatest(db: Kysely<any>, dialect: Dialect): Promise<MigrationReport> {
+  const migrator = new Migrator({ db, provider: new CodeMigrationProvider(dialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return { applied, current: MIGRATIONS.at(-1)?.[0] };
+}

@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import type { Store } from './types.js';
+import { openSqliteStore } from './sqlite/open.js';
+import { openPostgresStore } from './postgres/open.js';
+
+export interface StoreLocation {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  poolSize?: number;
+}
+
+export function describeStore(loc: StoreLocation): string {
+  if (loc.databaseUrl) return redactUrl(loc.databaseUrl);
+  return join(loc.dataDir, 'tessera.db');
+}
+
+/** PostgreSQL when a postgres:// URL is configured, else the embedded SQLite file in the data dir. */
+export async function openStore(loc: StoreLocation, opts: { migrate?: boolean } = {}): Promise<Store> {
+  if (loc.databaseUrl && /^postgres(ql)?:\/\//.test(loc.databaseUrl)) {
+    return openPostgresStore(loc.databaseUrl, { ...opts, ...(loc.poolSize ? { poolSize: loc.poolSize } : {}) });
+  }
+  if (loc.databaseUrl && loc.databaseUrl.startsWith('sqlite:')) {
+    return openSqliteStore(loc.databaseUrl.slice('sqlite:'.length), opts);
+  }
+  return openSqliteStore(join(loc.dataDir, 'tessera.db'), opts);
+}
+
+/** Never print a database password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '<invalid url>';
+  }
+}

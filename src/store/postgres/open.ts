@@ -1,0 +1,34 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Database as Schema } from '../sql/schema.js';
+import { SqlStore } from '../sql/store.js';
+import { migrateToLatest } from '../migrations/index.js';
+
+// int8 (bigint) columns hold Unix seconds and counters: well inside Number's exact range.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export interface PostgresOptions {
+  migrate?: boolean;
+  /** Pool size per process; the default keeps N nodes x workers under PostgreSQL's default 100 connections. */
+  poolSize?: number;
+}
+
+/** PostgreSQL through node-postgres with a bounded pool; connection failures surface fast so the request gets a 503. */
+export async function openPostgresStore(url: string, opts: PostgresOptions = {}): Promise<SqlStore> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    connectionTimeoutMillis: 2000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: 10_000,
+    query_timeout: 12_000,
+    application_name: 'tessera',
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  if (opts.migrate !== false) await migrateToLatest(db, 'postgres');
+  return SqlStore.open(db, 'postgres', async () => {
+    await db.destroy();
+  });
+}

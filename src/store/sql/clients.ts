@@ -1,0 +1,115 @@
+import type { Client, ClientPatch, ClientStore, NewClient } from '../types.js';
+import { ConflictError, isUniqueViolation } from '../errors.js';
+import type { ClientRow } from './schema.js';
+import { fromJson, num, numOrNull, nowSeconds, splitScope, toJson, type SqlContext } from './context.js';
+
+export function clientFromRow(r: ClientRow): Client {
+  return {
+    clientId: r.client_id,
+    name: r.name,
+    secretHash: r.secret_hash,
+    secretEncrypted: r.secret_encrypted,
+    tokenEndpointAuthMethod: r.token_endpoint_auth_method as Client['tokenEndpointAuthMethod'],
+    grantTypes: JSON.parse(r.grant_types) as string[],
+    scope: splitScope(r.scope),
+    defaultScope: r.default_scope === null ? null : splitScope(r.default_scope),
+    audience: fromJson<string[]>(r.audience),
+    accessTokenTtl: num(r.access_token_ttl),
+    accessTokenFormat: r.access_token_format as Client['accessTokenFormat'],
+    refreshTokenTtl: numOrNull(r.refresh_token_ttl),
+    refreshIdleTtl: numOrNull(r.refresh_idle_ttl),
+    refreshReuseInterval: num(r.refresh_reuse_interval),
+    introspectAny: num(r.introspect_any) === 1,
+    jwks: fromJson<unknown>(r.jwks),
+    jwksUri: r.jwks_uri,
+    rateLimit: fromJson<Client['rateLimit']>(r.rate_limit),
+    status: r.status as Client['status'],
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+}
+
+function columns(c: Partial<NewClient>): Partial<ClientRow> {
+  const row: Partial<ClientRow> = {};
+  if (c.name !== undefined) row.name = c.name;
+  if (c.secretHash !== undefined) row.secret_hash = c.secretHash;
+  if (c.secretEncrypted !== undefined) row.secret_encrypted = c.secretEncrypted;
+  if (c.tokenEndpointAuthMethod !== undefined) row.token_endpoint_auth_method = c.tokenEndpointAuthMethod;
+  if (c.grantTypes !== undefined) row.grant_types = JSON.stringify(c.grantTypes);
+  if (c.scope !== undefined) row.scope = c.scope.join(' ');
+  if (c.defaultScope !== undefined) row.default_scope = c.defaultScope === null ? null : c.defaultScope.join(' ');
+  if (c.audience !== undefined) row.audience = toJson(c.audience);
+  if (c.accessTokenTtl !== undefined) row.access_token_ttl = c.accessTokenTtl;
+  if (c.accessTokenFormat !== undefined) row.access_token_format = c.accessTokenFormat;
+  if (c.refreshTokenTtl !== undefined) row.refresh_token_ttl = c.refreshTokenTtl;
+  if (c.refreshIdleTtl !== undefined) row.refresh_idle_ttl = c.refreshIdleTtl;
+  if (c.refreshReuseInterval !== undefined) row.refresh_reuse_interval = c.refreshReuseInterval;
+  if (c.introspectAny !== undefined) row.introspect_any = c.introspectAny ? 1 : 0;
+  if (c.jwks !== undefined) row.jwks = toJson(c.jwks);
+  if (c.jwksUri !== undefined) row.jwks_uri = c.jwksUri;
+  if (c.rateLimit !== undefined) row.rate_limit = toJson(c.rateLimit);
+  if (c.status !== undefined) row.status = c.status;
+  return row;
+}
+
+export class SqlClientStore implements ClientStore {
+  constructor(private readonly ctx: SqlContext) {}
+
+  async get(clientId: string): Promise<Client | undefined> {
+    const row = await this.ctx.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    return row ? clientFromRow(row) : undefined;
+  }
+
+  async list(opts: { limit?: number; after?: string } = {}): Promise<Client[]> {
+    let q = this.ctx.db.selectFrom('clients').selectAll().orderBy('client_id').limit(opts.limit ?? 1000);
+    if (opts.after !== undefined) q = q.where('client_id', '>', opts.after);
+    return (await q.execute()).map(clientFromRow);
+  }
+
+  async count(): Promise<number> {
+    const r = await this.ctx.db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return num(r.n);
+  }
+
+  async create(client: NewClient): Promise<Client> {
+    const now = nowSeconds();
+    const row = { ...(columns(client) as ClientRow), client_id: client.clientId, created_at: now, updated_at: now };
+    try {
+      await this.ctx.tx(async (c) => {
+        await c.db.insertInto('clients').values(row).execute();
+        await c.change('client', client.clientId, now);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`client ${client.clientId}`);
+      throw err;
+    }
+    return clientFromRow(row);
+  }
+
+  async update(clientId: string, patch: ClientPatch): Promise<Client | undefined> {
+    const now = nowSeconds();
+    return this.ctx.tx(async (c) => {
+      const res = await c.db
+        .updateTable('clients')
+        .set({ ...columns(patch), updated_at: now })
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return undefined;
+      await c.change('client', clientId, now);
+      const row = await c.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
+      return clientFromRow(row);
+    });
+  }
+
+  async delete(clientId: string): Promise<boolean> {
+    const now = nowSeconds();
+    return this.ctx.tx(async (c) => {
+      const res = await c.db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) return false;
+      // A deleted client's refresh tokens must stop working at once, like any other revocation.
+      await c.db.updateTable('refresh_families').set({ status: 'revoked', revoked_at: now }).where('client_id', '=', clientId).where('status', '=', 'active').execute();
+      await c.change('client', clientId, now);
+      return true;
+    });
+  }
+}

@@ -1,0 +1,71 @@
+import type { KeyStore, SigningKey } from '../types.js';
+import type { SigningKeyRow } from './schema.js';
+import { num, numOrNull, nowSeconds, type SqlContext } from './context.js';
+
+function fromRow(r: SigningKeyRow): SigningKey {
+  return {
+    kid: r.kid,
+    alg: r.alg as SigningKey['alg'],
+    status: r.status as SigningKey['status'],
+    publicJwk: JSON.parse(r.public_jwk) as Record<string, unknown>,
+    privateKeyEncrypted: r.private_key_encrypted,
+    createdAt: num(r.created_at),
+    retiredAt: numOrNull(r.retired_at),
+    publishUntil: numOrNull(r.publish_until),
+  };
+}
+
+function toRow(k: SigningKey): SigningKeyRow {
+  return {
+    kid: k.kid,
+    alg: k.alg,
+    status: k.status,
+    public_jwk: JSON.stringify(k.publicJwk),
+    private_key_encrypted: k.privateKeyEncrypted,
+    created_at: k.createdAt,
+    retired_at: k.retiredAt,
+    publish_until: k.publishUntil,
+  };
+}
+
+export class SqlKeyStore implements KeyStore {
+  constructor(private readonly ctx: SqlContext) {}
+
+  async list(): Promise<SigningKey[]> {
+    const rows = await this.ctx.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+    return rows.map(fromRow);
+  }
+
+  async insert(key: Omit<SigningKey, 'createdAt'> & { createdAt?: number }): Promise<SigningKey> {
+    const full: SigningKey = { ...key, createdAt: key.createdAt ?? nowSeconds() };
+    await this.ctx.tx(async (c) => {
+      await c.db.insertInto('signing_keys').values(toRow(full)).execute();
+      await c.change('key', full.kid, full.createdAt);
+    });
+    return full;
+  }
+
+  async rotate(newKey: Omit<SigningKey, 'createdAt' | 'status' | 'retiredAt' | 'publishUntil'>, publishUntil: number): Promise<SigningKey> {
+    const now = nowSeconds();
+    const full: SigningKey = { ...newKey, status: 'active', createdAt: now, retiredAt: null, publishUntil: null };
+    await this.ctx.tx(async (c) => {
+      await c.db
+        .updateTable('signing_keys')
+        .set({ status: 'retired', retired_at: now, publish_until: publishUntil })
+        .where('status', '=', 'active')
+        .execute();
+      await c.db.insertInto('signing_keys').values(toRow(full)).execute();
+      await c.change('key', full.kid, now);
+    });
+    return full;
+  }
+
+  async deleteExpired(now: number): Promise<number> {
+    const res = await this.ctx.db
+      .deleteFrom('signing_keys')
+      .where('status', '=', 'retired')
+      .where('publish_until', '<', now)
+      .executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+}

@@ -1,0 +1,125 @@
+import type { Installation, InstallationStore, Organization, OrganizationStore } from '../types.js';
+import { ConflictError, isUniqueViolation } from '../errors.js';
+import type { InstallationRow, OrganizationRow } from './schema.js';
+import { num, numOrNull, nowSeconds, splitScope, type SqlContext } from './context.js';
+
+function orgFromRow(r: OrganizationRow): Organization {
+  return { id: r.id, name: r.name, status: r.status as Organization['status'], createdAt: num(r.created_at), updatedAt: num(r.updated_at) };
+}
+
+function instFromRow(r: InstallationRow): Installation {
+  return {
+    id: r.id,
+    orgId: r.org_id,
+    clientId: r.client_id,
+    scope: splitScope(r.scope),
+    status: r.status as Installation['status'],
+    createdAt: num(r.created_at),
+    approvedAt: numOrNull(r.approved_at),
+    revokedAt: numOrNull(r.revoked_at),
+  };
+}
+
+export class SqlOrganizationStore implements OrganizationStore {
+  constructor(private readonly ctx: SqlContext) {}
+
+  async get(id: string): Promise<Organization | undefined> {
+    const row = await this.ctx.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? orgFromRow(row) : undefined;
+  }
+
+  async list(opts: { limit?: number; after?: string } = {}): Promise<Organization[]> {
+    let q = this.ctx.db.selectFrom('organizations').selectAll().orderBy('id').limit(opts.limit ?? 1000);
+    if (opts.after !== undefined) q = q.where('id', '>', opts.after);
+    return (await q.execute()).map(orgFromRow);
+  }
+
+  async create(org: Omit<Organization, 'createdAt' | 'updatedAt'>): Promise<Organization> {
+    const now = nowSeconds();
+    const row: OrganizationRow = { id: org.id, name: org.name, status: org.status, created_at: now, updated_at: now };
+    try {
+      await this.ctx.tx(async (c) => {
+        await c.db.insertInto('organizations').values(row).execute();
+        await c.change('org', org.id, now);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`organization ${org.id}`);
+      throw err;
+    }
+    return orgFromRow(row);
+  }
+
+  async update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>): Promise<Organization | undefined> {
+    const now = nowSeconds();
+    return this.ctx.tx(async (c) => {
+      const res = await c.db.updateTable('organizations').set({ ...patch, updated_at: now }).where('id', '=', id).executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return undefined;
+      await c.change('org', id, now);
+      return orgFromRow(await c.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+    });
+  }
+}
+
+export class SqlInstallationStore implements InstallationStore {
+  constructor(private readonly ctx: SqlContext) {}
+
+  async get(id: string): Promise<Installation | undefined> {
+    const row = await this.ctx.db.selectFrom('installations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? instFromRow(row) : undefined;
+  }
+
+  async find(orgId: string, clientId: string): Promise<Installation | undefined> {
+    const row = await this.ctx.db.selectFrom('installations').selectAll().where('org_id', '=', orgId).where('client_id', '=', clientId).executeTakeFirst();
+    return row ? instFromRow(row) : undefined;
+  }
+
+  async list(opts: { orgId?: string; clientId?: string } = {}): Promise<Installation[]> {
+    let q = this.ctx.db.selectFrom('installations').selectAll().orderBy('created_at').orderBy('id');
+    if (opts.orgId !== undefined) q = q.where('org_id', '=', opts.orgId);
+    if (opts.clientId !== undefined) q = q.where('client_id', '=', opts.clientId);
+    return (await q.execute()).map(instFromRow);
+  }
+
+  async create(inst: Omit<Installation, 'createdAt'>): Promise<Installation> {
+    const now = nowSeconds();
+    const row: InstallationRow = {
+      id: inst.id,
+      org_id: inst.orgId,
+      client_id: inst.clientId,
+      scope: inst.scope.join(' '),
+      status: inst.status,
+      created_at: now,
+      approved_at: inst.approvedAt,
+      revoked_at: inst.revokedAt,
+    };
+    try {
+      await this.ctx.tx(async (c) => {
+        await c.db.insertInto('installations').values(row).execute();
+        await c.change('installation', inst.id, now);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`installation of ${inst.clientId} in ${inst.orgId}`);
+      throw err;
+    }
+    return instFromRow(row);
+  }
+
+  async update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>): Promise<Installation | undefined> {
+    const now = nowSeconds();
+    const set: Partial<InstallationRow> = {};
+    if (patch.scope !== undefined) set.scope = patch.scope.join(' ');
+    if (patch.status !== undefined) set.status = patch.status;
+    if (patch.approvedAt !== undefined) set.approved_at = patch.approvedAt;
+    if (patch.revokedAt !== undefined) set.revoked_at = patch.revokedAt;
+    return this.ctx.tx(async (c) => {
+      const res = await c.db.updateTable('installations').set(set).where('id', '=', id).executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return undefined;
+      if (patch.status === 'revoked') {
+        // Revoking an installation ends its refresh-token families in the same transaction.
+        await c.db.updateTable('refresh_families').set({ status: 'revoked', revoked_at: now }).where('installation_id', '=', id).where('status', '=', 'active').execute();
+      }
+      await c.change('installation', id, now);
+      return instFromRow(await c.db.selectFrom('installations').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+    });
+  }
+}

@@ -1,0 +1,72 @@
+import { sql, type Kysely } from 'kysely';
+import type { Store } from '../types.js';
+import type { Database } from './schema.js';
+import type { Dialect } from './dialect.js';
+import { SqlContext } from './context.js';
+import { SqlClientStore } from './clients.js';
+import { SqlApiKeyStore } from './api-keys.js';
+import { SqlKeyStore } from './keys.js';
+import { SqlUserStore } from './users.js';
+import { SqlRefreshTokenStore } from './refresh-tokens.js';
+import { SqlAccessTokenStore } from './access-tokens.js';
+import { SqlReplayStore } from './replay.js';
+import { SqlInstallationStore, SqlOrganizationStore } from './organizations.js';
+import { SqlIdentityProviderStore, SqlUserLinkStore } from './federation.js';
+import { SqlChangeFeed } from './changes.js';
+
+/**
+ * The Store over Kysely. One implementation serves SQLite and PostgreSQL (see docs/adr/0003-query-layer.md);
+ * the backends differ only in how the Kysely instance is opened (store/sqlite, store/postgres).
+ */
+export class SqlStore implements Store {
+  readonly clients;
+  readonly apiKeys;
+  readonly keys;
+  readonly users;
+  readonly refreshTokens;
+  readonly accessTokens;
+  readonly replay;
+  readonly organizations;
+  readonly installations;
+  readonly identityProviders;
+  readonly userLinks;
+  readonly changes;
+
+  constructor(
+    private readonly ctx: SqlContext,
+    private readonly onClose: () => Promise<void>,
+  ) {
+    this.clients = new SqlClientStore(ctx);
+    this.apiKeys = new SqlApiKeyStore(ctx);
+    this.keys = new SqlKeyStore(ctx);
+    this.users = new SqlUserStore(ctx);
+    this.refreshTokens = new SqlRefreshTokenStore(ctx);
+    this.accessTokens = new SqlAccessTokenStore(ctx);
+    this.replay = new SqlReplayStore(ctx);
+    this.organizations = new SqlOrganizationStore(ctx);
+    this.installations = new SqlInstallationStore(ctx);
+    this.identityProviders = new SqlIdentityProviderStore(ctx);
+    this.userLinks = new SqlUserLinkStore(ctx);
+    this.changes = new SqlChangeFeed(ctx);
+  }
+
+  static open(db: Kysely<Database>, dialect: Dialect, onClose: () => Promise<void>): SqlStore {
+    return new SqlStore(new SqlContext(db, dialect, false), onClose);
+  }
+
+  get dialect(): Dialect {
+    return this.ctx.dialect;
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.ctx.db);
+  }
+
+  async transaction<T>(fn: (store: Store) => Promise<T>): Promise<T> {
+    return this.ctx.tx((c) => fn(new SqlStore(c, async () => undefined)));
+  }
+
+  async close(): Promise<void> {
+    await this.onClose();
+  }
+}

@@ -1,0 +1,25 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database as Schema } from '../sql/schema.js';
+import { SqlStore } from '../sql/store.js';
+import { migrateToLatest } from '../migrations/index.js';
+
+/**
+ * SQLite through better-sqlite3 (synchronous, the fastest Node binding; ADR 0004). WAL lets readers run beside
+ * the writer, and busy_timeout makes a second process (the CLI, another worker) wait instead of failing.
+ */
+export async function openSqliteStore(file: string, opts: { migrate?: boolean } = {}): Promise<SqlStore> {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  if (opts.migrate !== false) await migrateToLatest(db, 'sqlite');
+  return SqlStore.open(db, 'sqlite', async () => {
+    await db.destroy();
+  });
+}

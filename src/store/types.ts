@@ -1,0 +1,331 @@
+/**
+ * Domain records and the narrow Store interfaces the protocol needs, one per aggregate.
+ * Backends (store/sql over SQLite or PostgreSQL) implement these; test/conformance runs the same suite on each.
+ * Times are Unix seconds. Secrets are never stored in clear: secrets and passwords as argon2id PHC strings,
+ * tokens as SHA-256 hex.
+ */
+
+export type AuthMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'client_secret_jwt'
+  | 'private_key_jwt'
+  | 'none'
+  | 'request_signature';
+
+export type AccessTokenFormatName = 'jwt' | 'opaque';
+export type Status = 'active' | 'disabled';
+
+export interface RateLimitSetting {
+  /** Requests allowed per window. */
+  points: number;
+  /** Window length in seconds. */
+  duration: number;
+}
+
+export interface Client {
+  clientId: string;
+  name: string | null;
+  /** argon2id PHC string of the client secret; null for public and key-authenticated clients. */
+  secretHash: string | null;
+  /** Plain secret for client_secret_jwt only (HMAC needs the secret), encrypted under the master key. */
+  secretEncrypted: string | null;
+  tokenEndpointAuthMethod: AuthMethod;
+  grantTypes: string[];
+  scope: string[];
+  defaultScope: string[] | null;
+  audience: string[] | null;
+  accessTokenTtl: number;
+  accessTokenFormat: AccessTokenFormatName;
+  /** Absolute lifetime of a refresh-token family, seconds; null = server default. */
+  refreshTokenTtl: number | null;
+  /** Idle timeout of a refresh token, seconds; null = server default. */
+  refreshIdleTtl: number | null;
+  /** Seconds during which a just-rotated refresh token may be presented again (lost-response retry). */
+  refreshReuseInterval: number;
+  /** May introspect tokens of other clients (RFC 7662 §2.1 "protected resource" permission). */
+  introspectAny: boolean;
+  jwks: unknown | null;
+  jwksUri: string | null;
+  rateLimit: RateLimitSetting | null;
+  status: Status;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewClient = Omit<Client, 'createdAt' | 'updatedAt'>;
+export type ClientPatch = Partial<Omit<Client, 'clientId' | 'createdAt' | 'updatedAt'>>;
+
+export interface ClientStore {
+  get(clientId: string): Promise<Client | undefined>;
+  list(opts?: { limit?: number; after?: string }): Promise<Client[]>;
+  create(client: NewClient): Promise<Client>;
+  /** Returns the updated client, or undefined when it does not exist. */
+  update(clientId: string, patch: ClientPatch): Promise<Client | undefined>;
+  delete(clientId: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
+export interface ApiKey {
+  /** Normalised lower-case hex public key (Ed25519 32 bytes, or compressed secp256k1 33 bytes). */
+  publicKey: string;
+  clientId: string;
+  kind: 'ed25519' | 'secp256k1';
+  createdAt: number;
+}
+
+export interface ApiKeyStore {
+  get(publicKey: string): Promise<ApiKey | undefined>;
+  listForClient(clientId: string): Promise<ApiKey[]>;
+  add(key: Omit<ApiKey, 'createdAt'>): Promise<ApiKey>;
+  remove(publicKey: string): Promise<boolean>;
+}
+
+export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
+
+export interface SigningKey {
+  kid: string;
+  alg: SigningAlg;
+  status: 'active' | 'retired';
+  publicJwk: Record<string, unknown>;
+  /** The private key (PKCS#8 DER) sealed with AES-256-GCM under the master key. */
+  privateKeyEncrypted: string;
+  createdAt: number;
+  retiredAt: number | null;
+  /** Stays in the JWKS until this time (every token it signed has expired by then). */
+  publishUntil: number | null;
+}
+
+export interface KeyStore {
+  list(): Promise<SigningKey[]>;
+  insert(key: Omit<SigningKey, 'createdAt'> & { createdAt?: number }): Promise<SigningKey>;
+  /** Atomically: retire every active key (publish until the given time) and insert the new active one. */
+  rotate(newKey: Omit<SigningKey, 'createdAt' | 'status' | 'retiredAt' | 'publishUntil'>, publishUntil: number): Promise<SigningKey>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+export interface User {
+  id: string;
+  username: string;
+  passwordHash: string | null;
+  status: Status;
+  /** Scopes this user may be granted; null = no user-level restriction. */
+  scope: string[] | null;
+  email: string | null;
+  emailVerified: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewUser = Omit<User, 'createdAt' | 'updatedAt'>;
+export type UserPatch = Partial<Omit<User, 'id' | 'createdAt' | 'updatedAt'>>;
+
+export interface UserStore {
+  get(id: string): Promise<User | undefined>;
+  /** Case-insensitive lookup. */
+  getByUsername(username: string): Promise<User | undefined>;
+  getByEmail(email: string): Promise<User | undefined>;
+  list(opts?: { limit?: number; after?: string }): Promise<User[]>;
+  create(user: NewUser): Promise<User>;
+  update(id: string, patch: UserPatch): Promise<User | undefined>;
+  delete(id: string): Promise<boolean>;
+}
+
+export interface RefreshFamily {
+  familyId: string;
+  clientId: string;
+  /** The token subject (user id, organisation id, or client id). */
+  subject: string;
+  userId: string | null;
+  orgId: string | null;
+  installationId: string | null;
+  /** Scope granted at the start of the family; refreshes may narrow but never widen it. */
+  scope: string[];
+  /** Extra claims carried into every access token of the family (e.g. the identity provider). */
+  claims: Record<string, unknown> | null;
+  status: 'active' | 'revoked';
+  createdAt: number;
+  /** Absolute end of the family. */
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface RefreshToken {
+  hash: string;
+  familyId: string;
+  status: 'active' | 'rotated' | 'revoked';
+  /** The scope this token carries (narrowed on refresh). */
+  scope: string[];
+  createdAt: number;
+  /** Idle expiry of this token (min of idle timeout and the family's absolute end). */
+  expiresAt: number;
+  rotatedAt: number | null;
+}
+
+export interface RefreshTokenRecord {
+  token: RefreshToken;
+  family: RefreshFamily;
+}
+
+export type RotateOutcome =
+  | { kind: 'rotated'; family: RefreshFamily; previous: RefreshToken }
+  /** The presented token was rotated within the client's reuse interval: rotated again, family intact. */
+  | { kind: 'retried'; family: RefreshFamily; previous: RefreshToken }
+  /** Presented after rotation outside the interval: the family has been revoked. */
+  | { kind: 'reused' }
+  | { kind: 'invalid' };
+
+export interface RefreshTokenStore {
+  /** Creates a family with its first token. */
+  createFamily(family: Omit<RefreshFamily, 'status' | 'revokedAt'>, first: Omit<RefreshToken, 'familyId' | 'status' | 'rotatedAt'>): Promise<void>;
+  find(hash: string): Promise<RefreshTokenRecord | undefined>;
+  /**
+   * One compare-and-set: if `hash` is active (and unexpired, family active) mark it rotated and insert `successor`.
+   * If it was already rotated less than `reuseInterval` seconds ago, rotate again (the previous successor is revoked).
+   * Otherwise a rotated token is reuse: revoke the whole family.
+   */
+  rotate(hash: string, successor: Omit<RefreshToken, 'familyId' | 'status' | 'rotatedAt'>, now: number, reuseInterval: number): Promise<RotateOutcome>;
+  revokeFamily(familyId: string, now: number): Promise<boolean>;
+  revokeByInstallation(installationId: string, now: number): Promise<number>;
+  revokeByUser(userId: string, now: number): Promise<number>;
+  revokeByClient(clientId: string, now: number): Promise<number>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+export interface AccessTokenRecord {
+  hash: string;
+  jti: string;
+  clientId: string;
+  subject: string;
+  userId: string | null;
+  orgId: string | null;
+  familyId: string | null;
+  scope: string[];
+  audience: string[];
+  claims: Record<string, unknown> | null;
+  issuedAt: number;
+  expiresAt: number;
+}
+
+/** Opaque (reference) access tokens and the JWT revocation denylist. */
+export interface AccessTokenStore {
+  insertOpaque(record: AccessTokenRecord): Promise<void>;
+  findOpaque(hash: string): Promise<AccessTokenRecord | undefined>;
+  deleteOpaque(hash: string): Promise<boolean>;
+  /** JWT revocation: remember the jti until the token would have expired anyway. */
+  denyJti(jti: string, clientId: string, expiresAt: number): Promise<void>;
+  isJtiDenied(jti: string): Promise<boolean>;
+  listDeniedJtis(now: number): Promise<Array<{ jti: string; expiresAt: number }>>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+/** Single-use values (client-assertion jti, request-signature nonces) remembered until they expire. */
+export interface ReplayStore {
+  /** True when newly remembered, false when already seen (a replay). */
+  remember(key: string, expiresAt: number): Promise<boolean>;
+  deleteExpired(now: number): Promise<number>;
+}
+
+export interface Organization {
+  id: string;
+  name: string;
+  status: Status;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface OrganizationStore {
+  get(id: string): Promise<Organization | undefined>;
+  list(opts?: { limit?: number; after?: string }): Promise<Organization[]>;
+  create(org: Omit<Organization, 'createdAt' | 'updatedAt'>): Promise<Organization>;
+  update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>): Promise<Organization | undefined>;
+}
+
+export interface Installation {
+  id: string;
+  orgId: string;
+  clientId: string;
+  scope: string[];
+  status: 'active' | 'revoked';
+  createdAt: number;
+  approvedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface InstallationStore {
+  get(id: string): Promise<Installation | undefined>;
+  find(orgId: string, clientId: string): Promise<Installation | undefined>;
+  list(opts?: { orgId?: string; clientId?: string }): Promise<Installation[]>;
+  create(inst: Omit<Installation, 'createdAt'>): Promise<Installation>;
+  update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>): Promise<Installation | undefined>;
+}
+
+export interface IdentityProvider {
+  name: string;
+  type: 'oidc' | 'introspection' | 'jwt_bearer';
+  /** Type-specific settings, validated by the federation module. */
+  config: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface IdentityProviderStore {
+  get(name: string): Promise<IdentityProvider | undefined>;
+  list(): Promise<IdentityProvider[]>;
+  upsert(idp: Omit<IdentityProvider, 'createdAt' | 'updatedAt'>): Promise<IdentityProvider>;
+  delete(name: string): Promise<boolean>;
+}
+
+export interface UserLink {
+  provider: string;
+  subject: string;
+  userId: string;
+  createdAt: number;
+}
+
+export interface UserLinkStore {
+  get(provider: string, subject: string): Promise<UserLink | undefined>;
+  create(link: Omit<UserLink, 'createdAt'>): Promise<UserLink>;
+  listForUser(userId: string): Promise<UserLink[]>;
+}
+
+/** Topics of the change feed that per-node caches follow. */
+export type ChangeTopic = 'client' | 'key' | 'user' | 'jti' | 'installation' | 'org' | 'idp' | 'api_key';
+
+export interface Change {
+  seq: number;
+  topic: ChangeTopic;
+  key: string;
+  at: number;
+}
+
+/**
+ * An outbox of changes, written in the same transaction as the change itself. Every node (and a CLI in
+ * another process) can follow it to invalidate caches; Redis pub/sub only makes it faster.
+ */
+export interface ChangeFeed {
+  latest(): Promise<number>;
+  since(seq: number, limit?: number): Promise<Change[]>;
+  prune(olderThan: number): Promise<number>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly clients: ClientStore;
+  readonly apiKeys: ApiKeyStore;
+  readonly keys: KeyStore;
+  readonly users: UserStore;
+  readonly refreshTokens: RefreshTokenStore;
+  readonly accessTokens: AccessTokenStore;
+  readonly replay: ReplayStore;
+  readonly organizations: OrganizationStore;
+  readonly installations: InstallationStore;
+  readonly identityProviders: IdentityProviderStore;
+  readonly userLinks: UserLinkStore;
+  readonly changes: ChangeFeed;
+  /** Cheap liveness query for /readyz. */
+  ping(): Promise<void>;
+  /** Runs fn in one transaction (used by import so a document is applied whole or not at all). */
+  transaction<T>(fn: (store: Store) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

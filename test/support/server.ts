@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { loadConfig, type Config } from '../../src/config.js';
+import { startServer, type RunningServer } from '../../src/http/server.js';
+import { applyImportDocument } from '../../src/cli/import-document.js';
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  config: Config;
+  /** POST a form to a path; returns status, headers and parsed JSON body. */
+  post(path: string, form: Record<string, string> | string, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>;
+  stop(): Promise<void>;
+}
+
+export function basic(id: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return 'Basic ' + Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64');
+}
+
+/** Starts a real Tessera on 127.0.0.1 with an ephemeral port and a fresh data dir (SQLite unless databaseUrl given). */
+export async function startTestServer(opts: { doc?: unknown; env?: Record<string, string>; logStream?: NodeJS.WritableStream } = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
+  const config = loadConfig({ port: '0', host: '127.0.0.1', dataDir }, { TESSERA_LOG_LEVEL: 'silent', ...(opts.env ?? {}) });
+  const logger = opts.logStream ? pino({ level: 'trace' }, opts.logStream) : pino({ level: 'silent' });
+  const server = await startServer(config, { logger });
+  if (opts.doc) await applyImportDocument(server.ctx.store, opts.doc, { masterKey: server.masterKey.key });
+  const post: TestServer['post'] = async (path, form, headers = {}) => {
+    const body = typeof form === 'string' ? form : new URLSearchParams(form).toString();
+    const res = await fetch(server.url + path, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+    const text = await res.text();
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      parsed = { raw: text };
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+  return {
+    ...server,
+    dataDir,
+    config,
+    post,
+    async stop() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
