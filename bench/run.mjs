@@ -15,12 +15,12 @@ import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
 
-import { targets, targetNames, BENCH_DIR, REPO_ROOT } from './lib/targets.mjs';
+import { targets, targetNames, BENCH_DIR, REPO_ROOT, tesseraEnv } from './lib/targets.mjs';
 import { scenarios, scenarioNames, SetupError } from './lib/scenarios.mjs';
 import { freePort, startProcess, stopProcess, killAllSync, outputTail, sleep } from './lib/proc.mjs';
 import { SkipError, postForm, getStatus, describe } from './lib/http.mjs';
 import { REQUEST_SCOPE, TOKEN_PATH } from './lib/constants.mjs';
-import { clockTicks, cpuSupported } from './lib/cpu.mjs';
+import { clockTicks, cpuSupported, hostCpuSeconds } from './lib/cpu.mjs';
 import { summarize, ratios } from './lib/stats.mjs';
 import { printScenario, printSweep, renderBenchmarksDoc } from './lib/report.mjs';
 import { renderSweepChart } from './lib/svg-chart.mjs';
@@ -46,6 +46,8 @@ const USAGE = `Usage: node bench/run.mjs [options]
   --quick                duration 3, warm-up 1, 1 round, no sweep, no docs
   --pin                  pin server to CPU 1 and load generator to CPU 0 (taskset)  env BENCH_PIN=1
   --ready-timeout S      max seconds for a target to become ready (default 30)
+  --wait-idle S          before each run, wait up to S seconds for other processes on the
+                         host to go quiet (default 30, quick 5; 0 = never wait)  env BENCH_WAIT_IDLE
   --max-time S           hard limit for the whole run (default: computed)
   --out DIR              results directory (default bench/results)
   --tag NAME             suffix for result file names
@@ -72,6 +74,7 @@ function parseOptions(argv) {
       quick: { type: 'boolean' },
       pin: { type: 'boolean' },
       'ready-timeout': { type: 'string' },
+      'wait-idle': { type: 'string' },
       'max-time': { type: 'string' },
       out: { type: 'string' },
       tag: { type: 'string' },
@@ -117,6 +120,7 @@ function parseOptions(argv) {
     sweepDuration: num('sweep-duration', 'BENCH_SWEEP_DURATION', duration, { min: 1 }),
     pin: Boolean(values.pin || /^(1|true|yes)$/i.test(env.BENCH_PIN ?? '')),
     readyTimeout: num('ready-timeout', 'BENCH_READY_TIMEOUT', 30, { min: 1 }),
+    waitIdle: num('wait-idle', 'BENCH_WAIT_IDLE', quick ? 5 : 30),
     maxTime: values['max-time'] === undefined ? null : num('max-time', 'BENCH_MAX_TIME', null, { min: 10 }),
     out: path.resolve(values.out ?? path.join(BENCH_DIR, 'results')),
     tag: values.tag ?? env.BENCH_TAG ?? '',
@@ -217,6 +221,32 @@ async function waitReady(proc, target, baseUrl, deadlineMs) {
   throw new SkipError(`not ready within ${deadlineMs / 1000}s (${target.readiness.type === 'http-get' ? `GET ${target.readiness.path}` : 'token request'}: ${last})`);
 }
 
+/**
+ * Wait (bounded) until the host is quiet: busy CPU over a 1 s sample below
+ * 0.25 cores. Other people's test runs on a 2-core box ruin measurements.
+ */
+async function waitForQuietHost(maxSeconds) {
+  if (!(maxSeconds > 0) || !hostCpuSeconds()) return null;
+  const deadline = Date.now() + maxSeconds * 1000;
+  let busy = 0;
+  let announced = false;
+  for (;;) {
+    const a = hostCpuSeconds();
+    await sleep(1000);
+    const b = hostCpuSeconds();
+    busy = b.busy - a.busy;
+    if (busy < 0.25) return busy;
+    if (Date.now() >= deadline) {
+      log(`    ! host still busy (${busy.toFixed(2)} cores used by other processes) after ${maxSeconds}s; measuring anyway`);
+      return busy;
+    }
+    if (!announced) {
+      log(`    (host busy: ${busy.toFixed(2)} cores used by other processes; waiting up to ${maxSeconds}s)`);
+      announced = true;
+    }
+  }
+}
+
 const fmtRun = (m) =>
   `${Math.round(m.rps).toLocaleString('en-US')} req/s  p50 ${m.latencyMs.p50?.toFixed(2)} ms  p99 ${m.latencyMs.p99?.toFixed(2)} ms  ` +
   `errors ${m.errors}  cpu ${Math.round(m.cpuUsPerReq ?? NaN)} µs/req (server ${(m.serverCpu.utilization * 100).toFixed(0)}% of a core)`;
@@ -263,7 +293,7 @@ async function main() {
   const nRuns = opts.scenarios.length * opts.rounds * opts.targets.length;
   const nSweep = opts.sweep ? opts.sweepLevels.length * opts.targets.length : 0;
   const estimate = nRuns * perRun(opts.duration) + nSweep * perRun(opts.sweepDuration);
-  const maxTime = opts.maxTime ?? Math.ceil(estimate * 2 + 120);
+  const maxTime = opts.maxTime ?? Math.ceil(estimate * 2 + (nRuns + nSweep) * opts.waitIdle + 120);
   setTimeout(() => {
     console.error(`bench: hard time limit of ${maxTime}s reached, stopping`);
     cleanupSync();
@@ -290,7 +320,13 @@ async function main() {
       fastify: readVersion('fastify'),
     },
     options: { ...opts, out: path.relative(REPO_ROOT, opts.out), docs: path.relative(REPO_ROOT, opts.docs) },
-    targets: Object.fromEntries(opts.targets.map((n) => [n, { name: n, description: targets[n].description, command: targets[n].display, expectFormat: targets[n].expectFormat }])),
+    targets: Object.fromEntries(opts.targets.map((n) => [n, {
+      name: n,
+      description: targets[n].description,
+      command: targets[n].display,
+      env: targets[n].kind === 'subject' ? tesseraEnv() : { NODE_ENV: 'production' },
+      expectFormat: targets[n].expectFormat,
+    }])),
     estimatedSeconds: estimate,
   };
 
@@ -310,6 +346,7 @@ async function main() {
       log(`SKIPPED ${target.name}/${scenario.name}: ${reason}`);
       return { ...base, skipped: true, reason };
     }
+    const idleBusyCores = await waitForQuietHost(opts.waitIdle);
     const port = await freePort(HOST);
     const baseUrl = `http://${HOST}:${port}`;
     let tmpDir = null;
@@ -347,7 +384,7 @@ async function main() {
         log(`    ! noisy host: other processes used ${m.host.otherCores.toFixed(2)} cores, steal ${m.host.stealCores.toFixed(2)} cores during the window`);
       }
       if (m.errors) log(`    ! ${m.errors} errors: status codes ${JSON.stringify(m.statusCodes)}, socket errors ${m.socketErrors}, timeouts ${m.timeouts}`);
-      return { ...base, ...m, token: state.token ?? null };
+      return { ...base, ...m, idleBusyCoresBeforeStart: idleBusyCores, token: state.token ?? null };
     } catch (err) {
       const failed = !(err instanceof SkipError);
       const reason = err instanceof SkipError || err instanceof SetupError ? err.message : `${err.name}: ${err.message}`;

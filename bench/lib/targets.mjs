@@ -21,6 +21,30 @@ function nodeScript(script, extraArgs = []) {
   });
 }
 
+/**
+ * Environment for Tessera under load. Rate limits are raised out of reach (the
+ * limiter still runs on every request, it just never answers 429), and the
+ * signing alg defaults to EdDSA to match oidc-provider-jwt. Anything already
+ * set in the caller's environment wins. BENCH_TESSERA_SIGNING_ALG=default
+ * keeps Tessera's own default (ES256).
+ */
+export function tesseraEnv() {
+  const env = {
+    NODE_ENV: 'production',
+    TESSERA_RATE_LIMIT_CLIENT_POINTS: '1000000000',
+    TESSERA_RATE_LIMIT_IP_POINTS: '1000000000',
+  };
+  const alg = process.env.BENCH_TESSERA_SIGNING_ALG ?? 'EdDSA';
+  if (alg !== 'default') env.TESSERA_SIGNING_ALG = alg;
+  for (const k of Object.keys(env)) if (process.env[k] !== undefined) delete env[k];
+  return env;
+}
+
+/** Extra CLI args for Tessera, e.g. BENCH_TESSERA_ARGS="--workers 2". */
+function tesseraExtraArgs() {
+  return (process.env.BENCH_TESSERA_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 function tessera(accessTokenFormat) {
   return async ({ host, port, tmpDir, scenario }) => {
     // BENCH_TESSERA_BIN points at another CLI entry (e.g. an installed build).
@@ -32,9 +56,9 @@ function tessera(accessTokenFormat) {
     await writeFile(importFile, JSON.stringify(scenario.tesseraImport({ accessTokenFormat }), null, 2));
     return {
       command: process.execPath,
-      args: [bin, 'serve', '--host', host, '--port', String(port), '--data-dir', dataDir, '--import', importFile],
+      args: [bin, 'serve', '--host', host, '--port', String(port), '--data-dir', dataDir, '--import', importFile, ...tesseraExtraArgs()],
       cwd: REPO_ROOT,
-      env: { NODE_ENV: 'production' },
+      env: tesseraEnv(),
     };
   };
 }

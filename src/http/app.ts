@@ -9,6 +9,7 @@ import { requestIdFor } from './request-id.js';
 import { tokenRoute } from './routes/token.js';
 import { discoveryRoutes, type DiscoveryState } from './routes/discovery.js';
 import { healthRoutes, type ReadinessProbe } from './routes/health.js';
+import type { RoutePlugin } from './plugins.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -18,8 +19,8 @@ export interface AppOptions {
   logRequests: boolean;
   discovery: DiscoveryState;
   probes: ReadinessProbe[];
-  /** Routes added by later modules (revocation, introspection, compatibility profiles). */
-  plugins: Array<(app: FastifyInstance, ctx: OAuthContext) => void | Promise<void>>;
+  /** Routes added by modules (http/plugins.ts). */
+  plugins: RoutePlugin[];
 }
 
 /** The Fastify application: content parsing, headers, error mapping, OpenAPI, and the routes. */
@@ -66,6 +67,6 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   discoveryRoutes(app, ctx, opts.discovery);
   healthRoutes(app, ctx, opts.probes);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  for (const plugin of opts.plugins) await plugin(app, ctx);
+  for (const plugin of opts.plugins) await plugin(app, ctx, opts.discovery);
   return app;
 }

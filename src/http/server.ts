@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
-import type { Store, Change } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import { openStore } from '../store/open.js';
 import { ChangeFollower } from '../store/change-follower.js';
 import { loadMasterKey, type MasterKey } from '../keys/master-key.js';
@@ -17,6 +17,8 @@ import { applyImportDocument, readImportFile } from '../cli/import-document.js';
 import { buildApp } from './app.js';
 import { loggerOptions } from './logger.js';
 import type { DiscoveryState } from './routes/discovery.js';
+import { routePlugins } from './plugins.js';
+import { ChangeBus } from '../oauth/change-bus.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -30,8 +32,6 @@ export interface RunningServer {
 export interface StartOptions {
   logger?: Logger;
   now?: () => number;
-  /** Extra change handlers registered by modules that keep their own caches. */
-  onChange?: Array<(change: Change) => void | Promise<void>>;
 }
 
 const CLEANUP_INTERVAL_MS = 60_000;
@@ -58,6 +58,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const caches = newRecordCaches();
     const denylist = new Denylist(store);
     await denylist.load(now());
+    const changes = new ChangeBus();
     const ctx: OAuthContext = {
       config,
       store,
@@ -71,36 +72,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       limits: { rate: new MemoryRateLimiter(), login: new MemoryLoginThrottle(config.loginThrottle) },
       replay: new StoreReplayGuard(store),
       logger,
+      changes,
       now,
     };
 
     const discovery: DiscoveryState = { scopes: await scopesOf(store), extraAuthMethods: [], extensions: {} };
     let scopesDirty = false;
-    follower = new ChangeFollower(
-      store.changes,
-      async (change) => {
-        switch (change.topic) {
-          case 'client':
-            ctx.clients.invalidate(change.key);
-            scopesDirty = true;
-            break;
-          case 'user':
-            ctx.users.invalidate(change.key);
-            break;
-          case 'key':
-            await keys.reload();
-            break;
-          case 'jti':
-            // The durable row carries the exact expiry; the denylist only needs to outlive the token.
-            denylist.add(change.key, now() + config.maxAccessTokenTtl);
-            break;
-          default:
-            break;
-        }
-        for (const h of opts.onChange ?? []) await h(change);
-      },
-      config.cacheSyncIntervalMs,
-    );
+    changes.subscribe('client', (key) => {
+      ctx.clients.invalidate(key);
+      scopesDirty = true;
+    });
+    changes.subscribe('user', (key) => ctx.users.invalidate(key));
+    changes.subscribe('key', () => keys.reload());
+    // The durable row carries the exact expiry; the in-memory entry only needs to outlive the token.
+    changes.subscribe('jti', (jti) => denylist.add(jti, now() + config.maxAccessTokenTtl));
+    follower = new ChangeFollower(store.changes, (change) => changes.publish(change.topic, change.key), config.cacheSyncIntervalMs);
     await follower.start();
     timers.push(
       setInterval(() => {
@@ -130,7 +116,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       logRequests: config.logRequests,
       discovery,
       probes: [{ name: 'cache_sync', check: async () => ({ ok: follower!.isHealthy, required: false, ...(follower!.lastError ? { detail: follower!.lastError } : {}) }) }],
-      plugins: [],
+      plugins: routePlugins,
     });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

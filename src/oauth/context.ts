@@ -9,6 +9,7 @@ import type { RefreshTokenService } from './refresh-tokens.js';
 import type { Denylist } from './denylist.js';
 import type { Limits } from '../limits/types.js';
 import type { ReplayGuard } from './replay-guard.js';
+import type { ChangeBus } from './change-bus.js';
 
 /**
  * Everything a grant, an authenticator or an endpoint needs, built once at start-up (http/server.ts) and passed
@@ -27,6 +28,8 @@ export interface OAuthContext {
   readonly limits: Limits;
   readonly replay: ReplayGuard;
   readonly logger: Logger;
+  /** Cache invalidation events (change feed, Redis pub/sub). */
+  readonly changes: ChangeBus;
   /** Current time in Unix seconds (overridable in tests). */
   now(): number;
 }

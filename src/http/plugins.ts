@@ -1,0 +1,11 @@
+import type { FastifyInstance } from 'fastify';
+import type { OAuthContext } from '../oauth/context.js';
+import type { DiscoveryState } from './routes/discovery.js';
+
+/**
+ * Route modules beyond the token endpoint (revocation, introspection, compatibility profiles). Each is a
+ * function of the app and the context; adding an endpoint means adding a module and a line here.
+ */
+export type RoutePlugin = (app: FastifyInstance, ctx: OAuthContext, discovery: DiscoveryState) => void | Promise<void>;
+
+export const routePlugins: RoutePlugin[] = [];
