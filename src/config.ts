@@ -20,6 +20,8 @@ export const ConfigSchema = Type.Object(
     databaseUrl: Type.Optional(Type.String({ pattern: '^(postgres(ql)?|sqlite):' })),
     databasePoolSize: Type.Integer({ minimum: 1, maximum: 200 }),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+    /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+    redisKeyPrefix: Type.String({ pattern: '^[A-Za-z0-9:_.-]{1,64}$' }),
     masterKey: Type.Optional(Type.String()),
     signingAlg: Type.Union([Type.Literal('ES256'), Type.Literal('EdDSA'), Type.Literal('RS256')]),
     /** Default access-token lifetime (seconds) for clients without their own. */
@@ -31,6 +33,8 @@ export const ConfigSchema = Type.Object(
     refreshTokenTtl: Type.Integer({ minimum: 60 }),
     refreshIdleTtl: Type.Integer({ minimum: 60 }),
     clockSkew: Type.Integer({ minimum: 0, maximum: 600 }),
+    /** private_key_jwt / client_secret_jwt: a client assertion's exp may be at most this many seconds away. */
+    clientAssertionMaxLifetime: Type.Integer({ minimum: 10, maximum: 3600 }),
     rateLimit: Type.Object(
       {
         enabled: Type.Boolean(),
@@ -72,12 +76,14 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   port: 8080,
   dataDir: './data',
   databasePoolSize: 10,
+  redisKeyPrefix: 'tessera:',
   signingAlg: 'ES256',
   accessTokenTtl: 3600,
   maxAccessTokenTtl: 7 * 86400,
   refreshTokenTtl: 30 * 86400,
   refreshIdleTtl: 14 * 86400,
   clockSkew: 60,
+  clientAssertionMaxLifetime: 300,
   rateLimit: { enabled: true, perClient: { points: 5000, duration: 1 }, perIp: { points: 10000, duration: 1 } },
   loginThrottle: { enabled: true, freeAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, window: 900 },
   trustProxy: false,
@@ -119,6 +125,7 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['databaseUrl', 'TESSERA_DATABASE_URL', str],
   ['databasePoolSize', 'TESSERA_DATABASE_POOL_SIZE', int],
   ['redisUrl', 'TESSERA_REDIS_URL', str],
+  ['redisKeyPrefix', 'TESSERA_REDIS_KEY_PREFIX', str],
   ['masterKey', 'TESSERA_MASTER_KEY', str],
   ['signingAlg', 'TESSERA_SIGNING_ALG', str],
   ['accessTokenTtl', 'TESSERA_ACCESS_TOKEN_TTL', int],
@@ -127,6 +134,7 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['refreshTokenTtl', 'TESSERA_REFRESH_TOKEN_TTL', int],
   ['refreshIdleTtl', 'TESSERA_REFRESH_IDLE_TTL', int],
   ['clockSkew', 'TESSERA_CLOCK_SKEW', int],
+  ['clientAssertionMaxLifetime', 'TESSERA_CLIENT_ASSERTION_MAX_LIFETIME', int],
   ['rateLimit.enabled', 'TESSERA_RATE_LIMIT_ENABLED', bool],
   ['rateLimit.perClient.points', 'TESSERA_RATE_LIMIT_CLIENT_POINTS', int],
   ['rateLimit.perClient.duration', 'TESSERA_RATE_LIMIT_CLIENT_DURATION', int],

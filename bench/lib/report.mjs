@@ -130,7 +130,7 @@ function sectionCommands(results) {
   return lines.join('\n');
 }
 
-function sectionScenario(sc) {
+function sectionScenario(sc, results) {
   const def = scenarios[sc.name];
   const lines = [
     `## Scenario: ${def?.title ?? sc.name}`,
@@ -155,16 +155,23 @@ function sectionScenario(sc) {
   const perRound = sc.runs.filter((r) => !r.skipped);
   if (perRound.length) {
     lines.push('', '<details><summary>Per-round numbers</summary>', '');
-    lines.push(mdTable(['round', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'cpu µs/req'],
-      perRound.map((r) => [String(r.round), r.target, f0(r.rps), f2(r.latencyMs.p50), f2(r.latencyMs.p99), String(r.errors), f0(r.cpuUsPerReq)])));
+    lines.push(mdTable(['round', 'target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'cpu µs/req', 'other load (cores)'],
+      perRound.map((r) => [String(r.round), r.target, f0(r.rps), f2(r.latencyMs.p50), f2(r.latencyMs.p99), String(r.errors), f0(r.cpuUsPerReq), r.host ? r.host.otherCores.toFixed(2) : '–'])));
     lines.push('', '</details>');
+  }
+  const noisy = Object.entries(sc.summary).filter(([, s]) => s && s.maxOtherCores > 0.25);
+  if (noisy.length) {
+    lines.push('', `> **Noisy host:** other processes (and unattributed kernel time) used up to ` +
+      `${Math.max(...noisy.map(([, s]) => s.maxOtherCores)).toFixed(2)} of ${results.meta.machine.cpuCount} cores during some ` +
+      'measured windows (see "other load" per round). Throughput and latency are depressed in those windows; ' +
+      'cpu µs/req is the most robust column.');
   }
   if (def?.docNotes) lines.push('', def.docNotes);
   return lines.join('\n');
 }
 
 function sectionScenarios(results) {
-  return Object.values(results.scenarios).map(sectionScenario).join('\n\n');
+  return Object.values(results.scenarios).map((sc) => sectionScenario(sc, results)).join('\n\n');
 }
 
 function sectionSweep(results) {
@@ -180,8 +187,11 @@ function sectionSweep(results) {
   const names = [...new Set(sw.points.map((p) => p.target))];
   lines.push(mdTable(['target', ...sw.levels.map((c) => `c=${c} req/s (p99 ms)`)], names.map((n) => [n, ...sw.levels.map((c) => {
     const p = sw.points.find((q) => q.target === n && q.connections === c);
-    return p ? `${f0(p.rps)} (${f2(p.p99)})` : '–';
+    return p ? `${f0(p.rps)} (${f2(p.p99)})${p.otherCores > 0.25 ? ' ⚠' : ''}` : '–';
   })])));
+  if (sw.points.some((p) => p.otherCores > 0.25)) {
+    lines.push('', '⚠ = other processes used more than 0.25 cores during that window (noisy measurement).');
+  }
   if (sw.skipped?.length) {
     lines.push('');
     for (const s of sw.skipped) lines.push(`- ${s.failed ? 'FAILED' : 'SKIPPED'} \`${s.target}\` @${s.connections}: ${s.reason.replace(/\|/g, '\\|')}`);
@@ -203,6 +213,9 @@ function sectionMethod() {
       '(RFC 6749 §2.3.1), `Content-Type: application/x-www-form-urlencoded`.',
     '- Latency: every 2xx response time is recorded in the harness (autocannon\'s own histogram is whole milliseconds); p50/p99 are exact percentiles of those.',
     '- Errors: non-2xx responses + socket errors + timeouts. A run with errors is reported, not hidden.',
+    '- Noise: before each run the harness waits (bounded) for the host to be idle; during the window it reads `/proc/stat` and ' +
+      'reports CPU used by anything other than the server and the harness ("other load"). A window with more than 0.25 cores ' +
+      'of other load is re-measured once (`--retry-noisy`), keeping the quieter measurement.',
     '- Server CPU: `utime+stime` (+ reaped children) from `/proc/<pid>/stat` for the server process and all its descendants, ' +
       'read just before and after the measured window, divided by completed requests → µs of server CPU per request. ' +
       'This is the number least affected by the load generator sharing the machine.',

@@ -22,6 +22,7 @@ export function summarize(runs) {
     non2xx: runs.reduce((a, r) => a + r.non2xx, 0),
     socketErrors: runs.reduce((a, r) => a + r.socketErrors, 0),
     timeouts: runs.reduce((a, r) => a + r.timeouts, 0),
+    maxOtherCores: Math.max(...runs.map((r) => r.host?.otherCores ?? 0)),
     rpsMin: Math.min(...runs.map((r) => r.rps)),
     rpsMax: Math.max(...runs.map((r) => r.rps)),
   };

@@ -35,7 +35,8 @@ function scopeList(s: string | undefined): string[] {
 export function checkClientInput(c: ClientInput, creating: boolean): Array<[string, string]> {
   const errors: Array<[string, string]> = [];
   const method = c.token_endpoint_auth_method ?? 'client_secret_basic';
-  if (!/^[\x21-\x7E]{1,255}$/.test(c.client_id)) errors.push(['client_id', 'must be 1-255 printable ASCII characters without spaces']);
+  // RFC 6749 Appendix A.1: client-id = *VSCHAR (%x20-7E). Leading/trailing spaces are refused: they are invisible in output.
+  if (!/^[\x21-\x7E]([\x20-\x7E]{0,253}[\x21-\x7E])?$/.test(c.client_id)) errors.push(['client_id', 'must be 1-255 printable ASCII characters (inner spaces allowed)']);
   for (const s of scopeList(c.scope)) if (!isValidScopeToken(s)) errors.push(['scope', `"${s}" is not a valid scope token (RFC 6749 §3.3)`]);
   const allowed = new Set(scopeList(c.scope));
   for (const s of scopeList(c.default_scope)) if (!allowed.has(s)) errors.push(['default_scope', `"${s}" is not in scope`]);

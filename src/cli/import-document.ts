@@ -7,6 +7,7 @@ import { hashSecret, isSupportedHash, verifySecret } from '../crypto/password-ha
 import { seal } from '../keys/seal.js';
 import { AUTH_METHODS, checkClientInput, clientFields, type ClientInput } from './client-input.js';
 import { parseApiPublicKey } from '../oauth/client-auth/request-signature/index.js';
+import { isValidScopeToken } from '../oauth/scope.js';
 
 const Ttl = Type.Integer({ minimum: 1, maximum: 10 * 365 * 86400 });
 
@@ -98,6 +99,13 @@ export function registerIdentityProviderValidator(v: SectionValidator): void {
   idpValidators.push(v);
 }
 
+/** Turns a validated provider config into its stored form (e.g. seals its secrets under the master key). */
+type IdpPreparer = (name: string, config: Record<string, unknown>, masterKey: Buffer) => Record<string, unknown>;
+let idpPreparer: IdpPreparer = (_name, config) => config;
+export function registerIdentityProviderPreparer(p: IdpPreparer): void {
+  idpPreparer = p;
+}
+
 export function readImportFile(file: string): unknown {
   let text: string;
   try {
@@ -140,6 +148,7 @@ export function validateImportDocument(doc: unknown): string[] {
     users.add(key);
     if (u.password !== undefined && u.password_hash !== undefined) problems.push(`$.users[${i}]: give password or password_hash, not both`);
     if (u.password_hash !== undefined && !isSupportedHash(u.password_hash)) problems.push(`$.users[${i}].password_hash: must be an argon2 PHC string`);
+    for (const s of u.scope?.trim().split(/\s+/).filter(Boolean) ?? []) if (!isValidScopeToken(s)) problems.push(`$.users[${i}].scope: "${s}" is not a valid scope token (RFC 6749 §3.3)`);
   });
   const orgs = new Set(d.organizations?.map((o) => o.id));
   d.installations?.forEach((inst, i) => {
@@ -175,6 +184,17 @@ export async function applyImportDocument(store: Store, doc: unknown, opts: { ma
     installations: { created: 0, updated: 0 },
     identity_providers: { upserted: 0 },
   };
+  // A NEW client of a secret method needs its secret in the document (an existing one keeps its own): a client
+  // created without one could never authenticate. Checked before anything is written.
+  const missingSecrets: string[] = [];
+  for (const [i, c] of (d.clients ?? []).entries()) {
+    const method = c.token_endpoint_auth_method ?? 'client_secret_basic';
+    const secretMethod = method === 'client_secret_basic' || method === 'client_secret_post' || method === 'client_secret_jwt';
+    if (secretMethod && c.client_secret === undefined && (c.client_secret_hash === undefined || method === 'client_secret_jwt') && !(await store.clients.get(c.client_id))) {
+      missingSecrets.push(`$.clients[${i}].client_secret: is required to create a client with token_endpoint_auth_method "${method}"`);
+    }
+  }
+  if (missingSecrets.length > 0) throw new ImportError(missingSecrets);
   // KDF work happens before the transaction so a write lock is never held across tens of milliseconds.
   const clientSecrets = new Map<string, string>();
   for (const c of d.clients ?? []) {
@@ -267,7 +287,7 @@ export async function applyImportDocument(store: Store, doc: unknown, opts: { ma
     }
     for (const p of d.identity_providers ?? []) {
       const { name, type, ...config } = p as Record<string, unknown> & { name: string; type: 'oidc' | 'introspection' | 'jwt_bearer' };
-      await tx.identityProviders.upsert({ name, type, config });
+      await tx.identityProviders.upsert({ name, type, config: idpPreparer(name, config, opts.masterKey) });
       summary.identity_providers.upserted++;
     }
   });

@@ -5,7 +5,10 @@ import { CliError } from './output.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerClientCommands } from './commands/clients.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerUserCommands } from './commands/users.js';
+import { registerIdpCommands } from './commands/idps.js';
 import { registerAdminCommands } from './commands/admin.js';
+import { registerOrgAndInstallCommands } from './commands/orgs.js';
 import { ConflictError } from '../store/errors.js';
 
 export function buildProgram(): Command {
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerClientCommands(program);
   registerKeyCommands(program);
+  registerUserCommands(program);
+  registerIdpCommands(program);
+  registerOrgAndInstallCommands(program);
   return program;
 }
 

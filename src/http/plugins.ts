@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { OAuthContext } from '../oauth/context.js';
 import type { DiscoveryState } from './routes/discovery.js';
+import { revokeRoute } from './routes/revoke.js';
+import { introspectRoute } from './routes/introspect.js';
+import { profilesPlugin } from './profiles/index.js';
+import { requestSignatureMetadata } from './request-signature-metadata.js';
 
 /**
  * Route modules beyond the token endpoint (revocation, introspection, compatibility profiles). Each is a
@@ -8,4 +12,4 @@ import type { DiscoveryState } from './routes/discovery.js';
  */
 export type RoutePlugin = (app: FastifyInstance, ctx: OAuthContext, discovery: DiscoveryState) => void | Promise<void>;
 
-export const routePlugins: RoutePlugin[] = [];
+export const routePlugins: RoutePlugin[] = [revokeRoute, introspectRoute, requestSignatureMetadata, profilesPlugin];

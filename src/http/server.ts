@@ -14,11 +14,17 @@ import { Denylist } from '../oauth/denylist.js';
 import { StoreReplayGuard } from '../oauth/replay-guard.js';
 import { MemoryLoginThrottle, MemoryRateLimiter } from '../limits/memory.js';
 import { applyImportDocument, readImportFile } from '../cli/import-document.js';
+import '../cli/idp-import.js';
 import { buildApp } from './app.js';
 import { loggerOptions } from './logger.js';
 import type { DiscoveryState } from './routes/discovery.js';
 import { routePlugins } from './plugins.js';
 import { ChangeBus } from '../oauth/change-bus.js';
+import { ConflictError } from '../store/errors.js';
+import { RedisConnection } from '../redis/connection.js';
+import { RedisChangeNudge } from '../redis/change-nudge.js';
+import { RedisReplayGuard } from '../redis/replay-guard.js';
+import { RedisLoginThrottle, RedisRateLimiter } from '../limits/redis.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -49,11 +55,22 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
   const timers: NodeJS.Timeout[] = [];
   let follower: ChangeFollower | undefined;
+  // Redis is optional and never required to start: down at start-up means per-node fallbacks until it answers.
+  const redis = config.redisUrl ? new RedisConnection(config.redisUrl, config.redisKeyPrefix, logger) : undefined;
   try {
+    if (redis) await redis.connect();
     const masterKey = loadMasterKey(config.masterKey, config.dataDir);
     const keys = new KeyRing(store, masterKey.key);
     const keyCreated = await keys.init(config.signingAlg);
-    if (config.importFile) await applyImportDocument(store, readImportFile(config.importFile), { masterKey: masterKey.key });
+    if (config.importFile) {
+      const apply = () => applyImportDocument(store, readImportFile(config.importFile!), { masterKey: masterKey.key });
+      // Several nodes starting at once with the same document race on the first insert; the document is applied
+      // in one transaction, so the loser simply applies it again (now as updates).
+      await apply().catch((err: unknown) => {
+        if (err instanceof ConflictError) return apply();
+        throw err;
+      });
+    }
 
     const caches = newRecordCaches();
     const denylist = new Denylist(store);
@@ -63,14 +80,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       config,
       store,
       keys,
+      masterKey: masterKey.key,
       clients: caches.clients,
       users: caches.users,
       secrets: new SecretVerifier(),
       issuer: new TokenIssuer(config, keys, store, now),
       refreshTokens: new RefreshTokenService(config, store, now),
       denylist,
-      limits: { rate: new MemoryRateLimiter(), login: new MemoryLoginThrottle(config.loginThrottle) },
-      replay: new StoreReplayGuard(store),
+      limits: redis
+        ? { rate: new RedisRateLimiter(redis), login: new RedisLoginThrottle(redis, config.loginThrottle) }
+        : { rate: new MemoryRateLimiter(), login: new MemoryLoginThrottle(config.loginThrottle) },
+      replay: redis ? new RedisReplayGuard(redis, new StoreReplayGuard(store)) : new StoreReplayGuard(store),
       logger,
       changes,
       now,
@@ -88,6 +108,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     changes.subscribe('jti', (jti) => denylist.add(jti, now() + config.maxAccessTokenTtl));
     follower = new ChangeFollower(store.changes, (change) => changes.publish(change.topic, change.key), config.cacheSyncIntervalMs);
     await follower.start();
+    if (redis) {
+      const f = follower;
+      const nudge = new RedisChangeNudge(redis, () => void f.poll());
+      await nudge.start();
+      store.changes.onCommit(() => nudge.publish());
+    }
     timers.push(
       setInterval(() => {
         if (!scopesDirty) return;
@@ -115,7 +141,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       trustProxy: config.trustProxy,
       logRequests: config.logRequests,
       discovery,
-      probes: [{ name: 'cache_sync', check: async () => ({ ok: follower!.isHealthy, required: false, ...(follower!.lastError ? { detail: follower!.lastError } : {}) }) }],
+      probes: [
+        { name: 'cache_sync', check: async () => ({ ok: follower!.isHealthy, required: false, ...(follower!.lastError ? { detail: follower!.lastError } : {}) }) },
+        ...(redis ? [{ name: 'redis', check: async () => ({ ...redis.health(), required: false }) }] : []),
+      ],
       plugins: routePlugins,
     });
     await app.listen({ host: config.host, port: config.port });
@@ -138,12 +167,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         for (const t of timers) clearInterval(t);
         follower?.stop();
         await app.close();
+        await redis?.close();
         await store.close();
       },
     };
   } catch (err) {
     for (const t of timers) clearInterval(t);
     follower?.stop();
+    await redis?.close();
     await store.close();
     throw err;
   }

@@ -21,8 +21,7 @@ export class KeyRing {
     let created = false;
     const keys = await this.store.keys.list();
     if (!keys.some((k) => k.status === 'active')) {
-      await this.store.keys.insert({ ...(await generateSigningKey(defaultAlg, this.masterKey)), status: 'active', retiredAt: null, publishUntil: null });
-      created = true;
+      created = await this.store.keys.insertFirstActive(await generateSigningKey(defaultAlg, this.masterKey));
     }
     await this.reload();
     return created;

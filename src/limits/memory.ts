@@ -48,6 +48,11 @@ export function throttleDelay(count: number, s: ThrottleSettings): number {
   return Math.min(s.maxDelayMs, s.baseDelayMs * 2 ** Math.min(30, count - s.freeAttempts - 1));
 }
 
+/** The same normalisation as the user store's unique key, so "JDoe" and "ｊｄｏｅ" share one counter. */
+function userKey(username: string, ip: string): string {
+  return `u:${username.normalize('NFKC').toLowerCase()}|${ip}`;
+}
+
 /**
  * Growing delays after failed logins, per (username, IP) pair and, with four times the allowance, per IP.
  * Keying the user counter by pair means an attacker elsewhere slows only themselves: the real user can still
@@ -76,7 +81,7 @@ export class MemoryLoginThrottle implements LoginThrottle {
 
   async check(username: string, ip: string): Promise<ThrottleState> {
     if (!this.settings.enabled) return { retryAfterMs: 0 };
-    return { retryAfterMs: Math.max(this.waitFor(`u:${username.toLowerCase()}|${ip}`, 1), this.waitFor(`ip:${ip}`, 4)) };
+    return { retryAfterMs: Math.max(this.waitFor(userKey(username, ip), 1), this.waitFor(`ip:${ip}`, 4)) };
   }
 
   private bump(key: string): void {
@@ -96,11 +101,15 @@ export class MemoryLoginThrottle implements LoginThrottle {
 
   async recordFailure(username: string, ip: string): Promise<void> {
     if (!this.settings.enabled) return;
-    this.bump(`u:${username.toLowerCase()}|${ip}`);
+    this.bump(userKey(username, ip));
     this.bump(`ip:${ip}`);
   }
 
   async recordSuccess(username: string, ip: string): Promise<void> {
-    this.failures.delete(`u:${username.toLowerCase()}|${ip}`);
+    if (!this.settings.enabled) return;
+    this.failures.delete(userKey(username, ip));
+    // The attempt was counted as a failure before the password was checked (see LoginThrottle); take it back.
+    const f = this.failures.get(`ip:${ip}`);
+    if (f && --f.count <= 0) this.failures.delete(`ip:${ip}`);
   }
 }

@@ -20,7 +20,13 @@ export interface ThrottleState {
   retryAfterMs: number;
 }
 
-/** Failed-login throttling: growing delays per (username, IP) and per IP. */
+/**
+ * Failed-login throttling: growing delays per (username, IP) and per IP.
+ * Protocol for callers (grants/password.ts): check(); if allowed, recordFailure() at once, BEFORE verifying the
+ * password, so concurrent guesses see each other's attempts (otherwise a burst of parallel requests all pass
+ * check() together); after a correct password, recordSuccess() forgets the (username, IP) failures and takes
+ * that one pending attempt back from the IP counter.
+ */
 export interface LoginThrottle {
   check(username: string, ip: string): Promise<ThrottleState>;
   recordFailure(username: string, ip: string): Promise<void>;

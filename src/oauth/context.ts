@@ -19,6 +19,8 @@ export interface OAuthContext {
   readonly config: Config;
   readonly store: Store;
   readonly keys: KeyRing;
+  /** The master key (unseals client_secret_jwt secrets and identity-provider credentials at rest). */
+  readonly masterKey: Buffer;
   readonly clients: RecordCache<Client>;
   readonly users: RecordCache<User>;
   readonly secrets: SecretVerifier;

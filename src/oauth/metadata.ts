@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { supportedAuthMethods } from './client-auth/index.js';
 import { supportedGrantTypes } from './grants/index.js';
+import { ASYMMETRIC_ALGS, HMAC_ALGS } from '../federation/jwt-verify.js';
 
 export interface MetadataInputs {
   config: Config;
@@ -14,7 +15,11 @@ export interface MetadataInputs {
 export function buildMetadata(m: MetadataInputs): Record<string, unknown> {
   const iss = m.config.issuer;
   const authMethods = [...supportedAuthMethods(), ...(m.extraAuthMethods ?? [])];
-  const jwtAuth = authMethods.filter((x) => x === 'private_key_jwt' || x === 'client_secret_jwt');
+  // Exactly what the JWT authenticators verify: asymmetric algorithms for private_key_jwt, HMAC for client_secret_jwt.
+  const jwtAuth = [
+    ...(authMethods.includes('private_key_jwt') ? ASYMMETRIC_ALGS : []),
+    ...(authMethods.includes('client_secret_jwt') ? HMAC_ALGS : []),
+  ];
   return {
     issuer: iss,
     token_endpoint: `${iss}/oauth/token`,
@@ -24,7 +29,7 @@ export function buildMetadata(m: MetadataInputs): Record<string, unknown> {
     grant_types_supported: supportedGrantTypes(),
     response_types_supported: [],
     token_endpoint_auth_methods_supported: authMethods.filter((x) => x !== 'request_signature'),
-    ...(jwtAuth.length > 0 ? { token_endpoint_auth_signing_alg_values_supported: ['ES256', 'ES384', 'EdDSA', 'RS256', 'PS256', 'HS256'] } : {}),
+    ...(jwtAuth.length > 0 ? { token_endpoint_auth_signing_alg_values_supported: jwtAuth } : {}),
     revocation_endpoint_auth_methods_supported: authMethods.filter((x) => x !== 'request_signature'),
     introspection_endpoint_auth_methods_supported: authMethods.filter((x) => x !== 'request_signature' && x !== 'none'),
     scopes_supported: m.scopes,

@@ -6,6 +6,8 @@ import { OAuthError } from './errors.js';
 import { isSubset } from './scope.js';
 
 export interface FamilyStart {
+  /** Pre-chosen family id, so the first access token can name its family (revocation then reaches it). */
+  familyId?: string;
   client: Client;
   subject: string;
   userId?: string | null;
@@ -14,6 +16,9 @@ export interface FamilyStart {
   scope: readonly string[];
   claims?: Record<string, unknown> | null;
 }
+
+/** A fixed cap on a refreshed token's scope, or a policy computing it from the family (undefined = no cap). */
+export type AllowedScope = readonly string[] | ((family: RefreshFamily) => Promise<readonly string[] | undefined>);
 
 export interface RotationResult {
   token: string;
@@ -43,7 +48,7 @@ export class RefreshTokenService {
     const familyExpires = now + absolute;
     await this.store.refreshTokens.createFamily(
       {
-        familyId: randomId(16),
+        familyId: f.familyId ?? randomId(16),
         clientId: f.client.clientId,
         subject: f.subject,
         userId: f.userId ?? null,
@@ -61,25 +66,30 @@ export class RefreshTokenService {
 
   /**
    * Rotates `presented` for `client`. `requestedScope` may narrow the token's scope (RFC 6749 §6), never widen it.
-   * `allowedScope`, when given, further caps it (e.g. an installation whose approved scopes changed).
+   * `allowedScope`, when given, further caps it (e.g. an installation whose approved scopes changed). It may be a
+   * function of the token's family, called after the token is found and before it rotates, so a policy can cap
+   * (or refuse, by throwing) without a second lookup — see installationScopeFor in oauth/installations.ts.
    */
-  async rotate(presented: string, client: Client, requestedScope: readonly string[] | undefined, allowedScope?: readonly string[]): Promise<RotationResult> {
+  async rotate(presented: string, client: Client, requestedScope: readonly string[] | undefined, allowedScope?: AllowedScope): Promise<RotationResult> {
     const now = this.now();
     const hash = hashToken(presented);
     const existing = await this.store.refreshTokens.find(hash);
     // Another client's token is treated exactly like an unknown one (RFC 6749 §6: bound to the client).
     if (!existing || existing.family.clientId !== client.clientId) throw OAuthError.invalidGrant('The refresh token is invalid, expired or revoked');
-    let scope = existing.token.scope;
-    if (allowedScope) scope = scope.filter((s) => allowedScope.includes(s));
+    const cap = typeof allowedScope === 'function' ? await allowedScope(existing.family) : allowedScope;
+    // RFC 6749 §6: the new refresh token keeps the presented token's scope (minus what policy no longer allows);
+    // a requested narrower scope applies to the access token only.
+    const tokenScope = cap ? existing.token.scope.filter((s) => cap.includes(s)) : existing.token.scope;
+    let scope = tokenScope;
     if (requestedScope !== undefined) {
-      if (!isSubset(requestedScope, scope)) throw OAuthError.invalidScope('The requested scope exceeds the scope of the refresh token');
+      if (!isSubset(requestedScope, tokenScope)) throw OAuthError.invalidScope('The requested scope exceeds the scope of the refresh token');
       scope = [...requestedScope];
     }
     const { idle } = this.lifetimes(client);
     const token = randomToken(32);
     const outcome = await this.store.refreshTokens.rotate(
       hash,
-      { hash: hashToken(token), scope, createdAt: now, expiresAt: Math.min(now + idle, existing.family.expiresAt) },
+      { hash: hashToken(token), scope: tokenScope, createdAt: now, expiresAt: Math.min(now + idle, existing.family.expiresAt) },
       now,
       client.refreshReuseInterval,
     );
@@ -88,9 +98,17 @@ export class RefreshTokenService {
       case 'retried':
         return { token, family: outcome.family, scope };
       case 'reused':
+        // RFC 9700 §4.14.2 / RFC 7009 §2.1: the family's opaque access tokens go too (JWTs run out at exp).
+        await this.store.accessTokens.deleteOpaqueByFamily(existing.family.familyId);
         throw OAuthError.invalidGrant('The refresh token was already used; its token family has been revoked');
       case 'invalid':
         throw OAuthError.invalidGrant('The refresh token is invalid, expired or revoked');
     }
+  }
+
+  /** Revokes a whole family and the opaque access tokens issued from it (RFC 7009 §2.1). */
+  async revokeFamily(familyId: string): Promise<void> {
+    await this.store.refreshTokens.revokeFamily(familyId, this.now());
+    await this.store.accessTokens.deleteOpaqueByFamily(familyId);
   }
 }

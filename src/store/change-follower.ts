@@ -11,6 +11,8 @@ export class ChangeFollower {
   private last = 0;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  /** A poll was asked for while one ran (a nudge): run another right after, or a fresh change could wait a tick. */
+  private again = false;
   private healthy = true;
   lastError: string | undefined;
 
@@ -28,7 +30,10 @@ export class ChangeFollower {
 
   /** Reads and dispatches every change since the last one seen. */
   async poll(): Promise<void> {
-    if (this.running) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
     this.running = true;
     try {
       for (;;) {
@@ -46,6 +51,10 @@ export class ChangeFollower {
       this.lastError = err instanceof Error ? err.message : String(err);
     } finally {
       this.running = false;
+      if (this.again && this.timer) {
+        this.again = false;
+        void this.poll();
+      }
     }
   }
 

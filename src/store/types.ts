@@ -101,6 +101,11 @@ export interface KeyStore {
   insert(key: Omit<SigningKey, 'createdAt'> & { createdAt?: number }): Promise<SigningKey>;
   /** Atomically: retire every active key (publish until the given time) and insert the new active one. */
   rotate(newKey: Omit<SigningKey, 'createdAt' | 'status' | 'retiredAt' | 'publishUntil'>, publishUntil: number): Promise<SigningKey>;
+  /**
+   * Inserts key as the active key unless one exists, atomically across processes (several nodes starting on a
+   * fresh database create one first key, not one each). True when this call inserted it.
+   */
+  insertFirstActive(key: Omit<SigningKey, 'createdAt' | 'status' | 'retiredAt' | 'publishUntil'>): Promise<boolean>;
   deleteExpired(now: number): Promise<number>;
 }
 
@@ -212,6 +217,8 @@ export interface AccessTokenStore {
   insertOpaque(record: AccessTokenRecord): Promise<void>;
   findOpaque(hash: string): Promise<AccessTokenRecord | undefined>;
   deleteOpaque(hash: string): Promise<boolean>;
+  /** Deletes the opaque tokens issued from a refresh-token family (the family was revoked). Returns how many. */
+  deleteOpaqueByFamily(familyId: string): Promise<number>;
   /** JWT revocation: remember the jti until the token would have expired anyway. */
   denyJti(jti: string, clientId: string, expiresAt: number): Promise<void>;
   isJtiDenied(jti: string): Promise<boolean>;
@@ -307,6 +314,11 @@ export interface ChangeFeed {
   latest(): Promise<number>;
   since(seq: number, limit?: number): Promise<Change[]>;
   prune(olderThan: number): Promise<number>;
+  /**
+   * Calls listener after this process commits a mutation that wrote a change (used to nudge other nodes over
+   * Redis pub/sub). Returns the unsubscribe function. Changes made by other processes are only seen by since().
+   */
+  onCommit(listener: () => void): () => void;
 }
 
 export interface Store {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
+import { loggerOptions } from '../../src/http/logger.js';
 import { applyImportDocument } from '../../src/cli/import-document.js';
 
 export interface TestServer extends RunningServer {
@@ -20,11 +21,12 @@ export function basic(id: string, secret: string): string {
 }
 
 /** Starts a real Tessera on 127.0.0.1 with an ephemeral port and a fresh data dir (SQLite unless databaseUrl given). */
-export async function startTestServer(opts: { doc?: unknown; env?: Record<string, string>; logStream?: NodeJS.WritableStream } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { doc?: unknown; env?: Record<string, string>; logStream?: NodeJS.WritableStream; now?: () => number } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-test-'));
   const config = loadConfig({ port: '0', host: '127.0.0.1', dataDir }, { TESSERA_LOG_LEVEL: 'silent', ...(opts.env ?? {}) });
-  const logger = opts.logStream ? pino({ level: 'trace' }, opts.logStream) : pino({ level: 'silent' });
-  const server = await startServer(config, { logger });
+  // With a log stream, the production logger options (redaction, serializers) at trace level: tests see what operators would.
+  const logger = opts.logStream ? pino(loggerOptions('trace'), opts.logStream) : pino({ level: 'silent' });
+  const server = await startServer(config, { logger, ...(opts.now ? { now: opts.now } : {}) });
   if (opts.doc) await applyImportDocument(server.ctx.store, opts.doc, { masterKey: server.masterKey.key });
   const post: TestServer['post'] = async (path, form, headers = {}) => {
     const body = typeof form === 'string' ? form : new URLSearchParams(form).toString();

@@ -1,4 +1,8 @@
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
+import pino from 'pino';
+import { loggerOptions } from '../../http/logger.js';
+import { runPrimary, workerCount } from '../cluster.js';
 import { loadConfig, type ConfigFlags } from '../../config.js';
 import { startServer } from '../../http/server.js';
 import { describeStore } from '../../store/open.js';
@@ -20,19 +24,33 @@ export function registerServeCommand(program: Command): void {
     .option('--profile <name[=prefix]>', 'enable a compatibility profile: cobo, knetik, smscx (repeatable)', collect)
     .action(async (flags: ConfigFlags) => {
       const config = loadConfig(flags);
+      const workers = workerCount(config.workers);
+      if (workers > 1 && cluster.isPrimary) {
+        await runPrimary(config, workers, pino(loggerOptions(config.logLevel)));
+        return;
+      }
       const server = await startServer(config);
       const log = server.ctx.logger;
-      log.info({ url: server.url, issuer: config.issuer, store: describeStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) }, 'Tessera is serving');
+      if (cluster.isWorker) {
+        log.debug({ worker: process.env.TESSERA_WORKER_INDEX, pid: process.pid, url: server.url }, 'worker listening');
+        // The primary went away (killed, crashed): do not linger as an orphan holding the port.
+        process.once('disconnect', () => stop('primary-gone'));
+      } else log.info({ url: server.url, issuer: config.issuer, store: describeStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) }, 'Tessera is serving');
       if (server.masterKey.created) log.info({ masterKeyFile: server.masterKey.path }, 'created the master key file (keep it safe: it decrypts the signing keys)');
       else if (server.masterKey.path) log.info({ masterKeyFile: server.masterKey.path }, 'using the master key file');
       if (server.keyCreated) log.info({ kid: server.ctx.keys.active.kid, alg: server.ctx.keys.active.alg }, 'created the first signing key');
-      const stop = (signal: string) => {
+      let stopping = false;
+      function stop(signal: string): void {
+        if (stopping) return;
+        stopping = true;
         log.info({ signal }, 'shutting down: finishing in-flight requests');
+        // In-flight requests get a bounded time; a stuck dependency must not keep a stopping process alive.
+        setTimeout(() => process.exit(1), 25_000).unref();
         server.close().then(
           () => process.exit(0),
           () => process.exit(1),
         );
-      };
+      }
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
     });

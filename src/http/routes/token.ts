@@ -23,10 +23,35 @@ export async function serveTokenRequest(
   return response;
 }
 
+/**
+ * Another wire format served at the same URL as the RFC form POST (a compatibility profile mounted at the root,
+ * e.g. Cobo's signed GET and JSON POST). Chosen per request by `matches`; requests no variant claims get the
+ * standard behaviour (form POST, 405 for other methods), so the default endpoint stays RFC-shaped.
+ */
+export interface TokenEndpointVariant {
+  readonly method: 'GET' | 'POST';
+  matches(request: FastifyRequest): boolean;
+  handle(request: FastifyRequest, reply: FastifyReply): Promise<unknown>;
+}
+
+const variantsByApp = new WeakMap<FastifyInstance, Map<string, TokenEndpointVariant[]>>();
+
+/** Adds a variant to the token endpoint at `url` (call before the app starts listening). */
+export function addTokenEndpointVariant(app: FastifyInstance, url: string, variant: TokenEndpointVariant): void {
+  const byUrl = variantsByApp.get(app) ?? new Map<string, TokenEndpointVariant[]>();
+  variantsByApp.set(app, byUrl);
+  byUrl.set(url, [...(byUrl.get(url) ?? []), variant]);
+}
+
+function variantFor(app: FastifyInstance, url: string, request: FastifyRequest): TokenEndpointVariant | undefined {
+  return variantsByApp.get(app)?.get(url)?.find((v) => v.method === request.method && v.matches(request));
+}
+
 export function tokenRoute(app: FastifyInstance, ctx: OAuthContext, prefix = ''): void {
+  const url = `${prefix}/oauth/token`;
   app.route({
     method: 'POST',
-    url: `${prefix}/oauth/token`,
+    url,
     schema: {
       summary: 'Token endpoint (RFC 6749 §3.2)',
       consumes: ['application/x-www-form-urlencoded'],
@@ -34,7 +59,7 @@ export function tokenRoute(app: FastifyInstance, ctx: OAuthContext, prefix = '')
       response: { 200: TokenResponseBody, '4xx': OAuthErrorBody, '5xx': OAuthErrorBody },
     },
     validatorCompiler: documentOnly,
-    handler: (request, reply) => serveTokenRequest(request, reply, ctx, formTokenRequest),
+    handler: (request, reply) => variantFor(app, url, request)?.handle(request, reply) ?? serveTokenRequest(request, reply, ctx, formTokenRequest),
   });
-  methodNotAllowed(app, `${prefix}/oauth/token`, ['POST']);
+  methodNotAllowed(app, url, ['POST'], (request) => variantFor(app, url, request));
 }

@@ -5,6 +5,9 @@ import type { AuthenticatedClient, ClientAuthenticator } from './types.js';
 import { clientSecretBasic, BASIC_REALM } from './client-secret-basic.js';
 import { clientSecretPost } from './client-secret-post.js';
 import { noneAuth } from './none.js';
+import { requestSignatureAuth } from './request-signature.js';
+import { privateKeyJwt } from './private-key-jwt.js';
+import { clientSecretJwt } from './client-secret-jwt.js';
 
 /**
  * The credential-carrying methods. Registering a method means adding it here; "none" is the fallback when a
@@ -35,3 +38,7 @@ export async function authenticateClient(req: TokenRequest, ctx: OAuthContext): 
   const client = await chosen.authenticate(req, ctx);
   return { client, method: chosen.method };
 }
+
+registerClientAuthenticator(requestSignatureAuth);
+registerClientAuthenticator(privateKeyJwt);
+registerClientAuthenticator(clientSecretJwt);

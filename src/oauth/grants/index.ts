@@ -1,6 +1,12 @@
 import type { OAuthContext } from '../context.js';
 import type { GrantHandler } from './types.js';
 import { clientCredentialsGrant } from './client-credentials.js';
+import { tokenExchangeGrant } from './token-exchange.js';
+import { jwtBearerGrant } from './jwt-bearer.js';
+import { resolveProviderAlias } from './provider-alias.js';
+import { passwordGrant } from './password.js';
+import { refreshTokenGrant } from './refresh-token.js';
+import { orgImplicitGrant } from './org-implicit.js';
 
 /** grant_type -> handler, by exact key. Adding a grant means adding a module and a line here. */
 const registry = new Map<string, GrantHandler>();
@@ -36,3 +42,9 @@ export function supportedGrantTypes(): string[] {
 }
 
 registerGrant(clientCredentialsGrant);
+registerGrant(passwordGrant);
+registerGrant(refreshTokenGrant);
+registerGrant(orgImplicitGrant);
+registerGrant(tokenExchangeGrant);
+registerGrant(jwtBearerGrant);
+registerGrantResolver(resolveProviderAlias);

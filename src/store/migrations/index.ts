@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { Migrator } from 'kysely';
 import type { Dialect } from '../sql/dialect.js';
 import * as m0001 from './0001-initial.js';
+import * as m0002AccessTokenFamily from './0002-access-token-family.js';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time). Kysely's Migrator records
@@ -9,7 +10,7 @@ import * as m0001 from './0001-initial.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Up = (db: Kysely<any>, dialect: Dialect) => Promise<void>;
-const MIGRATIONS: ReadonlyArray<[string, Up]> = [['0001-initial', m0001.up]];
+const MIGRATIONS: ReadonlyArray<[string, Up]> = [['0001-initial', m0001.up], ['0002-access-token-family', m0002AccessTokenFamily.up]];
 
 class CodeMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}

@@ -24,8 +24,12 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     query_timeout: 12_000,
     application_name: 'tessera',
   });
-  // An idle client losing its connection (database restart) must not crash the process.
+  // A client losing its connection (database restart, failover) must never crash the process. pg-pool only
+  // listens for errors on IDLE clients (re-emitted here as pool 'error'); a client checked out for a query
+  // emits 'error' too, with nobody listening -> an uncaught exception. The query itself still rejects (the
+  // request gets a 503) and the pool discards the broken client on release.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   if (opts.migrate !== false) await migrateToLatest(db, 'postgres');
   return SqlStore.open(db, 'postgres', async () => {

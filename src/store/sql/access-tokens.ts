@@ -52,6 +52,11 @@ export class SqlAccessTokenStore implements AccessTokenStore {
     return Number(res.numDeletedRows) > 0;
   }
 
+  async deleteOpaqueByFamily(familyId: string): Promise<number> {
+    const res = await this.ctx.db.deleteFrom('access_tokens').where('family_id', '=', familyId).executeTakeFirst();
+    return Number(res.numDeletedRows);
+  }
+
   async denyJti(jti: string, clientId: string, expiresAt: number): Promise<void> {
     await this.ctx.tx(async (c) => {
       await c.db.insertInto('revoked_jtis').values({ jti, client_id: clientId, expires_at: expiresAt }).onConflict((oc) => oc.column('jti').doNothing()).execute();

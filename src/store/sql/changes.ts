@@ -14,6 +14,10 @@ export class SqlChangeFeed implements ChangeFeed {
     return rows.map((r) => ({ seq: num(r.seq), topic: r.topic as ChangeTopic, key: r.key, at: num(r.at) }));
   }
 
+  onCommit(listener: () => void): () => void {
+    return this.ctx.commits.on(listener);
+  }
+
   async prune(olderThan: number): Promise<number> {
     const res = await this.ctx.db.deleteFrom('changes').where('at', '<', olderThan).executeTakeFirst();
     return Number(res.numDeletedRows);

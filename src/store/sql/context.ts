@@ -8,19 +8,48 @@ import type { Dialect } from './dialect.js';
  * change-feed writer. Mutations run in a transaction with their change record, so a follower never misses one.
  */
 export class SqlContext {
+  /** Set inside a transaction once it has written a change row; the signal fires after the commit. */
+  private wroteChange = false;
+
   constructor(
     readonly db: Kysely<Database> | Transaction<Database>,
     readonly dialect: Dialect,
     readonly inTransaction: boolean,
+    readonly commits: CommitSignal = new CommitSignal(),
   ) {}
 
   async tx<T>(fn: (ctx: SqlContext) => Promise<T>): Promise<T> {
     if (this.inTransaction) return fn(this);
-    return (this.db as Kysely<Database>).transaction().execute((trx) => fn(new SqlContext(trx, this.dialect, true)));
+    let inner: SqlContext | undefined;
+    const result = await (this.db as Kysely<Database>).transaction().execute((trx) => fn((inner = new SqlContext(trx, this.dialect, true, this.commits))));
+    if (inner?.wroteChange) this.commits.emit();
+    return result;
   }
 
   async change(topic: ChangeTopic, key: string, at: number): Promise<void> {
     await this.db.insertInto('changes').values({ topic, key, at }).execute();
+    if (this.inTransaction) this.wroteChange = true;
+    else this.commits.emit();
+  }
+}
+
+/** In-process listeners told after a change row is committed (see ChangeFeed.onCommit). */
+export class CommitSignal {
+  private readonly listeners = new Set<() => void>();
+
+  on(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(): void {
+    for (const l of this.listeners) {
+      try {
+        l();
+      } catch {
+        // A listener (a best-effort nudge) must never fail the committed mutation.
+      }
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { KeyStore, SigningKey } from '../types.js';
 import type { SigningKeyRow } from './schema.js';
 import { num, numOrNull, nowSeconds, type SqlContext } from './context.js';
@@ -27,6 +28,9 @@ function toRow(k: SigningKey): SigningKeyRow {
     publish_until: k.publishUntil,
   };
 }
+
+/** Advisory lock id for first-key creation: an arbitrary constant ("tesk" in ASCII). */
+const FIRST_KEY_LOCK = 0x7465736b;
 
 export class SqlKeyStore implements KeyStore {
   constructor(private readonly ctx: SqlContext) {}
@@ -58,6 +62,20 @@ export class SqlKeyStore implements KeyStore {
       await c.change('key', full.kid, now);
     });
     return full;
+  }
+
+  async insertFirstActive(newKey: Omit<SigningKey, 'createdAt' | 'status' | 'retiredAt' | 'publishUntil'>): Promise<boolean> {
+    const full: SigningKey = { ...newKey, status: 'active', createdAt: nowSeconds(), retiredAt: null, publishUntil: null };
+    return this.ctx.tx(async (c) => {
+      // PostgreSQL: serialise first-key creation across processes for this transaction (READ COMMITTED alone would
+      // let two starts both see "no key"). SQLite: one writer at a time already.
+      if (c.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${FIRST_KEY_LOCK})`.execute(c.db);
+      const active = await c.db.selectFrom('signing_keys').select('kid').where('status', '=', 'active').limit(1).executeTakeFirst();
+      if (active) return false;
+      await c.db.insertInto('signing_keys').values(toRow(full)).execute();
+      await c.change('key', full.kid, full.createdAt);
+      return true;
+    });
   }
 
   async deleteExpired(now: number): Promise<number> {

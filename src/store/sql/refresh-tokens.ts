@@ -86,6 +86,11 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
 
   async rotate(hash: string, successor: NewToken, now: number, reuseInterval: number): Promise<RotateOutcome> {
     return this.ctx.tx(async (c): Promise<RotateOutcome> => {
+      // PostgreSQL: take the presented token's row lock first, so concurrent rotations of one token run one after
+      // the other and each sees the previous one's committed successor. Without it, two retries inside the reuse
+      // interval both read the same successor, the second finds it already revoked and mistakes the retry for
+      // reuse, revoking the family. SQLite serialises writers already (and has no FOR UPDATE).
+      if (c.dialect === 'postgres') await c.db.selectFrom('refresh_tokens').select('hash').where('hash', '=', hash).forUpdate().execute();
       // The compare-and-set: only one concurrent caller can move this row from active to rotated
       // (PostgreSQL re-checks the WHERE clause after waiting on the row lock; SQLite serialises writers).
       const won = await c.db
@@ -116,7 +121,9 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
           .where('status', '=', 'active')
           .executeTakeFirst();
         if (Number(replaced.numUpdatedRows) === 1) {
-          await c.db.updateTable('refresh_tokens').set({ successor: successor.hash, rotated_at: now }).where('hash', '=', hash).execute();
+          // rotated_at stays at the first rotation: the tolerance window is fixed, so retries cannot keep a
+          // rotated token alive forever by presenting it again just inside each new window.
+          await c.db.updateTable('refresh_tokens').set({ successor: successor.hash }).where('hash', '=', hash).execute();
           await c.db.insertInto('refresh_tokens').values(tokenRow(family.familyId, successor)).execute();
           return { kind: 'retried', family, previous: token };
         }

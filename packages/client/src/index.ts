@@ -1,0 +1,12 @@
+export { TokenClient, type TokenClientOptions } from './token-client.js';
+export type { ClientAuthMethod, PrivateKeyInput } from './client-auth.js';
+export type { AuthorizationServerMetadata } from './discovery.js';
+export { metadataUrl } from './discovery.js';
+export { OAuthError, RefreshTokenRejectedError, OAuthProtocolError, OAuthTimeoutError, DiscoveryError, NoSessionError, type OAuthErrorInit } from './errors.js';
+export type { FetchLike, RetryOptions } from './http.js';
+export { TOKEN_TYPE, type TokenResponse, type TokenResult, type IntrospectionResponse, type ScopeInput, type RequestOptions, type ExchangeParams, type ManagedGrant } from './types.js';
+export { createVerifier, type VerifierOptions, type VerifiedToken, type TokenVerifier } from './verifier.js';
+export { VerificationError, type VerificationErrorCode } from './verification-error.js';
+export { authenticateBearer, checkScopes, challenge, type BearerAuthOptions, type BearerOutcome, type BearerRefusal } from './bearer.js';
+export { fastifyBearerAuth, bearerAuthHook, type FastifyHookLike, type FastifyRequestLike, type FastifyReplyLike, type FastifyInstanceLike } from './fastify.js';
+export { bearerAuth, type IncomingLike, type ResponseLike, type NextLike } from './express.js';

@@ -1,0 +1,233 @@
+import { ClientAuthenticator, type ClientAuthMethod, type PrivateKeyInput } from './client-auth.js';
+import { MetadataCache, type AuthorizationServerMetadata } from './discovery.js';
+import { DiscoveryError, OAuthProtocolError } from './errors.js';
+import { DEFAULT_RETRY, errorFrom, send, type FetchLike, type HttpResult, type HttpSettings, type RetryOptions } from './http.js';
+import { TokenSession } from './token-session.js';
+import type { ExchangeParams, IntrospectionResponse, ManagedGrant, RequestOptions, ScopeInput, TokenResponse, TokenResult } from './types.js';
+
+export interface TokenClientOptions {
+  /** The issuer identifier: endpoints come from its RFC 8414 metadata. Give this or tokenEndpoint. */
+  issuer?: string;
+  tokenEndpoint?: string;
+  /** Override or supply (without an issuer) the RFC 7009 / RFC 7662 endpoints. */
+  revocationEndpoint?: string;
+  introspectionEndpoint?: string;
+  clientId: string;
+  clientSecret?: string;
+  /** For private_key_jwt (RFC 7523): a CryptoKey, a private JWK, or a Node KeyObject. */
+  privateKey?: PrivateKeyInput;
+  privateKeyAlg?: string;
+  privateKeyId?: string;
+  /** Default: client_secret_basic with a secret, private_key_jwt with a key, none otherwise. */
+  authMethod?: ClientAuthMethod;
+  /** The grant getAccessToken() runs when it has no refresh token. Default: client_credentials for a confidential client. */
+  grant?: ManagedGrant | null;
+  fetch?: FetchLike;
+  /** Per attempt, including reading the body. Default 10 s. */
+  timeoutMs?: number;
+  /** Retries of 429 / 503 answers; `false` disables them. */
+  retry?: RetryOptions | false;
+  /** Renew cached tokens this long before they expire. Default 30 s (at most half a token's lifetime). */
+  refreshSkewSeconds?: number;
+  /** Assumed lifetime of a token response without expires_in. Default 300 s. */
+  defaultExpiresInSeconds?: number;
+}
+
+type Endpoint = 'token_endpoint' | 'revocation_endpoint' | 'introspection_endpoint';
+
+function scopeString(scope: ScopeInput | undefined): string | undefined {
+  if (scope === undefined) return undefined;
+  const s = typeof scope === 'string' ? scope.trim() : scope.join(' ');
+  return s === '' ? undefined : s;
+}
+
+function list(v: string | readonly string[] | undefined): readonly string[] {
+  return v === undefined ? [] : typeof v === 'string' ? [v] : v;
+}
+
+/**
+ * An OAuth 2.0 client for Tessera (or any RFC 6749 server): one method per grant, RFC 7009 revocation,
+ * RFC 7662 introspection, and a managed, cached token via getAccessToken().
+ */
+export class TokenClient {
+  private readonly http: HttpSettings;
+  private readonly auth: ClientAuthenticator;
+  private readonly metadata: MetadataCache | undefined;
+  private readonly session: TokenSession;
+  private readonly grant: ManagedGrant | null;
+
+  constructor(private readonly options: TokenClientOptions) {
+    if (!options.clientId) throw new TypeError('clientId is required');
+    if (!options.issuer && !options.tokenEndpoint) throw new TypeError('give issuer (for RFC 8414 discovery) or tokenEndpoint');
+    const retry = options.retry === false ? { ...DEFAULT_RETRY, maxRetries: 0 } : { ...DEFAULT_RETRY, ...(options.retry ?? {}) };
+    const fetchImpl = options.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init));
+    this.http = { fetch: fetchImpl, timeoutMs: options.timeoutMs ?? 10_000, retry };
+    this.auth = new ClientAuthenticator(options);
+    this.metadata = options.issuer ? new MetadataCache(this.http, options.issuer.replace(/\/+$/, '')) : undefined;
+    this.grant = options.grant !== undefined ? options.grant : this.auth.method === 'none' ? null : { type: 'client_credentials' };
+    this.session = new TokenSession(
+      { grant: this.grant ? (signal) => this.runGrant(this.grant!, signal) : undefined, refresh: (rt, signal) => this.refresh(rt, { signal }) },
+      { refreshSkewSeconds: options.refreshSkewSeconds ?? 30, defaultExpiresInSeconds: options.defaultExpiresInSeconds ?? 300 },
+    );
+  }
+
+  get clientId(): string {
+    return this.options.clientId;
+  }
+
+  /** The RFC 8414 metadata (only with an issuer). Discovered once, on first use. */
+  discover(): Promise<AuthorizationServerMetadata> {
+    if (!this.metadata) return Promise.reject(new DiscoveryError('no issuer configured'));
+    return this.metadata.get();
+  }
+
+  private async endpoint(name: Endpoint): Promise<string> {
+    const explicit = { token_endpoint: this.options.tokenEndpoint, revocation_endpoint: this.options.revocationEndpoint, introspection_endpoint: this.options.introspectionEndpoint }[name];
+    if (explicit) return explicit;
+    if (!this.metadata) throw new DiscoveryError(`no ${name} configured and no issuer to discover it from`);
+    const url = (await this.metadata.get())[name];
+    if (typeof url !== 'string') throw new DiscoveryError(`the authorization server metadata has no ${name}`);
+    return url;
+  }
+
+  /** POSTs an authenticated form (RFC 6749 §3.2, RFC 7009 §2.1, RFC 7662 §2.1) with retries. */
+  private async post(name: Endpoint, params: URLSearchParams, signal?: AbortSignal): Promise<{ url: string; result: HttpResult }> {
+    const url = await this.endpoint(name);
+    const audience = name === 'token_endpoint' ? url : await this.endpoint('token_endpoint');
+    const result = await send(
+      this.http,
+      url,
+      async () => {
+        const { headers, params: authParams } = await this.auth.apply(audience);
+        const body = new URLSearchParams(params);
+        for (const [k, v] of Object.entries(authParams)) body.set(k, v);
+        return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers }, body: body.toString() };
+      },
+      signal,
+    );
+    return { url, result };
+  }
+
+  /** Sends a token request and validates the RFC 6749 §5.1 response. */
+  async requestToken(params: Record<string, string | readonly string[] | undefined>, opts: RequestOptions = {}): Promise<TokenResult> {
+    const form = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) for (const item of v === undefined ? [] : list(v)) form.append(k, item);
+    const started = Date.now();
+    const { url, result } = await this.post('token_endpoint', form, opts.signal);
+    if (result.status < 200 || result.status > 299) throw errorFrom(url, result);
+    const b = result.body as Record<string, unknown> | undefined;
+    const bad = (why: string) => new OAuthProtocolError(`invalid token response from ${url}: ${why}`, result.status, result.requestId);
+    if (!b || typeof b !== 'object' || Array.isArray(b)) throw bad('not a JSON object');
+    if (typeof b.access_token !== 'string' || b.access_token === '') throw bad('no access_token');
+    if (typeof b.token_type !== 'string') throw bad('no token_type');
+    let expiresIn: number | undefined;
+    if (b.expires_in !== undefined && b.expires_in !== null) {
+      expiresIn = typeof b.expires_in === 'string' ? Number(b.expires_in) : (b.expires_in as number);
+      if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0) throw bad('expires_in is not a non-negative number');
+    }
+    if (b.refresh_token !== undefined && typeof b.refresh_token !== 'string') throw bad('refresh_token is not a string');
+    if (b.scope !== undefined && typeof b.scope !== 'string') throw bad('scope is not a string');
+    const response = { ...b, expires_in: expiresIn } as TokenResponse;
+    if (expiresIn === undefined) delete response.expires_in;
+    return { ...response, expiresAt: expiresIn === undefined ? undefined : started + expiresIn * 1000 };
+  }
+
+  /** RFC 6749 §4.4. */
+  clientCredentials(p: { scope?: ScopeInput; audience?: string | readonly string[]; resource?: string | readonly string[] } & RequestOptions = {}): Promise<TokenResult> {
+    return this.requestToken({ grant_type: 'client_credentials', scope: scopeString(p.scope), audience: p.audience, resource: p.resource }, p);
+  }
+
+  /** RFC 6749 §4.3 (legacy; RFC 9700 §2.4 advises against it for new deployments). */
+  password(p: { username: string; password: string; scope?: ScopeInput } & RequestOptions): Promise<TokenResult> {
+    return this.requestToken({ grant_type: 'password', username: p.username, password: p.password, scope: scopeString(p.scope) }, p);
+  }
+
+  /** RFC 6749 §6. The server may rotate the refresh token: always keep the one in the result. */
+  refresh(refreshToken: string, p: { scope?: ScopeInput } & RequestOptions = {}): Promise<TokenResult> {
+    return this.requestToken({ grant_type: 'refresh_token', refresh_token: refreshToken, scope: scopeString(p.scope) }, p);
+  }
+
+  /** RFC 8693 token exchange. */
+  exchange(p: ExchangeParams): Promise<TokenResult> {
+    return this.requestToken(
+      {
+        grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
+        subject_token: p.subjectToken,
+        subject_token_type: p.subjectTokenType,
+        actor_token: p.actorToken,
+        actor_token_type: p.actorTokenType,
+        audience: p.audience,
+        resource: p.resource,
+        scope: scopeString(p.scope),
+        requested_token_type: p.requestedTokenType,
+      },
+      p,
+    );
+  }
+
+  /** Tessera's organization token (the Cobo `org_implicit` grant), as a standard form POST. */
+  orgToken(p: { orgId: string; scope?: ScopeInput } & RequestOptions): Promise<TokenResult> {
+    return this.requestToken({ grant_type: 'org_implicit', org_id: p.orgId, scope: scopeString(p.scope) }, p);
+  }
+
+  /** RFC 7009. Also forgets the managed session when it holds this token. */
+  async revoke(token: string, hint?: 'access_token' | 'refresh_token', opts: RequestOptions = {}): Promise<void> {
+    const form = new URLSearchParams({ token });
+    if (hint) form.set('token_type_hint', hint);
+    const current = this.session.peek();
+    if (current && (current.access_token === token || current.refresh_token === token)) this.session.clear();
+    const { url, result } = await this.post('revocation_endpoint', form, opts.signal);
+    // RFC 7009 §2.2: 200 whether or not the token was valid.
+    if (result.status !== 200) throw errorFrom(url, result);
+  }
+
+  /** RFC 7662. */
+  async introspect(token: string, hint?: 'access_token' | 'refresh_token', opts: RequestOptions = {}): Promise<IntrospectionResponse> {
+    const form = new URLSearchParams({ token });
+    if (hint) form.set('token_type_hint', hint);
+    const { url, result } = await this.post('introspection_endpoint', form, opts.signal);
+    if (result.status !== 200) throw errorFrom(url, result);
+    const b = result.body as Record<string, unknown> | undefined;
+    if (!b || typeof b !== 'object' || typeof b.active !== 'boolean') throw new OAuthProtocolError(`invalid introspection response from ${url}`, result.status, result.requestId);
+    return b as IntrospectionResponse;
+  }
+
+  private runGrant(g: ManagedGrant, signal?: AbortSignal): Promise<TokenResult> {
+    switch (g.type) {
+      case 'client_credentials':
+        return this.clientCredentials({ ...g, ...(signal ? { signal } : {}) });
+      case 'org_implicit':
+        return this.orgToken({ ...g, ...(signal ? { signal } : {}) });
+      case 'token_exchange':
+        return this.exchange({ ...g, ...(signal ? { signal } : {}) });
+    }
+  }
+
+  /**
+   * A valid access token: the cached one, or a new one (refresh token when there is one, else the managed grant),
+   * renewed `refreshSkewSeconds` ahead of expiry. Concurrent callers share one request.
+   */
+  async getAccessToken(opts: RequestOptions & { forceRefresh?: boolean } = {}): Promise<string> {
+    return (await this.session.get(opts)).access_token;
+  }
+
+  /** Like getAccessToken() but the whole token result (scope, refresh token, expiry). */
+  getTokenSet(opts: RequestOptions & { forceRefresh?: boolean } = {}): Promise<TokenResult> {
+    return this.session.get(opts);
+  }
+
+  /** Makes getAccessToken() manage these tokens, e.g. `client.setTokens(await client.password({...}))`. */
+  setTokens(tokens: TokenResult): void {
+    this.session.set(tokens);
+  }
+
+  /** Renew on the next getAccessToken() (keeps the refresh token): use when a resource server rejects the token. */
+  invalidate(): void {
+    this.session.invalidate();
+  }
+
+  /** Forgets the cached tokens. */
+  clearTokens(): void {
+    this.session.clear();
+  }
+}

@@ -1,0 +1,193 @@
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload } from 'jose';
+import { MetadataCache } from './discovery.js';
+import { basicAuthorization } from './encoding.js';
+import { DEFAULT_RETRY, send, type FetchLike, type HttpSettings } from './http.js';
+import { IntrospectionCache } from './introspection-cache.js';
+import type { IntrospectionResponse } from './types.js';
+import { VerificationError } from './verification-error.js';
+
+export interface VerifierOptions {
+  /** The issuer identifier; tokens must carry exactly this `iss` (RFC 9068 §4). */
+  issuer: string;
+  /** This resource server's identifier(s); a token's `aud` must contain one of them (RFC 9068 §4). */
+  audience: string | readonly string[];
+  /** Scopes every token must have (more can be required per route). */
+  requiredScopes?: readonly string[];
+  /** Default: `jwks_uri` from the issuer's RFC 8414 metadata. */
+  jwksUri?: string;
+  /** Accepted JWS algorithms. Default: the asymmetric ones Tessera signs with. */
+  algorithms?: readonly string[];
+  /** Allowed clock difference for exp/iat/nbf. Default 5 s. */
+  clockToleranceSeconds?: number;
+  /** RFC 7662 fallback for opaque (non-JWT) tokens. Without it, opaque tokens are refused. */
+  introspection?: {
+    clientId: string;
+    clientSecret: string;
+    /** Default: `introspection_endpoint` from the metadata. */
+    endpoint?: string;
+    /** An active result is reused until min(token exp, this cap). Default 60 s; 0 disables caching. */
+    cacheMaxSeconds?: number;
+    /** Default 10,000 cached tokens. */
+    cacheMaxEntries?: number;
+  };
+  jwks?: {
+    /** Minimum time between refetches triggered by an unknown `kid`. Default 30 s. */
+    cooldownMs?: number;
+    /** Refetch the key set at least this often. Default 10 min. */
+    cacheMaxAgeMs?: number;
+  };
+  fetch?: FetchLike;
+  /** For metadata, JWKS and introspection requests. Default 5 s. */
+  timeoutMs?: number;
+}
+
+/** What a verified access token says. */
+export interface VerifiedToken {
+  format: 'jwt' | 'opaque';
+  /** `sub`: the resource owner, or the client for client_credentials (RFC 9068 §2.2). */
+  subject: string | undefined;
+  clientId: string | undefined;
+  scopes: string[];
+  /** Seconds since the epoch. */
+  expiresAt: number | undefined;
+  /** All claims (JWT payload or introspection response). */
+  claims: Record<string, unknown>;
+}
+
+export interface TokenVerifier {
+  /** Verifies a bearer token; throws VerificationError (invalid_token, insufficient_scope, temporarily_unavailable). */
+  verify(token: string, opts?: { requiredScopes?: readonly string[] }): Promise<VerifiedToken>;
+  readonly issuer: string;
+}
+
+const DEFAULT_ALGS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** Failures to fetch the key set: the token was not judged, so the answer is 503, not 401. */
+const UNAVAILABLE_CODES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC']);
+
+function scopesOf(scope: unknown): string[] {
+  return typeof scope === 'string' ? scope.split(' ').filter((s) => s !== '') : [];
+}
+
+function audiencesOf(aud: unknown): string[] {
+  if (typeof aud === 'string') return [aud];
+  return Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
+}
+
+function describeJoseError(err: unknown): VerificationError {
+  if (err instanceof errors.JWTExpired) return new VerificationError('invalid_token', 'The access token expired', undefined, { cause: err });
+  if (err instanceof errors.JWTClaimValidationFailed) return new VerificationError('invalid_token', `The access token is not valid here (${err.claim}: ${err.reason})`, undefined, { cause: err });
+  if (err instanceof errors.JWKSNoMatchingKey) return new VerificationError('invalid_token', 'The access token is signed by an unknown key', undefined, { cause: err });
+  if (err instanceof errors.JWSSignatureVerificationFailed) return new VerificationError('invalid_token', 'The access token signature is invalid', undefined, { cause: err });
+  if (err instanceof errors.JOSEAlgNotAllowed) return new VerificationError('invalid_token', 'The access token algorithm is not accepted', undefined, { cause: err });
+  if (err instanceof errors.JOSEError && !UNAVAILABLE_CODES.has(err.code)) return new VerificationError('invalid_token', 'The access token is malformed', undefined, { cause: err });
+  return new VerificationError('temporarily_unavailable', 'The signing keys of the issuer could not be fetched', undefined, { cause: err });
+}
+
+/**
+ * A resource server's token check: RFC 9068 JWT access tokens against the issuer's JWKS (cached, refetched on an
+ * unknown kid, so key rotation needs no restart), and RFC 7662 introspection for opaque tokens.
+ */
+export function createVerifier(options: VerifierOptions): TokenVerifier {
+  const issuer = options.issuer;
+  const audience = typeof options.audience === 'string' ? [options.audience] : [...options.audience];
+  if (audience.length === 0) throw new TypeError('audience is required');
+  const http: HttpSettings = {
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    timeoutMs: options.timeoutMs ?? 5000,
+    retry: { ...DEFAULT_RETRY, maxRetries: 1, maxDelayMs: 2000 },
+  };
+  const metadata = new MetadataCache(http, issuer.replace(/\/+$/, ''));
+  const clockTolerance = options.clockToleranceSeconds ?? 5;
+  const algorithms = [...(options.algorithms ?? DEFAULT_ALGS)];
+  const intro = options.introspection;
+  const cache = new IntrospectionCache<IntrospectionResponse>(intro?.cacheMaxSeconds ?? 60, intro?.cacheMaxEntries ?? 10_000);
+
+  let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  const keySet = () => {
+    jwks ??= (async () => {
+      const uri = options.jwksUri ?? (await metadata.get()).jwks_uri;
+      if (!uri) throw new VerificationError('temporarily_unavailable', 'The issuer metadata has no jwks_uri');
+      return createRemoteJWKSet(new URL(uri), {
+        timeoutDuration: http.timeoutMs,
+        cooldownDuration: options.jwks?.cooldownMs ?? 30_000,
+        cacheMaxAge: options.jwks?.cacheMaxAgeMs ?? 600_000,
+        ...(options.fetch ? { [customFetch]: options.fetch } : {}),
+      });
+    })();
+    jwks.catch(() => (jwks = undefined));
+    return jwks;
+  };
+
+  async function verifyJwt(token: string): Promise<VerifiedToken> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, await keySet(), {
+        issuer,
+        audience,
+        typ: 'at+jwt', // RFC 9068 §4: reject ID tokens and other JWTs presented as access tokens
+        algorithms,
+        clockTolerance,
+        requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'],
+      }));
+    } catch (err) {
+      if (err instanceof VerificationError) throw err;
+      throw describeJoseError(err);
+    }
+    return {
+      format: 'jwt',
+      subject: payload.sub,
+      clientId: typeof payload.client_id === 'string' ? payload.client_id : undefined,
+      scopes: scopesOf(payload.scope),
+      expiresAt: payload.exp,
+      claims: payload,
+    };
+  }
+
+  async function introspect(token: string): Promise<IntrospectionResponse> {
+    const endpoint = intro!.endpoint ?? (await metadata.get()).introspection_endpoint;
+    if (!endpoint) throw new VerificationError('temporarily_unavailable', 'The issuer metadata has no introspection_endpoint');
+    const body = new URLSearchParams({ token, token_type_hint: 'access_token' }).toString();
+    const headers = { authorization: basicAuthorization(intro!.clientId, intro!.clientSecret), 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+    const result = await send(http, endpoint, () => ({ method: 'POST', headers, body }));
+    const r = result.body as IntrospectionResponse | undefined;
+    if (result.status !== 200 || !r || typeof r.active !== 'boolean') {
+      throw new VerificationError('temporarily_unavailable', `Token introspection failed (HTTP ${result.status})`);
+    }
+    return r;
+  }
+
+  async function verifyOpaque(token: string): Promise<VerifiedToken> {
+    if (!intro) throw new VerificationError('invalid_token', 'The access token is not a JWT and introspection is not configured');
+    let r: IntrospectionResponse;
+    try {
+      r = await cache.get(token, async () => {
+        const value = await introspect(token);
+        return { value, exp: typeof value.exp === 'number' ? value.exp : undefined, cacheable: value.active };
+      });
+    } catch (err) {
+      if (err instanceof VerificationError) throw err;
+      throw new VerificationError('temporarily_unavailable', 'Token introspection failed', undefined, { cause: err });
+    }
+    const now = Date.now() / 1000;
+    if (!r.active) throw new VerificationError('invalid_token', 'The access token is not active');
+    if (r.token_type === 'refresh_token') throw new VerificationError('invalid_token', 'A refresh token is not an access token');
+    if (typeof r.exp === 'number' && r.exp + clockTolerance <= now) throw new VerificationError('invalid_token', 'The access token expired');
+    if (r.iss !== undefined && r.iss !== issuer) throw new VerificationError('invalid_token', 'The access token is from another issuer');
+    if (!audiencesOf(r.aud).some((a) => audience.includes(a))) throw new VerificationError('invalid_token', 'The access token is not for this audience');
+    return { format: 'opaque', subject: r.sub, clientId: r.client_id, scopes: scopesOf(r.scope), expiresAt: r.exp, claims: { ...r } };
+  }
+
+  return {
+    issuer,
+    async verify(token, opts = {}) {
+      if (typeof token !== 'string' || token === '') throw new VerificationError('invalid_request', 'No access token');
+      const verified = JWT_SHAPE.test(token) ? await verifyJwt(token) : await verifyOpaque(token);
+      const required = [...new Set([...(options.requiredScopes ?? []), ...(opts.requiredScopes ?? [])])];
+      if (required.some((s) => !verified.scopes.includes(s))) {
+        throw new VerificationError('insufficient_scope', `The access token needs scope: ${required.join(' ')}`, required);
+      }
+      return verified;
+    },
+  };
+}

@@ -1,0 +1,282 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { DiscoveryError, NoSessionError, OAuthError, OAuthTimeoutError, RefreshTokenRejectedError, TOKEN_TYPE, TokenClient } from '../src/index.js';
+import { countingFetch, loopback, sleepUntil, type LoopbackServer } from './support.js';
+
+const SECRET = 'svc-secret-0123';
+const doc = {
+  clients: [
+    { client_id: 'svc', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read write' },
+    // RFC 6749 §2.3.1: id and secret are form-encoded inside Basic; these need it.
+    { client_id: 'svc:odd+id', client_secret: 'p@ss w%rd:+&=é', grant_types: ['client_credentials'], scope: 'read' },
+    { client_id: 'poster', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], scope: 'read' },
+    { client_id: 'short', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', access_token_ttl: 4 },
+    { client_id: 'limited', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', rate_limit: { points: 1, duration: 1 } },
+    { client_id: 'app', client_secret: SECRET, grant_types: ['password', 'refresh_token'], scope: 'profile email' },
+    { client_id: 'org-app', client_secret: SECRET, grant_types: ['org_implicit', 'refresh_token'], scope: 'wallet:read wallet:write' },
+    { client_id: 'exchanger', client_secret: SECRET, grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'], scope: 'profile' },
+  ],
+  users: [{ username: 'alice', password: 'correct horse battery' }],
+  organizations: [{ id: 'org-1', name: 'Org One' }],
+  installations: [{ org_id: 'org-1', client_id: 'org-app', scope: 'wallet:read' }],
+};
+
+const IDP = 'https://idp.example';
+let idpKey: CryptoKey;
+let server: TestServer;
+beforeAll(async () => {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  idpKey = privateKey;
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
+  const identity_providers = [{ name: 'idp', type: 'oidc', issuer: IDP, jwks: { keys: [jwk] }, audiences: ['tessera'], auto_provision: true }];
+  server = await startTestServer({ doc: { ...doc, identity_providers } });
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const client = (o: Partial<ConstructorParameters<typeof TokenClient>[0]> = {}) => new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, ...o });
+
+describe('grants and discovery', () => {
+  it('discovers the endpoints from RFC 8414 metadata and runs client_credentials', async () => {
+    const c = client();
+    const metadata = await c.discover();
+    expect(metadata.token_endpoint).toBe(`${server.url}/oauth/token`);
+    const before = Date.now();
+    const t = await c.clientCredentials({ scope: ['read'] });
+    expect(t.token_type).toBe('Bearer');
+    expect(t.scope).toBe('read');
+    expect(t.access_token.split('.')).toHaveLength(3);
+    expect(t.expiresAt).toBeGreaterThanOrEqual(before + t.expires_in! * 1000);
+  });
+
+  it('refuses metadata whose issuer is not the configured one (RFC 8414 §3.3)', async () => {
+    const other = server.url.replace('127.0.0.1', 'localhost');
+    const c = new TokenClient({ issuer: other, clientId: 'svc', clientSecret: SECRET });
+    await expect(c.clientCredentials()).rejects.toBeInstanceOf(DiscoveryError);
+  });
+
+  it('form-encodes the client id and secret inside HTTP Basic', async () => {
+    const t = await client({ clientId: 'svc:odd+id', clientSecret: 'p@ss w%rd:+&=é' }).clientCredentials();
+    expect(t.scope).toBe('read');
+  });
+
+  it('authenticates with client_secret_post', async () => {
+    const counting = countingFetch();
+    const t = await client({ clientId: 'poster', authMethod: 'client_secret_post', fetch: counting.fetch, tokenEndpoint: `${server.url}/oauth/token` }).clientCredentials();
+    expect(t.scope).toBe('read');
+    expect(counting.count('/oauth/token')).toBe(1);
+  });
+
+  it('runs the password grant and the refresh grant', async () => {
+    const c = client({ clientId: 'app' });
+    const t = await c.password({ username: 'alice', password: 'correct horse battery', scope: 'profile' });
+    expect(t.scope).toBe('profile');
+    expect(typeof t.refresh_token).toBe('string');
+    const r = await c.refresh(t.refresh_token!);
+    expect(r.refresh_token).not.toBe(t.refresh_token);
+    expect(r.access_token).not.toBe(t.access_token);
+  });
+
+  it('gets an organization token (org_implicit) with the installation scope', async () => {
+    const t = await client({ clientId: 'org-app' }).orgToken({ orgId: 'org-1' });
+    expect(t.scope).toBe('wallet:read');
+    expect(typeof t.refresh_token).toBe('string');
+    await expect(client({ clientId: 'org-app' }).orgToken({ orgId: 'org-nope' })).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
+  it('introspects its own tokens and revokes a refresh token', async () => {
+    const c = client({ clientId: 'app' });
+    const t = await c.password({ username: 'alice', password: 'correct horse battery' });
+    await expect(c.introspect(t.access_token)).resolves.toMatchObject({ active: true, client_id: 'app', username: 'alice' });
+    await expect(c.introspect(t.refresh_token!, 'refresh_token')).resolves.toMatchObject({ active: true });
+    c.setTokens(t);
+    await c.revoke(t.refresh_token!, 'refresh_token');
+    await expect(c.introspect(t.refresh_token!, 'refresh_token')).resolves.toEqual({ active: false });
+    await expect(c.refresh(t.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // Revoking a token the session holds forgets the session.
+    await expect(c.getAccessToken()).rejects.toMatchObject({ error: 'unauthorized_client' });
+  });
+
+  it('revoking an unknown token is not an error (RFC 7009 §2.2)', async () => {
+    await expect(client().revoke('not-a-token-we-issued-0123456789')).resolves.toBeUndefined();
+  });
+});
+
+describe('token exchange (RFC 8693)', () => {
+  it('exchanges an identity provider ID token for an access token', async () => {
+    const idToken = await new SignJWT({ email: 'bob@example.com' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'idp-1' })
+      .setIssuer(IDP)
+      .setSubject('bob-at-idp')
+      .setAudience('tessera')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(idpKey);
+    const t = await client({ clientId: 'exchanger' }).exchange({ subjectToken: idToken, subjectTokenType: TOKEN_TYPE.idToken, scope: 'profile' });
+    expect(t.issued_token_type).toBe(TOKEN_TYPE.accessToken);
+    expect(t.scope).toBe('profile');
+    await expect(client({ clientId: 'exchanger' }).exchange({ subjectToken: idToken.slice(0, -3) + 'AAA', subjectTokenType: TOKEN_TYPE.idToken })).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+});
+
+describe('errors', () => {
+  it('throws a typed OAuthError with the status and X-Request-Id', async () => {
+    const err = await client({ clientSecret: 'wrong-secret-1' }).clientCredentials().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OAuthError);
+    const e = err as OAuthError;
+    expect(e.error).toBe('invalid_client');
+    expect(e.status).toBe(401);
+    expect(e.requestId).toMatch(/\S+/);
+    expect(e.message).not.toContain('wrong-secret-1');
+  });
+
+  it('reports invalid_scope', async () => {
+    await expect(client().clientCredentials({ scope: 'admin' })).rejects.toMatchObject({ error: 'invalid_scope', status: 400 });
+  });
+
+  it('wrong password is invalid_grant', async () => {
+    await expect(client({ clientId: 'app' }).password({ username: 'alice', password: 'nope' })).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+});
+
+describe('token management', () => {
+  it('caches the token and serves 1,000 concurrent callers with one request (single flight)', async () => {
+    const counting = countingFetch();
+    const c = client({ fetch: counting.fetch });
+    const tokens = await Promise.all(Array.from({ length: 1000 }, () => c.getAccessToken()));
+    expect(new Set(tokens).size).toBe(1);
+    expect(counting.count('/oauth/token')).toBe(1);
+    expect(await c.getAccessToken()).toBe(tokens[0]);
+    expect(counting.count('/oauth/token')).toBe(1);
+    const forced = await c.getAccessToken({ forceRefresh: true });
+    expect(forced).not.toBe(tokens[0]);
+    expect(counting.count('/oauth/token')).toBe(2);
+  });
+
+  it('renews ahead of expiry (skew capped at half the lifetime)', async () => {
+    const counting = countingFetch();
+    const c = client({ clientId: 'short', fetch: counting.fetch, refreshSkewSeconds: 30 });
+    const first = await c.getTokenSet();
+    expect(first.expires_in).toBe(4);
+    expect(await c.getAccessToken()).toBe(first.access_token);
+    expect(counting.count('/oauth/token')).toBe(1);
+    // Effective skew is min(30 s, 4 s / 2) = 2 s: past that point the client renews although the token still lives.
+    await sleepUntil(first.expiresAt! - 2000 + 50);
+    const second = await c.getTokenSet();
+    const renewedAt = Date.now();
+    expect(second.access_token).not.toBe(first.access_token);
+    expect(counting.count('/oauth/token')).toBe(2);
+    expect(renewedAt).toBeLessThan(first.expiresAt!);
+  });
+
+  it('uses and rotates the refresh token, and drops the session when the token is reused', async () => {
+    const counting = countingFetch();
+    const c = client({ clientId: 'app', fetch: counting.fetch, grant: null });
+    await expect(c.getAccessToken()).rejects.toBeInstanceOf(NoSessionError);
+    const login = await c.password({ username: 'alice', password: 'correct horse battery' });
+    c.setTokens(login);
+    expect(await c.getAccessToken()).toBe(login.access_token);
+
+    c.invalidate();
+    const renewed = await c.getTokenSet();
+    expect(renewed.access_token).not.toBe(login.access_token);
+    expect(renewed.refresh_token).not.toBe(login.refresh_token);
+    expect(counting.calls.filter((x) => x.url.endsWith('/oauth/token'))).toHaveLength(2);
+
+    // Someone replays the spent refresh token: the server revokes the family (RFC 9700 §4.14.2).
+    await expect(c.refresh(login.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    c.invalidate();
+    const err = await c.getAccessToken().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RefreshTokenRejectedError);
+    expect((err as RefreshTokenRejectedError).error).toBe('invalid_grant');
+    // The session is gone: nothing left to renew with.
+    await expect(c.getAccessToken()).rejects.toBeInstanceOf(NoSessionError);
+  });
+});
+
+describe('retries against real 429s', () => {
+  it('waits for Retry-After and succeeds', async () => {
+    const counting = countingFetch();
+    const c = client({ clientId: 'limited', fetch: counting.fetch, retry: { maxRetries: 4, baseDelayMs: 50, maxDelayMs: 5000 } });
+    const tokens = await Promise.all([c.clientCredentials(), c.clientCredentials(), c.clientCredentials()]);
+    expect(new Set(tokens.map((t) => t.access_token)).size).toBe(3);
+    const statuses = counting.calls.filter((x) => x.url.endsWith('/oauth/token')).map((x) => x.status);
+    expect(statuses).toContain(429);
+    expect(statuses.filter((x) => x === 200)).toHaveLength(3);
+  });
+
+  it('gives up with a typed 429 when retries are off', async () => {
+    const c = client({ clientId: 'limited', retry: false });
+    // One token a second: of three calls in the same instant at least one is refused, whatever the window phase.
+    const results = await Promise.allSettled([c.clientCredentials(), c.clientCredentials(), c.clientCredentials()]);
+    const err = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason as OAuthError;
+    expect(err).toBeInstanceOf(OAuthError);
+    expect(err.error).toBe('too_many_requests');
+    expect(err.status).toBe(429);
+    expect(err.retryAfter).toBeGreaterThanOrEqual(1);
+  });
+
+  it('does not wait longer than maxDelayMs: a longer Retry-After is thrown at once', async () => {
+    const counting = countingFetch();
+    const c = client({ clientId: 'limited', fetch: counting.fetch, retry: { maxRetries: 5, baseDelayMs: 10, maxDelayMs: 500 } });
+    await c.discover();
+    const results = await Promise.allSettled([c.clientCredentials(), c.clientCredentials(), c.clientCredentials()]);
+    const rejected = results.filter((r) => r.status === 'rejected');
+    expect(rejected.length).toBeGreaterThanOrEqual(1);
+    expect((rejected[0] as PromiseRejectedResult).reason).toMatchObject({ status: 429 });
+    // No retry was attempted for a 429 whose Retry-After (>= 1 s) exceeds the 500 ms bound.
+    expect(counting.count('/oauth/token')).toBe(3);
+  });
+});
+
+describe('timeouts and cancellation', () => {
+  let hang: LoopbackServer;
+  beforeAll(async () => {
+    hang = await loopback(() => undefined); // accepts the request, never answers
+  });
+  afterAll(async () => {
+    await hang.close();
+  });
+
+  it('aborts a request that takes longer than timeoutMs', async () => {
+    const c = new TokenClient({ tokenEndpoint: `${hang.url}/oauth/token`, clientId: 'svc', clientSecret: SECRET, timeoutMs: 150 });
+    const err = await c.clientCredentials().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OAuthTimeoutError);
+    expect(hang.requests.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("stops at the caller's signal", async () => {
+    const c = new TokenClient({ tokenEndpoint: `${hang.url}/oauth/token`, clientId: 'svc', clientSecret: SECRET, timeoutMs: 60_000 });
+    const controller = new AbortController();
+    const pending = c.getAccessToken({ signal: controller.signal });
+    controller.abort(new Error('caller gave up'));
+    await expect(pending).rejects.toThrow('caller gave up');
+  });
+});
+
+describe('RFC 6749 §6 without rotation', () => {
+  it('keeps the previous refresh token when the response has none', async () => {
+    let n = 0;
+    const peer = await loopback((_req, res) => {
+      n++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ access_token: `at-${n}`, token_type: 'Bearer', expires_in: 3600 }));
+    });
+    try {
+      const c = new TokenClient({ tokenEndpoint: `${peer.url}/token`, clientId: 'pub', grant: null });
+      c.setTokens({ access_token: 'at-0', token_type: 'Bearer', refresh_token: 'rt-1', expires_in: 3600, expiresAt: Date.now() + 3_600_000 });
+      c.invalidate();
+      const t = await c.getTokenSet();
+      expect(t.access_token).toBe('at-1');
+      expect(t.refresh_token).toBe('rt-1');
+      expect(new URLSearchParams(peer.requests[0]!.body).get('refresh_token')).toBe('rt-1');
+      expect(new URLSearchParams(peer.requests[0]!.body).get('client_id')).toBe('pub');
+    } finally {
+      await peer.close();
+    }
+  });
+});

@@ -1,0 +1,42 @@
+import type { OAuthContext } from '../oauth/context.js';
+import { OAuthError } from '../oauth/errors.js';
+import { federationOf } from './federation.js';
+import { emailOf, validSubject, type ExternalIdentity } from './identity.js';
+import { verifyJwt } from './jwt-verify.js';
+import type { JwtBearerProvider } from './providers.js';
+
+/** The audiences an assertion meant for us may carry (RFC 7523 §3 item 3): our issuer or our token endpoint. */
+export function ourAudiences(ctx: OAuthContext, path?: string): string[] {
+  const iss = ctx.config.issuer;
+  const out = [iss, `${iss}/oauth/token`];
+  // A compatibility profile mounts the token endpoint under a prefix; its URL is as valid an audience.
+  if (path !== undefined && path !== '/oauth/token' && /\/oauth\/token$/.test(path)) out.push(`${iss}${path}`);
+  return out;
+}
+
+/**
+ * RFC 7523 §3 for an authorization grant assertion of a trusted `jwt_bearer` issuer: signature, iss, sub, aud (us),
+ * exp required and at most max_assertion_lifetime away, nbf/iat within skew, and jti single-use until exp.
+ */
+export async function verifyBearerAssertion(p: JwtBearerProvider, assertion: string, ctx: OAuthContext): Promise<ExternalIdentity> {
+  const now = ctx.now();
+  const outcome = await verifyJwt(assertion, {
+    keys: federationOf(ctx).keysFor(p),
+    algorithms: p.algorithms,
+    issuer: p.issuer,
+    audience: ourAudiences(ctx),
+    required: p.requireJti ? ['exp', 'sub', 'jti'] : ['exp', 'sub'],
+    clockSkew: ctx.config.clockSkew,
+    now,
+    maxLifetime: p.maxAssertionLifetime,
+  });
+  if (!outcome.ok) throw OAuthError.invalidGrant(`The assertion was rejected: ${outcome.reason}`);
+  const claims = outcome.payload as Record<string, unknown>;
+  if (!validSubject(claims.sub)) throw OAuthError.invalidGrant('The assertion was rejected: the sub claim is not acceptable');
+  if (claims.jti !== undefined) {
+    if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 255) throw OAuthError.invalidGrant('The assertion was rejected: the jti claim is not acceptable');
+    const first = await ctx.replay.firstUse(`jwt-bearer:${p.name}:${claims.jti}`, (claims.exp as number) + ctx.config.clockSkew);
+    if (!first) throw OAuthError.invalidGrant('The assertion was already used (jti replay)');
+  }
+  return { provider: p.name, subject: claims.sub, ...emailOf(claims) };
+}

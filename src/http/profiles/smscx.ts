@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { OAuthContext } from '../../oauth/context.js';
+import { OAuthError } from '../../oauth/errors.js';
+import type { TokenRequest } from '../../oauth/token-request.js';
+import { formTokenRequest } from '../form.js';
+import { serveTokenRequest } from '../routes/token.js';
+import { toOAuthError } from '../errors.js';
+
+/**
+ * SMSCX (seed README "SMSCX errors"): HTTP Basic client credentials only, and SMSCX's own error body
+ * `{"error": {"type", "code", "message"}}` instead of RFC 6749 §5.2. The grant itself runs through the same spine.
+ */
+
+/** SMSCX's code for every error of their /oauth/token table; 405 and 429 carry none in their table. */
+export const SMSCX_OAUTH_ERROR_CODE = 1600;
+
+export interface SmscxErrorBody {
+  error: { type: string; code?: number; message: string };
+}
+
+export function smscxErrorBody(err: OAuthError): SmscxErrorBody {
+  if (err.status === 429) return { error: { type: 'rate_limit', message: err.description } };
+  if (err.status === 405) return { error: { type: 'method_not_allowed', message: err.description } };
+  if (err.status >= 500) return { error: { type: err.code, message: err.description } };
+  return { error: { type: err.code, code: SMSCX_OAUTH_ERROR_CODE, message: err.description } };
+}
+
+function sendSmscxError(reply: FastifyReply, err: OAuthError): FastifyReply {
+  // Retry-After, WWW-Authenticate; the X-Rate-Limit-* headers were set when the limit was checked.
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+  return reply.code(err.status).type('application/json; charset=utf-8').send(smscxErrorBody(err));
+}
+
+/** Their table's order: a missing or foreign grant_type is reported before the client is authenticated. */
+function smscxTokenRequest(request: FastifyRequest): TokenRequest {
+  const req = formTokenRequest(request);
+  const grantType = req.params.get('grant_type');
+  if (grantType === undefined) throw OAuthError.invalidRequest('The grant_type parameter is missing');
+  if (grantType !== 'client_credentials') throw OAuthError.unsupportedGrantType('Only grant_type=client_credentials is supported');
+  if (req.authorization === undefined || !/^Basic(\s|$)/i.test(req.authorization)) {
+    throw OAuthError.invalidClient('Authenticate with HTTP Basic (application id and secret)', 'tessera');
+  }
+  return req;
+}
+
+export function mountSmscx(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
+  const url = `${prefix}/oauth/token`;
+  app.post(url, { schema: { summary: 'SMSCX profile: client credentials (HTTP Basic)', tags: ['compatibility'] } }, async (request, reply) => {
+    try {
+      return await serveTokenRequest(request, reply, ctx, smscxTokenRequest);
+    } catch (err) {
+      const oauth = toOAuthError(err, request.id);
+      if (oauth.status >= 500) request.log.error({ err: err instanceof Error ? { type: err.name, message: err.message } : String(err) }, 'smscx token request failed');
+      return sendSmscxError(reply, oauth);
+    }
+  });
+  app.route({
+    method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    url,
+    schema: { hide: true },
+    handler: async (_request, reply) => {
+      reply.header('allow', 'POST');
+      return sendSmscxError(reply, new OAuthError('method_not_allowed', 'Use POST on this endpoint', 405));
+    },
+  });
+}

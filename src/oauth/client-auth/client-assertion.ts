@@ -1,0 +1,75 @@
+import type { JWTVerifyGetKey } from 'jose';
+import type { AuthMethod, Client } from '../../store/types.js';
+import type { OAuthContext } from '../context.js';
+import { getClient } from '../context.js';
+import { OAuthError } from '../errors.js';
+import type { TokenRequest } from '../token-request.js';
+import { peekJwt, verifyJwt } from '../../federation/jwt-verify.js';
+import { ourAudiences } from '../../federation/jwt-bearer.js';
+import { methodAllowed } from './types.js';
+
+/** RFC 7523 §2.2. */
+export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+export function hasClientAssertion(req: TokenRequest): boolean {
+  return req.params.has('client_assertion') || req.params.has('client_assertion_type');
+}
+
+/** The assertion's header alg, unverified: only to route HMAC assertions to client_secret_jwt. */
+export function assertionAlg(req: TokenRequest): string | undefined {
+  const a = req.params.get('client_assertion');
+  return a === undefined ? undefined : peekJwt(a)?.alg;
+}
+
+export function isHmacAlg(alg: string | undefined): boolean {
+  return alg !== undefined && /^HS\d+$/.test(alg);
+}
+
+/**
+ * RFC 7521 §4.2 + RFC 7523 §2.2/§3 client authentication with a JWT: iss = sub = the client id, aud our issuer
+ * or token endpoint URL, exp required and at most config.clientAssertionMaxLifetime away, nbf/iat within skew,
+ * jti required and single-use until exp (ctx.replay: the store, or Redis when configured). Every failure is
+ * invalid_client (401); an unreachable client jwks_uri is 503.
+ */
+export async function authenticateWithAssertion(
+  req: TokenRequest,
+  ctx: OAuthContext,
+  method: AuthMethod,
+  algorithms: readonly string[],
+  keysFor: (client: Client) => Promise<JWTVerifyGetKey | Uint8Array>,
+): Promise<Client> {
+  const type = req.params.get('client_assertion_type');
+  const assertion = req.params.get('client_assertion');
+  if (assertion === undefined) throw OAuthError.invalidRequest('client_assertion_type was sent without client_assertion');
+  if (type === undefined) throw OAuthError.invalidRequest('client_assertion was sent without client_assertion_type');
+  if (type !== CLIENT_ASSERTION_TYPE) throw OAuthError.invalidClient('The client_assertion_type is not supported');
+  const peek = peekJwt(assertion);
+  if (!peek || peek.iss === undefined) throw OAuthError.invalidClient('The client assertion is not a JWT with an iss claim');
+  const clientId = peek.iss;
+  if (peek.sub !== clientId) throw OAuthError.invalidClient('The client assertion must have iss and sub equal to the client id');
+  const bodyId = req.params.get('client_id');
+  if (bodyId !== undefined && bodyId !== clientId) throw OAuthError.invalidClient('client_id does not match the client assertion');
+  const client = await getClient(ctx, clientId);
+  if (!client || client.status !== 'active' || !methodAllowed(client, method)) throw OAuthError.invalidClient();
+
+  const now = ctx.now();
+  const skew = ctx.config.clockSkew;
+  const outcome = await verifyJwt(assertion, {
+    keys: await keysFor(client),
+    algorithms,
+    issuer: clientId,
+    audience: ourAudiences(ctx, req.path),
+    required: ['exp', 'sub', 'jti'],
+    clockSkew: skew,
+    now,
+    maxLifetime: ctx.config.clientAssertionMaxLifetime,
+  });
+  if (!outcome.ok) throw OAuthError.invalidClient(`The client assertion was rejected: ${outcome.reason}`);
+  const { jti, exp, sub } = outcome.payload;
+  if (sub !== clientId) throw OAuthError.invalidClient('The client assertion must have iss and sub equal to the client id');
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 255) throw OAuthError.invalidClient('The client assertion has no usable jti');
+  if (!(await ctx.replay.firstUse(`client-assertion:${clientId}:${jti}`, (exp as number) + skew))) {
+    throw OAuthError.invalidClient('The client assertion was already used (jti replay)');
+  }
+  return client;
+}

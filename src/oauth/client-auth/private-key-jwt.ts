@@ -1,0 +1,46 @@
+import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { Client } from '../../store/types.js';
+import { OAuthError } from '../errors.js';
+import { federationOf } from '../../federation/federation.js';
+import { isAllowedUrl } from '../../federation/fetch.js';
+import { ASYMMETRIC_ALGS } from '../../federation/jwt-verify.js';
+import type { OAuthContext } from '../context.js';
+import { assertionAlg, authenticateWithAssertion, hasClientAssertion, isHmacAlg } from './client-assertion.js';
+import type { ClientAuthenticator } from './types.js';
+
+const CLIENT_JWKS_TIMEOUT_MS = 5000;
+const CLIENT_JWKS_COOLDOWN = 30;
+
+/** Inline key sets, once per client record (a changed client is a new record, so the cache follows it). */
+const inline = new WeakMap<Client, JWTVerifyGetKey>();
+
+async function clientKeys(client: Client, ctx: OAuthContext): Promise<JWTVerifyGetKey> {
+  if (client.jwks) {
+    let local = inline.get(client);
+    if (!local) {
+      try {
+        local = createLocalJWKSet(client.jwks as never);
+      } catch {
+        throw OAuthError.invalidClient('The client has no usable keys');
+      }
+      inline.set(client, local);
+    }
+    return local;
+  }
+  // https only, except loopback: the same rule as identity providers.
+  if (client.jwksUri && isAllowedUrl(client.jwksUri, false)) {
+    return federationOf(ctx).keySets.get(client.jwksUri, { timeoutMs: CLIENT_JWKS_TIMEOUT_MS, cooldownSeconds: CLIENT_JWKS_COOLDOWN, what: "The client's jwks_uri" }).getKey;
+  }
+  throw OAuthError.invalidClient('The client has no usable keys');
+}
+
+/**
+ * RFC 7523 §2.2 private_key_jwt (OpenID Connect Core §9): the client signs an assertion with its private key; its
+ * public keys are registered inline (jwks) or published at its jwks_uri. Asymmetric algorithms only, so neither
+ * "none" nor an HMAC keyed with the public key can pass. HMAC assertions are client_secret_jwt's.
+ */
+export const privateKeyJwt = {
+  method: 'private_key_jwt',
+  matches: (req) => hasClientAssertion(req) && !isHmacAlg(assertionAlg(req)),
+  authenticate: (req, ctx) => authenticateWithAssertion(req, ctx, 'private_key_jwt', ASYMMETRIC_ALGS, (client) => clientKeys(client, ctx)),
+} satisfies ClientAuthenticator;

@@ -1,0 +1,92 @@
+import type { ApiKey } from '../../store/types.js';
+import type { OAuthContext } from '../context.js';
+import { getClient } from '../context.js';
+import { RecordCache } from '../cache.js';
+import { OAuthError } from '../errors.js';
+import type { TokenRequest } from '../token-request.js';
+import { methodAllowed, type ClientAuthenticator } from './types.js';
+import { checkNonce, innerDigest, parseApiPublicKey, signatureDigest, stringToSign, verifyRequestSignature, type ParsedApiKey } from './request-signature/index.js';
+
+/**
+ * Request-signature client authentication (Cobo's "CoboAuth", seed README): BIZ-API-KEY names a registered
+ * Ed25519 or secp256k1 public key, BIZ-API-NONCE is the client's clock in ms, BIZ-API-SIGNATURE signs
+ * SHA-256(SHA-256(METHOD|PATH|NONCE|QUERY|BODY)) over the request exactly as it arrived. Not an IANA-registered
+ * token_endpoint_auth_method, so the metadata lists it under an extension name (http/profiles/index.ts).
+ */
+export const SIGNATURE_HEADERS = ['biz-api-key', 'biz-api-nonce', 'biz-api-signature'] as const;
+
+interface KnownKey {
+  apiKey: ApiKey;
+  parsed: ParsedApiKey;
+}
+
+const HEX_KEY = /^(?:[0-9a-f]{64}|0[23][0-9a-f]{64})$/;
+const keyCaches = new WeakMap<OAuthContext, RecordCache<KnownKey>>();
+
+/** Registered keys, parsed once per process (Ed25519 point validation is not free); invalidated by 'api_key' changes. */
+function keyCache(ctx: OAuthContext): RecordCache<KnownKey> {
+  const existing = keyCaches.get(ctx);
+  if (existing) return existing;
+  const created = new RecordCache<KnownKey>();
+  ctx.changes.subscribe('api_key', (publicKey) => created.invalidate(publicKey));
+  keyCaches.set(ctx, created);
+  return created;
+}
+
+async function loadKey(ctx: OAuthContext, hex: string): Promise<KnownKey | undefined> {
+  const apiKey = await ctx.store.apiKeys.get(hex);
+  if (!apiKey) return undefined;
+  const parsed = parseApiPublicKey(apiKey.publicKey);
+  return parsed ? { apiKey, parsed } : undefined;
+}
+
+/** The single value of a header; a repeated header is as bad as a missing one. */
+function header(req: TokenRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function hasSignatureHeaders(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  return SIGNATURE_HEADERS.some((h) => headers[h] !== undefined);
+}
+
+const badSignature = () => OAuthError.invalidClient('invalid_signature: the request signature could not be verified');
+
+export const requestSignatureAuth = {
+  method: 'request_signature',
+  // Any one of the headers selects this method, so a half-signed request fails here instead of falling back to
+  // another method (RFC 6749 §2.3: one method per request).
+  matches: (req) => hasSignatureHeaders(req.headers),
+  async authenticate(req, ctx) {
+    const keyHex = header(req, 'biz-api-key')?.toLowerCase();
+    const nonce = header(req, 'biz-api-nonce');
+    const signature = header(req, 'biz-api-signature');
+    if (keyHex === undefined || nonce === undefined || signature === undefined) {
+      throw OAuthError.invalidClient('invalid_signature: BIZ-API-KEY, BIZ-API-NONCE and BIZ-API-SIGNATURE must each be sent once');
+    }
+    const windowMs = ctx.config.signatureWindowMs;
+    const nowMs = ctx.now() * 1000;
+    const freshness = checkNonce(nonce, nowMs, windowMs);
+    if (freshness === 'malformed') throw OAuthError.invalidClient('invalid_signature: BIZ-API-NONCE must be the time in milliseconds');
+    if (freshness === 'stale') throw OAuthError.invalidClient(`invalid_signature: BIZ-API-NONCE is outside the accepted window of ${Math.round(windowMs / 1000)} s`);
+
+    const known = HEX_KEY.test(keyHex) ? await keyCache(ctx).get(keyHex, (k) => loadKey(ctx, k)) : undefined;
+    const client = known ? await getClient(ctx, known.apiKey.clientId) : undefined;
+    // Unknown key, unusable client and bad signature answer alike: the caller learns nothing about which keys exist.
+    if (!known || !client || client.status !== 'active' || !methodAllowed(client, 'request_signature')) throw badSignature();
+    const claimed = req.params.get('client_id');
+    if (claimed !== undefined && claimed !== client.clientId) throw badSignature();
+
+    // stringToSign returns null for input it cannot canonicalise unambiguously: that is a failed signature.
+    const str = stringToSign({ method: req.method, path: req.path, nonce, rawQuery: req.rawQuery, rawBody: req.rawBody });
+    if (str === null || !verifyRequestSignature(known.parsed, signatureDigest(str), innerDigest(str), signature)) throw badSignature();
+
+    // Single use, recorded only for valid signatures (nobody can burn another client's nonces). Remembered until
+    // the nonce leaves the window, after which freshness alone refuses it; shared across nodes via the ReplayGuard.
+    const expiresAt = Math.ceil((Number(nonce) + windowMs) / 1000) + 1;
+    if (!(await ctx.replay.firstUse(`nonce:${known.apiKey.publicKey}:${nonce}`, expiresAt))) {
+      throw OAuthError.invalidClient('invalid_signature: this BIZ-API-NONCE was already used');
+    }
+    return client;
+  },
+} satisfies ClientAuthenticator;

@@ -1,0 +1,82 @@
+import type { Client, User } from '../../store/types.js';
+import type { OAuthContext } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { formatScope, intersect, parseScope, resolveScope } from '../scope.js';
+import { randomId } from '../../crypto/random.js';
+import type { Provider } from '../../federation/providers.js';
+import { providerAllowsClient } from '../../federation/providers.js';
+import type { ExternalIdentity } from '../../federation/identity.js';
+import { resolveLocalUser } from '../../federation/user-mapping.js';
+import { mayRefresh, type GrantRequest, type TokenResponse } from './types.js';
+
+/** RFC 8693 §3 token type identifiers. */
+export const TOKEN_TYPE = {
+  accessToken: 'urn:ietf:params:oauth:token-type:access_token',
+  idToken: 'urn:ietf:params:oauth:token-type:id_token',
+  jwt: 'urn:ietf:params:oauth:token-type:jwt',
+} as const;
+
+export function assertProviderAllowsClient(p: Provider, client: Client): void {
+  if (!providerAllowsClient(p, client.clientId)) throw OAuthError.unauthorizedClient(`This client may not use the identity provider ${p.name}`);
+}
+
+/**
+ * RFC 8693 §2.1 audience / RFC 8707 resource: each must be one of the client's configured audiences. A client
+ * without an audience list may not choose one (invalid_target, RFC 8693 §2.2.2).
+ */
+function requestedAudience(params: ReadonlyMap<string, string>, client: Client): string[] | undefined {
+  const wanted: string[] = [];
+  const audience = params.get('audience');
+  const resource = params.get('resource');
+  if (resource !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(resource);
+    } catch {
+      url = undefined;
+    }
+    // RFC 8707 §2: an absolute URI without a fragment.
+    if (!url || url.hash !== '') throw OAuthError.invalidTarget('The resource parameter must be an absolute URI without a fragment');
+    wanted.push(resource);
+  }
+  if (audience !== undefined) wanted.push(audience);
+  if (wanted.length === 0) return undefined;
+  const allowed = client.audience ?? [];
+  for (const a of wanted) if (!allowed.includes(a)) throw OAuthError.invalidTarget('The requested audience or resource is not allowed for this client');
+  return [...new Set(wanted)];
+}
+
+/** Within the client's scope and, when the user has an allowance, the user's (RFC 6749 §3.3). */
+function grantedScope(requested: readonly string[] | undefined, client: Client, user: User): string[] {
+  const scope = resolveScope(requested, client.scope, client.defaultScope);
+  if (user.scope === null) return scope;
+  if (requested === undefined) return intersect(scope, user.scope);
+  if (!scope.every((s) => user.scope!.includes(s))) throw OAuthError.invalidScope('The requested scope exceeds what this user may be granted');
+  return scope;
+}
+
+/**
+ * The common tail of every federated grant: the external identity -> the local user -> an access token (subject
+ * = the user id, `idp` = the provider name) and, when the client may use refresh_token, a refresh token family
+ * that carries `idp` into every refreshed access token.
+ */
+export async function issueForIdentity(req: GrantRequest, client: Client, ctx: OAuthContext, p: Provider, identity: ExternalIdentity, opts: { tokenExchange: boolean }): Promise<TokenResponse> {
+  const requested = parseScope(req.params.get('scope'));
+  // Checks that need no user fail before the account is touched (no user is provisioned for a doomed request).
+  if (requested !== undefined) resolveScope(requested, client.scope, client.defaultScope);
+  const audience = requestedAudience(req.params, client);
+  const user = await resolveLocalUser(p, identity, ctx);
+  const scope = grantedScope(requested, client, user);
+  const claims = { idp: p.name };
+  const familyId = mayRefresh(client) ? randomId(16) : null;
+  const refreshToken = familyId ? await ctx.refreshTokens.start({ familyId, client, subject: user.id, userId: user.id, scope, claims }) : undefined;
+  const at = await ctx.issuer.issue({ client, subject: user.id, userId: user.id, username: user.username, scope, familyId, extra: claims, ...(audience ? { audience } : {}) });
+  return {
+    access_token: at.token,
+    ...(opts.tokenExchange ? { issued_token_type: TOKEN_TYPE.accessToken } : {}),
+    token_type: 'Bearer',
+    expires_in: at.expiresIn,
+    scope: formatScope(scope),
+    ...(refreshToken ? { refresh_token: refreshToken } : {}),
+  };
+}

@@ -1,0 +1,35 @@
+import { OAuthError } from '../errors.js';
+import { formatScope, parseScope, resolveScope } from '../scope.js';
+import { activeInstallation, installationScope, orgAuthorizationInvalid } from '../installations.js';
+import { mayRefresh, type GrantHandler, type TokenResponse } from './types.js';
+
+/**
+ * grant_type=org_implicit (Cobo WaaS 2 "Org Access Token"; the pattern of GitHub App installation tokens): an
+ * organisation installed the authenticated app and approved a set of scopes; the app fetches a token that acts
+ * for the organisation. sub = the organisation, org_id = the organisation, scope = the approved scopes (narrowed
+ * by `scope`). A refresh token is issued when the client may use refresh_token (Cobo apps need it: register them
+ * with grant_types ["org_implicit", "refresh_token"]); its family is bound to the installation, so revoking the
+ * installation ends it and the installation's current scopes cap every refresh (oauth/installations.ts).
+ *
+ * Confidential clients only: an org token for whoever knows a client_id would hand out the organisation.
+ */
+export const orgImplicitGrant = {
+  grantType: 'org_implicit',
+  parameters: new Set(['org_id', 'scope']),
+  confidentialOnly: true,
+  async handle(req, client, ctx) {
+    const orgId = req.params.get('org_id');
+    if (orgId === undefined) throw OAuthError.invalidRequest('The org_id parameter is missing');
+    const inst = await activeInstallation(ctx, orgId, client.clientId);
+    if (!inst) throw orgAuthorizationInvalid();
+    const approved = installationScope(inst, client);
+    // Nothing requested: everything the organisation approved (RFC 6749 §3.3 lets the server choose the default).
+    const scope = resolveScope(parseScope(req.params.get('scope')), approved, null);
+    const at = await ctx.issuer.issue({ client, subject: orgId, orgId, scope });
+    const response: TokenResponse = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: formatScope(scope) };
+    if (mayRefresh(client)) {
+      response.refresh_token = await ctx.refreshTokens.start({ client, subject: orgId, orgId, installationId: inst.id, scope });
+    }
+    return response;
+  },
+} satisfies GrantHandler;

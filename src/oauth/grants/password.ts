@@ -1,0 +1,90 @@
+import { getDummyHash, verifySecret } from '../../crypto/password-hash.js';
+import { randomId } from '../../crypto/random.js';
+import type { Client, User } from '../../store/types.js';
+import type { OAuthContext } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { formatScope, intersect, parseScope, resolveScope } from '../scope.js';
+import { findUserByUsername } from '../users.js';
+import { mayRefresh, type GrantHandler } from './types.js';
+
+/** One answer for every credential failure, so it never tells whether the username exists (RFC 6749 §5.2). */
+const BAD_CREDENTIALS = 'The username or password is incorrect';
+
+/**
+ * Failed-login throttling answers 429 with Retry-After (RFC 6585 §4) rather than a silent server-side sleep:
+ * sleeping would hold a connection per guess (cheap for an attacker, costly for us), and a well-behaved client
+ * learns when to try again. The counters are per (username, IP) and per IP, so this says nothing about whether
+ * the username exists.
+ */
+function throttled(retryAfterMs: number): OAuthError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new OAuthError('too_many_requests', `Too many failed login attempts; retry in ${seconds} s`, 429, { 'retry-after': String(seconds) });
+}
+
+/**
+ * The user's scope: what was asked for (or the client's default), which must lie within both the client's and
+ * the user's allowance (a user scope of null means no user-level restriction).
+ */
+export function passwordScope(requested: readonly string[] | undefined, client: Client, user: Pick<User, 'scope'>): string[] {
+  if (requested === undefined) {
+    const base = resolveScope(undefined, client.scope, client.defaultScope);
+    return user.scope === null ? base : intersect(base, user.scope);
+  }
+  const scope = resolveScope(requested, client.scope, client.defaultScope);
+  if (user.scope !== null && !scope.every((s) => user.scope!.includes(s))) {
+    throw OAuthError.invalidScope('The requested scope exceeds what this user may be granted');
+  }
+  return scope;
+}
+
+/** Verifies the password with the same KDF cost whether or not the user exists or has a password. */
+async function authenticateUser(ctx: OAuthContext, username: string, password: string): Promise<User | undefined> {
+  const user = await findUserByUsername(ctx, username);
+  const hash = user?.passwordHash ?? (await getDummyHash());
+  const ok = await verifySecret(hash, password);
+  if (!ok || !user || user.passwordHash === null || user.status !== 'active') return undefined;
+  return user;
+}
+
+/**
+ * RFC 6749 §4.3 resource owner password credentials, for confidential and public clients. The access token's
+ * subject is the user id and it carries the username; a refresh token starts a family when the client may
+ * use refresh_token.
+ */
+export const passwordGrant = {
+  grantType: 'password',
+  parameters: new Set(['username', 'password', 'scope']),
+  confidentialOnly: false,
+  async handle(req, client, ctx) {
+    const username = req.params.get('username');
+    const password = req.params.get('password');
+    if (username === undefined) throw OAuthError.invalidRequest('The username parameter is missing');
+    if (password === undefined) throw OAuthError.invalidRequest('The password parameter is missing');
+    const requested = parseScope(req.params.get('scope'));
+    // The client-level scope check needs no user, so it fails before any password is tried (nothing to learn).
+    if (requested !== undefined) resolveScope(requested, client.scope, client.defaultScope);
+
+    const limits = ctx.limits.login;
+    const wait = await limits.check(username, req.ip);
+    if (wait.retryAfterMs > 0) throw throttled(wait.retryAfterMs);
+    // Counted before the KDF so parallel guesses see each other; taken back on success (limits/types.ts).
+    await limits.recordFailure(username, req.ip);
+    const user = await authenticateUser(ctx, username, password);
+    if (!user) throw OAuthError.invalidGrant(BAD_CREDENTIALS);
+    await limits.recordSuccess(username, req.ip);
+
+    const scope = passwordScope(requested, client, user);
+    const familyId = mayRefresh(client) ? randomId(16) : null;
+    const refreshToken = familyId
+      ? await ctx.refreshTokens.start({ familyId, client, subject: user.id, userId: user.id, scope })
+      : undefined;
+    const at = await ctx.issuer.issue({ client, subject: user.id, userId: user.id, username: user.username, scope, familyId });
+    return {
+      access_token: at.token,
+      token_type: 'Bearer',
+      expires_in: at.expiresIn,
+      scope: formatScope(scope),
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
+    };
+  },
+} satisfies GrantHandler;

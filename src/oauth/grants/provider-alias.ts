@@ -1,0 +1,38 @@
+import type { OAuthContext } from '../context.js';
+import { OAuthError } from '../errors.js';
+import { federationOf } from '../../federation/federation.js';
+import { verifyWithProvider } from '../../federation/subject-token.js';
+import { assertProviderAllowsClient, issueForIdentity } from './federated.js';
+import { TOKEN_EXCHANGE } from './token-exchange.js';
+import type { GrantHandler } from './types.js';
+
+/**
+ * KnetikCloud compatibility: `grant_type=<provider name>&token=<third-party token>` (e.g. grant_type=facebook) is
+ * RFC 8693 token exchange with the provider named instead of inferred. The handler's grantType is the token
+ * exchange URN, so the spine admits a client that lists either the provider name or the token-exchange URN in
+ * its grant_types (the URN already lets it exchange that provider's tokens; the alias adds no power).
+ */
+function aliasFor(name: string): GrantHandler {
+  return {
+    grantType: TOKEN_EXCHANGE,
+    parameters: new Set(['token', 'scope', 'audience', 'resource']),
+    confidentialOnly: false,
+    async handle(req, client, ctx) {
+      const token = req.params.get('token');
+      if (token === undefined) throw OAuthError.invalidRequest('The token parameter is missing');
+      // Looked up again: the provider may have been removed between dispatch and here.
+      const p = await federationOf(ctx).providers.get(name);
+      if (!p) throw OAuthError.unsupportedGrantType('The grant type is not supported by this server');
+      assertProviderAllowsClient(p, client);
+      const { identity } = await verifyWithProvider(p, token, ctx);
+      return issueForIdentity(req, client, ctx, p, identity, { tokenExchange: false });
+    },
+  } satisfies GrantHandler;
+}
+
+/** registerGrantResolver target: a configured provider's name resolves to its alias handler. */
+export async function resolveProviderAlias(grantType: string, ctx: OAuthContext): Promise<GrantHandler | undefined> {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(grantType)) return undefined;
+  const p = await federationOf(ctx).providers.get(grantType);
+  return p ? aliasFor(p.name) : undefined;
+}

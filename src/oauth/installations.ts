@@ -1,0 +1,74 @@
+import type { Client, Installation, Organization, RefreshFamily } from '../store/types.js';
+import type { OAuthContext } from './context.js';
+import { RecordCache } from './cache.js';
+import { OAuthError } from './errors.js';
+
+/**
+ * Organisations and app installations as the token endpoint sees them: read through per-process caches that the
+ * change feed invalidates ('installation', 'org'), so the org_implicit hot path costs no database round trip in
+ * steady state. One cache pair per OAuthContext (tests run several servers in one process).
+ */
+interface InstallationCaches {
+  /** Keyed by `${orgId}\0${clientId}`. */
+  installations: RecordCache<Installation>;
+  orgs: RecordCache<Organization>;
+}
+
+const cachesByContext = new WeakMap<OAuthContext, InstallationCaches>();
+
+function cachesFor(ctx: OAuthContext): InstallationCaches {
+  const existing = cachesByContext.get(ctx);
+  if (existing) return existing;
+  const created: InstallationCaches = { installations: new RecordCache<Installation>(), orgs: new RecordCache<Organization>() };
+  // The feed names an installation by its id, the cache by (org, client): installation changes are rare
+  // (install, revoke, re-scope), so dropping the whole cache is cheaper than keeping a reverse index.
+  ctx.changes.subscribe('installation', () => created.installations.clear());
+  ctx.changes.subscribe('org', (orgId) => created.orgs.invalidate(orgId));
+  cachesByContext.set(ctx, created);
+  return created;
+}
+
+/**
+ * One failure for every reason an organisation's authorisation does not hold (no installation, revoked, not yet
+ * approved, organisation unknown or disabled), so a caller cannot probe which organisations exist or have
+ * installed the app. RFC 6749 §5.2: the installation is the authorisation grant, and a grant that is missing,
+ * revoked or issued to another client is invalid_grant; unauthorized_client is reserved for a client that may
+ * not use the grant type at all (the token endpoint checks that before dispatch).
+ */
+export function orgAuthorizationInvalid(): OAuthError {
+  return OAuthError.invalidGrant('The organization has not authorized this client, or the authorization is no longer valid');
+}
+
+/** The active installation of `client` in an active organisation `orgId`, or undefined. */
+export async function activeInstallation(ctx: OAuthContext, orgId: string, clientId: string): Promise<Installation | undefined> {
+  const caches = cachesFor(ctx);
+  const org = await caches.orgs.get(orgId, (id) => ctx.store.organizations.get(id));
+  if (!org || org.status !== 'active') return undefined;
+  const inst = await caches.installations.get(`${orgId}\0${clientId}`, () => ctx.store.installations.find(orgId, clientId));
+  if (!inst || inst.status !== 'active' || inst.approvedAt === null) return undefined;
+  return inst;
+}
+
+/**
+ * The scopes an installation lets the client hold right now: the organisation's approved scopes, capped by what
+ * the client itself may still be granted (a scope removed from the client is gone from every organisation).
+ */
+export function installationScope(inst: Installation, client: Client): string[] {
+  const clientScope = new Set(client.scope);
+  return inst.scope.filter((s) => clientScope.has(s));
+}
+
+/**
+ * The refresh-grant hook for org families (RFC 6749 §6: a refresh never widens scope): for a family bound to an
+ * installation, the installation's CURRENT scope caps the refreshed token, and a revoked installation or a
+ * disabled organisation fails the refresh with the same invalid_grant as org_implicit. Families without an
+ * installation return undefined (no extra cap).
+ */
+export async function installationScopeFor(family: RefreshFamily, ctx: OAuthContext, client: Client): Promise<string[] | undefined> {
+  if (family.installationId === null) return undefined;
+  if (family.orgId === null) throw orgAuthorizationInvalid();
+  const inst = await activeInstallation(ctx, family.orgId, family.clientId);
+  // The family must belong to this very installation: an uninstall followed by a re-install starts afresh.
+  if (!inst || inst.id !== family.installationId) throw OAuthError.invalidGrant('The refresh token is invalid, expired or revoked');
+  return installationScope(inst, client);
+}

@@ -1,0 +1,142 @@
+import { hashToken } from '../crypto/token-hash.js';
+import type { Client } from '../store/types.js';
+import type { OAuthContext } from './context.js';
+import { looksLikeJwt, readOwnAccessToken } from './own-jwt.js';
+import { getUser } from './users.js';
+
+/** RFC 7662 §2.2: the whole answer for a token that is not active, or that the caller may not see. */
+export const INACTIVE = '{"active":false}';
+
+/** A JWT that verified once: its serialised answer, and what must be re-checked on every request. */
+interface VerifiedJwt {
+  kid: string;
+  jti: string;
+  clientId: string;
+  exp: number;
+  body: string;
+}
+
+const MAX_CACHED = 10_000;
+const jwtCaches = new WeakMap<OAuthContext, Map<string, VerifiedJwt>>();
+
+function jwtCacheFor(ctx: OAuthContext): Map<string, VerifiedJwt> {
+  let cache = jwtCaches.get(ctx);
+  if (!cache) {
+    cache = new Map();
+    jwtCaches.set(ctx, cache);
+  }
+  return cache;
+}
+
+/** Lets one caller see a token: its own client, or a client with the introspection permission. */
+function mayIntrospect(caller: Client, tokenClientId: string): boolean {
+  return caller.clientId === tokenClientId || caller.introspectAny;
+}
+
+function audienceClaim(aud: readonly string[]): string | string[] {
+  return aud.length === 1 ? aud[0]! : [...aud];
+}
+
+function verifyJwt(ctx: OAuthContext, token: string): VerifiedJwt | undefined {
+  const own = readOwnAccessToken(ctx, token);
+  if (!own) return undefined;
+  const { payload } = own;
+  // The JWT's own claims (RFC 9068 §2.2 plus extensions such as username, org_id) are the answer (RFC 7662 §2.2).
+  const answer: Record<string, unknown> = { active: true, ...payload, nbf: payload.nbf ?? payload.iat, token_type: 'Bearer' };
+  answer.active = true;
+  const body = JSON.stringify(answer);
+  return { kid: own.kid, jti: own.jti, clientId: own.clientId, exp: own.exp, body };
+}
+
+/**
+ * JWT access tokens never touch the database: the signature is checked against the KeyRing once per token and
+ * the serialised answer kept (bounded); every request still re-checks the key, the clock, the in-memory
+ * denylist and the caller. This is the resource servers' hot path.
+ */
+function introspectJwt(ctx: OAuthContext, caller: Client, token: string): string {
+  const cache = jwtCacheFor(ctx);
+  let entry = cache.get(token);
+  if (!entry) {
+    entry = verifyJwt(ctx, token);
+    if (!entry) return INACTIVE;
+    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
+    cache.set(token, entry);
+  }
+  if (entry.exp <= ctx.now()) {
+    cache.delete(token);
+    return INACTIVE;
+  }
+  // A key dropped from the ring (retired and past its publication) no longer vouches for its tokens.
+  if (!ctx.keys.get(entry.kid) || ctx.denylist.has(entry.jti) || !mayIntrospect(caller, entry.clientId)) return INACTIVE;
+  return entry.body;
+}
+
+/** A token that names a user is active only while that user is. */
+async function userStillActive(ctx: OAuthContext, userId: string | null): Promise<{ ok: boolean; username?: string }> {
+  if (userId === null) return { ok: true };
+  const user = await getUser(ctx, userId);
+  return user && user.status === 'active' ? { ok: true, username: user.username } : { ok: false };
+}
+
+async function introspectOpaque(ctx: OAuthContext, caller: Client, token: string): Promise<string | undefined> {
+  const t = await ctx.store.accessTokens.findOpaque(hashToken(token));
+  if (!t) return undefined;
+  if (t.expiresAt <= ctx.now() || !mayIntrospect(caller, t.clientId)) return INACTIVE;
+  const user = await userStillActive(ctx, t.userId);
+  if (!user.ok) return INACTIVE;
+  return JSON.stringify({
+    active: true,
+    ...(t.claims ?? {}),
+    iss: ctx.config.issuer,
+    sub: t.subject,
+    aud: audienceClaim(t.audience),
+    client_id: t.clientId,
+    ...(t.scope.length > 0 ? { scope: t.scope.join(' ') } : {}),
+    ...(t.orgId ? { org_id: t.orgId } : {}),
+    iat: t.issuedAt,
+    nbf: t.issuedAt,
+    exp: t.expiresAt,
+    jti: t.jti,
+    token_type: 'Bearer',
+  });
+}
+
+/** Refresh tokens are introspectable by their own client only (resource servers never receive them). */
+async function introspectRefresh(ctx: OAuthContext, caller: Client, token: string): Promise<string | undefined> {
+  const r = await ctx.store.refreshTokens.find(hashToken(token));
+  if (!r) return undefined;
+  const now = ctx.now();
+  const { token: t, family: f } = r;
+  if (t.status !== 'active' || f.status !== 'active' || t.expiresAt <= now || f.expiresAt <= now || f.clientId !== caller.clientId) return INACTIVE;
+  const user = await userStillActive(ctx, f.userId);
+  if (!user.ok) return INACTIVE;
+  return JSON.stringify({
+    active: true,
+    iss: ctx.config.issuer,
+    sub: f.subject,
+    client_id: f.clientId,
+    ...(t.scope.length > 0 ? { scope: t.scope.join(' ') } : {}),
+    ...(user.username !== undefined ? { username: user.username } : {}),
+    ...(f.orgId ? { org_id: f.orgId } : {}),
+    iat: t.createdAt,
+    nbf: t.createdAt,
+    exp: t.expiresAt,
+    token_type: 'refresh_token',
+  });
+}
+
+/**
+ * RFC 7662 §2.2: the serialised introspection answer for `token` as seen by `caller`. token_type_hint orders the
+ * search of the stored kinds only (§2.1 lets the server ignore it); a JWT-shaped token is decided without the
+ * store. Expired, revoked, malformed, foreign and unknown tokens all give {"active":false}.
+ */
+export async function introspectToken(ctx: OAuthContext, caller: Client, token: string, hint: string | undefined): Promise<string> {
+  if (looksLikeJwt(token)) return introspectJwt(ctx, caller, token);
+  if (!/^[A-Za-z0-9_-]{20,256}$/.test(token)) return INACTIVE;
+  const order = hint === 'refresh_token' ? [introspectRefresh, introspectOpaque] : [introspectOpaque, introspectRefresh];
+  for (const find of order) {
+    const answer = await find(ctx, caller, token);
+    if (answer !== undefined) return answer;
+  }
+  return INACTIVE;
+}

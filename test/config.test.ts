@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULTS, loadConfig, parseProfiles } from '../src/config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tessera-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(content: unknown): string {
+  const p = join(dir, `c-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
+  return p;
+}
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('defaults', () => {
+    const c = loadConfig({}, {});
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, signingAlg: 'ES256', accessTokenTtl: 3600, logRequests: false });
+    expect(c.dataDir).toBe(resolve('./data'));
+    expect(c.issuer).toBe('http://127.0.0.1:8080');
+  });
+
+  it('precedence: flags > env > file > defaults, per setting', () => {
+    const f = file({ port: 1111, host: '127.0.0.2', accessTokenTtl: 100, dataDir: '/tmp/from-file', logLevel: 'warn' });
+    const env = { TESSERA_PORT: '2222', TESSERA_HOST: '127.0.0.3', TESSERA_ACCESS_TOKEN_TTL: '200' };
+    const c = loadConfig({ config: f, port: '3333' }, env);
+    expect(c.port).toBe(3333); // flag
+    expect(c.host).toBe('127.0.0.3'); // env over file
+    expect(c.accessTokenTtl).toBe(200); // env over file
+    expect(c.dataDir).toBe('/tmp/from-file'); // file over default
+    expect(c.logLevel).toBe('warn'); // file over default
+    expect(c.signingAlg).toBe(DEFAULTS.signingAlg); // default
+  });
+
+  it('the config file may come from TESSERA_CONFIG; --config wins over it', () => {
+    const a = file({ port: 1001 });
+    const b = file({ port: 1002 });
+    expect(loadConfig({}, { TESSERA_CONFIG: a }).port).toBe(1001);
+    expect(loadConfig({ config: b }, { TESSERA_CONFIG: a }).port).toBe(1002);
+  });
+
+  it('nested settings merge deeply (file sets one field, env another)', () => {
+    const f = file({ rateLimit: { perClient: { points: 7, duration: 1 } } });
+    const c = loadConfig({ config: f }, { TESSERA_RATE_LIMIT_IP_POINTS: '9' });
+    expect(c.rateLimit).toEqual({ enabled: true, perClient: { points: 7, duration: 1 }, perIp: { points: 9, duration: 1 } });
+  });
+
+  it('booleans from the environment', () => {
+    expect(loadConfig({}, { TESSERA_LOG_REQUESTS: 'true' }).logRequests).toBe(true);
+    expect(loadConfig({}, { TESSERA_LOG_REQUESTS: '0' }).logRequests).toBe(false);
+    expect(configError(() => loadConfig({}, { TESSERA_LOG_REQUESTS: 'maybe' })).message).toMatch(/TESSERA_LOG_REQUESTS/);
+  });
+
+  it('the issuer follows host and port, loses a trailing slash, and an explicit one wins', () => {
+    expect(loadConfig({ host: '::1', port: '9000' }, {}).issuer).toBe('http://[::1]:9000');
+    expect(loadConfig({ issuer: 'https://auth.example.com/' }, {}).issuer).toBe('https://auth.example.com');
+  });
+
+  it('an invalid setting is a ConfigError naming it', () => {
+    expect(configError(() => loadConfig({ port: 'abc' }, {})).message).toMatch(/--port/);
+    expect(configError(() => loadConfig({ port: '70000' }, {})).message).toMatch(/\bport\b/);
+    expect(configError(() => loadConfig({}, { TESSERA_PORT: 'x' })).message).toMatch(/TESSERA_PORT/);
+    expect(configError(() => loadConfig({}, { TESSERA_SIGNING_ALG: 'HS256' })).message).toMatch(/signingAlg/);
+    expect(configError(() => loadConfig({}, { TESSERA_LOG_LEVEL: 'loud' })).message).toMatch(/logLevel/);
+    expect(configError(() => loadConfig({ issuer: 'ftp://x' }, {})).message).toMatch(/issuer/);
+    expect(configError(() => loadConfig({ config: file({ accessTokenTtl: 0 }) }, {})).message).toMatch(/accessTokenTtl/);
+    expect(configError(() => loadConfig({ config: file({ unknownSetting: 1 }) }, {})).message).toMatch(/unknownSetting|root/);
+    expect(configError(() => loadConfig({ config: file({ rateLimit: { perIp: { points: -1, duration: 1 } } }) }, {})).message).toMatch(/rateLimit\.perIp\.points/);
+    expect(configError(() => loadConfig({}, { TESSERA_ACCESS_TOKEN_TTL: '999999999' })).message).toMatch(/accessTokenTtl/);
+  });
+
+  it('an unreadable or non-object config file is a ConfigError naming the file', () => {
+    expect(configError(() => loadConfig({ config: join(dir, 'missing.json') }, {})).message).toMatch(/missing\.json/);
+    expect(configError(() => loadConfig({ config: file('{not json') }, {})).message).toMatch(/config file/);
+    expect(configError(() => loadConfig({ config: file('[1]') }, {})).message).toMatch(/JSON object/);
+  });
+
+  it('profiles', () => {
+    expect(parseProfiles(['cobo=/v2', 'smscx'])).toEqual({ cobo: { enabled: true, prefix: '/v2' }, smscx: { enabled: true, prefix: '' } });
+    expect(configError(() => parseProfiles(['nope'])).message).toMatch(/nope/);
+  });
+});
+
+describe('the CLI on an invalid setting', () => {
+  it('exits 2 with a message naming the setting', () => {
+    const bin = resolve('bin/tessera.js');
+    const r = spawnSync(process.execPath, [bin, 'serve', '--port', 'abc', '--data-dir', join(dir, 'data')], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--port/);
+    const e = spawnSync(process.execPath, [bin, 'serve', '--data-dir', join(dir, 'data')], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, TESSERA_SIGNING_ALG: 'none' } });
+    expect(e.status).toBe(2);
+    expect(e.stderr).toMatch(/signingAlg/);
+  });
+});

@@ -1,0 +1,631 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError } from '../../src/store/errors.js';
+import type { AccessTokenRecord, NewClient, RefreshFamily, RefreshToken, Store } from '../../src/store/types.js';
+
+/**
+ * The Store conformance suite, written once and run against every backend (test/conformance/*.test.ts).
+ * Every backend must behave identically for every operation of every aggregate in src/store/types.ts.
+ */
+export interface OpenedStore {
+  store: Store;
+  cleanup(): Promise<void>;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+let counter = 0;
+/** Unique ids per test, so the tests share one database without seeing each other. */
+const uid = (prefix: string) => `${prefix}-${(++counter).toString(36)}-${randomBytes(3).toString('hex')}`;
+
+export function newClient(clientId: string, over: Partial<NewClient> = {}): NewClient {
+  return {
+    clientId,
+    name: 'A client',
+    secretHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA',
+    secretEncrypted: null,
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    grantTypes: ['client_credentials', 'refresh_token'],
+    scope: ['read', 'write'],
+    defaultScope: ['read'],
+    audience: ['https://api.example'],
+    accessTokenTtl: 900,
+    accessTokenFormat: 'jwt',
+    refreshTokenTtl: 86400,
+    refreshIdleTtl: 3600,
+    refreshReuseInterval: 0,
+    introspectAny: false,
+    jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc' }] },
+    jwksUri: null,
+    rateLimit: { points: 10, duration: 60 },
+    status: 'active',
+    ...over,
+  };
+}
+
+function hash(): string {
+  return randomBytes(32).toString('hex');
+}
+
+export function runStoreConformance(name: string, open: () => Promise<OpenedStore>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let opened: OpenedStore | undefined;
+    let store: Store;
+
+    beforeAll(async () => {
+      opened = await open();
+      store = opened.store;
+    });
+    afterAll(async () => {
+      await opened?.cleanup();
+    });
+
+    async function family(over: Partial<Omit<RefreshFamily, 'status' | 'revokedAt'>> = {}, tokenOver: Partial<RefreshToken> = {}) {
+      const clientId = over.clientId ?? uid('fc');
+      if (!(await store.clients.get(clientId))) await store.clients.create(newClient(clientId));
+      const t = now();
+      const fam = { familyId: uid('fam'), clientId, subject: 'user-1', userId: null, orgId: null, installationId: null, scope: ['read', 'write'], claims: { idp: 'x' }, createdAt: t, expiresAt: t + 3600, ...over };
+      const first = { hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600, ...tokenOver };
+      await store.refreshTokens.createFamily(fam, first);
+      return { fam, first };
+    }
+
+    describe('basics', () => {
+      it('ping answers and the dialect is named', async () => {
+        await store.ping();
+        expect(['sqlite', 'postgres']).toContain(store.dialect);
+      });
+    });
+
+    describe('clients', () => {
+      it('create then get returns every field as written', async () => {
+        const id = uid('c');
+        const input = newClient(id);
+        const created = await store.clients.create(input);
+        const got = await store.clients.get(id);
+        expect(got).toEqual(created);
+        expect(got).toMatchObject(input);
+        expect(got!.createdAt).toBeGreaterThan(0);
+        expect(got!.updatedAt).toBe(got!.createdAt);
+      });
+
+      it('null and empty values survive the round trip', async () => {
+        const id = uid('c');
+        const input = newClient(id, { name: null, secretHash: null, defaultScope: null, audience: null, scope: [], grantTypes: [], jwks: null, rateLimit: null, refreshTokenTtl: null, refreshIdleTtl: null, introspectAny: true, tokenEndpointAuthMethod: 'none' });
+        await store.clients.create(input);
+        expect(await store.clients.get(id)).toMatchObject(input);
+      });
+
+      it('ids are exact: case and unicode matter', async () => {
+        const id = uid('Case-É');
+        await store.clients.create(newClient(id));
+        expect(await store.clients.get(id.toLowerCase())).toBeUndefined();
+        expect(await store.clients.get(id)).toBeDefined();
+        expect(await store.clients.get(uid('missing'))).toBeUndefined();
+      });
+
+      it('a second create with the same id is a ConflictError and changes nothing', async () => {
+        const id = uid('c');
+        await store.clients.create(newClient(id, { name: 'first' }));
+        await expect(store.clients.create(newClient(id, { name: 'second' }))).rejects.toBeInstanceOf(ConflictError);
+        expect((await store.clients.get(id))!.name).toBe('first');
+      });
+
+      it('update patches only the given fields; unknown ids give undefined', async () => {
+        const id = uid('c');
+        await store.clients.create(newClient(id));
+        const updated = await store.clients.update(id, { scope: ['x'], defaultScope: null, status: 'disabled', rateLimit: null });
+        expect(updated).toMatchObject({ clientId: id, scope: ['x'], defaultScope: null, status: 'disabled', rateLimit: null, name: 'A client', accessTokenTtl: 900 });
+        expect(await store.clients.get(id)).toEqual(updated);
+        expect(await store.clients.update(uid('missing'), { name: 'x' })).toBeUndefined();
+      });
+
+      it('list pages in client_id order; count counts', async () => {
+        const prefix = uid('page');
+        const ids = [`${prefix}-b`, `${prefix}-a`, `${prefix}-c`];
+        for (const id of ids) await store.clients.create(newClient(id));
+        const all = (await store.clients.list({ limit: 10_000 })).map((c) => c.clientId).filter((id) => id.startsWith(prefix));
+        expect(all).toEqual([...ids].sort());
+        const after = await store.clients.list({ after: `${prefix}-a`, limit: 2 });
+        expect(after.map((c) => c.clientId)).toEqual([`${prefix}-b`, `${prefix}-c`]);
+        expect(await store.clients.count()).toBeGreaterThanOrEqual(3);
+      });
+
+      it('delete removes the client, revokes its refresh families and cascades its API keys', async () => {
+        const { fam, first } = await family();
+        await store.apiKeys.add({ publicKey: randomBytes(32).toString('hex'), clientId: fam.clientId, kind: 'ed25519' });
+        expect(await store.clients.delete(fam.clientId)).toBe(true);
+        expect(await store.clients.get(fam.clientId)).toBeUndefined();
+        expect(await store.clients.delete(fam.clientId)).toBe(false);
+        expect((await store.refreshTokens.find(first.hash))?.family.status ?? 'revoked').toBe('revoked');
+        expect(await store.apiKeys.listForClient(fam.clientId)).toEqual([]);
+      });
+    });
+
+    describe('api keys', () => {
+      it('add (normalised to lower case), get, listForClient, remove, conflict', async () => {
+        const id = uid('c');
+        await store.clients.create(newClient(id));
+        const hex = randomBytes(32).toString('hex').toUpperCase();
+        const key = await store.apiKeys.add({ publicKey: hex, clientId: id, kind: 'ed25519' });
+        expect(key.publicKey).toBe(hex.toLowerCase());
+        expect(await store.apiKeys.get(hex)).toMatchObject({ publicKey: hex.toLowerCase(), clientId: id, kind: 'ed25519' });
+        const other = '02' + randomBytes(32).toString('hex');
+        await store.apiKeys.add({ publicKey: other, clientId: id, kind: 'secp256k1' });
+        expect((await store.apiKeys.listForClient(id)).map((k) => k.publicKey).sort()).toEqual([hex.toLowerCase(), other].sort());
+        await expect(store.apiKeys.add({ publicKey: hex.toLowerCase(), clientId: id, kind: 'ed25519' })).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.apiKeys.remove(hex)).toBe(true);
+        expect(await store.apiKeys.remove(hex)).toBe(false);
+        expect(await store.apiKeys.get(hex)).toBeUndefined();
+      });
+    });
+
+    describe('signing keys', () => {
+      const key = (kid: string) => ({ kid, alg: 'ES256' as const, publicJwk: { kty: 'EC', kid }, privateKeyEncrypted: `v1.sealed.${kid}` });
+
+      it('insert, list newest first, rotate retires every active key, deleteExpired drops retired keys past their window', async () => {
+        const before = (await store.keys.list()).length;
+        const a = uid('kid');
+        await store.keys.insert({ ...key(a), status: 'active', retiredAt: null, publishUntil: null, createdAt: now() - 100 });
+        const b = uid('kid');
+        const rotated = await store.keys.rotate(key(b), now() - 1);
+        expect(rotated).toMatchObject({ kid: b, status: 'active', retiredAt: null, publishUntil: null });
+        const list = await store.keys.list();
+        expect(list.length).toBe(before + 2);
+        expect(list[0]!.kid).toBe(b);
+        const old = list.find((k) => k.kid === a)!;
+        expect(old).toMatchObject({ status: 'retired', publishUntil: now() - 1 });
+        expect(old.retiredAt).not.toBeNull();
+        expect(list.filter((k) => k.status === 'active').map((k) => k.kid)).toEqual([b]);
+        expect(list.find((k) => k.kid === b)!.publicJwk).toEqual({ kty: 'EC', kid: b });
+
+        const c = uid('kid');
+        await store.keys.rotate(key(c), now() + 3600);
+        expect(await store.keys.deleteExpired(now())).toBeGreaterThanOrEqual(1);
+        const kids = (await store.keys.list()).map((k) => k.kid);
+        expect(kids).not.toContain(a);
+        expect(kids).toContain(b); // retired, still inside its window
+        expect(kids).toContain(c);
+      });
+
+      it('insertFirstActive inserts only when no key is active, also under concurrency', async () => {
+        // A key is active from the previous test.
+        expect(await store.keys.insertFirstActive(key(uid('kid')))).toBe(false);
+        const results = await Promise.all(Array.from({ length: 5 }, () => store.keys.insertFirstActive(key(uid('kid')))));
+        expect(results.every((r) => r === false)).toBe(true);
+        expect((await store.keys.list()).filter((k) => k.status === 'active')).toHaveLength(1);
+      });
+    });
+
+    describe('users', () => {
+      const user = (id: string, username: string, over = {}) => ({ id, username, passwordHash: null, status: 'active' as const, scope: null, email: null, emailVerified: false, ...over });
+
+      it('create, get, case-insensitive getByUsername, getByEmail, update, delete', async () => {
+        const id = uid('u');
+        const name = `Alice-${id}`;
+        const created = await store.users.create(user(id, name, { email: `${id}@Example.com`, scope: ['read'], passwordHash: '$argon2id$x' }));
+        expect(await store.users.get(id)).toEqual(created);
+        expect((await store.users.getByUsername(name.toUpperCase()))?.id).toBe(id);
+        expect((await store.users.getByUsername(name.toLowerCase()))?.username).toBe(name);
+        expect((await store.users.getByEmail(`${id}@example.COM`))?.id).toBe(id);
+        const updated = await store.users.update(id, { status: 'disabled', scope: null, emailVerified: true });
+        expect(updated).toMatchObject({ status: 'disabled', scope: null, emailVerified: true, username: name });
+        expect(await store.users.update(uid('missing'), { status: 'disabled' })).toBeUndefined();
+        expect(await store.users.delete(id)).toBe(true);
+        expect(await store.users.delete(id)).toBe(false);
+        expect(await store.users.get(id)).toBeUndefined();
+      });
+
+      it('usernames are unique case-insensitively, on create and on rename', async () => {
+        const base = `Bob-${uid('u')}`;
+        await store.users.create(user(uid('u'), base));
+        await expect(store.users.create(user(uid('u'), base.toUpperCase()))).rejects.toBeInstanceOf(ConflictError);
+        const other = uid('u');
+        await store.users.create(user(other, `${base}-2`));
+        await expect(store.users.update(other, { username: base.toLowerCase() })).rejects.toBeInstanceOf(ConflictError);
+        expect((await store.users.get(other))!.username).toBe(`${base}-2`);
+      });
+
+      it('list pages by username', async () => {
+        const p = uid('list').toLowerCase();
+        for (const n of ['c', 'a', 'b']) await store.users.create(user(uid('u'), `${p}-${n}`));
+        const names = (await store.users.list({ limit: 100_000 })).map((u) => u.username).filter((n) => n.startsWith(p));
+        expect(names).toEqual([`${p}-a`, `${p}-b`, `${p}-c`]);
+        expect((await store.users.list({ after: `${p}-a`, limit: 1 })).map((u) => u.username)).toEqual([`${p}-b`]);
+      });
+
+      it('deleting a user revokes the user’s refresh families', async () => {
+        const id = uid('u');
+        await store.users.create(user(id, `carol-${id}`));
+        const { first } = await family({ userId: id, subject: id });
+        await store.users.delete(id);
+        expect((await store.refreshTokens.find(first.hash))!.family.status).toBe('revoked');
+      });
+    });
+
+    describe('refresh tokens', () => {
+      it('createFamily and find return the family and its first token', async () => {
+        const { fam, first } = await family();
+        const rec = await store.refreshTokens.find(first.hash);
+        expect(rec!.family).toEqual({ ...fam, status: 'active', revokedAt: null });
+        expect(rec!.token).toEqual({ ...first, familyId: fam.familyId, status: 'active', rotatedAt: null });
+        expect(await store.refreshTokens.find(hash())).toBeUndefined();
+      });
+
+      it('rotate: the presented token becomes rotated and the successor active', async () => {
+        const { fam, first } = await family();
+        const next = { hash: hash(), scope: ['read'], createdAt: now(), expiresAt: now() + 600 };
+        const out = await store.refreshTokens.rotate(first.hash, next, now(), 0);
+        expect(out.kind).toBe('rotated');
+        if (out.kind !== 'rotated') return;
+        expect(out.family.familyId).toBe(fam.familyId);
+        expect(out.previous.hash).toBe(first.hash);
+        expect((await store.refreshTokens.find(first.hash))!.token).toMatchObject({ status: 'rotated', rotatedAt: now() });
+        expect((await store.refreshTokens.find(next.hash))!.token).toMatchObject({ status: 'active', familyId: fam.familyId, scope: ['read'] });
+      });
+
+      it('rotating a rotated token (outside the reuse interval) is reuse: the whole family is revoked', async () => {
+        const { first } = await family();
+        const next = { hash: hash(), scope: ['read'], createdAt: now(), expiresAt: now() + 600 };
+        await store.refreshTokens.rotate(first.hash, next, now(), 0);
+        const again = await store.refreshTokens.rotate(first.hash, { ...next, hash: hash() }, now(), 0);
+        expect(again).toEqual({ kind: 'reused' });
+        const rec = await store.refreshTokens.find(next.hash);
+        expect(rec!.family.status).toBe('revoked');
+        expect(rec!.token.status).toBe('revoked');
+        expect((await store.refreshTokens.rotate(next.hash, { ...next, hash: hash() }, now(), 0)).kind).toBe('invalid');
+      });
+
+      it('within the reuse interval a rotated token is retried: the previous successor dies, a new one lives, the family stays', async () => {
+        const { first } = await family();
+        const t = now();
+        const next = { hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600 };
+        await store.refreshTokens.rotate(first.hash, next, t, 30);
+        const retry = { hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600 };
+        const out = await store.refreshTokens.rotate(first.hash, retry, t + 5, 30);
+        expect(out.kind).toBe('retried');
+        expect((await store.refreshTokens.find(next.hash))!.token.status).toBe('revoked');
+        const rec = await store.refreshTokens.find(retry.hash);
+        expect(rec!.token.status).toBe('active');
+        expect(rec!.family.status).toBe('active');
+        // Outside the interval it is reuse again.
+        expect((await store.refreshTokens.rotate(first.hash, { ...retry, hash: hash() }, t + 100, 30)).kind).toBe('reused');
+      });
+
+      it('an expired token is invalid and does not revoke the family', async () => {
+        const t = now();
+        const { first } = await family({}, { expiresAt: t - 1 });
+        expect((await store.refreshTokens.rotate(first.hash, { hash: hash(), scope: [], createdAt: t, expiresAt: t + 60 }, t, 0)).kind).toBe('invalid');
+        expect((await store.refreshTokens.find(first.hash))!.family.status).toBe('active');
+      });
+
+      it('an expired family makes its tokens invalid', async () => {
+        const t = now();
+        const { first } = await family({ expiresAt: t - 1 });
+        expect((await store.refreshTokens.rotate(first.hash, { hash: hash(), scope: [], createdAt: t, expiresAt: t + 60 }, t, 0)).kind).toBe('invalid');
+        expect((await store.refreshTokens.find(first.hash))!.token.status).toBe('active');
+      });
+
+      it('an unknown token is invalid', async () => {
+        expect((await store.refreshTokens.rotate(hash(), { hash: hash(), scope: [], createdAt: now(), expiresAt: now() + 60 }, now(), 0)).kind).toBe('invalid');
+      });
+
+      it('revokeFamily: true once, then false; its tokens stop rotating', async () => {
+        const { fam, first } = await family();
+        expect(await store.refreshTokens.revokeFamily(fam.familyId, now())).toBe(true);
+        expect(await store.refreshTokens.revokeFamily(fam.familyId, now())).toBe(false);
+        const rec = await store.refreshTokens.find(first.hash);
+        expect(rec!.family).toMatchObject({ status: 'revoked', revokedAt: now() });
+        expect(rec!.token.status).toBe('revoked');
+        expect((await store.refreshTokens.rotate(first.hash, { hash: hash(), scope: [], createdAt: now(), expiresAt: now() + 60 }, now(), 0)).kind).toBe('invalid');
+      });
+
+      it('revokeByUser, revokeByClient and revokeByInstallation revoke exactly the matching active families', async () => {
+        const userId = uid('u');
+        const instId = uid('inst');
+        const a = await family({ userId, subject: userId });
+        const b = await family({ userId, subject: userId, clientId: a.fam.clientId });
+        const other = await family();
+        expect(await store.refreshTokens.revokeByUser(userId, now())).toBe(2);
+        expect(await store.refreshTokens.revokeByUser(userId, now())).toBe(0);
+        expect((await store.refreshTokens.find(b.first.hash))!.family.status).toBe('revoked');
+        expect((await store.refreshTokens.find(other.first.hash))!.family.status).toBe('active');
+
+        const c = await family();
+        await family({ clientId: c.fam.clientId });
+        expect(await store.refreshTokens.revokeByClient(c.fam.clientId, now())).toBe(2);
+        expect((await store.refreshTokens.rotate(c.first.hash, { hash: hash(), scope: [], createdAt: now(), expiresAt: now() + 60 }, now(), 0)).kind).toBe('invalid');
+
+        const d = await family({ installationId: instId });
+        expect(await store.refreshTokens.revokeByInstallation(instId, now())).toBe(1);
+        expect((await store.refreshTokens.find(d.first.hash))!.family.status).toBe('revoked');
+        expect((await store.refreshTokens.find(other.first.hash))!.family.status).toBe('active');
+      });
+
+      it('50 concurrent rotations of one token: exactly one wins', async () => {
+        const { first } = await family();
+        const t = now();
+        const successors = Array.from({ length: 50 }, () => ({ hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600 }));
+        const outcomes = await Promise.all(successors.map((s) => store.refreshTokens.rotate(first.hash, s, t, 0)));
+        const winners = outcomes.filter((o) => o.kind === 'rotated');
+        expect(winners).toHaveLength(1);
+        for (const o of outcomes) expect(['rotated', 'reused', 'invalid']).toContain(o.kind);
+        // The losers presented an already-rotated token: reuse, so the family is revoked and no successor lives.
+        expect(outcomes.some((o) => o.kind === 'reused')).toBe(true);
+        let active = 0;
+        for (const s of successors) if ((await store.refreshTokens.find(s.hash))?.token.status === 'active') active++;
+        expect(active).toBe(0);
+        expect((await store.refreshTokens.find(first.hash))!.family.status).toBe('revoked');
+      });
+
+      it('50 concurrent rotations with a reuse interval: one rotation, the rest retries, one live successor at the end', async () => {
+        const { first } = await family();
+        const t = now();
+        const successors = Array.from({ length: 50 }, () => ({ hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600 }));
+        const outcomes = await Promise.all(successors.map((s) => store.refreshTokens.rotate(first.hash, s, t, 60)));
+        expect(outcomes.filter((o) => o.kind === 'rotated')).toHaveLength(1);
+        expect(outcomes.filter((o) => o.kind === 'retried')).toHaveLength(49);
+        let active = 0;
+        for (const s of successors) if ((await store.refreshTokens.find(s.hash))?.token.status === 'active') active++;
+        expect(active).toBe(1);
+        expect((await store.refreshTokens.find(first.hash))!.family.status).toBe('active');
+      });
+
+      it('deleteExpired drops families past their absolute end with their tokens', async () => {
+        const t = now();
+        const { first } = await family({ expiresAt: t - 10 }, { expiresAt: t - 10 });
+        const live = await family();
+        expect(await store.refreshTokens.deleteExpired(t)).toBeGreaterThanOrEqual(1);
+        expect(await store.refreshTokens.find(first.hash)).toBeUndefined();
+        expect(await store.refreshTokens.find(live.first.hash)).toBeDefined();
+      });
+    });
+
+    describe('access tokens and the JWT denylist', () => {
+      const record = (over: Partial<AccessTokenRecord> = {}): AccessTokenRecord => ({
+        hash: hash(), jti: uid('jti'), clientId: 'c', subject: 's', userId: 'u', orgId: null, familyId: null, scope: ['read', 'write'], audience: ['https://api'],
+        claims: { username: 'alice' }, issuedAt: now(), expiresAt: now() + 600, ...over,
+      });
+
+      it('insertOpaque, findOpaque, deleteOpaque', async () => {
+        const r = record();
+        await store.accessTokens.insertOpaque(r);
+        expect(await store.accessTokens.findOpaque(r.hash)).toEqual(r);
+        expect(await store.accessTokens.deleteOpaque(r.hash)).toBe(true);
+        expect(await store.accessTokens.deleteOpaque(r.hash)).toBe(false);
+        expect(await store.accessTokens.findOpaque(r.hash)).toBeUndefined();
+      });
+
+      it('deleteOpaqueByFamily deletes the family’s tokens only', async () => {
+        const familyId = uid('fam');
+        const a = record({ familyId, claims: null, scope: [] });
+        const b = record({ familyId });
+        const c = record();
+        for (const r of [a, b, c]) await store.accessTokens.insertOpaque(r);
+        expect(await store.accessTokens.findOpaque(a.hash)).toEqual(a);
+        expect(await store.accessTokens.deleteOpaqueByFamily(familyId)).toBe(2);
+        expect(await store.accessTokens.findOpaque(b.hash)).toBeUndefined();
+        expect(await store.accessTokens.findOpaque(c.hash)).toEqual(c);
+      });
+
+      it('denyJti is idempotent; isJtiDenied and listDeniedJtis see it until it expires', async () => {
+        const jti = uid('jti');
+        await store.accessTokens.denyJti(jti, 'c', now() + 60);
+        await store.accessTokens.denyJti(jti, 'c', now() + 60);
+        expect(await store.accessTokens.isJtiDenied(jti)).toBe(true);
+        expect(await store.accessTokens.isJtiDenied(uid('jti'))).toBe(false);
+        expect(await store.accessTokens.listDeniedJtis(now())).toContainEqual({ jti, expiresAt: now() + 60 });
+        expect((await store.accessTokens.listDeniedJtis(now() + 120)).map((x) => x.jti)).not.toContain(jti);
+      });
+
+      it('deleteExpired drops expired opaque tokens and denylist entries', async () => {
+        const old = record({ expiresAt: now() - 5 });
+        await store.accessTokens.insertOpaque(old);
+        const jti = uid('jti');
+        await store.accessTokens.denyJti(jti, 'c', now() - 5);
+        expect(await store.accessTokens.deleteExpired(now())).toBeGreaterThanOrEqual(2);
+        expect(await store.accessTokens.findOpaque(old.hash)).toBeUndefined();
+        expect(await store.accessTokens.isJtiDenied(jti)).toBe(false);
+      });
+    });
+
+    describe('replay', () => {
+      it('remember: true the first time, false the second; an expired entry can be remembered again', async () => {
+        const key = uid('nonce');
+        expect(await store.replay.remember(key, now() + 60)).toBe(true);
+        expect(await store.replay.remember(key, now() + 60)).toBe(false);
+        const old = uid('nonce');
+        expect(await store.replay.remember(old, now() - 5)).toBe(true);
+        expect(await store.replay.remember(old, now() + 60)).toBe(true);
+      });
+
+      it('concurrent remembers of one key: exactly one true', async () => {
+        const key = uid('nonce');
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.replay.remember(key, now() + 60)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('deleteExpired', async () => {
+        await store.replay.remember(uid('nonce'), now() - 5);
+        expect(await store.replay.deleteExpired(now())).toBeGreaterThanOrEqual(1);
+      });
+    });
+
+    describe('organizations and installations', () => {
+      it('organizations: create, get, list, update, conflict', async () => {
+        const id = uid('org');
+        const created = await store.organizations.create({ id, name: 'Acme', status: 'active' });
+        expect(await store.organizations.get(id)).toEqual(created);
+        await expect(store.organizations.create({ id, name: 'Other', status: 'active' })).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.organizations.update(id, { name: 'Acme 2', status: 'disabled' })).toMatchObject({ id, name: 'Acme 2', status: 'disabled' });
+        expect(await store.organizations.update(uid('org'), { name: 'x' })).toBeUndefined();
+        expect((await store.organizations.list({ limit: 100_000 })).map((o) => o.id)).toContain(id);
+        expect((await store.organizations.list({ after: id, limit: 100_000 })).map((o) => o.id)).not.toContain(id);
+      });
+
+      it('installations: create, get, find, list, update, conflict per (org, client)', async () => {
+        const orgId = uid('org');
+        const clientId = uid('c');
+        await store.organizations.create({ id: orgId, name: 'Org', status: 'active' });
+        await store.clients.create(newClient(clientId));
+        const id = uid('inst');
+        const created = await store.installations.create({ id, orgId, clientId, scope: ['read'], status: 'active', approvedAt: now(), revokedAt: null });
+        expect(await store.installations.get(id)).toEqual(created);
+        expect(await store.installations.find(orgId, clientId)).toEqual(created);
+        expect(await store.installations.find(orgId, uid('c'))).toBeUndefined();
+        await expect(store.installations.create({ id: uid('inst'), orgId, clientId, scope: [], status: 'active', approvedAt: null, revokedAt: null })).rejects.toBeInstanceOf(ConflictError);
+        expect((await store.installations.list({ orgId })).map((i) => i.id)).toEqual([id]);
+        expect((await store.installations.list({ clientId })).map((i) => i.id)).toEqual([id]);
+        expect(await store.installations.update(id, { scope: ['read', 'write'] })).toMatchObject({ scope: ['read', 'write'], status: 'active' });
+        expect(await store.installations.update(uid('inst'), { scope: [] })).toBeUndefined();
+      });
+
+      it('revoking an installation revokes its refresh families in the same step', async () => {
+        const orgId = uid('org');
+        const clientId = uid('c');
+        await store.organizations.create({ id: orgId, name: 'Org', status: 'active' });
+        await store.clients.create(newClient(clientId));
+        const id = uid('inst');
+        await store.installations.create({ id, orgId, clientId, scope: ['read'], status: 'active', approvedAt: now(), revokedAt: null });
+        const { first } = await family({ clientId, installationId: id, orgId, subject: orgId });
+        const other = await family({ clientId });
+        await store.installations.update(id, { status: 'revoked', revokedAt: now() });
+        expect((await store.installations.get(id))!).toMatchObject({ status: 'revoked', revokedAt: now() });
+        expect((await store.refreshTokens.find(first.hash))!.family.status).toBe('revoked');
+        expect((await store.refreshTokens.find(other.first.hash))!.family.status).toBe('active');
+      });
+    });
+
+    describe('identity providers and user links', () => {
+      it('upsert creates then updates in place; list, get, delete', async () => {
+        const name = uid('idp');
+        const a = await store.identityProviders.upsert({ name, type: 'oidc', config: { issuer: 'https://a', nested: { x: [1, 2] } } });
+        expect(a).toMatchObject({ name, type: 'oidc', config: { issuer: 'https://a', nested: { x: [1, 2] } } });
+        const b = await store.identityProviders.upsert({ name, type: 'introspection', config: { url: 'https://b' } });
+        expect(b).toMatchObject({ name, type: 'introspection', config: { url: 'https://b' }, createdAt: a.createdAt });
+        expect(await store.identityProviders.get(name)).toEqual(b);
+        expect((await store.identityProviders.list()).filter((p) => p.name === name)).toHaveLength(1);
+        expect(await store.identityProviders.delete(name)).toBe(true);
+        expect(await store.identityProviders.delete(name)).toBe(false);
+        expect(await store.identityProviders.get(name)).toBeUndefined();
+      });
+
+      it('user links: create, get, listForUser, conflict, cascade on user delete', async () => {
+        const userId = uid('u');
+        await store.users.create({ id: userId, username: `link-${userId}`, passwordHash: null, status: 'active', scope: null, email: null, emailVerified: false });
+        const link = await store.userLinks.create({ provider: 'google', subject: `sub-${userId}`, userId });
+        expect(await store.userLinks.get('google', `sub-${userId}`)).toEqual(link);
+        expect(await store.userLinks.get('facebook', `sub-${userId}`)).toBeUndefined();
+        await store.userLinks.create({ provider: 'facebook', subject: `fb-${userId}`, userId });
+        expect((await store.userLinks.listForUser(userId)).map((l) => l.provider)).toEqual(['facebook', 'google']);
+        await expect(store.userLinks.create({ provider: 'google', subject: `sub-${userId}`, userId })).rejects.toBeInstanceOf(ConflictError);
+        await store.users.delete(userId);
+        expect(await store.userLinks.listForUser(userId)).toEqual([]);
+      });
+    });
+
+    describe('change feed', () => {
+      it('every mutation writes a change in order; since() reads them; prune drops old ones', async () => {
+        const start = await store.changes.latest();
+        const clientId = uid('c');
+        await store.clients.create(newClient(clientId));
+        await store.clients.update(clientId, { name: 'renamed' });
+        const userId = uid('u');
+        await store.users.create({ id: userId, username: `feed-${userId}`, passwordHash: null, status: 'active', scope: null, email: null, emailVerified: false });
+        const orgId = uid('org');
+        await store.organizations.create({ id: orgId, name: 'o', status: 'active' });
+        const jti = uid('jti');
+        await store.accessTokens.denyJti(jti, clientId, now() + 60);
+        const idp = uid('idp');
+        await store.identityProviders.upsert({ name: idp, type: 'oidc', config: {} });
+        const kid = uid('kid');
+        await store.keys.rotate({ kid, alg: 'ES256', publicJwk: {}, privateKeyEncrypted: 'v1.x' }, now() + 60);
+        await store.clients.delete(clientId);
+
+        const changes = await store.changes.since(start);
+        const seen = changes.map((c) => `${c.topic}:${c.key}`);
+        expect(seen).toEqual(expect.arrayContaining([`client:${clientId}`, `user:${userId}`, `org:${orgId}`, `jti:${jti}`, `idp:${idp}`, `key:${kid}`]));
+        expect(seen.filter((s) => s === `client:${clientId}`).length).toBe(3);
+        const seqs = changes.map((c) => c.seq);
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+        expect(new Set(seqs).size).toBe(seqs.length);
+        expect(await store.changes.latest()).toBe(seqs.at(-1));
+        expect(await store.changes.since(await store.changes.latest())).toEqual([]);
+        expect((await store.changes.since(start, 2)).length).toBe(2);
+        for (const c of changes) expect(typeof c.at).toBe('number');
+
+        expect(await store.changes.prune(now() + 10)).toBeGreaterThanOrEqual(changes.length);
+        expect(await store.changes.since(start)).toEqual([]);
+      });
+
+      it('a failed create writes no change', async () => {
+        const id = uid('c');
+        await store.clients.create(newClient(id));
+        const before = await store.changes.latest();
+        await expect(store.clients.create(newClient(id))).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.changes.latest()).toBe(before);
+      });
+
+      it('onCommit fires after a committed mutation, not after a rolled-back one', async () => {
+        let fired = 0;
+        const off = store.changes.onCommit(() => fired++);
+        await store.clients.create(newClient(uid('c')));
+        expect(fired).toBeGreaterThanOrEqual(1);
+        const after = fired;
+        await store.transaction(async (tx) => {
+          await tx.clients.create(newClient(uid('c')));
+          throw new Error('roll back');
+        }).catch(() => undefined);
+        expect(fired).toBe(after);
+        off();
+        await store.clients.create(newClient(uid('c')));
+        expect(fired).toBe(after);
+      });
+    });
+
+    describe('transactions', () => {
+      it('everything written inside a failed transaction is rolled back, change rows included', async () => {
+        const id = uid('c');
+        const userId = uid('u');
+        const before = await store.changes.latest();
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.clients.create(newClient(id));
+            await tx.users.create({ id: userId, username: `tx-${userId}`, passwordHash: null, status: 'active', scope: null, email: null, emailVerified: false });
+            expect(await tx.clients.get(id)).toBeDefined();
+            throw new Error('boom');
+          }),
+        ).rejects.toThrow('boom');
+        expect(await store.clients.get(id)).toBeUndefined();
+        expect(await store.users.get(userId)).toBeUndefined();
+        expect(await store.changes.latest()).toBe(before);
+      });
+
+      it('a conflict inside a transaction rolls back the writes before it', async () => {
+        const existing = uid('c');
+        await store.clients.create(newClient(existing));
+        const fresh = uid('c');
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.clients.create(newClient(fresh));
+            await tx.clients.create(newClient(existing));
+          }),
+        ).rejects.toBeInstanceOf(ConflictError);
+        expect(await store.clients.get(fresh)).toBeUndefined();
+      });
+
+      it('a successful transaction commits everything and returns its value', async () => {
+        const a = uid('c');
+        const b = uid('c');
+        const out = await store.transaction(async (tx) => {
+          await tx.clients.create(newClient(a));
+          await tx.clients.update(a, { name: 'in tx' });
+          await tx.clients.create(newClient(b));
+          return 42;
+        });
+        expect(out).toBe(42);
+        expect((await store.clients.get(a))!.name).toBe('in tx');
+        expect(await store.clients.get(b)).toBeDefined();
+      });
+    });
+  });
+}

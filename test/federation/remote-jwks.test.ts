@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jwtVerify } from 'jose';
+import { RemoteKeySet } from '../../src/federation/remote-jwks.js';
+import { cacheLifetime, isAllowedUrl } from '../../src/federation/fetch.js';
+import { OAuthError } from '../../src/oauth/errors.js';
+import { jwks, makeKey, sign, startPeer, type Peer, type PeerAnswer, type TestKey } from '../support/peer.js';
+
+let peer: Peer;
+let k1: TestKey;
+let k2: TestKey;
+
+beforeAll(async () => {
+  peer = await startPeer();
+  k1 = await makeKey('k1');
+  k2 = await makeKey('k2');
+});
+afterAll(async () => peer.close());
+
+const opts = { timeoutMs: 500, cooldownSeconds: 30, what: 'The test JWKS' };
+
+/** A clock the test moves by hand, so freshness is tested without waiting. */
+function clock(start = 1_700_000_000_000): { now: () => number; advance: (s: number) => void } {
+  let t = start;
+  return { now: () => t, advance: (s) => (t += s * 1000) };
+}
+
+function route(path: string, answer: () => PeerAnswer): string {
+  peer.routes.set(path, answer);
+  return peer.url + path;
+}
+
+async function verifyWith(set: RemoteKeySet, token: string): Promise<unknown> {
+  return jwtVerify(token, set.getKey, { algorithms: ['ES256'] }).then(
+    (r) => r.payload,
+    (e: unknown) => e,
+  );
+}
+
+describe('RemoteKeySet', () => {
+  it('honours Cache-Control max-age: no refetch while fresh, one refetch after', async () => {
+    const url = route('/fresh', () => ({ headers: { 'cache-control': 'public, max-age=120' }, body: jwks(k1) }));
+    const c = clock();
+    const set = new RemoteKeySet(url, opts, c.now);
+    const token = await sign(k1, { sub: 'a' });
+    expect(await verifyWith(set, token)).toMatchObject({ sub: 'a' });
+    c.advance(119);
+    expect(await verifyWith(set, token)).toMatchObject({ sub: 'a' });
+    expect(peer.hits('/fresh')).toBe(1);
+    c.advance(2);
+    expect(await verifyWith(set, token)).toMatchObject({ sub: 'a' });
+    expect(peer.hits('/fresh')).toBe(2);
+  });
+
+  it('refetches on an unknown kid (upstream rotation), at most once per cooldown', async () => {
+    let current = [k1];
+    const url = route('/rotate', () => ({ headers: { 'cache-control': 'max-age=3600' }, body: jwks(...current) }));
+    const c = clock();
+    const set = new RemoteKeySet(url, opts, c.now);
+    expect(await verifyWith(set, await sign(k1, { sub: 'old' }))).toMatchObject({ sub: 'old' });
+    current = [k1, k2];
+    expect(await verifyWith(set, await sign(k2, { sub: 'new' }))).toMatchObject({ sub: 'new' });
+    expect(peer.hits('/rotate')).toBe(2);
+    // A junk kid within the cooldown does not reach the upstream.
+    const junk = await makeKey('junk');
+    expect(await verifyWith(set, await sign(junk, { sub: 'x' }))).toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    expect(peer.hits('/rotate')).toBe(2);
+    c.advance(31);
+    expect(await verifyWith(set, await sign(junk, { sub: 'x' }))).toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    expect(peer.hits('/rotate')).toBe(3);
+  });
+
+  it('turns a provider that is down into 503 temporarily_unavailable with Retry-After', async () => {
+    const down = await startPeer();
+    const url = down.url + '/jwks';
+    await down.close();
+    const err = await verifyWith(new RemoteKeySet(url, opts), await sign(k1, {}));
+    expect(err).toBeInstanceOf(OAuthError);
+    expect(err).toMatchObject({ code: 'temporarily_unavailable', status: 503 });
+    expect((err as OAuthError).headers['retry-after']).toMatch(/^\d+$/);
+  });
+
+  it('gives up on a slow provider after its timeout (503, not a hang)', async () => {
+    const url = route('/slow', () => ({ delayMs: 10_000, body: jwks(k1) }));
+    const err = await verifyWith(new RemoteKeySet(url, { ...opts, timeoutMs: 200 }), await sign(k1, {}));
+    expect(err).toMatchObject({ code: 'temporarily_unavailable', status: 503 });
+  });
+
+  it.each([
+    ['not JSON', (): PeerAnswer => ({ body: '<html>oops</html>' })],
+    ['not a JWK Set', (): PeerAnswer => ({ body: { hello: 'world' } })],
+    ['a 500', (): PeerAnswer => ({ status: 500, body: jwks(k1) })],
+    ['a 404', (): PeerAnswer => ({ status: 404, body: {} })],
+  ])('treats %s as unavailable (503)', async (_what, answer) => {
+    const url = route('/garbage', answer);
+    expect(await verifyWith(new RemoteKeySet(url, opts), await sign(k1, {}))).toMatchObject({ code: 'temporarily_unavailable' });
+  });
+
+  it('keeps serving keys it has when a refresh fails (stale within the grace period)', async () => {
+    let up = true;
+    const url = route('/stale', () => (up ? { headers: { 'cache-control': 'max-age=60' }, body: jwks(k1) } : { status: 503 }));
+    const c = clock();
+    const set = new RemoteKeySet(url, opts, c.now);
+    const token = await sign(k1, { sub: 's' });
+    expect(await verifyWith(set, token)).toMatchObject({ sub: 's' });
+    up = false;
+    c.advance(120);
+    expect(await verifyWith(set, token)).toMatchObject({ sub: 's' });
+    c.advance(3 * 3600);
+    expect(await verifyWith(set, token)).toMatchObject({ code: 'temporarily_unavailable' });
+  });
+});
+
+describe('cacheLifetime', () => {
+  const h = (cc: string, age?: string) => new Headers({ 'cache-control': cc, ...(age ? { age } : {}) });
+  it('reads max-age, subtracts Age, and treats no-store/no-cache as 0', () => {
+    expect(cacheLifetime(h('public, max-age=300'))).toBe(300);
+    expect(cacheLifetime(h('max-age=300', '100'))).toBe(200);
+    expect(cacheLifetime(h('no-cache, max-age=300'))).toBe(0);
+    expect(cacheLifetime(h('private'))).toBeUndefined();
+    expect(cacheLifetime(new Headers())).toBeUndefined();
+  });
+});
+
+describe('isAllowedUrl', () => {
+  it('requires https except on loopback or when explicitly allowed', () => {
+    expect(isAllowedUrl('https://accounts.google.com', false)).toBe(true);
+    expect(isAllowedUrl('http://127.0.0.1:8080/jwks', false)).toBe(true);
+    expect(isAllowedUrl('http://localhost/jwks', false)).toBe(true);
+    expect(isAllowedUrl('http://idp.example.com/jwks', false)).toBe(false);
+    expect(isAllowedUrl('http://idp.example.com/jwks', true)).toBe(true);
+    expect(isAllowedUrl('https://user:pw@idp.example.com/', false)).toBe(false);
+    expect(isAllowedUrl('ftp://idp.example.com/', true)).toBe(false);
+    expect(isAllowedUrl('not a url', true)).toBe(false);
+  });
+});

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KeyRing } from '../../src/keys/key-ring.js';
+import { generateSigningKey } from '../../src/keys/generate.js';
+import { openSqliteStore } from '../../src/store/sqlite/open.js';
+import type { Store } from '../../src/store/types.js';
+
+let dir: string;
+let store: Store;
+const master = randomBytes(32);
+const now = () => Math.floor(Date.now() / 1000);
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tessera-ring-'));
+  store = await openSqliteStore(join(dir, 't.db'));
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('KeyRing', () => {
+  it('creates the first key on init, once', async () => {
+    const ring = new KeyRing(store, master);
+    expect(await ring.init('EdDSA')).toBe(true);
+    expect(ring.active.alg).toBe('EdDSA');
+    expect(await new KeyRing(store, master).init('ES256')).toBe(false);
+    expect((await store.keys.list()).length).toBe(1);
+  });
+
+  it('publishes only public parts in the JWKS', async () => {
+    const ring = new KeyRing(store, master);
+    await ring.init('RS256');
+    const jwks = JSON.parse(ring.jwks) as { keys: Array<Record<string, unknown>> };
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).not.toHaveProperty('d');
+    expect(jwks.keys[0]).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', kid: ring.active.kid });
+  });
+
+  it('rotation: the new key signs, the retired one stays until publishUntil, then leaves', async () => {
+    const ring = new KeyRing(store, master);
+    await ring.init('ES256');
+    const first = ring.active.kid;
+    const next = await store.keys.rotate(await generateSigningKey('EdDSA', master), now() + 100);
+    await ring.reload();
+    expect(ring.active.kid).toBe(next.kid);
+    expect(ring.get(first)).toBeDefined();
+    expect(ring.algorithms.sort()).toEqual(['ES256', 'EdDSA']);
+    expect((JSON.parse(ring.jwks) as { keys: unknown[] }).keys).toHaveLength(2);
+
+    const third = await store.keys.rotate(await generateSigningKey('ES256', master), now() - 1);
+    await ring.reload();
+    expect(ring.active.kid).toBe(third.kid);
+    // Both earlier keys now carry a past publishUntil (rotate retires every active key; the first kept its own window).
+    const kids = (JSON.parse(ring.jwks) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+    expect(kids).toContain(third.kid);
+    expect(kids).not.toContain(next.kid);
+    expect(kids).toContain(first);
+    expect(await store.keys.deleteExpired(now())).toBe(1);
+  });
+
+  it('a ring with the wrong master key cannot load the keys', async () => {
+    await new KeyRing(store, master).init('ES256');
+    await expect(new KeyRing(store, randomBytes(32)).init('ES256')).rejects.toThrow(/master key/);
+  });
+
+  it('using the ring before init() fails clearly', () => {
+    expect(() => new KeyRing(store, master).active).toThrow(/init/);
+  });
+});

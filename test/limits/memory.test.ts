@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryLoginThrottle, MemoryRateLimiter, throttleDelay, type ThrottleSettings } from '../../src/limits/memory.js';
+
+const SETTINGS: ThrottleSettings = { enabled: true, freeAttempts: 2, baseDelayMs: 100, maxDelayMs: 1000, window: 60 };
+
+function throttle(settings = SETTINGS) {
+  let now = 1_000_000;
+  const t = new MemoryLoginThrottle(settings, () => now);
+  return { t, advance: (ms: number) => (now += ms) };
+}
+
+async function fail(t: MemoryLoginThrottle, user: string, ip: string, times: number) {
+  for (let i = 0; i < times; i++) await t.recordFailure(user, ip);
+}
+
+describe('throttleDelay', () => {
+  it('is free for the allowance, then doubles from the base up to the cap', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 50].map((n) => throttleDelay(n, SETTINGS))).toEqual([0, 0, 100, 200, 400, 800, 1000, 1000]);
+  });
+});
+
+describe('MemoryLoginThrottle', () => {
+  it('imposes growing delays per (username, IP) after the free attempts', async () => {
+    const { t, advance } = throttle();
+    await fail(t, 'ada', '10.0.0.1', 2);
+    expect((await t.check('ada', '10.0.0.1')).retryAfterMs).toBe(0);
+    await fail(t, 'ada', '10.0.0.1', 1);
+    expect((await t.check('ada', '10.0.0.1')).retryAfterMs).toBe(100);
+    advance(100);
+    expect((await t.check('ada', '10.0.0.1')).retryAfterMs).toBe(0);
+    await fail(t, 'ada', '10.0.0.1', 1);
+    expect((await t.check('ada', '10.0.0.1')).retryAfterMs).toBe(200);
+    advance(50);
+    expect((await t.check('ada', '10.0.0.1')).retryAfterMs).toBe(150);
+  });
+
+  it('leaves the same username from another address alone', async () => {
+    const { t } = throttle();
+    await fail(t, 'ada', '10.0.0.1', 5);
+    expect((await t.check('ada', '10.0.0.1')).retryAfterMs).toBeGreaterThan(0);
+    expect((await t.check('ada', '10.0.0.2')).retryAfterMs).toBe(0);
+  });
+
+  it('shares one counter between case and NFKC variants of a username', async () => {
+    const { t } = throttle();
+    await fail(t, 'ADA', '10.0.0.1', 1);
+    await fail(t, 'ａｄａ', '10.0.0.1', 1);
+    await fail(t, 'ada', '10.0.0.1', 1);
+    expect((await t.check('Ada', '10.0.0.1')).retryAfterMs).toBe(100);
+  });
+
+  it('throttles an address guessing many usernames, with four times the allowance', async () => {
+    const { t } = throttle();
+    for (let i = 0; i < 8; i++) await fail(t, `user${i}`, '10.0.0.9', 1);
+    expect((await t.check('fresh-name', '10.0.0.9')).retryAfterMs).toBe(0);
+    await fail(t, 'user9', '10.0.0.9', 1);
+    expect((await t.check('fresh-name', '10.0.0.9')).retryAfterMs).toBe(100);
+  });
+
+  it('recordSuccess forgets the pair and takes the pending attempt back from the address', async () => {
+    const { t } = throttle();
+    await fail(t, 'ada', '10.0.0.1', 3);
+    await t.recordSuccess('ada', '10.0.0.1');
+    expect((await t.check('ada', '10.0.0.1')).retryAfterMs).toBe(0);
+    // 3 failures - 1 taken back = 2 on the address; 6 more would be needed to reach 9 (allowance 8).
+    for (let i = 0; i < 6; i++) await fail(t, `x${i}`, '10.0.0.1', 1);
+    expect((await t.check('someone', '10.0.0.1')).retryAfterMs).toBe(0);
+    await fail(t, 'x6', '10.0.0.1', 1);
+    expect((await t.check('someone', '10.0.0.1')).retryAfterMs).toBeGreaterThan(0);
+  });
+
+  it('forgets failures after the window', async () => {
+    const { t, advance } = throttle();
+    await fail(t, 'ada', '10.0.0.1', 10);
+    advance(61_000);
+    expect((await t.check('ada', '10.0.0.1')).retryAfterMs).toBe(0);
+  });
+
+  it('does nothing when disabled', async () => {
+    const { t } = throttle({ ...SETTINGS, enabled: false });
+    await fail(t, 'ada', '10.0.0.1', 10);
+    expect((await t.check('ada', '10.0.0.1')).retryAfterMs).toBe(0);
+  });
+});
+
+describe('MemoryRateLimiter', () => {
+  it('counts down per key and refuses past the limit with the time to reset', async () => {
+    const r = new MemoryRateLimiter();
+    const setting = { points: 2, duration: 30 };
+    const a = await r.consume('client:a', setting);
+    const b = await r.consume('client:a', setting);
+    const c = await r.consume('client:a', setting);
+    expect([a.allowed, a.remaining, b.allowed, b.remaining, c.allowed, c.remaining]).toEqual([true, 1, true, 0, false, 0]);
+    expect(c.resetMs).toBeGreaterThan(0);
+    expect(c.resetMs).toBeLessThanOrEqual(30_000);
+    expect((await r.consume('client:b', setting)).allowed).toBe(true);
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it, vi } from 'vitest';
+import * as realHash from '../../../src/crypto/password-hash.js';
+import { hashSecret } from '../../../src/crypto/password-hash.js';
+import { SecretVerifier } from '../../../src/oauth/client-auth/secret-verifier.js';
+import type { Client } from '../../../src/store/types.js';
+
+// Count KDF runs while delegating to the real argon2id implementation (nothing is faked).
+const kdf = vi.hoisted(() => ({ calls: [] as string[] }));
+vi.mock('../../../src/crypto/password-hash.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof realHash>();
+  return {
+    ...actual,
+    verifySecret: async (phc: string, secret: string) => {
+      kdf.calls.push(phc);
+      return actual.verifySecret(phc, secret);
+    },
+  };
+});
+
+function client(id: string, secretHash: string | null): Client {
+  return {
+    clientId: id, name: null, secretHash, secretEncrypted: null, tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], scope: [], defaultScope: null,
+    audience: null, accessTokenTtl: 3600, accessTokenFormat: 'jwt', refreshTokenTtl: null, refreshIdleTtl: null, refreshReuseInterval: 0, introspectAny: false, jwks: null,
+    jwksUri: null, rateLimit: null, status: 'active', createdAt: 0, updatedAt: 0,
+  };
+}
+
+describe('SecretVerifier', () => {
+  it('an unknown client runs the KDF against the dummy hash, exactly like a wrong secret runs it against the real one', async () => {
+    const v = new SecretVerifier();
+    const dummy = await realHash.getDummyHash();
+    const c = client('svc', await hashSecret('right-secret'));
+    kdf.calls.length = 0;
+    expect(await v.verify(undefined, 'right-secret')).toBe(false);
+    expect(kdf.calls).toEqual([dummy]);
+    kdf.calls.length = 0;
+    expect(await v.verify(c, 'wrong-secret')).toBe(false);
+    expect(kdf.calls).toEqual([c.secretHash]);
+    kdf.calls.length = 0;
+    expect(await v.verify(client('pub', null), 'x')).toBe(false);
+    expect(kdf.calls).toEqual([dummy]);
+  });
+
+  it('a verified secret is remembered: the second check runs no KDF', async () => {
+    const v = new SecretVerifier();
+    const c = client('svc', await hashSecret('right-secret'));
+    kdf.calls.length = 0;
+    expect(await v.verify(c, 'right-secret')).toBe(true);
+    expect(await v.verify(c, 'right-secret')).toBe(true);
+    expect(await v.verify(c, 'right-secret')).toBe(true);
+    expect(kdf.calls.length).toBe(1);
+  });
+
+  it('failures are never cached: every wrong secret pays the KDF', async () => {
+    const v = new SecretVerifier();
+    const c = client('svc', await hashSecret('right-secret'));
+    kdf.calls.length = 0;
+    await v.verify(c, 'wrong');
+    await v.verify(c, 'wrong');
+    expect(kdf.calls.length).toBe(2);
+  });
+
+  it('a rotated secret invalidates the cached entry by construction (the key covers the stored hash)', async () => {
+    const v = new SecretVerifier();
+    const before = client('svc', await hashSecret('old-secret'));
+    expect(await v.verify(before, 'old-secret')).toBe(true);
+    const after = { ...before, secretHash: await hashSecret('new-secret') };
+    kdf.calls.length = 0;
+    expect(await v.verify(after, 'old-secret')).toBe(false);
+    expect(kdf.calls.length).toBe(1);
+    expect(await v.verify(after, 'new-secret')).toBe(true);
+  });
+
+  it('entries are per client: the same secret for another client is verified afresh', async () => {
+    const v = new SecretVerifier();
+    const hash = await hashSecret('shared-secret');
+    expect(await v.verify(client('a', hash), 'shared-secret')).toBe(true);
+    kdf.calls.length = 0;
+    expect(await v.verify(client('b', hash), 'shared-secret')).toBe(true);
+    expect(kdf.calls.length).toBe(1);
+  });
+
+  it('two verifiers (two processes) do not share entries: the HMAC key is per instance', async () => {
+    const c = client('svc', await hashSecret('s3cret-value'));
+    await new SecretVerifier().verify(c, 's3cret-value');
+    kdf.calls.length = 0;
+    await new SecretVerifier().verify(c, 's3cret-value');
+    expect(kdf.calls.length).toBe(1);
+  });
+
+  it('stays bounded', async () => {
+    const v = new SecretVerifier(2);
+    const c = client('svc', await hashSecret('s3cret-value'));
+    const others = [client('x', await hashSecret('x-secret-1')), client('y', await hashSecret('y-secret-1'))];
+    await v.verify(c, 's3cret-value');
+    await v.verify(others[0]!, 'x-secret-1');
+    await v.verify(others[1]!, 'y-secret-1');
+    kdf.calls.length = 0;
+    await v.verify(c, 's3cret-value');
+    expect(kdf.calls.length).toBe(1);
+  });
+});

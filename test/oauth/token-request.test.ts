@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { OAuthError } from '../../src/oauth/errors.js';
+import { CREDENTIAL_PARAMETERS, formDecode, parseBasicAuthorization, parseForm, pickParameters, safeName } from '../../src/oauth/token-request.js';
+
+/** RFC 6749 §2.3.1 encoding of a Basic credential: form-urlencode each part, then base64. */
+function encodeBasic(id: string, secret: string, spaceAsPlus = true): string {
+  const enc = (x: string) => (spaceAsPlus ? encodeURIComponent(x).replace(/%20/g, '+') : encodeURIComponent(x));
+  return 'Basic ' + Buffer.from(`${enc(id)}:${enc(secret)}`, 'utf8').toString('base64');
+}
+
+function encodeForm(pairs: ReadonlyArray<readonly [string, string]>): string {
+  return new URLSearchParams(pairs as Array<[string, string]>).toString();
+}
+
+/** Throws only OAuthError invalid_request, or nothing. */
+function onlyOAuthErrors(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(OAuthError);
+    expect((err as OAuthError).code).toBe('invalid_request');
+    expect((err as OAuthError).status).toBe(400);
+  }
+}
+
+// Well-formed unicode strings (no lone surrogates: they cannot be UTF-8 encoded and so never arrive on the wire).
+const unicode = (opts: { minLength?: number; maxLength?: number } = {}) => fc.string({ unit: 'grapheme', ...opts });
+
+describe('parseForm', () => {
+  it('decodes + as space and percent escapes', () => {
+    expect(Object.fromEntries(parseForm('a=b+c&d=%C3%A9%2B&e'))).toEqual({ a: 'b c', d: 'é+' });
+  });
+
+  it('treats empty values as omitted (RFC 6749 §3.1) but still counts them as present for duplicates', () => {
+    expect(parseForm('a=&b=1').has('a')).toBe(false);
+    expect(() => parseForm('a=&a=1')).toThrow(OAuthError);
+  });
+
+  it('accepts an empty body and ignores empty pairs', () => {
+    expect(parseForm('').size).toBe(0);
+    expect(Object.fromEntries(parseForm('&&a=1&&'))).toEqual({ a: '1' });
+  });
+
+  it('rejects repeated names, malformed escapes and nameless pairs', () => {
+    for (const bad of ['a=1&a=2', 'a=1&%61=2', 'a=%', 'a=%G1', '%zz=1', '=x', 'a=%E0%A4%A']) {
+      expect(() => parseForm(bad), bad).toThrow(OAuthError);
+    }
+  });
+
+  it('keeps "=" inside values', () => {
+    expect(parseForm('a=b=c').get('a')).toBe('b=c');
+  });
+
+  it('round-trips arbitrary unicode parameters', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(unicode({ minLength: 1, maxLength: 20 }), unicode({ maxLength: 40 })), { selector: ([k]) => k, maxLength: 8 }), (pairs) => {
+        const parsed = parseForm(encodeForm(pairs));
+        expect(Object.fromEntries(parsed)).toEqual(Object.fromEntries(pairs.filter(([, v]) => v !== '')));
+      }),
+    );
+  });
+
+  it('always rejects a duplicated name, whatever the values and the position', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(unicode({ minLength: 1, maxLength: 12 }), unicode({ maxLength: 12 })), { selector: ([k]) => k, minLength: 1, maxLength: 6 }),
+        fc.nat(),
+        fc.nat(),
+        unicode({ maxLength: 12 }),
+        (pairs, pick, at, value) => {
+          const dup = pairs[pick % pairs.length]![0];
+          const all = [...pairs];
+          all.splice(at % (all.length + 1), 0, [dup, value]);
+          expect(() => parseForm(encodeForm(all))).toThrow(OAuthError);
+        },
+      ),
+    );
+  });
+
+  it('never throws anything but OAuthError invalid_request', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (body) => onlyOAuthErrors(() => parseForm(body))));
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', '=', '&', '%', '+', '2', 'F', 'z', 'é', '%C3', '%A9', '%E0'), { maxLength: 30 }), (parts) => onlyOAuthErrors(() => parseForm(parts.join('')))),
+    );
+  });
+});
+
+describe('formDecode', () => {
+  it('maps + to space and throws invalid_request on bad escapes', () => {
+    expect(formDecode('a+b%2Bc')).toBe('a b+c');
+    expect(() => formDecode('%')).toThrow(OAuthError);
+  });
+});
+
+describe('parseBasicAuthorization', () => {
+  it('is undefined without a header or for another scheme', () => {
+    expect(parseBasicAuthorization(undefined)).toBeUndefined();
+    expect(parseBasicAuthorization('Bearer abc')).toBeUndefined();
+    expect(parseBasicAuthorization('Basically abc')).toBeUndefined();
+  });
+
+  it('decodes the RFC 6749 §2.3.1 form-urlencoding inside the credential', () => {
+    expect(parseBasicAuthorization(encodeBasic('a:b%c+d e', 's:e%c+r e t'))).toEqual({ clientId: 'a:b%c+d e', clientSecret: 's:e%c+r e t' });
+  });
+
+  it('splits on the first colon (an encoded id never contains a raw one)', () => {
+    expect(parseBasicAuthorization('Basic ' + Buffer.from('id:se:cret').toString('base64'))).toEqual({ clientId: 'id', clientSecret: 'se:cret' });
+  });
+
+  it('accepts any case of the scheme and extra spaces', () => {
+    expect(parseBasicAuthorization('basic   ' + Buffer.from('id:s').toString('base64') + ' ')).toEqual({ clientId: 'id', clientSecret: 's' });
+  });
+
+  it('rejects malformed credentials with invalid_request', () => {
+    for (const h of ['Basic', 'Basic ', 'Basic !!!!', 'Basic abc', 'Basic ' + Buffer.from('nocolon').toString('base64'), 'Basic ' + Buffer.from(':secret').toString('base64'), 'Basic ' + Buffer.from('%zz:s').toString('base64'), 'Basic ' + Buffer.from('id:%').toString('base64'), 'Basic YQ==YQ==']) {
+      expect(() => parseBasicAuthorization(h), h).toThrow(OAuthError);
+    }
+  });
+
+  it('round-trips arbitrary unicode ids and secrets (both space encodings)', () => {
+    fc.assert(
+      fc.property(unicode({ minLength: 1, maxLength: 40 }), unicode({ maxLength: 60 }), fc.boolean(), (id, secret, plus) => {
+        expect(parseBasicAuthorization(encodeBasic(id, secret, plus))).toEqual({ clientId: id, clientSecret: secret });
+      }),
+    );
+  });
+
+  it('never throws anything but OAuthError invalid_request', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => onlyOAuthErrors(() => parseBasicAuthorization('Basic ' + Buffer.from(bytes).toString('base64')))));
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (s) => onlyOAuthErrors(() => parseBasicAuthorization('Basic ' + s))));
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (s) => onlyOAuthErrors(() => parseBasicAuthorization(s))));
+  });
+});
+
+describe('pickParameters and names', () => {
+  it('keeps only the declared parameters', () => {
+    const out = pickParameters(new Map([['grant_type', 'x'], ['scope', 'a'], ['evil', '1']]), new Set(['grant_type', 'scope']));
+    expect([...out.keys()]).toEqual(['grant_type', 'scope']);
+  });
+
+  it('safeName echoes only short printable names', () => {
+    expect(safeName('scope')).toBe('scope');
+    expect(safeName('<script>')).toBe('a');
+    expect(safeName('x'.repeat(65))).toBe('a');
+  });
+
+  it('lists the credential parameters that must never come in a URL', () => {
+    for (const p of ['client_id', 'client_secret', 'password', 'refresh_token', 'client_assertion']) expect(CREDENTIAL_PARAMETERS.has(p)).toBe(true);
+  });
+});
