@@ -329,7 +329,7 @@ async function main() {
       name: n,
       description: targets[n].description,
       command: targets[n].display,
-      env: targets[n].kind === 'subject' ? tesseraEnv() : { NODE_ENV: 'production' },
+      env: targets[n].kind === 'subject' ? Object.fromEntries(opts.scenarios.map((sc) => [sc, tesseraEnv(scenarios[sc])])) : { NODE_ENV: 'production' },
       expectFormat: targets[n].expectFormat,
     }])),
     estimatedSeconds: estimate,
@@ -340,12 +340,14 @@ async function main() {
     `${opts.sweep ? `; sweep ${opts.sweepLevels.join('/')} at ${opts.sweepDuration}s` : ''}; ~${Math.round(estimate)}s, hard limit ${maxTime}s`);
   log(`machine: ${meta.machine.cpuModel} x${meta.machine.cpuCount}, ${(meta.machine.totalMemBytes / 2 ** 30).toFixed(1)} GiB, node ${process.version}${opts.pin ? ', pinned' : ''}`);
 
-  /** Targets that could not start at all: name -> reason (skipped everywhere after). */
+  /** Targets that could not start: "target|scenario" -> reason (not retried for that scenario). */
   const dead = new Map();
 
   async function runOne({ target, scenario, connections, duration, round, label }) {
     const base = { round, target: target.name, scenario: scenario.name, connections };
-    if (dead.has(target.name)) return { ...base, skipped: true, reason: dead.get(target.name), quiet: true };
+    // Start failures are remembered per target and scenario (the import document differs per scenario).
+    const deadKey = `${target.name}|${scenario.name}`;
+    if (dead.has(deadKey)) return { ...base, skipped: true, reason: dead.get(deadKey), quiet: true };
     if (scenario.supports && !scenario.supports(target)) {
       const reason = `${target.name} does not support the ${scenario.name} scenario (grants: ${target.grants.join(', ')})`;
       log(`SKIPPED ${target.name}/${scenario.name}: ${reason}`);
@@ -393,7 +395,7 @@ async function main() {
     } catch (err) {
       const failed = !(err instanceof SkipError);
       const reason = err instanceof SkipError || err instanceof SetupError ? err.message : `${err.name}: ${err.message}`;
-      if (!started) dead.set(target.name, reason);
+      if (!started) dead.set(deadKey, reason);
       log(`${failed ? 'FAILED' : 'SKIPPED'} ${target.name}${scenario.name !== 'client_credentials' ? `/${scenario.name}` : ''}: ${reason}`);
       return { ...base, skipped: true, failed, reason, startFailed: !started };
     } finally {

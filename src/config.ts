@@ -19,10 +19,13 @@ export const ConfigSchema = Type.Object(
     dataDir: Type.String({ minLength: 1 }),
     databaseUrl: Type.Optional(Type.String({ pattern: '^(postgres(ql)?|sqlite):' })),
     databasePoolSize: Type.Integer({ minimum: 1, maximum: 200 }),
+    /** PostgreSQL: run hot statements as named prepared statements (off for PgBouncer transaction pooling < 1.21). */
+    databasePreparedStatements: Type.Boolean(),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
     /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
     redisKeyPrefix: Type.String({ pattern: '^[A-Za-z0-9:_.-]{1,64}$' }),
-    masterKey: Type.Optional(Type.String()),
+    /** 32 bytes, hex or base64/base64url (keys/master-key.ts decodes it); checked here so a bad key exits 2 at start. */
+    masterKey: Type.Optional(Type.String({ pattern: '^\\s*([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)\\s*$' })),
     signingAlg: Type.Union([Type.Literal('ES256'), Type.Literal('EdDSA'), Type.Literal('RS256')]),
     /** Default access-token lifetime (seconds) for clients without their own. */
     accessTokenTtl: Type.Integer({ minimum: 1 }),
@@ -76,6 +79,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   port: 8080,
   dataDir: './data',
   databasePoolSize: 10,
+  databasePreparedStatements: true,
   redisKeyPrefix: 'tessera:',
   signingAlg: 'ES256',
   accessTokenTtl: 3600,
@@ -124,6 +128,7 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['dataDir', 'TESSERA_DATA_DIR', str],
   ['databaseUrl', 'TESSERA_DATABASE_URL', str],
   ['databasePoolSize', 'TESSERA_DATABASE_POOL_SIZE', int],
+  ['databasePreparedStatements', 'TESSERA_DATABASE_PREPARED_STATEMENTS', bool],
   ['redisUrl', 'TESSERA_REDIS_URL', str],
   ['redisKeyPrefix', 'TESSERA_REDIS_KEY_PREFIX', str],
   ['masterKey', 'TESSERA_MASTER_KEY', str],

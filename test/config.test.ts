@@ -81,6 +81,15 @@ describe('loadConfig', () => {
     expect(configError(() => loadConfig({}, { TESSERA_ACCESS_TOKEN_TTL: '999999999' })).message).toMatch(/accessTokenTtl/);
   });
 
+  it('a malformed master key is an invalid setting (exit 2 at start), and the message does not echo it', () => {
+    const e = configError(() => loadConfig({}, { TESSERA_MASTER_KEY: 'not-a-32-byte-key-SECRETVALUE' }));
+    expect(e.message).toMatch(/masterKey/);
+    expect(e.message).not.toContain('SECRETVALUE');
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({}, { TESSERA_MASTER_KEY: hex }).masterKey).toBe(hex);
+    expect(loadConfig({}, { TESSERA_MASTER_KEY: Buffer.alloc(32, 9).toString('base64') }).masterKey).toBeDefined();
+  });
+
   it('an unreadable or non-object config file is a ConfigError naming the file', () => {
     expect(configError(() => loadConfig({ config: join(dir, 'missing.json') }, {})).message).toMatch(/missing\.json/);
     expect(configError(() => loadConfig({ config: file('{not json') }, {})).message).toMatch(/config file/);

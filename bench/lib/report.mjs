@@ -223,6 +223,11 @@ function sectionMethod() {
       'for any Node token endpoint. `oidc-provider-*` is panva/oidc-provider 9 with the same client; JWT mode signs EdDSA ' +
       '(Ed25519) access tokens through resource indicators, opaque mode stores tokens in oidc-provider\'s development ' +
       'in-memory LRU adapter (no persistence — a lower bound for a real deployment).',
+    '- Tessera targets run with `NODE_ENV=production`, `TESSERA_RATE_LIMIT_CLIENT_POINTS` / `TESSERA_RATE_LIMIT_IP_POINTS` ' +
+      'set to 1e9 (the limiter still runs on every request but never answers 429), `TESSERA_SIGNING_ALG=EdDSA` (same ' +
+      'algorithm as oidc-provider-jwt; `BENCH_TESSERA_SIGNING_ALG=default` keeps Tessera\'s ES256), and for the password / ' +
+      'refresh scenarios `TESSERA_LOGIN_THROTTLE_ENABLED=false` (Tessera counts a login as failed until the KDF finishes, ' +
+      'so concurrent correct logins would trip the throttle). Values already set in the environment win.',
   ].join('\n');
 }
 

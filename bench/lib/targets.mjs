@@ -28,11 +28,12 @@ function nodeScript(script, extraArgs = []) {
  * set in the caller's environment wins. BENCH_TESSERA_SIGNING_ALG=default
  * keeps Tessera's own default (ES256).
  */
-export function tesseraEnv() {
+export function tesseraEnv(scenario) {
   const env = {
     NODE_ENV: 'production',
     TESSERA_RATE_LIMIT_CLIENT_POINTS: '1000000000',
     TESSERA_RATE_LIMIT_IP_POINTS: '1000000000',
+    ...(scenario?.tesseraEnv ?? {}),
   };
   const alg = process.env.BENCH_TESSERA_SIGNING_ALG ?? 'EdDSA';
   if (alg !== 'default') env.TESSERA_SIGNING_ALG = alg;
@@ -58,7 +59,7 @@ function tessera(accessTokenFormat) {
       command: process.execPath,
       args: [bin, 'serve', '--host', host, '--port', String(port), '--data-dir', dataDir, '--import', importFile, ...tesseraExtraArgs()],
       cwd: REPO_ROOT,
-      env: tesseraEnv(),
+      env: tesseraEnv(scenario),
     };
   };
 }

@@ -9,11 +9,16 @@ import { ProviderRegistry, type JwtBearerProvider, type OidcProvider } from './p
  */
 export class Federation {
   readonly providers: ProviderRegistry;
-  readonly keySets = new KeySetCache();
+  readonly keySets: KeySetCache;
   private readonly inline = new WeakMap<object, JWTVerifyGetKey>();
   private knownUris = new Map<string, string>();
 
   constructor(private readonly ctx: OAuthContext) {
+    this.keySets = new KeySetCache((url, reason) => {
+      // The path only: a JWKS URL has no secrets, but keep log lines free of query strings on principle.
+      const u = new URL(url);
+      ctx.logger.warn({ jwks_uri: `${u.origin}${u.pathname}`, reason }, 'fetching a remote JWK Set failed');
+    });
     this.providers = new ProviderRegistry(ctx.store, (name, problems) =>
       ctx.logger.error({ provider: name, problems }, 'identity provider config is invalid; the provider is disabled'),
     );

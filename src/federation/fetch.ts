@@ -16,6 +16,8 @@ export interface RemoteRequest {
   timeoutMs: number;
   /** Named in the 503 description, e.g. "the identity provider google". Never a URL with credentials. */
   what: string;
+  /** Told why a call failed (for the operator's log); never given the URL's query or a token. */
+  onFailure?: (reason: string) => void;
 }
 
 /** Seconds a client should wait before retrying after a remote failure (Retry-After). */
@@ -65,16 +67,22 @@ export async function fetchJson(url: string, req: RemoteRequest): Promise<Remote
       signal,
     });
     text = await readLimited(res, signal);
-  } catch {
+  } catch (err) {
+    const e = err as { name?: string; message?: string; cause?: { code?: string } };
+    req.onFailure?.(signal.aborted ? `no answer within ${req.timeoutMs} ms` : (e.cause?.code ?? e.message ?? 'network error'));
     throw remoteUnavailable(req.what);
   }
-  if (res.status >= 500 || res.status === 429) throw remoteUnavailable(req.what);
+  if (res.status >= 500 || res.status === 429) {
+    req.onFailure?.(`HTTP ${res.status}`);
+    throw remoteUnavailable(req.what);
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     // A 4xx with an HTML body is still an answer the caller can interpret by status; a 2xx that is not JSON is garbage.
     if (res.status >= 400) return { status: res.status, headers: res.headers, json: undefined };
+    req.onFailure?.('the response is not JSON');
     throw remoteUnavailable(req.what);
   }
   return { status: res.status, headers: res.headers, json };

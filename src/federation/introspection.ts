@@ -24,6 +24,10 @@ function secret(p: IntrospectionProvider, ctx: OAuthContext, sealed: string, fie
   }
 }
 
+function failureLog(p: IntrospectionProvider, ctx: OAuthContext): (reason: string) => void {
+  return (reason) => ctx.logger.warn({ provider: p.name, reason }, 'calling the identity provider failed');
+}
+
 function formEncode(s: string): string {
   return encodeURIComponent(s).replace(/%20/g, '+');
 }
@@ -41,6 +45,7 @@ async function introspectRfc7662(p: IntrospectionProvider, token: string, ctx: O
     body: `token=${formEncode(token)}&token_type_hint=access_token`,
     timeoutMs: p.timeoutMs,
     what,
+    onFailure: failureLog(p, ctx),
   });
   if (res.status !== 200 || !isObject(res.json)) {
     ctx.logger.warn({ provider: p.name, status: res.status }, 'introspection endpoint answered with an error; check the provider credentials');
@@ -74,7 +79,7 @@ async function introspectFacebook(p: IntrospectionProvider, token: string, ctx: 
   const url = new URL(p.endpoint);
   url.searchParams.set('input_token', token);
   url.searchParams.set('access_token', appToken);
-  const res = await fetchJson(url.toString(), { timeoutMs: p.timeoutMs, what });
+  const res = await fetchJson(url.toString(), { timeoutMs: p.timeoutMs, what, onFailure: failureLog(p, ctx) });
   const data = isObject(res.json) && isObject(res.json.data) ? res.json.data : undefined;
   if (res.status !== 200 || !data) {
     ctx.logger.warn({ provider: p.name, status: res.status }, 'debug_token answered with an error; check the app token');
@@ -91,7 +96,7 @@ async function introspectFacebook(p: IntrospectionProvider, token: string, ctx: 
 }
 
 /** Validates an opaque third-party token with its provider's introspection endpoint. */
-export function introspectToken(p: IntrospectionProvider, token: string, ctx: OAuthContext): Promise<ExternalIdentity> {
+export async function introspectToken(p: IntrospectionProvider, token: string, ctx: OAuthContext): Promise<ExternalIdentity> {
   if (token.length > 8192) throw rejected(p, 'the token is too long');
   return p.format === 'facebook' ? introspectFacebook(p, token, ctx) : introspectRfc7662(p, token, ctx);
 }

@@ -23,7 +23,7 @@ export async function verifyBearerAssertion(p: JwtBearerProvider, assertion: str
   const outcome = await verifyJwt(assertion, {
     keys: federationOf(ctx).keysFor(p),
     algorithms: p.algorithms,
-    issuer: p.issuer,
+    issuer: p.issuers,
     audience: ourAudiences(ctx),
     required: p.requireJti ? ['exp', 'sub', 'jti'] : ['exp', 'sub'],
     clockSkew: ctx.config.clockSkew,

@@ -12,7 +12,8 @@ const MAX_JWT_LENGTH = 16 * 1024;
 export interface JwtCheck {
   keys: JWTVerifyGetKey | Uint8Array;
   algorithms: readonly string[];
-  issuer: string;
+  /** Accepted iss values (exact match). */
+  issuer: string | readonly string[];
   /** The token's aud must contain at least one of these. */
   audience: readonly string[];
   /** Claims that must be present besides iss/aud (e.g. exp, sub, jti). */
@@ -74,7 +75,7 @@ export async function verifyJwt(token: string, c: JwtCheck): Promise<JwtOutcome>
   try {
     const opts = {
       algorithms: [...c.algorithms],
-      issuer: c.issuer,
+      issuer: typeof c.issuer === 'string' ? c.issuer : [...c.issuer],
       audience: [...c.audience],
       requiredClaims: [...c.required],
       clockTolerance: c.clockSkew,

@@ -14,7 +14,7 @@ export async function verifyOidcToken(p: OidcProvider, token: string, ctx: OAuth
   const outcome = await verifyJwt(token, {
     keys: federationOf(ctx).keysFor(p),
     algorithms: p.algorithms,
-    issuer: p.issuer,
+    issuer: p.issuers,
     audience: p.audiences,
     required: ['exp', 'sub'],
     clockSkew: ctx.config.clockSkew,

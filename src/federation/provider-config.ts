@@ -31,7 +31,10 @@ const common = {
 };
 
 const keySource = {
+  /** The exact `iss` of the provider's tokens. */
   issuer: Url,
+  /** Other spellings of the same issuer (Google ID tokens say "accounts.google.com" or "https://accounts.google.com"). */
+  additional_issuers: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { minItems: 1 })),
   jwks_uri: Type.Optional(Url),
   jwks: Type.Optional(Jwks),
   algorithms: Type.Optional(Algs),
@@ -106,13 +109,10 @@ export function validateProviderInput(item: Record<string, unknown>, path = '$')
   const type = item.type as IdentityProvider['type'];
   const schema = SCHEMAS[type];
   if (!schema) return [`${path}.type: must be one of ${PROVIDER_TYPES.join(', ')}`];
-  if (!Value.Check(schema, item)) {
-    const problems = [...Value.Errors(schema, item)].map((e) => `${jsonPath(path, e.path)}: ${e.message}`);
-    return [...new Set(problems)].slice(0, 20);
-  }
-  const problems: string[] = [];
+  // Schema problems first, then the semantic ones (written defensively: the item may not match the schema).
+  const problems = [...new Set([...Value.Errors(schema, item)].map((e) => `${jsonPath(path, e.path)}: ${e.message}`))].slice(0, 20);
   const insecure = item.allow_insecure_http === true;
-  const name = item.name as string;
+  const name = typeof item.name === 'string' ? item.name : '';
   if (RESERVED.has(name.toLowerCase())) problems.push(`${path}.name: "${name}" is reserved (it names a grant type)`);
   const url = (field: string) => {
     const v = item[field];
@@ -121,9 +121,15 @@ export function validateProviderInput(item: Record<string, unknown>, path = '$')
   if (type === 'oidc' || type === 'jwt_bearer') {
     const c = item as Static<typeof OidcProviderSchema> | Static<typeof JwtBearerProviderSchema>;
     url('issuer');
+    // An additional issuer may be a bare StringOrURI (RFC 7519 §2); when it is a URL, the https rule applies.
+    if (Array.isArray(c.additional_issuers)) c.additional_issuers.forEach((iss, i) => {
+      if (typeof iss === 'string' && iss.includes('://') && !isAllowedUrl(iss, insecure)) problems.push(`${path}.additional_issuers[${i}]: must be an https URL (http only for loopback hosts or with allow_insecure_http)`);
+    });
     url('jwks_uri');
     if ((c.jwks_uri === undefined) === (c.jwks === undefined)) problems.push(`${path}: give exactly one of jwks_uri or jwks`);
-    c.jwks?.keys.forEach((k, i) => {
+    const keys: unknown = (c.jwks as { keys?: unknown } | undefined)?.keys;
+    if (Array.isArray(keys)) keys.forEach((k: unknown, i) => {
+      if (typeof k !== 'object' || k === null) return;
       const priv = PRIVATE_MEMBERS.filter((m) => m in k);
       if (priv.length > 0) problems.push(`${path}.jwks.keys[${i}]: must be a public key (has ${priv.join(', ')})`);
     });

@@ -17,6 +17,8 @@ interface ProviderBase {
 
 interface KeySource {
   issuer: string;
+  /** issuer plus additional_issuers: every accepted iss. */
+  issuers: string[];
   jwksUri: string | null;
   jwks: { keys: unknown[] } | null;
   algorithms: string[];
@@ -74,6 +76,7 @@ export function parseProvider(idp: IdentityProvider): { provider?: Provider; pro
   };
   const keys = (): KeySource => ({
     issuer: c.issuer as string,
+    issuers: [c.issuer as string, ...(strs(c.additional_issuers) ?? [])],
     jwksUri: str(c.jwks_uri),
     jwks: (c.jwks as { keys: unknown[] } | undefined) ?? null,
     algorithms: strs(c.algorithms) ?? [...ASYMMETRIC_ALGS],
@@ -166,7 +169,7 @@ export class ProviderRegistry {
 
   /** Providers of the given types whose issuer is exactly `iss` (RFC 8414 §3.3 exact match, no normalisation). */
   async byIssuer(iss: string, types: ReadonlyArray<Provider['type']>): Promise<Array<OidcProvider | JwtBearerProvider>> {
-    return (await this.list()).filter((p): p is OidcProvider | JwtBearerProvider => (p.type === 'oidc' || p.type === 'jwt_bearer') && types.includes(p.type) && p.issuer === iss);
+    return (await this.list()).filter((p): p is OidcProvider | JwtBearerProvider => (p.type === 'oidc' || p.type === 'jwt_bearer') && types.includes(p.type) && p.issuers.includes(iss));
   }
 
   invalidate(): void {

@@ -8,6 +8,7 @@ export interface KeySetOptions {
   cooldownSeconds: number;
   /** Named in 503 descriptions. */
   what: string;
+  onFailure?: (reason: string) => void;
 }
 
 /** Freshness when the response has no Cache-Control max-age, and the clamp applied to what it says. */
@@ -46,13 +47,17 @@ export class RemoteKeySet {
   }
 
   private async fetchOnce(): Promise<void> {
-    const res = await fetchJson(this.url, { timeoutMs: this.opts.timeoutMs, what: this.opts.what });
+    const res = await fetchJson(this.url, { timeoutMs: this.opts.timeoutMs, what: this.opts.what, ...(this.opts.onFailure ? { onFailure: this.opts.onFailure } : {}) });
     this.fetches++;
-    if (res.status !== 200) throw remoteUnavailable(this.opts.what);
+    if (res.status !== 200) {
+      this.opts.onFailure?.(`HTTP ${res.status}`);
+      throw remoteUnavailable(this.opts.what);
+    }
     let local: LocalSet;
     try {
       local = createLocalJWKSet(res.json as never);
     } catch {
+      this.opts.onFailure?.('the response is not a JWK Set');
       throw remoteUnavailable(this.opts.what);
     }
     const ttl = Math.min(MAX_TTL, Math.max(MIN_TTL, cacheLifetime(res.headers) ?? DEFAULT_TTL));
@@ -91,7 +96,11 @@ export class RemoteKeySet {
 export class KeySetCache {
   private readonly sets = new Map<string, RemoteKeySet>();
 
-  constructor(private readonly maxEntries = 1000) {}
+  constructor(
+    /** Told which URL failed and why (the operator's log). */
+    private readonly log?: (url: string, reason: string) => void,
+    private readonly maxEntries = 1000,
+  ) {}
 
   get(url: string, opts: KeySetOptions): RemoteKeySet {
     const key = `${opts.timeoutMs}|${opts.cooldownSeconds}|${url}`;
@@ -101,7 +110,8 @@ export class KeySetCache {
         const oldest = this.sets.keys().next().value;
         if (oldest !== undefined) this.sets.delete(oldest);
       }
-      set = new RemoteKeySet(url, opts);
+      const log = this.log;
+      set = new RemoteKeySet(url, log && !opts.onFailure ? { ...opts, onFailure: (reason) => log(url, reason) } : opts);
       this.sets.set(key, set);
     }
     return set;

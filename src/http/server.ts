@@ -52,7 +52,7 @@ async function scopesOf(store: Store): Promise<string[]> {
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino(loggerOptions(config.logLevel));
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, preparedStatements: config.databasePreparedStatements });
   const timers: NodeJS.Timeout[] = [];
   let follower: ChangeFollower | undefined;
   // Redis is optional and never required to start: down at start-up means per-node fallbacks until it answers.
@@ -166,7 +166,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         closed = true;
         for (const t of timers) clearInterval(t);
         follower?.stop();
-        await app.close();
+        // app.close() stops accepting and waits for in-flight requests. Keep-alive connections idle at that moment
+        // are closed at once; those that become idle when their last request finishes must be closed too, or
+        // the process would wait for the client's keep-alive to lapse.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweep);
+        }
         await redis?.close();
         await store.close();
       },

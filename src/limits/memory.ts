@@ -106,10 +106,6 @@ export class MemoryLoginThrottle implements LoginThrottle {
   }
 
   async recordSuccess(username: string, ip: string): Promise<void> {
-    if (!this.settings.enabled) return;
     this.failures.delete(userKey(username, ip));
-    // The attempt was counted as a failure before the password was checked (see LoginThrottle); take it back.
-    const f = this.failures.get(`ip:${ip}`);
-    if (f && --f.count <= 0) this.failures.delete(`ip:${ip}`);
   }
 }

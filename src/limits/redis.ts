@@ -48,6 +48,8 @@ export class RedisRateLimiter implements RateLimiter {
 // One round trip per failure: bump the counter, stamp the time, and let the key expire a window after the
 // last failure (the memory throttle's "forgotten after `window` seconds without one").
 const RECORD_FAILURE = `
+local last = tonumber(redis.call('hget', KEYS[1], 'last'))
+if last and tonumber(ARGV[1]) - last > tonumber(ARGV[2]) then redis.call('del', KEYS[1]) end
 local count = redis.call('hincrby', KEYS[1], 'count', 1)
 redis.call('hset', KEYS[1], 'last', ARGV[1])
 redis.call('pexpire', KEYS[1], ARGV[2])

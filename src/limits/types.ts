@@ -21,11 +21,8 @@ export interface ThrottleState {
 }
 
 /**
- * Failed-login throttling: growing delays per (username, IP) and per IP.
- * Protocol for callers (grants/password.ts): check(); if allowed, recordFailure() at once, BEFORE verifying the
- * password, so concurrent guesses see each other's attempts (otherwise a burst of parallel requests all pass
- * check() together); after a correct password, recordSuccess() forgets the (username, IP) failures and takes
- * that one pending attempt back from the IP counter.
+ * Failed-login throttling: growing delays per (username, IP) and per IP. Usernames are compared as the user
+ * store does (NFKC, case-insensitive), so spelling variants of one name share a counter.
  */
 export interface LoginThrottle {
   check(username: string, ip: string): Promise<ThrottleState>;

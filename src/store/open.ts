@@ -7,6 +7,7 @@ export interface StoreLocation {
   databaseUrl?: string | undefined;
   dataDir: string;
   poolSize?: number;
+  preparedStatements?: boolean;
 }
 
 export function describeStore(loc: StoreLocation): string {
@@ -17,7 +18,7 @@ export function describeStore(loc: StoreLocation): string {
 /** PostgreSQL when a postgres:// URL is configured, else the embedded SQLite file in the data dir. */
 export async function openStore(loc: StoreLocation, opts: { migrate?: boolean } = {}): Promise<Store> {
   if (loc.databaseUrl && /^postgres(ql)?:\/\//.test(loc.databaseUrl)) {
-    return openPostgresStore(loc.databaseUrl, { ...opts, ...(loc.poolSize ? { poolSize: loc.poolSize } : {}) });
+    return openPostgresStore(loc.databaseUrl, { ...opts, ...(loc.poolSize ? { poolSize: loc.poolSize } : {}), ...(loc.preparedStatements === false ? { preparedStatements: false } : {}) });
   }
   if (loc.databaseUrl && loc.databaseUrl.startsWith('sqlite:')) {
     return openSqliteStore(loc.databaseUrl.slice('sqlite:'.length), opts);

@@ -41,6 +41,39 @@ async function json<T = Record<string, unknown>>(args: string[]): Promise<T> {
   return JSON.parse(r.stdout) as T;
 }
 
+describe('tessera serve', () => {
+  it('--import applies a document, prints where the data and the master key file are, serves tokens, stops on SIGTERM', async () => {
+    const serveDir = join(dir, 'serve-data');
+    const doc = join(dir, 'serve-doc.json');
+    writeFileSync(doc, JSON.stringify({ clients: [{ client_id: 'served', client_secret: 'served-secret', grant_types: ['client_credentials'], scope: 'read' }] }));
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', serveDir, '--import', doc], { env: { ...process.env, TESSERA_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const exited = new Promise<number | null>((done) => child.on('close', done));
+    try {
+      const url = await new Promise<string>((done, fail) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
+          if (m && out.includes('created the first signing key')) done(m[1]!);
+        });
+        child.on('close', () => fail(new Error(`serve exited early: ${out}`)));
+      });
+      expect(out).toContain(join(serveDir, 'tessera.db'));
+      expect(out).toContain(join(serveDir, 'master.key'));
+      const res = await fetch(`${url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'Basic ' + Buffer.from('served:served-secret').toString('base64') },
+        body: 'grant_type=client_credentials',
+      });
+      expect(res.status).toBe(200);
+      expect(out).not.toContain('served-secret');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+});
+
 describe('tessera CLI', () => {
   it('--help lists the commands; unknown commands exit 2', async () => {
     const r = await tessera(['--help']);

@@ -89,6 +89,19 @@ describe('request shape errors -> 400 invalid_request', () => {
     expectError(await s.post('/oauth/token', big, auth), 413, 'invalid_request');
   });
 
+  it('a chunked body (no Content-Length) over 64 KiB -> 413 as well', async () => {
+    const chunk = new TextEncoder().encode('a'.repeat(16 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 6) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth }, body, duplex: 'half' } as RequestInit;
+    expectError(await raw('/oauth/token', init), 413, 'invalid_request');
+  });
+
   it('a body of exactly 64 KiB is still read', async () => {
     const prefix = 'grant_type=client_credentials&pad=';
     const r = await s.post('/oauth/token', prefix + 'a'.repeat(64 * 1024 - prefix.length), auth);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DependencyUnavailableError, OAuthError } from '../../src/oauth/errors.js';
-import { toOAuthError } from '../../src/http/errors.js';
+import { OAuthError } from '../../src/oauth/errors.js';
 
 describe('OAuthError', () => {
   it('factories carry the RFC 6749 §5.2 code and status', () => {
@@ -42,34 +41,5 @@ describe('OAuthError', () => {
 
   it('JSON.stringify gives the §5.2 body', () => {
     expect(JSON.parse(JSON.stringify(OAuthError.invalidScope('nope')))).toEqual({ error: 'invalid_scope', error_description: 'nope' });
-  });
-});
-
-describe('toOAuthError (HTTP mapping of anything thrown)', () => {
-  it('passes OAuthError through', () => {
-    const e = OAuthError.invalidGrant('x');
-    expect(toOAuthError(e, 'r')).toBe(e);
-  });
-
-  it('turns an unexpected error into server_error 500 without its message', () => {
-    const out = toOAuthError(new Error('SELECT secret FROM clients failed at /src/x.ts:1'), 'req-9');
-    expect(out.status).toBe(500);
-    expect(out.code).toBe('server_error');
-    expect(out.description).not.toMatch(/SELECT|\.ts/);
-    expect(out.description).toContain('req-9');
-    expect(toOAuthError('a string', 'r').code).toBe('server_error');
-    expect(toOAuthError(null, 'r').code).toBe('server_error');
-  });
-
-  it('turns dependency failures into 503 temporarily_unavailable', () => {
-    expect(toOAuthError(new DependencyUnavailableError('redis'), 'r').status).toBe(503);
-    expect(toOAuthError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'r').code).toBe('temporarily_unavailable');
-    expect(toOAuthError(Object.assign(new Error('x'), { code: 'SQLITE_BUSY' }), 'r').status).toBe(503);
-  });
-
-  it('maps Fastify body errors to 413 and 400', () => {
-    expect(toOAuthError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 }), 'r').status).toBe(413);
-    expect(toOAuthError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), 'r').status).toBe(400);
-    expect(toOAuthError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY', statusCode: 400 }), 'r').code).toBe('invalid_request');
   });
 });

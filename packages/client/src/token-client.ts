@@ -63,7 +63,7 @@ export class TokenClient {
     const fetchImpl = options.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init));
     this.http = { fetch: fetchImpl, timeoutMs: options.timeoutMs ?? 10_000, retry };
     this.auth = new ClientAuthenticator(options);
-    this.metadata = options.issuer ? new MetadataCache(this.http, options.issuer.replace(/\/+$/, '')) : undefined;
+    this.metadata = options.issuer ? new MetadataCache(this.http, options.issuer) : undefined;
     this.grant = options.grant !== undefined ? options.grant : this.auth.method === 'none' ? null : { type: 'client_credentials' };
     this.session = new TokenSession(
       { grant: this.grant ? (signal) => this.runGrant(this.grant!, signal) : undefined, refresh: (rt, signal) => this.refresh(rt, { signal }) },

@@ -97,7 +97,7 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
     timeoutMs: options.timeoutMs ?? 5000,
     retry: { ...DEFAULT_RETRY, maxRetries: 1, maxDelayMs: 2000 },
   };
-  const metadata = new MetadataCache(http, issuer.replace(/\/+$/, ''));
+  const metadata = new MetadataCache(http, issuer);
   const clockTolerance = options.clockToleranceSeconds ?? 5;
   const algorithms = [...(options.algorithms ?? DEFAULT_ALGS)];
   const intro = options.introspection;
@@ -105,7 +105,8 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
 
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
   const keySet = () => {
-    jwks ??= (async () => {
+    if (jwks) return jwks;
+    jwks = (async () => {
       const uri = options.jwksUri ?? (await metadata.get()).jwks_uri;
       if (!uri) throw new VerificationError('temporarily_unavailable', 'The issuer metadata has no jwks_uri');
       return createRemoteJWKSet(new URL(uri), {

@@ -24,13 +24,21 @@ const doc = {
 
 const IDP = 'https://idp.example';
 let idpKey: CryptoKey;
+let signerKey: CryptoKey;
 let server: TestServer;
 beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   idpKey = privateKey;
   const jwk = { ...(await exportJWK(publicKey)), kid: 'idp-1', alg: 'ES256', use: 'sig' };
   const identity_providers = [{ name: 'idp', type: 'oidc', issuer: IDP, jwks: { keys: [jwk] }, audiences: ['tessera'], auto_provision: true }];
-  server = await startTestServer({ doc: { ...doc, identity_providers } });
+  const signer = await generateKeyPair('ES256');
+  signerKey = signer.privateKey;
+  const signerJwks = { keys: [{ ...(await exportJWK(signer.publicKey)), kid: 'signer-1', alg: 'ES256', use: 'sig' }] };
+  const signers = [
+    { client_id: 'signer', token_endpoint_auth_method: 'private_key_jwt', jwks: signerJwks, grant_types: ['client_credentials'], scope: 'read', access_token_format: 'opaque' },
+    { client_id: 'signer-limited', token_endpoint_auth_method: 'private_key_jwt', jwks: signerJwks, grant_types: ['client_credentials'], scope: 'read', rate_limit: { points: 1, duration: 1 } },
+  ];
+  server = await startTestServer({ doc: { ...doc, clients: [...doc.clients, ...signers], identity_providers } });
 });
 afterAll(async () => {
   await server?.stop();
@@ -84,6 +92,25 @@ describe('grants and discovery', () => {
     expect(t.scope).toBe('wallet:read');
     expect(typeof t.refresh_token).toBe('string');
     await expect(client({ clientId: 'org-app' }).orgToken({ orgId: 'org-nope' })).rejects.toMatchObject({ status: 400 });
+  });
+});
+
+describe('private_key_jwt (RFC 7523) against Tessera', () => {
+  it('authenticates the token, introspection and revocation requests with fresh assertions', async () => {
+    const c = client({ clientId: 'signer', clientSecret: undefined, privateKey: signerKey, privateKeyId: 'signer-1' });
+    const t = await c.clientCredentials();
+    expect(t.scope).toBe('read');
+    await expect(c.introspect(t.access_token)).resolves.toMatchObject({ active: true, client_id: 'signer' });
+    await c.revoke(t.access_token);
+    await expect(c.introspect(t.access_token)).resolves.toEqual({ active: false });
+  });
+
+  it('signs a new assertion for every retry (the server refuses a replayed jti)', async () => {
+    const counting = countingFetch();
+    const c = client({ clientId: 'signer-limited', clientSecret: undefined, privateKey: signerKey, fetch: counting.fetch, retry: { maxRetries: 4, baseDelayMs: 50, maxDelayMs: 5000 } });
+    const tokens = await Promise.all([c.clientCredentials(), c.clientCredentials()]);
+    expect(tokens.map((t) => t.scope)).toEqual(['read', 'read']);
+    expect(counting.calls.filter((x) => x.url.endsWith('/oauth/token')).map((x) => x.status)).toContain(429);
   });
 });
 
@@ -166,11 +193,30 @@ describe('token management', () => {
     expect(counting.count('/oauth/token')).toBe(1);
     // Effective skew is min(30 s, 4 s / 2) = 2 s: past that point the client renews although the token still lives.
     await sleepUntil(first.expiresAt! - 2000 + 50);
-    const second = await c.getTokenSet();
+    // The renewal is single-flight too: a crowd arriving at the stale token sends one request.
+    const crowd = await Promise.all(Array.from({ length: 1000 }, () => c.getTokenSet()));
     const renewedAt = Date.now();
+    const second = crowd[0]!;
+    expect(new Set(crowd.map((t) => t.access_token)).size).toBe(1);
     expect(second.access_token).not.toBe(first.access_token);
     expect(counting.count('/oauth/token')).toBe(2);
     expect(renewedAt).toBeLessThan(first.expiresAt!);
+  });
+
+  it('runs a managed org_implicit grant once, then renews with the rotated refresh token', async () => {
+    const counting = countingFetch();
+    const c = client({ clientId: 'org-app', fetch: counting.fetch, grant: { type: 'org_implicit', orgId: 'org-1' } });
+    const first = await c.getTokenSet();
+    expect(first.scope).toBe('wallet:read');
+    c.invalidate();
+    const second = await c.getTokenSet();
+    c.invalidate();
+    const third = await c.getTokenSet();
+    const grants = counting.calls.filter((x) => x.url.endsWith('/oauth/token')).length;
+    expect(grants).toBe(3);
+    expect(new Set([first.refresh_token, second.refresh_token, third.refresh_token]).size).toBe(3);
+    // The first refresh token was spent by the first renewal: the server must refuse it now.
+    await expect(c.refresh(first.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('uses and rotates the refresh token, and drops the session when the token is reused', async () => {
@@ -255,6 +301,35 @@ describe('timeouts and cancellation', () => {
     const pending = c.getAccessToken({ signal: controller.signal });
     controller.abort(new Error('caller gave up'));
     await expect(pending).rejects.toThrow('caller gave up');
+  });
+});
+
+describe('503 temporarily_unavailable', () => {
+  it('is retried after Retry-After, and surfaces as a typed error when retries run out', async () => {
+    let n = 0;
+    const peer = await loopback((_req, res) => {
+      n++;
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('x-request-id', `req-${n}`);
+      if (n % 3 !== 0) {
+        res.statusCode = 503;
+        res.setHeader('retry-after', '0');
+        res.end(JSON.stringify({ error: 'temporarily_unavailable', error_description: 'database unavailable' }));
+        return;
+      }
+      res.end(JSON.stringify({ access_token: `at-${n}`, token_type: 'Bearer', expires_in: 60 }));
+    });
+    try {
+      const c = new TokenClient({ tokenEndpoint: `${peer.url}/token`, clientId: 'svc', clientSecret: SECRET, retry: { maxRetries: 2, baseDelayMs: 5 } });
+      await expect(c.getAccessToken()).resolves.toBe('at-3');
+      const once = new TokenClient({ tokenEndpoint: `${peer.url}/token`, clientId: 'svc', clientSecret: SECRET, retry: { maxRetries: 1, baseDelayMs: 5 } });
+      const err = (await once.clientCredentials().catch((e: unknown) => e)) as OAuthError;
+      expect(err).toBeInstanceOf(OAuthError);
+      expect(err).toMatchObject({ error: 'temporarily_unavailable', status: 503, requestId: 'req-5', retryAfter: 0 });
+      expect(peer.requests).toHaveLength(5);
+    } finally {
+      await peer.close();
+    }
   });
 });
 

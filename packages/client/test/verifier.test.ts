@@ -127,13 +127,23 @@ describe('opaque tokens (RFC 7662 introspection)', () => {
   it('refuses a revoked opaque token', async () => {
     const owner = new TokenClient({ issuer: server.url, clientId: 'opaque', clientSecret: SECRET });
     const token = (await owner.clientCredentials()).access_token;
-    const v = verifier({ introspection });
-    await expect(v.verify(token)).resolves.toMatchObject({ format: 'opaque' });
+    const cached = verifier({ introspection: { ...introspection, cacheMaxSeconds: 1 } });
+    await expect(cached.verify(token)).resolves.toMatchObject({ format: 'opaque' });
     await owner.revoke(token, 'access_token');
     const fresh = verifier({ introspection: { ...introspection, cacheMaxSeconds: 0 } });
     const err = await refusal(fresh.verify(token));
     expect(err.error).toBe('invalid_token');
     expect(err.error_description).toContain('not active');
+    // A cached active answer lives at most cacheMaxSeconds: after that the revocation is seen.
+    const cachedAt = Date.now();
+    await sleepUntil(cachedAt + 1100);
+    expect((await refusal(cached.verify(token))).error).toBe('invalid_token');
+  });
+
+  it('answers temporarily_unavailable when its own introspection credentials are refused (the token was not judged)', async () => {
+    const err = await refusal(verifier({ introspection: { clientId: 'rs', clientSecret: 'not-the-secret' } }).verify(await tokenFor('opaque')));
+    expect(err.error).toBe('temporarily_unavailable');
+    expect(err.status).toBe(503);
   });
 
   it('refuses an opaque token for another audience', async () => {

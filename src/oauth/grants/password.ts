@@ -4,7 +4,8 @@ import type { Client, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { formatScope, intersect, parseScope, resolveScope } from '../scope.js';
-import { findUserByUsername } from '../users.js';
+import { findUserByUsername, normalizeUsername } from '../users.js';
+import { KeyedLock } from '../keyed-lock.js';
 import { mayRefresh, type GrantHandler } from './types.js';
 
 /** One answer for every credential failure, so it never tells whether the username exists (RFC 6749 §5.2). */
@@ -37,6 +38,36 @@ export function passwordScope(requested: readonly string[] | undefined, client: 
   return scope;
 }
 
+/** One lock per server context: attempts for the same (username, IP) pair are throttled one after another. */
+const attemptLocks = new WeakMap<OAuthContext, KeyedLock>();
+function attemptLock(ctx: OAuthContext): KeyedLock {
+  let lock = attemptLocks.get(ctx);
+  if (!lock) {
+    lock = new KeyedLock();
+    attemptLocks.set(ctx, lock);
+  }
+  return lock;
+}
+
+/**
+ * Throttle check, password check, and the throttle's bookkeeping, serialised per (username, IP) so a burst of
+ * parallel guesses sees each failure before the next guess is weighed.
+ */
+async function throttledLogin(ctx: OAuthContext, username: string, password: string, ip: string): Promise<User> {
+  return attemptLock(ctx).run(`${normalizeUsername(username)}\0${ip}`, async () => {
+    const limits = ctx.limits.login;
+    const wait = await limits.check(username, ip);
+    if (wait.retryAfterMs > 0) throw throttled(wait.retryAfterMs);
+    const user = await authenticateUser(ctx, username, password);
+    if (!user) {
+      await limits.recordFailure(username, ip);
+      throw OAuthError.invalidGrant(BAD_CREDENTIALS);
+    }
+    await limits.recordSuccess(username, ip);
+    return user;
+  });
+}
+
 /** Verifies the password with the same KDF cost whether or not the user exists or has a password. */
 async function authenticateUser(ctx: OAuthContext, username: string, password: string): Promise<User | undefined> {
   const user = await findUserByUsername(ctx, username);
@@ -64,14 +95,7 @@ export const passwordGrant = {
     // The client-level scope check needs no user, so it fails before any password is tried (nothing to learn).
     if (requested !== undefined) resolveScope(requested, client.scope, client.defaultScope);
 
-    const limits = ctx.limits.login;
-    const wait = await limits.check(username, req.ip);
-    if (wait.retryAfterMs > 0) throw throttled(wait.retryAfterMs);
-    // Counted before the KDF so parallel guesses see each other; taken back on success (limits/types.ts).
-    await limits.recordFailure(username, req.ip);
-    const user = await authenticateUser(ctx, username, password);
-    if (!user) throw OAuthError.invalidGrant(BAD_CREDENTIALS);
-    await limits.recordSuccess(username, req.ip);
+    const user = await throttledLogin(ctx, username, password, req.ip);
 
     const scope = passwordScope(requested, client, user);
     const familyId = mayRefresh(client) ? randomId(16) : null;

@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type { Database as Schema } from '../sql/schema.js';
 import { SqlStore } from '../sql/store.js';
 import { migrateToLatest } from '../migrations/index.js';
+import { PreparingPool } from './prepared.js';
 
 // int8 (bigint) columns hold Unix seconds and counters: well inside Number's exact range.
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -11,6 +12,8 @@ export interface PostgresOptions {
   migrate?: boolean;
   /** Pool size per process; the default keeps N nodes x workers under PostgreSQL's default 100 connections. */
   poolSize?: number;
+  /** Named prepared statements (default on). Turn off behind a transaction-pooling PgBouncer older than 1.21. */
+  preparedStatements?: boolean;
 }
 
 /** PostgreSQL through node-postgres with a bounded pool; connection failures surface fast so the request gets a 503. */
@@ -30,7 +33,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   // request gets a 503) and the pool discards the broken client on release.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: opts.preparedStatements === false ? pool : new PreparingPool(pool) }) });
   if (opts.migrate !== false) await migrateToLatest(db, 'postgres');
   return SqlStore.open(db, 'postgres', async () => {
     await db.destroy();

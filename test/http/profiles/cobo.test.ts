@@ -93,6 +93,11 @@ describe('cobo profile under /v2', () => {
     expect(basicAuth.status).toBe(401);
   });
 
+  it('documents its routes in the OpenAPI description', async () => {
+    const doc = (await (await fetch(`${v2.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths['/v2/oauth/token'] ?? {}).sort()).toEqual(['get', 'post']);
+  });
+
   it('answers other methods with 405 and Allow', async () => {
     const r = await call(v2, 'DELETE', '/v2/oauth/token', { sign: false });
     expect(r.status).toBe(405);

@@ -114,7 +114,7 @@ describe('request-signature authentication', () => {
     const headers = { 'content-type': 'application/json', ...signedHeaders(ed, { method: 'POST', path: '/oauth/token', body }) };
     expectUnauthorized(await call('POST', '/oauth/token', '', headers, tampered));
     // Whitespace is part of the signed text too: the body is never re-serialised.
-    expectUnauthorized(await call('POST', '/oauth/token', '', { ...headers, 'BIZ-API-NONCE': headers['BIZ-API-NONCE'] }, body + ' '));
+    expectUnauthorized(await call('POST', '/oauth/token', '', headers, body + ' '));
     const ok = await call('POST', '/oauth/token', '', headers, body);
     expect(ok.status).toBe(201);
   });

@@ -30,6 +30,7 @@ beforeAll(async () => {
         client('app-rescope'),
         client('app-revoke'),
         client('app-disable'),
+        client('app-capped', { scope: 'wallet:read' }),
       ],
       organizations: [
         { id: 'acme', name: 'Acme' },
@@ -49,6 +50,7 @@ beforeAll(async () => {
         { org_id: 'acme', client_id: 'app-rescope', scope: 'wallet:read wallet:write' },
         { org_id: 'umbrella', client_id: 'app-revoke', scope: 'wallet:read' },
         { org_id: 'hooli', client_id: 'app-disable', scope: 'wallet:read' },
+        { org_id: 'acme', client_id: 'app-capped', scope: 'wallet:read wallet:write' },
       ],
     },
   });
@@ -84,6 +86,13 @@ describe('org_implicit', () => {
     const beyond = await orgToken('app', 'acme', 'wallet:read audit');
     expect(beyond.status).toBe(400);
     expect(beyond.body.error).toBe('invalid_scope');
+  });
+
+  it("caps the approval by the client's own scope", async () => {
+    const r = await orgToken('app-capped', 'acme');
+    expect(r.status).toBe(200);
+    expect(r.body.scope).toBe('wallet:read');
+    expect((await orgToken('app-capped', 'acme', 'wallet:write')).body.error).toBe('invalid_scope');
   });
 
   it('issues no refresh token to a client without the refresh_token grant', async () => {

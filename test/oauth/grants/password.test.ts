@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { basic, startTestServer, type TestServer } from '../../support/server.js';
 import { hashSecret } from '../../../src/crypto/password-hash.js';
+import { passwordScope } from '../../../src/oauth/grants/password.js';
+import type { Client } from '../../../src/store/types.js';
 
 const SECRET = 'confidential-secret-123';
 const PASSWORD = 'p@ss word+&=1';
@@ -155,8 +157,8 @@ describe('password grant (RFC 6749 §4.3)', () => {
       const ip = freshIp();
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => login({ client_id: 'web', username: 'Ada', password: 'burst-' + i }, {}, ip)));
       const statuses = results.map((r) => r.status);
-      expect(statuses.filter((x) => x === 400).length).toBeLessThanOrEqual(6);
-      expect(statuses.filter((x) => x === 429).length).toBeGreaterThanOrEqual(14);
+      expect(statuses.filter((x) => x === 400)).toHaveLength(6);
+      expect(statuses.filter((x) => x === 429)).toHaveLength(14);
     });
   });
 
@@ -165,5 +167,24 @@ describe('password grant (RFC 6749 §4.3)', () => {
     expect((await login({ client_id: 'web', username: 'later', password: PASSWORD })).status).toBe(200);
     await s.ctx.store.users.update('u-later', { status: 'disabled' });
     await expect.poll(async () => (await login({ client_id: 'web', username: 'later', password: PASSWORD })).status, { timeout: 5000, interval: 100 }).toBe(400);
+  });
+});
+
+describe('passwordScope (unit)', () => {
+  const client = { scope: ['read', 'write', 'admin'], defaultScope: ['read', 'write'] } as unknown as Client;
+  it.each<[string[] | undefined, string[] | null, string[] | string]>([
+    [undefined, null, ['read', 'write']],
+    [undefined, ['read', 'admin'], ['read']],
+    [undefined, [], []],
+    [['admin'], null, ['admin']],
+    [['read'], ['read'], ['read']],
+    [['write'], ['read'], 'invalid_scope'],
+    [['delete'], null, 'invalid_scope'],
+  ])('requested %j, user scope %j -> %j', (requested, userScope, expected) => {
+    if (typeof expected === 'string') {
+      expect(() => passwordScope(requested, client, { scope: userScope })).toThrow(expect.objectContaining({ code: expected }));
+    } else {
+      expect(passwordScope(requested, client, { scope: userScope })).toEqual(expected);
+    }
   });
 });

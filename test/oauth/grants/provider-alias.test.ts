@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { basic, startTestServer, type TestServer } from '../../support/server.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
 import { jwks, makeKey, nowSeconds, sign, startPeer, type Peer, type PeerAnswer, type TestKey } from '../../support/peer.js';
 
 const APP_ID = '1234567890';
@@ -50,7 +50,7 @@ beforeAll(async () => {
       ],
       identity_providers: [
         { name: 'facebook', type: 'introspection', format: 'facebook', endpoint: `${peer.url}/debug_token`, app_id: APP_ID, app_token: APP_TOKEN, auto_provision: true },
-        { name: 'google', type: 'oidc', issuer: 'https://accounts.google.com', jwks_uri: `${peer.url}/oauth2/v3/certs`, audiences: ['my-app.apps.googleusercontent.com'], auto_provision: true, link_verified_email: true },
+        { name: 'google', type: 'oidc', issuer: 'https://accounts.google.com', additional_issuers: ['accounts.google.com'], jwks_uri: `${peer.url}/oauth2/v3/certs`, audiences: ['my-app.apps.googleusercontent.com'], auto_provision: true, link_verified_email: true },
         { name: 'fb-broken', type: 'introspection', format: 'facebook', endpoint: `${peer.url}/debug_token`, app_id: APP_ID, app_token: 'wrong|token', auto_provision: true },
       ],
     },
@@ -124,6 +124,17 @@ describe('KnetikCloud grant_type=<provider>&token=... (compatibility alias of to
     const link = await s.ctx.store.userLinks.get('google', '110169484474386276334');
     const user = await s.ctx.store.users.get(link!.userId);
     expect(user).toMatchObject({ email: 'someone@gmail.com', emailVerified: true, passwordHash: null });
+  });
+
+  it("maps Google's two issuer spellings to the same user (additional_issuers)", async () => {
+    const now = nowSeconds();
+    const claims = { aud: 'my-app.apps.googleusercontent.com', sub: '2200', iat: now, exp: now + 3600 };
+    const a = await post(`grant_type=google&client_id=sdkcompat-web&token=${await sign(google, { ...claims, iss: 'https://accounts.google.com' })}`);
+    const b = await post(`grant_type=google&client_id=sdkcompat-web&token=${await sign(google, { ...claims, iss: 'accounts.google.com' })}`);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect((await verify(a.body.access_token as string)).sub).toBe((await verify(b.body.access_token as string)).sub);
+    const other = await post(`grant_type=google&client_id=sdkcompat-web&token=${await sign(google, { ...claims, iss: 'https://evil.example' })}`);
+    expect(other.body.error).toBe('invalid_grant');
   });
 
   it('rejects a Google ID token for another Google client id', async () => {

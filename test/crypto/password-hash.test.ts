@@ -1,32 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { constantTimeEqual, hashToken } from '../../src/crypto/token-hash.js';
-import { randomId, randomToken } from '../../src/crypto/random.js';
 import { getDummyHash, hashSecret, isSupportedHash, verifySecret } from '../../src/crypto/password-hash.js';
-
-describe('random', () => {
-  it('randomToken: 256 bits, base64url, unique', () => {
-    const a = randomToken();
-    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(Buffer.from(a, 'base64url').length).toBe(32);
-    expect(new Set(Array.from({ length: 100 }, () => randomToken())).size).toBe(100);
-    expect(randomId()).toMatch(/^[A-Za-z0-9_-]{22}$/);
-  });
-});
-
-describe('token hashing', () => {
-  it('SHA-256 hex, deterministic, not the token', () => {
-    expect(hashToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    expect(hashToken('abc')).toBe(hashToken('abc'));
-    expect(hashToken('abd')).not.toBe(hashToken('abc'));
-  });
-
-  it('constantTimeEqual', () => {
-    expect(constantTimeEqual('same', 'same')).toBe(true);
-    expect(constantTimeEqual('same', 'sama')).toBe(false);
-    expect(constantTimeEqual('short', 'longer')).toBe(false);
-    expect(constantTimeEqual('é', 'e')).toBe(false);
-  });
-});
 
 describe('secret hashing (argon2id)', () => {
   it('hashes with argon2id and the documented parameters, salted', async () => {

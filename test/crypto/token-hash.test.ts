@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { constantTimeEqual, hashToken } from '../../src/crypto/token-hash.js';
+
+describe('token hashing', () => {
+  it('SHA-256 hex, deterministic, not the token', () => {
+    expect(hashToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(hashToken('abc')).toBe(hashToken('abc'));
+    expect(hashToken('abd')).not.toBe(hashToken('abc'));
+  });
+
+  it('constantTimeEqual', () => {
+    expect(constantTimeEqual('same', 'same')).toBe(true);
+    expect(constantTimeEqual('same', 'sama')).toBe(false);
+    expect(constantTimeEqual('short', 'longer')).toBe(false);
+    expect(constantTimeEqual('é', 'e')).toBe(false);
+  });
+});

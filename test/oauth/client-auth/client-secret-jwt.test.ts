@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SignJWT } from 'jose';
+import { basic, startTestServer, type TestServer } from '../../support/server.js';
+import { makeKey, nowSeconds, sign } from '../../support/peer.js';
+
+const TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const SECRET = 'a-long-shared-client-secret-0123456789';
+
+let s: TestServer;
+
+function claims(clientId = 'csj', extra: Record<string, unknown> = {}) {
+  const now = nowSeconds();
+  return { iss: clientId, sub: clientId, aud: s.config.issuer, iat: now, exp: now + 60, jti: randomUUID(), ...extra };
+}
+
+function mac(secret: string, c: Record<string, unknown>, alg = 'HS256') {
+  return new SignJWT(c).setProtectedHeader({ alg }).sign(new TextEncoder().encode(secret));
+}
+
+function token(assertion: string) {
+  return s.post('/oauth/token', { grant_type: 'client_credentials', client_assertion_type: TYPE, client_assertion: assertion });
+}
+
+beforeAll(async () => {
+  s = await startTestServer({
+    doc: {
+      clients: [
+        { client_id: 'csj', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_jwt', grant_types: ['client_credentials'], scope: 'read' },
+        { client_id: 'basic-client', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' },
+      ],
+    },
+  });
+}, 30_000);
+
+afterAll(async () => s?.stop());
+
+describe('client_secret_jwt (RFC 7523 §2.2, HMAC with the client secret)', () => {
+  it.each(['HS256', 'HS384', 'HS512'])('authenticates with %s', async (alg) => {
+    const r = await token(await mac(SECRET, claims(), alg));
+    expect(r.status).toBe(200);
+  });
+
+  it('stores the secret sealed, never in clear', async () => {
+    const c = await s.ctx.store.clients.get('csj');
+    expect(c!.secretEncrypted).toMatch(/^v1\./);
+    expect(JSON.stringify(c)).not.toContain(SECRET);
+  });
+
+  it('rejects a wrong secret, a replay and an expired assertion', async () => {
+    expect((await token(await mac('not-the-secret-at-all', claims()))).status).toBe(401);
+    const a = await mac(SECRET, claims());
+    expect((await token(a)).status).toBe(200);
+    const again = await token(a);
+    expect(again.status).toBe(401);
+    expect(again.body.error_description).toMatch(/already used/);
+    expect((await token(await mac(SECRET, claims('csj', { exp: nowSeconds() - 600 })))).body.error).toBe('invalid_client');
+  });
+
+  it('refuses an asymmetric assertion for a client_secret_jwt client and an HMAC one for a secret_basic client', async () => {
+    const key = await makeKey('k');
+    expect((await token(await sign(key, claims()))).status).toBe(401);
+    expect((await token(await mac(SECRET, claims('basic-client')))).status).toBe(401);
+    // The Basic secret still works for basic-client.
+    expect((await s.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic('basic-client', SECRET) })).status).toBe(200);
+  });
+});
