@@ -1,6 +1,7 @@
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import type { OAuthContext } from '../oauth/context.js';
 import { KeySetCache } from './remote-jwks.js';
+import { remoteUnavailable } from './fetch.js';
 import { ProviderRegistry, type JwtBearerProvider, type OidcProvider } from './providers.js';
 
 /**
@@ -34,7 +35,13 @@ export class Federation {
     if (p.jwks) {
       let local = this.inline.get(p);
       if (!local) {
-        local = createLocalJWKSet(p.jwks as never);
+        try {
+          local = createLocalJWKSet(p.jwks as never);
+        } catch {
+          // Validated at import; only a hand-edited row gets here. An operator problem: 503, logged.
+          this.ctx.logger.error({ provider: p.name }, 'the inline jwks of this identity provider is not a JWK Set');
+          throw remoteUnavailable(`The identity provider ${p.name}`);
+        }
         this.inline.set(p, local);
       }
       return local;

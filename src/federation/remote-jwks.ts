@@ -24,7 +24,7 @@ type LocalSet = ReturnType<typeof createLocalJWKSet>;
  * A remote JWK Set (RFC 7517) with the behaviour jose's createRemoteJWKSet lacks: freshness follows the response's
  * Cache-Control max-age (clamped to [30 s, 1 day], 10 min when absent or no-cache), stale keys bridge a failed
  * refresh for up to an hour, and an unknown kid refetches at most once per cooldown interval. Key selection and
- * import stay jose's (createLocalJWKSet: kty/alg/use/key_ops matching, never a symmetric key).
+ * import stay jose's (createLocalJWKSet: kty/alg/use/key_ops matching, never a symmetric key). docs/adr/0005-federation.md.
  */
 export class RemoteKeySet {
   private local: LocalSet | undefined;

@@ -51,7 +51,7 @@ async function opaqueTokenProvider(client: Client, ctx: OAuthContext): Promise<I
  *   several providers share an issuer (e.g. one Google project, two client ids), each is tried in turn.
  * - An opaque access token (or a JWT access token whose issuer is no provider's) goes to the client's
  *   introspection provider (see opaqueTokenProvider).
- * The token's claims never choose a provider the client may not use (allowed_clients).
+ * The token's claims never choose a provider the client may not use (allowed_clients). See docs/adr/0005-federation.md.
  */
 export async function verifySubjectToken(token: string, kind: SubjectTokenKind, client: Client, ctx: OAuthContext): Promise<VerifiedSubject> {
   const peek = peekJwt(token);

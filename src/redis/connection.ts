@@ -25,7 +25,9 @@ export class RedisConnection {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
-      commandTimeout: 1000,
+      // Redis answers in well under a millisecond; an unresponsive (not refusing) Redis must not add more than
+      // this to a request before the per-node fallback decides.
+      commandTimeout: 300,
       // Keep trying for ever, at most every 2 s: Redis coming back must be noticed without a restart.
       retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
       connectionName: 'tessera',

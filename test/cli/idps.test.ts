@@ -65,6 +65,21 @@ describe('tessera idp', () => {
     expect(typeof p!.config.app_token_sealed).toBe('string');
   });
 
+  it('links a subject to an existing user and lists the links', async () => {
+    await run('idp', 'add', '--name', 'partner', '--type', 'jwt_bearer', '--issuer', 'https://partner.example', '--jwks-uri', 'https://partner.example/jwks');
+    const store = await openSqliteStore(join(dir, 'tessera.db'));
+    try {
+      await store.users.create({ id: 'u-1', username: 'ada', passwordHash: null, status: 'active', scope: null, email: null, emailVerified: false });
+    } finally {
+      await store.close();
+    }
+    expect(JSON.parse(await run('idp', 'link', 'partner', 'p-42', 'ada', '--json'))).toEqual({ provider: 'partner', subject: 'p-42', user_id: 'u-1', username: 'ada' });
+    expect(JSON.parse(await run('idp', 'links', 'ada', '--json'))).toEqual([expect.objectContaining({ provider: 'partner', subject: 'p-42' })]);
+    await expect(run('idp', 'link', 'partner', 'p-42', 'ada')).rejects.toThrow(/already linked/);
+    await expect(run('idp', 'link', 'nope', 'p-1', 'ada')).rejects.toThrow(/no identity provider/);
+    await expect(run('idp', 'link', 'partner', 'p-1', 'nobody')).rejects.toThrow(/no user/);
+  });
+
   it('refuses an invalid config with its problems, exit code 2, and stores nothing', async () => {
     const err = await run('idp', 'add', '--name', 'bad', '--type', 'oidc', '--issuer', 'http://idp.example.com', '--jwks-uri', 'https://idp.example.com/jwks').then(
       () => undefined,

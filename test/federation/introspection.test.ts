@@ -30,7 +30,7 @@ beforeAll(async () => {
   s = await startTestServer({
     logStream: stream,
     doc: {
-      clients: [{ client_id: 'app', client_secret: SECRET, grant_types: ['corp', 'strict', 'wrong-creds', 'slow-fb'], scope: 'read' }],
+      clients: [{ client_id: 'app', client_secret: SECRET, grant_types: [TE, 'corp', 'strict', 'wrong-creds', 'slow-fb'], scope: 'read' }],
       identity_providers: [
         { name: 'corp', ...rfc },
         { name: 'strict', ...rfc, audiences: ['https://api.corp.example'], accepted_client_ids: ['portal'] },

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { peekJwt } from '../../src/federation/jwt-verify.js';
 import { describeProvider, sealProviderSecrets, secretAad, validateProviderInput } from '../../src/federation/provider-config.js';
 import { validateImportDocument } from '../../src/cli/import-document.js';
 import { unseal } from '../../src/keys/seal.js';
@@ -67,5 +69,28 @@ describe('sealProviderSecrets / describeProvider', () => {
     const shown = describeProvider({ name, type: 'introspection', config: sealed, createdAt: 0, updatedAt: 0 });
     expect(shown.app_token).toBe('(sealed)');
     expect(JSON.stringify(shown)).not.toContain(sealed.app_token_sealed as string);
+  });
+});
+
+describe('robustness', () => {
+  it('validateProviderInput never throws and always explains a non-provider', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom('name', 'type', 'issuer', 'jwks', 'jwks_uri', 'audiences', 'endpoint', 'format', 'app_id', 'x'), fc.anything()), (item) => {
+        const problems = validateProviderInput(item, '$');
+        expect(Array.isArray(problems)).toBe(true);
+        if (!['oidc', 'introspection', 'jwt_bearer'].includes(item.type as string)) expect(problems.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('peekJwt never throws on arbitrary input', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), fc.string(), (a, b, c) => {
+        peekJwt(`${a}.${b}.${c}`);
+        peekJwt(`${Buffer.from(a).toString('base64url')}.${Buffer.from(b).toString('base64url')}.${c}`);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -140,6 +140,30 @@ export function registerIdpCommands(program: Command): void {
     });
   });
 
+  storeOptions(idp.command('link').description("link a provider's subject to an existing local user (pre-linking accounts)").argument('<provider>').argument('<subject>').argument('<username>')).action(
+    async (provider: string, subject: string, username: string, f: { json?: boolean }) => {
+      await withStore(f, async ({ store, json }) => {
+        if (!(await store.identityProviders.get(provider))) throw new CliError(`no identity provider ${provider}`);
+        const user = await store.users.getByUsername(username);
+        if (!user) throw new CliError(`no user ${username}`);
+        const existing = await store.userLinks.get(provider, subject);
+        if (existing) throw new CliError(existing.userId === user.id ? `${provider}/${subject} is already linked to ${username}` : `${provider}/${subject} is already linked to another user`);
+        await store.userLinks.create({ provider, subject, userId: user.id });
+        print(json ? { provider, subject, user_id: user.id, username: user.username } : `linked ${provider}/${subject} to ${user.username}`, json);
+      });
+    },
+  );
+
+  storeOptions(idp.command('links').description('list the provider subjects linked to a user').argument('<username>')).action(async (username: string, f: { json?: boolean }) => {
+    await withStore(f, async ({ store, json }) => {
+      const user = await store.users.getByUsername(username);
+      if (!user) throw new CliError(`no user ${username}`);
+      const links = (await store.userLinks.listForUser(user.id)).map((l) => ({ provider: l.provider, subject: l.subject, created_at: new Date(l.createdAt * 1000).toISOString() }));
+      if (json) print(links, true);
+      else for (const l of links) process.stdout.write(`${l.provider}\t${l.subject}\t${l.created_at}\n`);
+    });
+  });
+
   storeOptions(idp.command('remove').description('remove an identity provider (existing user links stay, tokens already issued stay valid)').argument('<name>')).action(
     async (name: string, f: { json?: boolean }) => {
       await withStore(f, async ({ store, json }) => {

@@ -24,6 +24,7 @@ function token(assertion: string) {
 
 beforeAll(async () => {
   s = await startTestServer({
+    env: { TESSERA_PROFILES: 'knetik=/knetik' },
     doc: {
       clients: [
         { client_id: 'csj', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_jwt', grant_types: ['client_credentials'], scope: 'read' },
@@ -55,6 +56,14 @@ describe('client_secret_jwt (RFC 7523 §2.2, HMAC with the client secret)', () =
     expect(again.status).toBe(401);
     expect(again.body.error_description).toMatch(/already used/);
     expect((await token(await mac(SECRET, claims('csj', { exp: nowSeconds() - 600 })))).body.error).toBe('invalid_client');
+  });
+
+  it('accepts the token endpoint URL of a compatibility profile as aud on that route only', async () => {
+    const prefixed = `${s.config.issuer}/knetik/oauth/token`;
+    const form = async (aud: string) => ({ grant_type: 'client_credentials', client_assertion_type: TYPE, client_assertion: await mac(SECRET, claims('csj', { aud })) });
+    expect((await s.post('/knetik/oauth/token', await form(prefixed))).status).toBe(200);
+    expect((await s.post('/knetik/oauth/token', await form(`${s.config.issuer}/oauth/token`))).status).toBe(200);
+    expect((await s.post('/oauth/token', await form(prefixed))).status).toBe(401);
   });
 
   it('refuses an asymmetric assertion for a client_secret_jwt client and an HMAC one for a secret_basic client', async () => {
