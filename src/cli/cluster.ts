@@ -6,6 +6,7 @@ import { ConfigError } from '../config.js';
 import { openStore, describeStore } from '../store/open.js';
 import { loadMasterKey } from '../keys/master-key.js';
 import { KeyRing } from '../keys/key-ring.js';
+import { applyImportDocument, readImportFile } from './import-document.js';
 
 /** `workers: N | 'auto'` as a number of processes. */
 export function workerCount(setting: Config['workers']): number {
@@ -32,6 +33,11 @@ export async function prepareOnce(config: Config, logger: Logger): Promise<void>
     if (masterKey.created) logger.info({ masterKeyFile: masterKey.path }, 'created the master key file (keep it safe: it decrypts the signing keys)');
     const keys = new KeyRing(store, masterKey.key);
     if (await keys.init(config.signingAlg)) logger.info({ kid: keys.active.kid, alg: keys.active.alg }, 'created the first signing key');
+    // Workers skip --import: applying it once here spares N concurrent imports (and N x the password hashing).
+    if (config.importFile) {
+      const report = await applyImportDocument(store, readImportFile(config.importFile), { masterKey: masterKey.key });
+      logger.info({ import: config.importFile, ...report }, 'applied the import document');
+    }
   } finally {
     await store.close();
   }

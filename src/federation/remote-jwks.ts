@@ -82,6 +82,11 @@ export class RemoteKeySet {
       return await this.local!(header, token);
     } catch (err) {
       if (!(err instanceof errors.JWKSNoMatchingKey) || justLoaded) throw err;
+      // A refetch already under way (another request saw the same new kid): wait for it rather than fail.
+      if (this.loading) {
+        await this.loading;
+        return await this.local!(header, token);
+      }
       const now = this.clockMs();
       if (now - this.lastUnknownKidFetch < this.opts.cooldownSeconds * 1000) throw err;
       // Upstream may have rotated its keys since we fetched them (RFC 7517 §4.5: kid selects among keys).

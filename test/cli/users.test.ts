@@ -55,7 +55,7 @@ async function storeHash(username: string): Promise<string | null> {
   }
 }
 
-describe('tessera user', () => {
+describe('tessera user', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     expect((await tessera(['migrate', ...d])).code).toBe(0);
   });
@@ -128,9 +128,9 @@ describe('tessera user', () => {
       expect(disabled).toMatchObject({ status: 'disabled', revoked_refresh_token_families: 1 });
       const r = await post({ grant_type: 'refresh_token', client_id: 'app', refresh_token: first.body.refresh_token as string });
       expect(r.body.error).toBe('invalid_grant');
-      await expect.poll(async () => (await login('first password')).status, { timeout: 5000, interval: 100 }).toBe(400);
+      await expect.poll(async () => (await login('first password')).status, { timeout: 10_000, interval: 100 }).toBe(400);
       expect((await json(['user', 'enable', 'ada'])).status).toBe('active');
-      await expect.poll(async () => (await login('first password')).status, { timeout: 5000, interval: 100 }).toBe(200);
+      await expect.poll(async () => (await login('first password')).status, { timeout: 10_000, interval: 100 }).toBe(200);
     });
 
     it('set-password replaces the password and signs the user out', async () => {
@@ -138,7 +138,7 @@ describe('tessera user', () => {
       const r = await json(['user', 'set-password', 'ada', '--password-stdin'], 'second password');
       expect(r).toMatchObject({ id: 'u-ada', revoked_refresh_token_families: expect.any(Number) });
       expect((await post({ grant_type: 'refresh_token', client_id: 'app', refresh_token: before.body.refresh_token as string })).body.error).toBe('invalid_grant');
-      await expect.poll(async () => (await login('second password')).status, { timeout: 5000, interval: 100 }).toBe(200);
+      await expect.poll(async () => (await login('second password')).status, { timeout: 10_000, interval: 100 }).toBe(200);
       expect((await login('first password')).status).toBe(400);
     });
 
@@ -146,7 +146,7 @@ describe('tessera user', () => {
       const before = await login('second password');
       expect(await json(['user', 'delete', 'Ada'])).toEqual({ deleted: 'u-ada', username: 'Ada' });
       expect((await post({ grant_type: 'refresh_token', client_id: 'app', refresh_token: before.body.refresh_token as string })).body.error).toBe('invalid_grant');
-      await expect.poll(async () => (await login('second password')).status, { timeout: 5000, interval: 100 }).toBe(400);
+      await expect.poll(async () => (await login('second password')).status, { timeout: 10_000, interval: 100 }).toBe(400);
       expect((await tessera(['user', 'show', 'ada', ...d])).code).toBe(1);
     });
   });

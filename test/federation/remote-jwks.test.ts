@@ -69,6 +69,18 @@ describe('RemoteKeySet', () => {
     expect(peer.hits('/rotate')).toBe(3);
   });
 
+  it('lets concurrent requests with the new kid share one refetch', async () => {
+    let current = [k1];
+    const url = route('/burst', () => ({ delayMs: 50, headers: { 'cache-control': 'max-age=3600' }, body: jwks(...current) }));
+    const set = new RemoteKeySet(url, opts);
+    expect(await verifyWith(set, await sign(k1, { sub: 'old' }))).toMatchObject({ sub: 'old' });
+    current = [k1, k2];
+    const token = await sign(k2, { sub: 'new' });
+    const results = await Promise.all(Array.from({ length: 5 }, () => verifyWith(set, token)));
+    for (const r of results) expect(r).toMatchObject({ sub: 'new' });
+    expect(peer.hits('/burst')).toBe(2);
+  });
+
   it('turns a provider that is down into 503 temporarily_unavailable with Retry-After', async () => {
     const down = await startPeer();
     const url = down.url + '/jwks';

@@ -92,7 +92,7 @@ describe('POST /oauth/introspect: inactive and refused requests', () => {
   it('answers {active:false} for the tokens of a user disabled since (opaque: at once; refresh tokens too)', async () => {
     const { access, refresh } = await passwordTokens(s, 'opaque-app', 'eve');
     await s.ctx.store.users.update('u-eve', { status: 'disabled' });
-    await expect.poll(async () => (await introspect(s, access, 'opaque-app')).body.active, { timeout: 5000, interval: 100 }).toBe(false);
+    await expect.poll(async () => (await introspect(s, access, 'opaque-app')).body.active, { timeout: 10_000, interval: 100 }).toBe(false);
     expect((await introspect(s, refresh, 'opaque-app')).body).toEqual({ active: false });
   });
 

@@ -111,5 +111,8 @@ describe('POST /oauth/revoke: edge cases', () => {
     expect(m.grant_types_supported).toEqual(expect.arrayContaining(['password', 'refresh_token']));
     expect(m.revocation_endpoint_auth_methods_supported).toContain('none');
     expect(m.introspection_endpoint_auth_methods_supported).not.toContain('none');
+    const openapi = (await (await fetch(s.url + '/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(openapi.paths['/oauth/revoke']!)).toEqual(['post']);
+    expect(Object.keys(openapi.paths['/oauth/introspect']!)).toEqual(['post']);
   });
 });

@@ -44,7 +44,10 @@ beforeAll(async () => {
   // Three processes at once on a fresh database: the migrator's advisory lock and the first-key lock must
   // make exactly one of them apply the schema and create the signing key.
   const importFile = writeDoc(doc);
-  nodes = await Promise.all([startNode(env, ['--import', importFile]), startNode(env, ['--import', importFile]), startNode(env, ['--import', importFile])]);
+  const started = await Promise.allSettled([0, 1, 2].map(() => startNode(env, ['--import', importFile])));
+  nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
   [a, b] = nodes as [Node, Node];
 }, 120_000);
 

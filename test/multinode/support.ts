@@ -135,8 +135,14 @@ export async function cli(args: string[], env: Record<string, string>): Promise<
   }
 }
 
+const docDirs: string[] = [];
+process.once('exit', () => {
+  for (const d of docDirs) rmSync(d, { recursive: true, force: true });
+});
+
 export function writeDoc(doc: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-doc-'));
+  docDirs.push(dir);
   const file = join(dir, 'doc.json');
   writeFileSync(file, JSON.stringify(doc));
   return file;

@@ -40,6 +40,7 @@ describe('serve --workers 2 (SQLite)', () => {
   it('says at start-up that limits are per worker without Redis', () => {
     expect(node.logs.some((l) => l.includes('rate limits and failed-login throttling are per worker without Redis'))).toBe(true);
     expect(node.logs.filter((l) => l.includes('created the first signing key'))).toHaveLength(1);
+    expect(node.logs.filter((l) => l.includes('applied the import document'))).toHaveLength(1);
   });
 
   it('serves concurrent writes from both workers on one SQLite file (WAL + busy timeout), no 5xx', async () => {

@@ -29,7 +29,8 @@ export function registerServeCommand(program: Command): void {
         await runPrimary(config, workers, pino(loggerOptions(config.logLevel)));
         return;
       }
-      const server = await startServer(config);
+      // The primary applied --import before forking (cli/cluster.ts).
+      const server = await startServer(cluster.isWorker ? { ...config, importFile: undefined } : config);
       const log = server.ctx.logger;
       if (cluster.isWorker) {
         log.debug({ worker: process.env.TESSERA_WORKER_INDEX, pid: process.pid, url: server.url }, 'worker listening');

@@ -166,7 +166,7 @@ describe('password grant (RFC 6749 §4.3)', () => {
     await s.ctx.store.users.create({ id: 'u-later', username: 'later', passwordHash: await hashSecret(PASSWORD), status: 'active', scope: null, email: null, emailVerified: false });
     expect((await login({ client_id: 'web', username: 'later', password: PASSWORD })).status).toBe(200);
     await s.ctx.store.users.update('u-later', { status: 'disabled' });
-    await expect.poll(async () => (await login({ client_id: 'web', username: 'later', password: PASSWORD })).status, { timeout: 5000, interval: 100 }).toBe(400);
+    await expect.poll(async () => (await login({ client_id: 'web', username: 'later', password: PASSWORD })).status, { timeout: 10_000, interval: 100 }).toBe(400);
   });
 });
 

@@ -147,16 +147,16 @@ describe('refresh_token grant (RFC 6749 §6, rotation per RFC 9700 §4.14.2)', (
   it('fails once the user is disabled, and again after re-enabling only with a fresh login', async () => {
     const rt = await login('web', 'bob');
     await s.ctx.store.users.update('u-bob', { status: 'disabled' });
-    await expect.poll(async () => (await refresh(rt)).body.error, { timeout: 5000, interval: 100 }).toBe('invalid_grant');
+    await expect.poll(async () => (await refresh(rt)).body.error, { timeout: 10_000, interval: 100 }).toBe('invalid_grant');
     await s.ctx.store.users.update('u-bob', { status: 'active' });
-    await expect.poll(async () => (await s.post('/oauth/token', { grant_type: 'password', client_id: 'web', username: 'bob', password: PASSWORD })).status, { timeout: 5000, interval: 100 }).toBe(200);
+    await expect.poll(async () => (await s.post('/oauth/token', { grant_type: 'password', client_id: 'web', username: 'bob', password: PASSWORD })).status, { timeout: 10_000, interval: 100 }).toBe(200);
   });
 
   it('caps the refreshed scope when the user allowance shrank, and fails when the user is deleted', async () => {
     const rt = await login('web', 'cy');
     await s.ctx.store.users.update('u-cy', { scope: ['read'] });
     // Wait until this process has seen the change (a fresh login then gets the capped default scope).
-    await expect.poll(async () => (await s.post('/oauth/token', { grant_type: 'password', client_id: 'web', username: 'cy', password: PASSWORD })).body.scope, { timeout: 5000, interval: 100 }).toBe('read');
+    await expect.poll(async () => (await s.post('/oauth/token', { grant_type: 'password', client_id: 'web', username: 'cy', password: PASSWORD })).body.scope, { timeout: 10_000, interval: 100 }).toBe('read');
     const capped = await refresh(rt);
     expect(capped.body.scope).toBe('read');
     await s.ctx.store.users.delete('u-cy');
