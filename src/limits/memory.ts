@@ -1,31 +1,11 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import type { RateLimitSetting } from '../store/types.js';
-import type { LoginThrottle, RateDecision, RateLimiter, ThrottleState } from './types.js';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { LoginThrottle, ThrottleState } from './types.js';
+import { FlexibleRateLimiter } from './flexible.js';
 
-/** rate-limiter-flexible's in-process limiter, one instance per distinct (points, duration) setting. */
-export class MemoryRateLimiter implements RateLimiter {
-  private readonly limiters = new Map<string, RateLimiterMemory>();
-
-  private limiter(setting: RateLimitSetting): RateLimiterMemory {
-    const id = `${setting.points}/${setting.duration}`;
-    let l = this.limiters.get(id);
-    if (!l) {
-      l = new RateLimiterMemory({ points: setting.points, duration: setting.duration, keyPrefix: id });
-      this.limiters.set(id, l);
-    }
-    return l;
-  }
-
-  async consume(key: string, setting: RateLimitSetting): Promise<RateDecision> {
-    try {
-      const res = await this.limiter(setting).consume(key, 1);
-      return { allowed: true, limit: setting.points, remaining: res.remainingPoints, resetMs: res.msBeforeNext, window: setting.duration };
-    } catch (rej) {
-      if (rej instanceof RateLimiterRes) {
-        return { allowed: false, limit: setting.points, remaining: 0, resetMs: rej.msBeforeNext, window: setting.duration };
-      }
-      throw rej;
-    }
+/** rate-limiter-flexible's in-process limiter. */
+export class MemoryRateLimiter extends FlexibleRateLimiter {
+  constructor() {
+    super((setting, id) => new RateLimiterMemory({ points: setting.points, duration: setting.duration, keyPrefix: id }));
   }
 }
 
@@ -49,7 +29,8 @@ export function throttleDelay(count: number, s: ThrottleSettings): number {
 }
 
 /** The same normalisation as the user store's unique key, so "JDoe" and "ｊｄｏｅ" share one counter. */
-function userKey(username: string, ip: string): string {
+/** The throttle's per-user key uses the same normalisation as the user store (NFKC, case-insensitive). */
+export function userKey(username: string, ip: string): string {
   return `u:${username.normalize('NFKC').toLowerCase()}|${ip}`;
 }
 

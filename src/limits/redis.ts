@@ -1,47 +1,28 @@
 import { createHash } from 'node:crypto';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { RateLimitSetting } from '../store/types.js';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { FlexibleRateLimiter } from './flexible.js';
 import type { RedisConnection } from '../redis/connection.js';
-import { MemoryLoginThrottle, throttleDelay, type ThrottleSettings } from './memory.js';
-import type { LoginThrottle, RateDecision, RateLimiter, ThrottleState } from './types.js';
+import { MemoryLoginThrottle, throttleDelay, userKey, type ThrottleSettings } from './memory.js';
+import type { LoginThrottle, ThrottleState } from './types.js';
 
 /**
  * Rate limits shared by every node through Redis (rate-limiter-flexible's atomic INCR + TTL script). Each
  * limiter carries an in-memory insurance limiter: while Redis is not ready the same limits apply per node, so
  * a Redis outage loosens limits by at most the number of nodes and never fails a request.
  */
-export class RedisRateLimiter implements RateLimiter {
-  private readonly limiters = new Map<string, RateLimiterRedis>();
-
-  constructor(private readonly redis: RedisConnection) {}
-
-  private limiter(setting: RateLimitSetting): RateLimiterRedis {
-    const id = `${setting.points}/${setting.duration}`;
-    let l = this.limiters.get(id);
-    if (!l) {
-      l = new RateLimiterRedis({
-        storeClient: this.redis.client,
-        points: setting.points,
-        duration: setting.duration,
-        keyPrefix: this.redis.key(`rl:${id}`),
-        rejectIfRedisNotReady: true,
-        insuranceLimiter: new RateLimiterMemory({ points: setting.points, duration: setting.duration, keyPrefix: `insurance:${id}` }),
-      });
-      this.limiters.set(id, l);
-    }
-    return l;
-  }
-
-  async consume(key: string, setting: RateLimitSetting): Promise<RateDecision> {
-    try {
-      const res = await this.limiter(setting).consume(key, 1);
-      return { allowed: true, limit: setting.points, remaining: res.remainingPoints, resetMs: res.msBeforeNext, window: setting.duration };
-    } catch (rej) {
-      if (rej instanceof RateLimiterRes) {
-        return { allowed: false, limit: setting.points, remaining: 0, resetMs: rej.msBeforeNext, window: setting.duration };
-      }
-      throw rej;
-    }
+export class RedisRateLimiter extends FlexibleRateLimiter {
+  constructor(redis: RedisConnection) {
+    super(
+      (setting, id) =>
+        new RateLimiterRedis({
+          storeClient: redis.client,
+          points: setting.points,
+          duration: setting.duration,
+          keyPrefix: redis.key(`rl:${id}`),
+          rejectIfRedisNotReady: true,
+          insuranceLimiter: new RateLimiterMemory({ points: setting.points, duration: setting.duration, keyPrefix: `insurance:${id}` }),
+        }),
+    );
   }
 }
 
@@ -79,7 +60,7 @@ export class RedisLoginThrottle implements LoginThrottle {
   }
 
   private userKey(username: string, ip: string): string {
-    const h = createHash('sha256').update(`${username.toLowerCase()}|${ip}`).digest('base64url');
+    const h = createHash('sha256').update(userKey(username, ip)).digest('base64url');
     return this.redis.key(`lt:u:${h}`);
   }
 

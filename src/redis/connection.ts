@@ -37,6 +37,8 @@ export class RedisConnection {
     this.subscriber = new Redis(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
     for (const [name, conn] of [['command', this.client], ['subscriber', this.subscriber]] as const) {
       conn.on('error', (err: Error) => this.down(name, err));
+      // A server that goes away cleanly closes the socket without an error event; that is an outage too.
+      conn.on('close', () => this.down(name, new Error('connection closed')));
       conn.on('ready', () => this.up(name));
     }
   }
@@ -54,7 +56,8 @@ export class RedisConnection {
 
   private down(which: string, err: Error): void {
     if (this.closed) return;
-    this.lastError = err.message || (err as { code?: string }).code || 'connection error';
+    // Keep the most informative reason: a later "connection closed" must not hide ECONNREFUSED.
+    if (!(this.lastError && err.message === 'connection closed')) this.lastError = err.message || (err as { code?: string }).code || 'connection error';
     if (this.downSince === undefined) {
       this.downSince = Date.now();
       this.logger.warn(

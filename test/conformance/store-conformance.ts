@@ -167,13 +167,14 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         const a = uid('kid');
         await store.keys.insert({ ...key(a), status: 'active', retiredAt: null, publishUntil: null, createdAt: now() - 100 });
         const b = uid('kid');
-        const rotated = await store.keys.rotate(key(b), now() - 1);
+        const publishUntil = now() - 1;
+        const rotated = await store.keys.rotate(key(b), publishUntil);
         expect(rotated).toMatchObject({ kid: b, status: 'active', retiredAt: null, publishUntil: null });
         const list = await store.keys.list();
         expect(list.length).toBe(before + 2);
         expect(list[0]!.kid).toBe(b);
         const old = list.find((k) => k.kid === a)!;
-        expect(old).toMatchObject({ status: 'retired', publishUntil: now() - 1 });
+        expect(old).toMatchObject({ status: 'retired', publishUntil });
         expect(old.retiredAt).not.toBeNull();
         expect(list.filter((k) => k.status === 'active').map((k) => k.kid)).toEqual([b]);
         expect(list.find((k) => k.kid === b)!.publicJwk).toEqual({ kty: 'EC', kid: b });
@@ -253,13 +254,14 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
 
       it('rotate: the presented token becomes rotated and the successor active', async () => {
         const { fam, first } = await family();
-        const next = { hash: hash(), scope: ['read'], createdAt: now(), expiresAt: now() + 600 };
-        const out = await store.refreshTokens.rotate(first.hash, next, now(), 0);
+        const t = now();
+        const next = { hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600 };
+        const out = await store.refreshTokens.rotate(first.hash, next, t, 0);
         expect(out.kind).toBe('rotated');
         if (out.kind !== 'rotated') return;
         expect(out.family.familyId).toBe(fam.familyId);
         expect(out.previous.hash).toBe(first.hash);
-        expect((await store.refreshTokens.find(first.hash))!.token).toMatchObject({ status: 'rotated', rotatedAt: now() });
+        expect((await store.refreshTokens.find(first.hash))!.token).toMatchObject({ status: 'rotated', rotatedAt: t });
         expect((await store.refreshTokens.find(next.hash))!.token).toMatchObject({ status: 'active', familyId: fam.familyId, scope: ['read'] });
       });
 
@@ -311,10 +313,12 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
 
       it('revokeFamily: true once, then false; its tokens stop rotating', async () => {
         const { fam, first } = await family();
-        expect(await store.refreshTokens.revokeFamily(fam.familyId, now())).toBe(true);
-        expect(await store.refreshTokens.revokeFamily(fam.familyId, now())).toBe(false);
+        // One timestamp for the whole case: comparing two now() calls flakes across a second boundary.
+        const t = now();
+        expect(await store.refreshTokens.revokeFamily(fam.familyId, t)).toBe(true);
+        expect(await store.refreshTokens.revokeFamily(fam.familyId, t)).toBe(false);
         const rec = await store.refreshTokens.find(first.hash);
-        expect(rec!.family).toMatchObject({ status: 'revoked', revokedAt: now() });
+        expect(rec!.family).toMatchObject({ status: 'revoked', revokedAt: t });
         expect(rec!.token.status).toBe('revoked');
         expect((await store.refreshTokens.rotate(first.hash, { hash: hash(), scope: [], createdAt: now(), expiresAt: now() + 60 }, now(), 0)).kind).toBe('invalid');
       });
@@ -488,8 +492,9 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         await store.installations.create({ id, orgId, clientId, scope: ['read'], status: 'active', approvedAt: now(), revokedAt: null });
         const { first } = await family({ clientId, installationId: id, orgId, subject: orgId });
         const other = await family({ clientId });
-        await store.installations.update(id, { status: 'revoked', revokedAt: now() });
-        expect((await store.installations.get(id))!).toMatchObject({ status: 'revoked', revokedAt: now() });
+        const t = now();
+        await store.installations.update(id, { status: 'revoked', revokedAt: t });
+        expect((await store.installations.get(id))!).toMatchObject({ status: 'revoked', revokedAt: t });
         expect((await store.refreshTokens.find(first.hash))!.family.status).toBe('revoked');
         expect((await store.refreshTokens.find(other.first.hash))!.family.status).toBe('active');
       });

@@ -20,7 +20,8 @@ async function login(form: Record<string, string>, headers: Record<string, strin
 
 beforeAll(async () => {
   s = await startTestServer({
-    env: { TESSERA_TRUST_PROXY: 'true' },
+    // A long base delay keeps the throttling assertions independent of how loaded the machine is.
+    env: { TESSERA_TRUST_PROXY: 'true', TESSERA_LOGIN_THROTTLE_BASE_DELAY_MS: '20000', TESSERA_LOGIN_THROTTLE_MAX_DELAY_MS: '60000' },
     doc: {
       clients: [
         { client_id: 'web', token_endpoint_auth_method: 'none', grant_types: ['password', 'refresh_token'], scope: 'read write admin', default_scope: 'read write' },
