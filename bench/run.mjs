@@ -57,6 +57,8 @@ const USAGE = `Usage: node bench/run.mjs [options]
   --tag NAME             suffix for result file names
   --docs PATH            markdown report (default docs/benchmarks.md)
   --no-docs              do not (re)write the markdown report
+  --from FILE            do not measure: re-render the chart and the markdown report from a
+                         results JSON written earlier (e.g. after changing the generator)
   --debug                echo target output, print one token per target
   --list                 list targets and scenarios
   -h, --help`;
@@ -86,6 +88,7 @@ function parseOptions(argv) {
       docs: { type: 'string' },
       'no-docs': { type: 'boolean' },
       debug: { type: 'boolean' },
+      from: { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -113,6 +116,7 @@ function parseOptions(argv) {
   const opts = {
     help: values.help,
     list: values.list,
+    from: values.from,
     quick,
     targets: list(pick('targets', 'BENCH_TARGETS', targetNames.join(',')), targetNames, 'target'),
     scenarios: list(pick('scenarios', 'BENCH_SCENARIOS', 'client_credentials'), scenarioNames, 'scenario'),
@@ -131,7 +135,7 @@ function parseOptions(argv) {
     out: path.resolve(values.out ?? path.join(BENCH_DIR, 'results')),
     tag: values.tag ?? env.BENCH_TAG ?? '',
     docs: path.resolve(values.docs ?? path.join(REPO_ROOT, 'docs', 'benchmarks.md')),
-    writeDocs: !values['no-docs'] && (!quick || values.docs !== undefined),
+    writeDocs: !values['no-docs'] && (!quick || values.docs !== undefined || values.from !== undefined),
     debug: Boolean(values.debug || /^(1|true|yes)$/i.test(env.BENCH_DEBUG ?? '')),
   };
   if (opts.sweepLevels.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('invalid --sweep-levels');
@@ -272,6 +276,19 @@ async function main() {
     for (const t of Object.values(targets)) log(`  ${t.name.padEnd(22)} ${t.description}`);
     log('scenarios:');
     for (const s of Object.values(scenarios)) log(`  ${s.name.padEnd(22)} ${s.endpoint}`);
+    return;
+  }
+
+  if (opts.from) {
+    const file = path.resolve(opts.from);
+    const results = JSON.parse(readFileSync(file, 'utf8'));
+    const base = path.basename(file, '.json');
+    opts.out = path.dirname(file);
+    results.meta.resultsPath = path.relative(REPO_ROOT, opts.out).split(path.sep).join('/');
+    results.meta.resultsLink = path.relative(path.dirname(opts.docs), opts.out).split(path.sep).join('/');
+    for (const sc of Object.values(results.scenarios)) printScenario(sc, log);
+    printSweep(results.sweep, log);
+    await writeOutputs(results, opts, base, results.meta.startedAt.slice(0, 10), { json: false });
     return;
   }
 
@@ -475,22 +492,29 @@ async function main() {
   for (const sc of Object.values(results.scenarios)) printScenario(sc, log);
   printSweep(results.sweep, log);
 
+  await writeOutputs(results, opts, base, date);
+}
+
+/** Chart, results JSON and markdown report. */
+async function writeOutputs(results, opts, base, date, { json = true } = {}) {
   await mkdir(opts.out, { recursive: true });
   if (results.sweep?.points.length) {
     const chartFile = `${base}-concurrency.svg`;
     const m = results.meta.machine;
     const svg = renderSweepChart({
       title: `Tessera bench — ${results.sweep.scenario}, throughput and p99 vs concurrency`,
-      subtitle: `${date} · ${m.cpuModel} ×${m.cpuCount} · node ${process.version} · ${results.sweep.duration}s per point · load generator on the same host`,
+      subtitle: `${date} · ${m.cpuModel} ×${m.cpuCount} · node ${results.meta.node} · ${results.sweep.duration}s per point · load generator on the same host`,
       points: results.sweep.points,
     });
     await writeFile(path.join(opts.out, chartFile), svg);
     results.sweep.chart = chartFile;
     log(`\nchart:   ${path.relative(REPO_ROOT, path.join(opts.out, chartFile))}`);
   }
-  const jsonFile = path.join(opts.out, `${base}.json`);
-  await writeFile(jsonFile, JSON.stringify(results, null, 2) + '\n');
-  log(`results: ${path.relative(REPO_ROOT, jsonFile)}`);
+  if (json) {
+    const jsonFile = path.join(opts.out, `${base}.json`);
+    await writeFile(jsonFile, JSON.stringify(results, null, 2) + '\n');
+    log(`results: ${path.relative(REPO_ROOT, jsonFile)}`);
+  }
   if (opts.writeDocs) {
     await mkdir(path.dirname(opts.docs), { recursive: true });
     await writeFile(opts.docs, renderBenchmarksDoc(results));

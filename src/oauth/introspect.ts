@@ -3,6 +3,7 @@ import type { Client } from '../store/types.js';
 import type { OAuthContext } from './context.js';
 import { looksLikeJwt, readOwnAccessToken } from './own-jwt.js';
 import { getUser } from './users.js';
+import { getClient } from './context.js';
 
 /** RFC 7662 §2.2: the whole answer for a token that is not active, or that the caller may not see. */
 export const INACTIVE = '{"active":false}';
@@ -12,6 +13,8 @@ interface VerifiedJwt {
   kid: string;
   jti: string;
   clientId: string;
+  /** The user the token speaks for (user tokens carry `username`), re-checked on every request. */
+  userId: string | null;
   exp: number;
   body: string;
 }
@@ -45,7 +48,8 @@ function verifyJwt(ctx: OAuthContext, token: string): VerifiedJwt | undefined {
   const answer: Record<string, unknown> = { active: true, ...payload, nbf: payload.nbf ?? payload.iat, token_type: 'Bearer' };
   answer.active = true;
   const body = JSON.stringify(answer);
-  return { kid: own.kid, jti: own.jti, clientId: own.clientId, exp: own.exp, body };
+  const userId = typeof payload.username === 'string' && typeof payload.sub === 'string' ? payload.sub : null;
+  return { kid: own.kid, jti: own.jti, clientId: own.clientId, userId, exp: own.exp, body };
 }
 
 /**
@@ -53,7 +57,7 @@ function verifyJwt(ctx: OAuthContext, token: string): VerifiedJwt | undefined {
  * the serialised answer kept (bounded); every request still re-checks the key, the clock, the in-memory
  * denylist and the caller. This is the resource servers' hot path.
  */
-function introspectJwt(ctx: OAuthContext, caller: Client, token: string): string {
+async function introspectJwt(ctx: OAuthContext, caller: Client, token: string): Promise<string> {
   const cache = jwtCacheFor(ctx);
   let entry = cache.get(token);
   if (!entry) {
@@ -68,6 +72,13 @@ function introspectJwt(ctx: OAuthContext, caller: Client, token: string): string
   }
   // A key dropped from the ring (retired and past its publication) no longer vouches for its tokens.
   if (!ctx.keys.get(entry.kid) || ctx.denylist.has(entry.jti) || !mayIntrospect(caller, entry.clientId)) return INACTIVE;
+  // A token outlives neither its client nor its user: both come from the per-process caches (no round trip in
+  // steady state), and the caller, having just authenticated, needs no second look.
+  if (entry.clientId !== caller.clientId) {
+    const issuedTo = await getClient(ctx, entry.clientId);
+    if (!issuedTo || issuedTo.status !== 'active') return INACTIVE;
+  }
+  if (!(await userStillActive(ctx, entry.userId)).ok) return INACTIVE;
   return entry.body;
 }
 

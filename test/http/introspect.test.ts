@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/server.js';
-import { auth, introspect, LIFECYCLE_CLIENTS, PASSWORD, passwordTokens, revoke } from './lifecycle-helpers.js';
+import { basic, startTestServer, type TestServer } from '../support/server.js';
+import { auth, introspect, LIFECYCLE_CLIENTS, PASSWORD, passwordTokens, revoke, SECRET } from './lifecycle-helpers.js';
 
 let clock = Math.floor(Date.now() / 1000);
 let s: TestServer;
@@ -94,6 +94,26 @@ describe('POST /oauth/introspect: inactive and refused requests', () => {
     await s.ctx.store.users.update('u-eve', { status: 'disabled' });
     await expect.poll(async () => (await introspect(s, access, 'opaque-app')).body.active, { timeout: 10_000, interval: 100 }).toBe(false);
     expect((await introspect(s, refresh, 'opaque-app')).body).toEqual({ active: false });
+  });
+
+  it('answers {active:false} for a JWT of a user disabled since, and again active once re-enabled', async () => {
+    await s.ctx.store.users.create({ id: 'u-jwt', username: 'jwt-user', passwordHash: (await s.ctx.store.users.get('u-ada'))!.passwordHash, status: 'active', scope: null, email: null, emailVerified: false });
+    const { access } = await passwordTokens(s, 'jwt-app', 'jwt-user');
+    expect((await introspect(s, access, 'jwt-app')).body.active).toBe(true);
+    await s.ctx.store.users.update('u-jwt', { status: 'disabled' });
+    await expect.poll(async () => (await introspect(s, access, 'jwt-app')).body.active, { timeout: 10_000, interval: 100 }).toBe(false);
+    await s.ctx.store.users.update('u-jwt', { status: 'active' });
+    await expect.poll(async () => (await introspect(s, access, 'jwt-app')).body.active, { timeout: 10_000, interval: 100 }).toBe(true);
+  });
+
+  it('answers {active:false} to a resource server for a JWT whose client was disabled since', async () => {
+    await s.ctx.store.clients.create({ ...(await s.ctx.store.clients.get('stranger'))!, clientId: 'short-lived' });
+    const t = await s.post('/oauth/token', { grant_type: 'client_credentials', scope: 'read' }, { authorization: basic('short-lived', SECRET) });
+    expect(t.status).toBe(200);
+    const access = t.body.access_token as string;
+    expect((await introspect(s, access, 'resource-server')).body.active).toBe(true);
+    await s.ctx.store.clients.update('short-lived', { status: 'disabled' });
+    await expect.poll(async () => (await introspect(s, access, 'resource-server')).body.active, { timeout: 10_000, interval: 100 }).toBe(false);
   });
 
   it('refuses a public client (no credentials) with 401 invalid_client', async () => {
