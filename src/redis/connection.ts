@@ -12,6 +12,8 @@ export class RedisConnection {
   readonly client: Redis;
   readonly subscriber: Redis;
   private lastError: string | undefined;
+  /** The error code only (ECONNREFUSED, ...): /readyz must not name hosts or ports. */
+  private lastErrorCode: string | undefined;
   private downSince: number | undefined;
   private closed = false;
 
@@ -57,7 +59,11 @@ export class RedisConnection {
   private down(which: string, err: Error): void {
     if (this.closed) return;
     // Keep the most informative reason: a later "connection closed" must not hide ECONNREFUSED.
-    if (!(this.lastError && err.message === 'connection closed')) this.lastError = err.message || (err as { code?: string }).code || 'connection error';
+    if (!(this.lastError && err.message === 'connection closed')) {
+      this.lastError = err.message || (err as { code?: string }).code || 'connection error';
+      const code = (err as { code?: unknown }).code;
+      this.lastErrorCode = typeof code === 'string' ? code : err.message === 'connection closed' ? 'closed' : undefined;
+    }
     if (this.downSince === undefined) {
       this.downSince = Date.now();
       this.logger.warn(
@@ -72,6 +78,7 @@ export class RedisConnection {
       this.logger.info({ redis: redactUrl(this.url), connection: which, downForMs: Date.now() - this.downSince, redis_up: 1 }, 'Redis available again');
       this.downSince = undefined;
       this.lastError = undefined;
+      this.lastErrorCode = undefined;
     }
   }
 
@@ -83,7 +90,7 @@ export class RedisConnection {
   health(): { ok: boolean; detail?: string } {
     if (this.isReady) return { ok: true };
     const since = this.downSince ? `down for ${Math.round((Date.now() - this.downSince) / 1000)} s` : `status ${this.client.status}`;
-    return { ok: false, detail: `${since}${this.lastError ? `: ${this.lastError}` : ''}; per-node fallback active` };
+    return { ok: false, detail: `${since}${this.lastErrorCode ? ` (${this.lastErrorCode})` : ''}; per-node fallback active` };
   }
 
   key(name: string): string {

@@ -1,3 +1,4 @@
+import { publicFailureReason } from './errors.js';
 import type { Change, ChangeFeed } from './types.js';
 
 export type ChangeHandler = (change: Change) => void | Promise<void>;
@@ -76,7 +77,7 @@ export class ChangeFollower {
       this.lastError = undefined;
     } catch (err) {
       this.healthy = false;
-      this.lastError = err instanceof Error ? err.message : String(err);
+      this.lastError = publicFailureReason(err);
     } finally {
       this.running = false;
       if (this.again && this.timer) {

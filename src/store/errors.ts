@@ -41,3 +41,12 @@ export function isDependencyFailure(err: unknown): boolean {
   if (e.name === 'DependencyUnavailableError') return true;
   return false;
 }
+
+/**
+ * A short, public description of a dependency failure for /readyz: the error code (ECONNREFUSED, 57P01, ...)
+ * and never the message, which may name hosts, ports, users or SQL.
+ */
+export function publicFailureReason(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Za-z0-9_]{2,32}$/.test(code) ? `unreachable (${code})` : 'unreachable';
+}

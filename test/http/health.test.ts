@@ -92,7 +92,10 @@ describe('when the database goes away under a running server', () => {
 
     const ready = await fetch(s.url + '/readyz');
     expect(ready.status).toBe(503);
-    expect(((await ready.json()) as { status: string }).status).toBe('unavailable');
+    const readyBody = (await ready.json()) as { status: string; checks: { database: { ok: boolean; detail?: string } } };
+    expect(readyBody.status).toBe('unavailable');
+    // A public readiness answer names the kind of failure, never the driver's message (hosts, ports, SQL).
+    expect(readyBody.checks.database).toEqual({ ok: false, detail: expect.stringMatching(/^unreachable( \([A-Za-z0-9_]+\))?$/) });
 
     // The cached client on the hot path keeps working: no database round trip in steady state.
     expect((await s.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', SECRET) })).status).toBe(200);

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { OAuthContext } from '../../oauth/context.js';
+import { publicFailureReason } from '../../store/errors.js';
 
 export interface ReadinessProbe {
   name: string;
@@ -17,7 +18,8 @@ export function healthRoutes(app: FastifyInstance, ctx: OAuthContext, probes: Re
       checks.database = { ok: true };
     } catch (err) {
       ready = false;
-      checks.database = { ok: false, detail: err instanceof Error ? err.message : 'unreachable' };
+      // /readyz is often public to a load balancer: report the kind of failure, never a host, port or query.
+      checks.database = { ok: false, detail: publicFailureReason(err) };
     }
     for (const p of probes) {
       const r = await p.check();
