@@ -13,11 +13,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
 
-import { targets, targetNames, BENCH_DIR, REPO_ROOT, tesseraEnv } from './lib/targets.mjs';
+import { targets, targetNames, defaultTargetNames, BENCH_DIR, REPO_ROOT, tesseraEnv } from './lib/targets.mjs';
 import { scenarios, scenarioNames, SetupError } from './lib/scenarios.mjs';
-import { freePort, startProcess, stopProcess, killAllSync, outputTail, sleep } from './lib/proc.mjs';
+import { freePort, startProcess, stopProcess, killAllSync, outputTail, sleep, treeRssKb } from './lib/proc.mjs';
 import { SkipError, postForm, getStatus, describe } from './lib/http.mjs';
 import { REQUEST_SCOPE, TOKEN_PATH } from './lib/constants.mjs';
 import { clockTicks, cpuSupported, hostCpuSeconds } from './lib/cpu.mjs';
@@ -34,8 +35,8 @@ const log = (...a) => console.log(...a);
 
 const USAGE = `Usage: node bench/run.mjs [options]
 
-  --targets a,b,...      targets to run (default: all)     env BENCH_TARGETS
-                         ${targetNames.join(', ')}
+  --targets a,b,...      targets to run (default: ${defaultTargetNames.join(',')})  env BENCH_TARGETS
+                         all: ${targetNames.join(', ')}
   --scenarios a,b,...    scenarios (default: client_credentials)  env BENCH_SCENARIOS
                          ${scenarioNames.join(', ')}
   --duration S           measured seconds per run (default 10)    env BENCH_DURATION
@@ -45,6 +46,7 @@ const USAGE = `Usage: node bench/run.mjs [options]
   --sweep / --no-sweep   concurrency sweep for the chart (default: on, off with --quick)  env BENCH_SWEEP=1|0
   --sweep-levels a,b     sweep connection counts (default 1,8,32,128)      env BENCH_SWEEP_LEVELS
   --sweep-duration S     measured seconds per sweep point (default: --duration)  env BENCH_SWEEP_DURATION
+  --sweep-targets a,b    targets in the sweep (default: --targets)  env BENCH_SWEEP_TARGETS
   --quick                duration 3, warm-up 1, 1 round, no sweep, no docs
   --pin                  pin server to CPU 1 and load generator to CPU 0 (taskset)  env BENCH_PIN=1
   --ready-timeout S      max seconds for a target to become ready (default 30)
@@ -57,8 +59,9 @@ const USAGE = `Usage: node bench/run.mjs [options]
   --tag NAME             suffix for result file names
   --docs PATH            markdown report (default docs/benchmarks.md)
   --no-docs              do not (re)write the markdown report
-  --from FILE            do not measure: re-render the chart and the markdown report from a
-                         results JSON written earlier (e.g. after changing the generator)
+  --from FILE[,FILE...]  do not measure: re-render the chart and the markdown report from results
+                         JSON written earlier; several files are merged into one report (scenarios
+                         of all files; the first sweep found) and written as <date>.json
   --debug                echo target output, print one token per target
   --list                 list targets and scenarios
   -h, --help`;
@@ -77,6 +80,7 @@ function parseOptions(argv) {
       'no-sweep': { type: 'boolean' },
       'sweep-levels': { type: 'string' },
       'sweep-duration': { type: 'string' },
+      'sweep-targets': { type: 'string' },
       quick: { type: 'boolean' },
       pin: { type: 'boolean' },
       'ready-timeout': { type: 'string' },
@@ -118,7 +122,8 @@ function parseOptions(argv) {
     list: values.list,
     from: values.from,
     quick,
-    targets: list(pick('targets', 'BENCH_TARGETS', targetNames.join(',')), targetNames, 'target'),
+    targets: list(pick('targets', 'BENCH_TARGETS', defaultTargetNames.join(',')), targetNames, 'target'),
+    sweepTargets: values['sweep-targets'] ?? env.BENCH_SWEEP_TARGETS ?? null,
     scenarios: list(pick('scenarios', 'BENCH_SCENARIOS', 'client_credentials'), scenarioNames, 'scenario'),
     duration,
     warmup: num('warmup', 'BENCH_WARMUP', quick ? 1 : 2),
@@ -139,6 +144,7 @@ function parseOptions(argv) {
     debug: Boolean(values.debug || /^(1|true|yes)$/i.test(env.BENCH_DEBUG ?? '')),
   };
   if (opts.sweepLevels.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('invalid --sweep-levels');
+  opts.sweepTargets = opts.sweepTargets ? list(opts.sweepTargets, targetNames, 'target') : opts.targets;
   return opts;
 }
 
@@ -226,7 +232,7 @@ async function waitReady(proc, target, baseUrl, deadlineMs) {
       if (err instanceof SetupError) throw err;
       last = err.cause?.code ?? err.code ?? err.message;
     }
-    await sleep(100);
+    await sleep(20);
   }
   throw new SkipError(`not ready within ${deadlineMs / 1000}s (${target.readiness.type === 'http-get' ? `GET ${target.readiness.path}` : 'token request'}: ${last})`);
 }
@@ -257,6 +263,7 @@ async function waitForQuietHost(maxSeconds) {
 }
 
 const fmtRun = (m) =>
+  `start ${Math.round(m.startupMs)} ms  RSS ${m.rssKb ? Math.round(m.rssKb / 1024) : '–'} MB  ` +
   `${Math.round(m.rps).toLocaleString('en-US')} req/s  p50 ${m.latencyMs.p50?.toFixed(2)} ms  p99 ${m.latencyMs.p99?.toFixed(2)} ms  ` +
   `errors ${m.errors}  cpu ${Math.round(m.cpuUsPerReq ?? NaN)} µs/req (server ${(m.serverCpu.utilization * 100).toFixed(0)}% of a core)`;
 
@@ -313,7 +320,7 @@ async function main() {
   // Hard limit for the whole run.
   const perRun = (d) => 3 + opts.warmup + d + 3;
   const nRuns = opts.scenarios.length * opts.rounds * opts.targets.length;
-  const nSweep = opts.sweep ? opts.sweepLevels.length * opts.targets.length : 0;
+  const nSweep = opts.sweep ? opts.sweepLevels.length * opts.sweepTargets.length : 0;
   const estimate = nRuns * perRun(opts.duration) + nSweep * perRun(opts.sweepDuration);
   const maxTime = opts.maxTime ?? Math.ceil((estimate * 2 + (nRuns + nSweep) * opts.waitIdle) * (1 + opts.retryNoisy) + 120);
   setTimeout(() => {
@@ -342,7 +349,7 @@ async function main() {
       fastify: readVersion('fastify'),
     },
     options: { ...opts, out: path.relative(REPO_ROOT, opts.out), docs: path.relative(REPO_ROOT, opts.docs) },
-    targets: Object.fromEntries(opts.targets.map((n) => [n, {
+    targets: Object.fromEntries([...new Set([...opts.targets, ...(opts.sweep ? opts.sweepTargets : [])])].map((n) => [n, {
       name: n,
       description: targets[n].description,
       command: targets[n].display,
@@ -376,6 +383,7 @@ async function main() {
     let tmpDir = null;
     let proc = null;
     let started = false;
+    let cleanup = null;
     try {
       if (target.needsTmpDir) {
         tmpDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-bench-'));
@@ -387,9 +395,12 @@ async function main() {
       } catch (err) {
         throw new SkipError(err.message);
       }
+      cleanup = spec.cleanup ?? null;
       if (opts.pin) spec = { ...spec, command: 'taskset', args: ['-c', '1', spec.command, ...spec.args] };
-      proc = startProcess({ name: target.name, ...spec, echo: opts.debug });
+      const spawnedAt = performance.now();
+      proc = startProcess({ name: target.name, command: spec.command, args: spec.args, cwd: spec.cwd, env: spec.env, echo: opts.debug });
       await waitReady(proc, target, baseUrl, opts.readyTimeout * 1000);
+      const startupMs = performance.now() - spawnedAt;
       started = true;
       const ctx = { baseUrl, target, connections, debug: opts.debug && round === 1, log };
       const state = await scenario.setup(ctx);
@@ -401,9 +412,15 @@ async function main() {
         warmup: opts.warmup,
         requests: () => scenario.requests(state, ctx),
         beforeRun: scenario.beforeRun ? () => scenario.beforeRun(state, ctx) : undefined,
+        side: scenario.side ? scenario.side(state, ctx) : undefined,
       });
       if (proc.exited) throw new SetupError(`target exited during the run: ${outputTail(proc)}`);
+      m.startupMs = startupMs;
+      m.rssKb = treeRssKb(proc.child.pid);
+      if (spec.database) m.database = spec.database;
+      if (spec.seedCounts) m.seedCounts = spec.seedCounts;
       log(`  ${label} ${target.name.padEnd(22)} ${fmtRun(m)}`);
+      if (m.side) log(`    + beside: ${m.side.label} ${Math.round(m.side.rps).toLocaleString('en-US')} req/s  p50 ${m.side.latencyMs.p50?.toFixed(2)} ms  p99 ${m.side.latencyMs.p99?.toFixed(2)} ms  errors ${m.side.errors}`);
       if (m.host && (m.host.otherCores > NOISY_CORES || m.host.stealCores > 0.05)) {
         log(`    ! noisy host: other processes used ${m.host.otherCores.toFixed(2)} cores, steal ${m.host.stealCores.toFixed(2)} cores during the window`);
       }
@@ -417,6 +434,7 @@ async function main() {
       return { ...base, skipped: true, failed, reason, startFailed: !started };
     } finally {
       if (proc) await stopProcess(proc);
+      if (cleanup) await cleanup().catch((err) => log(`    ! cleanup of ${target.name} failed: ${err.message}`));
       if (tmpDir) {
         await rm(tmpDir, { recursive: true, force: true }).catch(() => {});
         tmpDirs.delete(tmpDir);
@@ -474,7 +492,7 @@ async function main() {
     results.sweep = sweep;
     for (const c of opts.sweepLevels) {
       log(`\n[sweep ${scenario.name}] ${c} connection(s)`);
-      for (const name of opts.targets) {
+      for (const name of opts.sweepTargets) {
         if (sweep.skipped.some((s) => s.target === name && !s.failed)) continue;
         const r = await runMeasured({ target: targets[name], scenario, connections: c, duration: opts.sweepDuration, round: 1, label: `c${c}` });
         if (r.skipped) {

@@ -10,6 +10,17 @@ export const REQUEST_SCOPE = 'read';
 export const USERNAME = 'bench-user';
 export const PASSWORD = 'bench-password-0123456789';
 
+/**
+ * The password / refresh scenarios log in as a POOL of users, round-robin. Tessera serialises login attempts
+ * per (username, source IP) so a burst of guesses cannot slip past its failed-login throttle; hammering one
+ * user from one IP would measure that lock, not login throughput.
+ */
+export const USER_POOL_SIZE = 200;
+export const poolUsername = (i) => `${USERNAME}-${String(i % USER_POOL_SIZE).padStart(3, '0')}`;
+
+/** Clients rotated over by the large-store scenario (a random sample of the seeded store). */
+export const ROTATE_CLIENTS = 1000;
+
 export const TOKEN_PATH = '/oauth/token';
 export const INTROSPECT_PATH = '/oauth/introspect';
 export const HEALTH_PATH = '/healthz';

@@ -41,7 +41,7 @@ class LatencyRecorder {
  * One bounded autocannon run. Resolves with { result, latency, elapsedS }.
  * A watchdog stops the instance if it overruns duration by more than graceS.
  */
-export function runAutocannon({ url, connections, duration, requests, timeoutS = 10, graceS = 15 }) {
+export function runAutocannon({ url, connections, duration, requests, rate = 0, timeoutS = 10, graceS = 15 }) {
   return new Promise((resolve, reject) => {
     const latency = new LatencyRecorder();
     const t0 = performance.now();
@@ -54,6 +54,7 @@ export function runAutocannon({ url, connections, duration, requests, timeoutS =
         pipelining: 1,
         timeout: timeoutS,
         requests,
+        ...(rate > 0 ? { overallRate: rate } : {}),
       },
       (err, result) => {
         clearTimeout(watchdog);
@@ -74,21 +75,27 @@ export function runAutocannon({ url, connections, duration, requests, timeoutS =
  * read from /proc for serverPid and its descendants right around the
  * measured window only.
  */
-export async function measure({ url, serverPid, connections, duration, warmup, requests, beforeRun }) {
+export async function measure({ url, serverPid, connections, duration, warmup, requests, beforeRun, side }) {
+  // side: optional second stream { label, connections, rate, requests } run at the same time, same duration.
+  const sideRun = (d) => side ? runAutocannon({ url, connections: side.connections, duration: d, rate: side.rate, requests: side.requests() }) : null;
   if (warmup > 0) {
     if (beforeRun) await beforeRun();
-    await runAutocannon({ url, connections, duration: warmup, requests: requests() });
+    await Promise.all([runAutocannon({ url, connections, duration: warmup, requests: requests() }), sideRun(warmup)]);
   }
   if (beforeRun) await beforeRun();
   const reqs = requests();
   const host0 = hostCpuSeconds();
   const cpu0 = treeCpuSeconds(serverPid);
   const self0 = process.cpuUsage();
-  const { result, latency, elapsedS } = await runAutocannon({ url, connections, duration, requests: reqs });
+  const [{ result, latency, elapsedS }, sideOut] = await Promise.all([
+    runAutocannon({ url, connections, duration, requests: reqs }),
+    sideRun(duration),
+  ]);
   const self1 = process.cpuUsage(self0);
   const cpu1 = treeCpuSeconds(serverPid);
   const host1 = hostCpuSeconds();
 
+  const sideCompleted = sideOut ? sideOut.result.requests.total : 0;
   const completed = result.requests.total;
   const cpuSeconds = cpu1.seconds - cpu0.seconds;
   const loadGenCpuSeconds = (self1.user + self1.system) / 1e6;
@@ -120,7 +127,17 @@ export async function measure({ url, serverPid, connections, duration, warmup, r
       utilization: cpuSeconds / elapsedS,
       processes: cpu1.pids,
     },
-    cpuUsPerReq: completed > 0 ? (cpuSeconds * 1e6) / completed : null,
+    cpuUsPerReq: completed + sideCompleted > 0 ? (cpuSeconds * 1e6) / (completed + sideCompleted) : null,
+    side: sideOut ? {
+      label: side.label,
+      connections: side.connections,
+      rateLimit: side.rate || null,
+      requests: sideCompleted,
+      rps: sideCompleted / sideOut.elapsedS,
+      latencyMs: sideOut.latency,
+      errors: sideOut.result.non2xx + sideOut.result.errors + sideOut.result.timeouts,
+      statusCodes: Object.fromEntries(Object.entries(sideOut.result.statusCodeStats || {}).map(([k, v]) => [k, v.count])),
+    } : null,
     loadGenCpuSeconds,
     host,
   };

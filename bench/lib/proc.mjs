@@ -126,3 +126,15 @@ export function killAllSync() {
 export function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** VmRSS in kB of pid plus its live descendants (e.g. cluster workers), from /proc/<pid>/status. */
+export function treeRssKb(pid) {
+  let total = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) total += Number(m[1]);
+    } catch { /* gone */ }
+  }
+  return total || null;
+}

@@ -5,6 +5,11 @@
 //   supports(target)                        – static capability filter (optional)
 //   tesseraImport({ accessTokenFormat })    – the --import document Tessera is started with
 //   tesseraEnv                              – extra environment for Tessera (optional)
+//   tesseraDatabase                         – 'postgres': Tessera runs on a fresh PostgreSQL database
+//                                             created for that process and dropped afterwards
+//   side(state, ctx) -> { connections, rate, requests }
+//                                           – optional second load stream run at the same time
+//                                             (e.g. client_credentials beside the password grant)
 //   setup(ctx) -> state                     – one-off requests before load (obtain tokens,
 //                                             verify the endpoint); throws SkipError when the
 //                                             target answers 404/400 (endpoint/grant missing)
@@ -16,9 +21,11 @@
 //
 // ctx = { baseUrl, target, connections, debug, log }
 import {
-  CLIENT_ID, CLIENT_SECRET, SCOPE, REQUEST_SCOPE, USERNAME, PASSWORD,
+  CLIENT_ID, CLIENT_SECRET, SCOPE, REQUEST_SCOPE, PASSWORD, USER_POOL_SIZE, ROTATE_CLIENTS, poolUsername,
   TOKEN_PATH, INTROSPECT_PATH, FORM_CONTENT_TYPE, basicAuthHeader, formBody,
 } from './constants.mjs';
+import { benchUsers } from './users.mjs';
+import { seedClientId } from '../seed-large.mjs';
 import { SkipError, postForm, describe, classifyToken, mapLimit } from './http.mjs';
 
 const AUTH = basicAuthHeader(CLIENT_ID, CLIENT_SECRET);
@@ -39,7 +46,6 @@ function tesseraClient({ accessTokenFormat, grantTypes }) {
   return client;
 }
 
-const BENCH_USER = { username: USERNAME, password: PASSWORD };
 
 /** Raise SkipError for 404/400/405 ("not there / not supported"), SetupError otherwise. */
 function failSetup(what, res) {
@@ -65,9 +71,9 @@ async function clientCredentialsToken(ctx) {
   return res.json;
 }
 
-async function passwordToken(ctx) {
+async function passwordToken(ctx, userIndex = 0) {
   const res = await postForm(ctx.baseUrl, TOKEN_PATH, {
-    grant_type: 'password', username: USERNAME, password: PASSWORD, scope: REQUEST_SCOPE,
+    grant_type: 'password', username: poolUsername(userIndex), password: PASSWORD, scope: REQUEST_SCOPE,
   });
   if (res.status !== 200 || !res.json?.access_token) failSetup(`POST ${TOKEN_PATH} grant_type=password`, res);
   return res.json;
@@ -97,6 +103,7 @@ export const scenarios = {
     description:
       'Each request is a fresh client_credentials token request authenticated with client_secret_basic ' +
       '(RFC 6749 §4.4, §2.3.1). JWT or opaque access token depending on the target.',
+    supports: (target) => !target.seed,
     tesseraImport: ({ accessTokenFormat }) => ({
       clients: [tesseraClient({ accessTokenFormat, grantTypes: ['client_credentials'] })],
     }),
@@ -121,6 +128,7 @@ export const scenarios = {
       'One access token is obtained with client_credentials during setup; every request introspects it ' +
       'with client_secret_basic. The target must answer active=true for its own token, otherwise the ' +
       'scenario is skipped for that target (oidc-provider cannot introspect JWT access tokens).',
+    supports: (target) => !target.seed,
     tesseraImport: ({ accessTokenFormat }) => ({
       clients: [tesseraClient({ accessTokenFormat, grantTypes: ['client_credentials'] })],
     }),
@@ -146,49 +154,153 @@ export const scenarios = {
 
   password: {
     name: 'password',
-    title: 'Resource owner password grant',
+    title: 'Resource owner password grant (pool of 200 users)',
     endpoint: `POST ${TOKEN_PATH} grant_type=password`,
     description:
-      'Each request is a password grant for one imported user (includes the password hash verification, ' +
-      'so it is expected to be far slower than client_credentials).',
-    supports: (target) => target.grants.includes('password'),
-    // Tessera counts a login as failed until the KDF succeeds, so 32 concurrent correct logins trip the
-    // failed-login throttle (429). The bench measures the grant, not the throttle.
-    tesseraEnv: { TESSERA_LOGIN_THROTTLE_ENABLED: 'false' },
-    tesseraImport: ({ accessTokenFormat }) => ({
-      clients: [tesseraClient({ accessTokenFormat, grantTypes: ['client_credentials', 'password', 'refresh_token'] })],
-      users: [BENCH_USER],
-    }),
-    async setup(ctx) {
-      const json = await passwordToken(ctx);
-      if (ctx.debug) printToken(ctx, 'access_token', json.access_token);
-      return { token: checkFormat(ctx, json.access_token) };
-    },
-    requests: () => [{
-      method: 'POST',
-      path: TOKEN_PATH,
-      headers: FORM_HEADERS,
-      body: formBody({ grant_type: 'password', username: USERNAME, password: PASSWORD, scope: REQUEST_SCOPE }),
-    }],
+      `Each request is a password grant for the next of ${USER_POOL_SIZE} imported users (round-robin), so ` +
+      'includes one argon2id verification (m=19 MiB, t=2, p=1) per request. Tessera runs with its failed-login ' +
+      'throttle ENABLED: it serialises attempts per (username, source IP) so a burst of guesses cannot slip past ' +
+      'the throttle, which is why the load is spread over a pool of users (one user from one IP would measure ' +
+      'that lock, not login throughput).',
+    supports: (target) => target.grants.includes('password') && !target.seed,
+    tesseraImport: passwordImport,
+    setup: passwordSetup,
+    requests: (state) => [passwordRequest(state)],
   },
 
-  refresh: {
+  password_mixed: {
+    name: 'password_mixed',
+    title: 'Password grant with client_credentials traffic beside it',
+    endpoint: `POST ${TOKEN_PATH} grant_type=password + grant_type=client_credentials`,
+    description:
+      'Two autocannon instances in the same process, at the same time, against one server: the password grant ' +
+      `(pool of ${USER_POOL_SIZE} users, login throttle enabled) at the scenario's connection count, and ` +
+      'client_credentials on 8 further connections, paced to BENCH_SIDE_RATE requests/s in total (default 1,000; ' +
+      '0 = as fast as possible). The main table is the password stream; the client_credentials stream is in the ' +
+      '"beside" table. cpu µs/req divides server CPU by the requests of both streams.',
+    supports: (target) => target.grants.includes('password') && !target.seed,
+    tesseraImport: passwordImport,
+    setup: passwordSetup,
+    requests: (state) => [passwordRequest(state)],
+    side: () => ({
+      label: 'client_credentials',
+      connections: Number(process.env.BENCH_SIDE_CONNECTIONS ?? 8),
+      rate: Number(process.env.BENCH_SIDE_RATE ?? 1000),
+      requests: () => [clientCredentialsRequest()],
+    }),
+  },
+
+  refresh: refreshScenario({
     name: 'refresh',
-    title: 'Refresh token grant with rotation',
+    title: 'Refresh token grant with rotation (SQLite)',
+    store: 'SQLite (the default store in the data directory)',
+  }),
+
+  refresh_pg: refreshScenario({
+    name: 'refresh_pg',
+    title: 'Refresh token grant with rotation (PostgreSQL)',
+    store: 'PostgreSQL 127.0.0.1:5432 (TESSERA_DATABASE_URL to a fresh database `bench_<random>` created for ' +
+      'each server process and dropped afterwards)',
+    tesseraDatabase: 'postgres',
+    supports: (target) => target.kind === 'subject' && !target.seed,
+  }),
+
+  client_credentials_many: {
+    name: 'client_credentials_many',
+    title: `Client credentials rotating over ${ROTATE_CLIENTS.toLocaleString('en-US')} clients of a seeded store`,
+    endpoint: `POST ${TOKEN_PATH} grant_type=client_credentials (client_secret_basic, ${ROTATE_CLIENTS} different clients)`,
+    description:
+      'Tessera started on a data directory seeded by `bench/seed-large.mjs` (no import). The scenario draws ' +
+      `${ROTATE_CLIENTS.toLocaleString('en-US')} client ids at random (fixed seed) from the store and rotates over ` +
+      'them request by request, so the per-process client cache and secret-verification cache are exercised with ' +
+      'many keys. Before the warm-up every sampled client makes one token request (the first request of a client ' +
+      'pays one argon2id verification of its secret, ~22 ms; later ones hit the verification cache), so the ' +
+      'measured window compares the steady state of a 1,000,000-client store with a 1,000-client one. ' +
+      'The "start-up ms" column is process spawn to the first `GET /healthz` 200; "RSS MB" is VmRSS after the run.',
+    supports: (target) => Boolean(target.seed),
+    tesseraImport: null,
+    async setup(ctx) {
+      const { seed } = ctx.target;
+      const ids = sampleClientIds(seed.clients, Math.min(ROTATE_CLIENTS, seed.clients));
+      const headers = ids.map((id) => ({ ...FORM_HEADERS, authorization: basicAuthHeader(id, seed.secret) }));
+      const res = await postForm(ctx.baseUrl, TOKEN_PATH, { grant_type: 'client_credentials', scope: REQUEST_SCOPE }, { auth: headers[0].authorization });
+      if (res.status !== 200 || !res.json?.access_token) failSetup(`POST ${TOKEN_PATH} grant_type=client_credentials (seeded client ${ids[0]})`, res);
+      if (ctx.debug) printToken(ctx, 'access_token', res.json.access_token);
+      return { ids, headers, next: 0, primed: false, token: checkFormat(ctx, res.json.access_token) };
+    },
+    async beforeRun(state, ctx) {
+      if (state.primed) return;
+      const t0 = Date.now();
+      const failed = (await mapLimit(state.headers, 4, async (h) => {
+        const res = await postForm(ctx.baseUrl, TOKEN_PATH, { grant_type: 'client_credentials', scope: REQUEST_SCOPE }, { auth: h.authorization, timeoutMs: 60_000 });
+        return res.status === 200 ? 0 : 1;
+      })).reduce((a, b) => a + b, 0);
+      if (failed) throw new SetupError(`priming: ${failed} of ${state.headers.length} sampled clients could not get a token`);
+      ctx.log(`    primed ${state.headers.length} clients in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      state.primed = true;
+    },
+    requests: (state) => [{
+      ...clientCredentialsRequest(),
+      setupRequest(req) {
+        const headers = state.headers[state.next++ % state.headers.length];
+        return { ...req, headers };
+      },
+    }],
+  },
+};
+
+function clientCredentialsRequest() {
+  return {
+    method: 'POST',
+    path: TOKEN_PATH,
+    headers: FORM_HEADERS,
+    body: formBody({ grant_type: 'client_credentials', scope: REQUEST_SCOPE }),
+  };
+}
+
+async function passwordImport({ accessTokenFormat }) {
+  return {
+    clients: [tesseraClient({ accessTokenFormat, grantTypes: ['client_credentials', 'password', 'refresh_token'] })],
+    users: await benchUsers(USER_POOL_SIZE),
+  };
+}
+
+async function passwordSetup(ctx) {
+  const json = await passwordToken(ctx, 0);
+  if (ctx.debug) printToken(ctx, 'access_token', json.access_token);
+  return { next: 1, token: checkFormat(ctx, json.access_token) };
+}
+
+/** Password grant for the next user of the pool (shared counter: round-robin across all connections). */
+function passwordRequest(state) {
+  return {
+    method: 'POST',
+    path: TOKEN_PATH,
+    headers: FORM_HEADERS,
+    body: formBody({ grant_type: 'password', username: poolUsername(0), password: PASSWORD, scope: REQUEST_SCOPE }),
+    setupRequest(req) {
+      const username = poolUsername(state.next++);
+      return { ...req, body: formBody({ grant_type: 'password', username, password: PASSWORD, scope: REQUEST_SCOPE }) };
+    },
+  };
+}
+
+function refreshScenario({ name, title, store, tesseraDatabase, supports }) {
+  return {
+    name,
+    title,
     endpoint: `POST ${TOKEN_PATH} grant_type=refresh_token`,
     description:
-      'Refresh tokens rotate: every request spends a refresh token that was returned by an earlier ' +
-      'response and never reuses one. Setup obtains a pool of 2 x connections refresh tokens with the ' +
-      'password grant; each response pushes its new refresh_token back into the pool (FIFO), each request ' +
-      'takes one out. A failed refresh loses its chain (counted as an error).',
-    supports: (target) => target.grants.includes('password') && target.grants.includes('refresh_token'),
-    tesseraEnv: { TESSERA_LOGIN_THROTTLE_ENABLED: 'false' },
-    tesseraImport: ({ accessTokenFormat }) => ({
-      clients: [tesseraClient({ accessTokenFormat, grantTypes: ['client_credentials', 'password', 'refresh_token'] })],
-      users: [BENCH_USER],
-    }),
+      `Store: ${store}. Refresh tokens rotate and reuse detection is always on: every request spends a refresh ` +
+      'token that was returned by an earlier response and never reuses one. Setup obtains a pool of 2 x ' +
+      `connections refresh tokens with the password grant (spread over ${USER_POOL_SIZE} users, login throttle ` +
+      'enabled); each response pushes its new refresh_token back into the pool (FIFO), each request takes one ' +
+      'out. A failed refresh loses its chain (counted as an error).',
+    supports: supports ?? ((target) => target.grants.includes('password') && target.grants.includes('refresh_token') && !target.seed),
+    tesseraDatabase,
+    tesseraImport: passwordImport,
     async setup(ctx) {
-      const first = await passwordToken(ctx);
+      const first = await passwordToken(ctx, 0);
       if (!first.refresh_token) throw new SkipError(`POST ${TOKEN_PATH} grant_type=password issued no refresh_token`);
       // Verify one rotation by hand before load.
       const res = await postForm(ctx.baseUrl, TOKEN_PATH, { grant_type: 'refresh_token', refresh_token: first.refresh_token });
@@ -196,14 +308,13 @@ export const scenarios = {
       const rotated = res.json.refresh_token !== first.refresh_token;
       if (!rotated) ctx.log(`  WARNING ${ctx.target.name}: refresh_token was not rotated`);
       if (ctx.debug) printToken(ctx, 'refresh_token', res.json.refresh_token);
-      const state = { pool: [res.json.refresh_token], exhausted: 0, failed: 0, rotated, token: checkFormat(ctx, res.json.access_token) };
-      return state;
+      return { pool: [res.json.refresh_token], nextUser: 1, exhausted: 0, failed: 0, rotated, token: checkFormat(ctx, res.json.access_token) };
     },
     async beforeRun(state, ctx) {
       // Tokens in flight when a run stops are lost; top the pool up each time.
       const want = Math.max(16, 2 * ctx.connections) - state.pool.length;
       if (want <= 0) return;
-      const got = await mapLimit(Array.from({ length: want }), 8, async () => (await passwordToken(ctx)).refresh_token);
+      const got = await mapLimit(Array.from({ length: want }), 8, async () => (await passwordToken(ctx, state.nextUser++)).refresh_token);
       for (const t of got) if (t) state.pool.push(t);
     },
     requests: (state) => [{
@@ -229,7 +340,27 @@ export const scenarios = {
         }
       },
     }],
-  },
-};
+  };
+}
+
+/** `count` distinct seeded client ids out of `total`, drawn with a fixed-seed PRNG (same sample every run). */
+function sampleClientIds(total, count) {
+  let x = 0x9e3779b9;
+  const rand = () => {
+    // xorshift32
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    return x / 2 ** 32;
+  };
+  const picked = new Set();
+  if (count >= total) {
+    const all = Array.from({ length: total }, (_, i) => i);
+    for (let i = all.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [all[i], all[j]] = [all[j], all[i]]; }
+    return all.map(seedClientId);
+  }
+  while (picked.size < count) picked.add(Math.floor(rand() * total));
+  return [...picked].map(seedClientId);
+}
 
 export const scenarioNames = Object.keys(scenarios);

@@ -25,6 +25,21 @@ export function summarize(runs) {
     maxOtherCores: Math.max(...runs.map((r) => r.host?.otherCores ?? 0)),
     rpsMin: Math.min(...runs.map((r) => r.rps)),
     rpsMax: Math.max(...runs.map((r) => r.rps)),
+    startupMs: median(runs.map((r) => r.startupMs)),
+    startupMsMax: Math.max(...runs.map((r) => r.startupMs ?? 0)) || null,
+    rssMb: median(runs.map((r) => (r.rssKb ? r.rssKb / 1024 : null))),
+    rssMbMax: Math.max(...runs.map((r) => (r.rssKb ? r.rssKb / 1024 : 0))) || null,
+    loadGenCores: median(runs.map((r) => (r.loadGenCpuSeconds != null && r.durationS ? r.loadGenCpuSeconds / r.durationS : null))),
+    side: runs.some((r) => r.side) ? {
+      label: runs.find((r) => r.side).side.label,
+      connections: runs.find((r) => r.side).side.connections,
+      rateLimit: runs.find((r) => r.side).side.rateLimit,
+      rps: median(runs.map((r) => r.side?.rps)),
+      p50: median(runs.map((r) => r.side?.latencyMs.p50)),
+      p99: median(runs.map((r) => r.side?.latencyMs.p99)),
+      p99Max: Math.max(...runs.map((r) => r.side?.latencyMs.p99 ?? 0)),
+      errors: runs.reduce((a, r) => a + (r.side?.errors ?? 0), 0),
+    } : null,
   };
 }
 
@@ -36,6 +51,8 @@ export const RATIO_PAIRS = [
   ['tessera-opaque', 'oidc-provider-opaque'],
   ['tessera-opaque', 'oidc-provider-jwt'],
   ['tessera-opaque', 'bare-fastify'],
+  ['tessera-workers2', 'tessera'],
+  ['tessera-store-1m', 'tessera-store-1k'],
 ];
 
 export function ratios(summary) {

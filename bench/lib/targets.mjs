@@ -2,10 +2,13 @@
 // port and how to tell that it is ready. Every target gets a fresh process per
 // measurement (per round, per sweep point).
 import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { writeFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HEALTH_PATH } from './constants.mjs';
+import { SEED_CLIENT_SECRET, seedMarker } from '../seed-large.mjs';
 
 export const BENCH_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = path.resolve(BENCH_DIR, '..');
@@ -46,23 +49,103 @@ function tesseraExtraArgs() {
   return (process.env.BENCH_TESSERA_ARGS ?? '').split(/\s+/).filter(Boolean);
 }
 
-function tessera(accessTokenFormat) {
+function tesseraBin() {
+  // BENCH_TESSERA_BIN points at another CLI entry (e.g. an installed build).
+  const bin = process.env.BENCH_TESSERA_BIN ? path.resolve(process.env.BENCH_TESSERA_BIN) : path.join(REPO_ROOT, 'bin', 'tessera.js');
+  if (!existsSync(bin)) throw new Error(`${bin} not found`);
+  return bin;
+}
+
+export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/**
+ * A fresh PostgreSQL database `bench_<random>` on the shared server, for one Tessera process.
+ * Returns { url, drop } — drop() removes it (WITH (FORCE): the server may still hold pooled connections).
+ */
+export async function createBenchDatabase() {
+  const { Client } = createRequire(path.join(REPO_ROOT, 'package.json'))('pg');
+  const name = `bench_${randomBytes(6).toString('hex')}`;
+  const admin = new Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    async drop() {
+      const c = new Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+function tessera(accessTokenFormat, extraArgs = []) {
   return async ({ host, port, tmpDir, scenario }) => {
-    // BENCH_TESSERA_BIN points at another CLI entry (e.g. an installed build).
-    const bin = process.env.BENCH_TESSERA_BIN ? path.resolve(process.env.BENCH_TESSERA_BIN) : path.join(REPO_ROOT, 'bin', 'tessera.js');
-    if (!existsSync(bin)) throw new Error(`${bin} not found`);
+    const bin = tesseraBin();
     const dataDir = path.join(tmpDir, 'data');
     await mkdir(dataDir, { recursive: true });
     const importFile = path.join(tmpDir, 'import.json');
-    await writeFile(importFile, JSON.stringify(scenario.tesseraImport({ accessTokenFormat }), null, 2));
+    await writeFile(importFile, JSON.stringify(await scenario.tesseraImport({ accessTokenFormat }), null, 2));
+    const env = tesseraEnv(scenario);
+    let cleanup;
+    let database = null;
+    if (scenario.tesseraDatabase === 'postgres') {
+      const db = await createBenchDatabase();
+      env.TESSERA_DATABASE_URL = db.url;
+      database = db.name;
+      cleanup = () => db.drop();
+    }
     return {
       command: process.execPath,
-      args: [bin, 'serve', '--host', host, '--port', String(port), '--data-dir', dataDir, '--import', importFile, ...tesseraExtraArgs()],
+      args: [bin, 'serve', '--host', host, '--port', String(port), '--data-dir', dataDir, '--import', importFile, ...extraArgs, ...tesseraExtraArgs()],
       cwd: REPO_ROOT,
-      env: tesseraEnv(scenario),
+      env,
+      cleanup,
+      database,
     };
   };
 }
+
+/** Tessera on a data directory seeded by bench/seed-large.mjs (reused across runs; no import). */
+function tesseraSeeded(seed) {
+  return async ({ host, port, scenario }) => {
+    const bin = tesseraBin();
+    const marker = seedMarker(seed.dir);
+    if (!marker?.complete || marker.params.clients !== seed.clients) {
+      throw new Error(`${seed.dir} is not seeded: run \`node bench/seed-large.mjs --data-dir ${seed.dir} --clients ${seed.clients} --refresh-tokens ${seed.refreshTokens}\``);
+    }
+    return {
+      command: process.execPath,
+      args: [bin, 'serve', '--host', host, '--port', String(port), '--data-dir', seed.dir, ...tesseraExtraArgs()],
+      cwd: REPO_ROOT,
+      env: tesseraEnv(scenario),
+      seedCounts: marker.counts,
+    };
+  };
+}
+
+const STORE_1M = {
+  dir: process.env.BENCH_STORE_1M_DIR ?? '/tmp/tessera-bench-store-1m',
+  clients: 1_000_000,
+  refreshTokens: 10_000_000,
+  secret: SEED_CLIENT_SECRET,
+};
+const STORE_1K = {
+  dir: process.env.BENCH_STORE_1K_DIR ?? '/tmp/tessera-bench-store-1k',
+  clients: 1_000,
+  refreshTokens: 10_000,
+  secret: SEED_CLIENT_SECRET,
+};
 
 export const targets = {
   'bare-fastify': {
@@ -129,4 +212,48 @@ export const targets = {
   },
 };
 
+const seedDisplay = (seed) => `node bench/seed-large.mjs --data-dir ${seed.dir} --clients ${seed.clients} --refresh-tokens ${seed.refreshTokens}; ` +
+  `node bin/tessera.js serve --host 127.0.0.1 --port <free port> --data-dir ${seed.dir}`;
+
+Object.assign(targets, {
+  'tessera-workers2': {
+    name: 'tessera-workers2',
+    kind: 'subject',
+    optIn: true,
+    description: 'Tessera with `--workers 2` (node:cluster, two worker processes sharing the port), JWT access tokens',
+    expectFormat: 'jwt',
+    grants: ALL_GRANTS,
+    readiness: { type: 'http-get', path: HEALTH_PATH },
+    needsTmpDir: true,
+    display: 'node bin/tessera.js serve --workers 2 --host 127.0.0.1 --port <free port> --data-dir <tmp>/data --import <tmp>/import.json',
+    command: tessera('jwt', ['--workers', '2']),
+  },
+  'tessera-store-1m': {
+    name: 'tessera-store-1m',
+    kind: 'subject',
+    optIn: true,
+    description: 'Tessera on a seeded SQLite store: 1,000,000 clients, 10,000,000 refresh tokens (1,000,000 families)',
+    expectFormat: 'jwt',
+    grants: ['client_credentials'],
+    readiness: { type: 'http-get', path: HEALTH_PATH },
+    seed: STORE_1M,
+    display: seedDisplay(STORE_1M),
+    command: tesseraSeeded(STORE_1M),
+  },
+  'tessera-store-1k': {
+    name: 'tessera-store-1k',
+    kind: 'subject',
+    optIn: true,
+    description: 'Tessera on a seeded SQLite store: 1,000 clients, 10,000 refresh tokens (same seeding script)',
+    expectFormat: 'jwt',
+    grants: ['client_credentials'],
+    readiness: { type: 'http-get', path: HEALTH_PATH },
+    seed: STORE_1K,
+    display: seedDisplay(STORE_1K),
+    command: tesseraSeeded(STORE_1K),
+  },
+});
+
 export const targetNames = Object.keys(targets);
+/** Targets run when --targets is not given (the opt-in variants need their own scenarios / seeded stores). */
+export const defaultTargetNames = targetNames.filter((n) => !targets[n].optIn);

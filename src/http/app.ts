@@ -6,6 +6,7 @@ import type { OAuthContext } from '../oauth/context.js';
 import { OAuthError } from '../oauth/errors.js';
 import { errorHandler, sendOAuthError } from './errors.js';
 import { requestIdFor } from './request-id.js';
+import { writeRateLimitHeaders } from './rate-limit.js';
 import { tokenRoute } from './routes/token.js';
 import { discoveryRoutes, type DiscoveryState } from './routes/discovery.js';
 import { healthRoutes, type ReadinessProbe } from './routes/health.js';
@@ -31,6 +32,9 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
     bodyLimit: BODY_LIMIT,
     trustProxy: opts.trustProxy,
     genReqId: requestIdFor,
+    // No per-request child logger: pino's child() re-applies redaction and serializers on every request (~3 us),
+    // and with request logging off nothing would use it. Error logs carry the request id explicitly.
+    childLoggerFactory: (logger) => logger,
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -46,6 +50,7 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
+    if (request.rateDecision) writeRateLimitHeaders(reply, request.rateDecision);
     reply.header('x-request-id', request.id);
     reply.header('x-response-time', reply.elapsedTime.toFixed(2));
     return payload;

@@ -27,7 +27,7 @@ export function sendOAuthError(reply: FastifyReply, err: OAuthError): FastifyRep
 export function errorHandler(this: unknown, err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const oauth = toOAuthError(err, request.id);
   if (oauth.status >= 500) {
-    request.log.error({ err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, oauth.code === 'server_error' ? 'unexpected error' : 'dependency unavailable');
+    request.log.error({ reqId: request.id, err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, oauth.code === 'server_error' ? 'unexpected error' : 'dependency unavailable');
   }
   return sendOAuthError(reply, oauth);
 }

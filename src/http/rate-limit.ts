@@ -31,10 +31,13 @@ export function writeRateLimitHeaders(reply: FastifyReply, d: RateDecision): voi
   reply.header('ratelimit', `"default";r=${d.remaining};t=${resetSeconds}`);
 }
 
-async function consume(request: FastifyRequest, reply: FastifyReply, ctx: OAuthContext, key: string, setting: { points: number; duration: number }): Promise<void> {
+/**
+ * Records the decision on the request; the headers are written once, when the response is sent (app.ts onSend),
+ * for success and error answers alike.
+ */
+async function consume(request: FastifyRequest, _reply: FastifyReply, ctx: OAuthContext, key: string, setting: { points: number; duration: number }): Promise<void> {
   const d = await ctx.limits.rate.consume(key, setting);
   request.rateDecision = tighter(request.rateDecision, d);
-  writeRateLimitHeaders(reply, request.rateDecision);
   if (!d.allowed) throw OAuthError.tooManyRequests(Math.max(1, Math.ceil(d.resetMs / 1000)));
 }
 

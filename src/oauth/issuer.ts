@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Client, Store } from '../store/types.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { signJwt } from '../keys/jwt.js';
 import { hashToken } from '../crypto/token-hash.js';
-import { randomToken } from '../crypto/random.js';
+import { randomJti, randomToken } from '../crypto/random.js';
 
 /** What an access token says, whatever its format. */
 export interface AccessTokenClaims {
@@ -56,7 +55,7 @@ export class TokenIssuer {
     const iat = this.now();
     const ttl = this.ttlFor(c.client);
     const exp = iat + ttl;
-    const jti = randomBytes(16).toString('base64url');
+    const jti = randomJti();
     const audience = this.audienceFor(c.client, c.audience);
     if (c.client.accessTokenFormat === 'opaque') {
       const token = randomToken(32);

@@ -3,11 +3,22 @@ import { OAuthError } from './errors.js';
 import { pickParameters, type TokenRequest } from './token-request.js';
 import { authenticateClient } from './client-auth/index.js';
 import { findGrant } from './grants/index.js';
-import { isConfidential, type TokenResponse } from './grants/types.js';
+import { isConfidential, type GrantHandler, type TokenResponse } from './grants/types.js';
 import type { Client } from '../store/types.js';
 
 /** Parameters every grant sees besides its own. */
 const COMMON = ['grant_type', 'scope'];
+
+/** Each handler's full parameter set, built once (the hot path allocates no Set per request). */
+const allowedByHandler = new WeakMap<GrantHandler, ReadonlySet<string>>();
+function allowedParameters(handler: GrantHandler): ReadonlySet<string> {
+  let set = allowedByHandler.get(handler);
+  if (!set) {
+    set = new Set([...COMMON, ...handler.parameters]);
+    allowedByHandler.set(handler, set);
+  }
+  return set;
+}
 
 export interface TokenOutcome {
   response: TokenResponse;
@@ -33,7 +44,7 @@ export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, h
   if (handler.confidentialOnly && !isConfidential(client)) {
     throw OAuthError.unauthorizedClient('This grant type requires a confidential client');
   }
-  const params = pickParameters(req.params, new Set([...COMMON, ...handler.parameters]));
+  const params = pickParameters(req.params, allowedParameters(handler));
   const response = await handler.handle({ grantType, params, ip: req.ip, requestId: req.requestId }, client, ctx);
   return { response, client };
 }
