@@ -23,7 +23,7 @@ import { SkipError, postForm, getStatus, describe } from './lib/http.mjs';
 import { REQUEST_SCOPE, TOKEN_PATH } from './lib/constants.mjs';
 import { clockTicks, cpuSupported, hostCpuSeconds } from './lib/cpu.mjs';
 import { summarize, ratios } from './lib/stats.mjs';
-import { printScenario, printSweep, renderBenchmarksDoc } from './lib/report.mjs';
+import { printScenario, printSweep, printTargets, renderBenchmarksDoc } from './lib/report.mjs';
 import { renderSweepChart } from './lib/svg-chart.mjs';
 
 const HOST = '127.0.0.1';
@@ -287,15 +287,20 @@ async function main() {
   }
 
   if (opts.from) {
-    const file = path.resolve(opts.from);
-    const results = JSON.parse(readFileSync(file, 'utf8'));
-    const base = path.basename(file, '.json');
-    opts.out = path.dirname(file);
+    const files = opts.from.split(',').map((f) => path.resolve(f.trim())).filter(Boolean);
+    const loaded = files.map((file) => ({ file, data: JSON.parse(readFileSync(file, 'utf8')) }));
+    const merged = loaded.length > 1;
+    const results = merged ? mergeResults(loaded) : loaded[0].data;
+    const date = results.meta.startedAt.slice(0, 10);
+    const base = merged ? `${date}${opts.tag ? `-${opts.tag}` : ''}` : path.basename(files[0], '.json');
+    opts.out = path.dirname(files[0]);
+    if (merged) results.meta.resultFile = `${base}.json`;
     results.meta.resultsPath = path.relative(REPO_ROOT, opts.out).split(path.sep).join('/');
     results.meta.resultsLink = path.relative(path.dirname(opts.docs), opts.out).split(path.sep).join('/');
     for (const sc of Object.values(results.scenarios)) printScenario(sc, log);
     printSweep(results.sweep, log);
-    await writeOutputs(results, opts, base, results.meta.startedAt.slice(0, 10), { json: false });
+    printTargets(results, log);
+    await writeOutputs(results, opts, base, date, { json: merged });
     return;
   }
 
@@ -373,7 +378,9 @@ async function main() {
     const deadKey = `${target.name}|${scenario.name}`;
     if (dead.has(deadKey)) return { ...base, skipped: true, reason: dead.get(deadKey), quiet: true };
     if (scenario.supports && !scenario.supports(target)) {
-      const reason = `${target.name} does not support the ${scenario.name} scenario (grants: ${target.grants.join(', ')})`;
+      const reason = target.seed || scenario.name === 'client_credentials_many'
+        ? `${target.name} does not run the ${scenario.name} scenario (seeded-store targets run only client_credentials_many)`
+        : `${target.name} does not support the ${scenario.name} scenario (grants: ${target.grants.join(', ')})`;
       log(`SKIPPED ${target.name}/${scenario.name}: ${reason}`);
       return { ...base, skipped: true, reason };
     }
@@ -507,10 +514,35 @@ async function main() {
   results.meta.finishedAt = new Date().toISOString();
   results.meta.elapsedSeconds = (Date.now() - startedAt.getTime()) / 1000;
 
+  for (const sc of Object.values(results.scenarios)) sc.command = meta.command;
   for (const sc of Object.values(results.scenarios)) printScenario(sc, log);
   printSweep(results.sweep, log);
+  printTargets(results, log);
 
   await writeOutputs(results, opts, base, date);
+}
+
+/**
+ * Several results files -> one report: all scenarios (a scenario measured in two runs appears twice, keyed
+ * name@file), the first sweep, the union of targets; meta from the first file plus the list of sources.
+ */
+function mergeResults(loaded) {
+  const first = loaded[0].data;
+  const meta = structuredClone(first.meta);
+  meta.sources = loaded.map(({ file, data }) => ({ file: path.basename(file), command: data.meta.command, startedAt: data.meta.startedAt, finishedAt: data.meta.finishedAt }));
+  meta.targets = Object.assign({}, ...loaded.map(({ data }) => data.meta.targets));
+  meta.quick = loaded.every(({ data }) => data.meta.quick);
+  meta.finishedAt = loaded.at(-1).data.meta.finishedAt;
+  const scenariosOut = {};
+  let sweep = null;
+  for (const { file, data } of loaded) {
+    for (const [key, sc] of Object.entries(data.scenarios)) {
+      const entry = { ...sc, command: sc.command ?? data.meta.command, source: path.basename(file) };
+      scenariosOut[scenariosOut[key] ? `${key}@${path.basename(file, '.json')}` : key] = entry;
+    }
+    if (!sweep && data.sweep) sweep = structuredClone(data.sweep);
+  }
+  return { meta, scenarios: scenariosOut, sweep };
 }
 
 /** Chart, results JSON and markdown report. */
@@ -535,7 +567,8 @@ async function writeOutputs(results, opts, base, date, { json = true } = {}) {
   }
   if (opts.writeDocs) {
     await mkdir(path.dirname(opts.docs), { recursive: true });
-    await writeFile(opts.docs, renderBenchmarksDoc(results));
+    const previous = existsSync(opts.docs) ? readFileSync(opts.docs, 'utf8') : null;
+    await writeFile(opts.docs, renderBenchmarksDoc(results, undefined, { previous }));
     log(`docs:    ${path.relative(REPO_ROOT, opts.docs)}`);
   }
 }

@@ -106,9 +106,10 @@ function jsonPath(base: string, pointer: string): string {
 
 /** Every problem with one provider item, each prefixed with its JSON path (e.g. `$.identity_providers[0].issuer`). */
 export function validateProviderInput(item: Record<string, unknown>, path = '$'): string[] {
-  const type = item.type as IdentityProvider['type'];
-  const schema = SCHEMAS[type];
-  if (!schema) return [`${path}.type: must be one of ${PROVIDER_TYPES.join(', ')}`];
+  // Only an own key of SCHEMAS: a non-string `type` (or "constructor", "__proto__") is simply not a provider type.
+  const type = (typeof item.type === 'string' && Object.hasOwn(SCHEMAS, item.type) ? item.type : undefined) as IdentityProvider['type'] | undefined;
+  const schema = type === undefined ? undefined : SCHEMAS[type];
+  if (!schema || type === undefined) return [`${path}.type: must be one of ${PROVIDER_TYPES.join(', ')}`];
   // Schema problems first, then the semantic ones (written defensively: the item may not match the schema).
   const problems = [...new Set([...Value.Errors(schema, item)].map((e) => `${jsonPath(path, e.path)}: ${e.message}`))].slice(0, 20);
   const insecure = item.allow_insecure_http === true;
