@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Database as Schema } from '../sql/schema.js';
 import { SqlStore } from '../sql/store.js';
 import { migrateToLatest } from '../migrations/index.js';
+import { cachingDatabase } from './statement-cache.js';
 
 /**
  * SQLite through better-sqlite3 (synchronous, the fastest Node binding; ADR 0004). WAL lets readers run beside
@@ -17,7 +18,7 @@ export async function openSqliteStore(file: string, opts: { migrate?: boolean } 
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachingDatabase(sqlite) }) });
   if (opts.migrate !== false) await migrateToLatest(db, 'sqlite');
   return SqlStore.open(db, 'sqlite', async () => {
     await db.destroy();
