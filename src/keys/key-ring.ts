@@ -36,7 +36,7 @@ export class KeyRing {
       if (k.status === 'retired' && k.publishUntil !== null && k.publishUntil < now) continue;
       const loaded = this.byKid.get(k.kid)?.status === k.status ? this.byKid.get(k.kid)! : loadKey(k, this.masterKey);
       byKid.set(k.kid, loaded);
-      // list() is newest first: the first active key signs.
+      // list() gives active keys first, newest first: the first active key signs.
       if (k.status === 'active' && !current) current = loaded;
     }
     if (!current) throw new Error('No active signing key: run `tessera keys rotate`');

@@ -97,6 +97,7 @@ export interface SigningKey {
 }
 
 export interface KeyStore {
+  /** Active keys first, then newest first. */
   list(): Promise<SigningKey[]>;
   insert(key: Omit<SigningKey, 'createdAt'> & { createdAt?: number }): Promise<SigningKey>;
   /** Atomically: retire every active key (publish until the given time) and insert the new active one. */

@@ -36,7 +36,8 @@ export class SqlKeyStore implements KeyStore {
   constructor(private readonly ctx: SqlContext) {}
 
   async list(): Promise<SigningKey[]> {
-    const rows = await this.ctx.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+    // Active keys first: two keys created in the same second must not swap places (created_at is in seconds).
+    const rows = await this.ctx.db.selectFrom('signing_keys').selectAll().orderBy('status').orderBy('created_at', 'desc').orderBy('kid').execute();
     return rows.map(fromRow);
   }
 
