@@ -155,10 +155,11 @@ function sectionCommands(results) {
   return lines.join('\n');
 }
 
-function sectionScenario(sc, results) {
+function sectionScenario(sc, results, key = sc.name) {
   const def = scenarios[sc.name];
+  const again = key !== sc.name ? ` (again, run \`${sc.source ?? key}\`: ${Object.keys(sc.summary).join(' vs ')})` : '';
   const lines = [
-    `## Scenario: ${def?.title ?? sc.name}`,
+    `## Scenario: ${def?.title ?? sc.name}${again}`,
     '',
     `\`${def?.endpoint ?? ''}\` — ${def?.description ?? ''}`,
     '',
@@ -198,7 +199,7 @@ function sectionScenario(sc, results) {
 }
 
 function sectionScenarios(results) {
-  return Object.values(results.scenarios).map((sc) => sectionScenario(sc, results)).join('\n\n');
+  return Object.entries(results.scenarios).map(([key, sc]) => sectionScenario(sc, results, key)).join('\n\n');
 }
 
 function sectionSweep(results) {
