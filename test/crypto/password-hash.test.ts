@@ -33,3 +33,11 @@ describe('secret hashing (argon2id)', () => {
     expect(await getDummyHash()).toBe(d);
   });
 });
+
+describe('KDF concurrency bound', () => {
+  it('many parallel verifications all complete with the right answers (queued, never dropped)', async () => {
+    const phc = await hashSecret('right-password');
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => verifySecret(phc, i % 2 === 0 ? 'right-password' : 'wrong')));
+    expect(results).toEqual(Array.from({ length: 12 }, (_, i) => i % 2 === 0));
+  });
+});
