@@ -18,11 +18,16 @@ async function link(ctx: OAuthContext, id: ExternalIdentity, user: User): Promis
     await ctx.store.userLinks.create({ provider: id.provider, subject: id.subject, userId: user.id });
     return user;
   } catch (err) {
-    if (!(err instanceof ConflictError)) throw err;
-    const winner = await linked(ctx, id);
-    if (!winner) throw err;
-    return winner;
+    return raceWinner(ctx, id, err);
   }
+}
+
+/** A concurrent request created the link for this subject first: its user stands (anything else is rethrown). */
+async function raceWinner(ctx: OAuthContext, id: ExternalIdentity, err: unknown): Promise<User> {
+  if (!(err instanceof ConflictError)) throw err;
+  const winner = await linked(ctx, id);
+  if (!winner) throw err;
+  return winner;
 }
 
 async function provision(ctx: OAuthContext, p: Provider, id: ExternalIdentity): Promise<User> {
@@ -42,11 +47,8 @@ async function provision(ctx: OAuthContext, p: Provider, id: ExternalIdentity): 
       return user;
     });
   } catch (err) {
-    if (!(err instanceof ConflictError)) throw err;
     // Two first logins of the same subject raced: the other transaction's user and link stand, ours rolled back.
-    const winner = await linked(ctx, id);
-    if (!winner) throw err;
-    return winner;
+    return raceWinner(ctx, id, err);
   }
 }
 
