@@ -413,12 +413,14 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
 
       it('denyJti is idempotent; isJtiDenied and listDeniedJtis see it until it expires', async () => {
         const jti = uid('jti');
-        await store.accessTokens.denyJti(jti, 'c', now() + 60);
-        await store.accessTokens.denyJti(jti, 'c', now() + 60);
+        // One timestamp for the case: separate now() calls straddle a second boundary now and then.
+        const t = now();
+        await store.accessTokens.denyJti(jti, 'c', t + 60);
+        await store.accessTokens.denyJti(jti, 'c', t + 60);
         expect(await store.accessTokens.isJtiDenied(jti)).toBe(true);
         expect(await store.accessTokens.isJtiDenied(uid('jti'))).toBe(false);
-        expect(await store.accessTokens.listDeniedJtis(now())).toContainEqual({ jti, expiresAt: now() + 60 });
-        expect((await store.accessTokens.listDeniedJtis(now() + 120)).map((x) => x.jti)).not.toContain(jti);
+        expect(await store.accessTokens.listDeniedJtis(t)).toContainEqual({ jti, expiresAt: t + 60 });
+        expect((await store.accessTokens.listDeniedJtis(t + 120)).map((x) => x.jti)).not.toContain(jti);
       });
 
       it('deleteExpired drops expired opaque tokens and denylist entries', async () => {
