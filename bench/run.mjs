@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
 
@@ -25,6 +25,7 @@ import { clockTicks, cpuSupported, hostCpuSeconds } from './lib/cpu.mjs';
 import { summarize, ratios } from './lib/stats.mjs';
 import { printScenario, printSweep, printTargets, renderBenchmarksDoc } from './lib/report.mjs';
 import { renderSweepChart } from './lib/svg-chart.mjs';
+import { formatSummary, loadProfile, summarize as summarizeProfile } from './lib/cpuprofile.mjs';
 
 const HOST = '127.0.0.1';
 /** A window where other processes used more than this many cores is "noisy". */
@@ -62,6 +63,8 @@ const USAGE = `Usage: node bench/run.mjs [options]
   --from FILE[,FILE...]  do not measure: re-render the chart and the markdown report from results
                          JSON written earlier; several files are merged into one report (scenarios
                          of all files; the first sweep found) and written as <date>.json
+  --cpu-prof DIR         run every Node target under \`node --cpu-prof\` (profiles in DIR) and print
+                         where its main thread spent the time (self and inclusive, µs per request)
   --debug                echo target output, print one token per target
   --list                 list targets and scenarios
   -h, --help`;
@@ -92,6 +95,7 @@ function parseOptions(argv) {
       docs: { type: 'string' },
       'no-docs': { type: 'boolean' },
       debug: { type: 'boolean' },
+      'cpu-prof': { type: 'string' },
       from: { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -142,6 +146,7 @@ function parseOptions(argv) {
     docs: path.resolve(values.docs ?? path.join(REPO_ROOT, 'docs', 'benchmarks.md')),
     writeDocs: !values['no-docs'] && (!quick || values.docs !== undefined || values.from !== undefined),
     debug: Boolean(values.debug || /^(1|true|yes)$/i.test(env.BENCH_DEBUG ?? '')),
+    cpuProf: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,
   };
   if (opts.sweepLevels.some((c) => !Number.isInteger(c) || c < 1)) throw new Error('invalid --sweep-levels');
   opts.sweepTargets = opts.sweepTargets ? list(opts.sweepTargets, targetNames, 'target') : opts.targets;
@@ -266,6 +271,26 @@ const fmtRun = (m) =>
   `start ${Math.round(m.startupMs)} ms  RSS ${m.rssKb ? Math.round(m.rssKb / 1024) : '–'} MB  ` +
   `${Math.round(m.rps).toLocaleString('en-US')} req/s  p50 ${m.latencyMs.p50?.toFixed(2)} ms  p99 ${m.latencyMs.p99?.toFixed(2)} ms  ` +
   `errors ${m.errors}  cpu ${Math.round(m.cpuUsPerReq ?? NaN)} µs/req (server ${(m.serverCpu.utilization * 100).toFixed(0)}% of a core)`;
+
+/**
+ * The main-thread profile of one run (written when the target exits). It covers start-up, setup and warm-up too;
+ * under load those are a small share. "µs/req" scales each share of busy time by the run's server CPU per request.
+ */
+async function reportProfile(profDir, m) {
+  let files = [];
+  try { files = readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')); } catch { /* none written */ }
+  if (!files.length) {
+    log(`    ! no CPU profile in ${path.relative(process.cwd(), profDir)} (the target did not exit cleanly)`);
+    return;
+  }
+  for (const f of files) {
+    const s = summarizeProfile(loadProfile(path.join(profDir, f)), REPO_ROOT);
+    const perReqScale = m.cpuUsPerReq ? m.cpuUsPerReq / s.busyUs : null;
+    const text = formatSummary(s, { scale: perReqScale, limit: 40 });
+    await writeFile(path.join(profDir, f.replace(/\.cpuprofile$/, '.txt')), text + '\n');
+    log(`    profile ${path.relative(process.cwd(), path.join(profDir, f))}\n${text.split('\n').slice(0, 60).map((l) => `      ${l}`).join('\n')}`);
+  }
+}
 
 // ------------------------------------------------------------------ main
 
@@ -403,6 +428,12 @@ async function main() {
         throw new SkipError(err.message);
       }
       cleanup = spec.cleanup ?? null;
+      let profDir = null;
+      if (opts.cpuProf && spec.command === process.execPath) {
+        profDir = path.join(opts.cpuProf, `${target.name}-${scenario.name}-${label}`);
+        await rm(profDir, { recursive: true, force: true });
+        spec = { ...spec, args: ['--cpu-prof', '--cpu-prof-dir', profDir, ...spec.args] };
+      }
       if (opts.pin) spec = { ...spec, command: 'taskset', args: ['-c', '1', spec.command, ...spec.args] };
       const spawnedAt = performance.now();
       proc = startProcess({ name: target.name, command: spec.command, args: spec.args, cwd: spec.cwd, env: spec.env, echo: opts.debug });
@@ -432,6 +463,10 @@ async function main() {
         log(`    ! noisy host: other processes used ${m.host.otherCores.toFixed(2)} cores, steal ${m.host.stealCores.toFixed(2)} cores during the window`);
       }
       if (m.errors) log(`    ! ${m.errors} errors: status codes ${JSON.stringify(m.statusCodes)}, socket errors ${m.socketErrors}, timeouts ${m.timeouts}`);
+      if (profDir) {
+        await stopProcess(proc);
+        await reportProfile(profDir, m);
+      }
       return { ...base, ...m, idleBusyCoresBeforeStart: idleBusyCores, token: state.token ?? null };
     } catch (err) {
       const failed = !(err instanceof SkipError);

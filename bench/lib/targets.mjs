@@ -49,11 +49,16 @@ function tesseraExtraArgs() {
   return (process.env.BENCH_TESSERA_ARGS ?? '').split(/\s+/).filter(Boolean);
 }
 
-function tesseraBin() {
+function tesseraBin(override = process.env.BENCH_TESSERA_BIN) {
   // BENCH_TESSERA_BIN points at another CLI entry (e.g. an installed build).
-  const bin = process.env.BENCH_TESSERA_BIN ? path.resolve(process.env.BENCH_TESSERA_BIN) : path.join(REPO_ROOT, 'bin', 'tessera.js');
+  const bin = override ? path.resolve(override) : path.join(REPO_ROOT, 'bin', 'tessera.js');
   if (!existsSync(bin)) throw new Error(`${bin} not found`);
   return bin;
+}
+
+/** The CLI of the build to compare against (tessera-baseline), e.g. a `git worktree` of main with dist/ built. */
+function baselineBin() {
+  return tesseraBin(process.env.BENCH_BASELINE_BIN || path.join(REPO_ROOT, 'bin', 'tessera.js'));
 }
 
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -89,14 +94,23 @@ export async function createBenchDatabase() {
   };
 }
 
-function tessera(accessTokenFormat, extraArgs = []) {
+/** BENCH_BASELINE_ENV="K=V K2=V2": environment for tessera-baseline only (A/B of a setting on one build). */
+function baselineEnv() {
+  return Object.fromEntries((process.env.BENCH_BASELINE_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => {
+    const i = kv.indexOf('=');
+    if (i < 1) throw new Error(`BENCH_BASELINE_ENV: "${kv}" is not NAME=value`);
+    return [kv.slice(0, i), kv.slice(i + 1)];
+  }));
+}
+
+function tessera(accessTokenFormat, extraArgs = [], bin = tesseraBin, extraEnv = () => ({})) {
   return async ({ host, port, tmpDir, scenario }) => {
-    const bin = tesseraBin();
+    const binPath = bin();
     const dataDir = path.join(tmpDir, 'data');
     await mkdir(dataDir, { recursive: true });
     const importFile = path.join(tmpDir, 'import.json');
     await writeFile(importFile, JSON.stringify(await scenario.tesseraImport({ accessTokenFormat }), null, 2));
-    const env = tesseraEnv(scenario);
+    const env = { ...tesseraEnv(scenario), ...extraEnv() };
     let cleanup;
     let database = null;
     if (scenario.tesseraDatabase === 'postgres') {
@@ -107,7 +121,7 @@ function tessera(accessTokenFormat, extraArgs = []) {
     }
     return {
       command: process.execPath,
-      args: [bin, 'serve', '--host', host, '--port', String(port), '--data-dir', dataDir, '--import', importFile, ...extraArgs, ...tesseraExtraArgs()],
+      args: [binPath, 'serve', '--host', host, '--port', String(port), '--data-dir', dataDir, '--import', importFile, ...extraArgs, ...tesseraExtraArgs()],
       cwd: REPO_ROOT,
       env,
       cleanup,
@@ -216,6 +230,18 @@ const seedDisplay = (seed) => `node bench/seed-large.mjs --data-dir ${seed.dir} 
   `node bin/tessera.js serve --host 127.0.0.1 --port <free port> --data-dir ${seed.dir}`;
 
 Object.assign(targets, {
+  'tessera-baseline': {
+    name: 'tessera-baseline',
+    kind: 'subject',
+    optIn: true,
+    description: 'Tessera from another build (BENCH_BASELINE_BIN, default this one) with BENCH_BASELINE_ENV added: before/after comparisons',
+    expectFormat: 'jwt',
+    grants: ALL_GRANTS,
+    readiness: { type: 'http-get', path: HEALTH_PATH },
+    needsTmpDir: true,
+    display: 'node $BENCH_BASELINE_BIN serve --host 127.0.0.1 --port <free port> --data-dir <tmp>/data --import <tmp>/import.json',
+    command: tessera('jwt', [], baselineBin, baselineEnv),
+  },
   'tessera-workers2': {
     name: 'tessera-workers2',
     kind: 'subject',
