@@ -1,10 +1,12 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import type { SigningAlg, SigningKey } from '../store/types.js';
 import { unseal } from './seal.js';
+import { ed25519Backend } from './ed25519.js';
 
 /**
- * A signing key imported once into node:crypto KeyObjects, with its JWT header pre-encoded. Signing a token is
- * then one synchronous node:crypto call (~60 us for ES256/Ed25519), not a WebCrypto round trip per token.
+ * A signing key imported once, with its JWT header pre-encoded and its sign/verify functions chosen once.
+ * Signing a token is then one synchronous call (node:crypto for ES256/RS256, libsodium for Ed25519 when the
+ * addon loads; ADR 0007), not a WebCrypto round trip per token.
  */
 export interface LoadedKey {
   kid: string;
@@ -16,49 +18,55 @@ export interface LoadedKey {
   /** base64url of {"alg","kid","typ":"at+jwt"}. */
   encodedHeader: string;
   publishUntil: number | null;
+  /** Which implementation signs and verifies with this key ('node:crypto' or 'libsodium'). */
+  backend: string;
+  sign(data: Buffer): Buffer;
+  verify(data: Buffer, signature: Buffer): boolean;
 }
 
 export function loadKey(key: SigningKey, masterKey: Buffer): LoadedKey {
   const der = unseal(masterKey, key.privateKeyEncrypted, `signing-key:${key.kid}`);
   const privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  const publicKey = createPublicKey(privateKey);
   return {
     kid: key.kid,
     alg: key.alg,
     status: key.status,
     publicJwk: key.publicJwk,
-    publicKey: createPublicKey(privateKey),
+    publicKey,
     privateKey,
     encodedHeader: Buffer.from(JSON.stringify({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })).toString('base64url'),
     publishUntil: key.publishUntil,
+    ...algorithmFor(key.alg, privateKey, publicKey),
   };
 }
 
-function signBytes(alg: SigningAlg, key: KeyObject, data: Buffer): Buffer {
-  switch (alg) {
-    case 'ES256':
-      return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
-    case 'EdDSA':
-      return sign(null, data, key);
-    case 'RS256':
-      return sign('sha256', data, key);
-  }
-}
+type KeyOperations = Pick<LoadedKey, 'backend' | 'sign' | 'verify'>;
 
-function verifyBytes(alg: SigningAlg, key: KeyObject, data: Buffer, signature: Buffer): boolean {
+function algorithmFor(alg: SigningAlg, privateKey: KeyObject, publicKey: KeyObject): KeyOperations {
   switch (alg) {
     case 'ES256':
-      return signature.length === 64 && verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-    case 'EdDSA':
-      return signature.length === 64 && verify(null, data, key, signature);
+      return {
+        backend: 'node:crypto',
+        sign: (data) => sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' }),
+        verify: (data, signature) => signature.length === 64 && verify('sha256', data, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature),
+      };
+    case 'EdDSA': {
+      const ed = ed25519Backend(privateKey, publicKey);
+      return { backend: ed.name, sign: ed.sign, verify: ed.verify };
+    }
     case 'RS256':
-      return verify('sha256', data, key, signature);
+      return {
+        backend: 'node:crypto',
+        sign: (data) => sign('sha256', data, privateKey),
+        verify: (data, signature) => verify('sha256', data, publicKey, signature),
+      };
   }
 }
 
 export function signJwt(key: LoadedKey, claims: Record<string, unknown>): string {
   const signingInput = `${key.encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  const signature = signBytes(key.alg, key.privateKey, Buffer.from(signingInput));
-  return `${signingInput}.${signature.toString('base64url')}`;
+  return `${signingInput}.${key.sign(Buffer.from(signingInput)).toString('base64url')}`;
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -83,7 +91,7 @@ export function verifyOwnJwt(token: string, keyByKid: (kid: string) => LoadedKey
     if (typeof kid !== 'string') return undefined;
     const key = keyByKid(kid);
     if (!key || header.alg !== key.alg) return undefined;
-    if (!verifyBytes(key.alg, key.publicKey, Buffer.from(`${h}.${p}`), Buffer.from(s, 'base64url'))) return undefined;
+    if (!key.verify(Buffer.from(`${h}.${p}`), Buffer.from(s, 'base64url'))) return undefined;
     payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>;
   } catch {
     return undefined;

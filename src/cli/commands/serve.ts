@@ -36,7 +36,10 @@ export function registerServeCommand(program: Command): void {
         log.debug({ worker: process.env.TESSERA_WORKER_INDEX, pid: process.pid, url: server.url }, 'worker listening');
         // The primary went away (killed, crashed): do not linger as an orphan holding the port.
         process.once('disconnect', () => stop('primary-gone'));
-      } else log.info({ url: server.url, issuer: config.issuer, store: describeStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }) }, 'Tessera is serving');
+      } else {
+        const signing = server.ctx.keys.active;
+        log.info({ url: server.url, issuer: config.issuer, store: describeStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), signing: { kid: signing.kid, alg: signing.alg, backend: signing.backend } }, 'Tessera is serving');
+      }
       if (server.masterKey.created) log.info({ masterKeyFile: server.masterKey.path }, 'created the master key file (keep it safe: it decrypts the signing keys)');
       else if (server.masterKey.path) log.info({ masterKeyFile: server.masterKey.path }, 'using the master key file');
       if (server.keyCreated) log.info({ kid: server.ctx.keys.active.kid, alg: server.ctx.keys.active.alg }, 'created the first signing key');
