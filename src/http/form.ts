@@ -9,8 +9,11 @@ declare module 'fastify' {
   }
 }
 
+const FORM = 'application/x-www-form-urlencoded';
+
 export function contentTypeOf(request: FastifyRequest): string {
   const ct = request.headers['content-type'];
+  if (ct === FORM) return FORM;
   return typeof ct === 'string' ? ct.split(';')[0]!.trim().toLowerCase() : '';
 }
 
@@ -43,7 +46,7 @@ export function rejectCredentialsInQuery(request: FastifyRequest): void {
 /** A form POST to one of the OAuth endpoints, turned into the core's TokenRequest. */
 export function formTokenRequest(request: FastifyRequest): TokenRequest {
   rejectCredentialsInQuery(request);
-  if (contentTypeOf(request) !== 'application/x-www-form-urlencoded') {
+  if (contentTypeOf(request) !== FORM) {
     throw OAuthError.invalidRequest('The request body must be application/x-www-form-urlencoded');
   }
   const raw = request.rawBody ?? '';

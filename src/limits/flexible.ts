@@ -8,28 +8,33 @@ import type { RateDecision, RateLimiter } from './types.js';
  */
 export class FlexibleRateLimiter implements RateLimiter {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
+  /** Settings are long-lived objects (config, cached clients): remember their limiter without building the id. */
+  private readonly bySetting = new WeakMap<RateLimitSetting, RateLimiterAbstract>();
 
   constructor(private readonly create: (setting: RateLimitSetting, id: string) => RateLimiterAbstract) {}
 
   private limiter(setting: RateLimitSetting): RateLimiterAbstract {
+    let l = this.bySetting.get(setting);
+    if (l) return l;
     const id = `${setting.points}/${setting.duration}`;
-    let l = this.limiters.get(id);
+    l = this.limiters.get(id);
     if (!l) {
       l = this.create(setting, id);
       this.limiters.set(id, l);
     }
+    this.bySetting.set(setting, l);
     return l;
   }
 
-  async consume(key: string, setting: RateLimitSetting): Promise<RateDecision> {
-    try {
-      const res = await this.limiter(setting).consume(key, 1);
-      return { allowed: true, limit: setting.points, remaining: res.remainingPoints, resetMs: res.msBeforeNext, window: setting.duration };
-    } catch (rej) {
-      if (rej instanceof RateLimiterRes) {
-        return { allowed: false, limit: setting.points, remaining: 0, resetMs: rej.msBeforeNext, window: setting.duration };
-      }
-      throw rej;
-    }
+  consume(key: string, setting: RateLimitSetting): Promise<RateDecision> {
+    return this.limiter(setting).consume(key, 1).then(
+      (res): RateDecision => ({ allowed: true, limit: setting.points, remaining: res.remainingPoints, resetMs: res.msBeforeNext, window: setting.duration }),
+      (rej: unknown): RateDecision => {
+        if (rej instanceof RateLimiterRes) {
+          return { allowed: false, limit: setting.points, remaining: 0, resetMs: rej.msBeforeNext, window: setting.duration };
+        }
+        throw rej;
+      },
+    );
   }
 }

@@ -24,6 +24,8 @@ export interface TokenRequest {
 
 /** Form-decodes one component (application/x-www-form-urlencoded: '+' is a space). */
 export function formDecode(component: string): string {
+  // Most names and values need no decoding at all; skip the regex and decodeURIComponent for them.
+  if (component.indexOf('%') === -1 && component.indexOf('+') === -1) return component;
   try {
     return decodeURIComponent(component.replace(/\+/g, ' '));
   } catch {
@@ -79,8 +81,8 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
   let clientId: string;
   let clientSecret: string;
   try {
-    clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-    clientSecret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+    clientId = formDecode(decoded.slice(0, colon));
+    clientSecret = formDecode(decoded.slice(colon + 1));
   } catch {
     throw OAuthError.invalidRequest('The Basic credential is not form-urlencoded (RFC 6749 §2.3.1)');
   }
