@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OAuthContext } from '../oauth/context.js';
 import { OAuthError } from '../oauth/errors.js';
 import type { RateDecision } from '../limits/types.js';
-import type { Client } from '../store/types.js';
+import type { Client, RateLimitSetting } from '../store/types.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,20 +35,21 @@ export function writeRateLimitHeaders(reply: FastifyReply, d: RateDecision): voi
  * Records the decision on the request; the headers are written once, when the response is sent (app.ts onSend),
  * for success and error answers alike.
  */
-async function consume(request: FastifyRequest, _reply: FastifyReply, ctx: OAuthContext, key: string, setting: { points: number; duration: number }): Promise<void> {
-  const d = await ctx.limits.rate.consume(key, setting);
-  request.rateDecision = tighter(request.rateDecision, d);
-  if (!d.allowed) throw OAuthError.tooManyRequests(Math.max(1, Math.ceil(d.resetMs / 1000)));
+function consume(request: FastifyRequest, ctx: OAuthContext, key: string, setting: RateLimitSetting): Promise<void> {
+  return ctx.limits.rate.consume(key, setting).then((d) => {
+    request.rateDecision = tighter(request.rateDecision, d);
+    if (!d.allowed) throw OAuthError.tooManyRequests(Math.max(1, Math.ceil(d.resetMs / 1000)));
+  });
 }
 
 /** Per source IP, before anything else is spent on the request. */
-export async function limitByIp(request: FastifyRequest, reply: FastifyReply, ctx: OAuthContext): Promise<void> {
-  if (!ctx.config.rateLimit.enabled) return;
-  await consume(request, reply, ctx, `ip:${request.ip}`, ctx.config.rateLimit.perIp);
+export function limitByIp(request: FastifyRequest, _reply: FastifyReply, ctx: OAuthContext): Promise<void> | undefined {
+  if (!ctx.config.rateLimit.enabled) return undefined;
+  return consume(request, ctx, `ip:${request.ip}`, ctx.config.rateLimit.perIp);
 }
 
 /** Per authenticated client, with the client's own limit when it has one. */
-export async function limitByClient(request: FastifyRequest, reply: FastifyReply, ctx: OAuthContext, client: Client): Promise<void> {
-  if (!ctx.config.rateLimit.enabled) return;
-  await consume(request, reply, ctx, `client:${client.clientId}`, client.rateLimit ?? ctx.config.rateLimit.perClient);
+export function limitByClient(request: FastifyRequest, _reply: FastifyReply, ctx: OAuthContext, client: Client): Promise<void> | undefined {
+  if (!ctx.config.rateLimit.enabled) return undefined;
+  return consume(request, ctx, `client:${client.clientId}`, client.rateLimit ?? ctx.config.rateLimit.perClient);
 }

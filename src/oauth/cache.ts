@@ -9,6 +9,11 @@ export class RecordCache<T> {
 
   constructor(private readonly maxEntries = 100_000) {}
 
+  /** The cached record, without loading: lets hot paths decide a hit without a promise. */
+  peek(key: string): T | undefined {
+    return this.map.get(key);
+  }
+
   async get(key: string, load: (key: string) => Promise<T | undefined>): Promise<T | undefined> {
     const hit = this.map.get(key);
     if (hit !== undefined) return hit;

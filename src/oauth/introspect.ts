@@ -75,10 +75,10 @@ async function introspectJwt(ctx: OAuthContext, caller: Client, token: string): 
   // A token outlives neither its client nor its user: both come from the per-process caches (no round trip in
   // steady state), and the caller, having just authenticated, needs no second look.
   if (entry.clientId !== caller.clientId) {
-    const issuedTo = await getClient(ctx, entry.clientId);
+    const issuedTo = ctx.clients.peek(entry.clientId) ?? (await getClient(ctx, entry.clientId));
     if (!issuedTo || issuedTo.status !== 'active') return INACTIVE;
   }
-  if (!(await userStillActive(ctx, entry.userId)).ok) return INACTIVE;
+  if (entry.userId !== null && !(await userStillActive(ctx, entry.userId)).ok) return INACTIVE;
   return entry.body;
 }
 

@@ -2,7 +2,7 @@ import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { pickParameters, type TokenRequest } from './token-request.js';
 import { authenticateClient } from './client-auth/index.js';
-import { findGrant } from './grants/index.js';
+import { findExactGrant, findGrant } from './grants/index.js';
 import { isConfidential, type GrantHandler, type TokenResponse } from './grants/types.js';
 import type { Client } from '../store/types.js';
 
@@ -29,10 +29,10 @@ export interface TokenOutcome {
  * The spine of the token endpoint: parse (done by the caller) -> authenticate client -> dispatch grant -> issue.
  * Throws OAuthError for every failure; the HTTP layer renders it.
  */
-export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, hooks: { afterAuth?: (client: Client) => Promise<void> } = {}): Promise<TokenOutcome> {
+export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, hooks: { afterAuth?: (client: Client) => Promise<void> | undefined } = {}): Promise<TokenOutcome> {
   const grantType = req.params.get('grant_type');
   if (grantType === undefined) throw OAuthError.invalidRequest('The grant_type parameter is missing');
-  const handler = await findGrant(grantType, ctx);
+  const handler = findExactGrant(grantType) ?? (await findGrant(grantType, ctx));
   if (!handler) throw OAuthError.unsupportedGrantType('The grant type is not supported by this server');
 
   const { client } = await authenticateClient(req, ctx);

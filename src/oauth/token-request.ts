@@ -40,16 +40,17 @@ export function formDecode(component: string): string {
 export function parseForm(body: string): Map<string, string> {
   const params = new Map<string, string>();
   if (body === '') return params;
-  const seen = new Set<string>();
+  // Names that came with an empty value (not in params, but a repeat of them is still a repeat).
+  let empty: Set<string> | undefined;
   for (const pair of body.split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
     const name = formDecode(eq === -1 ? pair : pair.slice(0, eq));
     const value = eq === -1 ? '' : formDecode(pair.slice(eq + 1));
     if (name === '') throw OAuthError.invalidRequest('The request body has a parameter without a name');
-    if (seen.has(name)) throw OAuthError.invalidRequest(`The ${safeName(name)} parameter is repeated`);
-    seen.add(name);
+    if (params.has(name) || empty?.has(name)) throw OAuthError.invalidRequest(`The ${safeName(name)} parameter is repeated`);
     if (value !== '') params.set(name, value);
+    else (empty ??= new Set()).add(name);
   }
   return params;
 }

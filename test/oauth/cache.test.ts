@@ -11,6 +11,15 @@ describe('RecordCache', () => {
     expect(loads).toBe(1);
   });
 
+  it('peek returns a cached record without loading, undefined otherwise', async () => {
+    const c = new RecordCache<string>();
+    expect(c.peek('a')).toBeUndefined();
+    await c.get('a', async () => 'v-a');
+    expect(c.peek('a')).toBe('v-a');
+    c.invalidate('a');
+    expect(c.peek('a')).toBeUndefined();
+  });
+
   it('collapses concurrent loads of one key', async () => {
     const c = new RecordCache<string>();
     let loads = 0;

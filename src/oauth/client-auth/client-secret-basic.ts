@@ -1,7 +1,7 @@
 import { OAuthError } from '../errors.js';
-import { getClient } from '../context.js';
 import { parseBasicAuthorization } from '../token-request.js';
-import { methodAllowed, type ClientAuthenticator } from './types.js';
+import { clientBySecret } from './client-secret.js';
+import type { ClientAuthenticator } from './types.js';
 
 export const BASIC_REALM = 'tessera';
 
@@ -15,11 +15,8 @@ export const clientSecretBasic = {
     if (bodyId !== undefined && bodyId !== creds.clientId) {
       throw OAuthError.invalidRequest('client_id in the body does not match the Authorization header');
     }
-    const client = await getClient(ctx, creds.clientId);
-    const ok = await ctx.secrets.verify(client, creds.clientSecret);
-    if (!ok || !client || client.status !== 'active' || !methodAllowed(client, 'client_secret_basic')) {
-      throw OAuthError.invalidClient('Client authentication failed', BASIC_REALM);
-    }
+    const client = await clientBySecret(ctx, creds.clientId, creds.clientSecret, 'client_secret_basic');
+    if (!client) throw OAuthError.invalidClient('Client authentication failed', BASIC_REALM);
     return client;
   },
 } satisfies ClientAuthenticator;

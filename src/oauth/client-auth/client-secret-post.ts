@@ -1,6 +1,6 @@
 import { OAuthError } from '../errors.js';
-import { getClient } from '../context.js';
-import { methodAllowed, type ClientAuthenticator } from './types.js';
+import { clientBySecret } from './client-secret.js';
+import type { ClientAuthenticator } from './types.js';
 
 /** RFC 6749 §2.3.1: client_id and client_secret in the request body. */
 export const clientSecretPost = {
@@ -9,11 +9,8 @@ export const clientSecretPost = {
   async authenticate(req, ctx) {
     const clientId = req.params.get('client_id');
     if (clientId === undefined) throw OAuthError.invalidRequest('client_secret was sent without client_id');
-    const client = await getClient(ctx, clientId);
-    const ok = await ctx.secrets.verify(client, req.params.get('client_secret')!);
-    if (!ok || !client || client.status !== 'active' || !methodAllowed(client, 'client_secret_post')) {
-      throw OAuthError.invalidClient();
-    }
+    const client = await clientBySecret(ctx, clientId, req.params.get('client_secret')!, 'client_secret_post');
+    if (!client) throw OAuthError.invalidClient();
     return client;
   },
 } satisfies ClientAuthenticator;

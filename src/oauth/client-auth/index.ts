@@ -26,11 +26,13 @@ export function supportedAuthMethods(): string[] {
 
 /** RFC 6749 §2.3: exactly one authentication method per request. */
 export async function authenticateClient(req: TokenRequest, ctx: OAuthContext): Promise<AuthenticatedClient> {
-  const present = authenticators.filter((a) => a.matches(req));
-  if (present.length > 1) {
-    throw OAuthError.invalidRequest('The request uses more than one client authentication method');
+  let present: ClientAuthenticator | undefined;
+  for (const a of authenticators) {
+    if (!a.matches(req)) continue;
+    if (present) throw OAuthError.invalidRequest('The request uses more than one client authentication method');
+    present = a;
   }
-  const chosen = present[0] ?? (noneAuth.matches(req) ? noneAuth : undefined);
+  const chosen = present ?? (noneAuth.matches(req) ? noneAuth : undefined);
   if (!chosen) {
     const triedBasic = req.authorization !== undefined;
     throw OAuthError.invalidClient('Client authentication is required', triedBasic ? BASIC_REALM : undefined);

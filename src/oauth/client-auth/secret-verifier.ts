@@ -21,6 +21,11 @@ export class SecretVerifier {
     return this.keyed.copy().update(`${client.clientId}\0${client.secretHash ?? ''}\0${presented}`).digest('latin1');
   }
 
+  /** True when this secret already verified for this client (and its current hash): no KDF, no promise. */
+  remembered(client: Client, presented: string): boolean {
+    return client.secretHash !== null && this.verified.has(this.cacheKey(client, presented));
+  }
+
   async verify(client: Client | undefined, presented: string): Promise<boolean> {
     if (!client || !client.secretHash) {
       // Unknown client or no secret: spend the same KDF time so timing does not reveal whether the id exists.

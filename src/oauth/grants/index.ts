@@ -27,6 +27,11 @@ export function registerGrantResolver(resolver: GrantResolver): void {
   resolvers.push(resolver);
 }
 
+/** The handler registered under exactly this grant_type (no resolvers, no promise: the hot path). */
+export function findExactGrant(grantType: string): GrantHandler | undefined {
+  return registry.get(grantType);
+}
+
 export async function findGrant(grantType: string, ctx: OAuthContext): Promise<GrantHandler | undefined> {
   const exact = registry.get(grantType);
   if (exact) return exact;

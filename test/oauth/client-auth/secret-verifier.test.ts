@@ -51,6 +51,22 @@ describe('SecretVerifier', () => {
     expect(kdf.calls.length).toBe(1);
   });
 
+  it('remembered() answers from the cache only: false until a verification succeeded, never for a wrong or rotated secret', async () => {
+    const v = new SecretVerifier();
+    const c = client('svc', await hashSecret('right-secret'));
+    expect(v.remembered(c, 'right-secret')).toBe(false);
+    expect(await v.verify(c, 'wrong')).toBe(false);
+    expect(v.remembered(c, 'wrong')).toBe(false);
+    expect(await v.verify(c, 'right-secret')).toBe(true);
+    kdf.calls.length = 0;
+    expect(v.remembered(c, 'right-secret')).toBe(true);
+    expect(v.remembered(c, 'right-secret ')).toBe(false);
+    expect(v.remembered({ ...c, clientId: 'other' }, 'right-secret')).toBe(false);
+    expect(v.remembered({ ...c, secretHash: await hashSecret('right-secret') }, 'right-secret')).toBe(false);
+    expect(v.remembered({ ...c, secretHash: null }, 'right-secret')).toBe(false);
+    expect(kdf.calls.length).toBe(0);
+  });
+
   it('failures are never cached: every wrong secret pays the KDF', async () => {
     const v = new SecretVerifier();
     const c = client('svc', await hashSecret('right-secret'));

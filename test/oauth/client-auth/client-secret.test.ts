@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { clientBySecret } from '../../../src/oauth/client-auth/client-secret.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
+
+/** The secret check shared by client_secret_basic and client_secret_post, against a real store and context. */
+const SECRET = 'client-secret-test-secret';
+let s: TestServer;
+
+beforeAll(async () => {
+  s = await startTestServer({
+    doc: {
+      clients: [
+        { client_id: 'svc', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' },
+        { client_id: 'jwt-only', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_jwt', grant_types: ['client_credentials'], scope: 'read' },
+        { client_id: 'off', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', status: 'disabled' },
+        { client_id: 'pub', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'], scope: 'read' },
+      ],
+    },
+  });
+});
+afterAll(async () => s.stop());
+
+describe('clientBySecret', () => {
+  it('accepts the right secret, then decides from the caches: no store read, no KDF', async () => {
+    expect((await clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_basic'))?.clientId).toBe('svc');
+    const reads = vi.spyOn(s.ctx.store.clients, 'get');
+    const kdf = vi.spyOn(s.ctx.secrets, 'verify');
+    try {
+      for (let i = 0; i < 3; i++) expect((await clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_post'))?.clientId).toBe('svc');
+      expect(reads).not.toHaveBeenCalled();
+      expect(kdf).not.toHaveBeenCalled();
+    } finally {
+      reads.mockRestore();
+      kdf.mockRestore();
+    }
+  });
+
+  it('refuses a wrong secret every time, even for a cached client whose right secret is remembered', async () => {
+    await clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_basic');
+    expect(await clientBySecret(s.ctx, 'svc', `${SECRET}x`, 'client_secret_basic')).toBeUndefined();
+    expect(await clientBySecret(s.ctx, 'svc', '', 'client_secret_basic')).toBeUndefined();
+  });
+
+  it('refuses unknown, disabled and secretless clients, and a client registered for another method', async () => {
+    expect(await clientBySecret(s.ctx, 'nobody', SECRET, 'client_secret_basic')).toBeUndefined();
+    expect(await clientBySecret(s.ctx, 'off', SECRET, 'client_secret_basic')).toBeUndefined();
+    expect(await clientBySecret(s.ctx, 'pub', SECRET, 'client_secret_post')).toBeUndefined();
+    expect(await clientBySecret(s.ctx, 'jwt-only', SECRET, 'client_secret_basic')).toBeUndefined();
+  });
+});
