@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
@@ -44,10 +44,15 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   // authentication needs the exact bytes. Any content type is accepted here so the endpoint, not Fastify,
   // decides what is unsupported and answers in the §5.2 shape.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (request, body, done) => {
+  const keepRawBody = (request: FastifyRequest, body: string | Buffer, done: (err: null, body: string) => void): void => {
     request.rawBody = body as string;
-    done(null, body);
-  });
+    done(null, body as string);
+  };
+  // The same parser under the common types too: Fastify caches the parser it found for a content type, but
+  // never the '*' fallback, which would re-parse the Content-Type header of every form POST.
+  for (const type of ['application/x-www-form-urlencoded', 'application/json', '*']) {
+    app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: BODY_LIMIT }, keepRawBody);
+  }
 
   // Callback style, not async: no promise and no extra microtask on every response.
   app.addHook('onSend', (request, reply, payload, done) => {
