@@ -1,7 +1,7 @@
 import { OAuthError } from '../errors.js';
 import { parseBasicAuthorization } from '../token-request.js';
 import { clientBySecret } from './client-secret.js';
-import type { ClientAuthenticator } from './types.js';
+import { whenReady, type ClientAuthenticator } from './types.js';
 
 export const BASIC_REALM = 'tessera';
 
@@ -9,14 +9,15 @@ export const BASIC_REALM = 'tessera';
 export const clientSecretBasic = {
   method: 'client_secret_basic',
   matches: (req) => req.authorization !== undefined && /^Basic(\s|$)/i.test(req.authorization),
-  async authenticate(req, ctx) {
+  authenticate(req, ctx) {
     const creds = parseBasicAuthorization(req.authorization)!;
     const bodyId = req.params.get('client_id');
     if (bodyId !== undefined && bodyId !== creds.clientId) {
       throw OAuthError.invalidRequest('client_id in the body does not match the Authorization header');
     }
-    const client = await clientBySecret(ctx, creds.clientId, creds.clientSecret, 'client_secret_basic');
-    if (!client) throw OAuthError.invalidClient('Client authentication failed', BASIC_REALM);
-    return client;
+    return whenReady(clientBySecret(ctx, creds.clientId, creds.clientSecret, 'client_secret_basic'), (client) => {
+      if (!client) throw OAuthError.invalidClient('Client authentication failed', BASIC_REALM);
+      return client;
+    });
   },
 } satisfies ClientAuthenticator;

@@ -24,7 +24,10 @@ export function supportedAuthMethods(): string[] {
   return [...authenticators.map((a) => a.method), noneAuth.method];
 }
 
-/** RFC 6749 §2.3: exactly one authentication method per request. */
+/**
+ * RFC 6749 §2.3: exactly one authentication method per request. Always a promise to its callers (a failure is
+ * a rejection, never a synchronous throw); a cached client is authenticated without waiting on anything.
+ */
 export async function authenticateClient(req: TokenRequest, ctx: OAuthContext): Promise<AuthenticatedClient> {
   let present: ClientAuthenticator | undefined;
   for (const a of authenticators) {

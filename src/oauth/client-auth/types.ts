@@ -14,7 +14,13 @@ export interface AuthenticatedClient {
 export interface ClientAuthenticator {
   readonly method: AuthMethod;
   matches(req: TokenRequest): boolean;
-  authenticate(req: TokenRequest, ctx: OAuthContext): Promise<Client>;
+  /** A cache hit may answer synchronously; anything that has to wait returns a promise. */
+  authenticate(req: TokenRequest, ctx: OAuthContext): Client | Promise<Client>;
+}
+
+/** Applies `then` to a value that may or may not be a promise, without a microtask when it is not. */
+export function whenReady<T, R>(value: T | Promise<T>, then: (v: T) => R): R | Promise<R> {
+  return value instanceof Promise ? value.then(then) : then(value);
 }
 
 /** Methods a client registered with may use. Secret clients may send the secret either way (RFC 6749 §2.3.1). */

@@ -35,6 +35,18 @@ describe('clientBySecret', () => {
     }
   });
 
+  it('answers synchronously (no promise) once the client is cached and the secret remembered', async () => {
+    expect(await clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_basic')).toBeDefined();
+    const hit = clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_basic');
+    expect(hit).not.toBeInstanceOf(Promise);
+    expect((hit as { clientId: string }).clientId).toBe('svc');
+    const miss = clientBySecret(s.ctx, 'svc', 'wrong', 'client_secret_basic');
+    expect(miss).toBeInstanceOf(Promise);
+    expect(await miss).toBeUndefined();
+    // Remembered secret, but the method is not allowed: still decided at once, and refused.
+    expect(clientBySecret(s.ctx, 'svc', SECRET, 'private_key_jwt')).toBeUndefined();
+  });
+
   it('refuses a wrong secret every time, even for a cached client whose right secret is remembered', async () => {
     await clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_basic');
     expect(await clientBySecret(s.ctx, 'svc', `${SECRET}x`, 'client_secret_basic')).toBeUndefined();
