@@ -57,7 +57,7 @@ function verifyJwt(ctx: OAuthContext, token: string): VerifiedJwt | undefined {
  * the serialised answer kept (bounded); every request still re-checks the key, the clock, the in-memory
  * denylist and the caller. This is the resource servers' hot path.
  */
-async function introspectJwt(ctx: OAuthContext, caller: Client, token: string): Promise<string> {
+function introspectJwt(ctx: OAuthContext, caller: Client, token: string): string | Promise<string> {
   const cache = jwtCacheFor(ctx);
   let entry = cache.get(token);
   if (!entry) {
@@ -73,12 +73,20 @@ async function introspectJwt(ctx: OAuthContext, caller: Client, token: string): 
   // A key dropped from the ring (retired and past its publication) no longer vouches for its tokens.
   if (!ctx.keys.get(entry.kid) || ctx.denylist.has(entry.jti) || !mayIntrospect(caller, entry.clientId)) return INACTIVE;
   // A token outlives neither its client nor its user: both come from the per-process caches (no round trip in
-  // steady state), and the caller, having just authenticated, needs no second look.
+  // steady state), and the caller, having just authenticated, needs no second look. The common case — the
+  // caller's own client-credentials token, or cached records — answers without a promise.
+  const issuedTo = entry.clientId === caller.clientId ? caller : ctx.clients.peek(entry.clientId);
+  const user = entry.userId === null ? null : ctx.users.peek(entry.userId);
+  if (issuedTo === undefined || user === undefined) return introspectJwtSlow(ctx, caller, entry);
+  return issuedTo.status === 'active' && (user === null || user.status === 'active') ? entry.body : INACTIVE;
+}
+
+async function introspectJwtSlow(ctx: OAuthContext, caller: Client, entry: VerifiedJwt): Promise<string> {
   if (entry.clientId !== caller.clientId) {
-    const issuedTo = ctx.clients.peek(entry.clientId) ?? (await getClient(ctx, entry.clientId));
+    const issuedTo = await getClient(ctx, entry.clientId);
     if (!issuedTo || issuedTo.status !== 'active') return INACTIVE;
   }
-  if (entry.userId !== null && !(await userStillActive(ctx, entry.userId)).ok) return INACTIVE;
+  if (!(await userStillActive(ctx, entry.userId)).ok) return INACTIVE;
   return entry.body;
 }
 
@@ -141,8 +149,12 @@ async function introspectRefresh(ctx: OAuthContext, caller: Client, token: strin
  * search of the stored kinds only (§2.1 lets the server ignore it); a JWT-shaped token is decided without the
  * store. Expired, revoked, malformed, foreign and unknown tokens all give {"active":false}.
  */
-export async function introspectToken(ctx: OAuthContext, caller: Client, token: string, hint: string | undefined): Promise<string> {
+export function introspectToken(ctx: OAuthContext, caller: Client, token: string, hint: string | undefined): string | Promise<string> {
   if (looksLikeJwt(token)) return introspectJwt(ctx, caller, token);
+  return introspectStored(ctx, caller, token, hint);
+}
+
+async function introspectStored(ctx: OAuthContext, caller: Client, token: string, hint: string | undefined): Promise<string> {
   if (!/^[A-Za-z0-9_-]{20,256}$/.test(token)) return INACTIVE;
   const order = hint === 'refresh_token' ? [introspectRefresh, introspectOpaque] : [introspectOpaque, introspectRefresh];
   for (const find of order) {
