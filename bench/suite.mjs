@@ -5,6 +5,7 @@
 //
 //   node bench/suite.mjs                 # everything, in priority order (~20 min on the 2-core box)
 //   node bench/suite.mjs --only peers,users
+//   node bench/suite.mjs --rounds 5      # more alternating rounds per step (medians), default 3
 //   node bench/suite.mjs --quick         # smoke: 1 round of 3 s per step, no sweep, report not written
 //   node bench/suite.mjs --merge-only    # re-merge today's step results into the report
 //
@@ -28,13 +29,14 @@ const { values } = parseArgs({
     quick: { type: 'boolean' },
     'merge-only': { type: 'boolean' },
     duration: { type: 'string' },
+    rounds: { type: 'string' },
     'wait-idle': { type: 'string' },
   },
 });
 
 const quick = Boolean(values.quick);
 const duration = values.duration ?? (quick ? '3' : '8');
-const common = ['--duration', duration, '--wait-idle', values['wait-idle'] ?? (quick ? '2' : '5'), '--retry-noisy', '0', '--no-docs', ...(quick ? ['--quick'] : ['--rounds', '3'])];
+const common = ['--duration', duration, '--wait-idle', values['wait-idle'] ?? (quick ? '2' : '5'), '--retry-noisy', '0', '--no-docs', ...(quick ? ['--quick'] : ['--rounds', values.rounds ?? '3'])];
 
 const STORES = [
   ['/tmp/tessera-bench-store-1m', '1000000', '10000000'],
