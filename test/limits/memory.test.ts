@@ -92,4 +92,14 @@ describe('MemoryRateLimiter', () => {
     expect(c.resetMs).toBeLessThanOrEqual(30_000);
     expect((await r.consume('client:b', setting)).allowed).toBe(true);
   });
+
+  it('equal settings in different objects share one budget; different settings count apart', async () => {
+    const r = new MemoryRateLimiter();
+    expect((await r.consume('client:a', { points: 2, duration: 30 })).remaining).toBe(1);
+    // A re-read client carries a new setting object with the same values: still the same limiter.
+    expect((await r.consume('client:a', { points: 2, duration: 30 })).remaining).toBe(0);
+    expect((await r.consume('client:a', { points: 2, duration: 30 })).allowed).toBe(false);
+    expect((await r.consume('client:a', { points: 3, duration: 30 })).remaining).toBe(2);
+    expect((await r.consume('client:a', { points: 2, duration: 60 })).remaining).toBe(1);
+  });
 });
