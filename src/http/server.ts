@@ -52,7 +52,7 @@ async function scopesOf(store: Store): Promise<string[]> {
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino(loggerOptions(config.logLevel));
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, preparedStatements: config.databasePreparedStatements });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, preparedStatements: config.databasePreparedStatements }, { backgroundCheckpoints: true });
   const timers: NodeJS.Timeout[] = [];
   let follower: ChangeFollower | undefined;
   // Redis is optional and never required to start: down at start-up means per-node fallbacks until it answers.

@@ -16,9 +16,10 @@ export function describeStore(loc: StoreLocation): string {
 }
 
 /** PostgreSQL when a postgres:// URL is configured, else the embedded SQLite file in the data dir. */
-export async function openStore(loc: StoreLocation, opts: { migrate?: boolean } = {}): Promise<Store> {
+/** `backgroundCheckpoints`: the serving process's SQLite WAL is checkpointed on a thread of its own (sqlite/checkpointer.ts). */
+export async function openStore(loc: StoreLocation, opts: { migrate?: boolean; backgroundCheckpoints?: boolean } = {}): Promise<Store> {
   if (loc.databaseUrl && /^postgres(ql)?:\/\//.test(loc.databaseUrl)) {
-    return openPostgresStore(loc.databaseUrl, { ...opts, ...(loc.poolSize ? { poolSize: loc.poolSize } : {}), ...(loc.preparedStatements === false ? { preparedStatements: false } : {}) });
+    return openPostgresStore(loc.databaseUrl, { ...(opts.migrate === false ? { migrate: false } : {}), ...(loc.poolSize ? { poolSize: loc.poolSize } : {}), ...(loc.preparedStatements === false ? { preparedStatements: false } : {}) });
   }
   if (loc.databaseUrl && loc.databaseUrl.startsWith('sqlite:')) {
     return openSqliteStore(loc.databaseUrl.slice('sqlite:'.length), opts);

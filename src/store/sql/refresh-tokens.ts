@@ -1,6 +1,8 @@
+import { CompiledQuery } from 'kysely';
 import type { RefreshFamily, RefreshToken, RefreshTokenRecord, RefreshTokenStore, RotateOutcome } from '../types.js';
 import type { RefreshFamilyRow, RefreshTokenRow } from './schema.js';
 import { fromJson, num, numOrNull, splitScope, toJson, type SqlContext } from './context.js';
+import { prepared } from './prepared.js';
 
 function familyFromRow(r: RefreshFamilyRow): RefreshFamily {
   return {
@@ -33,6 +35,40 @@ function tokenFromRow(r: RefreshTokenRow): RefreshToken {
 
 type NewToken = Omit<RefreshToken, 'familyId' | 'status' | 'rotatedAt'>;
 
+/** A refresh token joined with its family, columns aliased where the two tables share a name. */
+interface JoinedRow {
+  hash: string;
+  family_id: string;
+  t_status: string;
+  t_scope: string;
+  t_created_at: number;
+  t_expires_at: number;
+  rotated_at: number | null;
+  successor: string | null;
+  client_id: string;
+  subject: string;
+  user_id: string | null;
+  org_id: string | null;
+  installation_id: string | null;
+  f_scope: string;
+  claims: string | null;
+  f_status: string;
+  f_created_at: number;
+  f_expires_at: number;
+  revoked_at: number | null;
+}
+
+function tokenColumns(r: JoinedRow): RefreshTokenRow {
+  return { hash: r.hash, family_id: r.family_id, status: r.t_status, scope: r.t_scope, created_at: r.t_created_at, expires_at: r.t_expires_at, rotated_at: r.rotated_at, successor: r.successor };
+}
+
+function familyColumns(r: JoinedRow): RefreshFamilyRow {
+  return {
+    family_id: r.family_id, client_id: r.client_id, subject: r.subject, user_id: r.user_id, org_id: r.org_id, installation_id: r.installation_id,
+    scope: r.f_scope, claims: r.claims, status: r.f_status, created_at: r.f_created_at, expires_at: r.f_expires_at, revoked_at: r.revoked_at,
+  };
+}
+
 function tokenRow(familyId: string, t: NewToken): RefreshTokenRow {
   return {
     hash: t.hash,
@@ -46,29 +82,90 @@ function tokenRow(familyId: string, t: NewToken): RefreshTokenRow {
   };
 }
 
+// The hot queries of the refresh grant, compiled once (sql/prepared.ts).
+const findJoined = prepared<[hash: string], JoinedRow>(1, (c, hash) =>
+  c.db
+    .selectFrom('refresh_tokens as t')
+    .innerJoin('refresh_families as f', 'f.family_id', 't.family_id')
+    .select([
+      't.hash', 't.family_id', 't.status as t_status', 't.scope as t_scope', 't.created_at as t_created_at', 't.expires_at as t_expires_at',
+      't.rotated_at', 't.successor', 'f.client_id', 'f.subject', 'f.user_id', 'f.org_id', 'f.installation_id', 'f.scope as f_scope', 'f.claims',
+      'f.status as f_status', 'f.created_at as f_created_at', 'f.expires_at as f_expires_at', 'f.revoked_at',
+    ])
+    .where('t.hash', '=', hash),
+);
+
+const familyById = prepared<[familyId: string], RefreshFamilyRow>(1, (c, familyId) => c.db.selectFrom('refresh_families').selectAll().where('family_id', '=', familyId));
+
+const insertToken = prepared<[hash: string, familyId: string, scope: string, createdAt: number, expiresAt: number], never>(5, (c, hash, familyId, scope, createdAt, expiresAt) =>
+  c.db.insertInto('refresh_tokens').values({ hash, family_id: familyId, status: 'active', scope, created_at: createdAt, expires_at: expiresAt, rotated_at: null, successor: null }),
+);
+
+const insertFamily = prepared<
+  [familyId: string, clientId: string, subject: string, userId: string | null, orgId: string | null, installationId: string | null, scope: string, claims: string | null, createdAt: number, expiresAt: number],
+  never
+>(10, (c, familyId, clientId, subject, userId, orgId, installationId, scope, claims, createdAt, expiresAt) =>
+  c.db.insertInto('refresh_families').values({
+    family_id: familyId,
+    client_id: clientId,
+    subject,
+    user_id: userId,
+    org_id: orgId,
+    installation_id: installationId,
+    scope,
+    claims,
+    status: 'active',
+    created_at: createdAt,
+    expires_at: expiresAt,
+    revoked_at: null,
+  }),
+);
+
+/** SQLite's compare-and-set: the token active and unexpired and its family live, in one UPDATE. */
+const casIfLive = prepared<[hash: string, now: number, successor: string], RefreshTokenRow>(3, (c, hash, now, successor) =>
+  c.db
+    .updateTable('refresh_tokens')
+    .set({ status: 'rotated', rotated_at: now, successor })
+    .where('hash', '=', hash)
+    .where('status', '=', 'active')
+    .where('expires_at', '>', now)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('refresh_families')
+          .select('family_id')
+          .whereRef('refresh_families.family_id', '=', 'refresh_tokens.family_id')
+          .where('refresh_families.status', '=', 'active')
+          .where('refresh_families.expires_at', '>', now),
+      ),
+    )
+    .returningAll(),
+);
+
+/** PostgreSQL's live rotation in ONE statement: $1 hash, $2 now, $3 successor hash, $4 scope, $5 created, $6 expires. */
+const PG_ROTATE_LIVE = `
+WITH won AS (
+  UPDATE refresh_tokens AS t SET status = 'rotated', rotated_at = $2, successor = $3
+  FROM refresh_families AS f
+  WHERE t.hash = $1 AND t.status = 'active' AND t.expires_at > $2
+    AND f.family_id = t.family_id AND f.status = 'active' AND f.expires_at > $2
+  RETURNING t.hash, t.family_id, t.status AS t_status, t.scope AS t_scope, t.created_at AS t_created_at,
+    t.expires_at AS t_expires_at, t.rotated_at, t.successor, f.client_id, f.subject, f.user_id, f.org_id,
+    f.installation_id, f.scope AS f_scope, f.claims, f.status AS f_status, f.created_at AS f_created_at,
+    f.expires_at AS f_expires_at, f.revoked_at
+), inserted AS (
+  INSERT INTO refresh_tokens (hash, family_id, status, scope, created_at, expires_at, rotated_at, successor)
+  SELECT $3::text, family_id, 'active', $4::text, $5::bigint, $6::bigint, NULL, NULL FROM won
+  RETURNING hash
+)
+SELECT won.* FROM won`;
+
 export class SqlRefreshTokenStore implements RefreshTokenStore {
   constructor(private readonly ctx: SqlContext) {}
 
   async createFamily(family: Omit<RefreshFamily, 'status' | 'revokedAt'>, first: NewToken): Promise<void> {
     await this.ctx.tx(async (c) => {
-      await c.db
-        .insertInto('refresh_families')
-        .values({
-          family_id: family.familyId,
-          client_id: family.clientId,
-          subject: family.subject,
-          user_id: family.userId,
-          org_id: family.orgId,
-          installation_id: family.installationId,
-          scope: family.scope.join(' '),
-          claims: toJson(family.claims),
-          status: 'active',
-          created_at: family.createdAt,
-          expires_at: family.expiresAt,
-          revoked_at: null,
-        })
-        .execute();
-      await c.db.insertInto('refresh_tokens').values(tokenRow(family.familyId, first)).execute();
+      await insertFamily(c, family.familyId, family.clientId, family.subject, family.userId, family.orgId, family.installationId, family.scope.join(' '), toJson(family.claims), family.createdAt, family.expiresAt);
+      await insertToken(c, first.hash, family.familyId, first.scope.join(' '), first.createdAt, first.expiresAt);
     });
   }
 
@@ -76,15 +173,43 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
     return this.findIn(this.ctx, hash);
   }
 
+  /** The token and its family in one query (one round trip on PostgreSQL). */
   private async findIn(c: SqlContext, hash: string): Promise<(RefreshTokenRecord & { successor: string | null }) | undefined> {
-    const t = await c.db.selectFrom('refresh_tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
-    if (!t) return undefined;
-    const f = await c.db.selectFrom('refresh_families').selectAll().where('family_id', '=', t.family_id).executeTakeFirst();
-    if (!f) return undefined;
-    return { token: tokenFromRow(t), family: familyFromRow(f), successor: t.successor };
+    const r = (await findJoined(c, hash)).rows[0];
+    if (!r) return undefined;
+    return { token: tokenFromRow(tokenColumns(r)), family: familyFromRow(familyColumns(r)), successor: r.successor };
   }
 
   async rotate(hash: string, successor: NewToken, now: number, reuseInterval: number): Promise<RotateOutcome> {
+    return (await this.rotateLive(hash, successor, now)) ?? this.rotateOrJudge(hash, successor, now, reuseInterval);
+  }
+
+  /**
+   * The common case in as few statements as possible: the presented token is active, unexpired and its family
+   * live, so the compare-and-set wins and the successor is inserted. PostgreSQL does it in ONE statement (a
+   * data-modifying CTE: the UPDATE takes the row lock and re-checks its WHERE after waiting, so concurrent
+   * callers still see exactly one winner); SQLite in one short transaction. Returns undefined when the CAS did
+   * not win — nothing was written then, and rotateOrJudge decides between retry, reuse and invalid.
+   */
+  private async rotateLive(hash: string, s: NewToken, now: number): Promise<RotateOutcome | undefined> {
+    const scope = s.scope.join(' ');
+    if (this.ctx.dialect === 'postgres' && !this.ctx.inTransaction) {
+      const { rows } = await this.ctx.db.executeQuery<JoinedRow>(CompiledQuery.raw(PG_ROTATE_LIVE, [hash, now, s.hash, scope, s.createdAt, s.expiresAt]));
+      const r = rows[0];
+      return r ? { kind: 'rotated', family: familyFromRow(familyColumns(r)), previous: tokenFromRow(tokenColumns(r)) } : undefined;
+    }
+    return this.ctx.tx(async (c): Promise<RotateOutcome | undefined> => {
+      const won = (await casIfLive(c, hash, now, s.hash)).rows[0];
+      if (!won) return undefined;
+      await insertToken(c, s.hash, won.family_id, scope, s.createdAt, s.expiresAt);
+      const f = (await familyById(c, won.family_id)).rows[0];
+      if (!f) throw new Error(`refresh family ${won.family_id} vanished inside its rotation`);
+      return { kind: 'rotated', family: familyFromRow(f), previous: tokenFromRow(won) };
+    });
+  }
+
+  /** Everything but the live case: a retry inside the reuse interval, reuse (revokes the family), or invalid. */
+  private async rotateOrJudge(hash: string, successor: NewToken, now: number, reuseInterval: number): Promise<RotateOutcome> {
     return this.ctx.tx(async (c): Promise<RotateOutcome> => {
       // PostgreSQL: take the presented token's row lock first, so concurrent rotations of one token run one after
       // the other and each sees the previous one's committed successor. Without it, two retries inside the reuse

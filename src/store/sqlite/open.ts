@@ -6,12 +6,13 @@ import type { Database as Schema } from '../sql/schema.js';
 import { SqlStore } from '../sql/store.js';
 import { migrateToLatest } from '../migrations/index.js';
 import { cachingDatabase } from './statement-cache.js';
+import { startCheckpointer } from './checkpointer.js';
 
 /**
  * SQLite through better-sqlite3 (synchronous, the fastest Node binding; ADR 0004). WAL lets readers run beside
  * the writer, and busy_timeout makes a second process (the CLI, another worker) wait instead of failing.
  */
-export async function openSqliteStore(file: string, opts: { migrate?: boolean } = {}): Promise<SqlStore> {
+export async function openSqliteStore(file: string, opts: { migrate?: boolean; backgroundCheckpoints?: boolean } = {}): Promise<SqlStore> {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
@@ -20,7 +21,10 @@ export async function openSqliteStore(file: string, opts: { migrate?: boolean } 
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachingDatabase(sqlite) }) });
   if (opts.migrate !== false) await migrateToLatest(db, 'sqlite');
+  // The server's connection checkpoints on a thread of its own; short-lived CLI connections keep SQLite's default.
+  const checkpointer = opts.backgroundCheckpoints && file !== ':memory:' ? startCheckpointer(sqlite, file) : undefined;
   return SqlStore.open(db, 'sqlite', async () => {
+    await checkpointer?.stop();
     await db.destroy();
   });
 }

@@ -1,0 +1,66 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import Database from 'better-sqlite3';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from '../../../src/store/sqlite/checkpointer.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function openWal(): { db: Database.Database; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-ckpt-'));
+  dirs.push(dir);
+  const file = join(dir, 't.db');
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.exec('create table t (id integer primary key, v text)');
+  return { db, file };
+}
+
+/** Rows in a copy of the main database file alone, without its WAL: what checkpoints have copied there. */
+function rowsInMainFile(file: string): number {
+  const copy = `${file}.copy-${Date.now()}`;
+  copyFileSync(file, copy);
+  const ro = new Database(copy, { readonly: true });
+  try {
+    return (ro.prepare('select count(*) as n from t').get() as { n: number }).n;
+  } finally {
+    ro.close();
+    rmSync(copy, { force: true });
+  }
+}
+
+describe('background WAL checkpoints', () => {
+  it('copies committed WAL pages into the database file without the serving connection checkpointing', async () => {
+    const { db, file } = openWal();
+    const cp = startCheckpointer(db, file, 50)!;
+    expect(cp).toBeDefined();
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
+    const insert = db.prepare('insert into t (v) values (?)');
+    for (let i = 0; i < 500; i++) insert.run(`row ${i}`);
+    await vi.waitFor(() => expect(rowsInMainFile(file)).toBe(500), { timeout: 5000, interval: 50 });
+    await cp.stop();
+    db.close();
+  });
+
+  it('stop() ends the thread promptly, and again is harmless', async () => {
+    const { db, file } = openWal();
+    const cp = startCheckpointer(db, file, 10_000)!;
+    const t0 = Date.now();
+    await cp.stop();
+    await cp.stop();
+    expect(Date.now() - t0).toBeLessThan(2000);
+    db.close();
+  });
+
+  it('a thread that cannot open the database dies quietly and the connection checkpoints on commit again', async () => {
+    const { db } = openWal();
+    const cp = startCheckpointer(db, join(tmpdir(), 'no-such-dir-tessera', 'x', 't.db'), 50)!;
+    await vi.waitFor(() => expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000), { timeout: 5000, interval: 20 });
+    await cp.stop();
+    db.close();
+  });
+});
