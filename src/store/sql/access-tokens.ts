@@ -1,6 +1,7 @@
 import type { AccessTokenRecord, AccessTokenStore } from '../types.js';
 import type { AccessTokenRow } from './schema.js';
 import { fromJson, num, splitScope, toJson, type SqlContext } from './context.js';
+import { prepared } from './prepared.js';
 
 function fromRow(r: AccessTokenRow): AccessTokenRecord {
   return {
@@ -19,31 +20,24 @@ function fromRow(r: AccessTokenRow): AccessTokenRecord {
   };
 }
 
+// The opaque-token hot path, compiled once (sql/prepared.ts).
+const insertToken = prepared<
+  [hash: string, jti: string, clientId: string, subject: string, userId: string | null, orgId: string | null, familyId: string | null, scope: string, audience: string, claims: string | null, issuedAt: number, expiresAt: number],
+  never
+>(12, (c, hash, jti, clientId, subject, userId, orgId, familyId, scope, audience, claims, issuedAt, expiresAt) =>
+  c.db.insertInto('access_tokens').values({ hash, jti, client_id: clientId, subject, user_id: userId, org_id: orgId, family_id: familyId, scope, audience, claims, issued_at: issuedAt, expires_at: expiresAt }),
+);
+const findByHash = prepared<[hash: string], AccessTokenRow>(1, (c, hash) => c.db.selectFrom('access_tokens').selectAll().where('hash', '=', hash));
+
 export class SqlAccessTokenStore implements AccessTokenStore {
   constructor(private readonly ctx: SqlContext) {}
 
   async insertOpaque(t: AccessTokenRecord): Promise<void> {
-    await this.ctx.db
-      .insertInto('access_tokens')
-      .values({
-        hash: t.hash,
-        jti: t.jti,
-        client_id: t.clientId,
-        subject: t.subject,
-        user_id: t.userId,
-        org_id: t.orgId,
-        family_id: t.familyId,
-        scope: t.scope.join(' '),
-        audience: JSON.stringify(t.audience),
-        claims: toJson(t.claims),
-        issued_at: t.issuedAt,
-        expires_at: t.expiresAt,
-      })
-      .execute();
+    await insertToken(this.ctx, t.hash, t.jti, t.clientId, t.subject, t.userId, t.orgId, t.familyId, t.scope.join(' '), JSON.stringify(t.audience), toJson(t.claims), t.issuedAt, t.expiresAt);
   }
 
   async findOpaque(hash: string): Promise<AccessTokenRecord | undefined> {
-    const row = await this.ctx.db.selectFrom('access_tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
+    const row = (await findByHash(this.ctx, hash)).rows[0];
     return row ? fromRow(row) : undefined;
   }
 
