@@ -3,33 +3,47 @@ import { ConfigError } from '../config.js';
 import { ImportError } from './import-document.js';
 import { CliError } from './output.js';
 import { registerServeCommand } from './commands/serve.js';
-import { registerClientCommands } from './commands/clients.js';
-import { registerKeyCommands } from './commands/keys.js';
-import { registerUserCommands } from './commands/users.js';
-import { registerIdpCommands } from './commands/idps.js';
-import { registerAdminCommands } from './commands/admin.js';
-import { registerOrgAndInstallCommands } from './commands/orgs.js';
 import { ConflictError } from '../store/errors.js';
 
-export function buildProgram(): Command {
-  const program = new Command('tessera')
-    .description('Tessera: an OAuth 2.0 token service')
-    .version('0.1.0')
-    .exitOverride()
-    .showHelpAfterError();
+function newProgram(): Command {
+  return new Command('tessera').description('Tessera: an OAuth 2.0 token service').version('0.1.0').exitOverride().showHelpAfterError();
+}
+
+/** Every command. The administrative ones (and what they import) are loaded only when the CLI needs them. */
+export async function buildProgram(): Promise<Command> {
+  const program = newProgram();
   registerServeCommand(program);
-  registerAdminCommands(program);
-  registerClientCommands(program);
-  registerKeyCommands(program);
-  registerUserCommands(program);
-  registerIdpCommands(program);
-  registerOrgAndInstallCommands(program);
+  const [admin, clients, keys, users, idps, orgs] = await Promise.all([
+    import('./commands/admin.js'),
+    import('./commands/clients.js'),
+    import('./commands/keys.js'),
+    import('./commands/users.js'),
+    import('./commands/idps.js'),
+    import('./commands/orgs.js'),
+  ]);
+  admin.registerAdminCommands(program);
+  clients.registerClientCommands(program);
+  keys.registerKeyCommands(program);
+  users.registerUserCommands(program);
+  idps.registerIdpCommands(program);
+  orgs.registerOrgAndInstallCommands(program);
+  return program;
+}
+
+/**
+ * `tessera serve ...` registers only the serve command: start-up then skips loading the administrative
+ * commands' modules (part of the issue-7 start-up budget). `tessera serve --help` still describes serve fully.
+ */
+async function programFor(argv: readonly string[]): Promise<Command> {
+  if (argv[0] !== 'serve') return buildProgram();
+  const program = newProgram();
+  registerServeCommand(program);
   return program;
 }
 
 /** Runs the CLI. Exit codes: 0 ok, 1 failure, 2 invalid usage or configuration. */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await programFor(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

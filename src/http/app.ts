@@ -11,8 +11,11 @@ import { tokenRoute } from './routes/token.js';
 import { discoveryRoutes, type DiscoveryState } from './routes/discovery.js';
 import { healthRoutes, type ReadinessProbe } from './routes/health.js';
 import type { RoutePlugin } from './plugins.js';
+import { documentOnly } from './schemas.js';
 
 export const BODY_LIMIT = 64 * 1024;
+
+const serializeJson = (data: unknown): string => JSON.stringify(data);
 
 export interface AppOptions {
   logger: Logger;
@@ -38,6 +41,11 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
     requestIdHeader: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Route schemas document the API (OpenAPI); they neither validate nor serialise. Requests are parsed and
+    // checked by the OAuth layer (strict form/Basic/JSON parsers, RFC-shaped errors); responses are objects the
+    // grants build field by field, and JSON.stringify (native) writes them as fast as a compiled serialiser for
+    // bodies this small. Saying so here spares every process loading ajv and fast-json-stringify (~80 modules).
+    schemaController: { compilersFactory: { buildValidator: (() => documentOnly) as never, buildSerializer: (() => () => serializeJson) as never } },
   });
 
   // Bodies reach the OAuth layer as raw text: it parses strictly (duplicates, encoding) and signature

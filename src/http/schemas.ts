@@ -54,5 +54,5 @@ export const IntrospectionResponseBody = Type.Object(
   { additionalProperties: true },
 );
 
-/** Skip Fastify's validator where the OAuth layer parses strictly itself; the schema still documents the route. */
+/** No Fastify validation: the OAuth layer parses strictly itself; the schema still documents the route (app.ts). */
 export const documentOnly = () => (data: unknown) => ({ value: data });

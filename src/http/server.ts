@@ -21,10 +21,6 @@ import type { DiscoveryState } from './routes/discovery.js';
 import { routePlugins } from './plugins.js';
 import { ChangeBus } from '../oauth/change-bus.js';
 import { ConflictError } from '../store/errors.js';
-import { RedisConnection } from '../redis/connection.js';
-import { RedisChangeNudge } from '../redis/change-nudge.js';
-import { RedisReplayGuard } from '../redis/replay-guard.js';
-import { RedisLoginThrottle, RedisRateLimiter } from '../limits/redis.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -56,7 +52,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const timers: NodeJS.Timeout[] = [];
   let follower: ChangeFollower | undefined;
   // Redis is optional and never required to start: down at start-up means per-node fallbacks until it answers.
-  const redis = config.redisUrl ? new RedisConnection(config.redisUrl, config.redisKeyPrefix, logger) : undefined;
+  const R = config.redisUrl ? await import('../redis/index.js') : undefined;
+  const redis = R && config.redisUrl ? new R.RedisConnection(config.redisUrl, config.redisKeyPrefix, logger) : undefined;
   try {
     if (redis) await redis.connect();
     const masterKey = loadMasterKey(config.masterKey, config.dataDir);
@@ -87,10 +84,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       issuer: new TokenIssuer(config, keys, store, now),
       refreshTokens: new RefreshTokenService(config, store, now),
       denylist,
-      limits: redis
-        ? { rate: new RedisRateLimiter(redis), login: new RedisLoginThrottle(redis, config.loginThrottle) }
+      limits: R && redis
+        ? { rate: new R.RedisRateLimiter(redis), login: new R.RedisLoginThrottle(redis, config.loginThrottle) }
         : { rate: new MemoryRateLimiter(), login: new MemoryLoginThrottle(config.loginThrottle) },
-      replay: redis ? new RedisReplayGuard(redis, new StoreReplayGuard(store)) : new StoreReplayGuard(store),
+      replay: R && redis ? new R.RedisReplayGuard(redis, new StoreReplayGuard(store)) : new StoreReplayGuard(store),
       logger,
       changes,
       now,
@@ -108,9 +105,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     changes.subscribe('jti', (jti) => denylist.add(jti, now() + config.maxAccessTokenTtl));
     follower = new ChangeFollower(store.changes, (change) => changes.publish(change.topic, change.key), config.cacheSyncIntervalMs);
     await follower.start();
-    if (redis) {
+    if (R && redis) {
       const f = follower;
-      const nudge = new RedisChangeNudge(redis, () => void f.poll());
+      const nudge = new R.RedisChangeNudge(redis, () => void f.poll());
       await nudge.start();
       store.changes.onCommit(() => nudge.publish());
     }

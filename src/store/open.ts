@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Store } from './types.js';
 import { openSqliteStore } from './sqlite/open.js';
-import { openPostgresStore } from './postgres/open.js';
 
 export interface StoreLocation {
   databaseUrl?: string | undefined;
@@ -19,6 +18,8 @@ export function describeStore(loc: StoreLocation): string {
 /** `backgroundCheckpoints`: the serving process's SQLite WAL is checkpointed on a thread of its own (sqlite/checkpointer.ts). */
 export async function openStore(loc: StoreLocation, opts: { migrate?: boolean; backgroundCheckpoints?: boolean } = {}): Promise<Store> {
   if (loc.databaseUrl && /^postgres(ql)?:\/\//.test(loc.databaseUrl)) {
+    // Loaded only when configured: a SQLite node never pays for node-postgres at start-up.
+    const { openPostgresStore } = await import('./postgres/open.js');
     return openPostgresStore(loc.databaseUrl, { ...(opts.migrate === false ? { migrate: false } : {}), ...(loc.poolSize ? { poolSize: loc.poolSize } : {}), ...(loc.preparedStatements === false ? { preparedStatements: false } : {}) });
   }
   if (loc.databaseUrl && loc.databaseUrl.startsWith('sqlite:')) {

@@ -23,7 +23,7 @@ async function run(...args: string[]): Promise<string> {
     return true;
   });
   try {
-    await buildProgram().parseAsync([...args, '--data-dir', dir], { from: 'user' });
+    await (await buildProgram()).parseAsync([...args, '--data-dir', dir], { from: 'user' });
   } finally {
     vi.restoreAllMocks();
   }

@@ -21,7 +21,7 @@ async function run(args: string[]): Promise<string> {
   });
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
-    await buildProgram().parseAsync([...args, ...d], { from: 'user' });
+    await (await buildProgram()).parseAsync([...args, ...d], { from: 'user' });
   } finally {
     vi.restoreAllMocks();
   }
