@@ -63,6 +63,8 @@ export const ConfigSchema = Type.Object(
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
     logRequests: Type.Boolean(),
     workers: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')]),
+    /** argon2id verifications running at once per process ('auto': one per core this process may use). */
+    kdfConcurrency: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')]),
     cacheSyncIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
     /** Window (ms) within which a request-signature nonce (BIZ-API-NONCE) is accepted. */
     signatureWindowMs: Type.Integer({ minimum: 1000 }),
@@ -94,6 +96,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   logLevel: 'info',
   logRequests: false,
   workers: 1,
+  kdfConcurrency: 'auto',
   cacheSyncIntervalMs: 250,
   signatureWindowMs: 300_000,
   profiles: {},
@@ -154,6 +157,7 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['logLevel', 'TESSERA_LOG_LEVEL', str],
   ['logRequests', 'TESSERA_LOG_REQUESTS', bool],
   ['workers', 'TESSERA_WORKERS', workers],
+  ['kdfConcurrency', 'TESSERA_KDF_CONCURRENCY', workers],
   ['cacheSyncIntervalMs', 'TESSERA_CACHE_SYNC_INTERVAL_MS', int],
   ['signatureWindowMs', 'TESSERA_SIGNATURE_WINDOW_MS', int],
 ];

@@ -9,23 +9,45 @@ import { hash, verify, Algorithm } from '@node-rs/argon2';
 const OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 /**
- * At most cores - 1 KDF runs at once: by default libuv would run four, and on a small machine a burst of
- * logins then takes every core from the event loop (the benchmark saw client_credentials p99 go from ~17 ms to
- * hundreds of ms on 2 cores). Queued KDFs wait their turn; nothing else does.
+ * How many KDFs run at once in this process (config `kdfConcurrency`). Left alone, libuv would run four; a burst
+ * of logins must not take more cores than the process should use, or it starves the event loop every other
+ * request needs. Queued KDFs wait their turn; nothing else does.
  */
-const MAX_CONCURRENT_KDF = Math.max(1, availableParallelism() - 1);
+let maxConcurrentKdf = Math.max(1, availableParallelism() - 1);
 let running = 0;
 const waiting: Array<() => void> = [];
 
+/** 'auto': the cores this process may use (the machine's, shared among the `workers` processes), at least one. */
+export function resolveKdfConcurrency(setting: number | 'auto', workers: number | 'auto'): number {
+  if (setting !== 'auto') return setting;
+  const cores = availableParallelism();
+  return Math.max(1, Math.floor(cores / (workers === 'auto' ? cores : Math.max(1, workers))));
+}
+
+/** KDFs running now and waiting for a slot (observability and tests). */
+export function kdfLoad(): { running: number; waiting: number; limit: number } {
+  return { running, waiting: waiting.length, limit: maxConcurrentKdf };
+}
+
+export function setKdfConcurrency(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError('kdfConcurrency must be a positive integer');
+  maxConcurrentKdf = n;
+  // A raised limit starts queued work at once.
+  while (running < maxConcurrentKdf && waiting.length > 0) {
+    running++;
+    waiting.shift()!();
+  }
+}
+
 async function limited<T>(work: () => Promise<T>): Promise<T> {
   // A finishing KDF hands its slot straight to the next waiter, so the limit is never exceeded.
-  if (running >= MAX_CONCURRENT_KDF) await new Promise<void>((resolve) => waiting.push(resolve));
+  if (running >= maxConcurrentKdf) await new Promise<void>((resolve) => waiting.push(resolve));
   else running++;
   try {
     return await work();
   } finally {
-    const next = waiting.shift();
-    if (next) next();
+    // Hand the slot straight to the next waiter, unless the limit was lowered meanwhile.
+    if (running <= maxConcurrentKdf && waiting.length > 0) waiting.shift()!();
     else running--;
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { getDummyHash, hashSecret, isSupportedHash, verifySecret } from '../../src/crypto/password-hash.js';
+import { availableParallelism } from 'node:os';
+import { getDummyHash, hashSecret, isSupportedHash, kdfLoad, resolveKdfConcurrency, setKdfConcurrency, verifySecret } from '../../src/crypto/password-hash.js';
 
 describe('secret hashing (argon2id)', () => {
   it('hashes with argon2id and the documented parameters, salted', async () => {
@@ -39,5 +40,39 @@ describe('KDF concurrency bound', () => {
     const phc = await hashSecret('right-password');
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => verifySecret(phc, i % 2 === 0 ? 'right-password' : 'wrong')));
     expect(results).toEqual(Array.from({ length: 12 }, (_, i) => i % 2 === 0));
+  });
+});
+
+describe('kdfConcurrency', () => {
+  it("'auto' is the cores a process may use: all of them alone, a share with several workers, never zero", () => {
+    const cores = availableParallelism();
+    expect(resolveKdfConcurrency('auto', 1)).toBe(cores);
+    expect(resolveKdfConcurrency('auto', 'auto')).toBe(1);
+    expect(resolveKdfConcurrency('auto', cores * 4)).toBe(1);
+    expect(resolveKdfConcurrency(3, 8)).toBe(3);
+  });
+
+  it('runs at most the configured number at once, queues the rest, and a raised limit starts queued work', async () => {
+    const before = kdfLoad().limit;
+    const h = await hashSecret('limit-test');
+    try {
+      setKdfConcurrency(1);
+      const all = [verifySecret(h, 'limit-test'), verifySecret(h, 'limit-test'), verifySecret(h, 'nope')];
+      expect(kdfLoad()).toEqual({ running: 1, waiting: 2, limit: 1 });
+      setKdfConcurrency(3);
+      expect(kdfLoad()).toEqual({ running: 3, waiting: 0, limit: 3 });
+      expect(await Promise.all(all)).toEqual([true, true, false]);
+      expect(kdfLoad().running).toBe(0);
+      // Lowered while busy: running work finishes, new work respects the new limit.
+      setKdfConcurrency(2);
+      const more = [verifySecret(h, 'limit-test'), verifySecret(h, 'limit-test'), verifySecret(h, 'limit-test')];
+      expect(kdfLoad()).toMatchObject({ running: 2, waiting: 1 });
+      setKdfConcurrency(1);
+      expect(await Promise.all(more)).toEqual([true, true, true]);
+      expect(kdfLoad()).toMatchObject({ running: 0, waiting: 0 });
+      expect(() => setKdfConcurrency(0)).toThrow(RangeError);
+    } finally {
+      setKdfConcurrency(before);
+    }
   });
 });
