@@ -524,7 +524,7 @@ async function main() {
         sc.skipped.push({ target: name, reason: s.reason, failed: Boolean(s.failed) });
       }
     }
-    sc.ratios = ratios(sc.summary);
+    sc.ratios = ratios(sc.summary, sc.runs);
     for (const r of sc.runs) delete r.quiet;
   }
 

@@ -45,8 +45,13 @@ function summaryRows(sc) {
   }).filter(Boolean);
 }
 
-const RATIO_HEADER = ['comparison', 'req/s', 'p50', 'p99', 'cpu/req'];
-const ratioRows = (sc) => sc.ratios.map((r) => [`${r.subject} / ${r.reference}`, fx(r.rps), fx(r.p50), fx(r.p99), fx(r.cpuUsPerReq)]);
+const RATIO_HEADER = ['comparison', 'req/s (paired)', 'paired range', 'req/s (medians)', 'p50', 'p99', 'cpu/req'];
+const ratioRows = (sc) => sc.ratios.map((r) => [
+  `${r.subject} / ${r.reference}`,
+  r.paired ? fx(r.paired.median) : '–',
+  r.paired ? `${fx(r.paired.min)}–${fx(r.paired.max)}` : '–',
+  fx(r.rps), fx(r.p50), fx(r.p99), fx(r.cpuUsPerReq),
+]);
 
 /** The stdout report for one scenario. */
 export function printScenario(sc, log = console.log) {
@@ -57,7 +62,7 @@ export function printScenario(sc, log = console.log) {
   else log('(no target produced a measurement)');
   if (sc.ratios.length) {
     log('');
-    log('ratios (req/s >1x = subject faster; p50/p99/cpu <1x = subject better):');
+    log('ratios (req/s >1x = subject faster; p50/p99/cpu <1x = subject better; paired = median of per-round ratios):');
     log(textTable(RATIO_HEADER, ratioRows(sc)));
   }
   const side = sideRows(sc);
@@ -171,7 +176,8 @@ function sectionScenario(sc, results, key = sc.name) {
   const side = sideRows(sc);
   if (side.length) lines.push('', 'The stream running beside it, in the same windows:', '', mdTable(SIDE_HEADER, side));
   if (sc.ratios.length) {
-    lines.push('', 'Ratios (req/s above 1x means Tessera is faster; p50/p99/cpu per request below 1x means Tessera is cheaper):', '');
+    lines.push('', 'Ratios (req/s above 1x means Tessera is faster; p50/p99/cpu per request below 1x means Tessera is cheaper). ' +
+      '"paired" is the median over rounds of the ratio within each round (the two ran back to back), with its range; "medians" divides the two targets\' medians:', '');
     lines.push(mdTable(RATIO_HEADER, ratioRows(sc)));
   } else {
     lines.push('', '_Tessera did not run in this scenario, so no ratios._');

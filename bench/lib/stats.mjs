@@ -56,7 +56,28 @@ export const RATIO_PAIRS = [
   ['tessera-store-1m', 'tessera-store-1k'],
 ];
 
-export function ratios(summary) {
+/**
+ * Paired ratio: the median over rounds of (a's value / b's value) IN THE SAME ROUND. Rounds alternate the
+ * targets back to back, so a pair shares the host's state of the moment; on a VM whose speed drifts by ±30%
+ * over minutes (seen on the benchmark machine), this cancels the drift that the ratio of two medians keeps.
+ */
+export function pairedRatio(runs, a, b, field = (r) => r.rps) {
+  const byRound = new Map();
+  for (const r of runs ?? []) {
+    if (r.skipped) continue;
+    if (!byRound.has(r.round)) byRound.set(r.round, {});
+    byRound.get(r.round)[r.target] = r;
+  }
+  const values = [];
+  for (const pair of byRound.values()) {
+    const x = pair[a] && field(pair[a]);
+    const y = pair[b] && field(pair[b]);
+    if (x != null && y) values.push(x / y);
+  }
+  return values.length ? { median: median(values), min: Math.min(...values), max: Math.max(...values), rounds: values.length } : null;
+}
+
+export function ratios(summary, runs = []) {
   const out = [];
   for (const [a, b] of RATIO_PAIRS) {
     const sa = summary[a];
@@ -70,6 +91,7 @@ export function ratios(summary) {
       p50: div(sa.p50, sb.p50),
       p99: div(sa.p99, sb.p99),
       cpuUsPerReq: div(sa.cpuUsPerReq, sb.cpuUsPerReq),
+      paired: pairedRatio(runs, a, b),
     });
   }
   return out;
