@@ -35,11 +35,25 @@ export function writeRateLimitHeaders(reply: FastifyReply, d: RateDecision): voi
  * Records the decision on the request; the headers are written once, when the response is sent (app.ts onSend),
  * for success and error answers alike.
  */
-function consume(request: FastifyRequest, ctx: OAuthContext, key: string, setting: RateLimitSetting): Promise<void> {
-  return ctx.limits.rate.consume(key, setting).then((d) => {
-    request.rateDecision = tighter(request.rateDecision, d);
-    if (!d.allowed) throw OAuthError.tooManyRequests(Math.max(1, Math.ceil(d.resetMs / 1000)));
-  });
+function record(request: FastifyRequest, d: RateDecision): void {
+  request.rateDecision = tighter(request.rateDecision, d);
+  if (!d.allowed) throw OAuthError.tooManyRequests(Math.max(1, Math.ceil(d.resetMs / 1000)));
+}
+
+/**
+ * A refusal is a rejection, never a synchronous throw; an in-process decision needs no promise at all (undefined:
+ * go ahead), a Redis one is waited for.
+ */
+function consume(request: FastifyRequest, ctx: OAuthContext, key: string, setting: RateLimitSetting): Promise<void> | undefined {
+  let d: RateDecision | Promise<RateDecision>;
+  try {
+    d = ctx.limits.rate.consume(key, setting);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  if (d instanceof Promise) return d.then((x) => record(request, x));
+  request.rateDecision = tighter(request.rateDecision, d);
+  return d.allowed ? undefined : Promise.reject(OAuthError.tooManyRequests(Math.max(1, Math.ceil(d.resetMs / 1000))));
 }
 
 /** Per source IP, before anything else is spent on the request. */

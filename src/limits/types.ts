@@ -10,9 +10,12 @@ export interface RateDecision {
   window: number;
 }
 
-/** Rate limiting per key (client id, source IP). Memory now; Redis behind the same interface for many nodes. */
+/**
+ * Rate limiting per key (client id, source IP): in process on one node, Redis behind the same interface for many.
+ * The in-process limiter answers synchronously (no promise on the hot path); the Redis one with a promise.
+ */
 export interface RateLimiter {
-  consume(key: string, setting: RateLimitSetting): Promise<RateDecision>;
+  consume(key: string, setting: RateLimitSetting): RateDecision | Promise<RateDecision>;
 }
 
 export interface ThrottleState {

@@ -1,29 +1,32 @@
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Client } from '../../store/types.js';
 import { getDummyHash, verifySecret } from '../../crypto/password-hash.js';
 
 /**
  * Verifies client secrets against their argon2id hash, remembering successes so the hot path pays the KDF once
  * per (client, secret) per process. The cache key is SHA-256 over a random per-process key followed by the
- * client id, the stored hash and the presented secret: the cache never holds anything from which a secret could
- * be recovered, and a rotated secret invalidates its entries by construction. (A keyed prefix hash rather than
- * HMAC: half the cost per request, and length extension does not apply because the keys never leave the
- * process and are only compared for equality.)
+ * client id and the presented secret, and the entry holds the stored hash the secret verified against: the cache
+ * never holds anything from which a secret could be recovered, and a rotated secret (a new stored hash) misses
+ * by construction. One-shot crypto.hash over a keyed prefix rather than HMAC or a Hash object: a quarter of the
+ * cost per request (~0.6 us against ~2.3), and length extension does not apply because the keys never leave the
+ * process and are only compared for equality.
  */
 export class SecretVerifier {
-  /** SHA-256 state after absorbing the per-process key; copied per lookup instead of re-absorbing it. */
-  private readonly keyed: Hash = createHash('sha256').update(randomBytes(64));
-  private readonly verified = new Set<string>();
+  /** The per-process key, as the latin1 string crypto.hash takes (prefixed to every input). */
+  private readonly key = randomBytes(32).toString('latin1');
+  /** cache key -> the stored secret hash the secret verified against. */
+  private readonly verified = new Map<string, string>();
 
   constructor(private readonly maxEntries = 100_000) {}
 
   private cacheKey(client: Client, presented: string): string {
-    return this.keyed.copy().update(`${client.clientId}\0${client.secretHash ?? ''}\0${presented}`).digest('latin1');
+    // The id's length keeps (id, secret) pairs apart even when an id contains the separator.
+    return hash('sha256', `${this.key}${client.clientId.length}:${client.clientId}\0${presented}`, 'base64');
   }
 
   /** True when this secret already verified for this client (and its current hash): no KDF, no promise. */
   remembered(client: Client, presented: string): boolean {
-    return client.secretHash !== null && this.verified.has(this.cacheKey(client, presented));
+    return client.secretHash !== null && this.verified.get(this.cacheKey(client, presented)) === client.secretHash;
   }
 
   async verify(client: Client | undefined, presented: string): Promise<boolean> {
@@ -33,11 +36,11 @@ export class SecretVerifier {
       return false;
     }
     const key = this.cacheKey(client, presented);
-    if (this.verified.has(key)) return true;
+    if (this.verified.get(key) === client.secretHash) return true;
     const ok = await verifySecret(client.secretHash, presented);
     if (ok) {
       if (this.verified.size >= this.maxEntries) this.verified.clear();
-      this.verified.add(key);
+      this.verified.set(key, client.secretHash);
     }
     return ok;
   }

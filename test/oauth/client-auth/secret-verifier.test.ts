@@ -76,7 +76,7 @@ describe('SecretVerifier', () => {
     expect(kdf.calls.length).toBe(2);
   });
 
-  it('a rotated secret invalidates the cached entry by construction (the key covers the stored hash)', async () => {
+  it('a rotated secret invalidates the cached entry by construction (the entry records the stored hash it verified against)', async () => {
     const v = new SecretVerifier();
     const before = client('svc', await hashSecret('old-secret'));
     expect(await v.verify(before, 'old-secret')).toBe(true);
@@ -85,6 +85,15 @@ describe('SecretVerifier', () => {
     expect(await v.verify(after, 'old-secret')).toBe(false);
     expect(kdf.calls.length).toBe(1);
     expect(await v.verify(after, 'new-secret')).toBe(true);
+  });
+
+  it('an id containing the separator cannot borrow another pair\'s entry', async () => {
+    const v = new SecretVerifier();
+    const hash = await hashSecret('b\0c');
+    expect(await v.verify(client('a', hash), 'b\0c')).toBe(true);
+    // "a" + "\0" + "b\0c" and "a\0b" + "\0" + "c" are one string without the id's length in the key.
+    expect(v.remembered(client('a\0b', hash), 'c')).toBe(false);
+    expect(v.remembered(client('a', hash), 'b\0c')).toBe(true);
   });
 
   it('entries are per client: the same secret for another client is verified afresh', async () => {
@@ -96,7 +105,7 @@ describe('SecretVerifier', () => {
     expect(kdf.calls.length).toBe(1);
   });
 
-  it('two verifiers (two processes) do not share entries: the HMAC key is per instance', async () => {
+  it('two verifiers (two processes) do not share entries: the secret prefix of the cache key is per instance', async () => {
     const c = client('svc', await hashSecret('s3cret-value'));
     await new SecretVerifier().verify(c, 's3cret-value');
     kdf.calls.length = 0;
