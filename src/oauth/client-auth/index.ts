@@ -1,7 +1,7 @@
 import { OAuthError } from '../errors.js';
 import type { OAuthContext } from '../context.js';
 import type { TokenRequest } from '../token-request.js';
-import type { AuthenticatedClient, ClientAuthenticator } from './types.js';
+import { whenReady, type AuthenticatedClient, type ClientAuthenticator } from './types.js';
 import { clientSecretBasic, BASIC_REALM } from './client-secret-basic.js';
 import { clientSecretPost } from './client-secret-post.js';
 import { noneAuth } from './none.js';
@@ -25,10 +25,10 @@ export function supportedAuthMethods(): string[] {
 }
 
 /**
- * RFC 6749 §2.3: exactly one authentication method per request. Always a promise to its callers (a failure is
- * a rejection, never a synchronous throw); a cached client is authenticated without waiting on anything.
+ * RFC 6749 §2.3: exactly one authentication method per request. A cached client is authenticated without a
+ * promise; a refusal may be a synchronous throw (callers that must see one shape use authenticateClient).
  */
-export async function authenticateClient(req: TokenRequest, ctx: OAuthContext): Promise<AuthenticatedClient> {
+export function authenticateClientNow(req: TokenRequest, ctx: OAuthContext): AuthenticatedClient | Promise<AuthenticatedClient> {
   let present: ClientAuthenticator | undefined;
   for (const a of authenticators) {
     if (!a.matches(req)) continue;
@@ -40,8 +40,12 @@ export async function authenticateClient(req: TokenRequest, ctx: OAuthContext): 
     const triedBasic = req.authorization !== undefined;
     throw OAuthError.invalidClient('Client authentication is required', triedBasic ? BASIC_REALM : undefined);
   }
-  const client = await chosen.authenticate(req, ctx);
-  return { client, method: chosen.method };
+  return whenReady(chosen.authenticate(req, ctx), (client) => ({ client, method: chosen.method }));
+}
+
+/** authenticateClientNow, always as a promise (a failure is a rejection, never a synchronous throw). */
+export async function authenticateClient(req: TokenRequest, ctx: OAuthContext): Promise<AuthenticatedClient> {
+  return authenticateClientNow(req, ctx);
 }
 
 registerClientAuthenticator(requestSignatureAuth);
