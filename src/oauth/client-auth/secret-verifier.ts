@@ -12,8 +12,8 @@ import { getDummyHash, verifySecret } from '../../crypto/password-hash.js';
  * process and are only compared for equality.
  */
 export class SecretVerifier {
-  /** The per-process key, as the latin1 string crypto.hash takes (prefixed to every input). */
-  private readonly key = randomBytes(32).toString('latin1');
+  /** The per-process key, prefixed to every input; as base64 text, which crypto.hash encodes on its fast path. */
+  private readonly key = randomBytes(32).toString('base64');
   /** cache key -> the stored secret hash the secret verified against. */
   private readonly verified = new Map<string, string>();
 
