@@ -1,7 +1,7 @@
 import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { pickParameters, type TokenRequest } from './token-request.js';
-import { authenticateClient } from './client-auth/index.js';
+import { authenticateClientNow } from './client-auth/index.js';
 import { findExactGrant, findGrant } from './grants/index.js';
 import { isConfidential, type GrantHandler, type TokenResponse } from './grants/types.js';
 import type { Client } from '../store/types.js';
@@ -35,8 +35,11 @@ export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, h
   const handler = findExactGrant(grantType) ?? (await findGrant(grantType, ctx));
   if (!handler) throw OAuthError.unsupportedGrantType('The grant type is not supported by this server');
 
-  const { client } = await authenticateClient(req, ctx);
-  await hooks.afterAuth?.(client);
+  // authenticateClientNow: a cached client costs no promise (a synchronous refusal still rejects this function).
+  const auth = authenticateClientNow(req, ctx);
+  const { client } = auth instanceof Promise ? await auth : auth;
+  const limited = hooks.afterAuth?.(client);
+  if (limited) await limited;
 
   if (!client.grantTypes.includes(handler.grantType) && !client.grantTypes.includes(grantType)) {
     throw OAuthError.unauthorizedClient('This client is not allowed to use this grant type');

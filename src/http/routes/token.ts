@@ -16,7 +16,8 @@ export async function serveTokenRequest(
   build: (request: FastifyRequest) => TokenRequest,
   status = 200,
 ): Promise<TokenResponse> {
-  await limitByIp(request, reply, ctx);
+  const limited = limitByIp(request, reply, ctx);
+  if (limited) await limited;
   const tokenRequest = build(request);
   const { response } = await handleTokenRequest(tokenRequest, ctx, { afterAuth: (client) => limitByClient(request, reply, ctx, client) });
   reply.code(status).header('cache-control', 'no-store').header('pragma', 'no-cache');
