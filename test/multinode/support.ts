@@ -35,7 +35,10 @@ export async function ensureBuilt(): Promise<void> {
   }
   try {
     if (existsSync(stamp) && Date.now() - statSync(stamp).mtimeMs < 90_000) return;
+    // The whole build (npm run build): tsc alone would leave dist/cli newer than the bundle, and bin/tessera.js
+    // would then run the unbundled CLI (slower start-up) until the next build.
     await run('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT });
+    await run(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT });
     writeFileSync(stamp, String(Date.now()));
   } finally {
     rmSync(lock, { recursive: true, force: true });
