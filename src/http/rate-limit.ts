@@ -45,15 +45,14 @@ function record(request: FastifyRequest, d: RateDecision): void {
  * go ahead), a Redis one is waited for.
  */
 function consume(request: FastifyRequest, ctx: OAuthContext, key: string, setting: RateLimitSetting): Promise<void> | undefined {
-  let d: RateDecision | Promise<RateDecision>;
   try {
-    d = ctx.limits.rate.consume(key, setting);
+    const d = ctx.limits.rate.consume(key, setting);
+    if (d instanceof Promise) return d.then((x) => record(request, x));
+    record(request, d);
+    return undefined;
   } catch (err) {
     return Promise.reject(err);
   }
-  if (d instanceof Promise) return d.then((x) => record(request, x));
-  request.rateDecision = tighter(request.rateDecision, d);
-  return d.allowed ? undefined : Promise.reject(OAuthError.tooManyRequests(Math.max(1, Math.ceil(d.resetMs / 1000))));
 }
 
 /** Per source IP, before anything else is spent on the request. */

@@ -12,16 +12,16 @@ import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { documentOnly, IntrospectionRequestBody, IntrospectionResponseBody, OAuthErrorBody } from '../schemas.js';
 
-/**
- * POST /oauth/introspect (RFC 7662). The caller authenticates with credentials (§2.1: a public client's bare
- * client_id would let anyone probe tokens, so "none" is refused); it sees its own tokens, or any token with the
- * introspect_any permission.
- */
 /** Serialised already (the JWT answer is cached as text); Fastify sends a string with a JSON type as is. */
 function send(reply: FastifyReply, body: string): void {
   reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache').type('application/json; charset=utf-8').send(body);
 }
 
+/**
+ * POST /oauth/introspect (RFC 7662). The caller authenticates with credentials (§2.1: a public client's bare
+ * client_id would let anyone probe tokens, so "none" is refused); it sees its own tokens, or any token with the
+ * introspect_any permission.
+ */
 export function introspectRoute(app: FastifyInstance, ctx: OAuthContext): void {
   const url = '/oauth/introspect';
   app.route({
