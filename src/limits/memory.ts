@@ -1,4 +1,5 @@
 import type { RateLimitSetting } from '../store/types.js';
+import { PerSetting } from './per-setting.js';
 import type { LoginThrottle, RateDecision, RateLimiter, ThrottleState } from './types.js';
 
 interface Window {
@@ -33,26 +34,13 @@ class WindowTable {
  * doubled since the last sweep, so memory follows the keys active in the last window.
  */
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly tables = new Map<string, WindowTable>();
-  /** Settings are long-lived objects (config, cached clients): remember their table without building the id. */
-  private readonly bySetting = new WeakMap<RateLimitSetting, WindowTable>();
+  private readonly tables: PerSetting<WindowTable>;
 
   constructor(
     private readonly clock: () => number = Date.now,
-    private readonly minSweep = 10_000,
-  ) {}
-
-  private table(setting: RateLimitSetting): WindowTable {
-    let t = this.bySetting.get(setting);
-    if (t) return t;
-    const id = `${setting.points}/${setting.duration}`;
-    t = this.tables.get(id);
-    if (!t) {
-      t = new WindowTable(this.minSweep);
-      this.tables.set(id, t);
-    }
-    this.bySetting.set(setting, t);
-    return t;
+    minSweep = 10_000,
+  ) {
+    this.tables = new PerSetting(() => new WindowTable(minSweep));
   }
 
   /** Keys with an open window (all settings): what the limiter holds in memory. */
@@ -63,7 +51,7 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   consume(key: string, setting: RateLimitSetting): RateDecision {
-    const t = this.table(setting);
+    const t = this.tables.get(setting);
     const now = this.clock();
     let w = t.windows.get(key);
     if (w === undefined || w.resetAt <= now) {
