@@ -259,8 +259,9 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         const out = await store.refreshTokens.rotate(first.hash, next, t, 0);
         expect(out.kind).toBe('rotated');
         if (out.kind !== 'rotated') return;
-        expect(out.family.familyId).toBe(fam.familyId);
-        expect(out.previous.hash).toBe(first.hash);
+        // The whole family as stored (claims, subject, ids): the grant builds the new access token from it.
+        expect(out.family).toEqual({ ...fam, status: 'active', revokedAt: null });
+        expect(out.previous).toMatchObject({ hash: first.hash, familyId: fam.familyId, status: 'rotated', rotatedAt: t, scope: first.scope });
         expect((await store.refreshTokens.find(first.hash))!.token).toMatchObject({ status: 'rotated', rotatedAt: t });
         expect((await store.refreshTokens.find(next.hash))!.token).toMatchObject({ status: 'active', familyId: fam.familyId, scope: ['read'] });
       });

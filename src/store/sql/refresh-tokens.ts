@@ -95,8 +95,6 @@ const findJoined = prepared<[hash: string], JoinedRow>(1, (c, hash) =>
     .where('t.hash', '=', hash),
 );
 
-const familyById = prepared<[familyId: string], RefreshFamilyRow>(1, (c, familyId) => c.db.selectFrom('refresh_families').selectAll().where('family_id', '=', familyId));
-
 const insertToken = prepared<[hash: string, familyId: string, scope: string, createdAt: number, expiresAt: number], never>(5, (c, hash, familyId, scope, createdAt, expiresAt) =>
   c.db.insertInto('refresh_tokens').values({ hash, family_id: familyId, status: 'active', scope, created_at: createdAt, expires_at: expiresAt, rotated_at: null, successor: null }),
 );
@@ -121,25 +119,20 @@ const insertFamily = prepared<
   }),
 );
 
-/** SQLite's compare-and-set: the token active and unexpired and its family live, in one UPDATE. */
-const casIfLive = prepared<[hash: string, now: number, successor: string], RefreshTokenRow>(3, (c, hash, now, successor) =>
-  c.db
-    .updateTable('refresh_tokens')
-    .set({ status: 'rotated', rotated_at: now, successor })
-    .where('hash', '=', hash)
-    .where('status', '=', 'active')
-    .where('expires_at', '>', now)
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('refresh_families')
-          .select('family_id')
-          .whereRef('refresh_families.family_id', '=', 'refresh_tokens.family_id')
-          .where('refresh_families.status', '=', 'active')
-          .where('refresh_families.expires_at', '>', now),
-      ),
-    )
-    .returningAll(),
-);
+/**
+ * SQLite's compare-and-set: the token active and unexpired and its family live, in one UPDATE that also returns
+ * the family row (as one JSON object from a subquery: RETURNING may not name a joined table, a subquery it may).
+ * Parameters: hash, now, successor, now, now.
+ */
+const SQLITE_CAS_IF_LIVE = `
+UPDATE refresh_tokens SET status = 'rotated', rotated_at = ?, successor = ?
+WHERE hash = ? AND status = 'active' AND expires_at > ?
+  AND EXISTS (SELECT 1 FROM refresh_families AS f WHERE f.family_id = refresh_tokens.family_id AND f.status = 'active' AND f.expires_at > ?)
+RETURNING hash, family_id, status, scope, created_at, expires_at, rotated_at, successor,
+  (SELECT json_object('family_id', f.family_id, 'client_id', f.client_id, 'subject', f.subject, 'user_id', f.user_id,
+    'org_id', f.org_id, 'installation_id', f.installation_id, 'scope', f.scope, 'claims', f.claims, 'status', f.status,
+    'created_at', f.created_at, 'expires_at', f.expires_at, 'revoked_at', f.revoked_at)
+   FROM refresh_families AS f WHERE f.family_id = refresh_tokens.family_id) AS family`;
 
 /** PostgreSQL's live rotation in ONE statement: $1 hash, $2 now, $3 successor hash, $4 scope, $5 created, $6 expires. */
 const PG_ROTATE_LIVE = `
@@ -199,12 +192,10 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
       return r ? { kind: 'rotated', family: familyFromRow(familyColumns(r)), previous: tokenFromRow(tokenColumns(r)) } : undefined;
     }
     return this.ctx.tx(async (c): Promise<RotateOutcome | undefined> => {
-      const won = (await casIfLive(c, hash, now, s.hash)).rows[0];
+      const won = (await c.db.executeQuery<RefreshTokenRow & { family: string }>(CompiledQuery.raw(SQLITE_CAS_IF_LIVE, [now, s.hash, hash, now, now]))).rows[0];
       if (!won) return undefined;
       await insertToken(c, s.hash, won.family_id, scope, s.createdAt, s.expiresAt);
-      const f = (await familyById(c, won.family_id)).rows[0];
-      if (!f) throw new Error(`refresh family ${won.family_id} vanished inside its rotation`);
-      return { kind: 'rotated', family: familyFromRow(f), previous: tokenFromRow(won) };
+      return { kind: 'rotated', family: familyFromRow(JSON.parse(won.family) as RefreshFamilyRow), previous: tokenFromRow(won) };
     });
   }
 
