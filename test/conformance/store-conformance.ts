@@ -346,6 +346,44 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect((await store.refreshTokens.find(other.first.hash))!.family.status).toBe('active');
       });
 
+      it('rotate inside a caller\'s transaction: the same outcome, and a rollback undoes it', async () => {
+        const { fam, first } = await family();
+        const t = now();
+        const next = { hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600 };
+        await expect(
+          store.transaction(async (tx) => {
+            const out = await tx.refreshTokens.rotate(first.hash, next, t, 0);
+            expect(out).toMatchObject({ kind: 'rotated', family: { ...fam, status: 'active', revokedAt: null }, previous: { hash: first.hash } });
+            throw new Error('roll back');
+          }),
+        ).rejects.toThrow('roll back');
+        expect((await store.refreshTokens.find(first.hash))!.token.status).toBe('active');
+        expect(await store.refreshTokens.find(next.hash)).toBeUndefined();
+        const out = await store.transaction((tx) => tx.refreshTokens.rotate(first.hash, next, t, 0));
+        expect(out).toMatchObject({ kind: 'rotated', family: { ...fam, status: 'active', revokedAt: null } });
+        expect((await store.refreshTokens.find(next.hash))!.token).toMatchObject({ status: 'active', familyId: fam.familyId });
+      });
+
+      it('a rotation started while another caller\'s transaction is open is not part of it (its rollback keeps the rotation)', async () => {
+        const { first } = await family();
+        const { first: other } = await family();
+        const t = now();
+        const next = { hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600 };
+        let rotation: Promise<unknown> | undefined;
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.refreshTokens.revokeFamily((await tx.refreshTokens.find(other.hash))!.family.familyId, t);
+            rotation = store.refreshTokens.rotate(first.hash, next, t, 0);
+            await new Promise((r) => setTimeout(r, 20));
+            throw new Error('roll back');
+          }),
+        ).rejects.toThrow('roll back');
+        expect(await rotation).toMatchObject({ kind: 'rotated' });
+        expect((await store.refreshTokens.find(first.hash))!.token.status).toBe('rotated');
+        expect((await store.refreshTokens.find(next.hash))!.token.status).toBe('active');
+        expect((await store.refreshTokens.find(other.hash))!.family.status).toBe('active');
+      });
+
       it('50 concurrent rotations of one token: exactly one wins', async () => {
         const { first } = await family();
         const t = now();

@@ -95,6 +95,8 @@ const findJoined = prepared<[hash: string], JoinedRow>(1, (c, hash) =>
     .where('t.hash', '=', hash),
 );
 
+const familyById = prepared<[familyId: string], RefreshFamilyRow>(1, (c, familyId) => c.db.selectFrom('refresh_families').selectAll().where('family_id', '=', familyId));
+
 const insertToken = prepared<[hash: string, familyId: string, scope: string, createdAt: number, expiresAt: number], never>(5, (c, hash, familyId, scope, createdAt, expiresAt) =>
   c.db.insertInto('refresh_tokens').values({ hash, family_id: familyId, status: 'active', scope, created_at: createdAt, expires_at: expiresAt, rotated_at: null, successor: null }),
 );
@@ -119,6 +121,26 @@ const insertFamily = prepared<
   }),
 );
 
+/** The dialect-neutral compare-and-set, for a rotation inside a caller's transaction: the token active and unexpired and its family live. */
+const casIfLive = prepared<[hash: string, now: number, successor: string], RefreshTokenRow>(3, (c, hash, now, successor) =>
+  c.db
+    .updateTable('refresh_tokens')
+    .set({ status: 'rotated', rotated_at: now, successor })
+    .where('hash', '=', hash)
+    .where('status', '=', 'active')
+    .where('expires_at', '>', now)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('refresh_families')
+          .select('family_id')
+          .whereRef('refresh_families.family_id', '=', 'refresh_tokens.family_id')
+          .where('refresh_families.status', '=', 'active')
+          .where('refresh_families.expires_at', '>', now),
+      ),
+    )
+    .returningAll(),
+);
+
 /**
  * SQLite's compare-and-set: the token active and unexpired and its family live, in one UPDATE that also returns
  * the family row (as one JSON object from a subquery: RETURNING may not name a joined table, a subquery it may).
@@ -133,6 +155,12 @@ RETURNING hash, family_id, status, scope, created_at, expires_at, rotated_at, su
     'org_id', f.org_id, 'installation_id', f.installation_id, 'scope', f.scope, 'claims', f.claims, 'status', f.status,
     'created_at', f.created_at, 'expires_at', f.expires_at, 'revoked_at', f.revoked_at)
    FROM refresh_families AS f WHERE f.family_id = refresh_tokens.family_id) AS family`;
+
+/** The successor's INSERT in the synchronous SQLite rotation. Parameters: hash, family id, scope, created, expires. */
+const SQLITE_INSERT_TOKEN = `INSERT INTO refresh_tokens (hash, family_id, status, scope, created_at, expires_at, rotated_at, successor)
+VALUES (?, ?, 'active', ?, ?, ?, NULL, NULL)`;
+
+type CasRow = RefreshTokenRow & { family: string };
 
 /** PostgreSQL's live rotation in ONE statement: $1 hash, $2 now, $3 successor hash, $4 scope, $5 created, $6 expires. */
 const PG_ROTATE_LIVE = `
@@ -191,11 +219,23 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
       const r = rows[0];
       return r ? { kind: 'rotated', family: familyFromRow(familyColumns(r)), previous: tokenFromRow(tokenColumns(r)) } : undefined;
     }
+    if (this.ctx.sqlite) {
+      // SQLite: the CAS and the INSERT as one synchronous transaction (sqlite/sync-transaction.ts).
+      return this.ctx.sqlite.transaction((q) => {
+        const won = q.get<CasRow>(SQLITE_CAS_IF_LIVE, [now, s.hash, hash, now, now]);
+        if (!won) return undefined;
+        q.run(SQLITE_INSERT_TOKEN, [s.hash, won.family_id, scope, s.createdAt, s.expiresAt]);
+        return { kind: 'rotated', family: familyFromRow(JSON.parse(won.family) as RefreshFamilyRow), previous: tokenFromRow(won) };
+      });
+    }
+    // Inside a caller's transaction (either dialect): the same steps as Kysely queries.
     return this.ctx.tx(async (c): Promise<RotateOutcome | undefined> => {
-      const won = (await c.db.executeQuery<RefreshTokenRow & { family: string }>(CompiledQuery.raw(SQLITE_CAS_IF_LIVE, [now, s.hash, hash, now, now]))).rows[0];
+      const won = (await casIfLive(c, hash, now, s.hash)).rows[0];
       if (!won) return undefined;
       await insertToken(c, s.hash, won.family_id, scope, s.createdAt, s.expiresAt);
-      return { kind: 'rotated', family: familyFromRow(JSON.parse(won.family) as RefreshFamilyRow), previous: tokenFromRow(won) };
+      const f = (await familyById(c, won.family_id)).rows[0];
+      if (!f) throw new Error(`refresh family ${won.family_id} vanished inside its rotation`);
+      return { kind: 'rotated', family: familyFromRow(f), previous: tokenFromRow(won) };
     });
   }
 

@@ -3,6 +3,7 @@ import type { Store } from '../types.js';
 import type { Database } from './schema.js';
 import type { Dialect } from './dialect.js';
 import { SqlContext } from './context.js';
+import type { SyncTransactions } from '../sqlite/sync-transaction.js';
 import { SqlClientStore } from './clients.js';
 import { SqlApiKeyStore } from './api-keys.js';
 import { SqlKeyStore } from './keys.js';
@@ -50,8 +51,8 @@ export class SqlStore implements Store {
     this.changes = new SqlChangeFeed(ctx);
   }
 
-  static open(db: Kysely<Database>, dialect: Dialect, onClose: () => Promise<void>): SqlStore {
-    return new SqlStore(new SqlContext(db, dialect, false), onClose);
+  static open(db: Kysely<Database>, dialect: Dialect, onClose: () => Promise<void>, sqlite?: SyncTransactions): SqlStore {
+    return new SqlStore(new SqlContext(db, dialect, false, undefined, sqlite), onClose);
   }
 
   get dialect(): Dialect {

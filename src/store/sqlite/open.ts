@@ -7,6 +7,7 @@ import { SqlStore } from '../sql/store.js';
 import { migrateToLatest } from '../migrations/index.js';
 import { cachingDatabase } from './statement-cache.js';
 import { startCheckpointer } from './checkpointer.js';
+import { syncTransactions } from './sync-transaction.js';
 
 /**
  * SQLite through better-sqlite3 (synchronous, the fastest Node binding; ADR 0004). WAL lets readers run beside
@@ -19,12 +20,18 @@ export async function openSqliteStore(file: string, opts: { migrate?: boolean; b
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cachingDatabase(sqlite) }) });
+  const cached = cachingDatabase(sqlite);
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: cached }) });
   if (opts.migrate !== false) await migrateToLatest(db, 'sqlite');
   // The server's connection checkpoints on a thread of its own; short-lived CLI connections keep SQLite's default.
   const checkpointer = opts.backgroundCheckpoints && file !== ':memory:' ? startCheckpointer(sqlite, file) : undefined;
-  return SqlStore.open(db, 'sqlite', async () => {
-    await checkpointer?.stop();
-    await db.destroy();
-  });
+  return SqlStore.open(
+    db,
+    'sqlite',
+    async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+    syncTransactions(sqlite, cached, db as Kysely<unknown>),
+  );
 }
