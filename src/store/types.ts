@@ -59,6 +59,11 @@ export type ClientPatch = Partial<Omit<Client, 'clientId' | 'createdAt' | 'updat
 export interface ClientStore {
   get(clientId: string): Promise<Client | undefined>;
   list(opts?: { limit?: number; after?: string }): Promise<Client[]>;
+  /**
+   * The distinct scope values of up to `limit` clients, in storage order (the discovery document's
+   * `scopes_supported`): only the scope column is read, so start-up does not walk whole rows of a large store.
+   */
+  scopeSample(limit: number): Promise<string[]>;
   create(client: NewClient): Promise<Client>;
   /** Returns the updated client, or undefined when it does not exist. */
   update(clientId: string, patch: ClientPatch): Promise<Client | undefined>;

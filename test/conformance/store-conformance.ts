@@ -130,6 +130,22 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect(await store.clients.count()).toBeGreaterThanOrEqual(3);
       });
 
+      it('scopeSample: the distinct scope values of the sampled clients, sorted', async () => {
+        const a = uid('sa');
+        const b = uid('sb');
+        await store.clients.create(newClient(uid('scopes-1'), { scope: [a, 'read'] }));
+        await store.clients.create(newClient(uid('scopes-2'), { scope: [b, a] }));
+        await store.clients.create(newClient(uid('scopes-3'), { scope: [] }));
+        const all = await store.clients.scopeSample(10_000);
+        expect(all).toEqual([...new Set(all)].sort());
+        expect(all).toEqual(expect.arrayContaining([a, b, 'read']));
+        expect(all).not.toContain('');
+        // A limit samples that many clients: one client's scope, exactly.
+        const one = await store.clients.scopeSample(1);
+        const scopes = (await store.clients.list({ limit: 10_000 })).map((c) => [...new Set(c.scope)].sort().join(' '));
+        expect(scopes).toContain(one.join(' '));
+      });
+
       it('delete removes the client, revokes its refresh families and cascades its API keys', async () => {
         const { fam, first } = await family();
         await store.apiKeys.add({ publicKey: randomBytes(32).toString('hex'), clientId: fam.clientId, kind: 'ed25519' });

@@ -66,6 +66,15 @@ export class SqlClientStore implements ClientStore {
     return (await q.execute()).map(clientFromRow);
   }
 
+  async scopeSample(limit: number): Promise<string[]> {
+    // DISTINCT over the sampled rows: clients mostly share a few scope strings, so few rows come back.
+    const sample = this.ctx.db.selectFrom('clients').select('scope').limit(limit).as('sample');
+    const rows = await this.ctx.db.selectFrom(sample).select('sample.scope').distinct().execute();
+    const all = new Set<string>();
+    for (const r of rows) for (const s of splitScope(r.scope)) all.add(s);
+    return [...all].sort();
+  }
+
   async count(): Promise<number> {
     const r = await this.ctx.db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return num(r.n);
