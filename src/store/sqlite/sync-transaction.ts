@@ -10,7 +10,8 @@ export interface SyncQueries {
 /**
  * Short write transactions on the hot path (refresh rotation) run as ONE synchronous better-sqlite3
  * transaction instead of four awaited Kysely queries (BEGIN, statements, COMMIT): nothing can interleave
- * with them, and they skip Kysely's per-query work (~8 µs each, docs/benchmarks.md). They still take Kysely's
+ * with them, and they skip Kysely's per-query work (~8 µs each under `--cpu-prof`; docs/architecture.md, "The
+ * refresh path"). They still take Kysely's
  * connection first, so they never run inside a Kysely transaction that another request holds open across an
  * await on the same connection. An exception inside `work` rolls the transaction back (better-sqlite3).
  */
