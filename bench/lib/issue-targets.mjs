@@ -186,3 +186,39 @@ export function preservedNotes(previousDoc) {
   }
   return `${NOTES_BEGIN}\n\n_(No notes yet: explain misses and methods here; the generator keeps this block.)_\n\n${NOTES_END}`;
 }
+
+/**
+ * The issue's "where the bar is" table (client_credentials, autocannon -c 32, on the 2-core machine the targets
+ * were set on) and its argon2id figure: workloads whose cost does not depend on Tessera's code. Measuring them
+ * again in a run says how fast that run's host was, which the absolute targets (refresh/s, logins/s,
+ * start-up) depend on; the ratio targets compare implementations within one run and do not.
+ */
+export const REFERENCE_HOST = [
+  { scenario: 'client_credentials', target: 'bare-http', label: 'bare node:http route, client_credentials', rps: 18000, cpuUs: 50 },
+  { scenario: 'client_credentials', target: 'bare-fastify', label: 'bare Fastify route, client_credentials', rps: 12800, cpuUs: 73 },
+  { scenario: 'client_credentials', target: 'oidc-provider-opaque', label: 'node-oidc-provider 9 opaque, client_credentials', rps: 2650, cpuUs: 390 },
+  { scenario: 'client_credentials', target: 'oidc-provider-jwt', label: 'node-oidc-provider 9 JWT (EdDSA), client_credentials', rps: 1900, cpuUs: 610 },
+  // The issue gives ~22 ms per argon2id hash at the OWASP parameters; a login is that plus ~0.3 ms of HTTP and token work.
+  { scenario: 'password', target: 'tessera', label: 'argon2id at OWASP parameters (Tessera password grant, CPU per login)', rps: null, cpuUs: 22000 },
+];
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/**
+ * This run's figures for the reference workloads: [{ label, reference, measured, factor }] (factor = this run's
+ * CPU per request / the reference's; > 1 means a slower host) and the median factor, or null when none ran.
+ */
+export function hostCalibration(results) {
+  const rows = [];
+  for (const ref of REFERENCE_HOST) {
+    const sc = findScenario(results, ref.scenario, [ref.target]);
+    const s = sc?.summary[ref.target];
+    if (!s?.cpuUsPerReq) continue;
+    rows.push({ ...ref, measuredRps: s.rps, measuredCpuUs: s.cpuUsPerReq, factor: s.cpuUsPerReq / ref.cpuUs });
+  }
+  return rows.length ? { rows, factor: median(rows.map((r) => r.factor)) } : null;
+}

@@ -4,7 +4,7 @@
 // existing ones: a section is (results, helpers) => string | null.
 import { scenarios } from './scenarios.mjs';
 import { targets } from './targets.mjs';
-import { evaluateTargets, preservedNotes } from './issue-targets.mjs';
+import { evaluateTargets, hostCalibration, preservedNotes } from './issue-targets.mjs';
 
 const f0 = (v) => (v == null ? '–' : Math.round(v).toLocaleString('en-US'));
 const f2 = (v) => (v == null ? '–' : v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v).toString());
@@ -285,7 +285,31 @@ function sectionTargets(results, { previous }) {
   ].join('\n');
 }
 
-export const defaultSections = [sectionHeader, sectionTargets, sectionEnvironment, sectionScenarios, sectionSweep, sectionCommands, sectionMethod];
+const cpuText = (us) => (us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `${Math.round(us)} µs`);
+
+function calibrationRows(cal) {
+  return cal.rows.map((r) => [r.label, r.rps == null ? '–' : f0(r.rps), cpuText(r.cpuUs), r.rps == null ? '–' : f0(r.measuredRps), cpuText(r.measuredCpuUs), `${r.factor.toFixed(2)}x`]);
+}
+const CALIBRATION_HEADER = ['workload', 'reference req/s', 'reference CPU/req', 'this run req/s', 'this run CPU/req', 'CPU factor'];
+
+function sectionHost(results) {
+  const cal = hostCalibration(results);
+  if (!cal) return null;
+  return [
+    '## Host calibration',
+    '',
+    'The same workloads as the issue\'s "where the bar is" table, whose cost does not depend on Tessera\'s code, ' +
+      'measured again in this report\'s runs. The CPU factor is this run\'s server CPU per request over the ' +
+      'reference\'s (above 1x: a slower host than the one the targets were set on). Ratio targets compare ' +
+      'implementations within one run and do not depend on it; absolute targets (refresh/s, logins/s, start-up) do.',
+    '',
+    mdTable(CALIBRATION_HEADER, calibrationRows(cal), [':--', '--:', '--:', '--:', '--:', '--:']),
+    '',
+    `Median CPU factor: **${cal.factor.toFixed(2)}x**.`,
+  ].join('\n');
+}
+
+export const defaultSections = [sectionHeader, sectionTargets, sectionHost, sectionEnvironment, sectionScenarios, sectionSweep, sectionCommands, sectionMethod];
 
 /**
  * Render docs/benchmarks.md. Pass extra section renderers to extend. `previous` is the current file's text:
@@ -302,6 +326,11 @@ export function printTargets(results, log = console.log) {
   log('');
   log('== issue 7 targets ==');
   log(textTable(['target', 'result', 'measured'], rows.map((r) => [r.target, r.met ? 'met' : 'MISSED', r.measured])));
+  const cal = hostCalibration(results);
+  if (!cal) return;
+  log('');
+  log(`== host calibration (the issue's reference workloads; median CPU factor ${cal.factor.toFixed(2)}x, > 1x = slower host) ==`);
+  log(textTable(CALIBRATION_HEADER, calibrationRows(cal)));
 }
 
 export function targetDescription(name) {
