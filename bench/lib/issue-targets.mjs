@@ -7,6 +7,8 @@
 // workers comparison was measured...). It lives between NOTES_BEGIN and NOTES_END and is copied over from the
 // previous docs/benchmarks.md every time the generator runs.
 
+import { median } from './stats.mjs';
+
 export const NOTES_BEGIN = '<!-- BEGIN hand-maintained target notes (kept by bench/lib/report.mjs on regeneration) -->';
 export const NOTES_END = '<!-- END hand-maintained target notes -->';
 
@@ -202,15 +204,10 @@ export const REFERENCE_HOST = [
   { scenario: 'password', target: 'tessera', label: 'argon2id at OWASP parameters (Tessera password grant, CPU per login)', rps: null, cpuUs: 22000 },
 ];
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
 /**
- * This run's figures for the reference workloads: [{ label, reference, measured, factor }] (factor = this run's
- * CPU per request / the reference's; > 1 means a slower host) and the median factor, or null when none ran.
+ * This run's figures for the reference workloads: { rows: [{ ...REFERENCE_HOST entry, measuredRps, measuredCpuUs,
+ * factor }], factor } (factor = this run's CPU per request / the reference's, > 1 meaning a slower host; the
+ * top-level one is the median over rows), or null when none of them ran.
  */
 export function hostCalibration(results) {
   const rows = [];
