@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { OAuthError } from '../oauth/errors.js';
 import { isDependencyFailure } from '../store/errors.js';
 
@@ -23,11 +24,17 @@ export function sendOAuthError(reply: FastifyReply, err: OAuthError): FastifyRep
   return reply.code(err.status).type('application/json; charset=utf-8').send(err.toJSON());
 }
 
-/** Fastify's error handler: log what is unexpected (with the request id), answer with the §5.2 shape. */
-export function errorHandler(this: unknown, err: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const oauth = toOAuthError(err, request.id);
-  if (oauth.status >= 500) {
-    request.log.error({ reqId: request.id, err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, oauth.code === 'server_error' ? 'unexpected error' : 'dependency unavailable');
-  }
-  return sendOAuthError(reply, oauth);
+/**
+ * Fastify's error handler: log what is unexpected (with the request id) to Tessera's logger, answer with the
+ * §5.2 shape. The logger is passed in rather than taken from request.log: Fastify has no logger unless request
+ * logging is on (app.ts).
+ */
+export function errorHandlerFor(logger: Logger): (err: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  return (err, request, reply) => {
+    const oauth = toOAuthError(err, request.id);
+    if (oauth.status >= 500) {
+      logger.error({ reqId: request.id, err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, oauth.code === 'server_error' ? 'unexpected error' : 'dependency unavailable');
+    }
+    return sendOAuthError(reply, oauth);
+  };
 }

@@ -20,13 +20,15 @@ function tighter(a: RateDecision | undefined, b: RateDecision): RateDecision {
 
 /**
  * Writes the SMSCX-documented X-Rate-Limit-* headers and the IETF RateLimit-Policy / RateLimit fields
- * (draft-ietf-httpapi-ratelimit-headers) for the tightest limit that applied to this request.
+ * (draft-ietf-httpapi-ratelimit-headers) for the tightest limit that applied to this request. As SMSCX
+ * documents it, X-Rate-Limit-Reset (a Unix time) comes with a refusal only; every answer carries the seconds
+ * to the reset in RateLimit's t=.
  */
 export function writeRateLimitHeaders(reply: FastifyReply, d: RateDecision): void {
   const resetSeconds = Math.max(0, Math.ceil(d.resetMs / 1000));
   reply.header('x-rate-limit-limit', String(d.limit));
   reply.header('x-rate-limit-remaining', String(d.remaining));
-  reply.header('x-rate-limit-reset', String(Math.floor(Date.now() / 1000) + resetSeconds));
+  if (!d.allowed) reply.header('x-rate-limit-reset', String(Math.floor(Date.now() / 1000) + resetSeconds));
   reply.header('ratelimit-policy', `"default";q=${d.limit};w=${d.window}`);
   reply.header('ratelimit', `"default";r=${d.remaining};t=${resetSeconds}`);
 }

@@ -152,6 +152,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    // Fastify logs this line itself when it has the logger (request logging on, app.ts); one line per process
+    // either way (a --workers run logs one per worker).
+    if (!config.logRequests) logger.info({ url }, `Server listening at ${url}`);
     // An ephemeral port (tests) is only known now; an explicitly configured issuer is never rewritten.
     if (config.port === 0 && config.issuer === url.replace(/:\d+$/, ':0')) (config as { issuer: string }).issuer = url;
 

@@ -89,6 +89,18 @@ describe('POST /oauth/introspect: inactive and refused requests', () => {
     expect((await introspect(s, forged)).body).toEqual({ active: false });
   });
 
+  it('keeps a verified JWT apart from a forgery that carries its signature (the answer cache is keyed by the tail)', async () => {
+    const { access } = await passwordTokens(s, 'jwt-app');
+    const [h, p, sig] = access.split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, scope: 'admin' })).toString('base64url')}.${sig}`;
+    // The genuine token first, so its answer is cached; the forgery shares its last characters.
+    expect((await introspect(s, access)).body).toMatchObject({ active: true, scope: 'read write' });
+    expect((await introspect(s, forged)).body).toEqual({ active: false });
+    expect((await introspect(s, access)).body).toMatchObject({ active: true, scope: 'read write' });
+    expect((await introspect(s, forged)).body).toEqual({ active: false });
+  });
+
   it('answers {active:false} for the tokens of a user disabled since (opaque: at once; refresh tokens too)', async () => {
     const { access, refresh } = await passwordTokens(s, 'opaque-app', 'eve');
     await s.ctx.store.users.update('u-eve', { status: 'disabled' });

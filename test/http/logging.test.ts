@@ -69,3 +69,36 @@ describe('logs', () => {
     for (const t of issued) expect(log.includes(t.split('.')[2]!)).toBe(false);
   });
 });
+
+describe('logs with request logging off (the default)', () => {
+  const quiet: string[] = [];
+  let q: TestServer;
+  beforeAll(async () => {
+    const logStream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        quiet.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    q = await startTestServer({
+      logStream,
+      doc: { clients: [{ client_id: 'svc', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' }, { client_id: 'cold', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' }] },
+    });
+  });
+  afterAll(async () => q.stop());
+
+  it('say where the server listens, log no request, and log a server-side failure with its request id', async () => {
+    const ok = await q.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', SECRET) });
+    expect(ok.status).toBe(200);
+    await q.ctx.store.close();
+    const failed = await q.post('/oauth/token', { grant_type: 'client_credentials', client_id: 'cold', client_secret: SECRET }, { 'x-request-id': 'req-failing-1' });
+    expect(failed.status).toBeGreaterThanOrEqual(500);
+
+    const records = quiet.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg?: string; reqId?: string; level?: number; url?: string });
+    expect(records.some((r) => r.msg === `Server listening at ${q.url}` && r.url === q.url)).toBe(true);
+    expect(records.some((r) => r.msg === 'incoming request' || r.msg === 'request completed')).toBe(false);
+    const failure = records.find((r) => r.reqId === 'req-failing-1');
+    expect(failure?.level).toBeGreaterThanOrEqual(50);
+    expect(quiet.join('').includes(SECRET)).toBe(false);
+  });
+});

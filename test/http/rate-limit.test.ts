@@ -26,6 +26,8 @@ describe.each(ENDPOINTS)('rate limits on %s (a client limited to 3 per 60 s)', (
       expect(r.status).toBe(200);
       expect(r.headers.get('x-rate-limit-limit')).toBe('3');
       expect(r.headers.get('ratelimit-policy')).toBe('"default";q=3;w=60');
+      // SMSCX: X-Rate-Limit-Reset on a refusal only.
+      expect(r.headers.get('x-rate-limit-reset')).toBeNull();
       remaining.push(r.headers.get('x-rate-limit-remaining')!);
       expect(r.headers.get('ratelimit')).toBe(`"default";r=${remaining[i]};t=${r.headers.get('ratelimit')!.split('t=')[1]}`);
     }

@@ -126,6 +126,19 @@ describe('parseBasicAuthorization', () => {
     );
   });
 
+  it('decodes the credential bytes as UTF-8, ASCII or not, exactly as a Buffer does', () => {
+    // Raw (not form-encoded) text, so the comparison is about the base64 and UTF-8 decoding alone.
+    const plain = (s: string) => !/[%+:]/.test(s);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 60 }), fc.uint8Array({ maxLength: 60 }), (id, secret) => {
+        const bytes = Buffer.concat([Buffer.from(id), Buffer.from(':'), Buffer.from(secret)]);
+        const [wantId, wantSecret] = [Buffer.from(id).toString('utf8'), Buffer.from(secret).toString('utf8')];
+        fc.pre(plain(wantId) && plain(wantSecret) && wantId !== '' && !id.includes(0x3a));
+        expect(parseBasicAuthorization('Basic ' + bytes.toString('base64'))).toEqual({ clientId: wantId, clientSecret: wantSecret });
+      }),
+    );
+  });
+
   it('never throws anything but OAuthError invalid_request', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => onlyOAuthErrors(() => parseBasicAuthorization('Basic ' + Buffer.from(bytes).toString('base64')))));
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (s) => onlyOAuthErrors(() => parseBasicAuthorization('Basic ' + s))));

@@ -51,7 +51,7 @@ export function mountSmscx(app: FastifyInstance, ctx: OAuthContext, prefix: stri
       return await serveTokenRequest(request, reply, ctx, smscxTokenRequest);
     } catch (err) {
       const oauth = toOAuthError(err, request.id);
-      if (oauth.status >= 500) request.log.error({ reqId: request.id, err: err instanceof Error ? { type: err.name, message: err.message } : String(err) }, 'smscx token request failed');
+      if (oauth.status >= 500) ctx.logger.error({ reqId: request.id, err: err instanceof Error ? { type: err.name, message: err.message } : String(err) }, 'smscx token request failed');
       return sendSmscxError(reply, oauth);
     }
   });
