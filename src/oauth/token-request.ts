@@ -67,7 +67,7 @@ export interface BasicCredentials {
 
 const BASIC_SCHEME = /^Basic(\s|$)/i;
 const BASIC_CREDENTIAL = /^Basic[ ]+([A-Za-z0-9+/]*={0,2})[ ]*$/i;
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\x80-\xff]/;
 
 /**
  * Well-formed base64 (checked by the caller) to UTF-8 text. Credentials are nearly always ASCII: atob decodes
