@@ -11,21 +11,22 @@ const PASSWORD = 'LOGTEST-user-password-9876';
 const REFRESH = 'LOGTEST-refresh-token-abcdef';
 const BEARER = 'LOGTEST-bearer-token-zyxwv';
 const ASSERTION = 'LOGTEST-assertion-qwerty';
+const CLIENTS = { clients: [{ client_id: 'svc', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' }, { client_id: 'cold', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' }] };
 const lines: string[] = [];
 let s: TestServer;
 
-beforeAll(async () => {
-  const logStream = new Writable({
+/** A log destination that keeps every line in `into`. */
+function capture(into: string[]): Writable {
+  return new Writable({
     write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString('utf8'));
+      into.push(chunk.toString('utf8'));
       done();
     },
   });
-  s = await startTestServer({
-    env: { TESSERA_LOG_REQUESTS: 'true', TESSERA_LOG_LEVEL: 'trace' },
-    logStream,
-    doc: { clients: [{ client_id: 'svc', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' }, { client_id: 'cold', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' }] },
-  });
+}
+
+beforeAll(async () => {
+  s = await startTestServer({ env: { TESSERA_LOG_REQUESTS: 'true', TESSERA_LOG_LEVEL: 'trace' }, logStream: capture(lines), doc: CLIENTS });
 });
 afterAll(async () => s.stop());
 
@@ -74,16 +75,7 @@ describe('logs with request logging off (the default)', () => {
   const quiet: string[] = [];
   let q: TestServer;
   beforeAll(async () => {
-    const logStream = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        quiet.push(chunk.toString('utf8'));
-        done();
-      },
-    });
-    q = await startTestServer({
-      logStream,
-      doc: { clients: [{ client_id: 'svc', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' }, { client_id: 'cold', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' }] },
-    });
+    q = await startTestServer({ logStream: capture(quiet), doc: CLIENTS });
   });
   afterAll(async () => q.stop());
 
