@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { OAuthContext } from '../oauth/context.js';
 import { OAuthError } from '../oauth/errors.js';
-import { errorHandlerFor, sendOAuthError } from './errors.js';
+import { clientErrorHandler, errorHandlerFor, sendOAuthError } from './errors.js';
 import { requestIdFor } from './request-id.js';
 import { writeRateLimitHeaders } from './rate-limit.js';
 import { tokenRoute } from './routes/token.js';
@@ -68,6 +68,7 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
     genReqId: idAndStartTime,
     requestIdHeader: false,
     return503OnClosing: true,
+    clientErrorHandler,
     forceCloseConnections: 'idle',
     // Route schemas document the API (OpenAPI); they neither validate nor serialise. Requests are parsed and
     // checked by the OAuth layer (strict form/Basic/JSON parsers, RFC-shaped errors); responses are objects the

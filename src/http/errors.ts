@@ -1,4 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { OAuthError } from '../oauth/errors.js';
 import { isDependencyFailure } from '../store/errors.js';
@@ -37,4 +39,28 @@ export function errorHandlerFor(logger: Logger): (err: unknown, request: Fastify
     }
     return sendOAuthError(reply, oauth);
   };
+}
+
+/**
+ * Fastify's clientErrorHandler: a request Node's HTTP parser rejects (a malformed request line or header, headers
+ * over Node's size limit, a request that did not arrive in time) never reaches a route, and Node and Fastify
+ * answer it with bodies of their own. Tessera answers with the §5.2 shape like every other error, then closes the
+ * connection as Node does: the parser cannot find the next request in a stream it could not parse.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, description] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'The request did not arrive in time']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The request headers are too large']
+        : [400, 'The request is not valid HTTP/1.1'];
+  if (socket.writable) {
+    const body = JSON.stringify(new OAuthError('invalid_request', description, status).toJSON());
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nPragma: no-cache\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
