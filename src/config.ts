@@ -65,6 +65,8 @@ export const ConfigSchema = Type.Object(
     workers: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')]),
     /** argon2id verifications running at once per process ('auto': one per core this process may use). */
     kdfConcurrency: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')]),
+    /** Sign JWTs on a thread of their own ('auto': when a core is left beyond the workers; ADR 0009). */
+    signingThread: Type.Union([Type.Boolean(), Type.Literal('auto')]),
     cacheSyncIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
     /** Window (ms) within which a request-signature nonce (BIZ-API-NONCE) is accepted. */
     signatureWindowMs: Type.Integer({ minimum: 1000 }),
@@ -97,6 +99,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   logRequests: false,
   workers: 1,
   kdfConcurrency: 'auto',
+  signingThread: 'auto',
   cacheSyncIntervalMs: 250,
   signatureWindowMs: 300_000,
   profiles: {},
@@ -121,6 +124,11 @@ const bool: Parser = (raw, name) => {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 };
 const workers: Parser = (raw, name) => (raw === 'auto' ? 'auto' : int(raw, name));
+const boolOrAuto: Parser = (raw, name) => {
+  if (raw === 'auto') return 'auto';
+  if (/^(1|true|yes|on|0|false|no|off)$/i.test(raw)) return bool(raw, name);
+  throw new ConfigError(`${name} must be auto, true or false, got "${raw}"`);
+};
 const boolOrString: Parser = (raw) => (/^(true|false)$/i.test(raw) ? raw.toLowerCase() === 'true' : raw);
 
 /** Scalar settings reachable from the environment; the key is the config path. */
@@ -158,6 +166,7 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['logRequests', 'TESSERA_LOG_REQUESTS', bool],
   ['workers', 'TESSERA_WORKERS', workers],
   ['kdfConcurrency', 'TESSERA_KDF_CONCURRENCY', workers],
+  ['signingThread', 'TESSERA_SIGNING_THREAD', boolOrAuto],
   ['cacheSyncIntervalMs', 'TESSERA_CACHE_SYNC_INTERVAL_MS', int],
   ['signatureWindowMs', 'TESSERA_SIGNATURE_WINDOW_MS', int],
 ];

@@ -5,6 +5,7 @@ import type { Store } from '../store/types.js';
 import { openStore } from '../store/open.js';
 import { ChangeFollower } from '../store/change-follower.js';
 import { loadMasterKey, type MasterKey } from '../keys/master-key.js';
+import { inlineSigner, resolveSigningThread, SigningThread, type JwtSigner } from '../keys/signing-thread.js';
 import { KeyRing } from '../keys/key-ring.js';
 import { newRecordCaches, type OAuthContext } from '../oauth/context.js';
 import { SecretVerifier } from '../oauth/client-auth/secret-verifier.js';
@@ -29,6 +30,8 @@ export interface RunningServer {
   url: string;
   masterKey: MasterKey;
   keyCreated: boolean;
+  /** Whether JWTs are signed on a thread of their own (config signingThread, ADR 0009). */
+  signingThread: boolean;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, preparedStatements: config.databasePreparedStatements }, { backgroundCheckpoints: true });
   const timers: NodeJS.Timeout[] = [];
   let follower: ChangeFollower | undefined;
+  let signer: JwtSigner = inlineSigner;
   // Redis is optional and never required to start: down at start-up means per-node fallbacks until it answers.
   const R = config.redisUrl ? await import('../redis/index.js') : undefined;
   const redis = R && config.redisUrl ? new R.RedisConnection(config.redisUrl, config.redisKeyPrefix, logger) : undefined;
@@ -63,6 +67,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const masterKey = loadMasterKey(config.masterKey, config.dataDir);
     const keys = new KeyRing(store, masterKey.key);
     const keyCreated = await keys.init(config.signingAlg);
+    if (resolveSigningThread(config.signingThread, config.workers)) signer = new SigningThread(logger);
     if (config.importFile) {
       const apply = () => applyImportDocument(store, readImportFile(config.importFile!), { masterKey: masterKey.key });
       // Several nodes starting at once with the same document race on the first insert; the document is applied
@@ -85,7 +90,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       clients: caches.clients,
       users: caches.users,
       secrets: new SecretVerifier(),
-      issuer: new TokenIssuer(config, keys, store, now),
+      issuer: new TokenIssuer(config, keys, store, now, signer),
       refreshTokens: new RefreshTokenService(config, store, now),
       denylist,
       limits: R && redis
@@ -165,6 +170,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       url,
       masterKey,
       keyCreated,
+      signingThread: signer.threaded,
       async close() {
         if (closed) return;
         closed = true;
@@ -179,6 +185,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         } finally {
           clearInterval(sweep);
         }
+        await signer.close();
         await redis?.close();
         await store.close();
       },
@@ -186,6 +193,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   } catch (err) {
     for (const t of timers) clearInterval(t);
     follower?.stop();
+    await signer.close();
     await redis?.close();
     await store.close();
     throw err;

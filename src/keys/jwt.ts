@@ -6,7 +6,8 @@ import { ed25519Backend } from './ed25519.js';
 /**
  * A signing key imported once, with its JWT header pre-encoded and its sign/verify functions chosen once.
  * Signing a token is then one synchronous call (node:crypto for ES256/RS256, libsodium for Ed25519 when the
- * addon loads; ADR 0007), not a WebCrypto round trip per token.
+ * addon loads; ADR 0007), not a WebCrypto round trip per token, made on the event loop or on the signing
+ * thread (signing-thread.ts, ADR 0009).
  */
 export interface LoadedKey {
   kid: string;
@@ -64,9 +65,14 @@ function algorithmFor(alg: SigningAlg, privateKey: KeyObject, publicKey: KeyObje
   }
 }
 
+/** `<header>.<payload>` of a JWT: ASCII (base64url and a dot). */
+export function signingInputOf(key: LoadedKey, claims: Record<string, unknown>): string {
+  return `${key.encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+}
+
 export function signJwt(key: LoadedKey, claims: Record<string, unknown>): string {
-  const signingInput = `${key.encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  return `${signingInput}.${key.sign(Buffer.from(signingInput)).toString('base64url')}`;
+  const signingInput = signingInputOf(key, claims);
+  return `${signingInput}.${key.sign(Buffer.from(signingInput, 'latin1')).toString('base64url')}`;
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;

@@ -1,7 +1,8 @@
 import type { Config } from '../config.js';
 import type { Client, Store } from '../store/types.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import { signJwt } from '../keys/jwt.js';
+import { signingInputOf } from '../keys/jwt.js';
+import { inlineSigner, type JwtSigner } from '../keys/signing-thread.js';
 import { hashToken } from '../crypto/token-hash.js';
 import { randomJti, randomToken } from '../crypto/random.js';
 
@@ -31,7 +32,8 @@ export interface IssuedAccessToken {
 
 /**
  * Creates access tokens in the client's format (ADR 0001: JWT per RFC 9068 by default, opaque per client).
- * JWTs are signed with a pre-imported node:crypto key; opaque tokens are 256-bit random and stored hashed.
+ * JWTs are signed with a pre-imported key, on the event loop or on the signing thread (ADR 0009); opaque tokens
+ * are 256-bit random and stored hashed.
  */
 export class TokenIssuer {
   constructor(
@@ -39,6 +41,7 @@ export class TokenIssuer {
     private readonly keys: KeyRing,
     private readonly store: Store,
     private readonly now: () => number,
+    private readonly signer: JwtSigner = inlineSigner,
   ) {}
 
   audienceFor(client: Client, requested?: readonly string[]): string[] {
@@ -89,6 +92,9 @@ export class TokenIssuer {
     if (c.scope.length > 0) claims.scope = c.scope.join(' ');
     if (c.orgId) claims.org_id = c.orgId;
     if (c.username) claims.username = c.username;
-    return { token: signJwt(this.keys.active, claims), jti, expiresIn: ttl, expiresAt: exp, format: 'jwt' };
+    const key = this.keys.active;
+    const input = signingInputOf(key, claims);
+    const signature = await this.signer.sign(key, input);
+    return { token: `${input}.${signature.toString('base64url')}`, jti, expiresIn: ttl, expiresAt: exp, format: 'jwt' };
   }
 }

@@ -1,0 +1,266 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { LoadedKey } from './jwt.js';
+
+/**
+ * Signs JWTs for the token issuer. Inline signing is one synchronous call on the event loop; the signing thread
+ * (ADR 0009) moves the signature, the largest single cost of a client_credentials request, to a thread of its
+ * own, so that one process uses a second core for it.
+ */
+export interface JwtSigner {
+  /** The raw signature of `signingInput` (ASCII: `<header>.<payload>`) with `key`. */
+  sign(key: LoadedKey, signingInput: string): Buffer | Promise<Buffer>;
+  close(): Promise<void>;
+  readonly threaded: boolean;
+}
+
+export const inlineSigner: JwtSigner = {
+  sign: (key, signingInput) => key.sign(Buffer.from(signingInput, 'latin1')),
+  close: async () => {},
+  threaded: false,
+};
+
+/**
+ * Whether this process runs a signing thread. 'auto': when the machine has a core beyond the processes serving
+ * (`--workers`); where every core already runs a worker, a thread would only add hand-offs.
+ */
+export function resolveSigningThread(setting: boolean | 'auto', workers: number | 'auto', cores = availableParallelism()): boolean {
+  if (setting !== 'auto') return setting;
+  return cores > (workers === 'auto' ? cores : workers);
+}
+
+/**
+ * The thread's whole program (CommonJS, evaluated, like the SQLite checkpointer's). It receives each key once
+ * (the KeyObject is cloned into the thread by Node; its bytes never pass through JavaScript, except the Ed25519
+ * seed that libsodium needs, wiped after use as on the main thread), answers with the signature of a probe, and
+ * then signs batches: one message in, one transferred buffer out.
+ */
+const WORKER_SOURCE = `
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const crypto = require('node:crypto');
+let sodium = null;
+if (workerData.sodium) { try { sodium = require(workerData.sodium); } catch { sodium = null; } }
+const signers = new Map();
+// Signing inputs are written into one scratch buffer, signatures into the batch's answer: per batch the thread
+// allocates the answer and nothing per token (libsodium), so its heap stays small under load.
+let scratch = Buffer.allocUnsafeSlow(16384);
+function inputOf(text) {
+  const n = Buffer.byteLength(text, 'latin1');
+  if (n > scratch.length) scratch = Buffer.allocUnsafeSlow(2 * n);
+  scratch.latin1Write(text, 0, n);
+  return scratch.subarray(0, n);
+}
+function signerFor(alg, privateKey, libsodium) {
+  if (alg === 'EdDSA' && libsodium && sodium) {
+    const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d, 'base64url');
+    const pk = Buffer.alloc(sodium.crypto_sign_PUBLICKEYBYTES);
+    const sk = sodium.sodium_malloc(sodium.crypto_sign_SECRETKEYBYTES);
+    try { sodium.crypto_sign_seed_keypair(pk, sk, seed); } finally { sodium.sodium_memzero(seed); }
+    return { size: sodium.crypto_sign_BYTES, into: (data, out) => sodium.crypto_sign_detached(out, data, sk) };
+  }
+  if (alg === 'EdDSA') return { size: 64, into: (data, out) => out.set(crypto.sign(null, data, privateKey)) };
+  if (alg === 'ES256') return { size: 64, into: (data, out) => out.set(crypto.sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' })) };
+  if (alg === 'RS256') return { size: privateKey.asymmetricKeyDetails.modulusLength / 8, into: (data, out) => out.set(crypto.sign('sha256', data, privateKey)) };
+  throw new Error('unsupported alg ' + alg);
+}
+parentPort.on('message', (m) => {
+  if (m.t === 'key') {
+    try {
+      const signer = signerFor(m.alg, m.privateKey, m.libsodium);
+      signers.set(m.id, signer);
+      const probe = Buffer.alloc(signer.size);
+      signer.into(inputOf(m.probe), probe);
+      parentPort.postMessage({ t: 'key', id: m.id, probe: probe.toString('base64') });
+    } catch (err) {
+      parentPort.postMessage({ t: 'key', id: m.id, error: String(err && err.message || err) });
+    }
+    return;
+  }
+  if (m.t === 'sign') {
+    try {
+      const n = m.inputs.length;
+      const lengths = new Array(n);
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        const signer = signers.get(m.ids[i]);
+        if (!signer) throw new Error('unknown key ' + m.ids[i]);
+        lengths[i] = signer.size;
+        total += signer.size;
+      }
+      const out = Buffer.from(new ArrayBuffer(total));
+      let off = 0;
+      for (let i = 0; i < n; i++) {
+        signers.get(m.ids[i]).into(inputOf(m.inputs[i]), out.subarray(off, off + lengths[i]));
+        off += lengths[i];
+      }
+      parentPort.postMessage({ t: 'sign', seq: m.seq, sigs: out.buffer, lengths }, [out.buffer]);
+    } catch (err) {
+      parentPort.postMessage({ t: 'sign', seq: m.seq, error: String(err && err.message || err) });
+    }
+  }
+});
+`;
+
+const PROBE = 'tessera signing-thread self-test';
+
+interface Job {
+  key: LoadedKey;
+  input: string;
+  resolve: (sig: Buffer) => void;
+  reject: (err: unknown) => void;
+}
+
+type FromThread =
+  | { t: 'key'; id: number; probe?: string; error?: string }
+  | { t: 'sign'; seq: number; sigs?: ArrayBuffer; lengths?: number[]; error?: string };
+
+/**
+ * The main thread's side. Requests that arrive in one turn of the event loop are signed as one batch, flushed
+ * at the end of the turn (setImmediate): one message each way per batch, so the hand-off costs less than the
+ * signatures it moves. A batch of one with nothing in flight is signed inline, so a lone request waits for no
+ * thread. A key is used on the thread only after the thread's signature of a probe verified with the main
+ * thread's key; until then, and for good if the thread fails or exits, signing is inline: a token is never
+ * refused or delayed because of the thread.
+ */
+export class SigningThread implements JwtSigner {
+  readonly threaded = true;
+  private worker: Worker | undefined;
+  private closing = false;
+  private readonly ids = new WeakMap<LoadedKey, number>();
+  private readonly byId = new Map<number, LoadedKey>();
+  private readonly ready = new WeakSet<LoadedKey>();
+  private nextId = 1;
+  private pending: Job[] = [];
+  private scheduled = false;
+  private seq = 0;
+  private readonly inflight = new Map<number, Job[]>();
+  /** Signatures made on the thread and inline (observability and tests). */
+  readonly counts = { thread: 0, inline: 0 };
+
+  constructor(
+    private readonly logger: Logger,
+    /** Test seam: the thread's program. */
+    source = WORKER_SOURCE,
+  ) {
+    let sodiumPath: string | undefined;
+    try {
+      sodiumPath = createRequire(import.meta.url).resolve('sodium-native');
+    } catch {
+      sodiumPath = undefined;
+    }
+    // The thread holds a few keys and one batch at a time: a small heap, collected often, keeps its RSS down.
+    const worker = new Worker(source, { eval: true, workerData: { sodium: sodiumPath }, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
+    worker.unref();
+    worker.on('message', (m: FromThread) => this.onMessage(m));
+    worker.on('error', (err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))));
+    worker.on('exit', (code) => this.fail(new Error(`the signing thread exited (code ${code})`)));
+    this.worker = worker;
+  }
+
+  sign(key: LoadedKey, signingInput: string): Buffer | Promise<Buffer> {
+    if (!this.worker || !this.ready.has(key)) {
+      if (this.worker) this.offer(key);
+      return this.signInline(key, signingInput);
+    }
+    return new Promise<Buffer>((resolve, reject) => {
+      this.pending.push({ key, input: signingInput, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flush);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const worker = this.worker;
+    this.worker = undefined;
+    this.drainInline();
+    await worker?.terminate();
+  }
+
+  private signInline(key: LoadedKey, input: string): Buffer {
+    this.counts.inline++;
+    return key.sign(Buffer.from(input, 'latin1'));
+  }
+
+  private runInline(job: Job): void {
+    try {
+      job.resolve(this.signInline(job.key, job.input));
+    } catch (err) {
+      job.reject(err);
+    }
+  }
+
+  /** Sends a key to the thread once; it is used there after the probe verifies (onMessage). */
+  private offer(key: LoadedKey): void {
+    if (this.ids.has(key)) return;
+    const id = this.nextId++;
+    this.ids.set(key, id);
+    this.byId.set(id, key);
+    this.worker!.postMessage({ t: 'key', id, alg: key.alg, libsodium: key.backend === 'libsodium', privateKey: key.privateKey, probe: PROBE });
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const jobs = this.pending;
+    this.pending = [];
+    if (!this.worker || (jobs.length === 1 && this.inflight.size === 0)) {
+      for (const job of jobs) this.runInline(job);
+      return;
+    }
+    const seq = ++this.seq;
+    this.inflight.set(seq, jobs);
+    this.worker.postMessage({ t: 'sign', seq, ids: jobs.map((j) => this.ids.get(j.key)), inputs: jobs.map((j) => j.input) });
+  };
+
+  private onMessage(m: FromThread): void {
+    if (m.t === 'key') {
+      const key = this.byId.get(m.id);
+      this.byId.delete(m.id);
+      if (!key) return;
+      const probe = m.probe === undefined ? undefined : Buffer.from(m.probe, 'base64');
+      if (probe && key.verify(Buffer.from(PROBE, 'latin1'), probe)) {
+        this.ready.add(key);
+      } else {
+        this.logger.warn({ kid: key.kid, alg: key.alg, reason: m.error ?? 'its signature did not verify' }, 'the signing thread cannot sign with this key; it signs on the event loop');
+      }
+      return;
+    }
+    const jobs = this.inflight.get(m.seq);
+    if (!jobs) return;
+    this.inflight.delete(m.seq);
+    if (!m.sigs || !m.lengths || m.lengths.length !== jobs.length) {
+      this.logger.warn({ reason: m.error ?? 'malformed answer' }, 'the signing thread failed a batch; it was signed on the event loop');
+      for (const job of jobs) this.runInline(job);
+      return;
+    }
+    const all = Buffer.from(m.sigs);
+    let off = 0;
+    for (let i = 0; i < jobs.length; i++) {
+      const len = m.lengths[i]!;
+      this.counts.thread++;
+      jobs[i]!.resolve(all.subarray(off, off + len));
+      off += len;
+    }
+  }
+
+  /** Everything queued or in flight is signed inline now (the thread is gone or going). */
+  private drainInline(): void {
+    const inflight = [...this.inflight.values()].flat();
+    this.inflight.clear();
+    const pending = this.pending;
+    this.pending = [];
+    for (const job of [...inflight, ...pending]) this.runInline(job);
+  }
+
+  private fail(err: Error): void {
+    if (!this.worker) return;
+    this.worker = undefined;
+    if (!this.closing) this.logger.warn({ err: err.message }, 'the signing thread stopped; tokens are signed on the event loop');
+    this.drainInline();
+  }
+}
