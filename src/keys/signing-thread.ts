@@ -201,7 +201,13 @@ export class SigningThread implements JwtSigner {
     const id = this.nextId++;
     this.ids.set(key, id);
     this.byId.set(id, key);
-    this.worker!.postMessage({ t: 'key', id, alg: key.alg, libsodium: key.backend === 'libsodium', privateKey: key.privateKey, probe: PROBE });
+    try {
+      this.worker!.postMessage({ t: 'key', id, alg: key.alg, libsodium: key.backend === 'libsodium', privateKey: key.privateKey, probe: PROBE });
+    } catch (err) {
+      // The key cannot be handed over (never ready: it signs inline).
+      this.byId.delete(id);
+      this.logger.warn({ kid: key.kid, alg: key.alg, reason: (err as Error).message }, 'the signing thread cannot sign with this key; it signs on the event loop');
+    }
   }
 
   private readonly flush = (): void => {
@@ -214,7 +220,11 @@ export class SigningThread implements JwtSigner {
     }
     const seq = ++this.seq;
     this.inflight.set(seq, jobs);
-    this.worker.postMessage({ t: 'sign', seq, ids: jobs.map((j) => this.ids.get(j.key)), inputs: jobs.map((j) => j.input) });
+    try {
+      this.worker.postMessage({ t: 'sign', seq, ids: jobs.map((j) => this.ids.get(j.key)), inputs: jobs.map((j) => j.input) });
+    } catch (err) {
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+    }
   };
 
   private onMessage(m: FromThread): void {

@@ -135,6 +135,21 @@ describe('SigningThread', () => {
     expect(lines.some((l) => l.msg === 'the signing thread cannot sign with this key; it signs on the event loop')).toBe(true);
   });
 
+  it('a key that cannot be handed to the thread signs inline, and says so', async () => {
+    const k = await key('ES256');
+    const { logger, lines } = logs();
+    const t = thread(logger);
+    // Functions cannot be cloned into a thread: postMessage throws.
+    const odd = { ...k, privateKey: (() => undefined) as unknown as LoadedKey['privateKey'] } as LoadedKey;
+    const sig = t.sign(odd, 'x');
+    expect(Buffer.isBuffer(sig)).toBe(true);
+    expect(k.verify(Buffer.from('x'), sig as Buffer)).toBe(true);
+    const later = await Promise.all(inputs(k, 10).map((input) => t.sign(odd, input)));
+    inputs(k, 10).forEach((input, i) => expect(k.verify(Buffer.from(input), later[i]!)).toBe(true));
+    expect(t.counts.thread).toBe(0);
+    expect(lines.some((l) => l.msg === 'the signing thread cannot sign with this key; it signs on the event loop' && typeof l.reason === 'string')).toBe(true);
+  });
+
   it('when the thread dies mid-batch, every request in flight is still signed, on the event loop', async () => {
     const k = await key('EdDSA');
     const { logger, lines } = logs();
