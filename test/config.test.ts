@@ -63,6 +63,15 @@ describe('loadConfig', () => {
     expect(configError(() => loadConfig({}, { TESSERA_LOG_REQUESTS: 'maybe' })).message).toMatch(/TESSERA_LOG_REQUESTS/);
   });
 
+  it('signingThread: auto by default, true/false from the environment, anything else refused', () => {
+    expect(loadConfig({}, {}).signingThread).toBe('auto');
+    expect(loadConfig({}, { TESSERA_SIGNING_THREAD: 'false' }).signingThread).toBe(false);
+    expect(loadConfig({}, { TESSERA_SIGNING_THREAD: 'on' }).signingThread).toBe(true);
+    expect(loadConfig({}, { TESSERA_SIGNING_THREAD: 'auto' }).signingThread).toBe('auto');
+    expect(configError(() => loadConfig({}, { TESSERA_SIGNING_THREAD: 'sometimes' })).message).toMatch(/TESSERA_SIGNING_THREAD must be auto, true or false/);
+    expect(configError(() => loadConfig({ config: file({ signingThread: 'yes please' }) } as never, {})).message).toMatch(/signingThread/);
+  });
+
   it('the issuer follows host and port, loses a trailing slash, and an explicit one wins', () => {
     expect(loadConfig({ host: '::1', port: '9000' }, {}).issuer).toBe('http://[::1]:9000');
     expect(loadConfig({ issuer: 'https://auth.example.com/' }, {}).issuer).toBe('https://auth.example.com');
