@@ -70,9 +70,15 @@ export function signingInputOf(key: LoadedKey, claims: Record<string, unknown>):
   return `${key.encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
 }
 
+/** The compact JWS: signing input, a dot, the base64url signature. */
+export function assembleJwt(signingInput: string, signature: Buffer): string {
+  return `${signingInput}.${signature.toString('base64url')}`;
+}
+
+/** Signs on the calling thread (the issuer goes through a JwtSigner, signing-thread.ts). */
 export function signJwt(key: LoadedKey, claims: Record<string, unknown>): string {
   const signingInput = signingInputOf(key, claims);
-  return `${signingInput}.${key.sign(Buffer.from(signingInput, 'latin1')).toString('base64url')}`;
+  return assembleJwt(signingInput, key.sign(Buffer.from(signingInput, 'latin1')));
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Client, Store } from '../store/types.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import { signingInputOf } from '../keys/jwt.js';
+import { assembleJwt, signingInputOf } from '../keys/jwt.js';
 import { inlineSigner, type JwtSigner } from '../keys/signing-thread.js';
 import { hashToken } from '../crypto/token-hash.js';
 import { randomJti, randomToken } from '../crypto/random.js';
@@ -94,7 +94,6 @@ export class TokenIssuer {
     if (c.username) claims.username = c.username;
     const key = this.keys.active;
     const input = signingInputOf(key, claims);
-    const signature = await this.signer.sign(key, input);
-    return { token: `${input}.${signature.toString('base64url')}`, jti, expiresIn: ttl, expiresAt: exp, format: 'jwt' };
+    return { token: assembleJwt(input, await this.signer.sign(key, input)), jti, expiresIn: ttl, expiresAt: exp, format: 'jwt' };
   }
 }
