@@ -26,6 +26,7 @@ import { summarize, ratios } from './lib/stats.mjs';
 import { printScenario, printSweep, printTargets, renderBenchmarksDoc } from './lib/report.mjs';
 import { renderSweepChart } from './lib/svg-chart.mjs';
 import { formatSummary, loadProfile, summarize as summarizeProfile } from './lib/cpuprofile.mjs';
+import { createCpuBudget, defaultCpuUnit, removeAllBudgetsSync } from './lib/cgroup.mjs';
 
 const HOST = '127.0.0.1';
 /** A window where other processes used more than this many cores is "noisy". */
@@ -158,6 +159,7 @@ function parseOptions(argv) {
 const tmpDirs = new Set();
 function cleanupSync() {
   killAllSync();
+  removeAllBudgetsSync();
   for (const d of tmpDirs) {
     try { rmSync(d, { recursive: true, force: true }); } catch { /* ignore */ }
   }
@@ -416,6 +418,7 @@ async function main() {
     let proc = null;
     let started = false;
     let cleanup = null;
+    let budget = null;
     try {
       if (target.needsTmpDir) {
         tmpDir = await mkdtemp(path.join(os.tmpdir(), 'tessera-bench-'));
@@ -435,6 +438,14 @@ async function main() {
         spec = { ...spec, args: ['--cpu-prof', '--cpu-prof-dir', profDir, ...spec.args] };
       }
       if (opts.pin) spec = { ...spec, command: 'taskset', args: ['-c', '1', spec.command, ...spec.args] };
+      if (target.cpuBudgetUnits) {
+        try {
+          budget = createCpuBudget(`${target.name}-${label}`, target.cpuBudgetUnits * defaultCpuUnit());
+        } catch (err) {
+          throw new SkipError(err.message);
+        }
+        spec = budget.wrap(spec);
+      }
       const spawnedAt = performance.now();
       proc = startProcess({ name: target.name, command: spec.command, args: spec.args, cwd: spec.cwd, env: spec.env, echo: opts.debug });
       await waitReady(proc, target, baseUrl, opts.readyTimeout * 1000);
@@ -455,6 +466,7 @@ async function main() {
       if (proc.exited) throw new SetupError(`target exited during the run: ${outputTail(proc)}`);
       m.startupMs = startupMs;
       m.rssKb = treeRssKb(proc.child.pid);
+      if (budget) m.cpuBudget = { cpus: budget.cpus, ...budget.stats() };
       if (spec.database) m.database = spec.database;
       if (spec.seedCounts) m.seedCounts = spec.seedCounts;
       log(`  ${label} ${target.name.padEnd(22)} ${fmtRun(m)}`);
@@ -476,6 +488,7 @@ async function main() {
       return { ...base, skipped: true, failed, reason, startFailed: !started };
     } finally {
       if (proc) await stopProcess(proc);
+      if (budget) budget.remove();
       if (cleanup) await cleanup().catch((err) => log(`    ! cleanup of ${target.name} failed: ${err.message}`));
       if (tmpDir) {
         await rm(tmpDir, { recursive: true, force: true }).catch(() => {});

@@ -16,7 +16,8 @@
 //            pool), password_mixed (password + client_credentials beside it): Tessera only
 //   store    client_credentials_many on the seeded 1,000,000-client vs 1,000-client stores (seeds them first
 //            with bench/seed-large.mjs if needed; the seed is kept in /tmp and reused)
-//   workers  client_credentials, Tessera --workers 2 vs 1
+//   workers  client_credentials, Tessera --workers 2 vs 1: held to one CPU unit per worker (the load generator
+//            keeps a CPU of its own) and unconstrained
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -47,7 +48,9 @@ const STEPS = {
   peers: ['--scenarios', 'client_credentials,introspection', ...(quick ? [] : ['--sweep', '--sweep-duration', '5'])],
   users: ['--targets', 'tessera', '--scenarios', 'refresh,password,password_mixed,refresh_pg'],
   store: ['--targets', 'tessera-store-1m,tessera-store-1k', '--scenarios', 'client_credentials_many'],
-  workers: ['--targets', 'tessera,tessera-workers2', '--scenarios', 'client_credentials'],
+  // One worker vs two, each held to one CPU unit per worker so the load generator keeps a CPU of its own (the
+  // issue's condition; bench/lib/cgroup.mjs), and both unconstrained on the whole machine (for information).
+  workers: ['--targets', 'tessera-cpu1,tessera-workers2-cpu2,tessera,tessera-workers2', '--scenarios', 'client_credentials'],
 };
 
 const only = values.only ? values.only.split(',') : Object.keys(STEPS);

@@ -32,6 +32,12 @@ const pairedNote = (sc, a, b) => {
   return p ? `median of ${p.rounds} per-round ratios, range ${p.min.toFixed(2)}–${p.max.toFixed(2)}; ratio of medians ${(sc.summary[a].rps / sc.summary[b].rps).toFixed(2)}` : 'ratio of medians';
 };
 
+/** The CPU budget a target's runs were held to (bench/lib/cgroup.mjs), e.g. "0.5". */
+const budgetCpus = (sc, target) => {
+  const cpus = sc.runs?.find((r) => r.target === target && r.cpuBudget)?.cpuBudget.cpus;
+  return cpus == null ? '?' : String(Number(cpus.toFixed(2)));
+};
+
 const atLeast = (goal, unit = '') => (v) => ({ met: v >= goal, miss: v >= goal ? null : `${pct(1 - v / goal)} below (${unit ? `${f0(goal - v)} ${unit} short` : `needs ${goal}`})` });
 const atMost = (goal, unit) => (v) => ({ met: v <= goal, miss: v <= goal ? null : `${pct(v / goal - 1)} over (${f1(v - goal)} ${unit} too many)` });
 
@@ -118,15 +124,31 @@ export const ISSUE_TARGETS = [
     judge: (v) => ({ met: v < 25, miss: v < 25 ? null : `${pct(v / 25 - 1)} over (${f1(v - 25)} ms)` }),
   },
   {
+    // The issue's condition, "when the load generator has a core of its own": on a 2-CPU machine only CPU
+    // budgets (bench/lib/cgroup.mjs) can give each worker the same share and the load generator a whole CPU.
     id: 'workers2',
-    target: '`--workers 2`: >= 1.5x one worker (client_credentials req/s)',
+    target: '`--workers 2`: >= 1.5x one worker, load generator with a CPU of its own (client_credentials req/s)',
+    scenario: 'client_credentials',
+    need: ['tessera-workers2-cpu2', 'tessera-cpu1'],
+    value: (s, sc) => ratioOf(sc, 'tessera-workers2-cpu2', 'tessera-cpu1'),
+    measured: (v, s, sc) => `${v.toFixed(2)}x (${pairedNote(sc, 'tessera-workers2-cpu2', 'tessera-cpu1')}; medians ${f0(s['tessera-workers2-cpu2'].rps)} vs ${f0(s['tessera-cpu1'].rps)} req/s; ` +
+      `server held to ${budgetCpus(sc, 'tessera-workers2-cpu2')} vs ${budgetCpus(sc, 'tessera-cpu1')} CPU and used ${pct(s['tessera-workers2-cpu2'].serverCpuUtilization)} vs ${pct(s['tessera-cpu1'].serverCpuUtilization)} of a core, ` +
+      `load generator ${pct(s['tessera-workers2-cpu2'].loadGenCores ?? 0)} vs ${pct(s['tessera-cpu1'].loadGenCores ?? 0)}; ${f0(s['tessera-workers2-cpu2'].cpuUsPerReq)} vs ${f0(s['tessera-cpu1'].cpuUsPerReq)} µs CPU/req)`,
+    judge: (v) => ({ met: v >= 1.5, miss: v >= 1.5 ? null : `${pct(1 - v / 1.5)} below 1.5x` }),
+  },
+  {
+    // Not the issue's condition: both run unconstrained and the load generator shares the two CPUs. Kept beside
+    // the target because it is what a 2-CPU host gains from a second worker.
+    id: 'workers2-shared',
+    informational: true,
+    target: '(for information) `--workers 2` vs one worker on the whole machine, load generator sharing it',
     scenario: 'client_credentials',
     need: ['tessera-workers2', 'tessera'],
     value: (s, sc) => ratioOf(sc, 'tessera-workers2', 'tessera'),
     measured: (v, s, sc) => `${v.toFixed(2)}x (${pairedNote(sc, 'tessera-workers2', 'tessera')}; medians ${f0(s['tessera-workers2'].rps)} vs ${f0(s.tessera.rps)} req/s; server CPU ` +
       `${pct(s['tessera-workers2'].serverCpuUtilization)} vs ${pct(s.tessera.serverCpuUtilization)} of a core, load generator ` +
       `${pct(s['tessera-workers2'].loadGenCores ?? 0)} vs ${pct(s.tessera.loadGenCores ?? 0)}; ${f0(s['tessera-workers2'].cpuUsPerReq)} vs ${f0(s.tessera.cpuUsPerReq)} µs CPU/req)`,
-    judge: (v) => ({ met: v >= 1.5, miss: v >= 1.5 ? null : `${pct(1 - v / 1.5)} below 1.5x` }),
+    judge: () => ({ met: null, miss: null }),
   },
   {
     id: 'store-1m-throughput',
@@ -166,6 +188,9 @@ export function evaluateTargets(results) {
     const v = t.value(sc.summary, sc);
     if (v == null || !Number.isFinite(v)) return { id: t.id, target: t.target, measured: 'no figure', status: '–', command: sc.command ?? results.meta.command, met: null };
     const j = t.judge(v);
+    if (t.informational) {
+      return { id: t.id, target: t.target, value: v, measured: t.measured(v, sc.summary, sc), status: 'for information', command: sc.command ?? results.meta.command, rounds: sc.rounds, met: null };
+    }
     return {
       id: t.id,
       target: t.target,

@@ -321,11 +321,11 @@ export function renderBenchmarksDoc(results, sections = defaultSections, { previ
 
 /** Print the issue targets to stdout. */
 export function printTargets(results, log = console.log) {
-  const rows = evaluateTargets(results).filter((r) => r.met !== null);
+  const rows = evaluateTargets(results).filter((r) => r.status !== '–');
   if (!rows.length) return;
   log('');
   log('== issue 7 targets ==');
-  log(textTable(['target', 'result', 'measured'], rows.map((r) => [r.target, r.met ? 'met' : 'MISSED', r.measured])));
+  log(textTable(['target', 'result', 'measured'], rows.map((r) => [r.target, r.met === null ? 'info' : r.met ? 'met' : 'MISSED', r.measured])));
   const cal = hostCalibration(results);
   if (!cal) return;
   log('');

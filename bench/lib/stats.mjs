@@ -52,6 +52,7 @@ export const RATIO_PAIRS = [
   ['tessera-opaque', 'oidc-provider-jwt'],
   ['tessera-opaque', 'bare-fastify'],
   ['tessera-workers2', 'tessera'],
+  ['tessera-workers2-cpu2', 'tessera-cpu1'],
   ['tessera', 'tessera-baseline'],
   ['tessera-store-1m', 'tessera-store-1k'],
 ];

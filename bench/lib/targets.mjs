@@ -254,6 +254,35 @@ Object.assign(targets, {
     display: 'node bin/tessera.js serve --workers 2 --host 127.0.0.1 --port <free port> --data-dir <tmp>/data --import <tmp>/import.json',
     command: tessera('jwt', ['--workers', '2']),
   },
+  // The workers comparison "when the load generator has a core of its own" (bench/lib/cgroup.mjs): each
+  // server process tree is held to a CPU budget of one CPU unit per worker, leaving the load generator at
+  // least one whole CPU outside it.
+  'tessera-cpu1': {
+    name: 'tessera-cpu1',
+    kind: 'subject',
+    optIn: true,
+    description: 'Tessera, one worker, held to a CPU budget of one CPU unit (BENCH_CPU_UNIT; 0.5 CPU on a 2-CPU machine)',
+    expectFormat: 'jwt',
+    grants: ALL_GRANTS,
+    readiness: { type: 'http-get', path: HEALTH_PATH },
+    needsTmpDir: true,
+    cpuBudgetUnits: 1,
+    display: 'node bin/tessera.js serve --host 127.0.0.1 --port <free port> --data-dir <tmp>/data --import <tmp>/import.json, in a cgroup with a CFS quota of 1 CPU unit',
+    command: tessera('jwt'),
+  },
+  'tessera-workers2-cpu2': {
+    name: 'tessera-workers2-cpu2',
+    kind: 'subject',
+    optIn: true,
+    description: 'Tessera with `--workers 2`, held to a CPU budget of two CPU units (one per worker)',
+    expectFormat: 'jwt',
+    grants: ALL_GRANTS,
+    readiness: { type: 'http-get', path: HEALTH_PATH },
+    needsTmpDir: true,
+    cpuBudgetUnits: 2,
+    display: 'node bin/tessera.js serve --workers 2 --host 127.0.0.1 --port <free port> --data-dir <tmp>/data --import <tmp>/import.json, in a cgroup with a CFS quota of 2 CPU units',
+    command: tessera('jwt', ['--workers', '2']),
+  },
   'tessera-store-1m': {
     name: 'tessera-store-1m',
     kind: 'subject',
