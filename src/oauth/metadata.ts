@@ -20,6 +20,8 @@ export function buildMetadata(m: MetadataInputs): Record<string, unknown> {
     ...(authMethods.includes('private_key_jwt') ? ASYMMETRIC_ALGS : []),
     ...(authMethods.includes('client_secret_jwt') ? HMAC_ALGS : []),
   ];
+  // RFC 8414 §2: each *_auth_signing_alg_values_supported MUST be present when its endpoint lists a JWT method.
+  const jwtAlgs = jwtAuth.length > 0 ? jwtAuth : undefined;
   return {
     issuer: iss,
     token_endpoint: `${iss}/oauth/token`,
@@ -29,9 +31,11 @@ export function buildMetadata(m: MetadataInputs): Record<string, unknown> {
     grant_types_supported: supportedGrantTypes(),
     response_types_supported: [],
     token_endpoint_auth_methods_supported: authMethods.filter((x) => x !== 'request_signature'),
-    ...(jwtAuth.length > 0 ? { token_endpoint_auth_signing_alg_values_supported: jwtAuth } : {}),
+    ...(jwtAlgs ? { token_endpoint_auth_signing_alg_values_supported: jwtAlgs } : {}),
     revocation_endpoint_auth_methods_supported: authMethods.filter((x) => x !== 'request_signature'),
+    ...(jwtAlgs ? { revocation_endpoint_auth_signing_alg_values_supported: jwtAlgs } : {}),
     introspection_endpoint_auth_methods_supported: authMethods.filter((x) => x !== 'request_signature' && x !== 'none'),
+    ...(jwtAlgs ? { introspection_endpoint_auth_signing_alg_values_supported: jwtAlgs } : {}),
     scopes_supported: m.scopes,
     access_token_signing_alg_values_supported: m.signingAlgs,
     service_documentation: `${iss}/docs`,

@@ -54,6 +54,17 @@ describe('metadata (RFC 8414)', () => {
     expect(m.access_token_signing_alg_values_supported).toContain('ES256');
   });
 
+  it('lists the signing algorithms of every endpoint that accepts JWT client authentication (RFC 8414 §2)', async () => {
+    const m = (await (await fetch(s.url + '/.well-known/oauth-authorization-server')).json()) as Record<string, string[]>;
+    for (const endpoint of ['token_endpoint', 'revocation_endpoint', 'introspection_endpoint']) {
+      const methods = m[`${endpoint}_auth_methods_supported`]!;
+      expect(methods).toEqual(expect.arrayContaining(['private_key_jwt', 'client_secret_jwt']));
+      const algs = m[`${endpoint}_auth_signing_alg_values_supported`];
+      expect(algs, endpoint).toEqual(expect.arrayContaining(['ES256', 'EdDSA', 'HS256']));
+      expect(algs).not.toContain('none');
+    }
+  });
+
   it('every URL in it answers on this server', async () => {
     const m = (await (await fetch(s.url + '/.well-known/oauth-authorization-server')).json()) as Record<string, string>;
     expect((await fetch(m.jwks_uri!)).status).toBe(200);
