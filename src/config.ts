@@ -8,7 +8,11 @@ import { Value } from '@sinclair/typebox/value';
  * command-line flags > TESSERA_* environment > config file (JSON) > defaults. Nothing deeper reads process.env.
  */
 const Limit = Type.Object({ points: Type.Integer({ minimum: 1 }), duration: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
-const Profile = Type.Object({ enabled: Type.Boolean(), prefix: Type.String({ pattern: '^(/[A-Za-z0-9._~-]+)*$' }) }, { additionalProperties: false });
+// A mount prefix: '' or '/' for the root, else /segment[/segment...] with an optional trailing slash (dropped).
+const Profile = Type.Object({ enabled: Type.Boolean(), prefix: Type.String({ pattern: '^(/[A-Za-z0-9._~-]+)*/?$' }) }, { additionalProperties: false });
+
+/** The prefix routes are mounted under: no trailing slash, '' for the root. */
+const mountPrefix = (prefix: string): string => prefix.replace(/\/$/, '');
 
 export const ConfigSchema = Type.Object(
   {
@@ -210,7 +214,7 @@ export function parseProfiles(specs: readonly string[]): Record<string, { enable
   for (const spec of specs.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)) {
     const [name, prefix = ''] = spec.split('=') as [string, string?];
     if (!['cobo', 'knetik', 'smscx'].includes(name)) throw new ConfigError(`profile "${name}" is unknown (cobo, knetik, smscx)`);
-    out[name] = { enabled: true, prefix: prefix === '/' ? '' : prefix };
+    out[name] = { enabled: true, prefix };
   }
   return out;
 }
@@ -257,6 +261,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   }
   const cfg = merged as Static<typeof ConfigSchema>;
   cfg.dataDir = resolve(cfg.dataDir);
+  for (const profile of Object.values(cfg.profiles)) if (profile) profile.prefix = mountPrefix(profile.prefix);
   if (cfg.accessTokenTtl > cfg.maxAccessTokenTtl) throw new ConfigError('invalid setting accessTokenTtl: exceeds maxAccessTokenTtl');
   const issuer = (cfg.issuer ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`).replace(/\/+$/, '');
   return { ...cfg, issuer };

@@ -109,6 +109,16 @@ describe('loadConfig', () => {
     expect(parseProfiles(['cobo=/v2', 'smscx'])).toEqual({ cobo: { enabled: true, prefix: '/v2' }, smscx: { enabled: true, prefix: '' } });
     expect(configError(() => parseProfiles(['nope'])).message).toMatch(/nope/);
   });
+
+  it('a profile prefix of "/" is the root and a trailing slash is dropped, from flags and from a config file', () => {
+    expect(loadConfig({ profile: ['cobo=/', 'smscx=/smscx/'] }, {}).profiles).toEqual({ cobo: { enabled: true, prefix: '' }, smscx: { enabled: true, prefix: '/smscx' } });
+    const cfg = loadConfig({ config: file(JSON.stringify({ profiles: { cobo: { enabled: true, prefix: '/' }, knetik: { enabled: true, prefix: '/a/b/' } } })) }, {});
+    expect(cfg.profiles).toEqual({ cobo: { enabled: true, prefix: '' }, knetik: { enabled: true, prefix: '/a/b' } });
+    expect(loadConfig({}, { TESSERA_PROFILES: 'knetik=/k/' }).profiles).toEqual({ knetik: { enabled: true, prefix: '/k' } });
+    for (const bad of ['//', 'v2', '/v2//', '/a b', '/v2?x']) {
+      expect(configError(() => loadConfig({ profile: [`cobo=${bad}`] }, {})).message, bad).toMatch(/profiles\.cobo\.prefix/);
+    }
+  });
 });
 
 describe('the CLI on an invalid setting', () => {
