@@ -4,6 +4,7 @@ import { OAuthError } from '../../oauth/errors.js';
 import { CREDENTIAL_PARAMETERS, parseForm, safeName, type TokenRequest } from '../../oauth/token-request.js';
 import { hasSignatureHeaders } from '../../oauth/client-auth/request-signature.js';
 import { contentTypeOf, pathOf, rawQueryOf, rejectCredentialsInQuery } from '../form.js';
+import { topLevelMemberCount } from '../json-keys.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { addTokenEndpointVariant, serveTokenRequest } from '../routes/token.js';
 import { sendOAuthError } from '../errors.js';
@@ -60,6 +61,8 @@ export function coboJsonTokenRequest(request: FastifyRequest): TokenRequest {
     throw OAuthError.invalidRequest('The request body is not valid JSON');
   }
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw OAuthError.invalidRequest('The request body must be a JSON object');
+  // RFC 6749 §3.2, as for a form body: JSON.parse would silently keep the last of two equal names.
+  if (topLevelMemberCount(request.rawBody ?? '') !== Object.keys(body).length) throw OAuthError.invalidRequest('A parameter is repeated in the request body');
   const params = new Map<string, string>();
   for (const [name, value] of Object.entries(body as Record<string, unknown>)) {
     if (typeof value !== 'string') throw OAuthError.invalidRequest(`The ${safeName(name)} parameter must be a string`);

@@ -60,10 +60,23 @@ describe('cobo profile under /v2', () => {
     ['a non-string value', '{"grant_type":"refresh_token","refresh_token":42}'],
     ['another grant type', '{"grant_type":"client_credentials"}'],
     ['no refresh_token', '{"client_id":"app","grant_type":"refresh_token"}'],
+    ['a repeated parameter', '{"client_id":"app","grant_type":"refresh_token","refresh_token":"a","refresh_token":"b"}'],
+    ['a parameter repeated under an escaped name', '{"client_id":"app","grant_type":"refresh_token","refresh_token":"a","refresh_\\u0074oken":"b"}'],
   ])('refuses %s in the JSON body with 400 invalid_request', async (_what, body) => {
     const r = await call(v2, 'POST', '/v2/oauth/token', { body, headers: json });
     expect(r.status).toBe(400);
     expect(r.body.error).toBe('invalid_request');
+  });
+
+  it('refuses a repeated refresh_token without spending the genuine one', async () => {
+    const first = await call(v2, 'GET', '/v2/oauth/token', { query: GET_QUERY });
+    const rt = first.body.refresh_token as string;
+    const twice = `{"client_id":"app","grant_type":"refresh_token","refresh_token":"${rt}","refresh_token":"${rt}"}`;
+    const r = await call(v2, 'POST', '/v2/oauth/token', { body: twice, headers: json });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toBe('invalid_request');
+    const ok = await call(v2, 'POST', '/v2/oauth/token', { body: JSON.stringify({ client_id: 'app', grant_type: 'refresh_token', refresh_token: rt }), headers: json });
+    expect(ok.status).toBe(201);
   });
 
   it('refuses a POST that is not JSON', async () => {
@@ -86,11 +99,27 @@ describe('cobo profile under /v2', () => {
     const get = await call(v2, 'GET', '/v2/oauth/token', { query: GET_QUERY, sign: false });
     expect(get.status).toBe(401);
     expect(get.body.error).toBe('invalid_client');
+    // RFC 9110 §15.5.2: a 401 carries WWW-Authenticate.
+    expect(get.headers.get('www-authenticate')).toMatch(/^Basic realm="tessera"/);
     const post = await call(v2, 'POST', '/v2/oauth/token', { body: '{"grant_type":"refresh_token","refresh_token":"x"}', headers: json, sign: false });
     expect(post.status).toBe(401);
+    expect(post.headers.get('www-authenticate')).toMatch(/^Basic realm="tessera"/);
     // A client secret is no substitute.
     const basicAuth = await call(v2, 'GET', '/v2/oauth/token', { query: 'grant_type=org_implicit&org_id=' + ORG, headers: { authorization: basic('svc', SECRET) }, sign: false });
     expect(basicAuth.status).toBe(401);
+  });
+
+  it('answers a signature that does not verify, or a stale nonce, with 401 and a challenge', async () => {
+    const headers = signedHeaders(key, { method: 'GET', path: '/v2/oauth/token', query: GET_QUERY });
+    const forged = { ...headers, 'BIZ-API-SIGNATURE': headers['BIZ-API-SIGNATURE']!.replace(/^./, (c) => (c === '0' ? '1' : '0')) };
+    const stale = signedHeaders(key, { method: 'GET', path: '/v2/oauth/token', query: GET_QUERY, nonce: String(Date.now() - 3_600_000) });
+    for (const h of [forged, stale]) {
+      const r = await call(v2, 'GET', '/v2/oauth/token', { query: GET_QUERY, headers: h, sign: false });
+      expect(r.status).toBe(401);
+      expect(r.body.error).toBe('invalid_client');
+      expect(r.body.error_description).toMatch(/^invalid_signature/);
+      expect(r.headers.get('www-authenticate')).toMatch(/^Basic realm="tessera"/);
+    }
   });
 
   it('documents its routes in the OpenAPI description', async () => {
