@@ -26,6 +26,14 @@ export type OAuthErrorCode =
   | 'method_not_allowed'
   | 'not_found';
 
+/** The realm of Tessera's HTTP Basic challenge (client_secret_basic, RFC 6749 §2.3.1). */
+export const BASIC_REALM = 'tessera';
+
+/** RFC 7617 §2: the Basic challenge, announcing that credentials are UTF-8. */
+export function basicChallenge(realm = BASIC_REALM): string {
+  return `Basic realm="${realm}", charset="UTF-8"`;
+}
+
 export class OAuthError extends Error {
   readonly code: OAuthErrorCode;
   readonly status: number;
@@ -36,7 +44,10 @@ export class OAuthError extends Error {
     this.name = 'OAuthError';
     this.code = code;
     this.status = status;
-    this.headers = headers;
+    // RFC 9110 §15.5.2 / §11.6.1: a 401 MUST carry a WWW-Authenticate challenge. Every endpoint that can answer 401
+    // (token, revocation, introspection) accepts client_secret_basic, so Basic is the challenge a 401 that did not
+    // choose its own gets; built here so that no refusal, whichever layer throws it, can go out without one.
+    this.headers = status === 401 && headers['www-authenticate'] === undefined ? { ...headers, 'www-authenticate': basicChallenge() } : headers;
   }
 
   get description(): string {
@@ -47,10 +58,13 @@ export class OAuthError extends Error {
     return new OAuthError('invalid_request', description, 400);
   }
 
-  /** RFC 6749 §5.2: 401 and, when the client tried HTTP Basic, a matching WWW-Authenticate challenge. */
-  static invalidClient(description = 'Client authentication failed', basicRealm?: string): OAuthError {
-    const headers: Record<string, string> = basicRealm ? { 'www-authenticate': `Basic realm="${basicRealm}", charset="UTF-8"` } : {};
-    return new OAuthError('invalid_client', description, 401, headers);
+  /**
+   * RFC 6749 §5.2: 401 with a WWW-Authenticate challenge, always (RFC 9110 §15.5.2), and a Basic one, so that a
+   * client that tried HTTP Basic gets the scheme it used. The description is sent to the client: never put a
+   * presented credential in it.
+   */
+  static invalidClient(description = 'Client authentication failed', realm = BASIC_REALM): OAuthError {
+    return new OAuthError('invalid_client', description, 401, { 'www-authenticate': basicChallenge(realm) });
   }
 
   static invalidGrant(description: string): OAuthError {

@@ -133,10 +133,14 @@ describe('POST /oauth/introspect: inactive and refused requests', () => {
     const r = await s.post('/oauth/introspect', { token: access, client_id: 'public-app' });
     expect(r.status).toBe(401);
     expect(r.body.error).toBe('invalid_client');
+    // RFC 9110 §15.5.2: with the challenge of a method the endpoint does accept.
+    expect(r.headers.get('www-authenticate')).toBe('Basic realm="tessera", charset="UTF-8"');
   });
 
   it('refuses unauthenticated callers and wrong secrets with 401', async () => {
-    expect((await s.post('/oauth/introspect', { token: 'x' })).status).toBe(401);
+    const bare = await s.post('/oauth/introspect', { token: 'x' });
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get('www-authenticate')).toBe('Basic realm="tessera", charset="UTF-8"');
     const r = await s.post('/oauth/introspect', { token: 'x' }, { authorization: 'Basic ' + Buffer.from('jwt-app:wrong-secret').toString('base64') });
     expect(r.status).toBe(401);
     expect(r.headers.get('www-authenticate')).toMatch(/^Basic /);

@@ -93,8 +93,11 @@ describe('POST /oauth/revoke: edge cases', () => {
     const none = await s.post('/oauth/revoke', { token: access });
     expect(none.status).toBe(401);
     expect(none.body.error).toBe('invalid_client');
+    // RFC 9110 §15.5.2: every 401 carries a challenge, here for client_secret_basic, which the endpoint accepts.
+    expect(none.headers.get('www-authenticate')).toBe('Basic realm="tessera", charset="UTF-8"');
     const confidentialWithoutSecret = await s.post('/oauth/revoke', { token: access, client_id: 'jwt-app' });
     expect(confidentialWithoutSecret.status).toBe(401);
+    expect(confidentialWithoutSecret.headers.get('www-authenticate')).toBe('Basic realm="tessera", charset="UTF-8"');
     expect((await introspect(s, access)).body.active).toBe(true);
   });
 

@@ -144,16 +144,23 @@ describe('grant dispatch', () => {
 });
 
 describe('client authentication -> 401 invalid_client', () => {
-  it('no client authentication at all: 401 without a challenge', async () => {
+  // RFC 9110 §15.5.2: a 401 MUST carry WWW-Authenticate, whatever method (if any) the client tried.
+  it('no client authentication at all: 401 with the Basic challenge', async () => {
     const r = await s.post('/oauth/token', cc);
     expectError(r, 401, 'invalid_client');
-    expect(r.headers.get('www-authenticate')).toBeNull();
+    expect(r.headers.get('www-authenticate')).toBe('Basic realm="tessera", charset="UTF-8"');
   });
 
-  it('wrong secret via client_secret_post: 401 without a challenge', async () => {
+  it('wrong secret via client_secret_post: 401 with the Basic challenge', async () => {
     const r = await s.post('/oauth/token', { ...cc, client_id: 'post', client_secret: 'wrong-secret' });
     expectError(r, 401, 'invalid_client');
-    expect(r.headers.get('www-authenticate')).toBeNull();
+    expect(r.headers.get('www-authenticate')).toBe('Basic realm="tessera", charset="UTF-8"');
+  });
+
+  it('a confidential client sending only its client_id: 401 with the Basic challenge', async () => {
+    const r = await s.post('/oauth/token', { ...cc, client_id: 'svc' });
+    expectError(r, 401, 'invalid_client');
+    expect(r.headers.get('www-authenticate')).toBe('Basic realm="tessera", charset="UTF-8"');
   });
 
   it('unknown client and wrong secret give identical status, headers and body', async () => {
@@ -182,6 +189,7 @@ describe('client authentication -> 401 invalid_client', () => {
   it('a non-Basic Authorization scheme alone is no client authentication', async () => {
     const r = await s.post('/oauth/token', cc, { authorization: 'Bearer abc' });
     expectError(r, 401, 'invalid_client');
+    expect(r.headers.get('www-authenticate')).toBe('Basic realm="tessera", charset="UTF-8"');
   });
 });
 

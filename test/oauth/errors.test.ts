@@ -25,9 +25,19 @@ describe('OAuthError', () => {
     }
   });
 
-  it('invalid_client carries a Basic challenge only when Basic was tried', () => {
-    expect(OAuthError.invalidClient().headers).toEqual({});
-    expect(OAuthError.invalidClient('x', 'tessera').headers['www-authenticate']).toBe('Basic realm="tessera", charset="UTF-8"');
+  it('invalid_client always carries a Basic challenge (RFC 9110 §15.5.2, RFC 6749 §5.2)', () => {
+    expect(OAuthError.invalidClient().headers).toEqual({ 'www-authenticate': 'Basic realm="tessera", charset="UTF-8"' });
+    expect(OAuthError.invalidClient('x').headers['www-authenticate']).toBe('Basic realm="tessera", charset="UTF-8"');
+    expect(OAuthError.invalidClient('x', 'other').headers['www-authenticate']).toBe('Basic realm="other", charset="UTF-8"');
+  });
+
+  it('any 401 gets a challenge, whoever builds it; one it brings is kept; other statuses get none', () => {
+    expect(new OAuthError('invalid_client', 'x', 401).headers['www-authenticate']).toBe('Basic realm="tessera", charset="UTF-8"');
+    expect(new OAuthError('invalid_token', 'x', 401, { 'www-authenticate': 'Bearer error="invalid_token"' }).headers).toEqual({ 'www-authenticate': 'Bearer error="invalid_token"' });
+    expect(new OAuthError('invalid_client', 'x', 401, { 'x-extra': '1' }).headers).toEqual({ 'x-extra': '1', 'www-authenticate': 'Basic realm="tessera", charset="UTF-8"' });
+    for (const err of [OAuthError.invalidRequest('x'), OAuthError.invalidGrant('x'), OAuthError.tooManyRequests(1), OAuthError.serverError('r')]) {
+      expect(err.headers['www-authenticate']).toBeUndefined();
+    }
   });
 
   it('Retry-After on 503 and 429', () => {

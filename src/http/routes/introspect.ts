@@ -5,7 +5,6 @@ import { authenticateClientNow } from '../../oauth/client-auth/index.js';
 import type { AuthenticatedClient } from '../../oauth/client-auth/types.js';
 import type { TokenRequest } from '../../oauth/token-request.js';
 import type { Client } from '../../store/types.js';
-import { BASIC_REALM } from '../../oauth/client-auth/client-secret-basic.js';
 import { introspectToken } from '../../oauth/introspect.js';
 import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
@@ -51,7 +50,7 @@ export function introspectRoute(app: FastifyInstance, ctx: OAuthContext): void {
 
   /** The caller authenticated: it must have used credentials, and be within its own rate limit. */
   function admit(request: FastifyRequest, reply: FastifyReply, req: TokenRequest, { client, method }: AuthenticatedClient): Promise<void> | undefined {
-    if (method === 'none') throw OAuthError.invalidClient('Introspection requires client credentials', req.authorization !== undefined ? BASIC_REALM : undefined);
+    if (method === 'none') throw OAuthError.invalidClient('Introspection requires client credentials');
     const wait = limitByClient(request, reply, ctx, client);
     return wait ? wait.then(() => answer(reply, req, client)) : answer(reply, req, client);
   }

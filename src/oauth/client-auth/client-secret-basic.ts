@@ -3,8 +3,6 @@ import { parseBasicAuthorization } from '../token-request.js';
 import { clientBySecret } from './client-secret.js';
 import { whenReady, type ClientAuthenticator } from './types.js';
 
-export const BASIC_REALM = 'tessera';
-
 /** RFC 6749 §2.3.1: HTTP Basic with the form-urlencoded client id and secret. */
 export const clientSecretBasic = {
   method: 'client_secret_basic',
@@ -16,7 +14,7 @@ export const clientSecretBasic = {
       throw OAuthError.invalidRequest('client_id in the body does not match the Authorization header');
     }
     return whenReady(clientBySecret(ctx, creds.clientId, creds.clientSecret, 'client_secret_basic'), (client) => {
-      if (!client) throw OAuthError.invalidClient('Client authentication failed', BASIC_REALM);
+      if (!client) throw OAuthError.invalidClient();
       return client;
     });
   },

@@ -2,7 +2,7 @@ import { OAuthError } from '../errors.js';
 import type { OAuthContext } from '../context.js';
 import type { TokenRequest } from '../token-request.js';
 import { whenReady, type AuthenticatedClient, type ClientAuthenticator } from './types.js';
-import { clientSecretBasic, BASIC_REALM } from './client-secret-basic.js';
+import { clientSecretBasic } from './client-secret-basic.js';
 import { clientSecretPost } from './client-secret-post.js';
 import { noneAuth } from './none.js';
 import { requestSignatureAuth } from './request-signature.js';
@@ -36,10 +36,7 @@ export function authenticateClientNow(req: TokenRequest, ctx: OAuthContext): Aut
     present = a;
   }
   const chosen = present ?? (noneAuth.matches(req) ? noneAuth : undefined);
-  if (!chosen) {
-    const triedBasic = req.authorization !== undefined;
-    throw OAuthError.invalidClient('Client authentication is required', triedBasic ? BASIC_REALM : undefined);
-  }
+  if (!chosen) throw OAuthError.invalidClient('Client authentication is required');
   return whenReady(chosen.authenticate(req, ctx), (client) => ({ client, method: chosen.method }));
 }
 

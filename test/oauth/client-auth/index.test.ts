@@ -74,12 +74,19 @@ describe('authenticateClient', () => {
     expect((await failure(authenticateClient(req({ client_secret: SECRET }), s.ctx))).code).toBe('invalid_request');
   });
 
-  it('nothing -> invalid_client without a challenge; Basic tried -> with one', async () => {
-    const none = await failure(authenticateClient(req({}), s.ctx));
-    expect(none.status).toBe(401);
-    expect(none.headers['www-authenticate']).toBeUndefined();
-    const wrong = await failure(authenticateClient(req({}, basic('basic', 'nope-nope')), s.ctx));
-    expect(wrong.headers['www-authenticate']).toMatch(/^Basic realm=/);
+  it('every invalid_client carries the Basic challenge: nothing sent, Basic tried, secret in the body, public client', async () => {
+    const refusals = [
+      await failure(authenticateClient(req({}), s.ctx)),
+      await failure(authenticateClient(req({}, basic('basic', 'nope-nope')), s.ctx)),
+      await failure(authenticateClient(req({ client_id: 'post', client_secret: 'nope-nope' }), s.ctx)),
+      await failure(authenticateClient(req({ client_id: 'basic' }), s.ctx)),
+      await failure(authenticateClient(req({}, 'Bearer abc'), s.ctx)),
+    ];
+    for (const e of refusals) {
+      expect(e.status).toBe(401);
+      expect(e.code).toBe('invalid_client');
+      expect(e.headers['www-authenticate']).toBe('Basic realm="tessera", charset="UTF-8"');
+    }
   });
 
   it('disabled and unknown clients fail exactly like a wrong secret', async () => {
