@@ -5,8 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { OAuthContext } from '../oauth/context.js';
-import { OAuthError } from '../oauth/errors.js';
-import { clientErrorHandler, errorHandlerFor, sendOAuthError } from './errors.js';
+import { clientErrorHandler, errorHandlerFor } from './errors.js';
 import { requestIdFor } from './request-id.js';
 import { writeRateLimitHeaders } from './rate-limit.js';
 import { tokenRoute } from './routes/token.js';
@@ -14,6 +13,7 @@ import { discoveryRoutes, type DiscoveryState } from './routes/discovery.js';
 import { healthRoutes, type ReadinessProbe } from './routes/health.js';
 import type { RoutePlugin } from './plugins.js';
 import { documentOnly } from './schemas.js';
+import { notFound } from './method-not-allowed.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -100,7 +100,7 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   });
 
   app.setErrorHandler(errorHandlerFor(opts.logger));
-  app.setNotFoundHandler((_request, reply) => sendOAuthError(reply, new OAuthError('not_found', 'No such endpoint', 404)));
+  app.setNotFoundHandler(notFound);
 
   await app.register(swagger, {
     openapi: {

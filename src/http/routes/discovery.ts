@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { OAuthContext } from '../../oauth/context.js';
 import { buildMetadata } from '../../oauth/metadata.js';
+import { methodNotAllowed } from '../method-not-allowed.js';
 
 export interface DiscoveryState {
   scopes: string[];
@@ -22,4 +23,5 @@ export function discoveryRoutes(app: FastifyInstance, ctx: OAuthContext, state: 
     reply.header('cache-control', 'public, max-age=60').type('application/jwk-set+json; charset=utf-8');
     return ctx.keys.jwks;
   });
+  for (const url of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/jwks.json']) methodNotAllowed(app, url, ['GET', 'HEAD']);
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { OAuthContext } from '../../oauth/context.js';
 import { publicFailureReason } from '../../store/errors.js';
+import { methodNotAllowed } from '../method-not-allowed.js';
 
 export interface ReadinessProbe {
   name: string;
@@ -29,4 +30,5 @@ export function healthRoutes(app: FastifyInstance, ctx: OAuthContext, probes: Re
     reply.code(ready ? 200 : 503).header('cache-control', 'no-store');
     return { status: ready ? 'ready' : 'unavailable', checks };
   });
+  for (const url of ['/healthz', '/readyz']) methodNotAllowed(app, url, ['GET', 'HEAD']);
 }
