@@ -81,26 +81,28 @@ function decodeBase64Utf8(b64: string): string {
 
 /**
  * RFC 6749 §2.3.1 / RFC 7617: "Basic " base64(form-urlencode(id) ":" form-urlencode(secret)).
- * Returns undefined when the header is not Basic; throws invalid_request when it is Basic but malformed.
+ * Returns undefined when the header is not Basic. A Basic header that cannot be decoded is a client
+ * authentication attempted through the Authorization header that failed: RFC 6749 §5.2 makes that 401
+ * invalid_client with the Basic challenge, not 400. The descriptions name the defect, never the credential.
  */
 export function parseBasicAuthorization(header: string | undefined): BasicCredentials | undefined {
   if (header === undefined || !BASIC_SCHEME.test(header)) return undefined;
   const match = BASIC_CREDENTIAL.exec(header);
   if (!match || match[1] === undefined || match[1].length % 4 !== 0 || match[1] === '') {
-    throw OAuthError.invalidRequest('The Authorization header is not a well-formed Basic credential');
+    throw OAuthError.invalidClient('The Authorization header is not a well-formed Basic credential');
   }
   const decoded = decodeBase64Utf8(match[1]);
   const colon = decoded.indexOf(':');
-  if (colon === -1) throw OAuthError.invalidRequest('The Authorization header is not a well-formed Basic credential');
+  if (colon === -1) throw OAuthError.invalidClient('The Authorization header is not a well-formed Basic credential');
   let clientId: string;
   let clientSecret: string;
   try {
     clientId = formDecode(decoded.slice(0, colon));
     clientSecret = formDecode(decoded.slice(colon + 1));
   } catch {
-    throw OAuthError.invalidRequest('The Basic credential is not form-urlencoded (RFC 6749 §2.3.1)');
+    throw OAuthError.invalidClient('The Basic credential is not form-urlencoded (RFC 6749 §2.3.1)');
   }
-  if (clientId === '') throw OAuthError.invalidRequest('The Basic credential has an empty client id');
+  if (clientId === '') throw OAuthError.invalidClient('The Basic credential has an empty client id');
   return { clientId, clientSecret };
 }
 

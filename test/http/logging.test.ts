@@ -51,6 +51,21 @@ describe('logs', () => {
     await fetch(`${s.url}/oauth/token?access_token=${issued[1]!}`);
     await fetch(`${s.url}/nope?client_secret=${SECRET}`, { headers: { authorization: basic('svc', SECRET) } });
     await s.post('/oauth/token', `{"client_secret":"${SECRET}","password":"${PASSWORD}"}`, { 'content-type': 'application/json' });
+    // 401 paths: malformed Basic credentials (raw, not base64; a raw secret with a '%' that fails form-decoding; no
+    // colon), a wrong secret at revocation and introspection. Neither their logs nor their descriptions carry it.
+    const refusals = [
+      await s.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: `Basic ${SECRET}` }),
+      await s.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: 'Basic ' + Buffer.from(`svc:${SECRET}%`).toString('base64') }),
+      await s.post('/oauth/introspect', { token: BEARER }, { authorization: 'Basic ' + Buffer.from(SECRET).toString('base64') }),
+      await s.post('/oauth/revoke', { token: BEARER, client_id: 'svc', client_secret: SECRET + 'x' }),
+      await s.post('/oauth/introspect', { token: BEARER }, { authorization: basic('svc', SECRET + 'x') }),
+    ];
+    for (const r of refusals) {
+      expect(r.status).toBe(401);
+      expect(r.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+      expect(JSON.stringify(r.body)).not.toContain(SECRET);
+      expect(JSON.stringify(r.body)).not.toContain(BEARER);
+    }
     // A server-side failure is logged with its error; the request's credentials must not come with it.
     await s.ctx.store.close();
     const failed = await s.post('/oauth/token', { grant_type: 'client_credentials', client_id: 'cold', client_secret: SECRET, password: PASSWORD });
@@ -63,7 +78,8 @@ describe('logs', () => {
     expect(log).toMatch(/"level":50/);
 
     const basicHeader = basic('svc', SECRET).slice('Basic '.length);
-    for (const secret of [SECRET, encodeURIComponent(SECRET), PASSWORD, REFRESH, BEARER, ASSERTION, basicHeader, ...issued]) {
+    const refusedHeaders = [`svc:${SECRET}%`, SECRET].map((x) => Buffer.from(x).toString('base64'));
+    for (const secret of [SECRET, encodeURIComponent(SECRET), PASSWORD, REFRESH, BEARER, ASSERTION, basicHeader, ...refusedHeaders, ...issued]) {
       expect(log.includes(secret), `log contains ${secret.slice(0, 16)}...`).toBe(false);
     }
     // The JWTs' signature parts alone must not be there either.

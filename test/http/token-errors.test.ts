@@ -122,11 +122,6 @@ describe('request shape errors -> 400 invalid_request', () => {
     expectError(await s.post('/oauth/token', { ...cc, client_id: 'all' }, auth), 400, 'invalid_request');
   });
 
-  it('a malformed Basic header', async () => {
-    for (const h of ['Basic', 'Basic !!!!', 'Basic abc', 'Basic ' + Buffer.from('no-colon').toString('base64'), 'Basic ' + Buffer.from('%zz:secret').toString('base64')]) {
-      expectError(await s.post('/oauth/token', cc, { authorization: h }), 400, 'invalid_request');
-    }
-  });
 });
 
 describe('grant dispatch', () => {
@@ -180,6 +175,33 @@ describe('client authentication -> 401 invalid_client', () => {
     const r = await s.post('/oauth/token', cc, { authorization: basic('off', SECRET) });
     expectError(r, 401, 'invalid_client');
     expect(r.body).toEqual((await s.post('/oauth/token', cc, { authorization: basic('svc', 'wrong') })).body);
+  });
+
+  // RFC 6749 §5.2: authentication attempted through the Authorization header that fails is 401 with the challenge.
+  it('a malformed Basic header -> 401 with the Basic challenge, the credential never echoed', async () => {
+    const malformed = [
+      'Basic',
+      'Basic ',
+      'Basic !!!',
+      'Basic !!!!',
+      'Basic abc',
+      'Basic ' + Buffer.from('svc').toString('base64'),
+      'Basic ' + Buffer.from('no-colon').toString('base64'),
+      'Basic ' + Buffer.from(':secret').toString('base64'),
+      'Basic ' + Buffer.from('%zz:secret').toString('base64'),
+      // A raw secret that is not form-urlencoded (RFC 6749 §2.3.1) and does not decode as such.
+      'Basic ' + Buffer.from('svc:100%real-secret').toString('base64'),
+    ];
+    for (const h of malformed) {
+      for (const path of ['/oauth/token', '/oauth/revoke', '/oauth/introspect']) {
+        const r = await s.post(path, { ...cc, token: 'x' }, { authorization: h });
+        expectError(r, 401, 'invalid_client');
+        expect(r.headers.get('www-authenticate'), `${path} ${h}`).toBe('Basic realm="tessera", charset="UTF-8"');
+        expect(JSON.stringify(r.body)).not.toContain('real-secret');
+        const credential = h.slice(6).trim();
+        if (credential !== '') expect(JSON.stringify(r.body)).not.toContain(credential);
+      }
+    }
   });
 
   it('an empty secret -> 401', async () => {

@@ -13,14 +13,24 @@ function encodeForm(pairs: ReadonlyArray<readonly [string, string]>): string {
   return new URLSearchParams(pairs as Array<[string, string]>).toString();
 }
 
-/** Throws only OAuthError invalid_request, or nothing. */
-function onlyOAuthErrors(fn: () => unknown): void {
+/** Throws only OAuthError with the given code and status (invalid_request 400 unless told), or nothing. */
+function onlyOAuthErrors(fn: () => unknown, code = 'invalid_request', status = 400): void {
   try {
     fn();
   } catch (err) {
     expect(err).toBeInstanceOf(OAuthError);
-    expect((err as OAuthError).code).toBe('invalid_request');
-    expect((err as OAuthError).status).toBe(400);
+    expect((err as OAuthError).code).toBe(code);
+    expect((err as OAuthError).status).toBe(status);
+  }
+}
+
+/** A failed Basic credential: RFC 6749 §5.2 401 invalid_client with the Basic challenge. */
+function onlyInvalidClient(fn: () => unknown): void {
+  onlyOAuthErrors(fn, 'invalid_client', 401);
+  try {
+    fn();
+  } catch (err) {
+    expect((err as OAuthError).headers['www-authenticate']).toBe('Basic realm="tessera", charset="UTF-8"');
   }
 }
 
@@ -112,9 +122,26 @@ describe('parseBasicAuthorization', () => {
     expect(parseBasicAuthorization('basic   ' + Buffer.from('id:s').toString('base64') + ' ')).toEqual({ clientId: 'id', clientSecret: 's' });
   });
 
-  it('rejects malformed credentials with invalid_request', () => {
-    for (const h of ['Basic', 'Basic ', 'Basic !!!!', 'Basic abc', 'Basic ' + Buffer.from('nocolon').toString('base64'), 'Basic ' + Buffer.from(':secret').toString('base64'), 'Basic ' + Buffer.from('%zz:s').toString('base64'), 'Basic ' + Buffer.from('id:%').toString('base64'), 'Basic YQ==YQ==']) {
+  it('rejects malformed credentials with 401 invalid_client and the Basic challenge (RFC 6749 §5.2)', () => {
+    for (const h of ['Basic', 'Basic ', 'Basic !!!', 'Basic !!!!', 'Basic abc', 'Basic ' + Buffer.from('nocolon').toString('base64'), 'Basic ' + Buffer.from(':secret').toString('base64'), 'Basic ' + Buffer.from('%zz:s').toString('base64'), 'Basic ' + Buffer.from('id:%').toString('base64'), 'Basic ' + Buffer.from('svc:50%off-secret').toString('base64'), 'Basic YQ==YQ==']) {
       expect(() => parseBasicAuthorization(h), h).toThrow(OAuthError);
+      onlyInvalidClient(() => parseBasicAuthorization(h));
+    }
+  });
+
+  it('never echoes the credential in the description', () => {
+    const secret = 'sup3r-s3cret%zz';
+    for (const h of ['Basic ' + Buffer.from(`svc:${secret}`).toString('base64'), 'Basic ' + Buffer.from(secret).toString('base64'), `Basic ${secret}`]) {
+      const err = (() => {
+        try {
+          parseBasicAuthorization(h);
+        } catch (e) {
+          return e as OAuthError;
+        }
+        throw new Error('expected a refusal');
+      })();
+      expect(err.description).not.toContain('sup3r');
+      expect(err.description).not.toContain(h.slice(6));
     }
   });
 
@@ -139,10 +166,10 @@ describe('parseBasicAuthorization', () => {
     );
   });
 
-  it('never throws anything but OAuthError invalid_request', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => onlyOAuthErrors(() => parseBasicAuthorization('Basic ' + Buffer.from(bytes).toString('base64')))));
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (s) => onlyOAuthErrors(() => parseBasicAuthorization('Basic ' + s))));
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (s) => onlyOAuthErrors(() => parseBasicAuthorization(s))));
+  it('never throws anything but OAuthError invalid_client (401, with the Basic challenge)', () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => onlyInvalidClient(() => parseBasicAuthorization('Basic ' + Buffer.from(bytes).toString('base64')))));
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (s) => onlyInvalidClient(() => parseBasicAuthorization('Basic ' + s))));
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (s) => onlyInvalidClient(() => parseBasicAuthorization(s))));
   });
 });
 

@@ -61,6 +61,14 @@ describe('smscx profile', () => {
     expectSmscxError(await token('grant_type=client_credentials', { authorization: 'Bearer abc' }), 401, 'invalid_client');
   });
 
+  it('answers a malformed Basic header with 401 invalid_client (code 1600) and the Basic challenge', async () => {
+    for (const h of ['Basic', 'Basic !!!', 'Basic ' + Buffer.from('sms-app').toString('base64'), 'Basic ' + Buffer.from('sms-app:50%off').toString('base64')]) {
+      const r = await token('grant_type=client_credentials', { authorization: h });
+      expectSmscxError(r, 401, 'invalid_client');
+      expect(r.headers.get('www-authenticate'), h).toBe('Basic realm="tessera", charset="UTF-8"');
+    }
+  });
+
   it('answers other methods with 405', async () => {
     const res = await fetch(`${s.url}/smscx/oauth/token`);
     expect(res.status).toBe(405);
