@@ -19,18 +19,34 @@ function tighter(a: RateDecision | undefined, b: RateDecision): RateDecision {
 }
 
 /**
+ * X-Rate-Limit-Reset: the Unix time (seconds) at or after the window's end, rounded up so that a client retrying
+ * at that second is past the window. Derived from the window's own end, so it is the same for every answer in
+ * one window.
+ */
+function resetTime(d: RateDecision): number {
+  return Math.ceil(d.resetAt / 1000);
+}
+
+/**
+ * Retry-After and RateLimit's t=: whole seconds from the second the decision was made in (the Date header's) to
+ * resetTime, i.e. the seconds until the reset time rounded up, so Date + Retry-After = X-Rate-Limit-Reset.
+ */
+function secondsToReset(d: RateDecision): number {
+  return Math.max(0, resetTime(d) - Math.floor((d.resetAt - d.resetMs) / 1000));
+}
+
+/**
  * Writes the SMSCX-documented X-Rate-Limit-* headers and the IETF RateLimit-Policy / RateLimit fields
  * (draft-ietf-httpapi-ratelimit-headers) for the tightest limit that applied to this request. As SMSCX
  * documents it, X-Rate-Limit-Reset (a Unix time) comes with a refusal only; every answer carries the seconds
  * to the reset in RateLimit's t=.
  */
 export function writeRateLimitHeaders(reply: FastifyReply, d: RateDecision): void {
-  const resetSeconds = Math.max(0, Math.ceil(d.resetMs / 1000));
   reply.header('x-rate-limit-limit', String(d.limit));
   reply.header('x-rate-limit-remaining', String(d.remaining));
-  if (!d.allowed) reply.header('x-rate-limit-reset', String(Math.floor(Date.now() / 1000) + resetSeconds));
+  if (!d.allowed) reply.header('x-rate-limit-reset', String(resetTime(d)));
   reply.header('ratelimit-policy', `"default";q=${d.limit};w=${d.window}`);
-  reply.header('ratelimit', `"default";r=${d.remaining};t=${resetSeconds}`);
+  reply.header('ratelimit', `"default";r=${d.remaining};t=${secondsToReset(d)}`);
 }
 
 /**
@@ -39,7 +55,7 @@ export function writeRateLimitHeaders(reply: FastifyReply, d: RateDecision): voi
  */
 function record(request: FastifyRequest, d: RateDecision): void {
   request.rateDecision = tighter(request.rateDecision, d);
-  if (!d.allowed) throw OAuthError.tooManyRequests(Math.max(1, Math.ceil(d.resetMs / 1000)));
+  if (!d.allowed) throw OAuthError.tooManyRequests(Math.max(1, secondsToReset(d)));
 }
 
 /**

@@ -16,10 +16,10 @@ export class FlexibleRateLimiter implements RateLimiter {
 
   consume(key: string, setting: RateLimitSetting): Promise<RateDecision> {
     return this.limiters.get(setting).consume(key, 1).then(
-      (res): RateDecision => ({ allowed: true, limit: setting.points, remaining: res.remainingPoints, resetMs: res.msBeforeNext, window: setting.duration }),
+      (res): RateDecision => ({ allowed: true, limit: setting.points, remaining: res.remainingPoints, resetMs: res.msBeforeNext, resetAt: Date.now() + res.msBeforeNext, window: setting.duration }),
       (rej: unknown): RateDecision => {
         if (rej instanceof RateLimiterRes) {
-          return { allowed: false, limit: setting.points, remaining: 0, resetMs: rej.msBeforeNext, window: setting.duration };
+          return { allowed: false, limit: setting.points, remaining: 0, resetMs: rej.msBeforeNext, resetAt: Date.now() + rej.msBeforeNext, window: setting.duration };
         }
         throw rej;
       },

@@ -61,7 +61,7 @@ export class MemoryRateLimiter implements RateLimiter {
     }
     w.count++;
     const allowed = w.count <= setting.points;
-    return { allowed, limit: setting.points, remaining: allowed ? setting.points - w.count : 0, resetMs: w.resetAt - now, window: setting.duration };
+    return { allowed, limit: setting.points, remaining: allowed ? setting.points - w.count : 0, resetMs: w.resetAt - now, resetAt: w.resetAt, window: setting.duration };
   }
 }
 

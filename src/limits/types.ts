@@ -4,8 +4,13 @@ export interface RateDecision {
   allowed: boolean;
   limit: number;
   remaining: number;
-  /** Milliseconds until the current window resets. */
+  /** Milliseconds until the current window resets, from the moment of the decision. */
   resetMs: number;
+  /**
+   * Epoch milliseconds at which the current window closes (the limiter's clock): the same for every decision in
+   * one window, so the advertised reset time is too.
+   */
+  resetAt: number;
   /** Window length in seconds (for the RateLimit-Policy field). */
   window: number;
 }

@@ -7,7 +7,9 @@ let s: TestServer;
 const limited = (id: string) => ({ client_id: id, client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', rate_limit: { points: 3, duration: 60 } });
 
 beforeAll(async () => {
-  s = await startTestServer({ doc: { clients: [limited('limited-token'), limited('limited-introspect'), limited('limited-revoke')] } });
+  s = await startTestServer({
+    doc: { clients: [limited('limited-token'), limited('limited-introspect'), limited('limited-revoke'), { ...limited('short-window'), rate_limit: { points: 1, duration: 3 } }] },
+  });
 });
 afterAll(async () => s.stop());
 
@@ -38,12 +40,49 @@ describe.each(ENDPOINTS)('rate limits on %s (a client limited to 3 per 60 s)', (
     expect(typeof over.body.error_description).toBe('string');
     const retryAfter = Number(over.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
-    expect(retryAfter).toBeLessThanOrEqual(60);
+    // Whole seconds from this second to the reset time, which is the window's end rounded up: up to 61.
+    expect(retryAfter).toBeLessThanOrEqual(61);
     expect(over.headers.get('x-rate-limit-remaining')).toBe('0');
     const reset = Number(over.headers.get('x-rate-limit-reset'));
     expect(reset).toBeGreaterThanOrEqual(before);
     expect(reset).toBeLessThanOrEqual(before + 61);
     expect(over.headers.get('ratelimit')).toMatch(/^"default";r=0;t=\d+$/);
+  });
+});
+
+describe('the advertised reset time (a client limited to 1 per 3 s)', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const request = () => s.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic('short-window', SECRET) });
+
+  it('is one Unix time for every 429 of a window, consistent with Retry-After and t=, and a request then is accepted', async () => {
+    expect((await request()).status).toBe(200);
+    const opened = Date.now();
+    const resets = new Set<number>();
+    // Refusals for half the window, well inside it: the old header (now + the rounded-up rest) changed value
+    // whenever a second boundary passed the window end's fraction of a second.
+    while (Date.now() - opened < 1500) {
+      const sent = Date.now();
+      const r = await request();
+      const received = Date.now();
+      expect(r.status).toBe(429);
+      const reset = Number(r.headers.get('x-rate-limit-reset'));
+      resets.add(reset);
+      const retryAfter = Number(r.headers.get('retry-after'));
+      // Retry-After counts whole seconds from the second of the answer to the reset time.
+      expect(reset - retryAfter).toBeGreaterThanOrEqual(Math.floor(sent / 1000));
+      expect(reset - retryAfter).toBeLessThanOrEqual(Math.floor(received / 1000));
+      expect(r.headers.get('ratelimit')).toBe(`"default";r=0;t=${retryAfter}`);
+      await sleep(5);
+    }
+    expect([...resets]).toHaveLength(1);
+    const [reset] = [...resets] as [number];
+    // At or after the window's real end (it opened at most at `opened`).
+    expect(reset * 1000).toBeGreaterThanOrEqual(opened - 1000);
+    expect(reset * 1000).toBeLessThanOrEqual(opened + 3000 + 1000);
+    await sleep(reset * 1000 - Date.now());
+    const then = await request();
+    expect(then.status).toBe(200);
+    expect(then.headers.get('x-rate-limit-remaining')).toBe('0');
   });
 });
 

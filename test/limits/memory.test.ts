@@ -108,13 +108,14 @@ describe('MemoryRateLimiter', () => {
     const r = new MemoryRateLimiter(() => now);
     const setting = { points: 1, duration: 10 };
     const first = r.consume('ip:1.2.3.4', setting);
-    expect(first).toEqual({ allowed: true, limit: 1, remaining: 0, resetMs: 10_000, window: 10 });
+    expect(first).toEqual({ allowed: true, limit: 1, remaining: 0, resetMs: 10_000, resetAt: 1_010_000, window: 10 });
     now += 4_000;
-    expect(r.consume('ip:1.2.3.4', setting)).toMatchObject({ allowed: false, remaining: 0, resetMs: 6_000 });
+    // Every decision of one window names the same end.
+    expect(r.consume('ip:1.2.3.4', setting)).toMatchObject({ allowed: false, remaining: 0, resetMs: 6_000, resetAt: 1_010_000 });
     now += 5_999;
     expect(r.consume('ip:1.2.3.4', setting).allowed).toBe(false);
     now += 1;
-    expect(r.consume('ip:1.2.3.4', setting)).toMatchObject({ allowed: true, remaining: 0, resetMs: 10_000 });
+    expect(r.consume('ip:1.2.3.4', setting)).toMatchObject({ allowed: true, remaining: 0, resetMs: 10_000, resetAt: 1_020_000 });
   });
 
   it('keeps counting refused requests: a client hammering past its limit stays refused until the window closes', () => {

@@ -34,6 +34,8 @@ describe.runIf(available)('Redis limits', () => {
     const refused = await a.consume('client:x', setting);
     expect(refused).toMatchObject({ allowed: false, remaining: 0, limit: 4, window: 60 });
     expect(refused.resetMs).toBeGreaterThan(0);
+    expect(refused.resetAt).toBeGreaterThan(Date.now());
+    expect(refused.resetAt).toBeLessThanOrEqual(Date.now() + 60_000);
   });
 
   it('RedisRateLimiter: with Redis unreachable the per-node insurance limiter decides, never an error', async () => {
