@@ -5,12 +5,23 @@ import { emailOf, validSubject, type ExternalIdentity } from './identity.js';
 import { verifyJwt } from './jwt-verify.js';
 import type { JwtBearerProvider } from './providers.js';
 
-/** The audiences an assertion meant for us may carry (RFC 7523 §3 item 3): our issuer or our token endpoint. */
+/**
+ * Endpoints other than the token endpoint where a client authenticates with a JWT (RFC 7009 §2.1, RFC 7662 §2.1).
+ * Matched exactly: only the URL as routed names the endpoint.
+ */
+const CLIENT_AUTH_ENDPOINTS: ReadonlySet<string> = new Set(['/oauth/revoke', '/oauth/introspect']);
+
+/**
+ * The audiences an assertion meant for us may carry (RFC 7523 §3 item 3, whose value is left to the server): our
+ * issuer or our token endpoint. With `path`, the endpoint that received a client assertion, that endpoint's own
+ * URL too: the token endpoint under a compatibility prefix, the revocation or the introspection endpoint — and
+ * only that one, so an assertion made for one endpoint is not accepted at another.
+ */
 export function ourAudiences(ctx: OAuthContext, path?: string): string[] {
   const iss = ctx.config.issuer;
   const out = [iss, `${iss}/oauth/token`];
-  // A compatibility profile mounts the token endpoint under a prefix; its URL is as valid an audience.
-  if (path !== undefined && path !== '/oauth/token' && /\/oauth\/token$/.test(path)) out.push(`${iss}${path}`);
+  if (path === undefined || path === '/oauth/token') return out;
+  if (CLIENT_AUTH_ENDPOINTS.has(path) || /\/oauth\/token$/.test(path)) out.push(`${iss}${path}`);
   return out;
 }
 

@@ -26,10 +26,11 @@ export function isHmacAlg(alg: string | undefined): boolean {
 }
 
 /**
- * RFC 7521 §4.2 + RFC 7523 §2.2/§3 client authentication with a JWT: iss = sub = the client id, aud our issuer
- * or token endpoint URL, exp required and at most config.clientAssertionMaxLifetime away, nbf/iat within skew,
- * jti required and single-use until exp (ctx.replay: the store, or Redis when configured). Every failure is
- * invalid_client (401); an unreachable client jwks_uri is 503.
+ * RFC 7521 §4.2 + RFC 7523 §2.2/§3 client authentication with a JWT: iss = sub = the client id, aud our issuer,
+ * our token endpoint URL or the URL of the endpoint that received the request (ourAudiences), exp required and
+ * at most config.clientAssertionMaxLifetime away, nbf/iat within skew, jti required and single-use until exp
+ * (ctx.replay: the store, or Redis when configured). Every failure is invalid_client (401); an unreachable client
+ * jwks_uri is 503.
  */
 export async function authenticateWithAssertion(
   req: TokenRequest,

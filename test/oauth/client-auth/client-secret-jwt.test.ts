@@ -66,6 +66,18 @@ describe('client_secret_jwt (RFC 7523 §2.2, HMAC with the client secret)', () =
     expect((await s.post('/oauth/token', await form(prefixed))).status).toBe(401);
   });
 
+  it('accepts the URL of the revocation or introspection endpoint as aud at that endpoint only', async () => {
+    const form = async (aud: string) => ({ token: 'not-a-token', client_assertion_type: TYPE, client_assertion: await mac(SECRET, claims('csj', { aud })) });
+    const [revoke, introspect] = [`${s.config.issuer}/oauth/revoke`, `${s.config.issuer}/oauth/introspect`];
+    expect((await s.post('/oauth/revoke', await form(revoke))).status).toBe(200);
+    expect((await s.post('/oauth/introspect', await form(introspect))).body).toEqual({ active: false });
+    const crossed = [await s.post('/oauth/introspect', await form(revoke)), await s.post('/oauth/revoke', await form(introspect)), await token(await mac(SECRET, claims('csj', { aud: introspect })))];
+    for (const r of crossed) {
+      expect(r.status).toBe(401);
+      expect(r.body.error).toBe('invalid_client');
+    }
+  });
+
   it('refuses an asymmetric assertion for a client_secret_jwt client and an HMAC one for a secret_basic client', async () => {
     const key = await makeKey('k');
     expect((await token(await sign(key, claims()))).status).toBe(401);

@@ -132,6 +132,44 @@ describe('private_key_jwt (RFC 7523 §2.2)', () => {
     expect(wrongType.body.error).toBe('invalid_client');
   });
 
+  // RFC 7523 §3 leaves aud to the server: at /oauth/revoke and /oauth/introspect the URL of the endpoint called is
+  // accepted too, and only that endpoint's, so an assertion made for one endpoint does not open another.
+  describe('at the revocation and introspection endpoints', () => {
+    const ENDPOINTS = ['/oauth/revoke', '/oauth/introspect'] as const;
+    const call = async (path: string, aud: unknown, token = 'not-a-token') =>
+      s.post(path, { token, client_assertion_type: TYPE, client_assertion: await sign(inlineKey, claims('pkj', { aud })) });
+
+    it.each(ENDPOINTS)('%s accepts its own URL, the token endpoint URL and the issuer as aud', async (path) => {
+      const issued = await token(await sign(inlineKey, claims('pkj')));
+      expect(issued.status).toBe(200);
+      for (const aud of [`${s.config.issuer}${path}`, [`https://x.example`, `${s.config.issuer}${path}`], `${s.config.issuer}/oauth/token`, s.config.issuer]) {
+        const r = await call(path, aud, issued.body.access_token as string);
+        expect(r.status, JSON.stringify(aud)).toBe(200);
+        if (path === '/oauth/introspect') expect(r.body).toMatchObject({ active: true, client_id: 'pkj' });
+      }
+    });
+
+    it.each([
+      ['/oauth/introspect', '/oauth/revoke'],
+      ['/oauth/revoke', '/oauth/introspect'],
+      ['/oauth/token', '/oauth/introspect'],
+      ['/oauth/token', '/oauth/revoke'],
+    ])('%s refuses an assertion whose aud is the URL of %s', async (path, other) => {
+      const aud = `${s.config.issuer}${other}`;
+      const r = path === '/oauth/token' ? await token(await sign(inlineKey, claims('pkj', { aud }))) : await call(path, aud);
+      expect(r.status).toBe(401);
+      expect(r.body.error).toBe('invalid_client');
+      expect(r.body.error_description).toMatch(/aud/);
+      expect(r.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+    });
+
+    it('refuses a look-alike of the endpoint URL', async () => {
+      for (const aud of [`${s.config.issuer}/oauth/introspect/`, `${s.config.issuer}/x/oauth/introspect`, `${s.config.issuer}/OAUTH/INTROSPECT`]) {
+        expect((await call('/oauth/introspect', aud)).status, aud).toBe(401);
+      }
+    });
+  });
+
   it('lists truthful signing algorithms in the metadata', async () => {
     const meta = (await (await fetch(s.url + '/.well-known/oauth-authorization-server')).json()) as Record<string, string[]>;
     expect(meta.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['private_key_jwt', 'client_secret_jwt']));
