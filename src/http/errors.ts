@@ -26,6 +26,12 @@ export function sendOAuthError(reply: FastifyReply, err: OAuthError): FastifyRep
   return reply.code(err.status).type('application/json; charset=utf-8').send(err.toJSON());
 }
 
+/** Logs what is unexpected (a 5xx answer) with the request id, never to the client. */
+export function logServerError(logger: Logger, err: unknown, oauth: OAuthError, requestId: string): void {
+  if (oauth.status < 500) return;
+  logger.error({ reqId: requestId, err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, oauth.code === 'server_error' ? 'unexpected error' : 'dependency unavailable');
+}
+
 /**
  * Fastify's error handler: log what is unexpected (with the request id) to Tessera's logger, answer with the
  * §5.2 shape. The logger is passed in rather than taken from request.log: Fastify has no logger unless request
@@ -34,9 +40,7 @@ export function sendOAuthError(reply: FastifyReply, err: OAuthError): FastifyRep
 export function errorHandlerFor(logger: Logger): (err: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
   return (err, request, reply) => {
     const oauth = toOAuthError(err, request.id);
-    if (oauth.status >= 500) {
-      logger.error({ reqId: request.id, err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, oauth.code === 'server_error' ? 'unexpected error' : 'dependency unavailable');
-    }
+    logServerError(logger, err, oauth, request.id);
     return sendOAuthError(reply, oauth);
   };
 }

@@ -3,8 +3,9 @@ import type { OAuthContext } from '../../oauth/context.js';
 import { OAuthError } from '../../oauth/errors.js';
 import type { TokenRequest } from '../../oauth/token-request.js';
 import { formTokenRequest } from '../form.js';
+import { limitByIp } from '../rate-limit.js';
 import { serveTokenRequest } from '../routes/token.js';
-import { toOAuthError } from '../errors.js';
+import { logServerError, toOAuthError } from '../errors.js';
 
 /**
  * SMSCX (seed README "SMSCX errors"): HTTP Basic client credentials only, and SMSCX's own error body
@@ -44,24 +45,44 @@ function smscxTokenRequest(request: FastifyRequest): TokenRequest {
   return req;
 }
 
+/**
+ * The error handler of the SMSCX routes, the one place an SMSCX error answer is made: errors of the handlers and
+ * those Fastify raises before a handler runs (content type, body over 64 KiB), so no SMSCX route answers in the
+ * RFC shape. The token handler counts every request against its address first; a request that failed before
+ * that (or that no handler counts, a 405) is counted here, so every SMSCX answer carries X-Rate-Limit-*, and an
+ * address over its limit gets the 429 whatever else is wrong, as the token handler would answer it. 5xx answers
+ * are Tessera's failures and are not counted.
+ */
+function smscxErrorHandler(ctx: OAuthContext) {
+  return async (err: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    let oauth = toOAuthError(err, request.id);
+    logServerError(ctx.logger, err, oauth, request.id);
+    if (request.rateDecision === undefined && oauth.status < 500) {
+      try {
+        await limitByIp(request, reply, ctx);
+      } catch (refused) {
+        // A refusal is an OAuthError (429); a limiter that cannot decide leaves the original answer as it is.
+        if (refused instanceof OAuthError) oauth = refused;
+      }
+    }
+    sendSmscxError(reply, oauth);
+  };
+}
+
 export function mountSmscx(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
   const url = `${prefix}/oauth/token`;
-  app.post(url, { schema: { summary: 'SMSCX profile: client credentials (HTTP Basic)', tags: ['compatibility'] } }, async (request, reply) => {
-    try {
-      return await serveTokenRequest(request, reply, ctx, smscxTokenRequest);
-    } catch (err) {
-      const oauth = toOAuthError(err, request.id);
-      if (oauth.status >= 500) ctx.logger.error({ reqId: request.id, err: err instanceof Error ? { type: err.name, message: err.message } : String(err) }, 'smscx token request failed');
-      return sendSmscxError(reply, oauth);
-    }
-  });
+  const errorHandler = smscxErrorHandler(ctx);
+  app.post(url, { schema: { summary: 'SMSCX profile: client credentials (HTTP Basic)', tags: ['compatibility'] }, errorHandler }, (request, reply) =>
+    serveTokenRequest(request, reply, ctx, smscxTokenRequest),
+  );
   app.route({
     method: ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
     url,
     schema: { hide: true },
+    errorHandler,
     handler: async (_request, reply) => {
       reply.header('allow', 'POST');
-      return sendSmscxError(reply, new OAuthError('method_not_allowed', 'Use POST on this endpoint', 405));
+      throw new OAuthError('method_not_allowed', 'Use POST on this endpoint', 405);
     },
   });
 }
