@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { OAuthContext } from '../oauth/context.js';
 import { clientErrorHandler, errorHandlerFor } from './errors.js';
+import { answerMissingHostAsOAuthError } from './host-header.js';
 import { requestIdFor } from './request-id.js';
 import { writeRateLimitHeaders } from './rate-limit.js';
 import { tokenRoute } from './routes/token.js';
@@ -49,6 +50,7 @@ export interface AppOptions {
 
 /** The Fastify application: content parsing, headers, error mapping, OpenAPI, and the routes. */
 export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<FastifyInstance> {
+  const onError = errorHandlerFor(opts.logger);
   const app: FastifyInstance = Fastify({
     // Fastify gets the logger only to log requests. With a logger it checks a per-request child logger and
     // puts 'finish' and 'error' listeners on every response to log its completion, ~0.8 µs a request (3% of an
@@ -69,6 +71,12 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
     requestIdHeader: false,
     return503OnClosing: true,
     clientErrorHandler,
+    // The router's own failures (a path that cannot be percent-decoded, FST_ERR_BAD_URL) are answered outside any
+    // route: neither the error handler nor the onSend hook runs, so the usual headers are set here.
+    frameworkErrors: (err, request, reply) => {
+      reply.header('x-request-id', request.id).header('x-response-time', responseTime(request.raw));
+      onError(err, request, reply);
+    },
     forceCloseConnections: 'idle',
     // Route schemas document the API (OpenAPI); they neither validate nor serialise. Requests are parsed and
     // checked by the OAuth layer (strict form/Basic/JSON parsers, RFC-shaped errors); responses are objects the
@@ -76,6 +84,8 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
     // bodies this small. Saying so here spares every process loading ajv and fast-json-stringify (~80 modules).
     schemaController: { compilersFactory: { buildValidator: (() => documentOnly) as never, buildSerializer: (() => () => serializeJson) as never } },
   });
+
+  answerMissingHostAsOAuthError(app.server);
 
   // Bodies reach the OAuth layer as raw text: it parses strictly (duplicates, encoding) and signature
   // authentication needs the exact bytes. Any content type is accepted here so the endpoint, not Fastify,
@@ -99,7 +109,7 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
     done(null, payload);
   });
 
-  app.setErrorHandler(errorHandlerFor(opts.logger));
+  app.setErrorHandler(onError);
   app.setNotFoundHandler(notFound);
 
   await app.register(swagger, {

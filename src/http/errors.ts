@@ -11,6 +11,7 @@ export function toOAuthError(err: unknown, requestId: string): OAuthError {
   if (isDependencyFailure(err)) return OAuthError.temporarilyUnavailable('A backing service is unavailable, retry later', 2);
   const fe = err as Partial<FastifyError> | null;
   const code = typeof fe?.code === 'string' ? fe.code : '';
+  if (code === 'FST_ERR_BAD_URL') return OAuthError.invalidRequest('The request URL is malformed');
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new OAuthError('invalid_request', 'The request body is larger than 64 KiB', 413);
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return OAuthError.invalidRequest('Unsupported content type');
   if (code.startsWith('FST_ERR_CTP') || code === 'FST_ERR_VALIDATION') return OAuthError.invalidRequest('The request is malformed');

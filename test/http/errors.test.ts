@@ -29,4 +29,9 @@ describe('toOAuthError (HTTP mapping of anything thrown)', () => {
     expect(toOAuthError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', statusCode: 415 }), 'r').status).toBe(400);
     expect(toOAuthError(Object.assign(new Error('x'), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY', statusCode: 400 }), 'r').code).toBe('invalid_request');
   });
+
+  it('maps a path the router cannot decode to 400 invalid_request', () => {
+    const out = toOAuthError(Object.assign(new Error("'/%zz' is not a valid url component"), { code: 'FST_ERR_BAD_URL', statusCode: 400 }), 'r');
+    expect(out).toMatchObject({ code: 'invalid_request', status: 400, description: 'The request URL is malformed' });
+  });
 });
