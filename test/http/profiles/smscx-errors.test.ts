@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, startTestServer, type TestServer } from '../../support/server.js';
 
@@ -63,6 +64,24 @@ describe('smscx errors raised before the token handler', () => {
     expectSmscx(r, 405, 'method_not_allowed', null);
     expect(r.headers.get('allow')).toBe('POST');
     expect(rateHeaders(r)).toEqual([String(s.config.rateLimit.perIp.points), expect.stringMatching(/^\d+$/)]);
+  });
+
+  it.each(['TRACE'])('answers %s (which fetch cannot send) with the same 405', async (method) => {
+    const r = await new Promise<Answer>((resolve, reject) => {
+      const req = httpRequest(s.url + URL_PATH, { method }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+          resolve({ status: res.statusCode ?? 0, headers, body: JSON.parse(text) as Record<string, unknown> });
+        });
+      });
+      req.on('error', reject).end();
+    });
+    expectSmscx(r, 405, 'method_not_allowed', null);
+    expect(r.headers.get('allow')).toBe('POST');
+    expect(r.headers.get('x-rate-limit-limit')).not.toBeNull();
   });
 
   it('answers HEAD with 405 and the headers, no body', async () => {
