@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { OAuthContext } from '../oauth/context.js';
 import { clientErrorHandler, errorHandlerFor } from './errors.js';
-import { answerMissingHostAsOAuthError } from './host-header.js';
+import { installRequestGate } from './request-gate.js';
 import { requestIdFor } from './request-id.js';
 import { writeRateLimitHeaders } from './rate-limit.js';
 import { tokenRoute } from './routes/token.js';
@@ -69,7 +69,8 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
     trustProxy: opts.trustProxy,
     genReqId: idAndStartTime,
     requestIdHeader: false,
-    return503OnClosing: true,
+    // While draining, the request gate answers 503 in the §5.2 shape (request-gate.ts), not Fastify.
+    return503OnClosing: false,
     clientErrorHandler,
     // The router's own failures (a path that cannot be percent-decoded, FST_ERR_BAD_URL) are answered outside any
     // route: neither the error handler nor the onSend hook runs, so the usual headers are set here.
@@ -85,7 +86,12 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
     schemaController: { compilersFactory: { buildValidator: (() => documentOnly) as never, buildSerializer: (() => () => serializeJson) as never } },
   });
 
-  answerMissingHostAsOAuthError(app.server);
+  const gate = installRequestGate(app.server);
+  // preClose runs as app.close() begins, before the server stops accepting and waits for in-flight requests.
+  app.addHook('preClose', (done) => {
+    gate.close();
+    done();
+  });
 
   // Bodies reach the OAuth layer as raw text: it parses strictly (duplicates, encoding) and signature
   // authentication needs the exact bytes. Any content type is accepted here so the endpoint, not Fastify,
