@@ -7,46 +7,59 @@ export interface MethodOverride {
   handle(request: FastifyRequest, reply: FastifyReply): Promise<unknown>;
 }
 
-/** The methods each endpoint of an app allows, for the 405 answers (url -> Allow list). */
-const allowedByApp = new WeakMap<FastifyInstance, Map<string, readonly string[]>>();
+/** How an endpoint answers a method it does not take: the 405 OAuthError (Allow already set) in its own shape. */
+export type Refusal = (err: OAuthError, request: FastifyRequest, reply: FastifyReply) => unknown;
 
-function refuse(reply: FastifyReply, allowed: readonly string[]): FastifyReply {
-  reply.header('allow', allowed.join(', '));
-  return sendOAuthError(reply, new OAuthError('method_not_allowed', `Use ${allowed.join(' or ')} on this endpoint`, 405));
+interface Endpoint {
+  allowed: readonly string[];
+  refuse: Refusal;
+}
+
+/** The endpoints of each app, for the 405 answers of methods Fastify does not route (url -> endpoint). */
+const endpointsByApp = new WeakMap<FastifyInstance, Map<string, Endpoint>>();
+
+const refuseInOAuthShape: Refusal = (err, _request, reply) => sendOAuthError(reply, err);
+
+function refuse(endpoint: Endpoint, request: FastifyRequest, reply: FastifyReply): unknown {
+  reply.header('allow', endpoint.allowed.join(', '));
+  return endpoint.refuse(new OAuthError('method_not_allowed', `Use ${endpoint.allowed.join(' or ')} on this endpoint`, 405), request, reply);
+}
+
+export interface MethodNotAllowedOptions {
+  /** Claims a request the endpoint would otherwise refuse (a compatibility variant at the same URL). */
+  override?: (request: FastifyRequest) => MethodOverride | undefined;
+  /** The endpoint's own error shape (a compatibility profile); default the RFC 6749 §5.2 body. */
+  refuse?: Refusal;
 }
 
 /**
- * Every other method on an endpoint gets 405 with Allow (RFC 9110 §15.5.6), in the §5.2 JSON shape, unless
- * `override` claims the request (a compatibility variant at the same URL). The methods Fastify routes get a
- * route here; any other method (TRACE, PROPFIND, ...) reaches the not-found handler, which asks
- * `allowedMethods` and answers the same 405.
+ * Every other method on an endpoint gets 405 with Allow (RFC 9110 §15.5.6), in the §5.2 JSON shape or the
+ * endpoint's own (`refuse`), unless `override` claims the request. The methods Fastify routes get a route here;
+ * any other method (PROPFIND, MKCOL, ...) reaches the not-found handler, which finds the endpoint by its path and
+ * answers the same 405.
  */
-export function methodNotAllowed(app: FastifyInstance, url: string, allowed: readonly string[], override?: (request: FastifyRequest) => MethodOverride | undefined): void {
-  let registry = allowedByApp.get(app);
-  if (!registry) allowedByApp.set(app, (registry = new Map()));
-  registry.set(url, allowed);
-  const others = app.supportedMethods.filter((m) => !allowed.includes(m));
+export function methodNotAllowed(app: FastifyInstance, url: string, allowed: readonly string[], opts: MethodNotAllowedOptions = {}): void {
+  const endpoint: Endpoint = { allowed, refuse: opts.refuse ?? refuseInOAuthShape };
+  let endpoints = endpointsByApp.get(app);
+  if (!endpoints) endpointsByApp.set(app, (endpoints = new Map()));
+  endpoints.set(url, endpoint);
+  const { override } = opts;
   app.route({
-    method: others,
+    method: app.supportedMethods.filter((m) => !allowed.includes(m)),
     url,
     schema: { hide: true },
     handler: async (request, reply) => {
       const claimed = override?.(request);
       if (claimed) return claimed.handle(request, reply);
-      return refuse(reply, allowed);
+      return refuse(endpoint, request, reply);
     },
   });
 }
 
-/** The Allow list of the endpoint at this request's path, when it is one (for the not-found handler). */
-export function allowedMethods(request: FastifyRequest): readonly string[] | undefined {
-  const q = request.url.indexOf('?');
-  return allowedByApp.get(request.server)?.get(q === -1 ? request.url : request.url.slice(0, q));
-}
-
 /** Not found: 405 with Allow when the path is an endpoint and only the method is wrong, else 404. */
-export function notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const allowed = allowedMethods(request);
-  if (allowed) return refuse(reply, allowed);
+export function notFound(request: FastifyRequest, reply: FastifyReply): unknown {
+  const q = request.url.indexOf('?');
+  const endpoint = endpointsByApp.get(request.server)?.get(q === -1 ? request.url : request.url.slice(0, q));
+  if (endpoint) return refuse(endpoint, request, reply);
   return sendOAuthError(reply, new OAuthError('not_found', 'No such endpoint', 404));
 }

@@ -6,6 +6,7 @@ import { formTokenRequest } from '../form.js';
 import { limitByIp } from '../rate-limit.js';
 import { serveTokenRequest } from '../routes/token.js';
 import { logServerError, toOAuthError } from '../errors.js';
+import { methodNotAllowed } from '../method-not-allowed.js';
 
 /**
  * SMSCX (seed README "SMSCX errors"): HTTP Basic client credentials only, and SMSCX's own error body
@@ -75,15 +76,6 @@ export function mountSmscx(app: FastifyInstance, ctx: OAuthContext, prefix: stri
   app.post(url, { schema: { summary: 'SMSCX profile: client credentials (HTTP Basic)', tags: ['compatibility'] }, errorHandler }, (request, reply) =>
     serveTokenRequest(request, reply, ctx, smscxTokenRequest),
   );
-  // Every other method Fastify routes (TRACE and QUERY too) gets SMSCX's 405.
-  app.route({
-    method: app.supportedMethods.filter((m) => m !== 'POST'),
-    url,
-    schema: { hide: true },
-    errorHandler,
-    handler: async (_request, reply) => {
-      reply.header('allow', 'POST');
-      throw new OAuthError('method_not_allowed', 'Use POST on this endpoint', 405);
-    },
-  });
+  // Every other method gets SMSCX's 405, through the same error handler (so it is counted and carries the headers).
+  methodNotAllowed(app, url, ['POST'], { refuse: (err, request, reply) => errorHandler(err, request, reply) });
 }

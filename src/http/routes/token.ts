@@ -62,5 +62,5 @@ export function tokenRoute(app: FastifyInstance, ctx: OAuthContext, prefix = '')
     validatorCompiler: documentOnly,
     handler: (request, reply) => variantFor(app, url, request)?.handle(request, reply) ?? serveTokenRequest(request, reply, ctx, formTokenRequest),
   });
-  methodNotAllowed(app, url, ['POST'], (request) => variantFor(app, url, request));
+  methodNotAllowed(app, url, ['POST'], { override: (request) => variantFor(app, url, request) });
 }

@@ -66,7 +66,7 @@ describe('smscx errors raised before the token handler', () => {
     expect(rateHeaders(r)).toEqual([String(s.config.rateLimit.perIp.points), expect.stringMatching(/^\d+$/)]);
   });
 
-  it.each(['TRACE'])('answers %s (which fetch cannot send) with the same 405', async (method) => {
+  it.each(['TRACE', 'PROPFIND', 'MKCOL'])('answers %s (which fetch cannot send or Fastify does not route) with the same 405', async (method) => {
     const r = await new Promise<Answer>((resolve, reject) => {
       const req = httpRequest(s.url + URL_PATH, { method }, (res) => {
         let text = '';
