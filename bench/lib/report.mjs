@@ -263,6 +263,10 @@ function sectionMethod() {
       'refresh scenarios the failed-login throttle stays ENABLED (correct logins are never counted as failures; the ' +
       'load is spread over a pool of 200 users because Tessera serialises attempts per (username, source IP)). ' +
       'Values already set in the environment win.',
+    '- CPU budgets (`tessera-cpu1`, `tessera-workers2-cpu2`: the workers comparison with the load generator on a CPU of ' +
+      'its own): the server process tree runs in a cgroup of its own with a CFS quota of one CPU unit per worker over a ' +
+      '10 ms period (`bench/lib/cgroup.mjs`), the load generator outside it with at least one whole CPU; a unit is ' +
+      '`min(1, (CPUs - 1) / 2)` CPUs (`BENCH_CPU_UNIT` overrides). Each run records the budget and its throttled periods.',
     '- Start-up time: from spawning the server process to the first `GET /healthz` answering 200 (polled every 20 ms). ' +
       'RSS: `VmRSS` from `/proc/<pid>/status` (summed over the process tree) right after the measured window.',
     '- "load gen cpu" is the CPU used by the harness process (autocannon) during the window, in % of one core: on this ' +
