@@ -1,8 +1,8 @@
-import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientErrorHandler } from '../../src/http/errors.js';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { rawExchange, type RawExchange } from '../support/raw-http.js';
 
 /**
  * Requests Node's HTTP parser rejects never reach a route: the answer comes from the clientErrorHandler
@@ -14,24 +14,7 @@ beforeAll(async () => {
 });
 afterAll(async () => s.stop());
 
-/** Writes bytes, collects everything until the server closes the connection. */
-function exchange(bytes: string): Promise<{ raw: string; status: number; headers: Record<string, string>; body: string }> {
-  const url = new URL(s.url);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const socket = net.connect({ host: url.hostname, port: Number(url.port) }, () => socket.write(bytes));
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const [head = '', body = ''] = raw.split('\r\n\r\n');
-      const [statusLine = '', ...lines] = head.split('\r\n');
-      const headers: Record<string, string> = {};
-      for (const l of lines) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
-      resolve({ raw, status: Number(statusLine.split(' ')[1]), headers, body });
-    });
-  });
-}
+const exchange = (bytes: string): Promise<RawExchange> => rawExchange(s.url, bytes);
 
 describe('requests the HTTP parser rejects', () => {
   it('answers a malformed request line with 400 invalid_request and closes the connection', async () => {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/server.js';
+import { rawExchange, type RawExchange } from '../support/raw-http.js';
 import { installRequestGate } from '../../src/http/request-gate.js';
 
 /**
@@ -14,29 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => s.stop());
 
-type Exchange = { raw: string; status: number; headers: Record<string, string>; body: string };
-
-/** Writes bytes (then `more` once the first bytes are out, if given), collects everything until the server closes the connection. */
-function exchange(bytes: string, base = s.url, more?: (socket: net.Socket) => void): Promise<Exchange> {
-  const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const socket = net.connect({ host: url.hostname, port: Number(url.port) }, () => {
-      socket.write(bytes);
-      more?.(socket);
-    });
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const [head = '', body = ''] = raw.split('\r\n\r\n');
-      const [statusLine = '', ...lines] = head.split('\r\n');
-      const headers: Record<string, string> = {};
-      for (const l of lines) headers[l.slice(0, l.indexOf(':')).toLowerCase()] = l.slice(l.indexOf(':') + 1).trim();
-      resolve({ raw, status: Number(statusLine.split(' ')[1]), headers, body });
-    });
-  });
-}
+const exchange = (bytes: string, base = s.url, more?: (socket: net.Socket) => void): Promise<RawExchange> => rawExchange(base, bytes, more);
 
 describe('an HTTP/1.1 request without Host', () => {
   it.each([
