@@ -79,12 +79,19 @@ export const requestSignatureAuth = {
 
     // stringToSign returns null for input it cannot canonicalise unambiguously: that is a failed signature.
     const str = stringToSign({ method: req.method, path: req.path, nonce, rawQuery: req.rawQuery, rawBody: req.rawBody });
-    if (str === null || !verifyRequestSignature(known.parsed, signatureDigest(str), innerDigest(str), signature)) throw badSignature();
+    if (str === null) throw badSignature();
+    const inner = innerDigest(str);
+    const digest = signatureDigest(str, inner);
+    if (!verifyRequestSignature(known.parsed, digest, inner, signature)) throw badSignature();
 
     // Single use, recorded only for valid signatures (nobody can burn another client's nonces). Remembered until
     // the nonce leaves the window, after which freshness alone refuses it; shared across nodes via the ReplayGuard.
+    // The guard's key is the signed message itself (key, nonce and digest), not the nonce alone: the SDK's nonce is
+    // its clock in milliseconds, so an app that sends two different requests in one millisecond (tokens for several
+    // organisations at once) signs both with one nonce. Both are genuine; a replay is the same message again, and
+    // its digest is the same, so it is still refused.
     const expiresAt = Math.ceil((Number(nonce) + windowMs) / 1000) + 1;
-    if (!(await ctx.replay.firstUse(`nonce:${known.apiKey.publicKey}:${nonce}`, expiresAt))) {
+    if (!(await ctx.replay.firstUse(`nonce:${known.apiKey.publicKey}:${nonce}:${digest.toString('base64url')}`, expiresAt))) {
       throw OAuthError.invalidClient('invalid_signature: this BIZ-API-NONCE was already used');
     }
     return client;

@@ -94,6 +94,19 @@ describe('request-signature authentication', () => {
     expect((await getToken(k1, { nonce })).status).toBe(200);
   });
 
+  it('accepts different requests signed with one nonce, and refuses each of them sent again', async () => {
+    // The SDK's nonce is its clock in ms: an app asking for two things in one millisecond signs both with it.
+    const nonce = String(Date.now() + 2);
+    const first = QUERY();
+    const second = `org_id=${ORG}&grant_type=org_implicit&scope=wallet%3Aread`;
+    expect((await getToken(ed, { nonce, query: first })).status).toBe(200);
+    expect((await getToken(ed, { nonce, query: second })).status).toBe(200);
+    expectUnauthorized(await getToken(ed, { nonce, query: first }), /already used/);
+    expectUnauthorized(await getToken(ed, { nonce, query: second }), /already used/);
+    // A part the signature does not cover (the SDK's `_` cache-buster) does not make a replay new.
+    expectUnauthorized(await call('GET', '/oauth/token', `${first}&_=${nonce}`, signedHeaders(ed, { method: 'GET', path: '/oauth/token', query: first, nonce })), /already used/);
+  });
+
   it('does not spend a nonce on a request whose signature fails', async () => {
     const nonce = String(Date.now() + 1);
     expectUnauthorized(await getToken(ed, { nonce, signQuery: QUERY() + '&x=1' }));

@@ -112,6 +112,6 @@ export function innerDigest(str: string): Buffer {
 }
 
 /** SHA-256(SHA-256(utf8)), the outer hash over the 32 raw inner bytes (seed README step 2). */
-export function signatureDigest(str: string): Buffer {
-  return createHash('sha256').update(innerDigest(str)).digest();
+export function signatureDigest(str: string, inner: Buffer = innerDigest(str)): Buffer {
+  return createHash('sha256').update(inner).digest();
 }
