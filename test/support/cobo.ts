@@ -47,6 +47,8 @@ export async function plantRefreshToken(s: TestServer, token: string, clientId: 
 export interface TestApiKey {
   kind: 'ed25519' | 'secp256k1';
   publicHex: string;
+  /** The private key as Cobo's SDK takes it (`apiClient.setPrivateKey(hex, curve)`): the Ed25519 seed or the secp256k1 scalar. */
+  privateHex: string;
   sign(parts: { method: string; path: string; nonce: string; query?: string; body?: string }): string;
 }
 
@@ -61,9 +63,14 @@ export function makeApiKey(kind: 'ed25519' | 'secp256k1'): TestApiKey {
   const pair = kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
   const publicHex =
     kind === 'ed25519' ? (pair.publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(-32).toString('hex') : ecCompressed(pair.publicKey);
+  const privateHex =
+    kind === 'ed25519'
+      ? (pair.privateKey.export({ format: 'der', type: 'pkcs8' }) as Buffer).subarray(-32).toString('hex')
+      : Buffer.from(pair.privateKey.export({ format: 'jwk' }).d!, 'base64url').toString('hex').padStart(64, '0');
   return {
     kind,
     publicHex,
+    privateHex,
     sign({ method, path, nonce, query = '', body = '' }) {
       const str = stringToSign({ method, path, nonce, rawQuery: query, rawBody: body });
       if (str === null) throw new Error('cannot canonicalise');
