@@ -16,11 +16,12 @@ function refresh(token: string, client: string) {
 }
 
 describe.each(['jwt-app', 'opaque-app'])('POST /oauth/revoke for %s tokens (RFC 7009)', (client) => {
-  it('revokes an access token: 200, empty body, no-store, and introspection then says inactive', async () => {
+  it('revokes an access token: 200, an empty JSON object, no-store, and introspection then says inactive', async () => {
     const { access, refresh: rt } = await passwordTokens(s, client);
     const r = await revoke(s, access, client, { token_type_hint: 'access_token' });
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ raw: '' });
+    expect(r.body).toEqual({});
+    expect(r.headers.get('content-type')).toMatch(/^application\/json/);
     expect(r.headers.get('cache-control')).toBe('no-store');
     expect((await introspect(s, access, client)).body).toEqual({ active: false });
     // Revoking the access token leaves the refresh token alone.
@@ -73,7 +74,7 @@ describe('POST /oauth/revoke: edge cases', () => {
   ])('answers 200 for %s tokens', async (_what, token, hint) => {
     const r = await revoke(s, token, 'jwt-app', hint ? { token_type_hint: hint } : {});
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ raw: '' });
+    expect(r.body).toEqual({});
   });
 
   it('answers 200 for an already revoked token (idempotent)', async () => {

@@ -10,7 +10,9 @@ import { documentOnly, OAuthErrorBody, RevocationRequestBody } from '../schemas.
 
 /**
  * POST /oauth/revoke (RFC 7009). Every client authenticates, public ones with their client_id (§2.1); the
- * answer is 200 with an empty body whether or not the token was found (§2.2).
+ * answer is 200 whether or not the token was found (§2.2). Its body, which §2.2 says clients ignore, is an empty
+ * JSON object: clients that parse every answer as JSON (simple-oauth2 refuses a 200 that is not served as JSON)
+ * work, and clients that ignore it are unaffected.
  */
 export function revokeRoute(app: FastifyInstance, ctx: OAuthContext): void {
   const url = '/oauth/revoke';
@@ -21,7 +23,7 @@ export function revokeRoute(app: FastifyInstance, ctx: OAuthContext): void {
       summary: 'Token revocation (RFC 7009)',
       consumes: ['application/x-www-form-urlencoded'],
       body: RevocationRequestBody,
-      response: { 200: { description: 'Revoked, or nothing to revoke (empty body)', type: 'null' }, '4xx': OAuthErrorBody, '5xx': OAuthErrorBody },
+      response: { 200: { description: 'Revoked, or nothing to revoke (an empty JSON object)', type: 'object', properties: {}, additionalProperties: false }, '4xx': OAuthErrorBody, '5xx': OAuthErrorBody },
     },
     validatorCompiler: documentOnly,
     handler: async (request, reply) => {
@@ -33,7 +35,7 @@ export function revokeRoute(app: FastifyInstance, ctx: OAuthContext): void {
       if (token === undefined) throw OAuthError.invalidRequest('The token parameter is missing');
       await revokeToken(ctx, client, token, req.params.get('token_type_hint'));
       reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache');
-      return reply.send();
+      return {};
     },
   });
   methodNotAllowed(app, url, ['POST']);
