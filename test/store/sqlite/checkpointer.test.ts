@@ -46,6 +46,39 @@ describe('background WAL checkpoints', () => {
     db.close();
   });
 
+  it('checkpoints writes that come after an idle spell (it skips only ticks with nothing new)', async () => {
+    const { db, file } = openWal();
+    const cp = startCheckpointer(db, file, 20)!;
+    const insert = db.prepare('insert into t (v) values (?)');
+    insert.run('first');
+    await vi.waitFor(() => expect(rowsInMainFile(file)).toBe(1), { timeout: 5000, interval: 20 });
+    await new Promise((r) => setTimeout(r, 200));
+    insert.run('after the idle spell');
+    await vi.waitFor(() => expect(rowsInMainFile(file)).toBe(2), { timeout: 5000, interval: 20 });
+    await cp.stop();
+    db.close();
+  });
+
+  it('retries a checkpoint a reader held back, with no further write to prompt it', async () => {
+    const { db, file } = openWal();
+    const cp = startCheckpointer(db, file, 20)!;
+    // The table itself reaches the database file first.
+    await vi.waitFor(() => expect(rowsInMainFile(file)).toBe(0), { timeout: 5000, interval: 20 });
+    // A reader whose snapshot predates the inserts: frames past it cannot be copied while it stays open.
+    const reader = new Database(file);
+    reader.exec('BEGIN');
+    reader.prepare('select count(*) from t').get();
+    const insert = db.prepare('insert into t (v) values (?)');
+    for (let i = 0; i < 50; i++) insert.run(`row ${i}`);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rowsInMainFile(file)).toBe(0);
+    reader.exec('COMMIT');
+    reader.close();
+    await vi.waitFor(() => expect(rowsInMainFile(file)).toBe(50), { timeout: 5000, interval: 20 });
+    await cp.stop();
+    db.close();
+  });
+
   it('stop() ends the thread promptly, and again is harmless', async () => {
     const { db, file } = openWal();
     const cp = startCheckpointer(db, file, 10_000)!;
