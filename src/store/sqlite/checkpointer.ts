@@ -53,7 +53,7 @@ export interface Checkpointer {
  * refresh rotation appends ~5 pages, so 4,500 rotations/s fill 10,000 pages in under half a second, and with
  * a 500 ms tick the serving connection was the one to checkpoint, stalling every request for the 30-50 ms of
  * its WAL and database fsyncs about twice a second (refresh p99 50-60 ms at p50 6 ms). At 50 ms the thread
- * copies a few hundred pages a tick and the serving connection only restarts the WAL, a header fsync of well
+ * copies about a thousand pages a tick at that rate and the serving connection only restarts the WAL, a header fsync of well
  * under a millisecond (p99 18 ms; docs/benchmarks.md).
  */
 export function startCheckpointer(sqlite: BetterSqlite3.Database, file: string, intervalMs = 50): Checkpointer | undefined {
