@@ -33,6 +33,11 @@ function rowsInMainFile(file: string): number {
   }
 }
 
+/** Waits until the database file alone (without its WAL) holds `n` rows. */
+function untilMainFileHas(file: string, n: number): Promise<void> {
+  return vi.waitFor(() => expect(rowsInMainFile(file)).toBe(n), { timeout: 5000, interval: 20 });
+}
+
 describe('background WAL checkpoints', () => {
   it('copies committed WAL pages into the database file without the serving connection checkpointing', async () => {
     const { db, file } = openWal();
@@ -41,7 +46,7 @@ describe('background WAL checkpoints', () => {
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(FALLBACK_AUTOCHECKPOINT_PAGES);
     const insert = db.prepare('insert into t (v) values (?)');
     for (let i = 0; i < 500; i++) insert.run(`row ${i}`);
-    await vi.waitFor(() => expect(rowsInMainFile(file)).toBe(500), { timeout: 5000, interval: 50 });
+    await untilMainFileHas(file, 500);
     await cp.stop();
     db.close();
   });
@@ -51,10 +56,10 @@ describe('background WAL checkpoints', () => {
     const cp = startCheckpointer(db, file, 20)!;
     const insert = db.prepare('insert into t (v) values (?)');
     insert.run('first');
-    await vi.waitFor(() => expect(rowsInMainFile(file)).toBe(1), { timeout: 5000, interval: 20 });
+    await untilMainFileHas(file, 1);
     await new Promise((r) => setTimeout(r, 200));
     insert.run('after the idle spell');
-    await vi.waitFor(() => expect(rowsInMainFile(file)).toBe(2), { timeout: 5000, interval: 20 });
+    await untilMainFileHas(file, 2);
     await cp.stop();
     db.close();
   });
@@ -63,7 +68,7 @@ describe('background WAL checkpoints', () => {
     const { db, file } = openWal();
     const cp = startCheckpointer(db, file, 20)!;
     // The table itself reaches the database file first.
-    await vi.waitFor(() => expect(rowsInMainFile(file)).toBe(0), { timeout: 5000, interval: 20 });
+    await untilMainFileHas(file, 0);
     // A reader whose snapshot predates the inserts: frames past it cannot be copied while it stays open.
     const reader = new Database(file);
     reader.exec('BEGIN');
@@ -74,7 +79,7 @@ describe('background WAL checkpoints', () => {
     expect(rowsInMainFile(file)).toBe(0);
     reader.exec('COMMIT');
     reader.close();
-    await vi.waitFor(() => expect(rowsInMainFile(file)).toBe(50), { timeout: 5000, interval: 20 });
+    await untilMainFileHas(file, 50);
     await cp.stop();
     db.close();
   });
