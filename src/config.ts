@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { trustedProxyProblem } from './http/trusted-proxies.js';
 
 /**
  * One validated configuration object, built once at start-up and passed down. Precedence:
@@ -63,7 +64,8 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    trustProxy: Type.Union([Type.Boolean(), Type.String()]),
+    /** Addresses / CIDRs of the proxies whose X-Forwarded-For is believed (a list, or one comma-separated string). */
+    trustProxy: Type.Union([Type.Boolean(), Type.String(), Type.Array(Type.String())]),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
     logRequests: Type.Boolean(),
     workers: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')]),
@@ -80,7 +82,7 @@ export const ConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export type Config = Static<typeof ConfigSchema> & { issuer: string };
+export type Config = Omit<Static<typeof ConfigSchema>, 'trustProxy'> & { issuer: string; trustProxy: string[] };
 
 export const DEFAULTS: Static<typeof ConfigSchema> = {
   host: '127.0.0.1',
@@ -208,6 +210,24 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   return out;
 }
 
+/**
+ * The trusted proxies as a list. `true` is refused: it trusts every hop, so the leftmost X-Forwarded-For entry,
+ * which the client writes itself, would become its address for rate limits and login throttles.
+ */
+function trustedProxies(value: boolean | string | string[]): string[] {
+  if (value === true) {
+    throw new ConfigError(
+      'invalid setting trustProxy: true would believe every client\'s own X-Forwarded-For; list the addresses or CIDRs of your proxies instead, e.g. TESSERA_TRUST_PROXY=10.0.0.0/8,127.0.0.1 (docs/deployment.md)',
+    );
+  }
+  const entries = value === false ? [] : (typeof value === 'string' ? value.split(',') : value).map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const problem = trustedProxyProblem(entry);
+    if (problem) throw new ConfigError(`invalid setting trustProxy: ${problem}`);
+  }
+  return entries;
+}
+
 /** `--profile cobo=/v2`, `--profile smscx`, env TESSERA_PROFILES="cobo=/v2,knetik". */
 export function parseProfiles(specs: readonly string[]): Record<string, { enabled: boolean; prefix: string }> {
   const out: Record<string, { enabled: boolean; prefix: string }> = {};
@@ -263,6 +283,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   cfg.dataDir = resolve(cfg.dataDir);
   for (const profile of Object.values(cfg.profiles)) if (profile) profile.prefix = mountPrefix(profile.prefix);
   if (cfg.accessTokenTtl > cfg.maxAccessTokenTtl) throw new ConfigError('invalid setting accessTokenTtl: exceeds maxAccessTokenTtl');
+  const trustProxy = trustedProxies(cfg.trustProxy);
   const issuer = (cfg.issuer ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`).replace(/\/+$/, '');
-  return { ...cfg, issuer };
+  return { ...cfg, issuer, trustProxy };
 }

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { OAuthContext } from '../oauth/context.js';
 import { clientErrorHandler, errorHandlerFor } from './errors.js';
 import { installRequestGate } from './request-gate.js';
+import { proxyTrust } from './trusted-proxies.js';
 import { requestIdFor } from './request-id.js';
 import { writeRateLimitHeaders } from './rate-limit.js';
 import { tokenRoute } from './routes/token.js';
@@ -40,7 +41,8 @@ function responseTime(req: IncomingMessage): string {
 
 export interface AppOptions {
   logger: Logger;
-  trustProxy: boolean | string;
+  /** Addresses / CIDRs of the proxies whose X-Forwarded-For is believed (config trustProxy). */
+  trustProxy: readonly string[];
   logRequests: boolean;
   discovery: DiscoveryState;
   probes: ReadinessProbe[];
@@ -51,6 +53,7 @@ export interface AppOptions {
 /** The Fastify application: content parsing, headers, error mapping, OpenAPI, and the routes. */
 export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<FastifyInstance> {
   const onError = errorHandlerFor(opts.logger);
+  const trusted = proxyTrust(opts.trustProxy);
   const app: FastifyInstance = Fastify({
     // Fastify gets the logger only to log requests. With a logger it checks a per-request child logger and
     // puts 'finish' and 'error' listeners on every response to log its completion, ~0.8 µs a request (3% of an
@@ -66,7 +69,9 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
         }
       : { logger: false }),
     bodyLimit: BODY_LIMIT,
-    trustProxy: opts.trustProxy,
+    // X-Forwarded-For counts only from the listed proxies: the client is the first untrusted hop from the right
+    // (trusted-proxies.ts). With none listed Fastify keeps the peer address and its plainer request prototype.
+    trustProxy: opts.trustProxy.length > 0 ? (address: string) => trusted(address) : false,
     genReqId: idAndStartTime,
     requestIdHeader: false,
     // While draining, the request gate answers 503 in the §5.2 shape (request-gate.ts), not Fastify.
