@@ -66,6 +66,20 @@ export const ConfigSchema = Type.Object(
     ),
     /** Addresses / CIDRs of the proxies whose X-Forwarded-For is believed (a list, or one comma-separated string). */
     trustProxy: Type.Union([Type.Boolean(), Type.String(), Type.Array(Type.String())]),
+    /** Deadlines and limits of client connections (docs/deployment.md, "Slow and flooding clients"). */
+    http: Type.Object(
+      {
+        /** The request line and headers must have arrived this long after the request began. */
+        headersTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+        /** The whole request, body included, must have arrived this long after it began. */
+        requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+        /** An idle keep-alive connection is closed after this long. */
+        keepAliveTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+        /** Connections one source address may hold open per process (0: no limit); trusted proxies are exempt. */
+        maxConnectionsPerAddress: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+      },
+      { additionalProperties: false },
+    ),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
     logRequests: Type.Boolean(),
     workers: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')]),
@@ -101,6 +115,9 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   rateLimit: { enabled: true, perClient: { points: 5000, duration: 1 }, perIp: { points: 10000, duration: 1 } },
   loginThrottle: { enabled: true, freeAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, window: 900 },
   trustProxy: false,
+  // Keep-alive outlives the 60 s idle timeout of common load balancers (nginx upstream keepalive, AWS ALB), so the
+  // balancer, not Tessera, closes an idle connection and never sends a request into one being closed.
+  http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000, maxConnectionsPerAddress: 256 },
   logLevel: 'info',
   logRequests: false,
   workers: 1,
@@ -168,6 +185,10 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['loginThrottle.maxDelayMs', 'TESSERA_LOGIN_THROTTLE_MAX_DELAY_MS', int],
   ['loginThrottle.window', 'TESSERA_LOGIN_THROTTLE_WINDOW', int],
   ['trustProxy', 'TESSERA_TRUST_PROXY', boolOrString],
+  ['http.headersTimeoutMs', 'TESSERA_HTTP_HEADERS_TIMEOUT_MS', int],
+  ['http.requestTimeoutMs', 'TESSERA_HTTP_REQUEST_TIMEOUT_MS', int],
+  ['http.keepAliveTimeoutMs', 'TESSERA_HTTP_KEEP_ALIVE_TIMEOUT_MS', int],
+  ['http.maxConnectionsPerAddress', 'TESSERA_HTTP_MAX_CONNECTIONS_PER_ADDRESS', int],
   ['logLevel', 'TESSERA_LOG_LEVEL', str],
   ['logRequests', 'TESSERA_LOG_REQUESTS', bool],
   ['workers', 'TESSERA_WORKERS', workers],
@@ -283,6 +304,8 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   cfg.dataDir = resolve(cfg.dataDir);
   for (const profile of Object.values(cfg.profiles)) if (profile) profile.prefix = mountPrefix(profile.prefix);
   if (cfg.accessTokenTtl > cfg.maxAccessTokenTtl) throw new ConfigError('invalid setting accessTokenTtl: exceeds maxAccessTokenTtl');
+  // Node refuses a header deadline beyond the request's; the headers are part of the request.
+  if (cfg.http.headersTimeoutMs > cfg.http.requestTimeoutMs) throw new ConfigError('invalid setting http.headersTimeoutMs: exceeds http.requestTimeoutMs');
   const trustProxy = trustedProxies(cfg.trustProxy);
   const issuer = (cfg.issuer ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`).replace(/\/+$/, '');
   return { ...cfg, issuer, trustProxy };

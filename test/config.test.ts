@@ -143,6 +143,23 @@ describe('trustProxy', () => {
   });
 });
 
+describe('http (connection deadlines and limits)', () => {
+  it('defaults, env and file', () => {
+    expect(loadConfig({}, {}).http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000, maxConnectionsPerAddress: 256 });
+    const env = { TESSERA_HTTP_HEADERS_TIMEOUT_MS: '500', TESSERA_HTTP_REQUEST_TIMEOUT_MS: '1500', TESSERA_HTTP_KEEP_ALIVE_TIMEOUT_MS: '4000', TESSERA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0' };
+    expect(loadConfig({}, env).http).toEqual({ headersTimeoutMs: 500, requestTimeoutMs: 1500, keepAliveTimeoutMs: 4000, maxConnectionsPerAddress: 0 });
+    expect(loadConfig({ config: file({ http: { requestTimeoutMs: 60_000 } }) }, {}).http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 });
+  });
+
+  it('refuses deadlines that would switch a check off or cannot hold', () => {
+    expect(configError(() => loadConfig({}, { TESSERA_HTTP_REQUEST_TIMEOUT_MS: '0' })).message).toMatch(/http\.requestTimeoutMs/);
+    expect(configError(() => loadConfig({}, { TESSERA_HTTP_HEADERS_TIMEOUT_MS: '0' })).message).toMatch(/http\.headersTimeoutMs/);
+    expect(configError(() => loadConfig({}, { TESSERA_HTTP_HEADERS_TIMEOUT_MS: '20000', TESSERA_HTTP_REQUEST_TIMEOUT_MS: '10000' })).message).toBe('invalid setting http.headersTimeoutMs: exceeds http.requestTimeoutMs');
+    expect(configError(() => loadConfig({}, { TESSERA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '-1' })).message).toMatch(/http\.maxConnectionsPerAddress/);
+    expect(configError(() => loadConfig({ config: file({ http: { idleMs: 1 } }) }, {})).message).toMatch(/http/);
+  });
+});
+
 describe('the CLI on an invalid setting', () => {
   it('exits 2 with a message naming the setting', () => {
     const bin = resolve('bin/tessera.js');

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { OAuthError } from '../oauth/errors.js';
@@ -59,7 +59,7 @@ export function sendOAuthError(reply: FastifyReply, err: OAuthError): FastifyRep
  */
 export function logServerError(logger: Logger, err: unknown, oauth: OAuthError, requestId: string): void {
   if (oauth === CLIENT_ABORTED) {
-    logger.debug({ reqId: requestId, code: (err as { code?: unknown }).code }, 'client closed the connection before the request was complete');
+    logger.debug({ reqId: requestId, code: (err as { code?: unknown }).code }, 'the connection closed before the request was complete');
     return;
   }
   if (oauth.status < 500) return;
@@ -81,9 +81,10 @@ export function errorHandlerFor(logger: Logger): (err: unknown, request: Fastify
 
 /**
  * Fastify's clientErrorHandler: a request Node's HTTP parser rejects (a malformed request line or header, headers
- * over Node's size limit, a request that did not arrive in time) never reaches a route, and Node and Fastify
- * answer it with bodies of their own. Tessera answers with the §5.2 shape like every other error, then closes the
- * connection as Node does: the parser cannot find the next request in a stream it could not parse.
+ * over Node's size limit) or that missed its deadline (config http.headersTimeoutMs / requestTimeoutMs, a body
+ * still arriving included) never reaches a route, or is cut off in one, and Node and Fastify answer it with
+ * bodies of their own. Tessera answers with the §5.2 shape like every other error, then closes the connection as
+ * Node does: the parser cannot find the next request in a stream it could not parse.
  */
 export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
@@ -93,7 +94,10 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Duple
       : err.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'The request headers are too large']
         : [400, 'The request is not valid HTTP/1.1'];
-  if (socket.writable) {
+  // As Node itself: nothing goes into a response already under way (a route that answered before the body it
+  // did not need had arrived); the connection is closed all the same.
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (socket.writable && inFlight?.headersSent !== true) {
     const body = JSON.stringify(new OAuthError('invalid_request', description, status).toJSON());
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
