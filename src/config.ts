@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { trustedProxyProblem } from './http/trusted-proxies.js';
 
 /**
  * One validated configuration object, built once at start-up and passed down. Precedence:
@@ -63,7 +64,22 @@ export const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    trustProxy: Type.Union([Type.Boolean(), Type.String()]),
+    /** Addresses / CIDRs of the proxies whose X-Forwarded-For is believed (a list, or one comma-separated string). */
+    trustProxy: Type.Union([Type.Boolean(), Type.String(), Type.Array(Type.String())]),
+    /** Deadlines and limits of client connections (docs/deployment.md, "Slow and flooding clients"). */
+    http: Type.Object(
+      {
+        /** The request line and headers must have arrived this long after the request began. */
+        headersTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+        /** The whole request, body included, must have arrived this long after it began. */
+        requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+        /** An idle keep-alive connection is closed after this long. */
+        keepAliveTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+        /** Connections one source address may hold open per process (0: no limit); trusted proxies are exempt. */
+        maxConnectionsPerAddress: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+      },
+      { additionalProperties: false },
+    ),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
     logRequests: Type.Boolean(),
     workers: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')]),
@@ -80,7 +96,7 @@ export const ConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export type Config = Static<typeof ConfigSchema> & { issuer: string };
+export type Config = Omit<Static<typeof ConfigSchema>, 'trustProxy'> & { issuer: string; trustProxy: string[] };
 
 export const DEFAULTS: Static<typeof ConfigSchema> = {
   host: '127.0.0.1',
@@ -99,6 +115,9 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   rateLimit: { enabled: true, perClient: { points: 5000, duration: 1 }, perIp: { points: 10000, duration: 1 } },
   loginThrottle: { enabled: true, freeAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, window: 900 },
   trustProxy: false,
+  // Keep-alive outlives the 60 s idle timeout of common load balancers (nginx upstream keepalive, AWS ALB), so the
+  // balancer, not Tessera, closes an idle connection and never sends a request into one being closed.
+  http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000, maxConnectionsPerAddress: 256 },
   logLevel: 'info',
   logRequests: false,
   workers: 1,
@@ -166,6 +185,10 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['loginThrottle.maxDelayMs', 'TESSERA_LOGIN_THROTTLE_MAX_DELAY_MS', int],
   ['loginThrottle.window', 'TESSERA_LOGIN_THROTTLE_WINDOW', int],
   ['trustProxy', 'TESSERA_TRUST_PROXY', boolOrString],
+  ['http.headersTimeoutMs', 'TESSERA_HTTP_HEADERS_TIMEOUT_MS', int],
+  ['http.requestTimeoutMs', 'TESSERA_HTTP_REQUEST_TIMEOUT_MS', int],
+  ['http.keepAliveTimeoutMs', 'TESSERA_HTTP_KEEP_ALIVE_TIMEOUT_MS', int],
+  ['http.maxConnectionsPerAddress', 'TESSERA_HTTP_MAX_CONNECTIONS_PER_ADDRESS', int],
   ['logLevel', 'TESSERA_LOG_LEVEL', str],
   ['logRequests', 'TESSERA_LOG_REQUESTS', bool],
   ['workers', 'TESSERA_WORKERS', workers],
@@ -206,6 +229,24 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
     out[k] = v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b) ? deepMerge(b as Record<string, unknown>, v as Record<string, unknown>) : v;
   }
   return out;
+}
+
+/**
+ * The trusted proxies as a list. `true` is refused: it trusts every hop, so the leftmost X-Forwarded-For entry,
+ * which the client writes itself, would become its address for rate limits and login throttles.
+ */
+function trustedProxies(value: boolean | string | string[]): string[] {
+  if (value === true) {
+    throw new ConfigError(
+      'invalid setting trustProxy: true would believe every client\'s own X-Forwarded-For; list the addresses or CIDRs of your proxies instead, e.g. TESSERA_TRUST_PROXY=10.0.0.0/8,127.0.0.1 (docs/deployment.md)',
+    );
+  }
+  const entries = value === false ? [] : (typeof value === 'string' ? value.split(',') : value).map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const problem = trustedProxyProblem(entry);
+    if (problem) throw new ConfigError(`invalid setting trustProxy: ${problem}`);
+  }
+  return entries;
 }
 
 /** `--profile cobo=/v2`, `--profile smscx`, env TESSERA_PROFILES="cobo=/v2,knetik". */
@@ -263,6 +304,9 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   cfg.dataDir = resolve(cfg.dataDir);
   for (const profile of Object.values(cfg.profiles)) if (profile) profile.prefix = mountPrefix(profile.prefix);
   if (cfg.accessTokenTtl > cfg.maxAccessTokenTtl) throw new ConfigError('invalid setting accessTokenTtl: exceeds maxAccessTokenTtl');
+  // Node refuses a header deadline beyond the request's; the headers are part of the request.
+  if (cfg.http.headersTimeoutMs > cfg.http.requestTimeoutMs) throw new ConfigError('invalid setting http.headersTimeoutMs: exceeds http.requestTimeoutMs');
+  const trustProxy = trustedProxies(cfg.trustProxy);
   const issuer = (cfg.issuer ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`).replace(/\/+$/, '');
-  return { ...cfg, issuer };
+  return { ...cfg, issuer, trustProxy };
 }

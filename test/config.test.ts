@@ -121,6 +121,45 @@ describe('loadConfig', () => {
   });
 });
 
+describe('trustProxy', () => {
+  it('is a list of proxy addresses / CIDRs from env, file or default (none)', () => {
+    expect(loadConfig({}, {}).trustProxy).toEqual([]);
+    expect(loadConfig({}, { TESSERA_TRUST_PROXY: 'false' }).trustProxy).toEqual([]);
+    expect(loadConfig({}, { TESSERA_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,,::1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
+    expect(loadConfig({ config: file({ trustProxy: ['192.168.0.0/16', 'loopback'] }) }, {}).trustProxy).toEqual(['192.168.0.0/16', 'loopback']);
+    expect(loadConfig({ config: file({ trustProxy: '172.16.0.0/12' }) }, {}).trustProxy).toEqual(['172.16.0.0/12']);
+  });
+
+  it('refuses true (every client could choose its own address) with a message saying what to do instead', () => {
+    for (const load of [() => loadConfig({}, { TESSERA_TRUST_PROXY: 'true' }), () => loadConfig({ config: file({ trustProxy: true }) }, {})]) {
+      const e = configError(load);
+      expect(e.message).toMatch(/^invalid setting trustProxy: true would believe every client's own X-Forwarded-For; list the addresses or CIDRs of your proxies/);
+    }
+  });
+
+  it('refuses an entry that is not an address, a CIDR or a known name', () => {
+    expect(configError(() => loadConfig({}, { TESSERA_TRUST_PROXY: '10.0.0.0/8,proxy.internal' })).message).toMatch(/trustProxy: "proxy\.internal" is not an IP address/);
+    expect(configError(() => loadConfig({}, { TESSERA_TRUST_PROXY: '2' })).message).toMatch(/trustProxy: "2"/);
+  });
+});
+
+describe('http (connection deadlines and limits)', () => {
+  it('defaults, env and file', () => {
+    expect(loadConfig({}, {}).http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000, maxConnectionsPerAddress: 256 });
+    const env = { TESSERA_HTTP_HEADERS_TIMEOUT_MS: '500', TESSERA_HTTP_REQUEST_TIMEOUT_MS: '1500', TESSERA_HTTP_KEEP_ALIVE_TIMEOUT_MS: '4000', TESSERA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0' };
+    expect(loadConfig({}, env).http).toEqual({ headersTimeoutMs: 500, requestTimeoutMs: 1500, keepAliveTimeoutMs: 4000, maxConnectionsPerAddress: 0 });
+    expect(loadConfig({ config: file({ http: { requestTimeoutMs: 60_000 } }) }, {}).http).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 });
+  });
+
+  it('refuses deadlines that would switch a check off or cannot hold', () => {
+    expect(configError(() => loadConfig({}, { TESSERA_HTTP_REQUEST_TIMEOUT_MS: '0' })).message).toMatch(/http\.requestTimeoutMs/);
+    expect(configError(() => loadConfig({}, { TESSERA_HTTP_HEADERS_TIMEOUT_MS: '0' })).message).toMatch(/http\.headersTimeoutMs/);
+    expect(configError(() => loadConfig({}, { TESSERA_HTTP_HEADERS_TIMEOUT_MS: '20000', TESSERA_HTTP_REQUEST_TIMEOUT_MS: '10000' })).message).toBe('invalid setting http.headersTimeoutMs: exceeds http.requestTimeoutMs');
+    expect(configError(() => loadConfig({}, { TESSERA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '-1' })).message).toMatch(/http\.maxConnectionsPerAddress/);
+    expect(configError(() => loadConfig({ config: file({ http: { idleMs: 1 } }) }, {})).message).toMatch(/http/);
+  });
+});
+
 describe('the CLI on an invalid setting', () => {
   it('exits 2 with a message naming the setting', () => {
     const bin = resolve('bin/tessera.js');

@@ -4,9 +4,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import type { Config } from '../config.js';
 import type { OAuthContext } from '../oauth/context.js';
 import { clientErrorHandler, errorHandlerFor } from './errors.js';
 import { installRequestGate } from './request-gate.js';
+import { installConnectionLimit } from './connection-limit.js';
+import { proxyTrust } from './trusted-proxies.js';
 import { requestIdFor } from './request-id.js';
 import { writeRateLimitHeaders } from './rate-limit.js';
 import { tokenRoute } from './routes/token.js';
@@ -38,9 +41,20 @@ function responseTime(req: IncomingMessage): string {
   return started === undefined ? '0.00' : (performance.now() - started).toFixed(2);
 }
 
+/**
+ * How often Node looks for requests past their deadline: a fifth of the header deadline, at most once a second,
+ * so a late request is cut off within its deadline plus at most a second (Node's default is every 30 s).
+ */
+function deadlineCheckInterval(http: Config['http']): number {
+  return Math.max(20, Math.min(1000, Math.floor(Math.min(http.headersTimeoutMs, http.requestTimeoutMs) / 5)));
+}
+
 export interface AppOptions {
   logger: Logger;
-  trustProxy: boolean | string;
+  /** Addresses / CIDRs of the proxies whose X-Forwarded-For is believed (config trustProxy). */
+  trustProxy: readonly string[];
+  /** Connection deadlines and the per-address connection limit (config http). */
+  http: Config['http'];
   logRequests: boolean;
   discovery: DiscoveryState;
   probes: ReadinessProbe[];
@@ -51,6 +65,7 @@ export interface AppOptions {
 /** The Fastify application: content parsing, headers, error mapping, OpenAPI, and the routes. */
 export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<FastifyInstance> {
   const onError = errorHandlerFor(opts.logger);
+  const trusted = proxyTrust(opts.trustProxy);
   const app: FastifyInstance = Fastify({
     // Fastify gets the logger only to log requests. With a logger it checks a per-request child logger and
     // puts 'finish' and 'error' listeners on every response to log its completion, ~0.8 µs a request (3% of an
@@ -66,7 +81,20 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
         }
       : { logger: false }),
     bodyLimit: BODY_LIMIT,
-    trustProxy: opts.trustProxy,
+    // X-Forwarded-For counts only from the listed proxies: the client is the first untrusted hop from the right
+    // (trusted-proxies.ts). With none listed Fastify keeps the peer address and its plainer request prototype.
+    trustProxy: opts.trustProxy.length > 0 ? (address: string) => trusted(address) : false,
+    // Deadlines for what a client sends (config http.*): its headers, then the whole request, both counted from
+    // the request's first byte (a new connection's from its opening, so one that sends nothing is held to the
+    // header deadline). Node answers a late request through clientErrorHandler (408) and closes the connection.
+    // Fastify's default requestTimeout of 0 would switch Node's request deadline off.
+    requestTimeout: opts.http.requestTimeoutMs,
+    keepAliveTimeout: opts.http.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: opts.http.headersTimeoutMs,
+      requestTimeout: opts.http.requestTimeoutMs,
+      connectionsCheckingInterval: deadlineCheckInterval(opts.http),
+    },
     genReqId: idAndStartTime,
     requestIdHeader: false,
     // While draining, the request gate answers 503 in the §5.2 shape (request-gate.ts), not Fastify.
@@ -87,6 +115,7 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   });
 
   const gate = installRequestGate(app.server);
+  installConnectionLimit(app.server, { max: opts.http.maxConnectionsPerAddress, exempt: trusted, logger: opts.logger });
   // preClose runs as app.close() begins, before the server stops accepting and waits for in-flight requests.
   app.addHook('preClose', (done) => {
     gate.close();

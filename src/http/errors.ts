@@ -1,13 +1,38 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { OAuthError } from '../oauth/errors.js';
 import { isDependencyFailure } from '../store/errors.js';
 
-/** Maps anything thrown in a route to an RFC 6749 §5.2 error. Never leaks a stack or an internal message. */
-export function toOAuthError(err: unknown, requestId: string): OAuthError {
+/** How Node and its streams fail a request stream whose client went away before the request was whole. */
+const ABORT_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/**
+ * The answer to a request whose client closed the connection (or was cut off at its deadline) mid-body. Nobody
+ * reads it; it only completes Fastify's reply. Not a 5xx: it is no failure of ours.
+ */
+export const CLIENT_ABORTED = OAuthError.invalidRequest('The connection closed before the request was complete');
+
+/**
+ * True when `err` is the request's own stream failing because its client went away: Node fails the body stream
+ * with ECONNRESET ("aborted") when the socket closes before the body is complete, and the request is then marked
+ * aborted with its socket destroyed. The same codes from an outbound connection (PostgreSQL, Redis, a remote
+ * JWKS) while the client is still there are dependency failures, and stay so.
+ */
+export function isClientAbort(err: unknown, raw: IncomingMessage): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !ABORT_CODES.has(code)) return false;
+  return raw.aborted || raw.socket?.destroyed === true;
+}
+
+/**
+ * Maps anything thrown in a route to an RFC 6749 §5.2 error. Never leaks a stack or an internal message. Given the
+ * raw request, a client that went away mid-request is told apart from a dependency failure (isClientAbort).
+ */
+export function toOAuthError(err: unknown, requestId: string, raw?: IncomingMessage): OAuthError {
   if (err instanceof OAuthError) return err;
+  if (raw !== undefined && isClientAbort(err, raw)) return CLIENT_ABORTED;
   if (isDependencyFailure(err)) return OAuthError.temporarilyUnavailable('A backing service is unavailable, retry later', 2);
   const fe = err as Partial<FastifyError> | null;
   const code = typeof fe?.code === 'string' ? fe.code : '';
@@ -27,8 +52,16 @@ export function sendOAuthError(reply: FastifyReply, err: OAuthError): FastifyRep
   return reply.code(err.status).type('application/json; charset=utf-8').send(err.toJSON());
 }
 
-/** Logs what is unexpected (a 5xx answer) with the request id, never to the client. */
+/**
+ * Logs what is unexpected (a 5xx answer) with the request id, never to the client. A client that went away is
+ * routine (a mobile network, a timeout on its side, a request cut off at its deadline): debug at most, or a
+ * script that aborts a thousand uploads would log a thousand false outages.
+ */
 export function logServerError(logger: Logger, err: unknown, oauth: OAuthError, requestId: string): void {
+  if (oauth === CLIENT_ABORTED) {
+    logger.debug({ reqId: requestId, code: (err as { code?: unknown }).code }, 'the connection closed before the request was complete');
+    return;
+  }
   if (oauth.status < 500) return;
   logger.error({ reqId: requestId, err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, oauth.code === 'server_error' ? 'unexpected error' : 'dependency unavailable');
 }
@@ -40,7 +73,7 @@ export function logServerError(logger: Logger, err: unknown, oauth: OAuthError, 
  */
 export function errorHandlerFor(logger: Logger): (err: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
   return (err, request, reply) => {
-    const oauth = toOAuthError(err, request.id);
+    const oauth = toOAuthError(err, request.id, request.raw);
     logServerError(logger, err, oauth, request.id);
     return sendOAuthError(reply, oauth);
   };
@@ -48,9 +81,10 @@ export function errorHandlerFor(logger: Logger): (err: unknown, request: Fastify
 
 /**
  * Fastify's clientErrorHandler: a request Node's HTTP parser rejects (a malformed request line or header, headers
- * over Node's size limit, a request that did not arrive in time) never reaches a route, and Node and Fastify
- * answer it with bodies of their own. Tessera answers with the §5.2 shape like every other error, then closes the
- * connection as Node does: the parser cannot find the next request in a stream it could not parse.
+ * over Node's size limit) or that missed its deadline (config http.headersTimeoutMs / requestTimeoutMs, a body
+ * still arriving included) never reaches a route, or is cut off in one, and Node and Fastify answer it with
+ * bodies of their own. Tessera answers with the §5.2 shape like every other error, then closes the connection as
+ * Node does: the parser cannot find the next request in a stream it could not parse.
  */
 export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
@@ -60,7 +94,10 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Duple
       : err.code === 'HPE_HEADER_OVERFLOW'
         ? [431, 'The request headers are too large']
         : [400, 'The request is not valid HTTP/1.1'];
-  if (socket.writable) {
+  // As Node itself: nothing goes into a response already under way (a route that answered before the body it
+  // did not need had arrived); the connection is closed all the same.
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (socket.writable && inFlight?.headersSent !== true) {
     const body = JSON.stringify(new OAuthError('invalid_request', description, status).toJSON());
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +

@@ -145,6 +145,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const app = await buildApp(ctx, {
       logger,
       trustProxy: config.trustProxy,
+      http: config.http,
       logRequests: config.logRequests,
       discovery,
       probes: [

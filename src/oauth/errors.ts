@@ -34,13 +34,28 @@ export function basicChallenge(realm = BASIC_REALM): string {
   return `Basic realm="${realm}", charset="UTF-8"`;
 }
 
+/** RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E (printable ASCII without `"` and `\`). */
+const OUTSIDE_DESCRIPTION_SET = /[^\x20\x21\x23-\x5B\x5D-\x7E]/;
+
+/**
+ * A description within RFC 6749 §5.2's character set, whatever a caller passed (a library's message, a name from
+ * configuration): `"` becomes `'`, `\` becomes `/`, whitespace becomes a space, any other character
+ * outside the set (a code point, so an emoji is one) `?`.
+ * Descriptions are written within the set; this is the guarantee for the ones built from text we do not control.
+ */
+export function safeDescription(text: string): string {
+  if (!OUTSIDE_DESCRIPTION_SET.test(text)) return text;
+  return text.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/gu, (c) => (c === '"' ? "'" : c === '\\' ? '/' : /\s/.test(c) ? ' ' : '?'));
+}
+
 export class OAuthError extends Error {
   readonly code: OAuthErrorCode;
   readonly status: number;
   readonly headers: Record<string, string>;
 
   constructor(code: OAuthErrorCode, description: string, status = 400, headers: Record<string, string> = {}) {
-    super(description);
+    // The one §5.2 serialiser (toJSON) sends the message as error_description: it is made safe here, once.
+    super(safeDescription(description));
     this.name = 'OAuthError';
     this.code = code;
     this.status = status;

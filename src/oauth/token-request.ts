@@ -100,7 +100,7 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
     clientId = formDecode(decoded.slice(0, colon));
     clientSecret = formDecode(decoded.slice(colon + 1));
   } catch {
-    throw OAuthError.invalidClient('The Basic credential is not form-urlencoded (RFC 6749 §2.3.1)');
+    throw OAuthError.invalidClient('The Basic credential is not form-urlencoded (RFC 6749 section 2.3.1)');
   }
   if (clientId === '') throw OAuthError.invalidClient('The Basic credential has an empty client id');
   return { clientId, clientSecret };

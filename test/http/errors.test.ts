@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DependencyUnavailableError, OAuthError } from '../../src/oauth/errors.js';
-import { toOAuthError } from '../../src/http/errors.js';
+import type { IncomingMessage } from 'node:http';
+import { CLIENT_ABORTED, isClientAbort, toOAuthError } from '../../src/http/errors.js';
 
 describe('toOAuthError (HTTP mapping of anything thrown)', () => {
   it('passes OAuthError through', () => {
@@ -33,5 +34,22 @@ describe('toOAuthError (HTTP mapping of anything thrown)', () => {
   it('maps a path the router cannot decode to 400 invalid_request', () => {
     const out = toOAuthError(Object.assign(new Error("'/%zz' is not a valid url component"), { code: 'FST_ERR_BAD_URL', statusCode: 400 }), 'r');
     expect(out).toMatchObject({ code: 'invalid_request', status: 400, description: 'The request URL is malformed' });
+  });
+
+  it('tells a client that went away mid-body from a dependency failure with the same code', () => {
+    const reset = Object.assign(new Error('aborted'), { code: 'ECONNRESET' });
+    const gone = { aborted: true, socket: { destroyed: true } } as unknown as IncomingMessage;
+    const here = { aborted: false, socket: { destroyed: false } } as unknown as IncomingMessage;
+    expect(isClientAbort(reset, gone)).toBe(true);
+    expect(isClientAbort(Object.assign(new Error('x'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }), gone)).toBe(true);
+    expect(isClientAbort(Object.assign(new Error('x'), { code: 'ECONNABORTED' }), { aborted: false, socket: { destroyed: true } } as unknown as IncomingMessage)).toBe(true);
+    expect(toOAuthError(reset, 'r', gone)).toBe(CLIENT_ABORTED);
+    expect(CLIENT_ABORTED.status).toBeLessThan(500);
+    // The client is still there: PostgreSQL or Redis reset our connection, a retry may succeed.
+    expect(isClientAbort(reset, here)).toBe(false);
+    expect(toOAuthError(reset, 'r', here).status).toBe(503);
+    expect(toOAuthError(reset, 'r').status).toBe(503);
+    // Another error on a request whose client left is still what it is.
+    expect(toOAuthError(Object.assign(new Error('x'), { code: 'SQLITE_BUSY' }), 'r', gone).status).toBe(503);
   });
 });

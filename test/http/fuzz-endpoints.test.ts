@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { basic, startTestServer, type TestServer } from '../support/server.js';
+import { expectErrorCharset } from '../support/error-body.js';
 
 /**
  * "Never a 500" beyond the token endpoint's client_credentials path: every grant, revocation, introspection and
@@ -39,6 +40,7 @@ async function send(path: string, init: RequestInit): Promise<void> {
   expect(res.headers.get('content-type'), `${path} -> ${res.status}: ${body}`).toMatch(/^application\/json/);
   const json = JSON.parse(body) as Record<string, unknown>;
   expect(json).toBeTypeOf('object');
+  expectErrorCharset(json, `${path} -> ${res.status}: ${body}`);
   expect(body).not.toMatch(/stack|\.ts:\d|\.js:\d/);
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { basic, startTestServer, type TestServer } from '../support/server.js';
+import { expectErrorCharset } from '../support/error-body.js';
 
 /**
  * No input crashes the process or produces a 500: random bodies, content types, Authorization headers, query
@@ -54,6 +55,7 @@ describe('fuzzing the token endpoint', () => {
           expect(typeof json.access_token).toBe('string');
         } else {
           expect(typeof json.error).toBe('string');
+          expectErrorCharset(json, text);
           expect(text).not.toMatch(/stack|\.ts:\d|\.js:\d/);
         }
       }),
@@ -68,7 +70,9 @@ describe('fuzzing the token endpoint', () => {
         const header = 'Basic ' + Buffer.from(bytes).toString('base64');
         const res = await fetch(s.url + '/oauth/token', { method: 'POST', headers: { authorization: header, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
         expect([400, 401]).toContain(res.status);
-        expect(typeof ((await res.json()) as { error: unknown }).error).toBe('string');
+        const json = (await res.json()) as { error: unknown };
+        expect(typeof json.error).toBe('string');
+        expectErrorCharset(json, header);
       }),
       { numRuns: 100 },
     );

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, startTestServer, type TestServer } from '../support/server.js';
+import { expectErrorCharset } from '../support/error-body.js';
 
 /**
  * Every RFC 6749 §5.2 error the token endpoint can answer, over a real socket. Each test states the exact
@@ -33,13 +34,17 @@ const auth = { authorization: basic('svc', SECRET) };
 async function raw(path: string, init: RequestInit): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
   const res = await fetch(s.url + path, init);
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: JSON.parse(text) as Record<string, unknown> };
+  const body = JSON.parse(text) as Record<string, unknown>;
+  expectErrorCharset(body, `${init.method ?? 'GET'} ${path}`);
+  return { status: res.status, headers: res.headers, body };
 }
 
 function expectError(r: { status: number; headers: Headers; body: Record<string, unknown> }, status: number, error: string): void {
   expect(r.status).toBe(status);
   expect(r.body.error).toBe(error);
   expect(typeof r.body.error_description).toBe('string');
+  // RFC 6749 §5.2's character set, over every error this file sees.
+  expectErrorCharset(r.body);
   expect(r.headers.get('content-type')).toMatch(/^application\/json/);
   expect(r.headers.get('cache-control')).toBe('no-store');
 }

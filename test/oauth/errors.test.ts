@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OAuthError } from '../../src/oauth/errors.js';
+import { OAuthError, safeDescription } from '../../src/oauth/errors.js';
+import { expectErrorCharset } from '../support/error-body.js';
 
 describe('OAuthError', () => {
   it('factories carry the RFC 6749 §5.2 code and status', () => {
@@ -51,5 +52,16 @@ describe('OAuthError', () => {
 
   it('JSON.stringify gives the §5.2 body', () => {
     expect(JSON.parse(JSON.stringify(OAuthError.invalidScope('nope')))).toEqual({ error: 'invalid_scope', error_description: 'nope' });
+  });
+
+  it('keeps error_description within RFC 6749 §5.2 (%x20-21 / %x23-5B / %x5D-7E), whatever the caller passed', () => {
+    expect(new OAuthError('invalid_client', 'not form-urlencoded (RFC 6749 §2.3.1)', 401).description).toBe('not form-urlencoded (RFC 6749 ?2.3.1)');
+    expect(OAuthError.invalidGrant('the "exp" claim failed').description).toBe("the 'exp' claim failed");
+    expect(OAuthError.invalidRequest('a\\b\tc\r\nd\u0000e\u007fé😀').description).toBe('a/b c  d?e???');
+    // Every allowed character passes unchanged, and nothing in it is copied when there is nothing to change.
+    const allowed = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).filter((c) => c !== '"' && c !== '\\').join('');
+    expect(safeDescription(allowed)).toBe(allowed);
+    for (let code = 0; code < 0x2000; code++) expectErrorCharset(OAuthError.invalidRequest(`x${String.fromCharCode(code)}y`).toJSON(), `U+${code.toString(16)}`);
+    expectErrorCharset(JSON.parse(JSON.stringify(OAuthError.invalidScope('🔑 "quoted" \\ §'))));
   });
 });

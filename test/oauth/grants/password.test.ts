@@ -10,7 +10,8 @@ const PASSWORD = 'p@ss word+&=1';
 let s: TestServer;
 let adaId: string;
 
-// Every request claims its own source address (trust_proxy), so failures in one test never throttle another.
+// Every request claims its own source address (X-Forwarded-For from 127.0.0.1, a trusted proxy here), so
+// failures in one test never throttle another.
 let ipSeq = 0;
 const freshIp = () => `198.51.100.${++ipSeq}`;
 
@@ -21,7 +22,7 @@ async function login(form: Record<string, string>, headers: Record<string, strin
 beforeAll(async () => {
   s = await startTestServer({
     // A long base delay keeps the throttling assertions independent of how loaded the machine is.
-    env: { TESSERA_TRUST_PROXY: 'true', TESSERA_LOGIN_THROTTLE_BASE_DELAY_MS: '20000', TESSERA_LOGIN_THROTTLE_MAX_DELAY_MS: '60000' },
+    env: { TESSERA_TRUST_PROXY: '127.0.0.1', TESSERA_LOGIN_THROTTLE_BASE_DELAY_MS: '20000', TESSERA_LOGIN_THROTTLE_MAX_DELAY_MS: '60000' },
     doc: {
       clients: [
         { client_id: 'web', token_endpoint_auth_method: 'none', grant_types: ['password', 'refresh_token'], scope: 'read write admin', default_scope: 'read write' },
