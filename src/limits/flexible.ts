@@ -5,7 +5,7 @@ import { PerSetting } from './per-setting.js';
 
 /**
  * A RateLimiter over rate-limiter-flexible: one limiter per distinct (points, duration) setting, built by the
- * backend's factory (the Redis limiter, with an in-memory insurance limiter).
+ * backend's factory (the Redis limiter). A failure of the backend (not a refusal) rejects: the caller decides.
  */
 export class FlexibleRateLimiter implements RateLimiter {
   private readonly limiters: PerSetting<RateLimiterAbstract>;
