@@ -30,12 +30,13 @@ export class RedisRateLimiter implements RateLimiter {
           keyPrefix: redis.key(`rl:${id}`),
           rejectIfRedisNotReady: true,
         }),
+      (key, setting) => this.local.consume(key, setting),
     );
   }
 
   consume(key: string, setting: RateLimitSetting): RateDecision | Promise<RateDecision> {
     if (!this.redis.isReady) return this.local.consume(key, setting);
-    return this.shared.consume(key, setting).catch(() => this.local.consume(key, setting));
+    return this.shared.consume(key, setting);
   }
 }
 
