@@ -29,6 +29,10 @@ export const ConfigSchema = Type.Object(
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
     /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
     redisKeyPrefix: Type.String({ pattern: '^[A-Za-z0-9:_.-]{1,64}$' }),
+    /** No Redis command waits longer than this (ms) for its answer; the per-node fallback decides instead. */
+    redisCommandTimeoutMs: Type.Integer({ minimum: 10, maximum: 10_000 }),
+    /** Redis command timeouts in a row after which Redis is treated as down until a background PING answers. */
+    redisBreakerThreshold: Type.Integer({ minimum: 1, maximum: 1000 }),
     /** 32 bytes, hex or base64/base64url (keys/master-key.ts decodes it); checked here so a bad key exits 2 at start. */
     masterKey: Type.Optional(Type.String({ pattern: '^\\s*([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)\\s*$' })),
     signingAlg: Type.Union([Type.Literal('ES256'), Type.Literal('EdDSA'), Type.Literal('RS256')]),
@@ -105,6 +109,8 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   databasePoolSize: 10,
   databasePreparedStatements: true,
   redisKeyPrefix: 'tessera:',
+  redisCommandTimeoutMs: 200,
+  redisBreakerThreshold: 3,
   signingAlg: 'ES256',
   accessTokenTtl: 3600,
   maxAccessTokenTtl: 7 * 86400,
@@ -165,6 +171,8 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['databasePreparedStatements', 'TESSERA_DATABASE_PREPARED_STATEMENTS', bool],
   ['redisUrl', 'TESSERA_REDIS_URL', str],
   ['redisKeyPrefix', 'TESSERA_REDIS_KEY_PREFIX', str],
+  ['redisCommandTimeoutMs', 'TESSERA_REDIS_COMMAND_TIMEOUT_MS', int],
+  ['redisBreakerThreshold', 'TESSERA_REDIS_BREAKER_THRESHOLD', int],
   ['masterKey', 'TESSERA_MASTER_KEY', str],
   ['signingAlg', 'TESSERA_SIGNING_ALG', str],
   ['accessTokenTtl', 'TESSERA_ACCESS_TOKEN_TTL', int],

@@ -160,6 +160,15 @@ describe('http (connection deadlines and limits)', () => {
   });
 });
 
+describe('Redis timeouts', () => {
+  it('redisCommandTimeoutMs and redisBreakerThreshold: defaults, from the environment, and bounded', () => {
+    expect(loadConfig({}, {})).toMatchObject({ redisCommandTimeoutMs: 200, redisBreakerThreshold: 3 });
+    expect(loadConfig({}, { TESSERA_REDIS_COMMAND_TIMEOUT_MS: '50', TESSERA_REDIS_BREAKER_THRESHOLD: '5' })).toMatchObject({ redisCommandTimeoutMs: 50, redisBreakerThreshold: 5 });
+    expect(() => loadConfig({}, { TESSERA_REDIS_COMMAND_TIMEOUT_MS: '0' })).toThrow(/redisCommandTimeoutMs/);
+    expect(() => loadConfig({}, { TESSERA_REDIS_BREAKER_THRESHOLD: '0' })).toThrow(/redisBreakerThreshold/);
+  });
+});
+
 describe('the CLI on an invalid setting', () => {
   it('exits 2 with a message naming the setting', () => {
     const bin = resolve('bin/tessera.js');

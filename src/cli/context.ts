@@ -9,6 +9,7 @@ export function storeOptions(cmd: Command): Command {
   return cmd
     .option('--data-dir <dir>', 'data directory (SQLite database, master key file)')
     .option('--database-url <url>', 'postgres://... to use PostgreSQL instead of SQLite')
+    .option('--redis-url <url>', "redis://... of the servers: they pick up this command's changes at once")
     .option('--config <file>', 'JSON config file')
     .option('--json', 'machine-readable output');
 }
@@ -24,11 +25,25 @@ export interface CliStore {
 export async function withStore<T>(flags: ConfigFlags & { json?: boolean }, fn: (s: CliStore) => Promise<T>): Promise<T> {
   const config = loadConfig(flags);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  let committed = false;
+  const stopWatching = store.changes.onCommit(() => (committed = true));
   try {
     const masterKey = loadMasterKey(config.masterKey, config.dataDir).key;
     return await fn({ config, store, masterKey, json: flags.json === true });
   } finally {
+    stopWatching();
+    // Servers follow the change feed every cacheSyncIntervalMs; with Redis they poll at once on a nudge, the one
+    // a server sends after its own commits. Also after a failure: whatever was committed before it counts.
+    if (committed && config.redisUrl) await nudgeServers(config.redisUrl, config.redisKeyPrefix);
     await store.close();
+  }
+}
+
+async function nudgeServers(url: string, prefix: string): Promise<void> {
+  // Loaded only here: a CLI run without Redis never pays for ioredis.
+  const { publishChangeNudge } = await import('../redis/change-nudge.js');
+  if (!(await publishChangeNudge(url, prefix, 2000))) {
+    process.stderr.write('tessera: warning: Redis did not take the change nudge; running servers see the change at their next poll (cacheSyncIntervalMs)\n');
   }
 }
 

@@ -60,7 +60,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let signer: JwtSigner = inlineSigner;
   // Redis is optional and never required to start: down at start-up means per-node fallbacks until it answers.
   const R = config.redisUrl ? await import('../redis/index.js') : undefined;
-  const redis = R && config.redisUrl ? new R.RedisConnection(config.redisUrl, config.redisKeyPrefix, logger) : undefined;
+  const redis = R && config.redisUrl ? new R.RedisConnection(config.redisUrl, config.redisKeyPrefix, logger, { commandTimeoutMs: config.redisCommandTimeoutMs, breakerThreshold: config.redisBreakerThreshold }) : undefined;
   try {
     if (redis) await redis.connect();
     setKdfConcurrency(resolveKdfConcurrency(config.kdfConcurrency, config.workers));

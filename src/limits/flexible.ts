@@ -5,12 +5,16 @@ import { PerSetting } from './per-setting.js';
 
 /**
  * A RateLimiter over rate-limiter-flexible: one limiter per distinct (points, duration) setting, built by the
- * backend's factory (the Redis limiter, with an in-memory insurance limiter).
+ * backend's factory (the Redis limiter). A failure of the backend (not a refusal: down, timed out) is decided by
+ * `onFailure` when given (a per-node limiter), else it rejects.
  */
 export class FlexibleRateLimiter implements RateLimiter {
   private readonly limiters: PerSetting<RateLimiterAbstract>;
 
-  constructor(create: (setting: RateLimitSetting, id: string) => RateLimiterAbstract) {
+  constructor(
+    create: (setting: RateLimitSetting, id: string) => RateLimiterAbstract,
+    private readonly onFailure?: (key: string, setting: RateLimitSetting) => RateDecision,
+  ) {
     this.limiters = new PerSetting(create);
   }
 
@@ -21,6 +25,7 @@ export class FlexibleRateLimiter implements RateLimiter {
         if (rej instanceof RateLimiterRes) {
           return { allowed: false, limit: setting.points, remaining: 0, resetMs: rej.msBeforeNext, resetAt: Date.now() + rej.msBeforeNext, window: setting.duration };
         }
+        if (this.onFailure) return this.onFailure(key, setting);
         throw rej;
       },
     );

@@ -1,18 +1,27 @@
 import { createHash } from 'node:crypto';
-import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { FlexibleRateLimiter } from './flexible.js';
 import type { RedisConnection } from '../redis/connection.js';
-import { MemoryLoginThrottle, throttleDelay, userKey, type ThrottleSettings } from './memory.js';
-import type { LoginThrottle, ThrottleState } from './types.js';
+import { MemoryLoginThrottle, MemoryRateLimiter, throttleDelay, userKey, type ThrottleSettings } from './memory.js';
+import type { LoginThrottle, RateDecision, RateLimiter, ThrottleState } from './types.js';
+import type { RateLimitSetting } from '../store/types.js';
 
 /**
- * Rate limits shared by every node through Redis (rate-limiter-flexible's atomic INCR + TTL script). Each
- * limiter carries an in-memory insurance limiter: while Redis is not ready the same limits apply per node, so
- * a Redis outage loosens limits by at most the number of nodes and never fails a request.
+ * Rate limits shared by every node through Redis (rate-limiter-flexible's atomic INCR + TTL script). While Redis
+ * cannot be used (down, or not answering: RedisConnection.isReady) the same limits apply per node, from an
+ * in-process limiter answered synchronously; a command that fails or times out is decided by that limiter too.
+ * A Redis outage loosens limits by at most the number of nodes and never fails a request.
  */
-export class RedisRateLimiter extends FlexibleRateLimiter {
-  constructor(redis: RedisConnection) {
-    super(
+export class RedisRateLimiter implements RateLimiter {
+  private readonly shared: FlexibleRateLimiter;
+  private readonly local: MemoryRateLimiter;
+
+  constructor(
+    private readonly redis: RedisConnection,
+    clock: () => number = Date.now,
+  ) {
+    this.local = new MemoryRateLimiter(clock);
+    this.shared = new FlexibleRateLimiter(
       (setting, id) =>
         new RateLimiterRedis({
           storeClient: redis.client,
@@ -20,9 +29,14 @@ export class RedisRateLimiter extends FlexibleRateLimiter {
           duration: setting.duration,
           keyPrefix: redis.key(`rl:${id}`),
           rejectIfRedisNotReady: true,
-          insuranceLimiter: new RateLimiterMemory({ points: setting.points, duration: setting.duration, keyPrefix: `insurance:${id}` }),
         }),
+      (key, setting) => this.local.consume(key, setting),
     );
+  }
+
+  consume(key: string, setting: RateLimitSetting): RateDecision | Promise<RateDecision> {
+    if (!this.redis.isReady) return this.local.consume(key, setting);
+    return this.shared.consume(key, setting);
   }
 }
 

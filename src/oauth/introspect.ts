@@ -1,7 +1,7 @@
 import { hashToken } from '../crypto/token-hash.js';
 import type { Client } from '../store/types.js';
 import type { OAuthContext } from './context.js';
-import { looksLikeJwt, readOwnAccessToken } from './own-jwt.js';
+import { looksLikeJwt, lookUpUnknownKid, readOwnAccessToken } from './own-jwt.js';
 import { getUser } from './users.js';
 import { getClient } from './context.js';
 
@@ -76,7 +76,7 @@ function introspectJwt(ctx: OAuthContext, caller: Client, token: string): string
   let entry = cache.get(key);
   if (entry === undefined || entry.token !== token) {
     entry = verifyJwt(ctx, token);
-    if (!entry) return INACTIVE;
+    if (!entry) return afterKeyLookup(ctx, caller, token);
     // A token parsed from a form is a slice of the request body and would keep all of it (up to the body limit)
     // alive while cached: the entry holds a copy of the token alone (a verified JWT is ASCII, the copy exact).
     const own = Buffer.from(token).toString();
@@ -99,6 +99,17 @@ function introspectJwt(ctx: OAuthContext, caller: Client, token: string): string
   const user = entry.userId === null ? null : ctx.users.peek(entry.userId);
   if (issuedTo === undefined || user === undefined) return introspectJwtSlow(ctx, caller, entry);
   return issuedTo.status === 'active' && (user === null || user.status === 'active') ? entry.body : INACTIVE;
+}
+
+/**
+ * A JWT signed with a key this node does not hold yet (rotated in elsewhere a moment ago) is decided after one
+ * store look-up of its kid (single flight, rate-limited: KeyRing.lookup); anything else that failed to verify,
+ * and a kid the look-up did not find, is not ours.
+ */
+function afterKeyLookup(ctx: OAuthContext, caller: Client, token: string): string | Promise<string> {
+  const lookup = lookUpUnknownKid(ctx, token);
+  if (lookup === undefined) return INACTIVE;
+  return lookup.then((found) => (found ? introspectJwt(ctx, caller, token) : INACTIVE));
 }
 
 async function introspectJwtSlow(ctx: OAuthContext, caller: Client, entry: VerifiedJwt): Promise<string> {

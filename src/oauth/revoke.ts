@@ -1,7 +1,7 @@
 import { hashToken } from '../crypto/token-hash.js';
 import type { Client } from '../store/types.js';
 import type { OAuthContext } from './context.js';
-import { looksLikeJwt, readOwnAccessToken } from './own-jwt.js';
+import { looksLikeJwt, lookUpUnknownKid, readOwnAccessToken } from './own-jwt.js';
 
 /** Each finder returns true when it recognised the token (acted on or not), which ends the search. */
 type Finder = (ctx: OAuthContext, client: Client, token: string) => Promise<boolean>;
@@ -24,7 +24,9 @@ const opaqueAccessToken: Finder = async (ctx, client, token) => {
 
 /** A JWT cannot be recalled: its jti goes on the denylist until it would have expired anyway. */
 async function revokeJwt(ctx: OAuthContext, client: Client, token: string): Promise<void> {
-  const own = readOwnAccessToken(ctx, token);
+  let own = readOwnAccessToken(ctx, token);
+  // Signed with a key rotated in elsewhere a moment ago: look it up once rather than ignore the revocation.
+  if (!own && (await lookUpUnknownKid(ctx, token))) own = readOwnAccessToken(ctx, token);
   if (!own || own.clientId !== client.clientId || own.exp <= ctx.now()) return;
   await ctx.denylist.deny(own.jti, own.clientId, own.exp);
 }

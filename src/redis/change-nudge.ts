@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import type { RedisConnection } from './connection.js';
+
+/** The nudge channel's name under the deployment's key prefix. */
+export function changeChannel(prefix: string): string {
+  return prefix + 'changes';
+}
 
 /**
  * "Poll the change feed now", over Redis pub/sub. The change feed in the database stays the one source of
@@ -17,7 +23,7 @@ export class RedisChangeNudge {
     private readonly redis: RedisConnection,
     private readonly onNudge: () => void,
   ) {
-    this.channel = redis.key('changes');
+    this.channel = changeChannel(redis.prefix);
   }
 
   async start(): Promise<void> {
@@ -36,5 +42,36 @@ export class RedisChangeNudge {
     if (!this.redis.isReady) return;
     this.published++;
     this.redis.client.publish(this.channel, this.nodeId).catch(() => undefined);
+  }
+}
+
+/**
+ * The same nudge from a process that is not a server (the CLI, after a command that committed changes): one
+ * short-lived connection, one PUBLISH, all within `deadlineMs`. A Redis that is down or does not answer only
+ * means the servers see the change at their next poll; resolves whether the nudge was published.
+ */
+export async function publishChangeNudge(url: string, prefix: string, deadlineMs: number): Promise<boolean> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: deadlineMs,
+    commandTimeout: deadlineMs,
+    retryStrategy: () => null,
+    connectionName: 'tessera-cli',
+  });
+  redis.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs)));
+  const publish = (async () => {
+    await redis.connect();
+    await redis.publish(changeChannel(prefix), `cli-${randomBytes(6).toString('hex')}`);
+    return true;
+  })().catch(() => false);
+  try {
+    return await Promise.race([publish, deadline]);
+  } finally {
+    clearTimeout(timer);
+    redis.disconnect();
   }
 }

@@ -1,16 +1,70 @@
-import { Redis } from 'ioredis';
+import { Redis, type Command } from 'ioredis';
 import type { Logger } from 'pino';
+import { DEFAULTS } from '../config.js';
 import { redactUrl } from '../store/open.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+
+/** ioredis's rejection of a command that got no answer within commandTimeout. */
+const TIMED_OUT = 'Command timed out';
+/** How a command is refused while the breaker is open (callers treat it like any Redis failure). */
+export const BREAKER_OPEN = 'Redis is not answering (circuit breaker open)';
+
+/**
+ * An ioredis client whose every command (single, pipelined, MULTI, scripts) passes its breaker: a timeout or an
+ * answer is reported to it, and while it is open commands are refused at once instead of waiting out their
+ * timeout. Guarding at this one point covers every caller, including rate-limiter-flexible's scripts.
+ */
+class GuardedRedis extends Redis {
+  breaker: CircuitBreaker | undefined;
+  /** Set while the breaker's probe is sent (synchronously): the probe is the one command an open breaker lets by. */
+  probing = false;
+
+  override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
+    const breaker = this.breaker;
+    if (breaker === undefined) return super.sendCommand(command, stream);
+    // Only on a ready connection: a reconnect's handshake must never be refused (a reconnect resets the breaker).
+    if (!breaker.isClosed && !this.probing && this.status === 'ready') {
+      command.reject(new Error(BREAKER_OPEN));
+      return command.promise;
+    }
+    const sent = super.sendCommand(command, stream);
+    command.promise.then(
+      () => breaker.answered(),
+      (err: Error) => {
+        if (err.message === TIMED_OUT) breaker.timedOut();
+        // A Redis error reply (NOSCRIPT, WRONGTYPE, ...) is an answer too; a closed connection is the status's business.
+        else if (err.name === 'ReplyError') breaker.answered();
+      },
+    );
+    return sent;
+  }
+}
+
+export interface RedisTimeouts {
+  /** No Redis command waits longer than this for its answer. */
+  commandTimeoutMs: number;
+  /** Command timeouts in a row after which Redis is treated as down until a background probe answers. */
+  breakerThreshold: number;
+  /** How often the probe (PING) runs while the breaker is open. */
+  probeIntervalMs: number;
+}
+
+/** The configured defaults (config.ts); the probe runs once a second. */
+export const DEFAULT_REDIS_TIMEOUTS: RedisTimeouts = { commandTimeoutMs: DEFAULTS.redisCommandTimeoutMs, breakerThreshold: DEFAULTS.redisBreakerThreshold, probeIntervalMs: 1000 };
 
 /**
  * One process's Redis: a command connection and a subscriber connection (a subscribed ioredis connection
  * cannot run other commands). Redis is an accelerator, never the source of truth: commands fail fast while it
  * is down (no offline queue, one try), callers fall back to per-node behaviour, and ioredis reconnects in the
- * background with a capped backoff. State changes are logged once per transition, not per request.
+ * background with a capped backoff. A Redis that is connected but does not answer (paused, overloaded) is
+ * caught by the command timeout and the circuit breaker: after a few timeouts in a row the node stops asking
+ * it, probes it in the background and uses it again once it answers. State changes are logged once per
+ * transition, not per request.
  */
 export class RedisConnection {
   readonly client: Redis;
   readonly subscriber: Redis;
+  readonly breaker: CircuitBreaker;
   private lastError: string | undefined;
   /** The error code only (ECONNREFUSED, ...): /readyz must not name hosts or ports. */
   private lastErrorCode: string | undefined;
@@ -21,20 +75,40 @@ export class RedisConnection {
     readonly url: string,
     readonly prefix: string,
     private readonly logger: Logger,
+    timeouts: Partial<RedisTimeouts> = {},
   ) {
+    const { commandTimeoutMs, breakerThreshold, probeIntervalMs } = { ...DEFAULT_REDIS_TIMEOUTS, ...timeouts };
     const options = {
       lazyConnect: true,
+      // Nothing waits for a connection: while not connected a command is refused at once (per-node fallback).
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
-      // Redis answers in well under a millisecond; an unresponsive (not refusing) Redis must not add more than
-      // this to a request before the per-node fallback decides.
-      commandTimeout: 300,
+      // Redis answers in well under a millisecond; a connected but unresponsive Redis costs a command at most
+      // this, and only until the breaker opens.
+      commandTimeout: commandTimeoutMs,
       // Keep trying for ever, at most every 2 s: Redis coming back must be noticed without a restart.
       retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000),
       connectionName: 'tessera',
     };
-    this.client = new Redis(url, options);
+    const client = new GuardedRedis(url, options);
+    this.client = client;
+    this.breaker = new CircuitBreaker(
+      { threshold: breakerThreshold, probeIntervalMs },
+      () => {
+        client.probing = true;
+        try {
+          return client.ping();
+        } finally {
+          client.probing = false;
+        }
+      },
+      {
+        opened: (n) => this.down('command', Object.assign(new Error(`${n} commands in a row timed out after ${commandTimeoutMs} ms`), { code: 'timeout' })),
+        closed: () => this.up('command'),
+      },
+    );
+    client.breaker = this.breaker;
     // The subscriber must queue its SUBSCRIBE until connected, and resubscribes itself after a reconnect.
     this.subscriber = new Redis(url, { ...options, enableOfflineQueue: true, commandTimeout: undefined, maxRetriesPerRequest: null });
     for (const [name, conn] of [['command', this.client], ['subscriber', this.subscriber]] as const) {
@@ -43,6 +117,10 @@ export class RedisConnection {
       conn.on('close', () => this.down(name, new Error('connection closed')));
       conn.on('ready', () => this.up(name));
     }
+    // A new connection starts with a closed breaker: its status now says whether Redis can be used, and the
+    // handshake of a reconnect (a Redis that answered it is responsive) must not be refused.
+    this.client.on('close', () => this.breaker.reset());
+    this.client.prependListener('ready', () => this.breaker.reset());
   }
 
   /** Connects both connections; a Redis that is down at start is a warning, not a failed start. */
@@ -58,7 +136,7 @@ export class RedisConnection {
 
   private down(which: string, err: Error): void {
     if (this.closed) return;
-    // Keep the most informative reason: a later "connection closed" must not hide ECONNREFUSED.
+    // Keep the most informative reason: a later "connection closed" must not hide ECONNREFUSED or a timeout.
     if (!(this.lastError && err.message === 'connection closed')) {
       this.lastError = err.message || (err as { code?: string }).code || 'connection error';
       const code = (err as { code?: unknown }).code;
@@ -82,8 +160,9 @@ export class RedisConnection {
     }
   }
 
+  /** Redis may be used: both connections are up and the breaker is closed. Callers check it before each use. */
   get isReady(): boolean {
-    return this.client.status === 'ready' && this.subscriber.status === 'ready';
+    return this.breaker.isClosed && this.client.status === 'ready' && this.subscriber.status === 'ready';
   }
 
   /** For /readyz: ok plus a short, secret-free detail. */
@@ -99,14 +178,15 @@ export class RedisConnection {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.breaker.stop();
     await Promise.all(
       [this.client, this.subscriber].map(async (c) => {
-        try {
-          if (c.status === 'ready') await c.quit();
-          else c.disconnect();
-        } catch {
-          c.disconnect();
+        if (c.status === 'ready') {
+          // QUIT lets Redis finish what was sent; a Redis that does not answer it (paused) is not waited for.
+          const quit = c.quit().catch(() => undefined);
+          await Promise.race([quit, new Promise((r) => setTimeout(r, 500).unref())]);
         }
+        if (c.status !== 'end') c.disconnect();
       }),
     );
   }

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KeyRing } from '../../src/keys/key-ring.js';
+import { KidLookupBudget } from '../../src/keys/kid-lookup.js';
 import { generateSigningKey } from '../../src/keys/generate.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store } from '../../src/store/types.js';
@@ -69,5 +70,38 @@ describe('KeyRing', () => {
 
   it('using the ring before init() fails clearly', () => {
     expect(() => new KeyRing(store, master).active).toThrow(/init/);
+  });
+
+  it('lookup(): a key rotated in by another process is found with one store read, shared by concurrent callers', async () => {
+    const ring = new KeyRing(store, master);
+    await ring.init('ES256');
+    // Another process rotates; this ring has not reloaded (its change feed has not told it yet).
+    const next = await store.keys.rotate(await generateSigningKey('ES256', master), now() + 100);
+    expect(ring.get(next.kid)).toBeUndefined();
+    const list = vi.spyOn(store.keys, 'list');
+    const answers = await Promise.all(Array.from({ length: 50 }, () => ring.lookup(next.kid)));
+    expect(answers).toEqual(Array(50).fill(true));
+    expect(list).toHaveBeenCalledTimes(1);
+    expect(ring.get(next.kid)?.kid).toBe(next.kid);
+    expect(ring.active.kid).toBe(next.kid);
+    // Known now: no further reads.
+    expect(await ring.lookup(next.kid)).toBe(true);
+    expect(list).toHaveBeenCalledTimes(1);
+  });
+
+  it('lookup(): unknown kids cost at most the budget in store reads, and a read failure is "not found"', async () => {
+    let clock = 0;
+    const ring = new KeyRing(store, master, new KidLookupBudget({ perKidIntervalMs: 10_000, maxPerSecond: 2 }, () => clock));
+    await ring.init('ES256');
+    const list = vi.spyOn(store.keys, 'list');
+    const answers = await Promise.all(['x', 'y', 'z', 'x', 'w'].map((kid) => ring.lookup(kid) ?? 'refused'));
+    // x and y are read (x's second ask shares x's read); z and w are over this second's budget.
+    expect(answers).toEqual([false, false, 'refused', false, 'refused']);
+    expect(list).toHaveBeenCalledTimes(2);
+    clock += 1000;
+    expect(ring.lookup('x')).toBeUndefined(); // once per 10 s per kid
+    list.mockRejectedValueOnce(new Error('database down'));
+    expect(await ring.lookup('z')).toBe(false);
+    expect(ring.get(ring.active.kid)).toBeDefined(); // a failed read leaves the ring as it was
   });
 });

@@ -238,6 +238,10 @@ export interface PrivateRedis {
   port: number;
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections open but answers nothing (an unresponsive, not a dead, Redis). */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
 }
 
 export function redisServerAvailable(): Promise<boolean> {
@@ -273,6 +277,12 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       const exited = new Promise((r) => p.once('exit', r));
       p.kill('SIGKILL');
       await exited;
+    },
+    pause() {
+      proc?.kill('SIGSTOP');
+    },
+    resume() {
+      proc?.kill('SIGCONT');
     },
   };
 }
