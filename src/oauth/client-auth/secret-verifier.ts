@@ -1,6 +1,7 @@
 import { hash, randomBytes } from 'node:crypto';
 import type { Client } from '../../store/types.js';
-import { getDummyHash, verifySecret } from '../../crypto/password-hash.js';
+import { getDummyHash } from '../../crypto/password-hash.js';
+import { verifyFromAddress } from '../kdf-admission.js';
 
 /**
  * Verifies client secrets against their argon2id hash, remembering successes so the hot path pays the KDF once
@@ -29,15 +30,19 @@ export class SecretVerifier {
     return client.secretHash !== null && this.verified.get(this.cacheKey(client, presented)) === client.secretHash;
   }
 
-  async verify(client: Client | undefined, presented: string): Promise<boolean> {
+  /**
+   * `address` is the request's source address: the KDF is admitted per address (kdf-admission.ts), and a refusal
+   * throws the same 429 / 503 for an unknown client as for a known one.
+   */
+  async verify(client: Client | undefined, presented: string, address: string): Promise<boolean> {
     if (!client || !client.secretHash) {
       // Unknown client or no secret: spend the same KDF time so timing does not reveal whether the id exists.
-      await verifySecret(await getDummyHash(), presented);
+      await verifyFromAddress(address, await getDummyHash(), presented);
       return false;
     }
     const key = this.cacheKey(client, presented);
     if (this.verified.get(key) === client.secretHash) return true;
-    const ok = await verifySecret(client.secretHash, presented);
+    const ok = await verifyFromAddress(address, client.secretHash, presented);
     if (ok) {
       if (this.verified.size >= this.maxEntries) this.verified.clear();
       this.verified.set(key, client.secretHash);

@@ -10,12 +10,15 @@ vi.mock('../../../src/crypto/password-hash.js', async (importOriginal) => {
   const actual = await importOriginal<typeof realHash>();
   return {
     ...actual,
-    verifySecret: async (phc: string, secret: string) => {
+    verifySecretFrom: async (address: string, phc: string, secret: string) => {
       kdf.calls.push(phc);
-      return actual.verifySecret(phc, secret);
+      return actual.verifySecretFrom(address, phc, secret);
     },
   };
 });
+
+/** The requests' source address (the KDF is admitted per address). */
+const ADDR = '127.0.0.1';
 
 function client(id: string, secretHash: string | null): Client {
   return {
@@ -31,13 +34,13 @@ describe('SecretVerifier', () => {
     const dummy = await realHash.getDummyHash();
     const c = client('svc', await hashSecret('right-secret'));
     kdf.calls.length = 0;
-    expect(await v.verify(undefined, 'right-secret')).toBe(false);
+    expect(await v.verify(undefined, 'right-secret', ADDR)).toBe(false);
     expect(kdf.calls).toEqual([dummy]);
     kdf.calls.length = 0;
-    expect(await v.verify(c, 'wrong-secret')).toBe(false);
+    expect(await v.verify(c, 'wrong-secret', ADDR)).toBe(false);
     expect(kdf.calls).toEqual([c.secretHash]);
     kdf.calls.length = 0;
-    expect(await v.verify(client('pub', null), 'x')).toBe(false);
+    expect(await v.verify(client('pub', null), 'x', ADDR)).toBe(false);
     expect(kdf.calls).toEqual([dummy]);
   });
 
@@ -45,9 +48,9 @@ describe('SecretVerifier', () => {
     const v = new SecretVerifier();
     const c = client('svc', await hashSecret('right-secret'));
     kdf.calls.length = 0;
-    expect(await v.verify(c, 'right-secret')).toBe(true);
-    expect(await v.verify(c, 'right-secret')).toBe(true);
-    expect(await v.verify(c, 'right-secret')).toBe(true);
+    expect(await v.verify(c, 'right-secret', ADDR)).toBe(true);
+    expect(await v.verify(c, 'right-secret', ADDR)).toBe(true);
+    expect(await v.verify(c, 'right-secret', ADDR)).toBe(true);
     expect(kdf.calls.length).toBe(1);
   });
 
@@ -55,9 +58,9 @@ describe('SecretVerifier', () => {
     const v = new SecretVerifier();
     const c = client('svc', await hashSecret('right-secret'));
     expect(v.remembered(c, 'right-secret')).toBe(false);
-    expect(await v.verify(c, 'wrong')).toBe(false);
+    expect(await v.verify(c, 'wrong', ADDR)).toBe(false);
     expect(v.remembered(c, 'wrong')).toBe(false);
-    expect(await v.verify(c, 'right-secret')).toBe(true);
+    expect(await v.verify(c, 'right-secret', ADDR)).toBe(true);
     kdf.calls.length = 0;
     expect(v.remembered(c, 'right-secret')).toBe(true);
     expect(v.remembered(c, 'right-secret ')).toBe(false);
@@ -71,26 +74,26 @@ describe('SecretVerifier', () => {
     const v = new SecretVerifier();
     const c = client('svc', await hashSecret('right-secret'));
     kdf.calls.length = 0;
-    await v.verify(c, 'wrong');
-    await v.verify(c, 'wrong');
+    await v.verify(c, 'wrong', ADDR);
+    await v.verify(c, 'wrong', ADDR);
     expect(kdf.calls.length).toBe(2);
   });
 
   it('a rotated secret invalidates the cached entry by construction (the entry records the stored hash it verified against)', async () => {
     const v = new SecretVerifier();
     const before = client('svc', await hashSecret('old-secret'));
-    expect(await v.verify(before, 'old-secret')).toBe(true);
+    expect(await v.verify(before, 'old-secret', ADDR)).toBe(true);
     const after = { ...before, secretHash: await hashSecret('new-secret') };
     kdf.calls.length = 0;
-    expect(await v.verify(after, 'old-secret')).toBe(false);
+    expect(await v.verify(after, 'old-secret', ADDR)).toBe(false);
     expect(kdf.calls.length).toBe(1);
-    expect(await v.verify(after, 'new-secret')).toBe(true);
+    expect(await v.verify(after, 'new-secret', ADDR)).toBe(true);
   });
 
   it('an id containing the separator cannot borrow another pair\'s entry', async () => {
     const v = new SecretVerifier();
     const hash = await hashSecret('b\0c');
-    expect(await v.verify(client('a', hash), 'b\0c')).toBe(true);
+    expect(await v.verify(client('a', hash), 'b\0c', ADDR)).toBe(true);
     // "a" + "\0" + "b\0c" and "a\0b" + "\0" + "c" are one string without the id's length in the key.
     expect(v.remembered(client('a\0b', hash), 'c')).toBe(false);
     expect(v.remembered(client('a', hash), 'b\0c')).toBe(true);
@@ -99,17 +102,17 @@ describe('SecretVerifier', () => {
   it('entries are per client: the same secret for another client is verified afresh', async () => {
     const v = new SecretVerifier();
     const hash = await hashSecret('shared-secret');
-    expect(await v.verify(client('a', hash), 'shared-secret')).toBe(true);
+    expect(await v.verify(client('a', hash), 'shared-secret', ADDR)).toBe(true);
     kdf.calls.length = 0;
-    expect(await v.verify(client('b', hash), 'shared-secret')).toBe(true);
+    expect(await v.verify(client('b', hash), 'shared-secret', ADDR)).toBe(true);
     expect(kdf.calls.length).toBe(1);
   });
 
   it('two verifiers (two processes) do not share entries: the secret prefix of the cache key is per instance', async () => {
     const c = client('svc', await hashSecret('s3cret-value'));
-    await new SecretVerifier().verify(c, 's3cret-value');
+    await new SecretVerifier().verify(c, 's3cret-value', ADDR);
     kdf.calls.length = 0;
-    await new SecretVerifier().verify(c, 's3cret-value');
+    await new SecretVerifier().verify(c, 's3cret-value', ADDR);
     expect(kdf.calls.length).toBe(1);
   });
 
@@ -117,11 +120,11 @@ describe('SecretVerifier', () => {
     const v = new SecretVerifier(2);
     const c = client('svc', await hashSecret('s3cret-value'));
     const others = [client('x', await hashSecret('x-secret-1')), client('y', await hashSecret('y-secret-1'))];
-    await v.verify(c, 's3cret-value');
-    await v.verify(others[0]!, 'x-secret-1');
-    await v.verify(others[1]!, 'y-secret-1');
+    await v.verify(c, 's3cret-value', ADDR);
+    await v.verify(others[0]!, 'x-secret-1', ADDR);
+    await v.verify(others[1]!, 'y-secret-1', ADDR);
     kdf.calls.length = 0;
-    await v.verify(c, 's3cret-value');
+    await v.verify(c, 's3cret-value', ADDR);
     expect(kdf.calls.length).toBe(1);
   });
 });
