@@ -14,6 +14,7 @@ const DOC = {
   clients: [
     { client_id: 'web', token_endpoint_auth_method: 'none', grant_types: ['password'], scope: 'read' },
     { client_id: 'svc', client_secret: 'svc-secret-0123456789', grant_types: ['client_credentials'], scope: 'read' },
+    { client_id: 'cold', client_secret: 'cold-secret-0123456789', grant_types: ['client_credentials'], scope: 'read' },
   ],
   users: [{ username: 'ada', password: PASSWORD }],
 };
@@ -99,8 +100,9 @@ describe('over its KDF share, an address gets the same 429 whether the client ex
   it('unknown client and known client with a wrong secret: identical refusals (status, body, headers that matter)', async () => {
     const [one, three] = await Promise.all([connections(s, '127.0.0.1', 20), connections(s, '127.0.0.3', 20)]);
     const [unknown, known] = await Promise.all([
-      burst(s, '127.0.0.1', 20, () => ({ authorization: basic('nobody', 'wrong-secret-0123456789') }), one),
-      burst(s, '127.0.0.3', 20, () => ({ authorization: basic('svc', 'wrong-secret-0123456789') }), three),
+      // A different guess each time: identical concurrent checks would share one KDF.
+      burst(s, '127.0.0.1', 20, (i) => ({ authorization: basic('nobody', `wrong-secret-${i}`) }), one),
+      burst(s, '127.0.0.3', 20, (i) => ({ authorization: basic('svc', `wrong-secret-${i}`) }), three),
     ]);
     for (const rs of [unknown, known]) {
       const byStatus = countByStatus(rs);
@@ -119,6 +121,19 @@ describe('over its KDF share, an address gets the same 429 whether the client ex
     // The budget is per address: the correct secret from a third address is not refused.
     const ok = await postFrom('127.0.0.4', s.url, '/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', 'svc-secret-0123456789') });
     expect(ok.status).toBe(200);
+  }, 60_000);
+});
+
+describe('a cold burst of one client with its right secret (a share of one KDF per address)', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({ doc: DOC, env: { TESSERA_KDF_PER_ADDRESS: '1' } });
+  }, 30_000);
+  afterAll(async () => s?.stop());
+
+  it('is served whole: concurrent checks of the same secret share one KDF, so none is refused', async () => {
+    const rs = await burst(s, '127.0.0.1', 50, () => ({ authorization: basic('cold', 'cold-secret-0123456789') }), await connections(s, '127.0.0.1', 50));
+    expect(countByStatus(rs)).toEqual({ 200: 50 });
   }, 60_000);
 });
 

@@ -8,7 +8,7 @@ function usable(client: Client | undefined, method: AuthMethod): Client | undefi
 
 async function loadAndVerify(ctx: OAuthContext, clientId: string, presented: string, method: AuthMethod, address: string): Promise<Client | undefined> {
   const client = ctx.clients.peek(clientId) ?? (await getClient(ctx, clientId));
-  return (await ctx.secrets.verify(client, presented, address)) ? usable(client, method) : undefined;
+  return (await ctx.secrets.verify(clientId, client, presented, address)) ? usable(client, method) : undefined;
 }
 
 /**
