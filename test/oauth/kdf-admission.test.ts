@@ -2,6 +2,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, startTestServer, type TestServer } from '../support/server.js';
 import { postFrom, type AddressedResponse } from '../support/from-address.js';
+import { kdfLoad } from '../../src/crypto/password-hash.js';
 
 /**
  * KDF admission over HTTP (issue 18 item 2): requests that cost an argon2id verification are admitted per source
@@ -68,7 +69,6 @@ describe('a flood of unknown-client Basic requests from one address (default set
     const floodConnections = await connections(s, '127.0.0.1', 1000);
     const flood = burst(s, '127.0.0.1', 1000, (i) => ({ authorization: basic(`nobody-${i}`, 'guessed-secret') }), floodConnections);
     // Log in once the flood has reached the server and the KDF is saturated.
-    const { kdfLoad } = await import('../../src/crypto/password-hash.js');
     const deadline = Date.now() + 10_000;
     while (kdfLoad().running < kdfLoad().limit && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     const started = performance.now();
