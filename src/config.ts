@@ -89,6 +89,18 @@ export const ConfigSchema = Type.Object(
     workers: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')]),
     /** argon2id verifications running at once per process ('auto': one per core this process may use). */
     kdfConcurrency: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')]),
+    /**
+     * Admission of KDFs that requests ask for (crypto/kdf-gate.ts): at most maxQueue wait for a slot, none longer
+     * than maxWaitMs (then 503), and one source address holds at most perAddress queued or running (then 429).
+     */
+    kdf: Type.Object(
+      {
+        maxQueue: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        maxWaitMs: Type.Integer({ minimum: 1, maximum: 60_000 }),
+        perAddress: Type.Integer({ minimum: 1, maximum: 10_000 }),
+      },
+      { additionalProperties: false },
+    ),
     /** Sign JWTs on a thread of their own ('auto': when a core is left beyond the workers; ADR 0009). */
     signingThread: Type.Union([Type.Boolean(), Type.Literal('auto')]),
     cacheSyncIntervalMs: Type.Integer({ minimum: 10, maximum: 60_000 }),
@@ -128,6 +140,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   logRequests: false,
   workers: 1,
   kdfConcurrency: 'auto',
+  kdf: { maxQueue: 128, maxWaitMs: 1000, perAddress: 8 },
   signingThread: 'auto',
   cacheSyncIntervalMs: 250,
   signatureWindowMs: 300_000,
@@ -201,6 +214,9 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['logRequests', 'TESSERA_LOG_REQUESTS', bool],
   ['workers', 'TESSERA_WORKERS', workers],
   ['kdfConcurrency', 'TESSERA_KDF_CONCURRENCY', workers],
+  ['kdf.maxQueue', 'TESSERA_KDF_MAX_QUEUE', int],
+  ['kdf.maxWaitMs', 'TESSERA_KDF_MAX_WAIT_MS', int],
+  ['kdf.perAddress', 'TESSERA_KDF_PER_ADDRESS', int],
   ['signingThread', 'TESSERA_SIGNING_THREAD', boolOrAuto],
   ['cacheSyncIntervalMs', 'TESSERA_CACHE_SYNC_INTERVAL_MS', int],
   ['signatureWindowMs', 'TESSERA_SIGNATURE_WINDOW_MS', int],

@@ -1,5 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { hash, verify, Algorithm } from '@node-rs/argon2';
+import { KdfGate, type KdfGateSettings } from './kdf-gate.js';
+
+export { KdfRefusal } from './kdf-gate.js';
 
 /**
  * argon2id with the OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1).
@@ -9,13 +12,12 @@ import { hash, verify, Algorithm } from '@node-rs/argon2';
 const OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
 /**
- * How many KDFs run at once in this process (config `kdfConcurrency`). Left alone, libuv would run four; a burst
- * of logins must not take more cores than the process should use, or it starves the event loop every other
- * request needs. Queued KDFs wait their turn; nothing else does.
+ * The process's KDF gate (crypto/kdf-gate.ts): how many KDFs run at once (config `kdfConcurrency`) and who may
+ * wait for one (config `kdf`). Left alone, libuv would run four; a burst of logins must not take more cores than
+ * the process should use, or it starves the event loop every other request needs. One gate per process rather
+ * than per server context, because what it rations, the libuv pool and the cores, belongs to the process.
  */
-let maxConcurrentKdf = Math.max(1, availableParallelism() - 1);
-let running = 0;
-const waiting: Array<() => void> = [];
+const gate = new KdfGate({ concurrency: Math.max(1, availableParallelism() - 1), maxQueue: 128, maxWaitMs: 1000, perAddress: 8 });
 
 /** 'auto': the cores this process may use (the machine's, shared among the `workers` processes), at least one. */
 export function resolveKdfConcurrency(setting: number | 'auto', workers: number | 'auto'): number {
@@ -26,43 +28,44 @@ export function resolveKdfConcurrency(setting: number | 'auto', workers: number 
 
 /** KDFs running now and waiting for a slot (observability and tests). */
 export function kdfLoad(): { running: number; waiting: number; limit: number } {
-  return { running, waiting: waiting.length, limit: maxConcurrentKdf };
+  return gate.load();
 }
 
 export function setKdfConcurrency(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError('kdfConcurrency must be a positive integer');
-  maxConcurrentKdf = n;
-  // A raised limit starts queued work at once.
-  while (running < maxConcurrentKdf && waiting.length > 0) {
-    running++;
-    waiting.shift()!();
-  }
+  gate.configure({ concurrency: n });
 }
 
-async function limited<T>(work: () => Promise<T>): Promise<T> {
-  // A finishing KDF hands its slot straight to the next waiter, so the limit is never exceeded.
-  if (running >= maxConcurrentKdf) await new Promise<void>((resolve) => waiting.push(resolve));
-  else running++;
+/** The admission settings of network requests' KDFs (config `kdf`, see kdf-gate.ts). */
+export function configureKdfAdmission(settings: Pick<KdfGateSettings, 'maxQueue' | 'maxWaitMs' | 'perAddress'>): void {
+  gate.configure(settings);
+}
+
+async function verifyOrFalse(phc: string, secret: string): Promise<boolean> {
   try {
-    return await work();
-  } finally {
-    // Hand the slot straight to the next waiter, unless the limit was lowered meanwhile.
-    if (running <= maxConcurrentKdf && waiting.length > 0) waiting.shift()!();
-    else running--;
-  }
-}
-
-export async function hashSecret(secret: string): Promise<string> {
-  return limited(() => hash(secret, OPTIONS));
-}
-
-export async function verifySecret(phc: string, secret: string): Promise<boolean> {
-  try {
-    return await limited(() => verify(phc, secret));
+    return await verify(phc, secret);
   } catch {
     // A malformed stored hash is a failed verification, never a crash.
     return false;
   }
+}
+
+/** Hashing is only asked for by operators (CLI, import), so it waits its turn and is never refused. */
+export async function hashSecret(secret: string): Promise<string> {
+  return gate.run(null, () => hash(secret, OPTIONS));
+}
+
+/** For operator tools (CLI, import document): waits its turn, never refused. Requests use verifySecretFrom. */
+export async function verifySecret(phc: string, secret: string): Promise<boolean> {
+  return gate.run(null, () => verifyOrFalse(phc, secret));
+}
+
+/**
+ * A verification a network request asked for, admitted per source address: rejects with KdfRefusal (without
+ * running the KDF) when the address holds its share already, the queue is full or no slot came free in time.
+ */
+export async function verifySecretFrom(address: string, phc: string, secret: string): Promise<boolean> {
+  return gate.run(address, () => verifyOrFalse(phc, secret));
 }
 
 /** Accepts only argon2 PHC strings for imported hashes, so we never store something we cannot verify. */

@@ -79,8 +79,15 @@ export function limitByIp(request: FastifyRequest, _reply: FastifyReply, ctx: OA
   return consume(request, ctx, `ip:${request.ip}`, ctx.config.rateLimit.perIp);
 }
 
-/** Per authenticated client, with the client's own limit when it has one. */
+/**
+ * Per authenticated client, with the client's own limit when it has one. A public client (RFC 6749 §2.1) is
+ * "authenticated" by its client_id alone, which anyone may send, so one address could spend the budget of every
+ * user of the app: its budget is counted per (client, source address) instead. Confidential clients proved a
+ * credential, so theirs is one budget, and their key is built exactly as before.
+ */
 export function limitByClient(request: FastifyRequest, _reply: FastifyReply, ctx: OAuthContext, client: Client): Promise<void> | undefined {
   if (!ctx.config.rateLimit.enabled) return undefined;
-  return consume(request, ctx, `client:${client.clientId}`, client.rateLimit ?? ctx.config.rateLimit.perClient);
+  // An IP address never contains '|', so the address ends where the client id begins.
+  const key = client.tokenEndpointAuthMethod === 'none' ? `public:${request.ip}|${client.clientId}` : `client:${client.clientId}`;
+  return consume(request, ctx, key, client.rateLimit ?? ctx.config.rateLimit.perClient);
 }

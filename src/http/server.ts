@@ -15,7 +15,7 @@ import { Denylist } from '../oauth/denylist.js';
 import { StoreReplayGuard } from '../oauth/replay-guard.js';
 import { MemoryLoginThrottle, MemoryRateLimiter } from '../limits/memory.js';
 import { applyImportDocument, readImportFile } from '../cli/import-document.js';
-import { resolveKdfConcurrency, setKdfConcurrency } from '../crypto/password-hash.js';
+import { configureKdfAdmission, resolveKdfConcurrency, setKdfConcurrency } from '../crypto/password-hash.js';
 import '../cli/idp-import.js';
 import { buildApp } from './app.js';
 import { loggerOptions } from './logger.js';
@@ -64,6 +64,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   try {
     if (redis) await redis.connect();
     setKdfConcurrency(resolveKdfConcurrency(config.kdfConcurrency, config.workers));
+    configureKdfAdmission(config.kdf);
     const masterKey = loadMasterKey(config.masterKey, config.dataDir);
     const keys = new KeyRing(store, masterKey.key);
     const keyCreated = await keys.init(config.signingAlg);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
-import { getDummyHash, hashSecret, isSupportedHash, kdfLoad, resolveKdfConcurrency, setKdfConcurrency, verifySecret } from '../../src/crypto/password-hash.js';
+import { configureKdfAdmission, getDummyHash, hashSecret, isSupportedHash, KdfRefusal, kdfLoad, resolveKdfConcurrency, setKdfConcurrency, verifySecret, verifySecretFrom } from '../../src/crypto/password-hash.js';
 
 describe('secret hashing (argon2id)', () => {
   it('hashes with argon2id and the documented parameters, salted', async () => {
@@ -73,6 +73,30 @@ describe('kdfConcurrency', () => {
       expect(() => setKdfConcurrency(0)).toThrow(RangeError);
     } finally {
       setKdfConcurrency(before);
+    }
+  });
+});
+
+describe('KDF admission of requests (verifySecretFrom)', () => {
+  it('admits per source address; operator tools (verifySecret) are never refused', async () => {
+    const before = kdfLoad().limit;
+    const h = await hashSecret('admission-test');
+    try {
+      setKdfConcurrency(1);
+      configureKdfAdmission({ maxQueue: 10, maxWaitMs: 60_000, perAddress: 1 });
+      const first = verifySecretFrom('192.0.2.1', h, 'admission-test');
+      const refused = verifySecretFrom('192.0.2.1', h, 'admission-test').catch((e: unknown) => e);
+      const other = verifySecretFrom('192.0.2.2', h, 'wrong');
+      const operator = [verifySecret(h, 'admission-test'), verifySecret(h, 'admission-test')];
+      const err = await refused;
+      expect(err).toBeInstanceOf(KdfRefusal);
+      expect((err as KdfRefusal).reason).toBe('address_budget');
+      expect(await Promise.all([first, other, ...operator])).toEqual([true, false, true, true]);
+      // A malformed stored hash is still a failed verification, not a refusal.
+      expect(await verifySecretFrom('192.0.2.1', 'not-a-hash', 'x')).toBe(false);
+    } finally {
+      setKdfConcurrency(before);
+      configureKdfAdmission({ maxQueue: 128, maxWaitMs: 1000, perAddress: 8 });
     }
   });
 });

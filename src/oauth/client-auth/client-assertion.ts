@@ -26,11 +26,23 @@ export function isHmacAlg(alg: string | undefined): boolean {
 }
 
 /**
+ * A refused assertion. Every refusal answers the same 401 invalid_client with the same description, whether the
+ * client is unknown or its signature, key id, lifetime, audience or jti was wrong: a different text for a known
+ * client would tell an attacker which client ids exist and how they authenticate (RFC 6749 §5.2 leaves the
+ * description to us; RFC 7521 §4.2.1 only asks for invalid_client). The reason goes to the debug log, for
+ * operators; it never holds the assertion or a key.
+ */
+export function assertionRefused(ctx: OAuthContext, method: AuthMethod, clientId: string | undefined, reason: string): OAuthError {
+  ctx.logger.debug({ client_id: clientId, method, reason }, 'client assertion refused');
+  return OAuthError.invalidClient();
+}
+
+/**
  * RFC 7521 §4.2 + RFC 7523 §2.2/§3 client authentication with a JWT: iss = sub = the client id, aud our issuer,
  * our token endpoint URL or the URL of the endpoint that received the request (ourAudiences), exp required and
  * at most config.clientAssertionMaxLifetime away, nbf/iat within skew, jti required and single-use until exp
- * (ctx.replay: the store, or Redis when configured). Every failure is invalid_client (401); an unreachable client
- * jwks_uri is 503.
+ * (ctx.replay: the store, or Redis when configured). Every failure is the same invalid_client (401,
+ * assertionRefused); an unreachable client jwks_uri is 503; a half-sent assertion is invalid_request.
  */
 export async function authenticateWithAssertion(
   req: TokenRequest,
@@ -43,15 +55,18 @@ export async function authenticateWithAssertion(
   const assertion = req.params.get('client_assertion');
   if (assertion === undefined) throw OAuthError.invalidRequest('client_assertion_type was sent without client_assertion');
   if (type === undefined) throw OAuthError.invalidRequest('client_assertion was sent without client_assertion_type');
-  if (type !== CLIENT_ASSERTION_TYPE) throw OAuthError.invalidClient('The client_assertion_type is not supported');
+  if (type !== CLIENT_ASSERTION_TYPE) throw assertionRefused(ctx, method, undefined, 'the client_assertion_type is not supported');
   const peek = peekJwt(assertion);
-  if (!peek || peek.iss === undefined) throw OAuthError.invalidClient('The client assertion is not a JWT with an iss claim');
+  if (!peek || peek.iss === undefined) throw assertionRefused(ctx, method, undefined, 'the assertion is not a JWT with an iss claim');
   const clientId = peek.iss;
-  if (peek.sub !== clientId) throw OAuthError.invalidClient('The client assertion must have iss and sub equal to the client id');
+  const refused = (reason: string) => assertionRefused(ctx, method, clientId, reason);
+  if (peek.sub !== clientId) throw refused('iss and sub differ');
   const bodyId = req.params.get('client_id');
-  if (bodyId !== undefined && bodyId !== clientId) throw OAuthError.invalidClient('client_id does not match the client assertion');
+  if (bodyId !== undefined && bodyId !== clientId) throw refused('client_id does not match the assertion');
   const client = await getClient(ctx, clientId);
-  if (!client || client.status !== 'active' || !methodAllowed(client, method)) throw OAuthError.invalidClient();
+  if (!client) throw refused('unknown client');
+  if (client.status !== 'active') throw refused('the client is disabled');
+  if (!methodAllowed(client, method)) throw refused(`the client is registered for ${client.tokenEndpointAuthMethod}`);
 
   const now = ctx.now();
   const skew = ctx.config.clockSkew;
@@ -65,12 +80,10 @@ export async function authenticateWithAssertion(
     now,
     maxLifetime: ctx.config.clientAssertionMaxLifetime,
   });
-  if (!outcome.ok) throw OAuthError.invalidClient(`The client assertion was rejected: ${outcome.reason}`);
+  if (!outcome.ok) throw refused(outcome.reason);
   const { jti, exp, sub } = outcome.payload;
-  if (sub !== clientId) throw OAuthError.invalidClient('The client assertion must have iss and sub equal to the client id');
-  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 255) throw OAuthError.invalidClient('The client assertion has no usable jti');
-  if (!(await ctx.replay.firstUse(`client-assertion:${clientId}:${jti}`, (exp as number) + skew))) {
-    throw OAuthError.invalidClient('The client assertion was already used (jti replay)');
-  }
+  if (sub !== clientId) throw refused('iss and sub differ');
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 255) throw refused('no usable jti');
+  if (!(await ctx.replay.firstUse(`client-assertion:${clientId}:${jti}`, (exp as number) + skew))) throw refused('the jti was already used (replay)');
   return client;
 }

@@ -3,12 +3,12 @@ import { OAuthError } from '../errors.js';
 import type { OAuthContext } from '../context.js';
 import { unseal } from '../../keys/seal.js';
 import { HMAC_ALGS } from '../../federation/jwt-verify.js';
-import { assertionAlg, authenticateWithAssertion, hasClientAssertion, isHmacAlg } from './client-assertion.js';
+import { assertionAlg, assertionRefused, authenticateWithAssertion, hasClientAssertion, isHmacAlg } from './client-assertion.js';
 import type { ClientAuthenticator } from './types.js';
 
 /** The client secret (sealed under the master key, since HMAC needs the secret itself, not a hash). */
 function secretKey(client: Client, ctx: OAuthContext): Promise<Uint8Array> {
-  if (!client.secretEncrypted) return Promise.reject(OAuthError.invalidClient());
+  if (!client.secretEncrypted) return Promise.reject(assertionRefused(ctx, 'client_secret_jwt', client.clientId, 'the client has no sealed secret'));
   try {
     return Promise.resolve(new Uint8Array(unseal(ctx.masterKey, client.secretEncrypted, `client-secret:${client.clientId}`)));
   } catch {

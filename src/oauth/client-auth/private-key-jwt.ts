@@ -1,11 +1,10 @@
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import type { Client } from '../../store/types.js';
-import { OAuthError } from '../errors.js';
 import { federationOf } from '../../federation/federation.js';
 import { isAllowedUrl } from '../../federation/fetch.js';
 import { ASYMMETRIC_ALGS } from '../../federation/jwt-verify.js';
 import type { OAuthContext } from '../context.js';
-import { assertionAlg, authenticateWithAssertion, hasClientAssertion, isHmacAlg } from './client-assertion.js';
+import { assertionAlg, assertionRefused, authenticateWithAssertion, hasClientAssertion, isHmacAlg } from './client-assertion.js';
 import type { ClientAuthenticator } from './types.js';
 
 const CLIENT_JWKS_TIMEOUT_MS = 5000;
@@ -21,7 +20,7 @@ async function clientKeys(client: Client, ctx: OAuthContext): Promise<JWTVerifyG
       try {
         local = createLocalJWKSet(client.jwks as never);
       } catch {
-        throw OAuthError.invalidClient('The client has no usable keys');
+        throw assertionRefused(ctx, 'private_key_jwt', client.clientId, 'the registered jwks is not a usable key set');
       }
       inline.set(client, local);
     }
@@ -31,7 +30,7 @@ async function clientKeys(client: Client, ctx: OAuthContext): Promise<JWTVerifyG
   if (client.jwksUri && isAllowedUrl(client.jwksUri, false)) {
     return federationOf(ctx).keySets.get(client.jwksUri, { timeoutMs: CLIENT_JWKS_TIMEOUT_MS, cooldownSeconds: CLIENT_JWKS_COOLDOWN, what: "The client's jwks_uri" }).getKey;
   }
-  throw OAuthError.invalidClient('The client has no usable keys');
+  throw assertionRefused(ctx, 'private_key_jwt', client.clientId, 'the client has no jwks and no usable jwks_uri');
 }
 
 /**

@@ -1,6 +1,7 @@
 import { hash, randomBytes } from 'node:crypto';
 import type { Client } from '../../store/types.js';
-import { getDummyHash, verifySecret } from '../../crypto/password-hash.js';
+import { getDummyHash } from '../../crypto/password-hash.js';
+import { verifyFromAddress } from '../kdf-admission.js';
 
 /**
  * Verifies client secrets against their argon2id hash, remembering successes so the hot path pays the KDF once
@@ -16,31 +17,53 @@ export class SecretVerifier {
   private readonly key = randomBytes(32).toString('base64');
   /** cache key -> the stored secret hash the secret verified against. */
   private readonly verified = new Map<string, string>();
+  /** cache key -> the check running now, and the stored hash it runs against ('' for the dummy check). */
+  private readonly running = new Map<string, { against: string; result: Promise<boolean> }>();
 
   constructor(private readonly maxEntries = 100_000) {}
 
-  private cacheKey(client: Client, presented: string): string {
+  private cacheKey(clientId: string, presented: string): string {
     // The id's length keeps (id, secret) pairs apart even when an id contains the separator.
-    return hash('sha256', `${this.key}${client.clientId.length}:${client.clientId}\0${presented}`, 'base64');
+    return hash('sha256', `${this.key}${clientId.length}:${clientId}\0${presented}`, 'base64');
   }
 
   /** True when this secret already verified for this client (and its current hash): no KDF, no promise. */
   remembered(client: Client, presented: string): boolean {
-    return client.secretHash !== null && this.verified.get(this.cacheKey(client, presented)) === client.secretHash;
+    return client.secretHash !== null && this.verified.get(this.cacheKey(client.clientId, presented)) === client.secretHash;
   }
 
-  async verify(client: Client | undefined, presented: string): Promise<boolean> {
-    if (!client || !client.secretHash) {
+  /**
+   * Checks `presented` for the client `clientId` (`client`: its record, undefined when unknown). `address` is the
+   * request's source address: the KDF is admitted per address (kdf-admission.ts), and a refusal throws the same
+   * 429 / 503 for an unknown client as for a known one. Concurrent checks of the same (client id, secret) share
+   * one KDF, for unknown and known clients alike: a burst of a client's first requests on a cold process costs
+   * one KDF rather than one each (which the per-address share would refuse), and an unknown client still behaves
+   * exactly as a known one with a wrong secret.
+   */
+  verify(clientId: string, client: Client | undefined, presented: string, address: string): Promise<boolean> {
+    const key = this.cacheKey(clientId, presented);
+    const stored = client?.secretHash ?? null;
+    if (stored !== null && this.verified.get(key) === stored) return Promise.resolve(true);
+    const against = stored ?? '';
+    const pending = this.running.get(key);
+    if (pending !== undefined && pending.against === against) return pending.result;
+    const result = this.check(key, stored, presented, address).finally(() => {
+      if (this.running.get(key)?.result === result) this.running.delete(key);
+    });
+    this.running.set(key, { against, result });
+    return result;
+  }
+
+  private async check(key: string, stored: string | null, presented: string, address: string): Promise<boolean> {
+    if (stored === null) {
       // Unknown client or no secret: spend the same KDF time so timing does not reveal whether the id exists.
-      await verifySecret(await getDummyHash(), presented);
+      await verifyFromAddress(address, await getDummyHash(), presented);
       return false;
     }
-    const key = this.cacheKey(client, presented);
-    if (this.verified.get(key) === client.secretHash) return true;
-    const ok = await verifySecret(client.secretHash, presented);
+    const ok = await verifyFromAddress(address, stored, presented);
     if (ok) {
       if (this.verified.size >= this.maxEntries) this.verified.clear();
-      this.verified.set(key, client.secretHash);
+      this.verified.set(key, stored);
     }
     return ok;
   }

@@ -1,4 +1,4 @@
-import { getDummyHash, verifySecret } from '../../crypto/password-hash.js';
+import { getDummyHash } from '../../crypto/password-hash.js';
 import { randomId } from '../../crypto/random.js';
 import type { Client, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
@@ -6,6 +6,7 @@ import { OAuthError } from '../errors.js';
 import { formatScope, intersect, parseScope, resolveScope } from '../scope.js';
 import { findUserByUsername, normalizeUsername } from '../users.js';
 import { KeyedLock } from '../keyed-lock.js';
+import { verifyFromAddress } from '../kdf-admission.js';
 import { mayRefresh, type GrantHandler } from './types.js';
 
 /** One answer for every credential failure, so it never tells whether the username exists (RFC 6749 §5.2). */
@@ -58,7 +59,7 @@ async function throttledLogin(ctx: OAuthContext, username: string, password: str
     const limits = ctx.limits.login;
     const wait = await limits.check(username, ip);
     if (wait.retryAfterMs > 0) throw throttled(wait.retryAfterMs);
-    const user = await authenticateUser(ctx, username, password);
+    const user = await authenticateUser(ctx, username, password, ip);
     if (!user) {
       await limits.recordFailure(username, ip);
       throw OAuthError.invalidGrant(BAD_CREDENTIALS);
@@ -68,11 +69,14 @@ async function throttledLogin(ctx: OAuthContext, username: string, password: str
   });
 }
 
-/** Verifies the password with the same KDF cost whether or not the user exists or has a password. */
-async function authenticateUser(ctx: OAuthContext, username: string, password: string): Promise<User | undefined> {
+/**
+ * Verifies the password with the same KDF cost whether or not the user exists or has a password. The KDF is
+ * admitted per source address (kdf-admission.ts): a refusal throws 429 / 503 before any failure is recorded.
+ */
+async function authenticateUser(ctx: OAuthContext, username: string, password: string, ip: string): Promise<User | undefined> {
   const user = await findUserByUsername(ctx, username);
   const hash = user?.passwordHash ?? (await getDummyHash());
-  const ok = await verifySecret(hash, password);
+  const ok = await verifyFromAddress(ip, hash, password);
   if (!ok || !user || user.passwordHash === null || user.status !== 'active') return undefined;
   return user;
 }

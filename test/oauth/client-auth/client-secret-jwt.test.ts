@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { basic, startTestServer, type TestServer } from '../../support/server.js';
 import { makeKey, nowSeconds, sign } from '../../support/peer.js';
+import { captureLog } from '../../support/log-lines.js';
 
 const TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const SECRET = 'a-long-shared-client-secret-0123456789';
+const log = captureLog();
 
 let s: TestServer;
 
@@ -24,6 +26,7 @@ function token(assertion: string) {
 
 beforeAll(async () => {
   s = await startTestServer({
+    logStream: log.stream,
     env: { TESSERA_PROFILES: 'knetik=/knetik' },
     doc: {
       clients: [
@@ -54,7 +57,8 @@ describe('client_secret_jwt (RFC 7523 §2.2, HMAC with the client secret)', () =
     expect((await token(a)).status).toBe(200);
     const again = await token(a);
     expect(again.status).toBe(401);
-    expect(again.body.error_description).toMatch(/already used/);
+    expect(again.body).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
+    expect(log.withMsg('client assertion refused').at(-1)?.reason).toMatch(/already used/);
     expect((await token(await mac(SECRET, claims('csj', { exp: nowSeconds() - 600 })))).body.error).toBe('invalid_client');
   });
 

@@ -29,11 +29,11 @@ afterAll(async () => s.stop());
 
 describe('clientBySecret', () => {
   it('accepts the right secret, then decides from the caches: no store read, no KDF', async () => {
-    expect((await clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_basic'))?.clientId).toBe('svc');
+    expect((await clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_basic', '127.0.0.1'))?.clientId).toBe('svc');
     const reads = vi.spyOn(s.ctx.store.clients, 'get');
     const kdf = vi.spyOn(s.ctx.secrets, 'verify');
     try {
-      for (let i = 0; i < 3; i++) expect((await clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_post'))?.clientId).toBe('svc');
+      for (let i = 0; i < 3; i++) expect((await clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_post', '127.0.0.1'))?.clientId).toBe('svc');
       expect(reads).not.toHaveBeenCalled();
       expect(kdf).not.toHaveBeenCalled();
     } finally {
@@ -43,27 +43,27 @@ describe('clientBySecret', () => {
   });
 
   it('answers synchronously (no promise) once the client is cached and the secret remembered', async () => {
-    expect(await clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_basic')).toBeDefined();
-    const hit = clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_basic');
+    expect(await clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_basic', '127.0.0.1')).toBeDefined();
+    const hit = clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_basic', '127.0.0.1');
     expect(hit).not.toBeInstanceOf(Promise);
     expect((hit as { clientId: string }).clientId).toBe('svc');
-    const miss = clientBySecret(s.ctx, 'svc', 'wrong', 'client_secret_basic');
+    const miss = clientBySecret(s.ctx, 'svc', 'wrong', 'client_secret_basic', '127.0.0.1');
     expect(miss).toBeInstanceOf(Promise);
     expect(await miss).toBeUndefined();
     // Remembered secret, but the method is not allowed: still decided at once, and refused.
-    expect(clientBySecret(s.ctx, 'svc', SECRET, 'private_key_jwt')).toBeUndefined();
+    expect(clientBySecret(s.ctx, 'svc', SECRET, 'private_key_jwt', '127.0.0.1')).toBeUndefined();
   });
 
   it('refuses a wrong secret every time, even for a cached client whose right secret is remembered', async () => {
-    await clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_basic');
-    expect(await clientBySecret(s.ctx, 'svc', `${SECRET}x`, 'client_secret_basic')).toBeUndefined();
-    expect(await clientBySecret(s.ctx, 'svc', '', 'client_secret_basic')).toBeUndefined();
+    await clientBySecret(s.ctx, 'svc', SECRET, 'client_secret_basic', '127.0.0.1');
+    expect(await clientBySecret(s.ctx, 'svc', `${SECRET}x`, 'client_secret_basic', '127.0.0.1')).toBeUndefined();
+    expect(await clientBySecret(s.ctx, 'svc', '', 'client_secret_basic', '127.0.0.1')).toBeUndefined();
   });
 
   it('refuses unknown, disabled and secretless clients, and a client registered for another method', async () => {
-    expect(await clientBySecret(s.ctx, 'nobody', SECRET, 'client_secret_basic')).toBeUndefined();
-    expect(await clientBySecret(s.ctx, 'off', SECRET, 'client_secret_basic')).toBeUndefined();
-    expect(await clientBySecret(s.ctx, 'pub', SECRET, 'client_secret_post')).toBeUndefined();
-    expect(await clientBySecret(s.ctx, 'jwt-only', SECRET, 'client_secret_basic')).toBeUndefined();
+    expect(await clientBySecret(s.ctx, 'nobody', SECRET, 'client_secret_basic', '127.0.0.1')).toBeUndefined();
+    expect(await clientBySecret(s.ctx, 'off', SECRET, 'client_secret_basic', '127.0.0.1')).toBeUndefined();
+    expect(await clientBySecret(s.ctx, 'pub', SECRET, 'client_secret_post', '127.0.0.1')).toBeUndefined();
+    expect(await clientBySecret(s.ctx, 'jwt-only', SECRET, 'client_secret_basic', '127.0.0.1')).toBeUndefined();
   });
 });

@@ -10,12 +10,20 @@ vi.mock('../../../src/crypto/password-hash.js', async (importOriginal) => {
   const actual = await importOriginal<typeof realHash>();
   return {
     ...actual,
-    verifySecret: async (phc: string, secret: string) => {
+    verifySecretFrom: async (address: string, phc: string, secret: string) => {
       kdf.calls.push(phc);
-      return actual.verifySecret(phc, secret);
+      return actual.verifySecretFrom(address, phc, secret);
     },
   };
 });
+
+/** The requests' source address (the KDF is admitted per address). */
+const ADDR = '127.0.0.1';
+
+/** A check as client-secret.ts makes it: the presented id (the record's, or an unknown one) and its record. */
+function check(v: SecretVerifier, c: Client | undefined, presented: string): Promise<boolean> {
+  return v.verify(c?.clientId ?? 'ghost', c, presented, ADDR);
+}
 
 function client(id: string, secretHash: string | null): Client {
   return {
@@ -31,13 +39,13 @@ describe('SecretVerifier', () => {
     const dummy = await realHash.getDummyHash();
     const c = client('svc', await hashSecret('right-secret'));
     kdf.calls.length = 0;
-    expect(await v.verify(undefined, 'right-secret')).toBe(false);
+    expect(await check(v, undefined, 'right-secret')).toBe(false);
     expect(kdf.calls).toEqual([dummy]);
     kdf.calls.length = 0;
-    expect(await v.verify(c, 'wrong-secret')).toBe(false);
+    expect(await check(v, c, 'wrong-secret')).toBe(false);
     expect(kdf.calls).toEqual([c.secretHash]);
     kdf.calls.length = 0;
-    expect(await v.verify(client('pub', null), 'x')).toBe(false);
+    expect(await check(v, client('pub', null), 'x')).toBe(false);
     expect(kdf.calls).toEqual([dummy]);
   });
 
@@ -45,9 +53,9 @@ describe('SecretVerifier', () => {
     const v = new SecretVerifier();
     const c = client('svc', await hashSecret('right-secret'));
     kdf.calls.length = 0;
-    expect(await v.verify(c, 'right-secret')).toBe(true);
-    expect(await v.verify(c, 'right-secret')).toBe(true);
-    expect(await v.verify(c, 'right-secret')).toBe(true);
+    expect(await check(v, c, 'right-secret')).toBe(true);
+    expect(await check(v, c, 'right-secret')).toBe(true);
+    expect(await check(v, c, 'right-secret')).toBe(true);
     expect(kdf.calls.length).toBe(1);
   });
 
@@ -55,9 +63,9 @@ describe('SecretVerifier', () => {
     const v = new SecretVerifier();
     const c = client('svc', await hashSecret('right-secret'));
     expect(v.remembered(c, 'right-secret')).toBe(false);
-    expect(await v.verify(c, 'wrong')).toBe(false);
+    expect(await check(v, c, 'wrong')).toBe(false);
     expect(v.remembered(c, 'wrong')).toBe(false);
-    expect(await v.verify(c, 'right-secret')).toBe(true);
+    expect(await check(v, c, 'right-secret')).toBe(true);
     kdf.calls.length = 0;
     expect(v.remembered(c, 'right-secret')).toBe(true);
     expect(v.remembered(c, 'right-secret ')).toBe(false);
@@ -71,26 +79,26 @@ describe('SecretVerifier', () => {
     const v = new SecretVerifier();
     const c = client('svc', await hashSecret('right-secret'));
     kdf.calls.length = 0;
-    await v.verify(c, 'wrong');
-    await v.verify(c, 'wrong');
+    await check(v, c, 'wrong');
+    await check(v, c, 'wrong');
     expect(kdf.calls.length).toBe(2);
   });
 
   it('a rotated secret invalidates the cached entry by construction (the entry records the stored hash it verified against)', async () => {
     const v = new SecretVerifier();
     const before = client('svc', await hashSecret('old-secret'));
-    expect(await v.verify(before, 'old-secret')).toBe(true);
+    expect(await check(v, before, 'old-secret')).toBe(true);
     const after = { ...before, secretHash: await hashSecret('new-secret') };
     kdf.calls.length = 0;
-    expect(await v.verify(after, 'old-secret')).toBe(false);
+    expect(await check(v, after, 'old-secret')).toBe(false);
     expect(kdf.calls.length).toBe(1);
-    expect(await v.verify(after, 'new-secret')).toBe(true);
+    expect(await check(v, after, 'new-secret')).toBe(true);
   });
 
   it('an id containing the separator cannot borrow another pair\'s entry', async () => {
     const v = new SecretVerifier();
     const hash = await hashSecret('b\0c');
-    expect(await v.verify(client('a', hash), 'b\0c')).toBe(true);
+    expect(await check(v, client('a', hash), 'b\0c')).toBe(true);
     // "a" + "\0" + "b\0c" and "a\0b" + "\0" + "c" are one string without the id's length in the key.
     expect(v.remembered(client('a\0b', hash), 'c')).toBe(false);
     expect(v.remembered(client('a', hash), 'b\0c')).toBe(true);
@@ -99,17 +107,17 @@ describe('SecretVerifier', () => {
   it('entries are per client: the same secret for another client is verified afresh', async () => {
     const v = new SecretVerifier();
     const hash = await hashSecret('shared-secret');
-    expect(await v.verify(client('a', hash), 'shared-secret')).toBe(true);
+    expect(await check(v, client('a', hash), 'shared-secret')).toBe(true);
     kdf.calls.length = 0;
-    expect(await v.verify(client('b', hash), 'shared-secret')).toBe(true);
+    expect(await check(v, client('b', hash), 'shared-secret')).toBe(true);
     expect(kdf.calls.length).toBe(1);
   });
 
   it('two verifiers (two processes) do not share entries: the secret prefix of the cache key is per instance', async () => {
     const c = client('svc', await hashSecret('s3cret-value'));
-    await new SecretVerifier().verify(c, 's3cret-value');
+    await check(new SecretVerifier(), c, 's3cret-value');
     kdf.calls.length = 0;
-    await new SecretVerifier().verify(c, 's3cret-value');
+    await check(new SecretVerifier(), c, 's3cret-value');
     expect(kdf.calls.length).toBe(1);
   });
 
@@ -117,11 +125,40 @@ describe('SecretVerifier', () => {
     const v = new SecretVerifier(2);
     const c = client('svc', await hashSecret('s3cret-value'));
     const others = [client('x', await hashSecret('x-secret-1')), client('y', await hashSecret('y-secret-1'))];
-    await v.verify(c, 's3cret-value');
-    await v.verify(others[0]!, 'x-secret-1');
-    await v.verify(others[1]!, 'y-secret-1');
+    await check(v, c, 's3cret-value');
+    await check(v, others[0]!, 'x-secret-1');
+    await check(v, others[1]!, 'y-secret-1');
     kdf.calls.length = 0;
-    await v.verify(c, 's3cret-value');
+    await check(v, c, 's3cret-value');
     expect(kdf.calls.length).toBe(1);
+  });
+
+  it('concurrent checks of one (client, secret) share one KDF, for a known client right or wrong and an unknown one alike', async () => {
+    const v = new SecretVerifier();
+    const c = client('svc', await hashSecret('right-secret'));
+    await realHash.getDummyHash();
+    for (const [who, presented, expected] of [[c, 'right-secret', true], [c, 'wrong', false], [undefined, 'wrong', false]] as const) {
+      kdf.calls.length = 0;
+      const all = await Promise.all(Array.from({ length: 20 }, () => check(v, who, presented)));
+      expect(all).toEqual(Array(20).fill(expected));
+      expect(kdf.calls.length).toBe(1);
+    }
+    // Different secrets, or the same secret for different clients, are checked apart.
+    kdf.calls.length = 0;
+    await Promise.all([check(v, c, 'wrong-1'), check(v, c, 'wrong-2'), check(v, client('other', c.secretHash), 'wrong-1')]);
+    expect(kdf.calls.length).toBe(3);
+    // A check that finished is not shared with a later one: every later wrong secret pays the KDF again.
+    kdf.calls.length = 0;
+    await check(v, c, 'wrong');
+    expect(kdf.calls.length).toBe(1);
+  });
+
+  it('a check running against an old stored hash is not shared with one that sees the rotated hash', async () => {
+    const v = new SecretVerifier();
+    const before = client('svc', await hashSecret('the-secret'));
+    const after = { ...before, secretHash: await hashSecret('the-secret') };
+    kdf.calls.length = 0;
+    expect(await Promise.all([check(v, before, 'the-secret'), check(v, after, 'the-secret')])).toEqual([true, true]);
+    expect(kdf.calls).toEqual([before.secretHash, after.secretHash]);
   });
 });
