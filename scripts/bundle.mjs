@@ -4,7 +4,12 @@
 // evaluating some 2,000 small module files (Kysely alone is ~280); one file halves the time from spawn to
 // "listening" (docs/adr/0008-bundled-cli.md). Native addons, and packages that read files next to their own code
 // at run time, stay external and load from node_modules as before.
+//
+// Worker programs (src/**/*-worker.ts, started by src/worker-program.ts) run on threads of their own, so they
+// cannot be inside the bundle: each is bundled on its own and written beside it (dist/signing-worker.js), where
+// the bundled code that starts it looks, its name relative to its own module as in dist/.
 import { build } from 'esbuild';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -20,9 +25,7 @@ export const EXTERNAL = [
   '@fastify/swagger-ui',
 ];
 
-await build({
-  entryPoints: [path.join(root, 'dist/cli/main.js')],
-  outfile: path.join(root, 'dist/tessera.mjs'),
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -33,4 +36,21 @@ await build({
   // CommonJS dependencies inside an ES module bundle still call require() for Node's built-ins.
   banner: { js: "import { createRequire as __tesseraCreateRequire } from 'node:module'; const require = __tesseraCreateRequire(import.meta.url);" },
   logLevel: 'warning',
-});
+};
+
+/** The compiled worker programs, keyed by the name they are started by. */
+function workerPrograms() {
+  const programs = {};
+  for (const entry of readdirSync(path.join(root, 'src'), { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('-worker.ts')) continue;
+    const name = entry.name.slice(0, -'.ts'.length);
+    const source = path.relative(path.join(root, 'src'), path.join(entry.parentPath, entry.name));
+    // Beside the bundle they share one directory, so their names must differ, and differ from the top of dist/.
+    if (programs[name] || !source.includes(path.sep)) throw new Error(`worker program ${source}: its name must be unique and it must sit in a folder of src/`);
+    programs[name] = path.join(root, 'dist', source.slice(0, -'.ts'.length) + '.js');
+  }
+  return programs;
+}
+
+await build({ ...common, entryPoints: [path.join(root, 'dist/cli/main.js')], outfile: path.join(root, 'dist/tessera.mjs') });
+await build({ ...common, entryPoints: workerPrograms(), outdir: path.join(root, 'dist'), entryNames: '[name]' });

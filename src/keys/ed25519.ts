@@ -13,8 +13,8 @@ export interface Ed25519Backend {
   verify(data: Buffer, signature: Buffer): boolean;
 }
 
-/** The subset of sodium-native this module uses. */
-interface Sodium {
+/** The subset of sodium-native this module (and the signing thread, signing-worker.ts) uses. */
+export interface Sodium {
   crypto_sign_BYTES: number;
   crypto_sign_PUBLICKEYBYTES: number;
   crypto_sign_SECRETKEYBYTES: number;

@@ -1,8 +1,9 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { LoadedKey } from './jwt.js';
+import type { FromSigningThread, ToSigningThread } from './signing-worker.js';
+import { startWorkerProgram } from '../worker-program.js';
 
 /**
  * Signs JWTs for the token issuer. Inline signing is one synchronous call on the event loop; the signing thread
@@ -31,79 +32,6 @@ export function resolveSigningThread(setting: boolean | 'auto', workers: number 
   return cores > (workers === 'auto' ? cores : workers);
 }
 
-/**
- * The thread's whole program (CommonJS, evaluated, like the SQLite checkpointer's). It receives each key once
- * (the KeyObject is cloned into the thread by Node; its bytes never pass through JavaScript, except the Ed25519
- * seed that libsodium needs, wiped after use as on the main thread), answers with the signature of a probe, and
- * then signs batches: one message in, one transferred buffer out.
- */
-const WORKER_SOURCE = `
-'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const crypto = require('node:crypto');
-let sodium = null;
-if (workerData.sodium) { try { sodium = require(workerData.sodium); } catch { sodium = null; } }
-const signers = new Map();
-// Signing inputs are written into one scratch buffer, signatures into the batch's answer: per batch the thread
-// allocates the answer and nothing per token (libsodium), so its heap stays small under load.
-let scratch = Buffer.allocUnsafeSlow(16384);
-function inputOf(text) {
-  const n = Buffer.byteLength(text, 'latin1');
-  if (n > scratch.length) scratch = Buffer.allocUnsafeSlow(2 * n);
-  scratch.latin1Write(text, 0, n);
-  return scratch.subarray(0, n);
-}
-function signerFor(alg, privateKey, libsodium) {
-  if (alg === 'EdDSA' && libsodium && sodium) {
-    const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d, 'base64url');
-    const pk = Buffer.alloc(sodium.crypto_sign_PUBLICKEYBYTES);
-    const sk = sodium.sodium_malloc(sodium.crypto_sign_SECRETKEYBYTES);
-    try { sodium.crypto_sign_seed_keypair(pk, sk, seed); } finally { sodium.sodium_memzero(seed); }
-    return { size: sodium.crypto_sign_BYTES, into: (data, out) => sodium.crypto_sign_detached(out, data, sk) };
-  }
-  if (alg === 'EdDSA') return { size: 64, into: (data, out) => out.set(crypto.sign(null, data, privateKey)) };
-  if (alg === 'ES256') return { size: 64, into: (data, out) => out.set(crypto.sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' })) };
-  if (alg === 'RS256') return { size: privateKey.asymmetricKeyDetails.modulusLength / 8, into: (data, out) => out.set(crypto.sign('sha256', data, privateKey)) };
-  throw new Error('unsupported alg ' + alg);
-}
-parentPort.on('message', (m) => {
-  if (m.t === 'key') {
-    try {
-      const signer = signerFor(m.alg, m.privateKey, m.libsodium);
-      signers.set(m.id, signer);
-      const probe = Buffer.alloc(signer.size);
-      signer.into(inputOf(m.probe), probe);
-      parentPort.postMessage({ t: 'key', id: m.id, probe: probe.toString('base64') });
-    } catch (err) {
-      parentPort.postMessage({ t: 'key', id: m.id, error: String(err && err.message || err) });
-    }
-    return;
-  }
-  if (m.t === 'sign') {
-    try {
-      const n = m.inputs.length;
-      const lengths = new Array(n);
-      let total = 0;
-      for (let i = 0; i < n; i++) {
-        const signer = signers.get(m.ids[i]);
-        if (!signer) throw new Error('unknown key ' + m.ids[i]);
-        lengths[i] = signer.size;
-        total += signer.size;
-      }
-      const out = Buffer.from(new ArrayBuffer(total));
-      let off = 0;
-      for (let i = 0; i < n; i++) {
-        signers.get(m.ids[i]).into(inputOf(m.inputs[i]), out.subarray(off, off + lengths[i]));
-        off += lengths[i];
-      }
-      parentPort.postMessage({ t: 'sign', seq: m.seq, sigs: out.buffer, lengths }, [out.buffer]);
-    } catch (err) {
-      parentPort.postMessage({ t: 'sign', seq: m.seq, error: String(err && err.message || err) });
-    }
-  }
-});
-`;
-
 const PROBE = 'tessera signing-thread self-test';
 
 interface Job {
@@ -112,10 +40,6 @@ interface Job {
   resolve: (sig: Buffer) => void;
   reject: (err: unknown) => void;
 }
-
-type FromThread =
-  | { t: 'key'; id: number; probe?: string; error?: string }
-  | { t: 'sign'; seq: number; sigs?: ArrayBuffer; lengths?: number[]; error?: string };
 
 /**
  * The main thread's side. Requests that arrive in one turn of the event loop are signed as one batch, flushed
@@ -142,19 +66,21 @@ export class SigningThread implements JwtSigner {
 
   constructor(
     private readonly logger: Logger,
-    /** Test seam: the thread's program. */
-    source = WORKER_SOURCE,
+    /** Test seam: a program's text to run on the thread instead of signing-worker.ts. */
+    source?: string,
   ) {
-    let sodiumPath: string | undefined;
-    try {
-      sodiumPath = createRequire(import.meta.url).resolve('sodium-native');
-    } catch {
-      sodiumPath = undefined;
-    }
     // The thread holds a few keys and one batch at a time: a small heap, collected often, keeps its RSS down.
-    const worker = new Worker(source, { eval: true, workerData: { sodium: sodiumPath }, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
+    const options: WorkerOptions = { resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } };
+    let worker: Worker;
+    try {
+      worker = source === undefined ? startWorkerProgram('signing-worker', import.meta.url, options) : new Worker(source, { ...options, eval: true });
+    } catch (err) {
+      // No thread (its program missing from the build, say): every signature is inline, as after a failure.
+      this.logger.warn({ err: (err as Error).message }, 'the signing thread did not start; tokens are signed on the event loop');
+      return;
+    }
     worker.unref();
-    worker.on('message', (m: FromThread) => this.onMessage(m));
+    worker.on('message', (m: FromSigningThread) => this.onMessage(m));
     worker.on('error', (err: unknown) => this.fail(err instanceof Error ? err : new Error(String(err))));
     worker.on('exit', (code) => this.fail(new Error(`the signing thread exited (code ${code})`)));
     this.worker = worker;
@@ -202,7 +128,7 @@ export class SigningThread implements JwtSigner {
     this.ids.set(key, id);
     this.byId.set(id, key);
     try {
-      this.worker!.postMessage({ t: 'key', id, alg: key.alg, libsodium: key.backend === 'libsodium', privateKey: key.privateKey, probe: PROBE });
+      this.post({ t: 'key', id, alg: key.alg, libsodium: key.backend === 'libsodium', privateKey: key.privateKey, probe: PROBE });
     } catch (err) {
       // The key cannot be handed over (never ready: it signs inline).
       this.byId.delete(id);
@@ -221,13 +147,18 @@ export class SigningThread implements JwtSigner {
     const seq = ++this.seq;
     this.inflight.set(seq, jobs);
     try {
-      this.worker.postMessage({ t: 'sign', seq, ids: jobs.map((j) => this.ids.get(j.key)), inputs: jobs.map((j) => j.input) });
+      this.post({ t: 'sign', seq, ids: jobs.map((j) => this.ids.get(j.key)), inputs: jobs.map((j) => j.input) });
     } catch (err) {
       this.fail(err instanceof Error ? err : new Error(String(err)));
     }
   };
 
-  private onMessage(m: FromThread): void {
+  /** Typed: the thread's program (signing-worker.ts) reads these. */
+  private post(m: ToSigningThread): void {
+    this.worker!.postMessage(m);
+  }
+
+  private onMessage(m: FromSigningThread): void {
     if (m.t === 'key') {
       const key = this.byId.get(m.id);
       this.byId.delete(m.id);

@@ -2,7 +2,6 @@ import type { Kysely, Transaction } from 'kysely';
 import type { ChangeTopic } from '../types.js';
 import type { Database } from './schema.js';
 import type { Dialect } from './dialect.js';
-import type { SyncTransactions } from '../sqlite/sync-transaction.js';
 
 /**
  * What every aggregate store shares: the query handle (a pool or an open transaction), the dialect, and the
@@ -17,8 +16,6 @@ export class SqlContext {
     readonly dialect: Dialect,
     readonly inTransaction: boolean,
     readonly commits: CommitSignal = new CommitSignal(),
-    /** SQLite outside a transaction: synchronous transactions for the hot writes (sqlite/sync-transaction.ts). */
-    readonly sqlite?: SyncTransactions,
   ) {}
 
   async tx<T>(fn: (ctx: SqlContext) => Promise<T>): Promise<T> {

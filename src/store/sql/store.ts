@@ -14,10 +14,12 @@ import { SqlReplayStore } from './replay.js';
 import { SqlInstallationStore, SqlOrganizationStore } from './organizations.js';
 import { SqlIdentityProviderStore, SqlUserLinkStore } from './federation.js';
 import { SqlChangeFeed } from './changes.js';
+import { liveRotationFor, type LiveRotation } from './rotation/index.js';
 
 /**
  * The Store over Kysely. One implementation serves SQLite and PostgreSQL (see docs/adr/0003-query-layer.md);
- * the backends differ only in how the Kysely instance is opened (store/sqlite, store/postgres).
+ * the backends differ in how the Kysely instance is opened (store/sqlite, store/postgres) and in the one hot
+ * write written in each engine's own SQL, the live refresh rotation (rotation/), chosen here when the store opens.
  */
 export class SqlStore implements Store {
   readonly clients;
@@ -36,12 +38,13 @@ export class SqlStore implements Store {
   constructor(
     private readonly ctx: SqlContext,
     private readonly onClose: () => Promise<void>,
+    rotateLive: LiveRotation = liveRotationFor(ctx),
   ) {
     this.clients = new SqlClientStore(ctx);
     this.apiKeys = new SqlApiKeyStore(ctx);
     this.keys = new SqlKeyStore(ctx);
     this.users = new SqlUserStore(ctx);
-    this.refreshTokens = new SqlRefreshTokenStore(ctx);
+    this.refreshTokens = new SqlRefreshTokenStore(ctx, rotateLive);
     this.accessTokens = new SqlAccessTokenStore(ctx);
     this.replay = new SqlReplayStore(ctx);
     this.organizations = new SqlOrganizationStore(ctx);
@@ -51,8 +54,10 @@ export class SqlStore implements Store {
     this.changes = new SqlChangeFeed(ctx);
   }
 
+  /** `sqlite`: the synchronous transactions of a SQLite connection, for its rotation (sqlite/sync-transaction.ts). */
   static open(db: Kysely<Database>, dialect: Dialect, onClose: () => Promise<void>, sqlite?: SyncTransactions): SqlStore {
-    return new SqlStore(new SqlContext(db, dialect, false, undefined, sqlite), onClose);
+    const ctx = new SqlContext(db, dialect, false);
+    return new SqlStore(ctx, onClose, liveRotationFor(ctx, sqlite));
   }
 
   get dialect(): Dialect {

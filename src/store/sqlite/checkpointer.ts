@@ -1,37 +1,7 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
-
-/**
- * The thread's whole program (CommonJS, evaluated; the same text whether Tessera runs from dist/ or from its
- * TypeScript sources under the test runner). PASSIVE never waits for readers or writers: a checkpoint that finds
- * the database busy does less and tries again at the next tick. `PRAGMA data_version` changes only when another
- * connection commits, so an idle database costs one cheap pragma a tick and no checkpoint; a checkpoint that
- * could not copy every frame (a reader held an older snapshot) is retried at the next tick whatever the version.
- */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-db.pragma('busy_timeout = 1000');
-let done = -1;
-const checkpoint = (force) => {
-  try {
-    const version = db.pragma('data_version', { simple: true });
-    if (!force && version === done) return;
-    const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-    done = r && r.busy === 0 && r.checkpointed === r.log ? version : -1;
-  } catch { done = -1; /* busy or transient: next tick */ }
-};
-const timer = setInterval(checkpoint, workerData.intervalMs);
-parentPort.on('message', (msg) => {
-  if (msg !== 'stop') return;
-  clearInterval(timer);
-  checkpoint(true);
-  db.close();
-  parentPort.close();
-});
-`;
+import { startWorkerProgram } from '../../worker-program.js';
+import type { CheckpointMessage, CheckpointWorkerData } from './checkpoint-worker.js';
 
 /** WAL pages (4 KiB each) after which the serving connection checkpoints by itself, should the thread fall behind. */
 export const FALLBACK_AUTOCHECKPOINT_PAGES = 10_000;
@@ -44,10 +14,10 @@ export interface Checkpointer {
  * Moves SQLite's WAL checkpoints off the event loop. By default the connection that commits the 1000th WAL page
  * runs the checkpoint inside that commit, fsyncs included: on the benchmark machine that added ~20 µs to every
  * write transaction on average (refresh rotations, new refresh families, opaque tokens), paid in bursts of
- * milliseconds by whichever request was unlucky. A worker thread with its own connection checkpoints every
- * `intervalMs` instead; the serving connection keeps a high auto-checkpoint threshold as a safety net, so the
- * WAL stays bounded even if the thread stalls. Returns undefined (and leaves SQLite's default) when the thread
- * cannot start.
+ * milliseconds by whichever request was unlucky. A worker thread with its own connection (checkpoint-worker.ts)
+ * checkpoints every `intervalMs` instead; the serving connection keeps a high auto-checkpoint threshold as a
+ * safety net, so the WAL stays bounded even if the thread stalls. Returns undefined (and leaves SQLite's
+ * default) when the thread cannot start.
  *
  * The interval must be short enough that the thread checkpoints before the WAL reaches that threshold: a
  * refresh rotation appends ~5 pages, so 4,500 rotations/s fill 10,000 pages in under half a second, and with
@@ -59,8 +29,7 @@ export interface Checkpointer {
 export function startCheckpointer(sqlite: BetterSqlite3.Database, file: string, intervalMs = 50): Checkpointer | undefined {
   let worker: Worker;
   try {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, intervalMs, driver } });
+    worker = startWorkerProgram('checkpoint-worker', import.meta.url, { workerData: { file, intervalMs } satisfies CheckpointWorkerData });
   } catch {
     return undefined;
   }
@@ -78,7 +47,7 @@ export function startCheckpointer(sqlite: BetterSqlite3.Database, file: string, 
       new Promise<void>((resolve) => {
         if (exited) return resolve();
         worker.once('exit', () => resolve());
-        worker.postMessage('stop');
+        worker.postMessage('stop' satisfies CheckpointMessage);
         // Never let a stuck thread hold up shutdown.
         setTimeout(() => void worker.terminate().then(() => resolve(), () => resolve()), 2000).unref();
       }),
