@@ -191,11 +191,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       },
     };
   } catch (err) {
+    // Release everything, then report the start-up error itself: a close that fails must not replace it.
     for (const t of timers) clearInterval(t);
     follower?.stop();
-    await signer.close();
-    await redis?.close();
-    await store.close();
+    await signer.close().catch(() => undefined);
+    await redis?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
     throw err;
   }
 }
