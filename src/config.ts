@@ -25,6 +25,8 @@ export const ConfigSchema = Type.Object(
     databasePoolSize: Type.Integer({ minimum: 1, maximum: 200 }),
     /** PostgreSQL: run hot statements as named prepared statements (off for PgBouncer transaction pooling < 1.21). */
     databasePreparedStatements: Type.Boolean(),
+    /** How long (ms) start-up keeps retrying a database that is not reachable yet before exiting non-zero; 0 = no retry. */
+    databaseStartupRetryMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
     /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
     redisKeyPrefix: Type.String({ pattern: '^[A-Za-z0-9:_.-]{1,64}$' }),
@@ -88,6 +90,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   dataDir: './data',
   databasePoolSize: 10,
   databasePreparedStatements: true,
+  databaseStartupRetryMs: 30_000,
   redisKeyPrefix: 'tessera:',
   signingAlg: 'ES256',
   accessTokenTtl: 3600,
@@ -144,6 +147,7 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['databaseUrl', 'TESSERA_DATABASE_URL', str],
   ['databasePoolSize', 'TESSERA_DATABASE_POOL_SIZE', int],
   ['databasePreparedStatements', 'TESSERA_DATABASE_PREPARED_STATEMENTS', bool],
+  ['databaseStartupRetryMs', 'TESSERA_DATABASE_STARTUP_RETRY_MS', int],
   ['redisUrl', 'TESSERA_REDIS_URL', str],
   ['redisKeyPrefix', 'TESSERA_REDIS_KEY_PREFIX', str],
   ['masterKey', 'TESSERA_MASTER_KEY', str],

@@ -3,7 +3,8 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
-import { openStore, describeStore } from '../store/open.js';
+import { describeStore } from '../store/open.js';
+import { openStoreWithRetry } from '../store/startup-retry.js';
 import { loadMasterKey } from '../keys/master-key.js';
 import { KeyRing } from '../keys/key-ring.js';
 import { applyImportDocument, readImportFile } from './import-document.js';
@@ -27,7 +28,8 @@ const STOP_GRACE_MS = 30_000;
  */
 export async function prepareOnce(config: Config, logger: Logger): Promise<void> {
   if (config.databaseUrl === 'sqlite::memory:') throw new ConfigError('an in-memory SQLite database cannot be shared by several workers: use a file or PostgreSQL');
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  const location = { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 };
+  const store = await openStoreWithRetry(location, {}, { windowMs: config.databaseStartupRetryMs, logger });
   try {
     const masterKey = loadMasterKey(config.masterKey, config.dataDir);
     if (masterKey.created) logger.info({ masterKeyFile: masterKey.path }, 'created the master key file (keep it safe: it decrypts the signing keys)');

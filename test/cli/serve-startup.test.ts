@@ -101,7 +101,7 @@ describe('start-up failures on SQLite', () => {
 
 const run = await requireService('PostgreSQL', await postgresAvailable(), TEST_DATABASE_URL);
 
-describe('start-up failures on PostgreSQL', () => {
+describe('start-up failures and retries on PostgreSQL', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     if (run) db = await createTestDatabase();
@@ -109,4 +109,84 @@ describe('start-up failures on PostgreSQL', () => {
   afterAll(async () => db?.drop());
 
   describe.runIf(run)('each failure', () => failureCases(() => ['--database-url', db.url]));
+
+  it.runIf(run)('a database that never answers: retries logged at warn without the password, then one line and exit 1', async () => {
+    const port = await new Promise<number>((r) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => r(p));
+      });
+    });
+    const started = Date.now();
+    const r = await serve(['--port', '0', '--database-url', `postgres://tessera:pw-do-not-log@127.0.0.1:${port}/tessera`], { TESSERA_DATABASE_STARTUP_RETRY_MS: '3000' });
+    const elapsed = Date.now() - started;
+    expectOneLine(r, 1, /start-up failed: the database at postgres:\/\/tessera:\*\*\*@127\.0\.0\.1:\d+\/tessera is not reachable within 3 s \(\d+ attempts; setting databaseStartupRetryMs\): ECONNREFUSED$/);
+    const retries = r.stdout.split('\n').filter((l) => l.includes('the database is not reachable yet; retrying')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(retries.length).toBeGreaterThanOrEqual(2);
+    for (const l of retries) expect(l).toMatchObject({ level: 40, error: 'ECONNREFUSED' });
+    expect(r.stdout + r.stderr).not.toContain('pw-do-not-log');
+    // It waited for the window (3 s), and not much longer (generous: the machine is shared).
+    expect(elapsed).toBeGreaterThanOrEqual(3000);
+    expect(elapsed).toBeLessThan(30_000);
+  });
+
+  it.runIf(run)('a database that starts accepting only after the node tried: the node retries, comes up and serves', async () => {
+    const target = new URL(TEST_DATABASE_URL);
+    // The "database" is a TCP proxy to the real PostgreSQL that begins to listen only later.
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect({ host: target.hostname, port: Number(target.port || 5432) });
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    const port = await new Promise<number>((r) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => r(p));
+      });
+    });
+    const url = new URL(db.url);
+    url.port = String(port);
+    const dataDir = join(dir, 'late-db');
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--database-url', url.toString()], {
+      env: { ...process.env, TESSERA_LOG_LEVEL: 'info', TESSERA_MASTER_KEY: MASTER_KEY },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    // The proxy opens 1.5 s after the node's first failed attempt (a fixed delay from spawn would race the
+    // node's own start-up time on a loaded machine).
+    let opening: NodeJS.Timeout | undefined;
+    child.stdout.on('data', () => {
+      if (!opening && out.includes('the database is not reachable yet; retrying')) opening = setTimeout(() => proxy.listen(port, '127.0.0.1'), 1500);
+    });
+    try {
+      const serving = await new Promise<string>((done, fail) => {
+        const timer = setTimeout(() => fail(new Error(`not serving after 45 s:\n${out}`)), 45_000);
+        child.stdout.on('data', () => {
+          const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"Tessera is serving"/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            done(m[1]!);
+          }
+        });
+        void exited.then((code) => fail(new Error(`exited with ${code} before serving:\n${out}`)));
+      });
+      expect(out).toContain('the database is not reachable yet; retrying');
+      const ready = await fetch(`${serving}/readyz`);
+      expect(ready.status).toBe(200);
+    } finally {
+      clearTimeout(opening);
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => proxy.close(() => r()));
+  }, 60_000);
 });
