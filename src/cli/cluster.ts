@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { describeStore } from '../store/open.js';
 import { openStoreWithRetry } from '../store/startup-retry.js';
+import { secureDataFiles } from '../store/data-files.js';
 import { loadMasterKey } from '../keys/master-key.js';
 import { KeyRing } from '../keys/key-ring.js';
 import { applyImportDocument, readImportFile } from './import-document.js';
@@ -29,6 +30,7 @@ const STOP_GRACE_MS = 30_000;
 export async function prepareOnce(config: Config, logger: Logger): Promise<void> {
   if (config.databaseUrl === 'sqlite::memory:') throw new ConfigError('an in-memory SQLite database cannot be shared by several workers: use a file or PostgreSQL');
   const location = { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 };
+  secureDataFiles(location, logger);
   const store = await openStoreWithRetry(location, {}, { windowMs: config.databaseStartupRetryMs, logger });
   try {
     const masterKey = loadMasterKey(config.masterKey, config.dataDir);

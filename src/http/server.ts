@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Store } from '../store/types.js';
 import { openStoreWithRetry } from '../store/startup-retry.js';
+import { secureDataFiles } from '../store/data-files.js';
 import { ChangeFollower } from '../store/change-follower.js';
 import { loadMasterKey, type MasterKey } from '../keys/master-key.js';
 import { inlineSigner, resolveSigningThread, SigningThread, type JwtSigner } from '../keys/signing-thread.js';
@@ -55,6 +56,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const logger = opts.logger ?? pino(loggerOptions(config.logLevel));
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const location = { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, preparedStatements: config.databasePreparedStatements };
+  secureDataFiles(location, logger);
   const store = await openStoreWithRetry(location, { backgroundCheckpoints: true }, { windowMs: config.databaseStartupRetryMs, logger });
   const timers: NodeJS.Timeout[] = [];
   let follower: ChangeFollower | undefined;
