@@ -21,7 +21,22 @@ function mtime(relative) {
 }
 
 const entry = mtime('../dist/tessera.mjs') >= mtime('../dist/cli/main.js') ? '../dist/tessera.mjs' : '../dist/cli/main.js';
-import(entry).then((m) => m.main(process.argv.slice(2))).catch((err) => {
-  console.error(err instanceof Error ? err.message : String(err));
+// main() settles once the command has done its work (`serve`: once it listens) or reported its failure. If the
+// event loop empties before that, something awaited a handle that cannot keep the process alive (an unref'd
+// timer or thread) and the command was cut short: that must never look like success (exit 0, no output).
+let settled = false;
+process.once('beforeExit', () => {
+  if (settled) return;
+  console.error('tessera: stopped before the command finished (an internal wait was abandoned); exiting with an error');
   process.exit(1);
 });
+import(entry).then((m) => m.main(process.argv.slice(2))).then(
+  () => {
+    settled = true;
+  },
+  (err) => {
+    settled = true;
+    console.error(`tessera: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -26,6 +26,8 @@ export const ConfigSchema = Type.Object(
     databasePoolSize: Type.Integer({ minimum: 1, maximum: 200 }),
     /** PostgreSQL: run hot statements as named prepared statements (off for PgBouncer transaction pooling < 1.21). */
     databasePreparedStatements: Type.Boolean(),
+    /** How long (ms) start-up keeps retrying a database that is not reachable yet before exiting non-zero; 0 = no retry. */
+    databaseStartupRetryMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
     redisUrl: Type.Optional(Type.String({ pattern: '^rediss?://' })),
     /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
     redisKeyPrefix: Type.String({ pattern: '^[A-Za-z0-9:_.-]{1,64}$' }),
@@ -120,6 +122,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   dataDir: './data',
   databasePoolSize: 10,
   databasePreparedStatements: true,
+  databaseStartupRetryMs: 30_000,
   redisKeyPrefix: 'tessera:',
   redisCommandTimeoutMs: 200,
   redisBreakerThreshold: 3,
@@ -182,6 +185,7 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['databaseUrl', 'TESSERA_DATABASE_URL', str],
   ['databasePoolSize', 'TESSERA_DATABASE_POOL_SIZE', int],
   ['databasePreparedStatements', 'TESSERA_DATABASE_PREPARED_STATEMENTS', bool],
+  ['databaseStartupRetryMs', 'TESSERA_DATABASE_STARTUP_RETRY_MS', int],
   ['redisUrl', 'TESSERA_REDIS_URL', str],
   ['redisKeyPrefix', 'TESSERA_REDIS_KEY_PREFIX', str],
   ['redisCommandTimeoutMs', 'TESSERA_REDIS_COMMAND_TIMEOUT_MS', int],

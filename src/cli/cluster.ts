@@ -3,7 +3,9 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
-import { openStore, describeStore } from '../store/open.js';
+import { describeStore } from '../store/open.js';
+import { openStoreWithRetry } from '../store/startup-retry.js';
+import { secureDataFiles } from '../store/data-files.js';
 import { loadMasterKey } from '../keys/master-key.js';
 import { KeyRing } from '../keys/key-ring.js';
 import { applyImportDocument, readImportFile } from './import-document.js';
@@ -15,6 +17,13 @@ export function workerCount(setting: Config['workers']): number {
 
 /** Gives up when this many workers in a row die before they ever listened (a configuration problem, not a crash). */
 const MAX_STARTUP_FAILURES = 5;
+/**
+ * Gives up when workers exit this often (per worker slot, at least 6) within CRASH_LOOP_WINDOW_MS: restarting
+ * cannot fix what kills them, and a primary that exits non-zero lets its supervisor (systemd, Kubernetes)
+ * restart the whole node, with its own backoff, and say so.
+ */
+const CRASH_LOOP_EXITS_PER_WORKER = 3;
+const CRASH_LOOP_WINDOW_MS = 60_000;
 /** A worker that lived this long resets its slot's backoff. */
 const HEALTHY_AFTER_MS = 30_000;
 const MAX_BACKOFF_MS = 30_000;
@@ -27,7 +36,9 @@ const STOP_GRACE_MS = 30_000;
  */
 export async function prepareOnce(config: Config, logger: Logger): Promise<void> {
   if (config.databaseUrl === 'sqlite::memory:') throw new ConfigError('an in-memory SQLite database cannot be shared by several workers: use a file or PostgreSQL');
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  const location = { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 };
+  secureDataFiles(location, logger);
+  const store = await openStoreWithRetry(location, {}, { windowMs: config.databaseStartupRetryMs, logger });
   try {
     const masterKey = loadMasterKey(config.masterKey, config.dataDir);
     if (masterKey.created) logger.info({ masterKeyFile: masterKey.path }, 'created the master key file (keep it safe: it decrypts the signing keys)');
@@ -66,6 +77,9 @@ export async function runPrimary(config: Config, count: number, logger: Logger):
   let stopping = false;
   let startupFailures = 0;
   let announced = false;
+  /** When recent worker exits happened (ms), for crash-loop detection. */
+  let exits: number[] = [];
+  const crashLoopLimit = Math.max(6, CRASH_LOOP_EXITS_PER_WORKER * count);
 
   const fork = (i: number): void => {
     if (stopping) return;
@@ -91,10 +105,20 @@ export async function runPrimary(config: Config, count: number, logger: Logger):
         void stop('startup-failure', 1);
         return;
       }
-      slot.crashes = Date.now() - slot.startedAt > HEALTHY_AFTER_MS ? 1 : slot.crashes + 1;
+      const at = Date.now();
+      exits = exits.filter((t) => at - t < CRASH_LOOP_WINDOW_MS);
+      exits.push(at);
+      if (exits.length >= crashLoopLimit) {
+        logger.fatal({ code, signal, exits: exits.length, windowMs: CRASH_LOOP_WINDOW_MS }, `workers are crash-looping (${exits.length} exits within ${CRASH_LOOP_WINDOW_MS / 1000} s); exiting so that the supervisor restarts Tessera`);
+        void stop('crash-loop', 1);
+        return;
+      }
+      slot.crashes = at - slot.startedAt > HEALTHY_AFTER_MS ? 1 : slot.crashes + 1;
       const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** (slot.crashes - 1));
       logger.error({ worker: i, pid: worker.process.pid, code, signal, restartInMs: delay }, 'worker exited unexpectedly; restarting');
-      setTimeout(() => fork(i), delay).unref();
+      // A ref'd timer: when every worker died at once it is all that keeps the primary alive until the restart
+      // (unref'd, the primary exited 0 with the port gone; issue 18, item 14).
+      setTimeout(() => fork(i), delay);
     });
   };
 
@@ -116,5 +140,12 @@ export async function runPrimary(config: Config, count: number, logger: Logger):
 
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  // The primary lives as long as it has workers or a restart pending; an empty event loop while not stopping
+  // means a restart was lost. Never let that pass as a clean exit 0.
+  process.on('beforeExit', () => {
+    if (stopping) return;
+    logger.fatal({}, 'no worker is running and none is scheduled to start; exiting');
+    process.exit(1);
+  });
   for (let i = 0; i < count; i++) fork(i);
 }

@@ -2,7 +2,8 @@ import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import type { Store } from '../store/types.js';
-import { openStore } from '../store/open.js';
+import { openStoreWithRetry } from '../store/startup-retry.js';
+import { secureDataFiles } from '../store/data-files.js';
 import { ChangeFollower } from '../store/change-follower.js';
 import { loadMasterKey, type MasterKey } from '../keys/master-key.js';
 import { inlineSigner, resolveSigningThread, SigningThread, type JwtSigner } from '../keys/signing-thread.js';
@@ -54,7 +55,9 @@ function scopesOf(store: Store): Promise<string[]> {
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino(loggerOptions(config.logLevel));
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, preparedStatements: config.databasePreparedStatements }, { backgroundCheckpoints: true });
+  const location = { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, preparedStatements: config.databasePreparedStatements };
+  secureDataFiles(location, logger);
+  const store = await openStoreWithRetry(location, { backgroundCheckpoints: true }, { windowMs: config.databaseStartupRetryMs, logger });
   const timers: NodeJS.Timeout[] = [];
   let follower: ChangeFollower | undefined;
   let signer: JwtSigner = inlineSigner;
@@ -193,11 +196,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       },
     };
   } catch (err) {
+    // Release everything, then report the start-up error itself: a close that fails must not replace it.
     for (const t of timers) clearInterval(t);
     follower?.stop();
-    await signer.close();
-    await redis?.close();
-    await store.close();
+    await signer.close().catch(() => undefined);
+    await redis?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
     throw err;
   }
 }

@@ -37,7 +37,8 @@ export function loadMasterKey(envValue: string | undefined, dataDir: string): Ma
     if (!key) throw new Error(`The master key file ${path} is not 32 bytes of hex or base64`);
     return { key, source: 'file', path, created: false };
   }
-  mkdirSync(dataDir, { recursive: true });
+  // Only the service's user may enter the data dir (store/data-files.ts).
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   writeFileSync(path, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);

@@ -7,6 +7,8 @@ import { loadConfig, type ConfigFlags } from '../../config.js';
 import { startServer } from '../../http/server.js';
 import { describeStore } from '../../store/open.js';
 import { collect } from '../context.js';
+import { enabledProfiles } from '../../http/profiles/index.js';
+import { startupFailure } from '../startup-error.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -24,13 +26,20 @@ export function registerServeCommand(program: Command): void {
     .option('--profile <name[=prefix]>', 'enable a compatibility profile: cobo, knetik, smscx (repeatable)', collect)
     .action(async (flags: ConfigFlags) => {
       const config = loadConfig(flags);
+      // A profile combination that cannot be mounted is a configuration error: refuse it before opening the
+      // store or forking workers that would each fail on it.
+      enabledProfiles(config);
+      // Every start-up failure becomes one line on stderr and a non-zero exit (cli/main.ts prints it).
+      const failed = (err: unknown): never => {
+        throw startupFailure(err, config);
+      };
       const workers = workerCount(config.workers);
       if (workers > 1 && cluster.isPrimary) {
-        await runPrimary(config, workers, pino(loggerOptions(config.logLevel)));
+        await runPrimary(config, workers, pino(loggerOptions(config.logLevel))).catch(failed);
         return;
       }
       // The primary applied --import before forking (cli/cluster.ts).
-      const server = await startServer(cluster.isWorker ? { ...config, importFile: undefined } : config);
+      const server = await startServer(cluster.isWorker ? { ...config, importFile: undefined } : config).catch(failed);
       const log = server.ctx.logger;
       if (cluster.isWorker) {
         log.debug({ worker: process.env.TESSERA_WORKER_INDEX, pid: process.pid, url: server.url }, 'worker listening');

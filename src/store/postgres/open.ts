@@ -34,7 +34,14 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: opts.preparedStatements === false ? pool : new PreparingPool(pool) }) });
-  if (opts.migrate !== false) await migrateToLatest(db, 'postgres');
+  if (opts.migrate !== false) {
+    // The first query is the first connection: if it fails (database not up yet, start-up retries), end the
+    // pool rather than leave one behind per attempt.
+    await migrateToLatest(db, 'postgres').catch(async (err: unknown) => {
+      await db.destroy().catch(() => undefined);
+      throw err;
+    });
+  }
   return SqlStore.open(db, 'postgres', async () => {
     await db.destroy();
   });

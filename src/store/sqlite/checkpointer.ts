@@ -43,13 +43,21 @@ export function startCheckpointer(sqlite: BetterSqlite3.Database, file: string, 
   worker.on('error', () => undefined);
   worker.unref();
   return {
+    // The thread is unref'd so that it never keeps a serving process alive; stop() refs it (and its deadline)
+    // while it waits. Awaiting only unref'd handles let the event loop empty mid-await: Node then exited with
+    // code 0 before a failed start-up could report its error (issue 18, item 13).
     stop: () =>
       new Promise<void>((resolve) => {
         if (exited) return resolve();
-        worker.once('exit', () => resolve());
-        worker.postMessage('stop' satisfies CheckpointMessage);
+        worker.ref();
         // Never let a stuck thread hold up shutdown.
-        setTimeout(() => void worker.terminate().then(() => resolve(), () => resolve()), 2000).unref();
+        const deadline = setTimeout(() => void worker.terminate().then(done, done), 2000);
+        function done(): void {
+          clearTimeout(deadline);
+          resolve();
+        }
+        worker.once('exit', done);
+        worker.postMessage('stop' satisfies CheckpointMessage);
       }),
   };
 }

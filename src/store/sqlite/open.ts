@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -8,13 +7,18 @@ import { migrateToLatest } from '../migrations/index.js';
 import { cachingDatabase } from './statement-cache.js';
 import { startCheckpointer } from './checkpointer.js';
 import { syncTransactions } from './sync-transaction.js';
+import { createPrivateFile, makePrivateDir } from '../data-files.js';
 
 /**
  * SQLite through better-sqlite3 (synchronous, the fastest Node binding; ADR 0004). WAL lets readers run beside
  * the writer, and busy_timeout makes a second process (the CLI, another worker) wait instead of failing.
  */
 export async function openSqliteStore(file: string, opts: { migrate?: boolean; backgroundCheckpoints?: boolean } = {}): Promise<SqlStore> {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    // 0700 directory, 0600 database; SQLite gives its -wal and -shm files the database file's mode.
+    makePrivateDir(dirname(file));
+    createPrivateFile(file);
+  }
   const sqlite = new Database(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');

@@ -1,6 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import Database from 'better-sqlite3';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer } from '../../../src/store/sqlite/checkpointer.js';
@@ -92,6 +93,25 @@ describe('background WAL checkpoints', () => {
     await cp.stop();
     expect(Date.now() - t0).toBeLessThan(2000);
     db.close();
+  });
+
+  it('stop() keeps the process alive until the thread has ended, though the thread is unref\'d (the build: dist/)', () => {
+    // In a process with nothing else to wait for (a start-up that failed and is closing the store), awaiting
+    // stop() used to let the event loop empty: Node exited with code 0 before the caller could report anything.
+    const { db, file } = openWal();
+    db.close();
+    const program = `
+      import Database from 'better-sqlite3';
+      import { startCheckpointer } from ${JSON.stringify(resolve('dist/store/sqlite/checkpointer.js'))};
+      const db = new Database(${JSON.stringify(file)});
+      const cp = startCheckpointer(db, ${JSON.stringify(file)}, 50);
+      await cp.stop();
+      db.close();
+      process.stdout.write('stopped');
+      process.exitCode = 3;
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', program], { cwd: resolve('.'), encoding: 'utf8', timeout: 20_000 });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 3, stdout: 'stopped', stderr: '' });
   });
 
   it('a thread that cannot open the database dies quietly and the connection checkpoints on commit again', async () => {
