@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { OAuthError } from '../oauth/errors.js';
 import { isDependencyFailure } from '../store/errors.js';
+import { recordThrottleRefusal } from './rate-limit.js';
 
 /** Maps anything thrown in a route to an RFC 6749 §5.2 error. Never leaks a stack or an internal message. */
 export function toOAuthError(err: unknown, requestId: string): OAuthError {
@@ -42,6 +43,7 @@ export function errorHandlerFor(logger: Logger): (err: unknown, request: Fastify
   return (err, request, reply) => {
     const oauth = toOAuthError(err, request.id);
     logServerError(logger, err, oauth, request.id);
+    recordThrottleRefusal(request, err);
     return sendOAuthError(reply, oauth);
   };
 }
