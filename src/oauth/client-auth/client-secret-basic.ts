@@ -13,7 +13,7 @@ export const clientSecretBasic = {
     if (bodyId !== undefined && bodyId !== creds.clientId) {
       throw OAuthError.invalidRequest('client_id in the body does not match the Authorization header');
     }
-    return whenReady(clientBySecret(ctx, creds.clientId, creds.clientSecret, 'client_secret_basic'), (client) => {
+    return whenReady(clientBySecret(ctx, creds.clientId, creds.clientSecret, 'client_secret_basic', req.ip), (client) => {
       if (!client) throw OAuthError.invalidClient();
       return client;
     });

@@ -9,7 +9,7 @@ export const clientSecretPost = {
   authenticate(req, ctx) {
     const clientId = req.params.get('client_id');
     if (clientId === undefined) throw OAuthError.invalidRequest('client_secret was sent without client_id');
-    return whenReady(clientBySecret(ctx, clientId, req.params.get('client_secret')!, 'client_secret_post'), (client) => {
+    return whenReady(clientBySecret(ctx, clientId, req.params.get('client_secret')!, 'client_secret_post', req.ip), (client) => {
       if (!client) throw OAuthError.invalidClient();
       return client;
     });
