@@ -9,6 +9,8 @@ import { trustedProxyProblem } from './http/trusted-proxies.js';
  * command-line flags > TESSERA_* environment > config file (JSON) > defaults. Nothing deeper reads process.env.
  */
 const Limit = Type.Object({ points: Type.Integer({ minimum: 1 }), duration: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+// A failure throttle's second counter: free failures, then base delay doubled per failure up to the cap.
+const Delays = Type.Object({ freeAttempts: Type.Integer({ minimum: 0 }), baseDelayMs: Type.Integer({ minimum: 1 }), maxDelayMs: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 // A mount prefix: '' or '/' for the root, else /segment[/segment...] with an optional trailing slash (dropped).
 const Profile = Type.Object({ enabled: Type.Boolean(), prefix: Type.String({ pattern: '^(/[A-Za-z0-9._~-]+)*/?$' }) }, { additionalProperties: false });
 
@@ -67,6 +69,20 @@ export const ConfigSchema = Type.Object(
         maxDelayMs: Type.Integer({ minimum: 1 }),
         /** Failures are forgotten after this many seconds without one. */
         window: Type.Integer({ minimum: 1 }),
+        /** Per source address, whatever the username: much looser, since everyone behind one address shares it. */
+        perAddress: Delays,
+      },
+      { additionalProperties: false },
+    ),
+    /** Failed client authentication (RFC 6749 §10.10), per (client, address); perClient: from addresses that failed. */
+    clientAuthThrottle: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        freeAttempts: Type.Integer({ minimum: 0 }),
+        baseDelayMs: Type.Integer({ minimum: 1 }),
+        maxDelayMs: Type.Integer({ minimum: 1 }),
+        window: Type.Integer({ minimum: 1 }),
+        perClient: Delays,
       },
       { additionalProperties: false },
     ),
@@ -134,7 +150,8 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   clockSkew: 60,
   clientAssertionMaxLifetime: 300,
   rateLimit: { enabled: true, perClient: { points: 5000, duration: 1 }, perIp: { points: 10000, duration: 1 } },
-  loginThrottle: { enabled: true, freeAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, window: 900 },
+  loginThrottle: { enabled: true, freeAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, window: 900, perAddress: { freeAttempts: 100, baseDelayMs: 500, maxDelayMs: 30_000 } },
+  clientAuthThrottle: { enabled: true, freeAttempts: 20, baseDelayMs: 500, maxDelayMs: 30_000, window: 900, perClient: { freeAttempts: 200, baseDelayMs: 500, maxDelayMs: 30_000 } },
   trustProxy: false,
   // Keep-alive outlives the 60 s idle timeout of common load balancers (nginx upstream keepalive, AWS ALB), so the
   // balancer, not Tessera, closes an idle connection and never sends a request into one being closed.
@@ -209,6 +226,17 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['loginThrottle.baseDelayMs', 'TESSERA_LOGIN_THROTTLE_BASE_DELAY_MS', int],
   ['loginThrottle.maxDelayMs', 'TESSERA_LOGIN_THROTTLE_MAX_DELAY_MS', int],
   ['loginThrottle.window', 'TESSERA_LOGIN_THROTTLE_WINDOW', int],
+  ['loginThrottle.perAddress.freeAttempts', 'TESSERA_LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS', int],
+  ['loginThrottle.perAddress.baseDelayMs', 'TESSERA_LOGIN_THROTTLE_ADDRESS_BASE_DELAY_MS', int],
+  ['loginThrottle.perAddress.maxDelayMs', 'TESSERA_LOGIN_THROTTLE_ADDRESS_MAX_DELAY_MS', int],
+  ['clientAuthThrottle.enabled', 'TESSERA_CLIENT_AUTH_THROTTLE_ENABLED', bool],
+  ['clientAuthThrottle.freeAttempts', 'TESSERA_CLIENT_AUTH_THROTTLE_FREE_ATTEMPTS', int],
+  ['clientAuthThrottle.baseDelayMs', 'TESSERA_CLIENT_AUTH_THROTTLE_BASE_DELAY_MS', int],
+  ['clientAuthThrottle.maxDelayMs', 'TESSERA_CLIENT_AUTH_THROTTLE_MAX_DELAY_MS', int],
+  ['clientAuthThrottle.window', 'TESSERA_CLIENT_AUTH_THROTTLE_WINDOW', int],
+  ['clientAuthThrottle.perClient.freeAttempts', 'TESSERA_CLIENT_AUTH_THROTTLE_CLIENT_FREE_ATTEMPTS', int],
+  ['clientAuthThrottle.perClient.baseDelayMs', 'TESSERA_CLIENT_AUTH_THROTTLE_CLIENT_BASE_DELAY_MS', int],
+  ['clientAuthThrottle.perClient.maxDelayMs', 'TESSERA_CLIENT_AUTH_THROTTLE_CLIENT_MAX_DELAY_MS', int],
   ['trustProxy', 'TESSERA_TRUST_PROXY', boolOrString],
   ['http.headersTimeoutMs', 'TESSERA_HTTP_HEADERS_TIMEOUT_MS', int],
   ['http.requestTimeoutMs', 'TESSERA_HTTP_REQUEST_TIMEOUT_MS', int],

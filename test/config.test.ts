@@ -57,6 +57,16 @@ describe('loadConfig', () => {
     expect(c.rateLimit).toEqual({ enabled: true, perClient: { points: 7, duration: 1 }, perIp: { points: 9, duration: 1 } });
   });
 
+  it('failure throttles: the per-address and per-client counters have settings of their own, much looser by default', () => {
+    const d = loadConfig({}, {});
+    expect(d.loginThrottle.perAddress.freeAttempts).toBeGreaterThanOrEqual(10 * d.loginThrottle.freeAttempts);
+    expect(d.clientAuthThrottle.perClient.freeAttempts).toBeGreaterThanOrEqual(10 * d.clientAuthThrottle.freeAttempts);
+    const f = file({ loginThrottle: { perAddress: { baseDelayMs: 50 } }, clientAuthThrottle: { enabled: false } });
+    const c = loadConfig({ config: f }, { TESSERA_LOGIN_THROTTLE_ADDRESS_FREE_ATTEMPTS: '40', TESSERA_CLIENT_AUTH_THROTTLE_CLIENT_MAX_DELAY_MS: '9000' });
+    expect(c.loginThrottle).toEqual({ ...DEFAULTS.loginThrottle, perAddress: { ...DEFAULTS.loginThrottle.perAddress, freeAttempts: 40, baseDelayMs: 50 } });
+    expect(c.clientAuthThrottle).toEqual({ ...DEFAULTS.clientAuthThrottle, enabled: false, perClient: { ...DEFAULTS.clientAuthThrottle.perClient, maxDelayMs: 9000 } });
+  });
+
   it('booleans from the environment', () => {
     expect(loadConfig({}, { TESSERA_LOG_REQUESTS: 'true' }).logRequests).toBe(true);
     expect(loadConfig({}, { TESSERA_LOG_REQUESTS: '0' }).logRequests).toBe(false);

@@ -261,7 +261,8 @@ function sectionMethod() {
       'set to 1e9 (the limiter still runs on every request but never answers 429), `TESSERA_SIGNING_ALG=EdDSA` (same ' +
       'algorithm as oidc-provider-jwt; `BENCH_TESSERA_SIGNING_ALG=default` keeps Tessera\'s ES256), and for the password / ' +
       'refresh scenarios the failed-login throttle stays ENABLED (correct logins are never counted as failures; the ' +
-      'load is spread over a pool of 200 users because Tessera serialises attempts per (username, source IP)). ' +
+      'load is spread over a pool of 200 users because attempts in flight count against their (username, source IP) ' +
+      'allowance until decided). ' +
       'Values already set in the environment win.',
     '- CPU budgets (`tessera-cpu1`, `tessera-workers2-cpu2`: the workers comparison with the load generator on a CPU of ' +
       'its own): the server process tree runs in a cgroup of its own with a CFS quota of one CPU unit per worker over a ' +

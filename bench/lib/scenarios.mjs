@@ -159,9 +159,9 @@ export const scenarios = {
     description:
       `Each request is a password grant for the next of ${USER_POOL_SIZE} imported users (round-robin), so ` +
       'includes one argon2id verification (m=19 MiB, t=2, p=1) per request. Tessera runs with its failed-login ' +
-      'throttle ENABLED: it serialises attempts per (username, source IP) so a burst of guesses cannot slip past ' +
-      'the throttle, which is why the load is spread over a pool of users (one user from one IP would measure ' +
-      'that lock, not login throughput).',
+      'throttle ENABLED: an attempt counts against its (username, source IP) allowance while it is being checked, ' +
+      'so a burst of guesses cannot slip past the throttle, which is why the load is spread over a pool of users ' +
+      '(many parallel logins of one user from one IP would meet the throttle, not measure login throughput).',
     supports: (target) => target.grants.includes('password') && !target.seed,
     tesseraImport: passwordImport,
     setup: passwordSetup,

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { OAuthError } from '../oauth/errors.js';
 import { isDependencyFailure } from '../store/errors.js';
+import { recordThrottleRefusal } from './rate-limit.js';
 
 /** How Node and its streams fail a request stream whose client went away before the request was whole. */
 const ABORT_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
@@ -75,6 +76,7 @@ export function errorHandlerFor(logger: Logger): (err: unknown, request: Fastify
   return (err, request, reply) => {
     const oauth = toOAuthError(err, request.id, request.raw);
     logServerError(logger, err, oauth, request.id);
+    recordThrottleRefusal(request, err);
     return sendOAuthError(reply, oauth);
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OAuthContext } from '../oauth/context.js';
 import { OAuthError } from '../oauth/errors.js';
+import { ThrottledError } from '../oauth/throttle.js';
 import type { RateDecision } from '../limits/types.js';
 import type { Client, RateLimitSetting } from '../store/types.js';
 
@@ -56,6 +57,14 @@ export function writeRateLimitHeaders(reply: FastifyReply, d: RateDecision): voi
 function record(request: FastifyRequest, d: RateDecision): void {
   request.rateDecision = tighter(request.rateDecision, d);
   if (!d.allowed) throw OAuthError.tooManyRequests(Math.max(1, secondsToReset(d)));
+}
+
+/**
+ * A failure throttle's refusal (oauth/throttle.ts) carries its own decision: the answer's rate-limit headers
+ * describe that refusal, not the address's request budget that the request passed.
+ */
+export function recordThrottleRefusal(request: FastifyRequest, err: unknown): void {
+  if (err instanceof ThrottledError) request.rateDecision = err.decision;
 }
 
 /**

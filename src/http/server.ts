@@ -14,7 +14,10 @@ import { TokenIssuer } from '../oauth/issuer.js';
 import { RefreshTokenService } from '../oauth/refresh-tokens.js';
 import { Denylist } from '../oauth/denylist.js';
 import { StoreReplayGuard } from '../oauth/replay-guard.js';
-import { MemoryLoginThrottle, MemoryRateLimiter } from '../limits/memory.js';
+import { MemoryRateLimiter } from '../limits/memory.js';
+import { MemoryFailureThrottle } from '../limits/memory-throttle.js';
+import { ClientAuthThrottle } from '../limits/client-auth-throttle.js';
+import { clientAuthPolicy, loginPolicy } from '../limits/throttle-policy.js';
 import { applyImportDocument, readImportFile } from '../cli/import-document.js';
 import { configureKdfAdmission, resolveKdfConcurrency, setKdfConcurrency } from '../crypto/password-hash.js';
 import '../cli/idp-import.js';
@@ -98,8 +101,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       refreshTokens: new RefreshTokenService(config, store, now),
       denylist,
       limits: R && redis
-        ? { rate: new R.RedisRateLimiter(redis), login: new R.RedisLoginThrottle(redis, config.loginThrottle) }
-        : { rate: new MemoryRateLimiter(), login: new MemoryLoginThrottle(config.loginThrottle) },
+        ? { rate: new R.RedisRateLimiter(redis), login: new R.RedisFailureThrottle(redis, loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new R.RedisFailureThrottle(redis, clientAuthPolicy(config.clientAuthThrottle))) }
+        : { rate: new MemoryRateLimiter(), login: new MemoryFailureThrottle(loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new MemoryFailureThrottle(clientAuthPolicy(config.clientAuthThrottle))) },
       replay: R && redis ? new R.RedisReplayGuard(redis, new StoreReplayGuard(store)) : new StoreReplayGuard(store),
       logger,
       changes,

@@ -3,4 +3,5 @@
 export { RedisConnection } from './connection.js';
 export { RedisChangeNudge } from './change-nudge.js';
 export { RedisReplayGuard } from './replay-guard.js';
-export { RedisLoginThrottle, RedisRateLimiter } from '../limits/redis.js';
+export { RedisRateLimiter } from '../limits/redis.js';
+export { RedisFailureThrottle } from '../limits/redis-throttle.js';

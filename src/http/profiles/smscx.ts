@@ -3,7 +3,7 @@ import type { OAuthContext } from '../../oauth/context.js';
 import { OAuthError } from '../../oauth/errors.js';
 import type { TokenRequest } from '../../oauth/token-request.js';
 import { formTokenRequest } from '../form.js';
-import { limitByIp } from '../rate-limit.js';
+import { limitByIp, recordThrottleRefusal } from '../rate-limit.js';
 import { serveTokenRequest } from '../routes/token.js';
 import { logServerError, toOAuthError } from '../errors.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
@@ -58,6 +58,7 @@ function smscxErrorHandler(ctx: OAuthContext) {
   return async (err: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     let oauth = toOAuthError(err, request.id, request.raw);
     logServerError(ctx.logger, err, oauth, request.id);
+    recordThrottleRefusal(request, err);
     if (request.rateDecision === undefined && oauth.status < 500) {
       try {
         await limitByIp(request, reply, ctx);

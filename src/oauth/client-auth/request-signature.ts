@@ -1,9 +1,10 @@
-import type { ApiKey } from '../../store/types.js';
+import type { ApiKey, Client } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { getClient } from '../context.js';
 import { RecordCache } from '../cache.js';
 import { OAuthError } from '../errors.js';
 import type { TokenRequest } from '../token-request.js';
+import { throttledClientAuth } from './throttle.js';
 import { methodAllowed, type ClientAuthenticator } from './types.js';
 import { checkNonce, innerDigest, parseApiPublicKey, signatureDigest, stringToSign, verifyRequestSignature, type ParsedApiKey } from './request-signature/index.js';
 
@@ -52,6 +53,35 @@ export function hasSignatureHeaders(headers: Readonly<Record<string, string | st
 
 const badSignature = () => OAuthError.invalidClient('invalid_signature: the request signature could not be verified');
 
+/** The signature check proper, once the headers are present and the nonce is fresh. */
+async function verifySignedRequest(req: TokenRequest, ctx: OAuthContext, keyHex: string, nonce: string, signature: string, windowMs: number): Promise<Client> {
+  const known = HEX_KEY.test(keyHex) ? await keyCache(ctx).get(keyHex, (k) => loadKey(ctx, k)) : undefined;
+  const client = known ? await getClient(ctx, known.apiKey.clientId) : undefined;
+  // Unknown key, unusable client and bad signature answer alike: the caller learns nothing about which keys exist.
+  if (!known || !client || client.status !== 'active' || !methodAllowed(client, 'request_signature')) throw badSignature();
+  const claimed = req.params.get('client_id');
+  if (claimed !== undefined && claimed !== client.clientId) throw badSignature();
+
+  // stringToSign returns null for input it cannot canonicalise unambiguously: that is a failed signature.
+  const str = stringToSign({ method: req.method, path: req.path, nonce, rawQuery: req.rawQuery, rawBody: req.rawBody });
+  if (str === null) throw badSignature();
+  const inner = innerDigest(str);
+  const digest = signatureDigest(str, inner);
+  if (!verifyRequestSignature(known.parsed, digest, inner, signature)) throw badSignature();
+
+  // Single use, recorded only for valid signatures (nobody can burn another client's nonces). Remembered until
+  // the nonce leaves the window, after which freshness alone refuses it; shared across nodes via the ReplayGuard.
+  // The guard's key is the signed message itself (key, nonce and digest), not the nonce alone: the SDK's nonce is
+  // its clock in milliseconds, so an app that sends two different requests in one millisecond (tokens for several
+  // organisations at once) signs both with one nonce. Both are genuine; a replay is the same message again, and
+  // its digest is the same, so it is still refused.
+  const expiresAt = Math.ceil((Number(nonce) + windowMs) / 1000) + 1;
+  if (!(await ctx.replay.firstUse(`nonce:${known.apiKey.publicKey}:${nonce}:${digest.toString('base64url')}`, expiresAt))) {
+    throw OAuthError.invalidClient('invalid_signature: this BIZ-API-NONCE was already used');
+  }
+  return client;
+}
+
 export const requestSignatureAuth = {
   method: 'request_signature',
   // Any one of the headers selects this method, so a half-signed request fails here instead of falling back to
@@ -69,31 +99,8 @@ export const requestSignatureAuth = {
     const freshness = checkNonce(nonce, nowMs, windowMs);
     if (freshness === 'malformed') throw OAuthError.invalidClient('invalid_signature: BIZ-API-NONCE must be the time in milliseconds');
     if (freshness === 'stale') throw OAuthError.invalidClient(`invalid_signature: BIZ-API-NONCE is outside the accepted window of ${Math.round(windowMs / 1000)} s`);
-
-    const known = HEX_KEY.test(keyHex) ? await keyCache(ctx).get(keyHex, (k) => loadKey(ctx, k)) : undefined;
-    const client = known ? await getClient(ctx, known.apiKey.clientId) : undefined;
-    // Unknown key, unusable client and bad signature answer alike: the caller learns nothing about which keys exist.
-    if (!known || !client || client.status !== 'active' || !methodAllowed(client, 'request_signature')) throw badSignature();
-    const claimed = req.params.get('client_id');
-    if (claimed !== undefined && claimed !== client.clientId) throw badSignature();
-
-    // stringToSign returns null for input it cannot canonicalise unambiguously: that is a failed signature.
-    const str = stringToSign({ method: req.method, path: req.path, nonce, rawQuery: req.rawQuery, rawBody: req.rawBody });
-    if (str === null) throw badSignature();
-    const inner = innerDigest(str);
-    const digest = signatureDigest(str, inner);
-    if (!verifyRequestSignature(known.parsed, digest, inner, signature)) throw badSignature();
-
-    // Single use, recorded only for valid signatures (nobody can burn another client's nonces). Remembered until
-    // the nonce leaves the window, after which freshness alone refuses it; shared across nodes via the ReplayGuard.
-    // The guard's key is the signed message itself (key, nonce and digest), not the nonce alone: the SDK's nonce is
-    // its clock in milliseconds, so an app that sends two different requests in one millisecond (tokens for several
-    // organisations at once) signs both with one nonce. Both are genuine; a replay is the same message again, and
-    // its digest is the same, so it is still refused.
-    const expiresAt = Math.ceil((Number(nonce) + windowMs) / 1000) + 1;
-    if (!(await ctx.replay.firstUse(`nonce:${known.apiKey.publicKey}:${nonce}:${digest.toString('base64url')}`, expiresAt))) {
-      throw OAuthError.invalidClient('invalid_signature: this BIZ-API-NONCE was already used');
-    }
-    return client;
+    // From here a signature is tested: under the client-auth throttle, keyed by the key the request names (known
+    // or not), per address and per key (RFC 6749 §10.10).
+    return throttledClientAuth(ctx, 'api_key', keyHex, req.ip, () => verifySignedRequest(req, ctx, keyHex, nonce, signature, windowMs));
   },
 } satisfies ClientAuthenticator;

@@ -20,7 +20,25 @@ export class SecretVerifier {
   /** cache key -> the check running now, and the stored hash it runs against ('' for the dummy check). */
   private readonly running = new Map<string, { against: string; result: Promise<boolean> }>();
 
+  /** Throttled checks in flight (coalesce), by the same kind of keyed hash (never the secret itself). */
+  private readonly inflight = new Map<string, Promise<unknown>>();
+
   constructor(private readonly maxEntries = 100_000) {}
+
+  /**
+   * Runs `check` once for identical attempts in flight (same client id, presented secret and scope, e.g. method
+   * and address) and gives each the same answer: a client's burst of requests with a secret not yet remembered
+   * (after a restart or a rotation) costs one throttle reservation, not one per request. (verify() below shares
+   * the KDF itself across addresses.)
+   */
+  coalesce<T>(clientId: string, presented: string, scope: string, check: () => Promise<T>): Promise<T> {
+    const key = hash('sha256', `${this.key}${clientId.length}:${clientId}\0${scope.length}:${scope}\0${presented}`, 'base64');
+    const running = this.inflight.get(key);
+    if (running) return running as Promise<T>;
+    const settled = check().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, settled);
+    return settled;
+  }
 
   private cacheKey(clientId: string, presented: string): string {
     // The id's length keeps (id, secret) pairs apart even when an id contains the separator.

@@ -4,24 +4,14 @@ import type { Client, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { formatScope, intersect, parseScope, resolveScope } from '../scope.js';
-import { findUserByUsername, normalizeUsername } from '../users.js';
-import { KeyedLock } from '../keyed-lock.js';
+import { findUserByUsername } from '../users.js';
 import { verifyFromAddress } from '../kdf-admission.js';
+import { throttledCheck } from '../throttle.js';
+import { loginKeys } from '../../limits/throttle-policy.js';
 import { mayRefresh, type GrantHandler } from './types.js';
 
 /** One answer for every credential failure, so it never tells whether the username exists (RFC 6749 §5.2). */
 const BAD_CREDENTIALS = 'The username or password is incorrect';
-
-/**
- * Failed-login throttling answers 429 with Retry-After (RFC 6585 §4) rather than a silent server-side sleep:
- * sleeping would hold a connection per guess (cheap for an attacker, costly for us), and a well-behaved client
- * learns when to try again. The counters are per (username, IP) and per IP, so this says nothing about whether
- * the username exists.
- */
-function throttled(retryAfterMs: number): OAuthError {
-  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new OAuthError('too_many_requests', `Too many failed login attempts; retry in ${seconds} s`, 429, { 'retry-after': String(seconds) });
-}
 
 /**
  * The user's scope: what was asked for (or the client's default), which must lie within both the client's and
@@ -39,34 +29,19 @@ export function passwordScope(requested: readonly string[] | undefined, client: 
   return scope;
 }
 
-/** One lock per server context: attempts for the same (username, IP) pair are throttled one after another. */
-const attemptLocks = new WeakMap<OAuthContext, KeyedLock>();
-function attemptLock(ctx: OAuthContext): KeyedLock {
-  let lock = attemptLocks.get(ctx);
-  if (!lock) {
-    lock = new KeyedLock();
-    attemptLocks.set(ctx, lock);
-  }
-  return lock;
-}
-
 /**
- * Throttle check, password check, and the throttle's bookkeeping, serialised per (username, IP) so a burst of
- * parallel guesses sees each failure before the next guess is weighed.
+ * The password check under the login throttle (limits/throttle-policy.ts: per (username, address) and, much
+ * looser, per address). The attempt is reserved before the KDF runs, so a burst of parallel guesses counts each
+ * guess before any is checked. The counters say nothing about whether the username exists.
  */
 async function throttledLogin(ctx: OAuthContext, username: string, password: string, ip: string): Promise<User> {
-  return attemptLock(ctx).run(`${normalizeUsername(username)}\0${ip}`, async () => {
-    const limits = ctx.limits.login;
-    const wait = await limits.check(username, ip);
-    if (wait.retryAfterMs > 0) throw throttled(wait.retryAfterMs);
-    const user = await authenticateUser(ctx, username, password, ip);
-    if (!user) {
-      await limits.recordFailure(username, ip);
-      throw OAuthError.invalidGrant(BAD_CREDENTIALS);
-    }
-    await limits.recordSuccess(username, ip);
-    return user;
+  const user = await throttledCheck(ctx.limits.login.reserve(loginKeys(username, ip)), {
+    what: 'login',
+    check: () => authenticateUser(ctx, username, password, ip),
+    failed: (u) => u === undefined,
   });
+  if (!user) throw OAuthError.invalidGrant(BAD_CREDENTIALS);
+  return user;
 }
 
 /**

@@ -155,6 +155,14 @@ describe('password grant (RFC 6749 §4.3)', () => {
       expect(elsewhere.status).toBe(200);
     });
 
+    it('does not lock out people sharing an address with a guesser: 60 failures for other names, then the right password from there', async () => {
+      const shared = freshIp();
+      const guesses = await Promise.all(Array.from({ length: 60 }, (_, i) => login({ client_id: 'web', username: `someone-${i}`, password: 'guess' }, {}, shared)));
+      expect(guesses.every((r) => r.status === 400)).toBe(true);
+      // The per-address counter is much looser than the per-(username, address) one (loginThrottle.perAddress).
+      expect((await login({ client_id: 'web', username: 'Ada', password: PASSWORD }, {}, shared)).status).toBe(200);
+    });
+
     it('counts parallel guesses: a burst cannot slip past the throttle', async () => {
       const ip = freshIp();
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => login({ client_id: 'web', username: 'Ada', password: 'burst-' + i }, {}, ip)));
