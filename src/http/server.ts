@@ -13,6 +13,7 @@ import { SecretVerifier } from '../oauth/client-auth/secret-verifier.js';
 import { TokenIssuer } from '../oauth/issuer.js';
 import { RefreshTokenService } from '../oauth/refresh-tokens.js';
 import { Denylist } from '../oauth/denylist.js';
+import { RevokedFamilies } from '../oauth/revoked-families.js';
 import { StoreReplayGuard } from '../oauth/replay-guard.js';
 import { MemoryRateLimiter } from '../limits/memory.js';
 import { MemoryFailureThrottle } from '../limits/memory-throttle.js';
@@ -88,6 +89,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const caches = newRecordCaches();
     const denylist = new Denylist(store);
     await denylist.load(now());
+    const revokedFamilies = new RevokedFamilies(store, config.maxAccessTokenTtl);
+    await revokedFamilies.load(now());
     const changes = new ChangeBus();
     const ctx: OAuthContext = {
       config,
@@ -98,8 +101,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       users: caches.users,
       secrets: new SecretVerifier(),
       issuer: new TokenIssuer(config, keys, store, now, signer),
-      refreshTokens: new RefreshTokenService(config, store, now),
+      refreshTokens: new RefreshTokenService(config, store, now, revokedFamilies),
       denylist,
+      revokedFamilies,
       limits: R && redis
         ? { rate: new R.RedisRateLimiter(redis), login: new R.RedisFailureThrottle(redis, loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new R.RedisFailureThrottle(redis, clientAuthPolicy(config.clientAuthThrottle))) }
         : { rate: new MemoryRateLimiter(), login: new MemoryFailureThrottle(loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new MemoryFailureThrottle(clientAuthPolicy(config.clientAuthThrottle))) },
@@ -119,6 +123,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     changes.subscribe('key', () => keys.reload());
     // The durable row carries the exact expiry; the in-memory entry only needs to outlive the token.
     changes.subscribe('jti', (jti) => denylist.add(jti, now() + config.maxAccessTokenTtl));
+    changes.subscribe('family', (familyId) => revokedFamilies.add(familyId, now()));
     follower = new ChangeFollower(store.changes, (change) => changes.publish(change.topic, change.key), config.cacheSyncIntervalMs);
     await follower.start();
     if (R && redis) {
@@ -138,6 +143,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       setInterval(() => {
         const t = now();
         denylist.sweep(t);
+        revokedFamilies.sweep(t);
         Promise.all([
           store.refreshTokens.deleteExpired(t),
           store.accessTokens.deleteExpired(t),

@@ -7,6 +7,7 @@ import type { SecretVerifier } from './client-auth/secret-verifier.js';
 import type { TokenIssuer } from './issuer.js';
 import type { RefreshTokenService } from './refresh-tokens.js';
 import type { Denylist } from './denylist.js';
+import type { RevokedFamilies } from './revoked-families.js';
 import type { Limits } from '../limits/types.js';
 import type { ReplayGuard } from './replay-guard.js';
 import type { ChangeBus } from './change-bus.js';
@@ -27,6 +28,8 @@ export interface OAuthContext {
   readonly issuer: TokenIssuer;
   readonly refreshTokens: RefreshTokenService;
   readonly denylist: Denylist;
+  /** Refresh-token families revoked within the longest access-token lifetime: their access tokens are inactive. */
+  readonly revokedFamilies: RevokedFamilies;
   readonly limits: Limits;
   readonly replay: ReplayGuard;
   readonly logger: Logger;

@@ -17,6 +17,8 @@ interface VerifiedJwt {
   clientId: string;
   /** The user the token speaks for (user tokens carry `username`), re-checked on every request. */
   userId: string | null;
+  /** The refresh-token family the token was issued from (`sid`), re-checked against the revoked set. */
+  familyId: string | null;
   exp: number;
   body: string;
 }
@@ -62,13 +64,14 @@ function verifyJwt(ctx: OAuthContext, token: string): VerifiedJwt | undefined {
   answer.active = true;
   const body = JSON.stringify(answer);
   const userId = typeof payload.username === 'string' && typeof payload.sub === 'string' ? payload.sub : null;
-  return { token, kid: own.kid, jti: own.jti, clientId: own.clientId, userId, exp: own.exp, body };
+  const familyId = typeof payload.sid === 'string' ? payload.sid : null;
+  return { token, kid: own.kid, jti: own.jti, clientId: own.clientId, userId, familyId, exp: own.exp, body };
 }
 
 /**
  * JWT access tokens never touch the database: the signature is checked against the KeyRing once per token and
  * the serialised answer kept (bounded); every request still re-checks the key, the clock, the in-memory
- * denylist and the caller. This is the resource servers' hot path.
+ * denylist, the revoked-family set and the caller. This is the resource servers' hot path.
  */
 function introspectJwt(ctx: OAuthContext, caller: Client, token: string): string | Promise<string> {
   const cache = jwtCacheFor(ctx);
@@ -92,6 +95,8 @@ function introspectJwt(ctx: OAuthContext, caller: Client, token: string): string
   }
   // A key dropped from the ring (retired and past its publication) no longer vouches for its tokens.
   if (!ctx.keys.get(entry.kid) || ctx.denylist.has(entry.jti) || !mayIntrospect(caller, entry.clientId)) return INACTIVE;
+  // A cached answer is re-checked here too: a family revoked since (reuse, RFC 7009, an installation) ends it.
+  if (entry.familyId !== null && ctx.revokedFamilies.has(entry.familyId)) return INACTIVE;
   // A token outlives neither its client nor its user: both come from the per-process caches (no round trip in
   // steady state), and the caller, having just authenticated, needs no second look. The common case — the
   // caller's own client-credentials token, or cached records — answers without a promise.
@@ -132,6 +137,9 @@ async function introspectOpaque(ctx: OAuthContext, caller: Client, token: string
   const t = await ctx.store.accessTokens.findOpaque(hashToken(token));
   if (!t) return undefined;
   if (t.expiresAt <= ctx.now() || !mayIntrospect(caller, t.clientId)) return INACTIVE;
+  // Revoking a family deletes its opaque tokens where the revocation is made by token; a bulk revocation (an
+  // installation, a user's sessions) only marks the families, and this check covers those too.
+  if (t.familyId !== null && ctx.revokedFamilies.has(t.familyId)) return INACTIVE;
   const user = await userStillActive(ctx, t.userId);
   if (!user.ok) return INACTIVE;
   return JSON.stringify({
@@ -143,6 +151,8 @@ async function introspectOpaque(ctx: OAuthContext, caller: Client, token: string
     client_id: t.clientId,
     ...(t.scope.length > 0 ? { scope: t.scope.join(' ') } : {}),
     ...(t.orgId ? { org_id: t.orgId } : {}),
+    // The family, as a JWT of the same grant carries it (oauth/issuer.ts).
+    ...(t.familyId ? { sid: t.familyId } : {}),
     iat: t.issuedAt,
     nbf: t.issuedAt,
     exp: t.expiresAt,

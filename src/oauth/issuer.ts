@@ -92,6 +92,10 @@ export class TokenIssuer {
     if (c.scope.length > 0) claims.scope = c.scope.join(' ');
     if (c.orgId) claims.org_id = c.orgId;
     if (c.username) claims.username = c.username;
+    // The refresh-token family (the login session), so introspection can refuse the token once the family is
+    // revoked (oauth/revoked-families.ts). `sid` is the registered JWT claim for a session identifier (IANA
+    // JSON Web Token Claims; OpenID Connect Front-Channel Logout §3); a family is one login of one client.
+    if (c.familyId) claims.sid = c.familyId;
     const key = this.keys.active;
     const input = signingInputOf(key, claims);
     return { token: assembleJwt(input, await this.signer.sign(key, input)), jti, expiresIn: ttl, expiresAt: exp, format: 'jwt' };

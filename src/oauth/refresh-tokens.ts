@@ -4,6 +4,7 @@ import { hashToken } from '../crypto/token-hash.js';
 import { randomId, randomToken } from '../crypto/random.js';
 import { OAuthError } from './errors.js';
 import { isSubset } from './scope.js';
+import type { RevokedFamilies } from './revoked-families.js';
 
 export interface FamilyStart {
   /** Pre-chosen family id, so the first access token can name its family (revocation then reaches it). */
@@ -35,6 +36,8 @@ export class RefreshTokenService {
     private readonly config: Config,
     private readonly store: Store,
     private readonly now: () => number,
+    /** This node's set learns of the revocations it makes at once; other nodes from the change feed. */
+    private readonly revoked: RevokedFamilies,
   ) {}
 
   private lifetimes(client: Client): { absolute: number; idle: number } {
@@ -98,7 +101,9 @@ export class RefreshTokenService {
       case 'retried':
         return { token, family: outcome.family, scope };
       case 'reused':
-        // RFC 9700 §4.14.2 / RFC 7009 §2.1: the family's opaque access tokens go too (JWTs run out at exp).
+        // RFC 9700 §4.14.2 / RFC 7009 §2.1: the family's access tokens go too: opaque ones are deleted, JWTs
+        // introspect inactive while the family is in the revoked set.
+        this.revoked.add(existing.family.familyId, now);
         await this.store.accessTokens.deleteOpaqueByFamily(existing.family.familyId);
         throw OAuthError.invalidGrant('The refresh token was already used; its token family has been revoked');
       case 'invalid':
@@ -106,9 +111,10 @@ export class RefreshTokenService {
     }
   }
 
-  /** Revokes a whole family and the opaque access tokens issued from it (RFC 7009 §2.1). */
+  /** Revokes a whole family and the access tokens issued from it (RFC 7009 §2.1). */
   async revokeFamily(familyId: string): Promise<void> {
-    await this.store.refreshTokens.revokeFamily(familyId, this.now());
+    const now = this.now();
+    if (await this.store.refreshTokens.revokeFamily(familyId, now)) this.revoked.add(familyId, now);
     await this.store.accessTokens.deleteOpaqueByFamily(familyId);
   }
 }

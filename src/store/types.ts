@@ -196,10 +196,16 @@ export interface RefreshTokenStore {
    * Otherwise a rotated token is reuse: revoke the whole family.
    */
   rotate(hash: string, successor: Omit<RefreshToken, 'familyId' | 'status' | 'rotatedAt'>, now: number, reuseInterval: number): Promise<RotateOutcome>;
+  /**
+   * Revocations below also write a 'family' change per family they revoke, in the same transaction, so every
+   * node's revoked-family set (oauth/revoked-families.ts) learns of it; rotate() does too when it detects reuse.
+   */
   revokeFamily(familyId: string, now: number): Promise<boolean>;
   revokeByInstallation(installationId: string, now: number): Promise<number>;
   revokeByUser(userId: string, now: number): Promise<number>;
   revokeByClient(clientId: string, now: number): Promise<number>;
+  /** The families revoked after `since` (revoked_at > since), with when: what a starting node must know. */
+  listRevokedFamilies(since: number): Promise<Array<{ familyId: string; revokedAt: number }>>;
   deleteExpired(now: number): Promise<number>;
 }
 
@@ -303,7 +309,7 @@ export interface UserLinkStore {
 }
 
 /** Topics of the change feed that per-node caches follow. */
-export type ChangeTopic = 'client' | 'key' | 'user' | 'jti' | 'installation' | 'org' | 'idp' | 'api_key';
+export type ChangeTopic = 'client' | 'key' | 'user' | 'jti' | 'installation' | 'org' | 'idp' | 'api_key' | 'family';
 
 export interface Change {
   seq: number;

@@ -362,6 +362,78 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect((await store.refreshTokens.find(other.first.hash))!.family.status).toBe('active');
       });
 
+      it('every family revocation writes one family change in its transaction, and listRevokedFamilies sees it', async () => {
+        const t = now();
+        const start = await store.changes.latest();
+        const byFamily = await family();
+        const reused = await family();
+        const userId = uid('u');
+        const byUser = [await family({ userId, subject: userId }), await family({ userId, subject: userId })];
+        const byClient = await family();
+        const instId = uid('inst');
+        const byInstallation = await family({ installationId: instId });
+        const orgId = uid('org');
+        await store.organizations.create({ id: orgId, name: 'Org', status: 'active' });
+        const instClient = uid('c');
+        await store.clients.create(newClient(instClient));
+        const inst = await store.installations.create({ id: uid('inst'), orgId, clientId: instClient, scope: ['read'], status: 'active', approvedAt: t, revokedAt: null });
+        const byInstallationUpdate = await family({ clientId: instClient, installationId: inst.id, orgId, subject: orgId });
+        const untouched = await family({ clientId: instClient });
+        const retried = await family();
+
+        expect(await store.refreshTokens.revokeFamily(byFamily.fam.familyId, t)).toBe(true);
+        expect(await store.refreshTokens.revokeFamily(byFamily.fam.familyId, t)).toBe(false); // no second change
+        const next = { hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600 };
+        expect((await store.refreshTokens.rotate(reused.first.hash, next, t, 0)).kind).toBe('rotated'); // no change
+        expect((await store.refreshTokens.rotate(reused.first.hash, { ...next, hash: hash() }, t, 0)).kind).toBe('reused');
+        await store.refreshTokens.rotate(retried.first.hash, { ...next, hash: hash() }, t, 30);
+        expect((await store.refreshTokens.rotate(retried.first.hash, { ...next, hash: hash() }, t, 30)).kind).toBe('retried'); // no change
+        expect(await store.refreshTokens.revokeByUser(userId, t)).toBe(2);
+        expect(await store.refreshTokens.revokeByClient(byClient.fam.clientId, t)).toBe(1);
+        expect(await store.refreshTokens.revokeByInstallation(instId, t)).toBe(1);
+        await store.installations.update(inst.id, { status: 'revoked', revokedAt: t });
+
+        const revoked = [byFamily, reused, ...byUser, byClient, byInstallation, byInstallationUpdate].map((f) => f.fam.familyId);
+        const changed = (await store.changes.since(start)).filter((c) => c.topic === 'family');
+        expect(changed.map((c) => c.key).sort()).toEqual([...revoked].sort());
+        for (const c of changed) expect(c.at).toBe(t);
+        const listed = await store.refreshTokens.listRevokedFamilies(t - 1);
+        for (const familyId of revoked) expect(listed).toContainEqual({ familyId, revokedAt: t });
+        const listedIds = listed.map((f) => f.familyId);
+        for (const f of [untouched, retried]) expect(listedIds).not.toContain(f.fam.familyId);
+        // Strictly after `since`: a node loading with since = t no longer needs these.
+        expect((await store.refreshTokens.listRevokedFamilies(t)).map((f) => f.familyId)).not.toContain(byFamily.fam.familyId);
+      });
+
+      it('a rolled-back revocation writes no family change; a bulk revocation announces every family (beyond one INSERT batch)', async () => {
+        const { fam } = await family();
+        const before = await store.changes.latest();
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.refreshTokens.revokeFamily(fam.familyId, now());
+            throw new Error('roll back');
+          }),
+        ).rejects.toThrow('roll back');
+        expect(await store.changes.latest()).toBe(before);
+        expect(await store.refreshTokens.listRevokedFamilies(now() - 60)).not.toContainEqual(expect.objectContaining({ familyId: fam.familyId }));
+
+        const userId = uid('u');
+        const many = 520;
+        const t = now();
+        const ids: string[] = [];
+        for (let i = 0; i < many; i++) ids.push((await family({ userId, subject: userId })).fam.familyId);
+        const start = await store.changes.latest();
+        expect(await store.refreshTokens.revokeByUser(userId, t)).toBe(many);
+        const keys: string[] = [];
+        for (let seq = start; ; ) {
+          const batch = await store.changes.since(seq, 1000);
+          if (batch.length === 0) break;
+          keys.push(...batch.filter((c) => c.topic === 'family').map((c) => c.key));
+          seq = batch.at(-1)!.seq;
+        }
+        expect(keys.sort()).toEqual(ids.sort());
+      }, 60_000);
+
       it('rotate inside a caller\'s transaction: the same outcome, and a rollback undoes it', async () => {
         const { fam, first } = await family();
         const t = now();

@@ -16,8 +16,11 @@ const doc = {
     { client_id: 'doomed', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' },
     { client_id: 'limited', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', rate_limit: { points: 6, duration: 60 } },
     { client_id: 'app', client_secret: SECRET, grant_types: ['password', 'refresh_token'], scope: 'read offline_access' },
+    { client_id: 'org-app', client_secret: SECRET, grant_types: ['org_implicit', 'refresh_token'], scope: 'wallet:read' },
   ],
   users: [{ username: 'alice', password: PASSWORD }],
+  organizations: [{ id: 'acme', name: 'Acme' }],
+  installations: [{ org_id: 'acme', client_id: 'org-app', scope: 'wallet:read' }],
 };
 
 let run = false;
@@ -167,6 +170,52 @@ describe('several nodes on one PostgreSQL + Redis', () => {
       return r.status === 401;
     });
     expect(took, 'B still accepts the deleted client after 1 s').toBeGreaterThanOrEqual(0);
+  });
+
+  /** Whether `tok` introspects active on `node`, asked by the client it was issued to. */
+  async function activeFor(node: Node, clientId: string, tok: string): Promise<boolean> {
+    const r = await post(`${node.url}/oauth/introspect`, { token: tok }, { authorization: basic(clientId, SECRET) });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body.active === true;
+  }
+
+  it('a family revoked on A (reuse detection, RFC 7009) makes its JWT access tokens inactive on B within 1 s', async () => {
+    if (!run) return;
+    for (const how of ['reuse', 'revoke'] as const) {
+      const login = await post(`${a.url}/oauth/token`, { grant_type: 'password', username: 'alice', password: PASSWORD, scope: 'read offline_access' }, { authorization: basic('app', SECRET) });
+      expect(login.status, JSON.stringify(login.body)).toBe(200);
+      const rotated = await post(`${a.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: login.body.refresh_token as string }, { authorization: basic('app', SECRET) });
+      expect(rotated.status).toBe(200);
+      const tokens = [login.body.access_token as string, rotated.body.access_token as string];
+      // B has verified (and cached) both answers before the revocation.
+      for (const t of tokens) expect(await activeFor(b, 'app', t)).toBe(true);
+      if (how === 'reuse') {
+        const reused = await post(`${a.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: login.body.refresh_token as string }, { authorization: basic('app', SECRET) });
+        expect(reused.body.error).toBe('invalid_grant');
+      } else {
+        const r = await post(`${a.url}/oauth/revoke`, { token: rotated.body.refresh_token as string }, { authorization: basic('app', SECRET) });
+        expect(r.status).toBe(200);
+      }
+      const took = await within(1000, async () => !(await activeFor(b, 'app', tokens[0]!)) && !(await activeFor(b, 'app', tokens[1]!)));
+      expect(took, `after ${how}, B still reports the family's access tokens active after 1 s`).toBeGreaterThanOrEqual(0);
+      for (const t of tokens) expect(await activeFor(a, 'app', t)).toBe(false);
+    }
+  });
+
+  it('an installation revoked with the CLI makes its org access tokens inactive on every node within 1 s', async () => {
+    if (!run) return;
+    const org = await post(`${a.url}/oauth/token`, { grant_type: 'org_implicit', org_id: 'acme' }, { authorization: basic('org-app', SECRET) });
+    expect(org.status, JSON.stringify(org.body)).toBe(200);
+    const refreshed = await post(`${b.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: org.body.refresh_token as string }, { authorization: basic('org-app', SECRET) });
+    expect(refreshed.status).toBe(200);
+    const tokens = [org.body.access_token as string, refreshed.body.access_token as string];
+    for (const n of nodes) for (const t of tokens) expect(await activeFor(n, 'org-app', t)).toBe(true);
+    const [inst] = await query<{ id: string }>("select id from installations where org_id = 'acme' and client_id = 'org-app'");
+    await cli(['install', 'revoke', inst!.id, '--database-url', db.url], env);
+    for (const n of nodes) {
+      const took = await within(1000, async () => !(await activeFor(n, 'org-app', tokens[0]!)) && !(await activeFor(n, 'org-app', tokens[1]!)));
+      expect(took, `${n.url} still reports the revoked installation's tokens active after 1 s`).toBeGreaterThanOrEqual(0);
+    }
   });
 
   it('with Redis, a change committed on one node reaches another at once, not at its next poll', async () => {

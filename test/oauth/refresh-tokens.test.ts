@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { RefreshTokenService } from '../../src/oauth/refresh-tokens.js';
+import { RevokedFamilies } from '../../src/oauth/revoked-families.js';
 import { OAuthError } from '../../src/oauth/errors.js';
 import { hashToken } from '../../src/crypto/token-hash.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
@@ -13,6 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tessera-refresh-'));
 let store: Store;
 let clock = 1_800_000_000;
 let service: RefreshTokenService;
+let revoked: RevokedFamilies;
 
 function client(overrides: Partial<Client> = {}): Client {
   return {
@@ -35,7 +37,9 @@ async function code(p: Promise<unknown>): Promise<string> {
 
 beforeAll(async () => {
   store = await openSqliteStore(join(dir, 'tessera.db'));
-  service = new RefreshTokenService(loadConfig({ dataDir: dir }, {}), store, () => clock);
+  const config = loadConfig({ dataDir: dir }, {});
+  revoked = new RevokedFamilies(store, config.maxAccessTokenTtl);
+  service = new RefreshTokenService(config, store, () => clock, revoked);
 });
 afterAll(async () => {
   await store.close();
@@ -76,10 +80,11 @@ describe('RefreshTokenService', () => {
     expect(await code(service.rotate(retry.token, c, undefined))).toBe('invalid_grant');
   });
 
-  it('deletes the opaque access tokens of a family on reuse and on revocation', async () => {
+  it('deletes the opaque access tokens of a family on reuse and on revocation, and marks the family revoked here at once', async () => {
     const c = client();
     for (const end of ['reuse', 'revoke'] as const) {
       const familyId = `fam-${end}`;
+      expect(revoked.has(familyId)).toBe(false);
       const rt = await service.start({ familyId, client: c, subject: 'u1', scope: ['read'] });
       await store.accessTokens.insertOpaque({ hash: `h-${end}`, jti: `j-${end}`, clientId: 'app', subject: 'u1', userId: null, orgId: null, familyId, scope: ['read'], audience: ['x'], claims: null, issuedAt: clock, expiresAt: clock + 3600 });
       if (end === 'reuse') {
@@ -89,6 +94,7 @@ describe('RefreshTokenService', () => {
         await service.revokeFamily(familyId);
       }
       expect(await store.accessTokens.findOpaque(`h-${end}`)).toBeUndefined();
+      expect(revoked.has(familyId)).toBe(true);
     }
   });
 

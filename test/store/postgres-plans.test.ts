@@ -64,6 +64,7 @@ describe.runIf(available)('PostgreSQL query plans', () => {
     await store.refreshTokens.rotate('h11', { hash: 'new-h11', scope: ['read'], createdAt: now, expiresAt: now + 60 }, now, 0);
     await store.refreshTokens.rotate('h11', { hash: 'new2-h11', scope: ['read'], createdAt: now, expiresAt: now + 60 }, now, 0); // reuse path
     await store.refreshTokens.revokeFamily('f20', now);
+    await store.refreshTokens.listRevokedFamilies(now - 86_400); // every node at start-up
     await store.accessTokens.findOpaque('a5');
     await store.accessTokens.isJtiDenied('j5');
     await store.accessTokens.deleteOpaqueByFamily('f30');

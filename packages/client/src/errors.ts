@@ -44,6 +44,21 @@ export class RefreshTokenRejectedError extends OAuthError {
   }
 }
 
+/**
+ * A refresh request may have reached the server, but its answer was lost (the connection broke after the request
+ * was sent, the request timed out, or a 2xx answer could not be read). The server may have rotated the refresh
+ * token already: presenting it again would then be reuse, and Tessera (like any server following RFC 9700
+ * §4.14.2) revokes the whole token family. So the SDK does not send it again, unless the client was given a reuse
+ * interval (`refreshRetry`) and the retry still falls inside it; the managed session drops the refresh token and
+ * keeps the access token it has. `cause` is the transport error.
+ */
+export class RefreshResponseLostError extends Error {
+  constructor(cause: unknown) {
+    super('The answer to a refresh request was lost; the refresh token may be spent and is not sent again', { cause });
+    this.name = 'RefreshResponseLostError';
+  }
+}
+
 /** The server answered something that is not a valid OAuth response (not JSON, no access_token, ...). */
 export class OAuthProtocolError extends Error {
   constructor(

@@ -65,7 +65,7 @@ function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal));
     const onAbort = () => {
@@ -113,6 +113,27 @@ async function attempt(http: HttpSettings, url: string, req: HttpRequest, signal
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Connection errors that happen before a request is written (refused, no route, name not resolved, connect
+ * timeout, a certificate refused by TLS): the server cannot have acted on it, so sending it again is safe.
+ */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Whether a failed request may nevertheless have reached the server and been acted on: a timeout, a connection
+ * that broke after connecting (reset, closed mid-answer), a 2xx whose body could not be read. fetch reports
+ * network failures as a TypeError whose `cause` carries the code (Node's undici); without a known "never sent"
+ * code (browsers give none) the answer is yes. Answers of the server (OAuthError) and aborts are not this.
+ */
+export function requestMayHaveArrived(err: unknown): boolean {
+  if (err instanceof OAuthTimeoutError) return true;
+  if (err instanceof OAuthProtocolError) return err.status >= 200 && err.status <= 299;
+  if (!(err instanceof TypeError)) return false;
+  const code = (err.cause as { code?: unknown } | undefined)?.code;
+  if (typeof code !== 'string') return true;
+  return !(NEVER_SENT.has(code) || /^ERR_TLS_|CERT|SELF_SIGNED/.test(code));
 }
 
 /** Turns a non-2xx answer into an OAuthError (RFC 6749 §5.2 shape) or an OAuthProtocolError. */

@@ -2,7 +2,7 @@ export { TokenClient, type TokenClientOptions } from './token-client.js';
 export type { ClientAuthMethod, PrivateKeyInput } from './client-auth.js';
 export type { AuthorizationServerMetadata } from './discovery.js';
 export { metadataUrl } from './discovery.js';
-export { OAuthError, RefreshTokenRejectedError, OAuthProtocolError, OAuthTimeoutError, DiscoveryError, NoSessionError, type OAuthErrorInit } from './errors.js';
+export { OAuthError, RefreshTokenRejectedError, RefreshResponseLostError, OAuthProtocolError, OAuthTimeoutError, DiscoveryError, NoSessionError, type OAuthErrorInit } from './errors.js';
 export type { FetchLike, RetryOptions } from './http.js';
 export { TOKEN_TYPE, type TokenResponse, type TokenResult, type IntrospectionResponse, type ScopeInput, type RequestOptions, type ExchangeParams, type ManagedGrant } from './types.js';
 export { createVerifier, type VerifierOptions, type VerifiedToken, type TokenVerifier } from './verifier.js';

@@ -1,7 +1,7 @@
 import { ClientAuthenticator, type ClientAuthMethod, type PrivateKeyInput } from './client-auth.js';
 import { MetadataCache, type AuthorizationServerMetadata } from './discovery.js';
-import { DiscoveryError, OAuthProtocolError } from './errors.js';
-import { DEFAULT_RETRY, errorFrom, send, type FetchLike, type HttpResult, type HttpSettings, type RetryOptions } from './http.js';
+import { DiscoveryError, OAuthProtocolError, RefreshResponseLostError } from './errors.js';
+import { DEFAULT_RETRY, errorFrom, requestMayHaveArrived, retryDelay, send, sleep, type FetchLike, type HttpResult, type HttpSettings, type RetryOptions } from './http.js';
 import { TokenSession } from './token-session.js';
 import type { ExchangeParams, IntrospectionResponse, ManagedGrant, RequestOptions, ScopeInput, TokenResponse, TokenResult } from './types.js';
 
@@ -27,6 +27,12 @@ export interface TokenClientOptions {
   timeoutMs?: number;
   /** Retries of 429 / 503 answers; `false` disables them. */
   retry?: RetryOptions | false;
+  /**
+   * Send a refresh whose answer was lost again, with the same refresh token, while the server still counts it as
+   * a retry: `reuseIntervalSeconds` must be the client's `refresh_reuse_interval` on the server. Without it (the
+   * default, matching the server's default of 0) a lost refresh is never sent again: RefreshResponseLostError.
+   */
+  refreshRetry?: { reuseIntervalSeconds: number };
   /** Renew cached tokens this long before they expire. Default 30 s (at most half a token's lifetime). */
   refreshSkewSeconds?: number;
   /** Assumed lifetime of a token response without expires_in. Default 300 s. */
@@ -91,11 +97,11 @@ export class TokenClient {
   }
 
   /** POSTs an authenticated form (RFC 6749 §3.2, RFC 7009 §2.1, RFC 7662 §2.1) with retries. */
-  private async post(name: Endpoint, params: URLSearchParams, signal?: AbortSignal): Promise<{ url: string; result: HttpResult }> {
+  private async post(name: Endpoint, params: URLSearchParams, signal?: AbortSignal, http = this.http): Promise<{ url: string; result: HttpResult }> {
     const url = await this.endpoint(name);
     const audience = name === 'token_endpoint' ? url : await this.endpoint('token_endpoint');
     const result = await send(
-      this.http,
+      http,
       url,
       async () => {
         const { headers, params: authParams } = await this.auth.apply(audience);
@@ -109,11 +115,15 @@ export class TokenClient {
   }
 
   /** Sends a token request and validates the RFC 6749 §5.1 response. */
-  async requestToken(params: Record<string, string | readonly string[] | undefined>, opts: RequestOptions = {}): Promise<TokenResult> {
+  requestToken(params: Record<string, string | readonly string[] | undefined>, opts: RequestOptions = {}): Promise<TokenResult> {
+    return this.tokenRequest(params, opts, this.http);
+  }
+
+  private async tokenRequest(params: Record<string, string | readonly string[] | undefined>, opts: RequestOptions, http: HttpSettings): Promise<TokenResult> {
     const form = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) for (const item of v === undefined ? [] : list(v)) form.append(k, item);
     const started = Date.now();
-    const { url, result } = await this.post('token_endpoint', form, opts.signal);
+    const { url, result } = await this.post('token_endpoint', form, opts.signal, http);
     if (result.status < 200 || result.status > 299) throw errorFrom(url, result);
     const b = result.body as Record<string, unknown> | undefined;
     const bad = (why: string) => new OAuthProtocolError(`invalid token response from ${url}: ${why}`, result.status, result.requestId);
@@ -142,9 +152,36 @@ export class TokenClient {
     return this.requestToken({ grant_type: 'password', username: p.username, password: p.password, scope: scopeString(p.scope) }, p);
   }
 
-  /** RFC 6749 §6. The server may rotate the refresh token: always keep the one in the result. */
-  refresh(refreshToken: string, p: { scope?: ScopeInput } & RequestOptions = {}): Promise<TokenResult> {
-    return this.requestToken({ grant_type: 'refresh_token', refresh_token: refreshToken, scope: scopeString(p.scope) }, p);
+  /**
+   * RFC 6749 §6. The server may rotate the refresh token: always keep the one in the result.
+   *
+   * A refresh whose answer is lost (the request may have arrived: a connection broken after sending, a timeout)
+   * is not sent again, since the server may have rotated the token and would take a second presentation for
+   * reuse and revoke the family (RFC 9700 §4.14.2): it throws RefreshResponseLostError. With `refreshRetry`
+   * (the server's reuse interval for this client) it is sent again, with the usual backoff and `retry.maxRetries`,
+   * as long as each attempt ends inside that interval, counted from the first attempt. 429 and 503 answers are
+   * retried as for every request (the server did not rotate).
+   */
+  async refresh(refreshToken: string, p: { scope?: ScopeInput } & RequestOptions = {}): Promise<TokenResult> {
+    const params = { grant_type: 'refresh_token', refresh_token: refreshToken, scope: scopeString(p.scope) };
+    const started = Date.now();
+    // The server measures its interval in whole seconds from the rotation, which came after `started`: ending each
+    // attempt a second before the interval ends keeps it a retry whatever the rounding.
+    const deadline = started + (this.options.refreshRetry?.reuseIntervalSeconds ?? 0) * 1000 - 1000;
+    let http = this.http;
+    for (let n = 0; ; n++) {
+      try {
+        return await this.tokenRequest(params, p, http);
+      } catch (err) {
+        if (!requestMayHaveArrived(err)) throw err;
+        const delay = retryDelay(n, undefined, this.http.retry);
+        if (delay === undefined || Date.now() + delay >= deadline) throw new RefreshResponseLostError(err);
+        await sleep(delay, p.signal);
+        // This attempt must end (answer or abort) before the interval does.
+        http = { ...this.http, timeoutMs: Math.min(this.http.timeoutMs, deadline - Date.now()) };
+        if (http.timeoutMs <= 0) throw new RefreshResponseLostError(err);
+      }
+    }
   }
 
   /** RFC 8693 token exchange. */

@@ -1,4 +1,4 @@
-import { NoSessionError, OAuthError, RefreshTokenRejectedError } from './errors.js';
+import { NoSessionError, OAuthError, RefreshResponseLostError, RefreshTokenRejectedError } from './errors.js';
 import type { TokenResult } from './types.js';
 
 export interface SessionSource {
@@ -84,6 +84,12 @@ export class TokenSession {
           // RFC 9700 §4.14.2: a rejected (possibly replayed) refresh token ends the session; never retry it.
           if (this.generation === generation) this.clear();
           throw new RefreshTokenRejectedError(err);
+        }
+        if (err instanceof RefreshResponseLostError && this.generation === generation) {
+          // The refresh token may be spent: never present it again (that would be reuse). The access token in
+          // hand stays usable until it is due for renewal; then the grant runs, or NoSessionError says sign in.
+          const { refresh_token: _spent, ...rest } = previous;
+          this.current = rest as TokenResult;
         }
         throw err;
       }

@@ -32,7 +32,7 @@ export interface LoopbackServer {
 }
 
 /** A tiny HTTP peer on 127.0.0.1 for what a real Tessera cannot show (a server that never answers, a captured request). */
-export async function loopback(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<LoopbackServer> {
+export async function loopback(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void, port = 0): Promise<LoopbackServer> {
   const requests: LoopbackServer['requests'] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -43,10 +43,10 @@ export async function loopback(handler: (req: IncomingMessage, res: ServerRespon
       handler(req, res, body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     requests,
     close: () =>
       new Promise<void>((resolve) => {
@@ -54,4 +54,38 @@ export async function loopback(handler: (req: IncomingMessage, res: ServerRespon
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A proxy in front of a real Tessera that loses answers: every request is forwarded (so the server acts on it),
+ * and when `lose(body)` says so the client's connection is destroyed instead of answered, as a mobile network
+ * loses a response. `port` 0 picks a free one.
+ */
+export async function lossyProxy(target: string, lose: (body: URLSearchParams) => boolean, port = 0): Promise<LoopbackServer> {
+  return loopback((req, res, body) => {
+    const headers: Record<string, string> = {};
+    for (const name of ['content-type', 'authorization', 'accept']) if (typeof req.headers[name] === 'string') headers[name] = req.headers[name];
+    void fetch(target + (req.url ?? '/'), { method: req.method ?? 'POST', headers, body: req.method === 'GET' ? undefined : body }).then(async (upstream) => {
+      const text = await upstream.text();
+      if (lose(new URLSearchParams(body))) {
+        req.socket.destroy();
+        return;
+      }
+      res.statusCode = upstream.status;
+      for (const name of ['content-type', 'cache-control', 'x-request-id', 'retry-after']) {
+        const v = upstream.headers.get(name);
+        if (v !== null) res.setHeader(name, v);
+      }
+      res.end(text);
+    });
+  }, port);
+}
+
+/** A port nothing listens on (yet): bound once by the OS, then released. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { DiscoveryError, NoSessionError, OAuthError, OAuthTimeoutError, RefreshTokenRejectedError, TOKEN_TYPE, TokenClient } from '../src/index.js';
-import { countingFetch, loopback, sleepUntil, type LoopbackServer } from './support.js';
+import { DiscoveryError, NoSessionError, OAuthError, OAuthTimeoutError, RefreshResponseLostError, RefreshTokenRejectedError, TOKEN_TYPE, TokenClient } from '../src/index.js';
+import { countingFetch, freePort, loopback, lossyProxy, sleepUntil, type LoopbackServer } from './support.js';
 
 const SECRET = 'svc-secret-0123';
 const doc = {
@@ -14,6 +14,8 @@ const doc = {
     { client_id: 'short', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', access_token_ttl: 4 },
     { client_id: 'limited', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', rate_limit: { points: 1, duration: 1 } },
     { client_id: 'app', client_secret: SECRET, grant_types: ['password', 'refresh_token'], scope: 'profile email' },
+    // A client whose lost refresh answers are forgiven for 30 s (RFC 9700 §4.14.2 leaves the tolerance to the server).
+    { client_id: 'app-retry', client_secret: SECRET, grant_types: ['password', 'refresh_token'], scope: 'profile', refresh_reuse_interval: 30 },
     { client_id: 'org-app', client_secret: SECRET, grant_types: ['org_implicit', 'refresh_token'], scope: 'wallet:read wallet:write' },
     { client_id: 'exchanger', client_secret: SECRET, grant_types: ['urn:ietf:params:oauth:grant-type:token-exchange'], scope: 'profile' },
   ],
@@ -350,6 +352,108 @@ describe('RFC 6749 §6 without rotation', () => {
       expect(t.refresh_token).toBe('rt-1');
       expect(new URLSearchParams(peer.requests[0]!.body).get('refresh_token')).toBe('rt-1');
       expect(new URLSearchParams(peer.requests[0]!.body).get('client_id')).toBe('pub');
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
+describe('a refresh whose answer is lost (issue 18: mobile clients on bad networks)', () => {
+  const login = (clientId: string) => client({ clientId }).password({ username: 'alice', password: 'correct horse battery' });
+  const refreshesOf = (peer: LoopbackServer) => peer.requests.filter((r) => new URLSearchParams(r.body).get('grant_type') === 'refresh_token');
+  const isRefresh = (body: URLSearchParams) => body.get('grant_type') === 'refresh_token';
+
+  it('is not sent again after the server rotated the token (reuse interval 0): the family survives', async () => {
+    let lost = 0;
+    const proxy = await lossyProxy(server.url, (body) => isRefresh(body) && lost++ === 0);
+    try {
+      const c = client({ clientId: 'app', tokenEndpoint: `${proxy.url}/oauth/token`, grant: null });
+      const tokens = await login('app');
+      c.setTokens(tokens);
+      c.invalidate();
+      const err = await c.getAccessToken().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RefreshResponseLostError);
+      expect((err as Error).cause).toBeInstanceOf(TypeError);
+      // The session dropped the possibly spent refresh token instead of presenting it again (which the server
+      // would take for reuse, revoking the family): the next call has nothing to renew with.
+      await expect(c.getAccessToken()).rejects.toBeInstanceOf(NoSessionError);
+      expect(refreshesOf(proxy)).toHaveLength(1);
+      // So the family was never revoked: the access token the client holds is still good.
+      await expect(client({ clientId: 'app' }).introspect(tokens.access_token)).resolves.toMatchObject({ active: true });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it.each([
+    ['the connection is closed before any answer', (_req: unknown, res: { socket: { destroy(): void } | null }) => res.socket?.destroy()],
+    ['no answer comes within timeoutMs', () => undefined],
+  ])('is not sent again when %s, whether through the session or refresh()', async (_what, handler) => {
+    const peer = await loopback(handler as Parameters<typeof loopback>[0]);
+    try {
+      const c = new TokenClient({ tokenEndpoint: `${peer.url}/token`, clientId: 'pub', grant: null, timeoutMs: 200, retry: { maxRetries: 3, baseDelayMs: 5 } });
+      c.setTokens({ access_token: 'at-0', token_type: 'Bearer', refresh_token: 'rt-1', expires_in: 3600, expiresAt: Date.now() + 3_600_000 });
+      c.invalidate();
+      await expect(c.getAccessToken()).rejects.toBeInstanceOf(RefreshResponseLostError);
+      await expect(c.getAccessToken()).rejects.toBeInstanceOf(NoSessionError);
+      await expect(c.refresh('rt-2')).rejects.toBeInstanceOf(RefreshResponseLostError);
+      expect(peer.requests.map((r) => new URLSearchParams(r.body).get('refresh_token'))).toEqual(['rt-1', 'rt-2']);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('a connection that was refused never carried the request: the session keeps the refresh token and uses it next time', async () => {
+    const port = await freePort();
+    const c = client({ clientId: 'app', tokenEndpoint: `http://127.0.0.1:${port}/oauth/token`, grant: null });
+    const tokens = await login('app');
+    c.setTokens(tokens);
+    c.invalidate();
+    const err = await c.getAccessToken().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err).not.toBeInstanceOf(RefreshResponseLostError);
+    const proxy = await lossyProxy(server.url, () => false, port);
+    try {
+      const renewed = await c.getTokenSet();
+      expect(renewed.refresh_token).not.toBe(tokens.refresh_token);
+      expect(refreshesOf(proxy).map((r) => new URLSearchParams(r.body).get('refresh_token'))).toEqual([tokens.refresh_token]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('with refreshRetry (the server\'s reuse interval), is sent again with the same token and the family lives on', async () => {
+    let lost = 0;
+    const proxy = await lossyProxy(server.url, (body) => isRefresh(body) && lost++ === 0);
+    try {
+      const c = client({ clientId: 'app-retry', tokenEndpoint: `${proxy.url}/oauth/token`, grant: null, refreshRetry: { reuseIntervalSeconds: 30 }, retry: { baseDelayMs: 20 } });
+      const tokens = await login('app-retry');
+      c.setTokens(tokens);
+      c.invalidate();
+      const renewed = await c.getTokenSet();
+      const sent = refreshesOf(proxy).map((r) => new URLSearchParams(r.body).get('refresh_token'));
+      expect(sent).toEqual([tokens.refresh_token, tokens.refresh_token]);
+      expect(renewed.refresh_token).not.toBe(tokens.refresh_token);
+      // The retry replaced the successor the client never saw; the family is intact and the chain goes on.
+      c.invalidate();
+      const again = await c.getTokenSet();
+      expect(again.refresh_token).not.toBe(renewed.refresh_token);
+      await expect(client({ clientId: 'app-retry' }).introspect(again.access_token)).resolves.toMatchObject({ active: true });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('with refreshRetry, stops sending before the reuse interval ends', async () => {
+    const peer = await loopback((_req, res) => res.socket?.destroy());
+    try {
+      const c = new TokenClient({ tokenEndpoint: `${peer.url}/token`, clientId: 'pub', grant: null, refreshRetry: { reuseIntervalSeconds: 3 }, retry: { maxRetries: 50, baseDelayMs: 20, maxDelayMs: 100 } });
+      const started = Date.now();
+      await expect(c.refresh('rt-1')).rejects.toBeInstanceOf(RefreshResponseLostError);
+      // Every attempt ended a second before the interval did (a generous bound: the point is that it stops).
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(peer.requests.length).toBeGreaterThan(1);
+      expect(new Set(peer.requests.map((r) => new URLSearchParams(r.body).get('refresh_token')))).toEqual(new Set(['rt-1']));
     } finally {
       await peer.close();
     }

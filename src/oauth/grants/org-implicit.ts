@@ -1,3 +1,4 @@
+import { randomId } from '../../crypto/random.js';
 import { OAuthError } from '../errors.js';
 import { formatScope, parseScope, resolveScope } from '../scope.js';
 import { activeInstallation, installationScope, orgAuthorizationInvalid } from '../installations.js';
@@ -25,11 +26,13 @@ export const orgImplicitGrant = {
     const approved = installationScope(inst, client);
     // Nothing requested: everything the organisation approved (RFC 6749 §3.3 lets the server choose the default).
     const scope = resolveScope(parseScope(req.params.get('scope')), approved, null);
-    const at = await ctx.issuer.issue({ client, subject: orgId, orgId, scope });
+    // The family id is chosen first so the first access token names it too: revoking the family (or the
+    // installation) then reaches that token as well, JWT or opaque.
+    const familyId = mayRefresh(client) ? randomId(16) : null;
+    const refreshToken = familyId ? await ctx.refreshTokens.start({ familyId, client, subject: orgId, orgId, installationId: inst.id, scope }) : undefined;
+    const at = await ctx.issuer.issue({ client, subject: orgId, orgId, scope, familyId });
     const response: TokenResponse = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: formatScope(scope) };
-    if (mayRefresh(client)) {
-      response.refresh_token = await ctx.refreshTokens.start({ client, subject: orgId, orgId, installationId: inst.id, scope });
-    }
+    if (refreshToken) response.refresh_token = refreshToken;
     return response;
   },
 } satisfies GrantHandler;

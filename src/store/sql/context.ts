@@ -31,6 +31,16 @@ export class SqlContext {
     if (this.inTransaction) this.wroteChange = true;
     else this.commits.emit();
   }
+
+  /** One change per key (a bulk revocation), in multi-row INSERTs of a few hundred rows (bind-parameter limits). */
+  async changeMany(topic: ChangeTopic, keys: readonly string[], at: number): Promise<void> {
+    if (keys.length === 0) return;
+    for (let i = 0; i < keys.length; i += 500) {
+      await this.db.insertInto('changes').values(keys.slice(i, i + 500).map((key) => ({ topic, key, at }))).execute();
+    }
+    if (this.inTransaction) this.wroteChange = true;
+    else this.commits.emit();
+  }
 }
 
 /** In-process listeners told after a change row is committed (see ChangeFeed.onCommit). */

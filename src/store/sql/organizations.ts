@@ -2,6 +2,7 @@ import type { Installation, InstallationStore, Organization, OrganizationStore }
 import { ConflictError, isUniqueViolation } from '../errors.js';
 import type { InstallationRow, OrganizationRow } from './schema.js';
 import { num, numOrNull, nowSeconds, splitScope, type SqlContext } from './context.js';
+import { revokeFamiliesWhere } from './refresh-tokens.js';
 
 function orgFromRow(r: OrganizationRow): Organization {
   return { id: r.id, name: r.name, status: r.status as Organization['status'], createdAt: num(r.created_at), updatedAt: num(r.updated_at) };
@@ -115,8 +116,8 @@ export class SqlInstallationStore implements InstallationStore {
       const res = await c.db.updateTable('installations').set(set).where('id', '=', id).executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) return undefined;
       if (patch.status === 'revoked') {
-        // Revoking an installation ends its refresh-token families in the same transaction.
-        await c.db.updateTable('refresh_families').set({ status: 'revoked', revoked_at: now }).where('installation_id', '=', id).where('status', '=', 'active').execute();
+        // Revoking an installation ends its refresh-token families in the same transaction (and announces them).
+        await revokeFamiliesWhere(c, 'installation_id', id, now);
       }
       await c.change('installation', id, now);
       return instFromRow(await c.db.selectFrom('installations').selectAll().where('id', '=', id).executeTakeFirstOrThrow());

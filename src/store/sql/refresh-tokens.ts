@@ -1,5 +1,5 @@
 import type { RefreshFamily, RefreshTokenRecord, RefreshTokenStore, RotateOutcome } from '../types.js';
-import { toJson, type SqlContext } from './context.js';
+import { num, toJson, type SqlContext } from './context.js';
 import { prepared } from './prepared.js';
 import { familyColumns, familyFromRow, findJoined, insertToken, tokenColumns, tokenFromRow, tokenRow, type NewToken } from './refresh-rows.js';
 import { isLive } from './rotation/liveness.js';
@@ -99,6 +99,8 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
       // RFC 9700 §4.14.2: a rotated token presented again means it leaked; revoke the whole family.
       await c.db.updateTable('refresh_families').set({ status: 'revoked', revoked_at: now }).where('family_id', '=', family.familyId).execute();
       await c.db.updateTable('refresh_tokens').set({ status: 'revoked' }).where('family_id', '=', family.familyId).where('status', '=', 'active').execute();
+      // Every node's revoked-family set learns of it from this row (its JWT access tokens die at introspection).
+      await c.change('family', family.familyId, now);
       return { kind: 'reused' };
     });
   }
@@ -112,18 +114,14 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
         .where('status', '=', 'active')
         .executeTakeFirst();
       await c.db.updateTable('refresh_tokens').set({ status: 'revoked' }).where('family_id', '=', familyId).where('status', '=', 'active').execute();
-      return Number(res.numUpdatedRows) > 0;
+      const revoked = Number(res.numUpdatedRows) > 0;
+      if (revoked) await c.change('family', familyId, now);
+      return revoked;
     });
   }
 
-  private async revokeWhere(column: 'installation_id' | 'user_id' | 'client_id', value: string, now: number): Promise<number> {
-    const res = await this.ctx.db
-      .updateTable('refresh_families')
-      .set({ status: 'revoked', revoked_at: now })
-      .where(column, '=', value)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows);
+  private revokeWhere(column: 'installation_id' | 'user_id' | 'client_id', value: string, now: number): Promise<number> {
+    return this.ctx.tx((c) => revokeFamiliesWhere(c, column, value, now));
   }
 
   revokeByInstallation(installationId: string, now: number): Promise<number> {
@@ -138,10 +136,34 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
     return this.revokeWhere('client_id', clientId, now);
   }
 
+  async listRevokedFamilies(since: number): Promise<Array<{ familyId: string; revokedAt: number }>> {
+    // Served by the partial index refresh_families_revoked (migration 0004): only revoked rows are in it.
+    const rows = await this.ctx.db.selectFrom('refresh_families').select(['family_id', 'revoked_at']).where('revoked_at', '>', since).execute();
+    return rows.map((r) => ({ familyId: r.family_id, revokedAt: num(r.revoked_at!) }));
+  }
+
   async deleteExpired(now: number): Promise<number> {
     // Revoked families are kept until their absolute end so reuse of their tokens is still recognised.
     const res = await this.ctx.db.deleteFrom('refresh_families').where('expires_at', '<', now).executeTakeFirst();
     await this.ctx.db.deleteFrom('refresh_tokens').where('expires_at', '<', now).where('status', '!=', 'active').execute();
     return Number(res.numDeletedRows);
   }
+}
+
+/**
+ * Revokes every active family whose `column` is `value` and writes one 'family' change per family it revoked,
+ * inside the caller's transaction: the UPDATE's RETURNING names exactly the rows it changed, so a family created
+ * concurrently is either revoked and announced, or neither. Used by the bulk revocations and by an installation's
+ * revocation (sql/organizations.ts). Returns how many families were revoked.
+ */
+export async function revokeFamiliesWhere(c: SqlContext, column: 'installation_id' | 'user_id' | 'client_id', value: string, now: number): Promise<number> {
+  const revoked = await c.db
+    .updateTable('refresh_families')
+    .set({ status: 'revoked', revoked_at: now })
+    .where(column, '=', value)
+    .where('status', '=', 'active')
+    .returning('family_id')
+    .execute();
+  await c.changeMany('family', revoked.map((r) => r.family_id), now);
+  return revoked.length;
 }
