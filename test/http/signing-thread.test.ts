@@ -13,7 +13,8 @@ beforeAll(async () => {
     ['off', 'false', 'ES256'],
   ] as const) {
     servers[name] = await startTestServer({
-      env: { TESSERA_SIGNING_THREAD: setting, TESSERA_SIGNING_ALG: alg },
+      // 300 connections from one address: above the per-address connection cap's default (256).
+      env: { TESSERA_SIGNING_THREAD: setting, TESSERA_SIGNING_ALG: alg, TESSERA_HTTP_MAX_CONNECTIONS_PER_ADDRESS: '0' },
       doc: { clients: [{ client_id: 'app', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read write' }] },
     });
   }
