@@ -14,9 +14,9 @@ import { RefreshTokenService } from '../oauth/refresh-tokens.js';
 import { Denylist } from '../oauth/denylist.js';
 import { StoreReplayGuard } from '../oauth/replay-guard.js';
 import { MemoryLoginThrottle, MemoryRateLimiter } from '../limits/memory.js';
-import { applyImportDocument, readImportFile } from '../cli/import-document.js';
+import { readImportFile } from '../admin/import-document.js';
+import { applyImportDocument } from '../admin/import-apply.js';
 import { resolveKdfConcurrency, setKdfConcurrency } from '../crypto/password-hash.js';
-import '../cli/idp-import.js';
 import { buildApp } from './app.js';
 import { loggerOptions } from './logger.js';
 import type { DiscoveryState } from './routes/discovery.js';
@@ -69,7 +69,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const keyCreated = await keys.init(config.signingAlg);
     if (resolveSigningThread(config.signingThread, config.workers)) signer = new SigningThread(logger);
     if (config.importFile) {
-      const apply = () => applyImportDocument(store, readImportFile(config.importFile!), { masterKey: masterKey.key });
+      const apply = () => applyImportDocument(store, readImportFile(config.importFile!), { masterKey: masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl } });
       // Several nodes starting at once with the same document race on the first insert; the document is applied
       // in one transaction, so the loser simply applies it again (now as updates).
       await apply().catch((err: unknown) => {

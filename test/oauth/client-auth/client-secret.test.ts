@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clientBySecret } from '../../../src/oauth/client-auth/client-secret.js';
-import { applyImportDocument } from '../../../src/cli/import-document.js';
+import { applyImportDocument } from '../../../src/admin/import-apply.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 /** The secret check shared by client_secret_basic and client_secret_post, against a real store and context. */
@@ -22,7 +22,7 @@ beforeAll(async () => {
   s.ctx.changes.subscribe('client', (key) => {
     pending.delete(key);
   });
-  await applyImportDocument(s.ctx.store, { clients: CLIENTS }, { masterKey: s.masterKey.key });
+  await applyImportDocument(s.ctx.store, { clients: CLIENTS }, { masterKey: s.masterKey.key, defaults: { accessTokenTtl: s.config.accessTokenTtl } });
   await vi.waitFor(() => expect(pending.size).toBe(0), { timeout: 10_000, interval: 20 });
 });
 afterAll(async () => s.stop());
