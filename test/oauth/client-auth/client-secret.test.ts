@@ -11,7 +11,7 @@ const CLIENTS = [
   { client_id: 'svc', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' },
   { client_id: 'jwt-only', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_jwt', grant_types: ['client_credentials'], scope: 'read' },
   { client_id: 'off', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', status: 'disabled' },
-  { client_id: 'pub', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'], scope: 'read' },
+  { client_id: 'pub', token_endpoint_auth_method: 'none', grant_types: ['refresh_token'], scope: 'read' },
 ];
 
 beforeAll(async () => {
