@@ -53,6 +53,7 @@ export function clientProblems(item: unknown, base: string, facts: ClientFacts):
     }
   }
   if (ok('token_endpoint_auth_method', 'client_secret', 'client_secret_hash')) problems.push(...secretProblems(c, method, base, facts));
+  if (c.client_secret !== undefined && c.client_secret.length < MIN_CLIENT_SECRET) add('client_secret', `must be at least ${MIN_CLIENT_SECRET} characters`);
   if (c.client_secret_hash !== undefined && !isSupportedHash(c.client_secret_hash)) add('client_secret_hash', 'must be an argon2 PHC string');
   if (method === 'private_key_jwt' && ok('token_endpoint_auth_method', 'jwks', 'jwks_uri') && c.jwks === undefined && c.jwks_uri === undefined) add('jwks', 'private_key_jwt needs jwks or jwks_uri');
   // Client authentication fetches only these (oauth/client-auth/private-key-jwt.ts): any other URL would never be used.
@@ -71,6 +72,5 @@ function secretProblems(c: Partial<ClientInput>, method: AuthMethod, base: strin
   if (isSecretMethod(method) && !facts.exists && c.client_secret === undefined && (c.client_secret_hash === undefined || method === 'client_secret_jwt')) {
     out.push({ path, message: method === 'client_secret_jwt' && c.client_secret_hash !== undefined ? 'client_secret_jwt needs the plain secret (HMAC key)' : `is required to create a client with token_endpoint_auth_method "${method}"` });
   }
-  if (c.client_secret !== undefined && c.client_secret.length < MIN_CLIENT_SECRET) out.push({ path, message: `must be at least ${MIN_CLIENT_SECRET} characters` });
   return out;
 }
