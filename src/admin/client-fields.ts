@@ -7,7 +7,7 @@ import { splitScope } from './scope.js';
  * The one table of client fields. The import document's schema, the CLI's flags, the stored record and what
  * operators are shown all come from it: adding a client field means adding an entry here (and its column).
  */
-export const AUTH_METHODS: readonly AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none', 'request_signature'];
+const AUTH_METHODS: readonly AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none', 'request_signature'];
 
 /** The stored settings a field maps to (secrets, keys and the id are the service's business). */
 export type ClientSettings = Omit<NewClient, 'clientId' | 'secretHash' | 'secretEncrypted'>;

@@ -13,7 +13,7 @@ export function isSecretMethod(method: AuthMethod): boolean {
   return method === 'client_secret_basic' || method === 'client_secret_post' || method === 'client_secret_jwt';
 }
 
-export const MIN_CLIENT_SECRET = 8;
+const MIN_CLIENT_SECRET = 8;
 export const API_KEY_PROBLEM = 'not an Ed25519 (64 hex) or compressed secp256k1 (66 hex) public key';
 
 /** What the rules need to know beyond the record itself. */

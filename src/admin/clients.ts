@@ -17,12 +17,12 @@ export interface ClientOptions {
 export type ClientSettingsInput = Omit<Partial<ClientInput>, 'client_id' | 'client_secret' | 'client_secret_hash' | 'api_keys'>;
 
 /** The names a client's grant_types may list besides the registered grant types. */
-export async function identityProviderNames(store: Store): Promise<Set<string>> {
+async function identityProviderNames(store: Store): Promise<Set<string>> {
   return new Set((await store.identityProviders.list()).map((p) => p.name));
 }
 
 /** The stored secret fields for a secret given in clear: its hash, and for client_secret_jwt the sealed secret. */
-export async function storedSecret(clientId: string, method: Client['tokenEndpointAuthMethod'], secret: string, masterKey: Buffer): Promise<Pick<Client, 'secretHash' | 'secretEncrypted'>> {
+async function storedSecret(clientId: string, method: Client['tokenEndpointAuthMethod'], secret: string, masterKey: Buffer): Promise<Pick<Client, 'secretHash' | 'secretEncrypted'>> {
   return { secretHash: await hashSecret(secret), secretEncrypted: method === 'client_secret_jwt' ? sealClientSecret(masterKey, clientId, secret) : null };
 }
 

@@ -7,7 +7,7 @@ import { AdminConflictError, AdminNotFoundError, assertNoProblems, type Problem 
  * provider's subject to a local user. The provider's schema is federation's (it parses stored configs at run time
  * too); the management rules are here: validate, seal the secrets, store.
  */
-export type ProviderType = IdentityProvider['type'];
+type ProviderType = IdentityProvider['type'];
 
 /** Every problem with one provider item (as the import document or `idp add` states it), paths under `base`. */
 export function identityProviderProblems(item: unknown, base: string): Problem[] {

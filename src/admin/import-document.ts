@@ -21,7 +21,7 @@ const IdpRecordSchema = Type.Object(
   { additionalProperties: true },
 );
 
-export const ImportDocumentSchema = Type.Object(
+const ImportDocumentSchema = Type.Object(
   {
     clients: Type.Optional(Type.Array(ClientRecordSchema)),
     users: Type.Optional(Type.Array(UserRecordSchema)),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import type { Client, Installation, Organization, Status, Store } from '../store/types.js';
 import { at, AdminConflictError, AdminNotFoundError, assertNoProblems, schemaProblems, type Problem } from './problems.js';
 import { scopeProblems, splitScope } from './scope.js';
@@ -14,7 +14,6 @@ export const OrganizationRecordSchema = Type.Object(
   { id: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1 }), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])) },
   { additionalProperties: false },
 );
-export type OrganizationInput = Static<typeof OrganizationRecordSchema>;
 
 export const InstallationRecordSchema = Type.Object(
   {
@@ -26,7 +25,6 @@ export const InstallationRecordSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type InstallationInput = Static<typeof InstallationRecordSchema>;
 
 export function organizationProblems(item: unknown, base: string): Problem[] {
   const problems = schemaProblems(OrganizationRecordSchema, item, base);

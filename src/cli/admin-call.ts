@@ -4,7 +4,7 @@ import type { ConfigFlags } from '../config.js';
 import { CliError } from './output.js';
 
 /** An admin service's refusal as the CLI reports it: invalid input exits 2, anything else it refuses exits 1. */
-export function cliError(err: unknown): unknown {
+function cliError(err: unknown): unknown {
   if (err instanceof AdminValidationError) return new CliError(err.message, 2);
   if (err instanceof AdminError) return new CliError(err.message, 1);
   return err;
