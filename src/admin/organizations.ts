@@ -41,6 +41,29 @@ export function approvedScopeProblems(raw: string, client: Pick<Client, 'clientI
   return beyond.length === 0 ? [] : [{ path, message: `client ${client.clientId} may not be granted ${beyond.join(' ')} (its scope is "${client.scope.join(' ')}")` }];
 }
 
+function iso(seconds: number): string {
+  return new Date(seconds * 1000).toISOString();
+}
+
+/** What operators are shown of an organisation. */
+export function describeOrganization(o: Organization): Record<string, unknown> {
+  return { id: o.id, name: o.name, status: o.status, created_at: iso(o.createdAt), updated_at: iso(o.updatedAt) };
+}
+
+/** What operators are shown of an installation. */
+export function describeInstallation(i: Installation): Record<string, unknown> {
+  return {
+    id: i.id,
+    org_id: i.orgId,
+    client_id: i.clientId,
+    scope: i.scope.join(' '),
+    status: i.status,
+    created_at: iso(i.createdAt),
+    approved_at: i.approvedAt === null ? undefined : iso(i.approvedAt),
+    revoked_at: i.revokedAt === null ? undefined : iso(i.revokedAt),
+  };
+}
+
 function orgImplicitWarnings(client: Client): string[] {
   return client.grantTypes.includes('org_implicit') ? [] : [`client ${client.clientId} does not have the org_implicit grant type; it cannot fetch org tokens until it does`];
 }

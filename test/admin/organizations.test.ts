@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../../src/admin/clients.js';
-import { approvedScopeProblems, createOrganization, installClient, organizationProblems, revokeInstallation, setOrganizationStatus, updateInstallationScope } from '../../src/admin/organizations.js';
+import { approvedScopeProblems, createOrganization, describeInstallation, describeOrganization, installClient, organizationProblems, revokeInstallation, setOrganizationStatus, updateInstallationScope } from '../../src/admin/organizations.js';
 import { AdminConflictError, AdminNotFoundError, AdminValidationError } from '../../src/admin/problems.js';
 import { useTempStore } from '../support/temp-store.js';
 
@@ -46,5 +46,13 @@ describe('installations', () => {
     await createOrganization(s.store, { id: 'acme', name: 'Acme' });
     await createClient(s.store, { client_id: 'svc', scope: 'read' }, opts);
     expect((await installClient(s.store, { orgId: 'acme', clientId: 'svc', scope: 'read' })).warnings).toEqual(['client svc does not have the org_implicit grant type; it cannot fetch org tokens until it does']);
+  });
+});
+
+describe('what operators are shown', () => {
+  it('organisations and installations with ISO times, revocation only when revoked', () => {
+    expect(describeOrganization({ id: 'acme', name: 'Acme', status: 'active', createdAt: 0, updatedAt: 1 })).toEqual({ id: 'acme', name: 'Acme', status: 'active', created_at: '1970-01-01T00:00:00.000Z', updated_at: '1970-01-01T00:00:01.000Z' });
+    const shown = describeInstallation({ id: 'i', orgId: 'acme', clientId: 'app', scope: ['a', 'b'], status: 'active', createdAt: 0, approvedAt: 0, revokedAt: null });
+    expect(shown).toMatchObject({ scope: 'a b', approved_at: '1970-01-01T00:00:00.000Z', revoked_at: undefined });
   });
 });

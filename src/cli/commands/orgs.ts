@@ -1,32 +1,8 @@
 import type { Command } from 'commander';
-import type { Installation, Organization } from '../../store/types.js';
-import { createOrganization, getInstallation, getOrganization, installClient, revokeInstallation, setOrganizationStatus, updateInstallationScope } from '../../admin/organizations.js';
+import { createOrganization, describeInstallation, describeOrganization, getInstallation, getOrganization, installClient, revokeInstallation, setOrganizationStatus, updateInstallationScope } from '../../admin/organizations.js';
 import { withAdmin } from '../admin-call.js';
 import { storeOptions } from '../context.js';
 import { CliError, print } from '../output.js';
-
-/** What the CLI shows of an organisation. */
-function describeOrg(o: Organization): Record<string, unknown> {
-  return { id: o.id, name: o.name, status: o.status, created_at: iso(o.createdAt), updated_at: iso(o.updatedAt) };
-}
-
-/** What the CLI shows of an installation. */
-function describeInstallation(i: Installation): Record<string, unknown> {
-  return {
-    id: i.id,
-    org_id: i.orgId,
-    client_id: i.clientId,
-    scope: i.scope.join(' '),
-    status: i.status,
-    created_at: iso(i.createdAt),
-    approved_at: i.approvedAt === null ? undefined : iso(i.approvedAt),
-    revoked_at: i.revokedAt === null ? undefined : iso(i.revokedAt),
-  };
-}
-
-function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
-}
 
 function warn(warnings: string[]): void {
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
@@ -38,7 +14,7 @@ function registerOrgCommands(program: Command): void {
   storeOptions(org.command('create').description('create an organization').option('--id <id>', 'organization id (default: a random UUID)').requiredOption('--name <name>', 'display name')).action(
     async (f: { id?: string; name: string; json?: boolean }) => {
       await withAdmin(f, async ({ store, json }) => {
-        print(describeOrg(await createOrganization(store, { ...(f.id !== undefined ? { id: f.id } : {}), name: f.name })), json);
+        print(describeOrganization(await createOrganization(store, { ...(f.id !== undefined ? { id: f.id } : {}), name: f.name })), json);
       });
     },
   );
@@ -48,7 +24,7 @@ function registerOrgCommands(program: Command): void {
       if (!/^\d+$/.test(f.limit)) throw new CliError('--limit must be a non-negative integer', 2);
       await withAdmin(f, async ({ store, json }) => {
         const list = await store.organizations.list({ limit: Number(f.limit), ...(f.after ? { after: f.after } : {}) });
-        if (json) print(list.map(describeOrg), true);
+        if (json) print(list.map(describeOrganization), true);
         else for (const o of list) process.stdout.write(`${o.id}\t${o.status}\t${o.name}\n`);
       });
     },
@@ -58,7 +34,7 @@ function registerOrgCommands(program: Command): void {
     await withAdmin(f, async ({ store, json }) => {
       const o = await getOrganization(store, id);
       const installations = (await store.installations.list({ orgId: id })).map((i) => `${i.id} ${i.clientId} ${i.status} [${i.scope.join(' ')}]`);
-      print({ ...describeOrg(o), installations }, json);
+      print({ ...describeOrganization(o), installations }, json);
     });
   });
 
@@ -67,7 +43,7 @@ function registerOrgCommands(program: Command): void {
     ['enable', 'active', 'enable a disabled organization'],
   ] as const) {
     storeOptions(org.command(name).description(what).argument('<id>')).action(async (id: string, f: { json?: boolean }) => {
-      await withAdmin(f, async ({ store, json }) => print(describeOrg(await setOrganizationStatus(store, id, status)), json));
+      await withAdmin(f, async ({ store, json }) => print(describeOrganization(await setOrganizationStatus(store, id, status)), json));
     });
   }
 }
