@@ -13,4 +13,16 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // Folder boundaries (docs/architecture.md): dependencies point inward. http and cli both call src/admin for
+  // management rules, so http never needs cli; admin and the protocol core never reach back out to them.
+  ...[
+    { layer: 'http/', files: ['src/http/**/*.ts'], outer: ['cli'] },
+    { layer: 'admin/', files: ['src/admin/**/*.ts'], outer: ['cli', 'http'] },
+    { layer: 'the core', files: ['src/oauth/**/*.ts', 'src/federation/**/*.ts', 'src/keys/**/*.ts', 'src/store/**/*.ts', 'src/crypto/**/*.ts'], outer: ['cli', 'http', 'admin'] },
+  ].map(({ layer, files, outer }) => ({
+    files,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: outer.map((dir) => ({ regex: `^\\.\\.?/(\\.\\./)*${dir}/`, message: `${layer} must not import ${dir}/ (docs/architecture.md, "Layout")` })) }],
+    },
+  })),
 );

@@ -8,7 +8,8 @@ import { openStoreWithRetry } from '../store/startup-retry.js';
 import { secureDataFiles } from '../store/data-files.js';
 import { loadMasterKey } from '../keys/master-key.js';
 import { KeyRing } from '../keys/key-ring.js';
-import { applyImportDocument, readImportFile } from './import-document.js';
+import { readImportFile } from '../admin/import-document.js';
+import { applyImportDocument } from '../admin/import-apply.js';
 
 /** `workers: N | 'auto'` as a number of processes. */
 export function workerCount(setting: Config['workers']): number {
@@ -46,7 +47,7 @@ export async function prepareOnce(config: Config, logger: Logger): Promise<void>
     if (await keys.init(config.signingAlg)) logger.info({ kid: keys.active.kid, alg: keys.active.alg }, 'created the first signing key');
     // Workers skip --import: applying it once here spares N concurrent imports (and N x the password hashing).
     if (config.importFile) {
-      const report = await applyImportDocument(store, readImportFile(config.importFile), { masterKey: masterKey.key });
+      const report = await applyImportDocument(store, readImportFile(config.importFile), { masterKey: masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl } });
       logger.info({ import: config.importFile, ...report }, 'applied the import document');
     }
   } finally {

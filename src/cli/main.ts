@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.js';
-import { ImportError } from './import-document.js';
+import { AdminError } from '../admin/problems.js';
 import { CliError } from './output.js';
 import { registerServeCommand } from './commands/serve.js';
 import { ConflictError } from '../store/errors.js';
@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`tessera: ${err.message}\n`);
       process.exit(err.exitCode);
     }
-    if (err instanceof ImportError || err instanceof ConflictError) {
+    if (err instanceof AdminError || err instanceof ConflictError) {
       process.stderr.write(`tessera: ${err.message}\n`);
       process.exit(1);
     }

@@ -104,51 +104,72 @@ function jsonPath(base: string, pointer: string): string {
   return base + pointer.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.');
 }
 
+/** One problem with a provider item: the JSON path of the field, and what is wrong with it. */
+export interface ProviderProblem {
+  path: string;
+  message: string;
+}
+
 /** Every problem with one provider item, each prefixed with its JSON path (e.g. `$.identity_providers[0].issuer`). */
 export function validateProviderInput(item: Record<string, unknown>, path = '$'): string[] {
+  return providerProblems(item, path).map((p) => `${p.path}: ${p.message}`);
+}
+
+/** Every problem with one provider item, each with its JSON path; schema problems first, one per path. */
+export function providerProblems(item: Record<string, unknown>, path = '$'): ProviderProblem[] {
   // Only an own key of SCHEMAS: a non-string `type` (or "constructor", "__proto__") is simply not a provider type.
   const type = (typeof item.type === 'string' && Object.hasOwn(SCHEMAS, item.type) ? item.type : undefined) as IdentityProvider['type'] | undefined;
   const schema = type === undefined ? undefined : SCHEMAS[type];
-  if (!schema || type === undefined) return [`${path}.type: must be one of ${PROVIDER_TYPES.join(', ')}`];
-  // Schema problems first, then the semantic ones (written defensively: the item may not match the schema).
-  const problems = [...new Set([...Value.Errors(schema, item)].map((e) => `${jsonPath(path, e.path)}: ${e.message}`))].slice(0, 20);
+  if (!schema || type === undefined) return [{ path: `${path}.type`, message: `must be one of ${PROVIDER_TYPES.join(', ')}` }];
+  // Schema problems first (TypeBox may report one path twice: the first is the most specific), then the semantic
+  // ones (written defensively: the item may not match the schema).
+  const problems: ProviderProblem[] = [];
+  const seen = new Set<string>();
+  for (const e of Value.Errors(schema, item)) {
+    const at = jsonPath(path, e.path);
+    if (seen.has(at)) continue;
+    seen.add(at);
+    problems.push({ path: at, message: e.message });
+    if (problems.length === 20) break;
+  }
+  const add = (at: string, message: string) => problems.push({ path: at, message });
   const insecure = item.allow_insecure_http === true;
   const name = typeof item.name === 'string' ? item.name : '';
-  if (RESERVED.has(name.toLowerCase())) problems.push(`${path}.name: "${name}" is reserved (it names a grant type)`);
+  if (RESERVED.has(name.toLowerCase())) add(`${path}.name`, `"${name}" is reserved (it names a grant type)`);
   const url = (field: string) => {
     const v = item[field];
-    if (typeof v === 'string' && !isAllowedUrl(v, insecure)) problems.push(`${path}.${field}: must be an https URL (http only for loopback hosts or with allow_insecure_http)`);
+    if (typeof v === 'string' && !isAllowedUrl(v, insecure)) add(`${path}.${field}`, 'must be an https URL (http only for loopback hosts or with allow_insecure_http)');
   };
   if (type === 'oidc' || type === 'jwt_bearer') {
     const c = item as Static<typeof OidcProviderSchema> | Static<typeof JwtBearerProviderSchema>;
     url('issuer');
     // An additional issuer may be a bare StringOrURI (RFC 7519 §2); when it is a URL, the https rule applies.
     if (Array.isArray(c.additional_issuers)) c.additional_issuers.forEach((iss, i) => {
-      if (typeof iss === 'string' && iss.includes('://') && !isAllowedUrl(iss, insecure)) problems.push(`${path}.additional_issuers[${i}]: must be an https URL (http only for loopback hosts or with allow_insecure_http)`);
+      if (typeof iss === 'string' && iss.includes('://') && !isAllowedUrl(iss, insecure)) add(`${path}.additional_issuers[${i}]`, 'must be an https URL (http only for loopback hosts or with allow_insecure_http)');
     });
     url('jwks_uri');
-    if ((c.jwks_uri === undefined) === (c.jwks === undefined)) problems.push(`${path}: give exactly one of jwks_uri or jwks`);
+    if ((c.jwks_uri === undefined) === (c.jwks === undefined)) add(path, 'give exactly one of jwks_uri or jwks');
     const keys: unknown = (c.jwks as { keys?: unknown } | undefined)?.keys;
     if (Array.isArray(keys)) keys.forEach((k: unknown, i) => {
       if (typeof k !== 'object' || k === null) return;
       const priv = PRIVATE_MEMBERS.filter((m) => m in k);
-      if (priv.length > 0) problems.push(`${path}.jwks.keys[${i}]: must be a public key (has ${priv.join(', ')})`);
+      if (priv.length > 0) add(`${path}.jwks.keys[${i}]`, `must be a public key (has ${priv.join(', ')})`);
     });
   }
   if (type === 'introspection') {
     const c = item as Static<typeof IntrospectionProviderSchema>;
     url('endpoint');
     if ((c.format ?? 'rfc7662') === 'rfc7662') {
-      if (c.client_id === undefined) problems.push(`${path}.client_id: required for an RFC 7662 introspection provider`);
-      if (c.client_secret === undefined && c.client_secret_sealed === undefined) problems.push(`${path}.client_secret: required for an RFC 7662 introspection provider`);
-      for (const f of ['app_id', 'app_token', 'app_token_sealed']) if (f in c) problems.push(`${path}.${f}: only for format "facebook"`);
+      if (c.client_id === undefined) add(`${path}.client_id`, 'required for an RFC 7662 introspection provider');
+      if (c.client_secret === undefined && c.client_secret_sealed === undefined) add(`${path}.client_secret`, 'required for an RFC 7662 introspection provider');
+      for (const f of ['app_id', 'app_token', 'app_token_sealed']) if (f in c) add(`${path}.${f}`, 'only for format "facebook"');
     } else {
-      if (c.app_id === undefined) problems.push(`${path}.app_id: required for format "facebook" (tokens of other apps must be rejected)`);
-      if (c.app_token === undefined && c.app_token_sealed === undefined) problems.push(`${path}.app_token: required for format "facebook"`);
-      for (const f of ['client_id', 'client_secret', 'client_secret_sealed', 'audiences', 'accepted_client_ids']) if (f in c) problems.push(`${path}.${f}: only for format "rfc7662"`);
+      if (c.app_id === undefined) add(`${path}.app_id`, 'required for format "facebook" (tokens of other apps must be rejected)');
+      if (c.app_token === undefined && c.app_token_sealed === undefined) add(`${path}.app_token`, 'required for format "facebook"');
+      for (const f of ['client_id', 'client_secret', 'client_secret_sealed', 'audiences', 'accepted_client_ids']) if (f in c) add(`${path}.${f}`, 'only for format "rfc7662"');
     }
-    if (c.client_secret !== undefined && c.client_secret_sealed !== undefined) problems.push(`${path}: give client_secret or client_secret_sealed, not both`);
-    if (c.app_token !== undefined && c.app_token_sealed !== undefined) problems.push(`${path}: give app_token or app_token_sealed, not both`);
+    if (c.client_secret !== undefined && c.client_secret_sealed !== undefined) add(path, 'give client_secret or client_secret_sealed, not both');
+    if (c.app_token !== undefined && c.app_token_sealed !== undefined) add(path, 'give app_token or app_token_sealed, not both');
   }
   return problems;
 }

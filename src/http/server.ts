@@ -19,9 +19,9 @@ import { MemoryRateLimiter } from '../limits/memory.js';
 import { MemoryFailureThrottle } from '../limits/memory-throttle.js';
 import { ClientAuthThrottle } from '../limits/client-auth-throttle.js';
 import { clientAuthPolicy, loginPolicy } from '../limits/throttle-policy.js';
-import { applyImportDocument, readImportFile } from '../cli/import-document.js';
+import { readImportFile } from '../admin/import-document.js';
+import { applyImportDocument } from '../admin/import-apply.js';
 import { configureKdfAdmission, resolveKdfConcurrency, setKdfConcurrency } from '../crypto/password-hash.js';
-import '../cli/idp-import.js';
 import { buildApp } from './app.js';
 import { loggerOptions } from './logger.js';
 import type { DiscoveryState } from './routes/discovery.js';
@@ -77,7 +77,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const keyCreated = await keys.init(config.signingAlg);
     if (resolveSigningThread(config.signingThread, config.workers)) signer = new SigningThread(logger);
     if (config.importFile) {
-      const apply = () => applyImportDocument(store, readImportFile(config.importFile!), { masterKey: masterKey.key });
+      const apply = () => applyImportDocument(store, readImportFile(config.importFile!), { masterKey: masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl } });
       // Several nodes starting at once with the same document race on the first insert; the document is applied
       // in one transaction, so the loser simply applies it again (now as updates).
       await apply().catch((err: unknown) => {

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { peekJwt } from '../../src/federation/jwt-verify.js';
 import { describeProvider, sealProviderSecrets, secretAad, validateProviderInput } from '../../src/federation/provider-config.js';
-import { validateImportDocument } from '../../src/cli/import-document.js';
+import { validateImportDocument } from '../../src/admin/import-document.js';
+import { formatProblem } from '../../src/admin/problems.js';
 import { unseal } from '../../src/keys/seal.js';
-import '../../src/cli/idp-import.js';
 
 const google = { name: 'google', type: 'oidc', issuer: 'https://accounts.google.com', jwks_uri: 'https://www.googleapis.com/oauth2/v3/certs', audiences: ['x.apps.googleusercontent.com'] };
 const facebook = { name: 'facebook', type: 'introspection', format: 'facebook', endpoint: 'https://graph.facebook.com/debug_token', app_id: '123', app_token: '123|secret' };
@@ -52,7 +52,7 @@ describe('validateProviderInput', () => {
   });
 
   it('is wired into the import document', () => {
-    const problems = validateImportDocument({ identity_providers: [google, { ...facebook, endpoint: 'http://graph.facebook.com/debug_token' }] });
+    const problems = validateImportDocument({ identity_providers: [google, { ...facebook, endpoint: 'http://graph.facebook.com/debug_token' }] }).map(formatProblem);
     expect(problems).toEqual([expect.stringMatching(/^\$\.identity_providers\[1\]\.endpoint: must be an https URL/)]);
   });
 });

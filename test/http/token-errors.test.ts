@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, startTestServer, type TestServer } from '../support/server.js';
 import { expectErrorCharset } from '../support/error-body.js';
+import { insertUncheckedClient } from '../support/unchecked.js';
 
 /**
  * Every RFC 6749 §5.2 error the token endpoint can answer, over a real socket. Each test states the exact
@@ -18,13 +19,14 @@ beforeAll(async () => {
         { client_id: 'svc', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read write admin', default_scope: 'read' },
         { client_id: 'all', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'a b c' },
         { client_id: 'nogrant', client_secret: SECRET, grant_types: ['password'], scope: 'read' },
-        { client_id: 'public', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'], scope: 'read' },
         { client_id: 'off', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', status: 'disabled' },
         { client_id: 'post', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], scope: 'read' },
         { client_id: ODD_ID, client_secret: ODD_SECRET, grant_types: ['client_credentials'], scope: 'read' },
       ],
     },
   });
+  // The import refuses a public client allowed client_credentials; the endpoint must refuse one stored anyway.
+  await insertUncheckedClient(s.ctx.store, { client_id: 'public', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'], scope: 'read' });
 });
 afterAll(async () => s.stop());
 

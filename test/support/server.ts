@@ -5,7 +5,7 @@ import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type RunningServer } from '../../src/http/server.js';
 import { loggerOptions } from '../../src/http/logger.js';
-import { applyImportDocument } from '../../src/cli/import-document.js';
+import { applyImportDocument } from '../../src/admin/import-apply.js';
 
 export interface TestServer extends RunningServer {
   dataDir: string;
@@ -27,7 +27,7 @@ export async function startTestServer(opts: { doc?: unknown; env?: Record<string
   // With a log stream, the production logger options (redaction, serializers) at trace level: tests see what operators would.
   const logger = opts.logStream ? pino(loggerOptions('trace'), opts.logStream) : pino({ level: 'silent' });
   const server = await startServer(config, { logger, ...(opts.now ? { now: opts.now } : {}) });
-  if (opts.doc) await applyImportDocument(server.ctx.store, opts.doc, { masterKey: server.masterKey.key });
+  if (opts.doc) await applyImportDocument(server.ctx.store, opts.doc, { masterKey: server.masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl } });
   const post: TestServer['post'] = async (path, form, headers = {}) => {
     const body = typeof form === 'string' ? form : new URLSearchParams(form).toString();
     const res = await fetch(server.url + path, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });

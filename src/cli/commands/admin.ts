@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig, type ConfigFlags } from '../../config.js';
 import { openStore, describeStore } from '../../store/open.js';
-import { applyImportDocument, readImportFile } from '../import-document.js';
+import { readImportFile } from '../../admin/import-document.js';
+import { applyImportDocument } from '../../admin/import-apply.js';
 import { storeOptions, withStore } from '../context.js';
 import { print } from '../output.js';
 
@@ -17,7 +18,7 @@ export function registerAdminCommands(program: Command): void {
     async (file: string, flags: ConfigFlags & { json?: boolean }) => {
       const doc = readImportFile(file);
       await withStore(flags, async ({ store, masterKey, config, json }) => {
-        const summary = await applyImportDocument(store, doc, { masterKey, accessTokenTtl: config.accessTokenTtl });
+        const summary = await applyImportDocument(store, doc, { masterKey, defaults: { accessTokenTtl: config.accessTokenTtl } });
         print(summary, json);
       });
     },

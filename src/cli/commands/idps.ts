@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { IdentityProvider } from '../../store/types.js';
-import { describeProvider, PROVIDER_TYPES, sealProviderSecrets, validateProviderInput } from '../../federation/provider-config.js';
-import { collect, storeOptions, withStore } from '../context.js';
+import { describeProvider, PROVIDER_TYPES } from '../../federation/provider-config.js';
+import { getIdentityProvider, identityProviderProblems, linkSubject, linksOf, removeIdentityProvider, saveIdentityProvider } from '../../admin/identity-providers.js';
+import { formatProblem } from '../../admin/problems.js';
+import { withAdmin } from '../admin-call.js';
+import { collect, storeOptions } from '../context.js';
 import { CliError, print } from '../output.js';
-import '../idp-import.js';
 
 interface IdpFlags {
   name?: string;
@@ -57,7 +58,7 @@ function int(v: string | undefined, flag: string): number | undefined {
 }
 
 /** The provider item as the import document would hold it: --config-json first, then the flags on top. */
-export function providerItemFromFlags(f: IdpFlags): Record<string, unknown> {
+function providerItemFromFlags(f: IdpFlags): Record<string, unknown> {
   const item: Record<string, unknown> = f.configJson !== undefined ? readJson(f.configJson, '--config-json') : {};
   const set = (key: string, value: unknown) => {
     if (value !== undefined) item[key] = value;
@@ -115,17 +116,14 @@ export function registerIdpCommands(program: Command): void {
       .option('--allow-insecure-http', 'allow http:// URLs on non-loopback hosts (never in production)'),
   ).action(async (f: IdpFlags) => {
     const item = providerItemFromFlags(f);
-    const problems = validateProviderInput(item, '$');
-    if (problems.length > 0) throw new CliError(problems.join('\n'), 2);
-    await withStore(f, async ({ store, masterKey, json }) => {
-      const { name, type, ...config } = item as Record<string, unknown> & { name: string; type: IdentityProvider['type'] };
-      const saved = await store.identityProviders.upsert({ name, type, config: sealProviderSecrets(name, config, masterKey) });
-      print(describeProvider(saved), json);
-    });
+    // Checked before the store is opened: a mistyped flag costs no database connection.
+    const problems = identityProviderProblems(item, '$');
+    if (problems.length > 0) throw new CliError(problems.map(formatProblem).join('\n'), 2);
+    await withAdmin(f, async ({ store, masterKey, json }) => print(describeProvider(await saveIdentityProvider(store, item, masterKey)), json));
   });
 
   storeOptions(idp.command('list').description('list identity providers')).action(async (f: { json?: boolean }) => {
-    await withStore(f, async ({ store, json }) => {
+    await withAdmin(f, async ({ store, json }) => {
       const list = await store.identityProviders.list();
       if (json) print(list.map(describeProvider), true);
       else for (const p of list) process.stdout.write(`${p.name}\t${p.type}\t${String(p.config.issuer ?? p.config.endpoint ?? '')}\n`);
@@ -133,32 +131,21 @@ export function registerIdpCommands(program: Command): void {
   });
 
   storeOptions(idp.command('show').description('show one identity provider (secrets are never shown)').argument('<name>')).action(async (name: string, f: { json?: boolean }) => {
-    await withStore(f, async ({ store, json }) => {
-      const p = await store.identityProviders.get(name);
-      if (!p) throw new CliError(`no identity provider ${name}`);
-      print(describeProvider(p), json);
-    });
+    await withAdmin(f, async ({ store, json }) => print(describeProvider(await getIdentityProvider(store, name)), json));
   });
 
   storeOptions(idp.command('link').description("link a provider's subject to an existing local user (pre-linking accounts)").argument('<provider>').argument('<subject>').argument('<username>')).action(
     async (provider: string, subject: string, username: string, f: { json?: boolean }) => {
-      await withStore(f, async ({ store, json }) => {
-        if (!(await store.identityProviders.get(provider))) throw new CliError(`no identity provider ${provider}`);
-        const user = await store.users.getByUsername(username);
-        if (!user) throw new CliError(`no user ${username}`);
-        const existing = await store.userLinks.get(provider, subject);
-        if (existing) throw new CliError(existing.userId === user.id ? `${provider}/${subject} is already linked to ${username}` : `${provider}/${subject} is already linked to another user`);
-        await store.userLinks.create({ provider, subject, userId: user.id });
+      await withAdmin(f, async ({ store, json }) => {
+        const { user } = await linkSubject(store, provider, subject, username);
         print(json ? { provider, subject, user_id: user.id, username: user.username } : `linked ${provider}/${subject} to ${user.username}`, json);
       });
     },
   );
 
   storeOptions(idp.command('links').description('list the provider subjects linked to a user').argument('<username>')).action(async (username: string, f: { json?: boolean }) => {
-    await withStore(f, async ({ store, json }) => {
-      const user = await store.users.getByUsername(username);
-      if (!user) throw new CliError(`no user ${username}`);
-      const links = (await store.userLinks.listForUser(user.id)).map((l) => ({ provider: l.provider, subject: l.subject, created_at: new Date(l.createdAt * 1000).toISOString() }));
+    await withAdmin(f, async ({ store, json }) => {
+      const links = (await linksOf(store, username)).map((l) => ({ provider: l.provider, subject: l.subject, created_at: new Date(l.createdAt * 1000).toISOString() }));
       if (json) print(links, true);
       else for (const l of links) process.stdout.write(`${l.provider}\t${l.subject}\t${l.created_at}\n`);
     });
@@ -166,8 +153,8 @@ export function registerIdpCommands(program: Command): void {
 
   storeOptions(idp.command('remove').description('remove an identity provider (existing user links stay, tokens already issued stay valid)').argument('<name>')).action(
     async (name: string, f: { json?: boolean }) => {
-      await withStore(f, async ({ store, json }) => {
-        if (!(await store.identityProviders.delete(name))) throw new CliError(`no identity provider ${name}`);
+      await withAdmin(f, async ({ store, json }) => {
+        await removeIdentityProvider(store, name);
         print(json ? { removed: name } : `removed ${name}`, json);
       });
     },

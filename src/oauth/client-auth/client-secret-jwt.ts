@@ -1,7 +1,7 @@
 import type { Client } from '../../store/types.js';
 import { OAuthError } from '../errors.js';
 import type { OAuthContext } from '../context.js';
-import { unseal } from '../../keys/seal.js';
+import { unsealClientSecret } from '../../keys/client-secret.js';
 import { HMAC_ALGS, peekJwt } from '../../federation/jwt-verify.js';
 import { assertionAlg, assertionRefused, authenticateWithAssertion, hasClientAssertion, isHmacAlg } from './client-assertion.js';
 import { throttledClientAuth } from './throttle.js';
@@ -11,7 +11,7 @@ import type { ClientAuthenticator } from './types.js';
 function secretKey(client: Client, ctx: OAuthContext): Promise<Uint8Array> {
   if (!client.secretEncrypted) return Promise.reject(assertionRefused(ctx, 'client_secret_jwt', client.clientId, 'the client has no sealed secret'));
   try {
-    return Promise.resolve(new Uint8Array(unseal(ctx.masterKey, client.secretEncrypted, `client-secret:${client.clientId}`)));
+    return Promise.resolve(new Uint8Array(unsealClientSecret(ctx.masterKey, client.clientId, client.secretEncrypted)));
   } catch {
     ctx.logger.error({ client_id: client.clientId }, 'cannot unseal the client_secret_jwt secret (wrong master key?)');
     return Promise.reject(OAuthError.invalidClient());

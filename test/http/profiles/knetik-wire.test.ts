@@ -51,7 +51,8 @@ beforeAll(async () => {
       ],
       users: [
         { username: 'jdoe', password: 'p@ss word+&=1' },
-        { username: 'u', password: 'p' },
+        // Recorded with password "p", shorter than an operator may set: given as its hash, like client "c".
+        { username: 'u', password_hash: await hashSecret('p') },
       ],
       identity_providers: [
         { name: 'facebook', type: 'introspection', format: 'facebook', endpoint: `${idpUrl}/debug_token`, app_id: '1234', app_token: '1234|app-secret', auto_provision: true },

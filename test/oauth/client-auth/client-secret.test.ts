@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { clientBySecret } from '../../../src/oauth/client-auth/client-secret.js';
-import { applyImportDocument } from '../../../src/cli/import-document.js';
+import { applyImportDocument } from '../../../src/admin/import-apply.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 /** The secret check shared by client_secret_basic and client_secret_post, against a real store and context. */
@@ -12,7 +12,7 @@ const CLIENTS = [
   { client_id: 'svc', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' },
   { client_id: 'jwt-only', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_jwt', grant_types: ['client_credentials'], scope: 'read' },
   { client_id: 'off', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', status: 'disabled' },
-  { client_id: 'pub', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'], scope: 'read' },
+  { client_id: 'pub', token_endpoint_auth_method: 'none', grant_types: ['refresh_token'], scope: 'read' },
 ];
 
 beforeAll(async () => {
@@ -23,7 +23,7 @@ beforeAll(async () => {
   s.ctx.changes.subscribe('client', (key) => {
     pending.delete(key);
   });
-  await applyImportDocument(s.ctx.store, { clients: CLIENTS }, { masterKey: s.masterKey.key });
+  await applyImportDocument(s.ctx.store, { clients: CLIENTS }, { masterKey: s.masterKey.key, defaults: { accessTokenTtl: s.config.accessTokenTtl } });
   await vi.waitFor(() => expect(pending.size).toBe(0), { timeout: 10_000, interval: 20 });
 });
 afterAll(async () => s.stop());

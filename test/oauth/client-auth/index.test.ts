@@ -19,7 +19,7 @@ beforeAll(async () => {
       clients: [
         { client_id: 'basic', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' },
         { client_id: 'post', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], scope: 'read' },
-        { client_id: 'pub', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'], scope: 'read' },
+        { client_id: 'pub', token_endpoint_auth_method: 'none', grant_types: ['refresh_token'], scope: 'read' },
         { client_id: 'off', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', status: 'disabled' },
       ],
     },

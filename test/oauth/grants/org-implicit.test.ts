@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { basic, startTestServer, type TestServer } from '../../support/server.js';
+import { insertUncheckedClient, insertUncheckedInstallation } from '../../support/unchecked.js';
 
 /**
  * grant_type=org_implicit over HTTP (the default RFC form route; any confidential client authentication works):
@@ -26,7 +27,6 @@ beforeAll(async () => {
         client('app-norefresh', { grant_types: ['org_implicit'] }),
         client('app-opaque', { access_token_format: 'opaque' }),
         client('app-nogrant', { grant_types: ['client_credentials'] }),
-        { client_id: 'app-public', token_endpoint_auth_method: 'none', grant_types: ['org_implicit'], scope: 'wallet:read' },
         client('app-rescope'),
         client('app-revoke'),
         client('app-disable'),
@@ -44,16 +44,19 @@ beforeAll(async () => {
         { org_id: 'acme', client_id: 'app-norefresh', scope: 'wallet:read' },
         { org_id: 'acme', client_id: 'app-opaque', scope: 'wallet:read' },
         { org_id: 'acme', client_id: 'app-nogrant', scope: 'wallet:read' },
-        { org_id: 'acme', client_id: 'app-public', scope: 'wallet:read' },
         { org_id: 'globex', client_id: 'app', scope: 'wallet:read', status: 'revoked' },
         { org_id: 'initech', client_id: 'app', scope: 'wallet:read' },
         { org_id: 'acme', client_id: 'app-rescope', scope: 'wallet:read wallet:write' },
         { org_id: 'umbrella', client_id: 'app-revoke', scope: 'wallet:read' },
         { org_id: 'hooli', client_id: 'app-disable', scope: 'wallet:read' },
-        { org_id: 'acme', client_id: 'app-capped', scope: 'wallet:read wallet:write' },
       ],
     },
   });
+  // The import refuses a public client allowed org_implicit; the endpoint must refuse one stored anyway.
+  await insertUncheckedClient(s.ctx.store, { client_id: 'app-public', token_endpoint_auth_method: 'none', grant_types: ['org_implicit'], scope: 'wallet:read' });
+  await insertUncheckedInstallation(s.ctx.store, 'acme', 'app-public', ['wallet:read']);
+  // Approved beyond the client's scope (as after the client's scope was narrowed): the import refuses it.
+  await insertUncheckedInstallation(s.ctx.store, 'acme', 'app-capped', ['wallet:read', 'wallet:write']);
 });
 afterAll(async () => s?.stop());
 

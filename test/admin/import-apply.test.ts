@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyImportDocument, ImportError, readImportFile, validateImportDocument } from '../../src/cli/import-document.js';
+import { applyImportDocument } from '../../src/admin/import-apply.js';
+import { readImportFile, validateImportDocument } from '../../src/admin/import-document.js';
+import { AdminValidationError, formatProblem } from '../../src/admin/problems.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import { verifySecret } from '../../src/crypto/password-hash.js';
 import type { Store } from '../../src/store/types.js';
@@ -11,6 +13,7 @@ import type { Store } from '../../src/store/types.js';
 let dir: string;
 let store: Store;
 const masterKey = randomBytes(32);
+const defaults = { accessTokenTtl: 3600 };
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tessera-import-'));
@@ -35,15 +38,15 @@ async function snapshot(): Promise<unknown> {
 
 async function rejected(doc: unknown): Promise<string[]> {
   const before = await snapshot();
-  const err = await applyImportDocument(store, doc, { masterKey }).then(() => undefined, (e: unknown) => e);
-  expect(err).toBeInstanceOf(ImportError);
+  const err = await applyImportDocument(store, doc, { masterKey, defaults }).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(AdminValidationError);
   expect(await snapshot()).toEqual(before);
-  return (err as ImportError).problems;
+  return (err as AdminValidationError).problems.map(formatProblem);
 }
 
 describe('applyImportDocument', () => {
   it('applies a valid document: every field stored, secrets only as argon2id hashes', async () => {
-    const summary = await applyImportDocument(store, valid, { masterKey });
+    const summary = await applyImportDocument(store, valid, { masterKey, defaults });
     expect(summary.clients).toEqual({ created: 3, updated: 0 });
     const svc = (await store.clients.get('svc'))!;
     expect(svc).toMatchObject({ name: 'Service', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], scope: ['read', 'write'], defaultScope: ['read'], accessTokenTtl: 900, status: 'active' });
@@ -55,27 +58,27 @@ describe('applyImportDocument', () => {
   });
 
   it('is idempotent: the second apply changes nothing, not even the change feed', async () => {
-    await applyImportDocument(store, valid, { masterKey });
+    await applyImportDocument(store, valid, { masterKey, defaults });
     const before = await snapshot();
-    const summary = await applyImportDocument(store, valid, { masterKey });
+    const summary = await applyImportDocument(store, valid, { masterKey, defaults });
     expect(summary.clients).toEqual({ created: 0, updated: 0 });
     expect(await snapshot()).toEqual(before);
   });
 
   it('a changed field or secret updates the client', async () => {
-    await applyImportDocument(store, valid, { masterKey });
+    await applyImportDocument(store, valid, { masterKey, defaults });
     const doc = structuredClone(valid);
     doc.clients[0]!.scope = 'read';
     doc.clients[0]!.default_scope = 'read';
     doc.clients[1]!.client_secret = 'a-rotated-secret';
-    const summary = await applyImportDocument(store, doc, { masterKey });
+    const summary = await applyImportDocument(store, doc, { masterKey, defaults });
     expect(summary.clients).toEqual({ created: 0, updated: 2 });
     expect((await store.clients.get('svc'))!.scope).toEqual(['read']);
     expect(await verifySecret((await store.clients.get('poster'))!.secretHash!, 'a-rotated-secret')).toBe(true);
   });
 
   it('rejects an invalid document whole, naming each problem by JSON path, and writes nothing', async () => {
-    await applyImportDocument(store, { clients: [valid.clients[0]!] }, { masterKey });
+    await applyImportDocument(store, { clients: [valid.clients[0]!] }, { masterKey, defaults });
     const problems = await rejected({
       clients: [
         { ...valid.clients[0]!, scope: 'changed' },
@@ -117,9 +120,9 @@ describe('applyImportDocument', () => {
   it('a new secret-method client without a secret is refused; an existing one keeps its secret', async () => {
     const problems = await rejected({ clients: [{ client_id: 'c', grant_types: ['client_credentials'], scope: 'read' }] });
     expect(problems).toEqual([expect.stringMatching(/^\$\.clients\[0\]\.client_secret: is required/)]);
-    await applyImportDocument(store, { clients: [valid.clients[0]!] }, { masterKey });
+    await applyImportDocument(store, { clients: [valid.clients[0]!] }, { masterKey, defaults });
     const { client_secret: _omitted, ...withoutSecret } = valid.clients[0]!;
-    expect((await applyImportDocument(store, { clients: [{ ...withoutSecret, name: 'Renamed' }] }, { masterKey })).clients.updated).toBe(1);
+    expect((await applyImportDocument(store, { clients: [{ ...withoutSecret, name: 'Renamed' }] }, { masterKey, defaults })).clients.updated).toBe(1);
     expect(await verifySecret((await store.clients.get('svc'))!.secretHash!, 'at-least-8-chars')).toBe(true);
   });
 
@@ -135,8 +138,8 @@ describe('applyImportDocument', () => {
     expect(validateImportDocument({})).toEqual([]);
   });
 
-  it('readImportFile: unreadable files and invalid JSON are ImportErrors', () => {
-    expect(() => readImportFile(join(dir, 'missing.json'))).toThrow(ImportError);
+  it('readImportFile: unreadable files and invalid JSON are AdminValidationErrors', () => {
+    expect(() => readImportFile(join(dir, 'missing.json'))).toThrow(AdminValidationError);
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{ nope');
     expect(() => readImportFile(bad)).toThrow(/not valid JSON/);

@@ -3,13 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyImportDocument, ImportError, validateImportDocument } from '../../src/cli/import-document.js';
+import { applyImportDocument } from '../../src/admin/import-apply.js';
+import { validateImportDocument } from '../../src/admin/import-document.js';
+import { AdminValidationError, formatProblem } from '../../src/admin/problems.js';
 import { hashSecret, verifySecret } from '../../src/crypto/password-hash.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store } from '../../src/store/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-import-users-'));
 const masterKey = randomBytes(32);
+const defaults = { accessTokenTtl: 3600 };
 let store: Store;
 
 beforeAll(async () => {
@@ -29,7 +32,7 @@ describe('users in the import document', () => {
         { username: 'legacy', password_hash: imported, status: 'disabled' },
         { username: 'unrestricted' },
       ],
-    }, { masterKey });
+    }, { masterKey, defaults });
     expect(summary.users).toEqual({ created: 3, updated: 0 });
     const ada = (await store.users.getByUsername('ADA'))!;
     expect(ada).toMatchObject({ id: 'u-1', username: 'Ada', status: 'active', scope: ['read', 'write'], email: 'ada@example.com', emailVerified: true });
@@ -41,13 +44,13 @@ describe('users in the import document', () => {
 
   it('is idempotent: the same document again changes nothing (the password is not re-hashed)', async () => {
     const before = (await store.users.get('u-1'))!.passwordHash;
-    const summary = await applyImportDocument(store, { users: [{ id: 'u-1', username: 'Ada', password: 'plain password', scope: 'read write', email: 'ada@example.com', email_verified: true }] }, { masterKey });
+    const summary = await applyImportDocument(store, { users: [{ id: 'u-1', username: 'Ada', password: 'plain password', scope: 'read write', email: 'ada@example.com', email_verified: true }] }, { masterKey, defaults });
     expect(summary.users).toEqual({ created: 0, updated: 0 });
     expect((await store.users.get('u-1'))!.passwordHash).toBe(before);
   });
 
   it('updates a changed password and scope', async () => {
-    const summary = await applyImportDocument(store, { users: [{ id: 'u-1', username: 'Ada', password: 'new password!', scope: 'read' }] }, { masterKey });
+    const summary = await applyImportDocument(store, { users: [{ id: 'u-1', username: 'Ada', password: 'new password!', scope: 'read' }] }, { masterKey, defaults });
     expect(summary.users).toEqual({ created: 0, updated: 1 });
     const ada = (await store.users.get('u-1'))!;
     expect(await verifySecret(ada.passwordHash!, 'new password!')).toBe(true);
@@ -61,8 +64,8 @@ describe('users in the import document', () => {
     [{ users: [{ username: 'a', scope: 'read "quoted"' }] }, /users\[0\]\.scope: ""quoted"" is not a valid scope token/],
     [{ users: [{ username: '' }] }, /users\[0\]\.username/],
   ])('rejects an invalid document whole (%#)', async (doc, message) => {
-    const problems = validateImportDocument(doc);
+    const problems = validateImportDocument(doc).map(formatProblem);
     expect(problems.join('\n')).toMatch(message);
-    await expect(applyImportDocument(store, doc, { masterKey })).rejects.toBeInstanceOf(ImportError);
+    await expect(applyImportDocument(store, doc, { masterKey, defaults })).rejects.toBeInstanceOf(AdminValidationError);
   });
 });

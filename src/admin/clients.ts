@@ -1,0 +1,79 @@
+import type { Client, Store } from '../store/types.js';
+import { randomToken } from '../crypto/random.js';
+import { hashSecret } from '../crypto/password-hash.js';
+import { sealClientSecret } from '../keys/client-secret.js';
+import { CLIENT_FIELDS, clientAsInput, clientSettings, clientSettingsPatch, type ClientDefaults, type ClientInput } from './client-fields.js';
+import { clientProblems, isSecretMethod } from './client-rules.js';
+import { addApiKey } from './api-keys.js';
+import { withInitialValues } from './fields.js';
+import { AdminConflictError, AdminNotFoundError, assertNoProblems } from './problems.js';
+
+export interface ClientOptions {
+  masterKey: Buffer;
+  defaults: ClientDefaults;
+}
+
+/** Settings an update may change: everything but the id, the secret (rotateClientSecret) and the API keys. */
+export type ClientSettingsInput = Omit<Partial<ClientInput>, 'client_id' | 'client_secret' | 'client_secret_hash' | 'api_keys'>;
+
+/** The names a client's grant_types may list besides the registered grant types. */
+async function identityProviderNames(store: Store): Promise<Set<string>> {
+  return new Set((await store.identityProviders.list()).map((p) => p.name));
+}
+
+/** The stored secret fields for a secret given in clear: its hash, and for client_secret_jwt the sealed secret. */
+async function storedSecret(clientId: string, method: Client['tokenEndpointAuthMethod'], secret: string, masterKey: Buffer): Promise<Pick<Client, 'secretHash' | 'secretEncrypted'>> {
+  return { secretHash: await hashSecret(secret), secretEncrypted: method === 'client_secret_jwt' ? sealClientSecret(masterKey, clientId, secret) : null };
+}
+
+export async function getClient(store: Store, clientId: string): Promise<Client> {
+  const c = await store.clients.get(clientId);
+  if (!c) throw new AdminNotFoundError(`no client ${clientId}`);
+  return c;
+}
+
+/**
+ * Creates a client. Without an id one is generated; a client of a secret method given no secret gets a
+ * generated one, returned to be shown once. A taken id is the store's ConflictError.
+ */
+export async function createClient(store: Store, input: Partial<ClientInput>, opts: ClientOptions): Promise<{ client: Client; secret?: string }> {
+  const full = withInitialValues(CLIENT_FIELDS, { ...input, client_id: input.client_id ?? randomToken(12) });
+  const method = full.token_endpoint_auth_method ?? 'client_secret_basic';
+  const generated = isSecretMethod(method) && full.client_secret === undefined && full.client_secret_hash === undefined ? randomToken(32) : undefined;
+  if (generated !== undefined) full.client_secret = generated;
+  assertNoProblems(clientProblems(full, '', { exists: false, providers: await identityProviderNames(store) }));
+  const c = full as ClientInput;
+  const secret = c.client_secret !== undefined ? await storedSecret(c.client_id, method, c.client_secret, opts.masterKey) : { secretHash: c.client_secret_hash ?? null, secretEncrypted: null };
+  const client = await store.transaction(async (tx) => {
+    const created = await tx.clients.create({ clientId: c.client_id, ...clientSettings(c, opts.defaults), ...secret });
+    for (const k of c.api_keys ?? []) await addApiKey(tx, c.client_id, k);
+    return created;
+  });
+  return generated === undefined ? { client } : { client, secret: generated };
+}
+
+/** Changes the settings the input names; the result is checked whole, as if stated in the import document. */
+export async function updateClient(store: Store, clientId: string, patch: ClientSettingsInput, opts: ClientOptions): Promise<Client> {
+  const existing = await getClient(store, clientId);
+  const merged = { ...clientAsInput(existing), ...patch, client_id: clientId };
+  assertNoProblems(clientProblems(merged, '', { exists: true, providers: await identityProviderNames(store) }));
+  const updated = await store.clients.update(clientId, clientSettingsPatch(patch, opts.defaults));
+  if (!updated) throw new AdminNotFoundError(`no client ${clientId}`);
+  return updated;
+}
+
+/** Replaces the secret with a generated one, returned to be shown once; the old one stops working. */
+export async function rotateClientSecret(store: Store, clientId: string, masterKey: Buffer): Promise<string> {
+  const c = await getClient(store, clientId);
+  if (c.tokenEndpointAuthMethod === 'none') throw new AdminConflictError(`${clientId} is a public client and has no secret`);
+  const secret = randomToken(32);
+  const stored = await storedSecret(clientId, c.tokenEndpointAuthMethod, secret, masterKey);
+  // A client of another method keeps whatever sealed secret it has (none): only client_secret_jwt needs it.
+  await store.clients.update(clientId, stored.secretEncrypted === null ? { secretHash: stored.secretHash } : stored);
+  return secret;
+}
+
+/** Deletes a client; the store revokes its refresh tokens in the same transaction. */
+export async function deleteClient(store: Store, clientId: string): Promise<void> {
+  if (!(await store.clients.delete(clientId))) throw new AdminNotFoundError(`no client ${clientId}`);
+}

@@ -1,0 +1,61 @@
+import type { IdentityProvider, Store, User, UserLink } from '../store/types.js';
+import { providerProblems, sealProviderSecrets } from '../federation/provider-config.js';
+import { AdminConflictError, AdminNotFoundError, assertNoProblems, type Problem } from './problems.js';
+
+/**
+ * Identity providers (federated grants: token exchange, JWT bearer, grant_type=<provider>) and the links from a
+ * provider's subject to a local user. The provider's schema is federation's (it parses stored configs at run time
+ * too); the management rules are here: validate, seal the secrets, store.
+ */
+type ProviderType = IdentityProvider['type'];
+
+/** Every problem with one provider item (as the import document or `idp add` states it), paths under `base`. */
+export function identityProviderProblems(item: unknown, base: string): Problem[] {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return [{ path: base, message: 'Expected object' }];
+  return providerProblems(item as Record<string, unknown>, base);
+}
+
+/**
+ * The stored form of a provider item: its clear secrets (introspection client_secret, Facebook app_token) sealed
+ * under the master key, so no secret reaches the database in clear. Every path that stores a provider calls this.
+ */
+export function storedProvider(item: Record<string, unknown>, masterKey: Buffer): Omit<IdentityProvider, 'createdAt' | 'updatedAt'> {
+  const { name, type, ...config } = item as Record<string, unknown> & { name: string; type: ProviderType };
+  return { name, type, config: sealProviderSecrets(name, config, masterKey) };
+}
+
+/** Adds or replaces a provider. Problems are reported with paths from `$` (the item itself). */
+export async function saveIdentityProvider(store: Store, item: Record<string, unknown>, masterKey: Buffer): Promise<IdentityProvider> {
+  assertNoProblems(identityProviderProblems(item, '$'));
+  return store.identityProviders.upsert(storedProvider(item, masterKey));
+}
+
+export async function getIdentityProvider(store: Store, name: string): Promise<IdentityProvider> {
+  const p = await store.identityProviders.get(name);
+  if (!p) throw new AdminNotFoundError(`no identity provider ${name}`);
+  return p;
+}
+
+/** Removes a provider; existing user links stay, tokens already issued stay valid. */
+export async function removeIdentityProvider(store: Store, name: string): Promise<void> {
+  if (!(await store.identityProviders.delete(name))) throw new AdminNotFoundError(`no identity provider ${name}`);
+}
+
+async function userByName(store: Store, username: string): Promise<User> {
+  const user = await store.users.getByUsername(username);
+  if (!user) throw new AdminNotFoundError(`no user ${username}`);
+  return user;
+}
+
+/** Links a provider's subject to an existing local user (pre-linking accounts). A subject links to one user. */
+export async function linkSubject(store: Store, provider: string, subject: string, username: string): Promise<{ link: UserLink; user: User }> {
+  await getIdentityProvider(store, provider);
+  const user = await userByName(store, username);
+  const existing = await store.userLinks.get(provider, subject);
+  if (existing) throw new AdminConflictError(existing.userId === user.id ? `${provider}/${subject} is already linked to ${username}` : `${provider}/${subject} is already linked to another user`);
+  return { link: await store.userLinks.create({ provider, subject, userId: user.id }), user };
+}
+
+export async function linksOf(store: Store, username: string): Promise<UserLink[]> {
+  return store.userLinks.listForUser((await userByName(store, username)).id);
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import type { Client, Installation, Organization, Status, Store } from '../store/types.js';
+import { at, AdminConflictError, AdminNotFoundError, assertNoProblems, schemaProblems, type Problem } from './problems.js';
+import { scopeProblems, splitScope } from './scope.js';
+import { getClient } from './clients.js';
+import { nowSeconds } from './sessions.js';
+
+/**
+ * Organisations (the tenants that install apps) and installations (an organisation approving scopes for a client;
+ * the org_implicit grant issues within them). Revoking an installation ends its refresh tokens at once.
+ */
+export const OrganizationRecordSchema = Type.Object(
+  { id: Type.String({ minLength: 1 }), name: Type.String({ minLength: 1 }), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])) },
+  { additionalProperties: false },
+);
+
+export const InstallationRecordSchema = Type.Object(
+  {
+    id: Type.Optional(Type.String({ minLength: 1 })),
+    org_id: Type.String({ minLength: 1 }),
+    client_id: Type.String({ minLength: 1 }),
+    scope: Type.String(),
+    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('revoked')])),
+  },
+  { additionalProperties: false },
+);
+
+export function organizationProblems(item: unknown, base: string): Problem[] {
+  const problems = schemaProblems(OrganizationRecordSchema, item, base);
+  const o = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+  for (const f of ['id', 'name']) if (typeof o[f] === 'string' && (o[f] as string).trim() === '') problems.push({ path: at(base, f), message: 'must not be empty' });
+  return problems;
+}
+
+/** An installation's approved scopes: valid scope tokens that the client itself may be granted. */
+export function approvedScopeProblems(raw: string, client: Pick<Client, 'clientId' | 'scope'>, path: string): Problem[] {
+  const invalid = scopeProblems(raw, path);
+  if (invalid.length > 0) return invalid;
+  const beyond = splitScope(raw).filter((s) => !client.scope.includes(s));
+  return beyond.length === 0 ? [] : [{ path, message: `client ${client.clientId} may not be granted ${beyond.join(' ')} (its scope is "${client.scope.join(' ')}")` }];
+}
+
+function iso(seconds: number): string {
+  return new Date(seconds * 1000).toISOString();
+}
+
+/** What operators are shown of an organisation. */
+export function describeOrganization(o: Organization): Record<string, unknown> {
+  return { id: o.id, name: o.name, status: o.status, created_at: iso(o.createdAt), updated_at: iso(o.updatedAt) };
+}
+
+/** What operators are shown of an installation. */
+export function describeInstallation(i: Installation): Record<string, unknown> {
+  return {
+    id: i.id,
+    org_id: i.orgId,
+    client_id: i.clientId,
+    scope: i.scope.join(' '),
+    status: i.status,
+    created_at: iso(i.createdAt),
+    approved_at: i.approvedAt === null ? undefined : iso(i.approvedAt),
+    revoked_at: i.revokedAt === null ? undefined : iso(i.revokedAt),
+  };
+}
+
+function orgImplicitWarnings(client: Client): string[] {
+  return client.grantTypes.includes('org_implicit') ? [] : [`client ${client.clientId} does not have the org_implicit grant type; it cannot fetch org tokens until it does`];
+}
+
+export async function getOrganization(store: Store, id: string): Promise<Organization> {
+  const o = await store.organizations.get(id);
+  if (!o) throw new AdminNotFoundError(`no organization ${id}`);
+  return o;
+}
+
+export async function createOrganization(store: Store, input: { id?: string; name: string }): Promise<Organization> {
+  const o = { id: input.id ?? randomUUID(), name: input.name };
+  assertNoProblems(organizationProblems(o, ''));
+  return store.organizations.create({ ...o, status: 'active' });
+}
+
+/** Disabled: no org token is issued or refreshed for it until it is enabled again. */
+export async function setOrganizationStatus(store: Store, id: string, status: Status): Promise<Organization> {
+  const o = await store.organizations.update(id, { status });
+  if (!o) throw new AdminNotFoundError(`no organization ${id}`);
+  return o;
+}
+
+export async function getInstallation(store: Store, id: string): Promise<Installation> {
+  const inst = await store.installations.get(id);
+  if (!inst) throw new AdminNotFoundError(`no installation ${id}`);
+  return inst;
+}
+
+/**
+ * Installs a client in an organisation with approved scopes (re-activating a revoked installation). Warnings are
+ * for the operator: a client without the org_implicit grant cannot fetch org tokens yet.
+ */
+export async function installClient(store: Store, input: { orgId: string; clientId: string; scope: string; id?: string }): Promise<{ installation: Installation; warnings: string[] }> {
+  await getOrganization(store, input.orgId);
+  const client = await getClient(store, input.clientId);
+  assertNoProblems(approvedScopeProblems(input.scope, client, 'scope'));
+  const scope = splitScope(input.scope);
+  const existing = await store.installations.find(input.orgId, input.clientId);
+  if (existing?.status === 'active') throw new AdminConflictError(`${input.clientId} is already installed in ${input.orgId} (installation ${existing.id}); use install update`);
+  const now = nowSeconds();
+  const installation = existing
+    ? (await store.installations.update(existing.id, { scope, status: 'active', approvedAt: now, revokedAt: null }))!
+    : await store.installations.create({ id: input.id ?? randomUUID(), orgId: input.orgId, clientId: input.clientId, scope, status: 'active', approvedAt: now, revokedAt: null });
+  return { installation, warnings: orgImplicitWarnings(client) };
+}
+
+/** Changes the approved scopes; refresh tokens are capped to them at their next use. */
+export async function updateInstallationScope(store: Store, id: string, raw: string): Promise<{ installation: Installation; warnings: string[] }> {
+  const inst = await getInstallation(store, id);
+  const client = await getClient(store, inst.clientId);
+  assertNoProblems(approvedScopeProblems(raw, client, 'scope'));
+  const installation = (await store.installations.update(id, { scope: splitScope(raw) }))!;
+  return { installation, warnings: orgImplicitWarnings(client) };
+}
+
+/** Revokes an installation: the store revokes its refresh-token families in the same transaction. */
+export async function revokeInstallation(store: Store, id: string): Promise<Installation> {
+  const inst = await getInstallation(store, id);
+  if (inst.status === 'revoked') throw new AdminConflictError(`installation ${id} is already revoked`);
+  return (await store.installations.update(id, { status: 'revoked', revokedAt: nowSeconds() }))!;
+}

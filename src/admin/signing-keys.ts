@@ -1,0 +1,29 @@
+import type { SigningAlg, SigningKey, Store } from '../store/types.js';
+import { generateSigningKey, SIGNING_ALGS } from '../keys/generate.js';
+import { assertNoProblems } from './problems.js';
+import { nowSeconds } from './sessions.js';
+
+/** What operators are shown of a signing key: never the private part. */
+export function describeSigningKey(k: SigningKey): Record<string, unknown> {
+  return {
+    kid: k.kid,
+    alg: k.alg,
+    status: k.status,
+    created_at: new Date(k.createdAt * 1000).toISOString(),
+    ...(k.publishUntil ? { published_until: new Date(k.publishUntil * 1000).toISOString() } : {}),
+  };
+}
+
+export interface RotationPolicy {
+  masterKey: Buffer;
+  /** config maxAccessTokenTtl and clockSkew: how long a token signed by the retired key may still be presented. */
+  maxAccessTokenTtl: number;
+  clockSkew: number;
+}
+
+/** Adds a new active key; the retired one stays in the JWKS until every token it signed has expired. */
+export async function rotateSigningKey(store: Store, alg: string, policy: RotationPolicy): Promise<SigningKey> {
+  if (!SIGNING_ALGS.includes(alg as SigningAlg)) assertNoProblems([{ path: 'alg', message: `must be one of ${SIGNING_ALGS.join(', ')}` }]);
+  const key = await generateSigningKey(alg as SigningAlg, policy.masterKey);
+  return store.keys.rotate(key, nowSeconds() + policy.maxAccessTokenTtl + policy.clockSkew);
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { clientProblems, isSecretMethod } from '../../src/admin/client-rules.js';
+import { formatProblem } from '../../src/admin/problems.js';
+
+const none = { exists: false, providers: new Set<string>() };
+const base = { client_id: 'c', client_secret: 'long-enough-1', grant_types: ['client_credentials'], scope: 'read' };
+const problems = (item: Record<string, unknown>, facts = none) => clientProblems(item, '', facts).map(formatProblem);
+
+describe('clientProblems', () => {
+  it('a valid client has none', () => {
+    expect(problems(base)).toEqual([]);
+    expect(problems({ client_id: 'pub', token_endpoint_auth_method: 'none', grant_types: ['password', 'refresh_token'], scope: '' })).toEqual([]);
+    expect(problems({ client_id: 'pk', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://127.0.0.1:9999/jwks', grant_types: ['client_credentials'], scope: '' })).toEqual([]);
+  });
+
+  it('grant types: registered ones, or the name of an identity provider', () => {
+    expect(problems({ ...base, grant_types: ['client_credential'] })).toEqual([expect.stringMatching(/^grant_types: "client_credential" is neither a grant type of this server/)]);
+    expect(problems({ ...base, grant_types: ['facebook'] })).toHaveLength(1);
+    expect(problems({ ...base, grant_types: ['facebook'] }, { exists: false, providers: new Set(['facebook']) })).toEqual([]);
+  });
+
+  it('grants for confidential clients only are refused to a public client (RFC 6749 §2.1, §4.4)', () => {
+    expect(problems({ client_id: 'p', token_endpoint_auth_method: 'none', grant_types: ['client_credentials', 'org_implicit', 'refresh_token'], scope: '' })).toEqual([
+      'grant_types: "client_credentials" is for confidential clients only, and token_endpoint_auth_method "none" makes this a public client',
+      'grant_types: "org_implicit" is for confidential clients only, and token_endpoint_auth_method "none" makes this a public client',
+    ]);
+  });
+
+  it('secrets: required to create a secret-method client, kept by an existing one, refused for a public one, at least 8 characters', () => {
+    const { client_secret: _s, ...noSecret } = base;
+    expect(problems(noSecret)).toEqual(['client_secret: is required to create a client with token_endpoint_auth_method "client_secret_basic"']);
+    expect(problems(noSecret, { exists: true, providers: new Set() })).toEqual([]);
+    expect(problems({ ...base, client_secret: 'short' })).toEqual(['client_secret: must be at least 8 characters']);
+    expect(problems({ ...base, token_endpoint_auth_method: 'none', grant_types: ['refresh_token'] })).toEqual(['client_secret: a public client (token_endpoint_auth_method "none") has no secret']);
+    expect(problems({ ...noSecret, client_secret_hash: 'plain' })).toEqual(['client_secret_hash: must be an argon2 PHC string']);
+  });
+
+  it('keys: private_key_jwt needs jwks or an https jwks_uri; API keys must parse', () => {
+    const pk = { client_id: 'pk', token_endpoint_auth_method: 'private_key_jwt', grant_types: ['client_credentials'], scope: '' };
+    expect(problems(pk)).toEqual(['jwks: private_key_jwt needs jwks or jwks_uri']);
+    expect(problems({ ...pk, jwks_uri: 'http://keys.example.com/jwks' })).toEqual(['jwks_uri: must be an https URL (http only for loopback hosts)']);
+    expect(problems({ ...base, api_keys: ['00'] })).toEqual(['api_keys[0]: not an Ed25519 (64 hex) or compressed secp256k1 (66 hex) public key']);
+  });
+
+  it('ids and scopes', () => {
+    expect(problems({ ...base, client_id: ' padded' })).toEqual(['client_id: must be 1-255 printable ASCII characters (inner spaces allowed)']);
+    expect(problems({ ...base, default_scope: 'write' })).toEqual(['default_scope: "write" is not in scope']);
+    expect(problems({ ...base, scope: 're"ad' })).toEqual(['scope: "re"ad" is not a valid scope token (RFC 6749 §3.3)']);
+  });
+
+  it('isSecretMethod', () => {
+    expect(['client_secret_basic', 'client_secret_post', 'client_secret_jwt'].every((m) => isSecretMethod(m as never))).toBe(true);
+    expect(['none', 'private_key_jwt', 'request_signature'].some((m) => isSecretMethod(m as never))).toBe(false);
+  });
+});

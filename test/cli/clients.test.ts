@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { buildProgram } from '../../src/cli/main.js';
+import { CliError } from '../../src/cli/output.js';
+import { validateImportDocument } from '../../src/admin/import-document.js';
+import { formatProblem } from '../../src/admin/problems.js';
+import { openSqliteStore } from '../../src/store/sqlite/open.js';
+
+/** `tessera client ...` in-process: the CLI refuses what the import document refuses, in the same words. */
+const dir = mkdtempSync(join(tmpdir(), 'tessera-clients-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => vi.restoreAllMocks());
+
+async function run(args: string[]): Promise<string> {
+  let out = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += chunk.toString();
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    await (await buildProgram()).parseAsync([...args, '--data-dir', dir], { from: 'user' });
+  } finally {
+    vi.restoreAllMocks();
+  }
+  return out;
+}
+
+async function refusal(args: string[]): Promise<CliError> {
+  const err = await run(args).then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(CliError);
+  return err as CliError;
+}
+
+/** The import's problems for the same client, with the record's path prefix taken off (the CLI names fields bare). */
+function importSays(item: Record<string, unknown>): string {
+  return validateImportDocument({ clients: [item] })
+    .map((p) => formatProblem({ ...p, path: p.path.replace(/^\$\.clients\[0\]\.?/, '') }))
+    .join('\n');
+}
+
+describe('tessera client create / update: the import document rules, the same messages', () => {
+  it.each([
+    ['an unknown grant type', ['--grant', 'client_credential', '--secret', 'long-enough-1'], { grant_types: ['client_credential'], client_secret: 'long-enough-1' }],
+    ['a public client given client_credentials', ['--auth-method', 'none', '--grant', 'client_credentials'], { token_endpoint_auth_method: 'none', grant_types: ['client_credentials'] }],
+    ['an http jwks_uri off loopback', ['--auth-method', 'private_key_jwt', '--jwks-uri', 'http://10.0.0.1/jwks'], { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://10.0.0.1/jwks', grant_types: ['client_credentials'] }],
+    ['a short secret', ['--secret', 'short'], { client_secret: 'short', grant_types: ['client_credentials'] }],
+    ['a zero lifetime', ['--ttl', '0', '--secret', 'long-enough-1'], { access_token_ttl: 0, client_secret: 'long-enough-1', grant_types: ['client_credentials'] }],
+    ['a default scope beyond the scope', ['--scope', 'read', '--default-scope', 'write', '--secret', 'long-enough-1'], { scope: 'read', default_scope: 'write', client_secret: 'long-enough-1', grant_types: ['client_credentials'] }],
+    ['an unknown auth method', ['--auth-method', 'magic'], { token_endpoint_auth_method: 'magic', grant_types: ['client_credentials'] }],
+  ])('create refuses %s (exit 2) with the import message, and stores nothing', async (_what, flags, item) => {
+    const err = await refusal(['client', 'create', '--id', 'refused', ...flags]);
+    expect(err.exitCode).toBe(2);
+    const expected = importSays({ client_id: 'refused', scope: '', ...item });
+    expect(expected).not.toBe('');
+    expect(err.message).toBe(expected);
+    const store = await openSqliteStore(join(dir, 'tessera.db'));
+    try {
+      expect(await store.clients.get('refused')).toBeUndefined();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('update checks the client as it would be after the change', async () => {
+    await run(['client', 'create', '--id', 'app', '--scope', 'read write', '--default-scope', 'read']);
+    expect((await refusal(['client', 'update', 'app', '--scope', 'write'])).message).toBe('default_scope: "read" is not in scope');
+    expect((await refusal(['client', 'update', 'app', '--auth-method', 'none'])).message).toMatch(/^grant_types: "client_credentials" is for confidential clients only/);
+    expect(JSON.parse(await run(['client', 'update', 'app', '--scope', 'read admin', '--json']))).toMatchObject({ scope: 'read admin', default_scope: 'read' });
+  });
+});
