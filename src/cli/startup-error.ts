@@ -1,5 +1,6 @@
 import { ConfigError, type Config } from '../config.js';
 import { CliError } from './output.js';
+import { AdminValidationError, formatProblem } from '../admin/problems.js';
 
 /** Import-document problems shown on the start-up line; the rest are counted. */
 const MAX_PROBLEMS = 5;
@@ -20,11 +21,11 @@ const oneLine = (text: string) => text.replace(/\s*\n\s*/g, '; ').trim();
 export function startupFailure(err: unknown, config: Pick<Config, 'host' | 'port' | 'importFile'>): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof ConfigError) return new CliError(oneLine(err.message), 2);
-  const e = (err ?? {}) as { code?: unknown; syscall?: unknown; problems?: unknown; message?: unknown };
-  // The import module's ImportError (problems with their JSON paths), told apart by shape.
-  if (config.importFile && Array.isArray(e.problems) && e.problems.every((p) => typeof p === 'string')) {
+  const e = (err ?? {}) as { code?: unknown; syscall?: unknown; message?: unknown };
+  // The import document's problems, with their JSON paths (src/admin).
+  if (config.importFile && err instanceof AdminValidationError) {
     const file = config.importFile;
-    const problems = (e.problems as string[]).map((p) => (p.startsWith(`${file}: `) ? p.slice(file.length + 2) : p));
+    const problems = err.problems.map(formatProblem).map((p) => (p.startsWith(`${file}: `) ? p.slice(file.length + 2) : p));
     const more = problems.length > MAX_PROBLEMS ? `; and ${problems.length - MAX_PROBLEMS} more (\`tessera import ${file}\` lists them all)` : '';
     return new CliError(`start-up failed: --import ${file}: ${problems.slice(0, MAX_PROBLEMS).map(oneLine).join('; ')}${more}`, 1);
   }
