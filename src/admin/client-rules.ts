@@ -1,7 +1,9 @@
 import type { AuthMethod } from '../store/types.js';
 import { isSupportedHash } from '../crypto/password-hash.js';
 import { isAllowedUrl } from '../federation/fetch.js';
-import { findExactGrant, supportedGrantTypes } from '../oauth/grants/index.js';
+import { CORE_GRANTS } from '../oauth/grants/index.js';
+import { TOKEN_EXCHANGE } from '../federation/grants/token-exchange.js';
+import { JWT_BEARER } from '../federation/grants/jwt-bearer.js';
 import { parseApiPublicKey } from '../oauth/client-auth/request-signature/index.js';
 import { CLIENT_FIELDS, ClientRecordSchema, type ClientInput } from './client-fields.js';
 import { wellTyped } from './fields.js';
@@ -11,6 +13,22 @@ import { scopeProblems, splitScope } from './scope.js';
 /** Methods that authenticate with a shared secret: such a client needs one (RFC 6749 §2.3.1, RFC 7523 §2.2). */
 export function isSecretMethod(method: AuthMethod): boolean {
   return method === 'client_secret_basic' || method === 'client_secret_post' || method === 'client_secret_jwt';
+}
+
+/**
+ * Every grant type a server registers (the core's, then federation's: federation.ts's extension), with whether a
+ * public client is refused it. A server's registry is built per server (oauth/context.ts); the rules need only
+ * the names, without a server.
+ */
+const KNOWN_GRANTS: ReadonlyMap<string, { confidentialOnly: boolean }> = new Map([
+  ...CORE_GRANTS.map((g) => [g.grantType, { confidentialOnly: g.confidentialOnly }] as const),
+  [TOKEN_EXCHANGE, { confidentialOnly: false }],
+  [JWT_BEARER, { confidentialOnly: false }],
+]);
+
+/** The grant types a client may be given besides identity-provider names (RFC 8414 grant_types_supported). */
+export function supportedGrantTypes(): string[] {
+  return [...KNOWN_GRANTS.keys()];
 }
 
 const MIN_CLIENT_SECRET = 8;
@@ -46,7 +64,7 @@ export function clientProblems(item: unknown, base: string, facts: ClientFacts):
   }
   if (ok('token_endpoint_auth_method')) {
     for (const g of c.grant_types ?? []) {
-      const grant = findExactGrant(g);
+      const grant = KNOWN_GRANTS.get(g);
       if (!grant && !facts.providers.has(g)) add('grant_types', `"${g}" is neither a grant type of this server (${supportedGrantTypes().join(', ')}) nor an identity provider name`);
       // RFC 6749 §2.1, §4.4: the token endpoint refuses these grants to a public client, so it could never use them.
       if (grant?.confidentialOnly && method === 'none') add('grant_types', `"${g}" is for confidential clients only, and token_endpoint_auth_method "none" makes this a public client`);

@@ -1,7 +1,7 @@
 import type { OAuthContext } from '../oauth/context.js';
 import { OAuthError } from '../oauth/errors.js';
 import { unseal } from '../keys/seal.js';
-import { fetchJson, remoteUnavailable } from './fetch.js';
+import { fetchJson, remoteUnavailable } from '../oauth/jwt/fetch.js';
 import { emailOf, validSubject, type ExternalIdentity } from './identity.js';
 import type { IntrospectionProvider } from './providers.js';
 import { secretAad } from './provider-config.js';

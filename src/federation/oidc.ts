@@ -1,8 +1,8 @@
 import type { OAuthContext } from '../oauth/context.js';
 import { OAuthError } from '../oauth/errors.js';
-import { federationOf } from './federation.js';
+import type { Federation } from './federation.js';
 import { emailOf, validSubject, type ExternalIdentity } from './identity.js';
-import { verifyJwt } from './jwt-verify.js';
+import { verifyJwt } from '../oauth/jwt/verify.js';
 import type { OidcProvider } from './providers.js';
 
 /**
@@ -10,9 +10,9 @@ import type { OidcProvider } from './providers.js';
  * the provider's keys with its algorithm allow-list, iss exactly the provider's issuer, aud one of its configured
  * audiences (your client id at the provider), exp required, nbf/iat within the clock skew.
  */
-export async function verifyOidcToken(p: OidcProvider, token: string, ctx: OAuthContext): Promise<ExternalIdentity> {
+export async function verifyOidcToken(p: OidcProvider, token: string, ctx: OAuthContext, federation: Federation): Promise<ExternalIdentity> {
   const outcome = await verifyJwt(token, {
-    keys: federationOf(ctx).keysFor(p),
+    keys: federation.keysFor(p),
     algorithms: p.algorithms,
     issuer: p.issuers,
     audience: p.audiences,

@@ -2,8 +2,8 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { IdentityProvider } from '../store/types.js';
 import { seal } from '../keys/seal.js';
-import { ASYMMETRIC_ALGS } from './jwt-verify.js';
-import { isAllowedUrl } from './fetch.js';
+import { ASYMMETRIC_ALGS } from '../oauth/jwt/verify.js';
+import { isAllowedUrl } from '../oauth/jwt/fetch.js';
 
 /**
  * Identity-provider configuration as operators write it (import document `identity_providers`, `tessera idp add`).

@@ -1,5 +1,5 @@
 import type { IdentityProvider, Store } from '../store/types.js';
-import { ASYMMETRIC_ALGS } from './jwt-verify.js';
+import { ASYMMETRIC_ALGS } from '../oauth/jwt/verify.js';
 import { validateProviderInput } from './provider-config.js';
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -122,7 +122,7 @@ export function providerAllowsClient(p: Provider, clientId: string): boolean {
 
 /**
  * The per-process provider table: loaded from the store once, then served from memory until the change feed
- * reports an `idp` change (ctx.changes.subscribe('idp', ...)). `grant_type=<anything>` looks names up here, so an
+ * reports an `idp` change (Federation.providerChanged, subscribed by createOAuthContext). `grant_type=<anything>` looks names up here, so an
  * unknown grant type costs no database round trip.
  */
 export class ProviderRegistry {

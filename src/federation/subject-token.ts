@@ -1,10 +1,10 @@
 import type { Client } from '../store/types.js';
 import type { OAuthContext } from '../oauth/context.js';
 import { OAuthError } from '../oauth/errors.js';
-import { federationOf } from './federation.js';
+import type { Federation } from './federation.js';
 import type { ExternalIdentity } from './identity.js';
 import { introspectToken } from './introspection.js';
-import { peekJwt } from './jwt-verify.js';
+import { peekJwt } from '../oauth/jwt/verify.js';
 import { verifyBearerAssertion } from './jwt-bearer.js';
 import { verifyOidcToken } from './oidc.js';
 import { providerAllowsClient, type IntrospectionProvider, type Provider } from './providers.js';
@@ -17,12 +17,12 @@ export interface VerifiedSubject {
 }
 
 /** Verifies `token` with one named provider, whatever its type (the KnetikCloud `grant_type=<provider>` path). */
-export async function verifyWithProvider(p: Provider, token: string, ctx: OAuthContext): Promise<VerifiedSubject> {
+export async function verifyWithProvider(p: Provider, token: string, ctx: OAuthContext, federation: Federation): Promise<VerifiedSubject> {
   switch (p.type) {
     case 'oidc':
-      return { provider: p, identity: await verifyOidcToken(p, token, ctx) };
+      return { provider: p, identity: await verifyOidcToken(p, token, ctx, federation) };
     case 'jwt_bearer':
-      return { provider: p, identity: await verifyBearerAssertion(p, token, ctx) };
+      return { provider: p, identity: await verifyBearerAssertion(p, token, ctx, federation) };
     case 'introspection':
       return { provider: p, identity: await introspectToken(p, token, ctx) };
   }
@@ -33,8 +33,8 @@ export async function verifyWithProvider(p: Provider, token: string, ctx: OAuthC
  * configured for, meaning the client lists the provider's name in its grant_types or the provider lists the
  * client in allowed_clients. None or several -> invalid_request (the client should use grant_type=<provider>).
  */
-async function opaqueTokenProvider(client: Client, ctx: OAuthContext): Promise<IntrospectionProvider> {
-  const all = await federationOf(ctx).providers.list();
+async function opaqueTokenProvider(client: Client, federation: Federation): Promise<IntrospectionProvider> {
+  const all = await federation.providers.list();
   const mine = all.filter(
     (p): p is IntrospectionProvider =>
       p.type === 'introspection' && providerAllowsClient(p, client.clientId) && (client.grantTypes.includes(p.name) || (p.allowedClients?.includes(client.clientId) ?? false)),
@@ -53,16 +53,16 @@ async function opaqueTokenProvider(client: Client, ctx: OAuthContext): Promise<I
  *   introspection provider (see opaqueTokenProvider).
  * The token's claims never choose a provider the client may not use (allowed_clients). See docs/adr/0005-federation.md.
  */
-export async function verifySubjectToken(token: string, kind: SubjectTokenKind, client: Client, ctx: OAuthContext): Promise<VerifiedSubject> {
+export async function verifySubjectToken(token: string, kind: SubjectTokenKind, client: Client, ctx: OAuthContext, federation: Federation): Promise<VerifiedSubject> {
   const peek = peekJwt(token);
   if ((kind === 'id_token' || kind === 'jwt') && !peek) throw OAuthError.invalidGrant('The subject token is not a JWT');
   if (peek?.iss !== undefined) {
     const types = kind === 'jwt' ? (['oidc', 'jwt_bearer'] as const) : (['oidc'] as const);
-    const candidates = (await federationOf(ctx).providers.byIssuer(peek.iss, types)).filter((p) => providerAllowsClient(p, client.clientId));
+    const candidates = (await federation.providers.byIssuer(peek.iss, types)).filter((p) => providerAllowsClient(p, client.clientId));
     let lastError: unknown;
     for (const p of candidates) {
       try {
-        return await verifyWithProvider(p, token, ctx);
+        return await verifyWithProvider(p, token, ctx, federation);
       } catch (err) {
         // Another provider with the same issuer may accept it (a different audience); outages are not retried.
         if (!(err instanceof OAuthError) || err.code !== 'invalid_grant') throw err;
@@ -74,6 +74,6 @@ export async function verifySubjectToken(token: string, kind: SubjectTokenKind, 
   } else if (kind !== 'access_token') {
     throw OAuthError.invalidGrant('The subject token has no iss claim');
   }
-  const p = await opaqueTokenProvider(client, ctx);
+  const p = await opaqueTokenProvider(client, federation);
   return { provider: p, identity: await introspectToken(p, token, ctx) };
 }

@@ -18,6 +18,7 @@ import { healthRoutes, type ReadinessProbe } from './routes/health.js';
 import type { RoutePlugin } from './plugins.js';
 import { documentOnly } from './schemas.js';
 import { notFound } from './method-not-allowed.js';
+import { ENDPOINTS } from '../endpoints.js';
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -154,12 +155,12 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
       servers: [{ url: ctx.config.issuer }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, { routePrefix: ENDPOINTS.docs, staticCSP: true });
 
   tokenRoute(app, ctx);
   discoveryRoutes(app, ctx, opts.discovery);
   healthRoutes(app, ctx, opts.probes);
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(ENDPOINTS.openapi, { schema: { hide: true } }, async () => app.swagger());
   for (const plugin of opts.plugins) await plugin(app, ctx, opts.discovery);
   return app;
 }

@@ -8,13 +8,10 @@ import { ChangeFollower } from '../store/change-follower.js';
 import { loadMasterKey, type MasterKey } from '../keys/master-key.js';
 import { inlineSigner, resolveSigningThread, SigningThread, type JwtSigner } from '../keys/signing-thread.js';
 import { KeyRing } from '../keys/key-ring.js';
-import { newRecordCaches, type OAuthContext } from '../oauth/context.js';
-import { SecretVerifier } from '../oauth/client-auth/secret-verifier.js';
-import { TokenIssuer } from '../oauth/issuer.js';
-import { RefreshTokenService } from '../oauth/refresh-tokens.js';
-import { Denylist } from '../oauth/denylist.js';
-import { RevokedFamilies } from '../oauth/revoked-families.js';
+import { createOAuthContext, resolveIssuer, type OAuthContext } from '../oauth/context.js';
+import { federationExtension } from '../federation/federation.js';
 import { StoreReplayGuard } from '../oauth/replay-guard.js';
+import type { Limits } from '../limits/types.js';
 import { MemoryRateLimiter } from '../limits/memory.js';
 import { MemoryFailureThrottle } from '../limits/memory-throttle.js';
 import { ClientAuthThrottle } from '../limits/client-auth-throttle.js';
@@ -25,8 +22,8 @@ import { configureKdfAdmission, resolveKdfConcurrency, setKdfConcurrency } from 
 import { buildApp } from './app.js';
 import { loggerOptions } from './logger.js';
 import type { DiscoveryState } from './routes/discovery.js';
+import type { ReadinessProbe } from './routes/health.js';
 import { routePlugins } from './plugins.js';
-import { ChangeBus } from '../oauth/change-bus.js';
 import { ConflictError } from '../store/errors.js';
 
 export interface RunningServer {
@@ -55,127 +52,177 @@ function scopesOf(store: Store): Promise<string[]> {
   return store.clients.scopeSample(10_000);
 }
 
-/** The composition root: opens the store, loads keys, wires the OAuth context and the HTTP app, and listens. */
+type RedisModule = typeof import('../redis/index.js');
+type RedisConnection = InstanceType<RedisModule['RedisConnection']>;
+
+/** Redis, when configured: the module (loaded only then) and the connection. */
+interface RedisParts {
+  R: RedisModule;
+  redis: RedisConnection;
+}
+
+/** The per-node limit backends: Redis-backed when configured (with their per-node fallbacks), else in-process. */
+function limitsFor(config: Config, redis: RedisParts | undefined): Limits {
+  if (!redis) {
+    return { rate: new MemoryRateLimiter(), login: new MemoryFailureThrottle(loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new MemoryFailureThrottle(clientAuthPolicy(config.clientAuthThrottle))) };
+  }
+  const { R, redis: r } = redis;
+  return { rate: new R.RedisRateLimiter(r), login: new R.RedisFailureThrottle(r, loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new R.RedisFailureThrottle(r, clientAuthPolicy(config.clientAuthThrottle))) };
+}
+
+/** What start-up opened, closed in reverse order of dependence (also when start-up fails half way). */
+interface Opened {
+  store: Store;
+  redis?: RedisConnection;
+  signer: JwtSigner;
+  jobs?: BackgroundJobs;
+}
+
+async function releaseAll(o: Opened): Promise<void> {
+  await o.signer.close();
+  await o.redis?.close();
+  await o.store.close();
+}
+
+/**
+ * Step 1: the context. Keys, the optional start-up import, the limit backends and the OAuth context with every
+ * per-server cache and subscription (createOAuthContext). Nothing runs in the background yet.
+ */
+async function buildContext(config: Config, opened: Opened, logger: Logger, now: () => number, redis: RedisParts | undefined): Promise<{ ctx: OAuthContext; masterKey: MasterKey; keyCreated: boolean }> {
+  const { store } = opened;
+  setKdfConcurrency(resolveKdfConcurrency(config.kdfConcurrency, config.workers));
+  configureKdfAdmission(config.kdf);
+  const masterKey = loadMasterKey(config.masterKey, config.dataDir);
+  const keys = new KeyRing(store, masterKey.key);
+  const keyCreated = await keys.init(config.signingAlg);
+  if (resolveSigningThread(config.signingThread, config.workers)) opened.signer = new SigningThread(logger);
+  if (config.importFile) {
+    const apply = () => applyImportDocument(store, readImportFile(config.importFile!), { masterKey: masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl } });
+    // Several nodes starting at once with the same document race on the first insert; the document is applied
+    // in one transaction, so the loser simply applies it again (now as updates).
+    await apply().catch((err: unknown) => {
+      if (err instanceof ConflictError) return apply();
+      throw err;
+    });
+  }
+  const ctx = await createOAuthContext(
+    {
+      config,
+      store,
+      keys,
+      masterKey: masterKey.key,
+      signer: opened.signer,
+      limits: limitsFor(config, redis),
+      replay: redis ? new redis.R.RedisReplayGuard(redis.redis, new StoreReplayGuard(store)) : new StoreReplayGuard(store),
+      logger,
+      now,
+    },
+    [federationExtension],
+  );
+  return { ctx, masterKey, keyCreated };
+}
+
+/** The work a server does besides answering requests; stop() ends all of it. */
+export interface BackgroundJobs {
+  readonly follower: ChangeFollower;
+  stop(): void;
+}
+
+/**
+ * Step 2: background work, started and stopped here only: the change follower (which feeds the context's
+ * change bus), the Redis "poll now" nudge, the scope sample of the metadata, and the periodic cleanup.
+ * (The checkpointer and the signing thread are the store's and the signer's, opened and closed with them.)
+ */
+async function startBackgroundJobs(ctx: OAuthContext, discovery: DiscoveryState, redis: RedisParts | undefined): Promise<BackgroundJobs> {
+  const { store, config, logger, now } = ctx;
+  const timers: NodeJS.Timeout[] = [];
+  const follower = new ChangeFollower(store.changes, (change) => ctx.changes.publish(change.topic, change.key), config.cacheSyncIntervalMs);
+  const jobs: BackgroundJobs = {
+    follower,
+    stop() {
+      for (const t of timers) clearInterval(t);
+      follower.stop();
+    },
+  };
+  try {
+    await follower.start();
+    if (redis) {
+      const nudge = new redis.R.RedisChangeNudge(redis.redis, () => void follower.poll());
+      await nudge.start();
+      store.changes.onCommit(() => nudge.publish());
+    }
+  } catch (err) {
+    jobs.stop();
+    throw err;
+  }
+  // scopes_supported follows client changes, re-sampled at most every 2 s.
+  let scopesDirty = false;
+  ctx.changes.subscribe('client', () => {
+    scopesDirty = true;
+  });
+  timers.push(
+    setInterval(() => {
+      if (!scopesDirty) return;
+      scopesDirty = false;
+      scopesOf(store).then((s) => (discovery.scopes = s), () => (scopesDirty = true));
+    }, 2000),
+  );
+  timers.push(
+    setInterval(() => {
+      const t = now();
+      ctx.denylist.sweep(t);
+      ctx.revokedFamilies.sweep(t);
+      Promise.all([
+        store.refreshTokens.deleteExpired(t),
+        store.accessTokens.deleteExpired(t),
+        store.replay.deleteExpired(t),
+        store.keys.deleteExpired(t),
+        store.changes.prune(t - 3600),
+      ]).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'periodic cleanup failed; will retry'));
+    }, CLEANUP_INTERVAL_MS),
+  );
+  for (const t of timers) t.unref();
+  return jobs;
+}
+
+/** Step 3: listen, and complete the issuer of an ephemeral port (resolveIssuer). */
+async function listen(app: FastifyInstance, ctx: OAuthContext): Promise<string> {
+  const { config, logger } = ctx;
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  // Fastify logs this line itself when it has the logger (request logging on, app.ts); one line per process
+  // either way (a --workers run logs one per worker).
+  if (!config.logRequests) logger.info({ url }, `Server listening at ${url}`);
+  resolveIssuer(ctx, url);
+  return url;
+}
+
+/** The composition root: opens the store, builds the context, starts the background jobs and listens. */
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino(loggerOptions(config.logLevel));
   const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
   const location = { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize, preparedStatements: config.databasePreparedStatements };
   secureDataFiles(location, logger);
   const store = await openStoreWithRetry(location, { backgroundCheckpoints: true }, { windowMs: config.databaseStartupRetryMs, logger });
-  const timers: NodeJS.Timeout[] = [];
-  let follower: ChangeFollower | undefined;
-  let signer: JwtSigner = inlineSigner;
+  const opened: Opened = { store, signer: inlineSigner };
   // Redis is optional and never required to start: down at start-up means per-node fallbacks until it answers.
   const R = config.redisUrl ? await import('../redis/index.js') : undefined;
-  const redis = R && config.redisUrl ? new R.RedisConnection(config.redisUrl, config.redisKeyPrefix, logger, { commandTimeoutMs: config.redisCommandTimeoutMs, breakerThreshold: config.redisBreakerThreshold }) : undefined;
+  if (R && config.redisUrl) opened.redis = new R.RedisConnection(config.redisUrl, config.redisKeyPrefix, logger, { commandTimeoutMs: config.redisCommandTimeoutMs, breakerThreshold: config.redisBreakerThreshold });
+  const redis: RedisParts | undefined = R && opened.redis ? { R, redis: opened.redis } : undefined;
   try {
-    if (redis) await redis.connect();
-    setKdfConcurrency(resolveKdfConcurrency(config.kdfConcurrency, config.workers));
-    configureKdfAdmission(config.kdf);
-    const masterKey = loadMasterKey(config.masterKey, config.dataDir);
-    const keys = new KeyRing(store, masterKey.key);
-    const keyCreated = await keys.init(config.signingAlg);
-    if (resolveSigningThread(config.signingThread, config.workers)) signer = new SigningThread(logger);
-    if (config.importFile) {
-      const apply = () => applyImportDocument(store, readImportFile(config.importFile!), { masterKey: masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl } });
-      // Several nodes starting at once with the same document race on the first insert; the document is applied
-      // in one transaction, so the loser simply applies it again (now as updates).
-      await apply().catch((err: unknown) => {
-        if (err instanceof ConflictError) return apply();
-        throw err;
-      });
-    }
-
-    const caches = newRecordCaches();
-    const denylist = new Denylist(store);
-    await denylist.load(now());
-    const revokedFamilies = new RevokedFamilies(store, config.maxAccessTokenTtl);
-    await revokedFamilies.load(now());
-    const changes = new ChangeBus();
-    const ctx: OAuthContext = {
-      config,
-      store,
-      keys,
-      masterKey: masterKey.key,
-      clients: caches.clients,
-      users: caches.users,
-      secrets: new SecretVerifier(),
-      issuer: new TokenIssuer(config, keys, store, now, signer),
-      refreshTokens: new RefreshTokenService(config, store, now, revokedFamilies),
-      denylist,
-      revokedFamilies,
-      limits: R && redis
-        ? { rate: new R.RedisRateLimiter(redis), login: new R.RedisFailureThrottle(redis, loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new R.RedisFailureThrottle(redis, clientAuthPolicy(config.clientAuthThrottle))) }
-        : { rate: new MemoryRateLimiter(), login: new MemoryFailureThrottle(loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new MemoryFailureThrottle(clientAuthPolicy(config.clientAuthThrottle))) },
-      replay: R && redis ? new R.RedisReplayGuard(redis, new StoreReplayGuard(store)) : new StoreReplayGuard(store),
-      logger,
-      changes,
-      now,
-    };
-
+    if (redis) await redis.redis.connect();
+    const { ctx, masterKey, keyCreated } = await buildContext(config, opened, logger, now, redis);
     const discovery: DiscoveryState = { scopes: await scopesOf(store), extraAuthMethods: [], extensions: {} };
-    let scopesDirty = false;
-    changes.subscribe('client', (key) => {
-      ctx.clients.invalidate(key);
-      scopesDirty = true;
-    });
-    changes.subscribe('user', (key) => ctx.users.invalidate(key));
-    changes.subscribe('key', () => keys.reload());
-    // The durable row carries the exact expiry; the in-memory entry only needs to outlive the token.
-    changes.subscribe('jti', (jti) => denylist.add(jti, now() + config.maxAccessTokenTtl));
-    changes.subscribe('family', (familyId) => revokedFamilies.add(familyId, now()));
-    follower = new ChangeFollower(store.changes, (change) => changes.publish(change.topic, change.key), config.cacheSyncIntervalMs);
-    await follower.start();
-    if (R && redis) {
-      const f = follower;
-      const nudge = new R.RedisChangeNudge(redis, () => void f.poll());
-      await nudge.start();
-      store.changes.onCommit(() => nudge.publish());
-    }
-    timers.push(
-      setInterval(() => {
-        if (!scopesDirty) return;
-        scopesDirty = false;
-        scopesOf(store).then((s) => (discovery.scopes = s), () => (scopesDirty = true));
-      }, 2000),
-    );
-    timers.push(
-      setInterval(() => {
-        const t = now();
-        denylist.sweep(t);
-        revokedFamilies.sweep(t);
-        Promise.all([
-          store.refreshTokens.deleteExpired(t),
-          store.accessTokens.deleteExpired(t),
-          store.replay.deleteExpired(t),
-          store.keys.deleteExpired(t),
-          store.changes.prune(t - 3600),
-        ]).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'periodic cleanup failed; will retry'));
-      }, CLEANUP_INTERVAL_MS),
-    );
-    for (const t of timers) t.unref();
-
-    const app = await buildApp(ctx, {
-      logger,
-      trustProxy: config.trustProxy,
-      http: config.http,
-      logRequests: config.logRequests,
-      discovery,
-      probes: [
-        { name: 'cache_sync', check: async () => ({ ok: follower!.isHealthy, required: false, ...(follower!.lastError ? { detail: follower!.lastError } : {}) }) },
-        ...(redis ? [{ name: 'redis', check: async () => ({ ...redis.health(), required: false }) }] : []),
-      ],
-      plugins: routePlugins,
-    });
-    await app.listen({ host: config.host, port: config.port });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    // Fastify logs this line itself when it has the logger (request logging on, app.ts); one line per process
-    // either way (a --workers run logs one per worker).
-    if (!config.logRequests) logger.info({ url }, `Server listening at ${url}`);
-    // An ephemeral port (tests) is only known now; an explicitly configured issuer is never rewritten.
-    if (config.port === 0 && config.issuer === url.replace(/:\d+$/, ':0')) (config as { issuer: string }).issuer = url;
+    const jobs = await startBackgroundJobs(ctx, discovery, redis);
+    opened.jobs = jobs;
+    const probes: ReadinessProbe[] = [
+      { name: 'cache_sync', check: async () => ({ ok: jobs.follower.isHealthy, required: false, ...(jobs.follower.lastError ? { detail: jobs.follower.lastError } : {}) }) },
+      ...(redis ? [{ name: 'redis', check: async () => ({ ...redis.redis.health(), required: false }) }] : []),
+    ];
+    const app = await buildApp(ctx, { logger, trustProxy: config.trustProxy, http: config.http, logRequests: config.logRequests, discovery, probes, plugins: routePlugins });
+    const url = await listen(app, ctx);
 
     let closed = false;
     return {
@@ -184,12 +231,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       url,
       masterKey,
       keyCreated,
-      signingThread: signer.threaded,
+      signingThread: opened.signer.threaded,
       async close() {
         if (closed) return;
         closed = true;
-        for (const t of timers) clearInterval(t);
-        follower?.stop();
+        jobs.stop();
         // app.close() stops accepting and waits for in-flight requests. Keep-alive connections idle at that moment
         // are closed at once; those that become idle when their last request finishes must be closed too, or
         // the process would wait for the client's keep-alive to lapse.
@@ -199,17 +245,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         } finally {
           clearInterval(sweep);
         }
-        await signer.close();
-        await redis?.close();
-        await store.close();
+        await releaseAll(opened);
       },
     };
   } catch (err) {
     // Release everything, then report the start-up error itself: a close that fails must not replace it.
-    for (const t of timers) clearInterval(t);
-    follower?.stop();
-    await signer.close().catch(() => undefined);
-    await redis?.close().catch(() => undefined);
+    opened.jobs?.stop();
+    await opened.signer.close().catch(() => undefined);
+    await opened.redis?.close().catch(() => undefined);
     await store.close().catch(() => undefined);
     throw err;
   }

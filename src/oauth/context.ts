@@ -1,22 +1,32 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Client, Store, User } from '../store/types.js';
+import type { ChangeTopic, Client, Store, User } from '../store/types.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import { RecordCache } from './cache.js';
-import type { SecretVerifier } from './client-auth/secret-verifier.js';
-import type { TokenIssuer } from './issuer.js';
-import type { RefreshTokenService } from './refresh-tokens.js';
-import type { Denylist } from './denylist.js';
-import type { RevokedFamilies } from './revoked-families.js';
+import type { JwtSigner } from '../keys/signing-thread.js';
 import type { Limits } from '../limits/types.js';
+import { RecordCache } from './cache.js';
+import { ChangeBus } from './change-bus.js';
+import { SecretVerifier } from './client-auth/secret-verifier.js';
+import { CLIENT_AUTHENTICATORS, createClientAuthRegistry, type ClientAuthRegistry } from './client-auth/index.js';
+import type { KnownKey } from './client-auth/request-signature.js';
+import { TokenIssuer } from './issuer.js';
+import { RefreshTokenService } from './refresh-tokens.js';
+import { Denylist } from './denylist.js';
+import { RevokedFamilies } from './revoked-families.js';
 import type { ReplayGuard } from './replay-guard.js';
-import type { ChangeBus } from './change-bus.js';
+import { CORE_GRANTS, createGrantRegistry, type GrantRegistry, type GrantResolver } from './grants/index.js';
+import type { GrantHandler } from './grants/types.js';
+import { createInstallationCaches, type InstallationCaches } from './installations.js';
+import type { UsernameIndex } from './users.js';
+import { KeySetCache } from './jwt/remote-jwks.js';
 
 /**
- * Everything a grant, an authenticator or an endpoint needs, built once at start-up (http/server.ts) and passed
- * down. Protocol code never reaches for globals or process.env.
+ * Everything a grant, an authenticator or an endpoint needs: every per-server cache, registry and service, built
+ * once by createOAuthContext and passed down. Protocol code never reaches for globals, process.env or state
+ * hidden in a module; two contexts in one process (tests) share nothing.
  */
 export interface OAuthContext {
+  /** The context's own copy of the config (its issuer is resolved once listening on an ephemeral port: resolveIssuer). */
   readonly config: Config;
   readonly store: Store;
   readonly keys: KeyRing;
@@ -24,25 +34,130 @@ export interface OAuthContext {
   readonly masterKey: Buffer;
   readonly clients: RecordCache<Client>;
   readonly users: RecordCache<User>;
+  /** normalised username -> user id (users.ts); every hit is re-checked against ctx.users. */
+  readonly usernames: UsernameIndex;
+  /** Organisations and installations (installations.ts; 'org' and 'installation' changes). */
+  readonly installations: InstallationCaches;
+  /** Request-signature keys by public key, parsed once ('api_key' changes). */
+  readonly apiKeys: RecordCache<KnownKey>;
+  /** Remote JWK Sets (clients' jwks_uri, identity providers' jwks_uri), one per URL and options. */
+  readonly remoteKeySets: KeySetCache;
   readonly secrets: SecretVerifier;
   readonly issuer: TokenIssuer;
   readonly refreshTokens: RefreshTokenService;
   readonly denylist: Denylist;
   /** Refresh-token families revoked within the longest access-token lifetime: their access tokens are inactive. */
   readonly revokedFamilies: RevokedFamilies;
+  /** grant_type -> handler: the core grants and the extensions' (federation). */
+  readonly grants: GrantRegistry;
+  /** The client authentication methods (RFC 6749 §2.3). */
+  readonly clientAuth: ClientAuthRegistry;
   readonly limits: Limits;
   readonly replay: ReplayGuard;
   readonly logger: Logger;
-  /** Cache invalidation events (change feed, Redis pub/sub). */
+  /** Cache invalidation events (change feed, Redis nudges); every subscription is made in createOAuthContext. */
   readonly changes: ChangeBus;
   /** Current time in Unix seconds (overridable in tests). */
   now(): number;
 }
 
-export function getClient(ctx: OAuthContext, clientId: string): Promise<Client | undefined> {
-  return ctx.clients.get(clientId, (id) => ctx.store.clients.get(id));
+/** What the composition root provides: configuration, opened resources and the per-node limit backends. */
+export interface OAuthDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly keys: KeyRing;
+  readonly masterKey: Buffer;
+  readonly signer: JwtSigner;
+  readonly limits: Limits;
+  readonly replay: ReplayGuard;
+  readonly logger: Logger;
+  readonly now: () => number;
 }
 
-export function newRecordCaches(): { clients: RecordCache<Client>; users: RecordCache<User> } {
-  return { clients: new RecordCache<Client>(), users: new RecordCache<User>() };
+/**
+ * A part of the server with per-server state of its own that the protocol core must not import (federation
+ * imports oauth, never the reverse): the grants and grant resolvers it adds, and the change topics it follows.
+ */
+export interface OAuthExtension {
+  readonly name: string;
+  readonly grants: readonly GrantHandler[];
+  readonly grantResolvers: readonly GrantResolver[];
+  readonly follows: Readonly<Partial<Record<ChangeTopic, (key: string) => void>>>;
+}
+
+/** Builds an extension from the context's shared parts (called once, by createOAuthContext). */
+export type OAuthExtensionFactory = (base: { store: Store; logger: Logger; remoteKeySets: KeySetCache }) => OAuthExtension;
+
+/**
+ * The one place per-server state is made. Every cache is created here and every change-bus subscription is
+ * made here, at construction: a change published before any request still reaches every cache. Loads what
+ * the hot path must not wait for (the JWT denylist, the recently revoked families).
+ */
+export async function createOAuthContext(deps: OAuthDeps, extensions: readonly OAuthExtensionFactory[] = []): Promise<OAuthContext> {
+  const { store, logger, now } = deps;
+  // The context's own copy: resolveIssuer may complete it once listening; the caller's object is never written.
+  const config: Config = { ...deps.config };
+  const remoteKeySets = new KeySetCache((url, reason) => {
+    // The path only: a JWKS URL has no secrets, but keep log lines free of query strings on principle.
+    const u = new URL(url);
+    logger.warn({ jwks_uri: `${u.origin}${u.pathname}`, reason }, 'fetching a remote JWK Set failed');
+  });
+  const added = extensions.map((make) => make({ store, logger, remoteKeySets }));
+  const denylist = new Denylist(store);
+  await denylist.load(now());
+  const revokedFamilies = new RevokedFamilies(store, config.maxAccessTokenTtl);
+  await revokedFamilies.load(now());
+
+  const ctx: OAuthContext = {
+    config,
+    store,
+    keys: deps.keys,
+    masterKey: deps.masterKey,
+    clients: new RecordCache<Client>(),
+    users: new RecordCache<User>(),
+    usernames: new Map(),
+    installations: createInstallationCaches(),
+    apiKeys: new RecordCache<KnownKey>(),
+    remoteKeySets,
+    secrets: new SecretVerifier(),
+    issuer: new TokenIssuer(config, deps.keys, store, now, deps.signer),
+    refreshTokens: new RefreshTokenService(config, store, now, revokedFamilies),
+    denylist,
+    revokedFamilies,
+    grants: createGrantRegistry([...CORE_GRANTS, ...added.flatMap((x) => x.grants)], added.flatMap((x) => x.grantResolvers)),
+    clientAuth: createClientAuthRegistry(CLIENT_AUTHENTICATORS),
+    limits: deps.limits,
+    replay: deps.replay,
+    logger,
+    changes: new ChangeBus(),
+    now,
+  };
+  // (The JWT introspection cache, still kept by oauth/introspect.ts, joins these fields with the introspection rework.)
+
+  const { changes } = ctx;
+  changes.subscribe('client', (key) => ctx.clients.invalidate(key));
+  changes.subscribe('user', (key) => ctx.users.invalidate(key));
+  changes.subscribe('key', () => ctx.keys.reload());
+  // The durable row carries the exact expiry; the in-memory entry only needs to outlive the token.
+  changes.subscribe('jti', (jti) => denylist.add(jti, now() + config.maxAccessTokenTtl));
+  changes.subscribe('family', (familyId) => revokedFamilies.add(familyId, now()));
+  // The feed names an installation by its id, the cache by (org, client): installation changes are rare
+  // (install, revoke, re-scope), so dropping the whole cache is cheaper than keeping a reverse index.
+  changes.subscribe('installation', () => ctx.installations.installations.clear());
+  changes.subscribe('org', (orgId) => ctx.installations.orgs.invalidate(orgId));
+  changes.subscribe('api_key', (publicKey) => ctx.apiKeys.invalidate(publicKey));
+  for (const x of added) for (const [topic, follow] of Object.entries(x.follows)) if (follow) changes.subscribe(topic as ChangeTopic, follow);
+  return ctx;
+}
+
+/**
+ * The default issuer of an ephemeral port (`--port 0`, tests) names port 0 until the server listens; then it
+ * becomes the listening URL. An explicitly configured issuer is never rewritten.
+ */
+export function resolveIssuer(ctx: OAuthContext, listeningUrl: string): void {
+  if (ctx.config.port === 0 && ctx.config.issuer === listeningUrl.replace(/:\d+$/, ':0')) ctx.config.issuer = listeningUrl;
+}
+
+export function getClient(ctx: OAuthContext, clientId: string): Promise<Client | undefined> {
+  return ctx.clients.get(clientId, (id) => ctx.store.clients.get(id));
 }

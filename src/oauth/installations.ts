@@ -4,28 +4,18 @@ import { RecordCache } from './cache.js';
 import { OAuthError } from './errors.js';
 
 /**
- * Organisations and app installations as the token endpoint sees them: read through per-process caches that the
- * change feed invalidates ('installation', 'org'), so the org_implicit hot path costs no database round trip in
- * steady state. One cache pair per OAuthContext (tests run several servers in one process).
+ * Organisations and app installations as the token endpoint sees them: read through per-server caches (a field of
+ * the context) that the change feed invalidates ('installation', 'org'; subscribed by createOAuthContext), so the
+ * org_implicit hot path costs no database round trip in steady state.
  */
-interface InstallationCaches {
+export interface InstallationCaches {
   /** Keyed by `${orgId}\0${clientId}`. */
-  installations: RecordCache<Installation>;
-  orgs: RecordCache<Organization>;
+  readonly installations: RecordCache<Installation>;
+  readonly orgs: RecordCache<Organization>;
 }
 
-const cachesByContext = new WeakMap<OAuthContext, InstallationCaches>();
-
-function cachesFor(ctx: OAuthContext): InstallationCaches {
-  const existing = cachesByContext.get(ctx);
-  if (existing) return existing;
-  const created: InstallationCaches = { installations: new RecordCache<Installation>(), orgs: new RecordCache<Organization>() };
-  // The feed names an installation by its id, the cache by (org, client): installation changes are rare
-  // (install, revoke, re-scope), so dropping the whole cache is cheaper than keeping a reverse index.
-  ctx.changes.subscribe('installation', () => created.installations.clear());
-  ctx.changes.subscribe('org', (orgId) => created.orgs.invalidate(orgId));
-  cachesByContext.set(ctx, created);
-  return created;
+export function createInstallationCaches(): InstallationCaches {
+  return { installations: new RecordCache<Installation>(), orgs: new RecordCache<Organization>() };
 }
 
 /**
@@ -41,7 +31,7 @@ export function orgAuthorizationInvalid(): OAuthError {
 
 /** The active installation of `client` in an active organisation `orgId`, or undefined. */
 export async function activeInstallation(ctx: OAuthContext, orgId: string, clientId: string): Promise<Installation | undefined> {
-  const caches = cachesFor(ctx);
+  const caches = ctx.installations;
   const org = await caches.orgs.get(orgId, (id) => ctx.store.organizations.get(id));
   if (!org || org.status !== 'active') return undefined;
   const inst = await caches.installations.get(`${orgId}\0${clientId}`, () => ctx.store.installations.find(orgId, clientId));

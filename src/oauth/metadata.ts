@@ -1,11 +1,14 @@
 import type { Config } from '../config.js';
-import { supportedAuthMethods } from './client-auth/index.js';
-import { supportedGrantTypes } from './grants/index.js';
-import { ASYMMETRIC_ALGS, HMAC_ALGS } from '../federation/jwt-verify.js';
+import { ENDPOINTS } from '../endpoints.js';
+import { ASYMMETRIC_ALGS, HMAC_ALGS } from './jwt/verify.js';
 
 export interface MetadataInputs {
   config: Config;
   signingAlgs: string[];
+  /** The server's grant registry's types (ctx.grants.grantTypes). */
+  grantTypes: readonly string[];
+  /** The server's client authentication methods, "none" included (ctx.clientAuth.methods). */
+  authMethods: readonly string[];
   scopes: string[];
   extraAuthMethods?: string[];
   extensions?: Record<string, unknown>;
@@ -14,7 +17,7 @@ export interface MetadataInputs {
 /** RFC 8414 §2 authorization server metadata (token side only: no authorization endpoint). */
 export function buildMetadata(m: MetadataInputs): Record<string, unknown> {
   const iss = m.config.issuer;
-  const authMethods = [...supportedAuthMethods(), ...(m.extraAuthMethods ?? [])];
+  const authMethods = [...m.authMethods, ...(m.extraAuthMethods ?? [])];
   // Exactly what the JWT authenticators verify: asymmetric algorithms for private_key_jwt, HMAC for client_secret_jwt.
   const jwtAuth = [
     ...(authMethods.includes('private_key_jwt') ? ASYMMETRIC_ALGS : []),
@@ -24,11 +27,11 @@ export function buildMetadata(m: MetadataInputs): Record<string, unknown> {
   const jwtAlgs = jwtAuth.length > 0 ? jwtAuth : undefined;
   return {
     issuer: iss,
-    token_endpoint: `${iss}/oauth/token`,
-    jwks_uri: `${iss}/.well-known/jwks.json`,
-    revocation_endpoint: `${iss}/oauth/revoke`,
-    introspection_endpoint: `${iss}/oauth/introspect`,
-    grant_types_supported: supportedGrantTypes(),
+    token_endpoint: `${iss}${ENDPOINTS.token}`,
+    jwks_uri: `${iss}${ENDPOINTS.jwks}`,
+    revocation_endpoint: `${iss}${ENDPOINTS.revoke}`,
+    introspection_endpoint: `${iss}${ENDPOINTS.introspect}`,
+    grant_types_supported: [...m.grantTypes],
     response_types_supported: [],
     token_endpoint_auth_methods_supported: authMethods.filter((x) => x !== 'request_signature'),
     ...(jwtAlgs ? { token_endpoint_auth_signing_alg_values_supported: jwtAlgs } : {}),
@@ -38,7 +41,7 @@ export function buildMetadata(m: MetadataInputs): Record<string, unknown> {
     ...(jwtAlgs ? { introspection_endpoint_auth_signing_alg_values_supported: jwtAlgs } : {}),
     scopes_supported: m.scopes,
     access_token_signing_alg_values_supported: m.signingAlgs,
-    service_documentation: `${iss}/docs`,
+    service_documentation: `${iss}${ENDPOINTS.docs}`,
     ...(m.extensions ?? {}),
   };
 }

@@ -2,23 +2,8 @@ import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import { pickParameters, type TokenRequest } from './token-request.js';
 import { authenticateClientNow } from './client-auth/index.js';
-import { findExactGrant, findGrant } from './grants/index.js';
-import { isConfidential, type GrantHandler, type TokenResponse } from './grants/types.js';
+import { isConfidential, type TokenResponse } from './grants/types.js';
 import type { Client } from '../store/types.js';
-
-/** Parameters every grant sees besides its own. */
-const COMMON = ['grant_type', 'scope'];
-
-/** Each handler's full parameter set, built once (the hot path allocates no Set per request). */
-const allowedByHandler = new WeakMap<GrantHandler, ReadonlySet<string>>();
-function allowedParameters(handler: GrantHandler): ReadonlySet<string> {
-  let set = allowedByHandler.get(handler);
-  if (!set) {
-    set = new Set([...COMMON, ...handler.parameters]);
-    allowedByHandler.set(handler, set);
-  }
-  return set;
-}
 
 export interface TokenOutcome {
   response: TokenResponse;
@@ -32,7 +17,7 @@ export interface TokenOutcome {
 export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, hooks: { afterAuth?: (client: Client) => Promise<void> | undefined } = {}): Promise<TokenOutcome> {
   const grantType = req.params.get('grant_type');
   if (grantType === undefined) throw OAuthError.invalidRequest('The grant_type parameter is missing');
-  const handler = findExactGrant(grantType) ?? (await findGrant(grantType, ctx));
+  const handler = ctx.grants.exact(grantType) ?? (await ctx.grants.find(grantType, ctx));
   if (!handler) throw OAuthError.unsupportedGrantType('The grant type is not supported by this server');
 
   // authenticateClientNow: a cached client costs no promise (a synchronous refusal still rejects this function).
@@ -47,7 +32,7 @@ export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, h
   if (handler.confidentialOnly && !isConfidential(client)) {
     throw OAuthError.unauthorizedClient('This grant type requires a confidential client');
   }
-  const params = pickParameters(req.params, allowedParameters(handler));
+  const params = pickParameters(req.params, ctx.grants.allowedParameters(handler));
   const response = await handler.handle({ grantType, params, ip: req.ip, requestId: req.requestId }, client, ctx);
   return { response, client };
 }

@@ -1,4 +1,3 @@
-import type { RecordCache } from './cache.js';
 import type { OAuthContext } from './context.js';
 import type { User } from '../store/types.js';
 
@@ -8,21 +7,13 @@ export function normalizeUsername(username: string): string {
 }
 
 /**
- * normalised username -> user id, per process. The records themselves live in ctx.users (keyed by id and
- * invalidated by the change feed); this index only remembers which id a name pointed to, and every hit is
- * re-checked against the (fresh) record, so a rename or a delete-and-recreate never serves the wrong user.
+ * normalised username -> user id, per server (ctx.usernames). The records themselves live in ctx.users (keyed by
+ * id and invalidated by the change feed); this index only remembers which id a name pointed to, and every hit is
+ * re-checked against the (fresh) record, so a rename or a delete-and-recreate never serves the wrong user. It
+ * therefore needs no invalidation of its own.
  */
-const indexes = new WeakMap<RecordCache<User>, Map<string, string>>();
+export type UsernameIndex = Map<string, string>;
 const MAX_INDEX_ENTRIES = 100_000;
-
-function indexFor(cache: RecordCache<User>): Map<string, string> {
-  let index = indexes.get(cache);
-  if (!index) {
-    index = new Map();
-    indexes.set(cache, index);
-  }
-  return index;
-}
 
 export function getUser(ctx: OAuthContext, id: string): Promise<User | undefined> {
   return ctx.users.get(id, (key) => ctx.store.users.get(key));
@@ -30,7 +21,7 @@ export function getUser(ctx: OAuthContext, id: string): Promise<User | undefined
 
 export async function findUserByUsername(ctx: OAuthContext, username: string): Promise<User | undefined> {
   const key = normalizeUsername(username);
-  const index = indexFor(ctx.users);
+  const index = ctx.usernames;
   const knownId = index.get(key);
   if (knownId !== undefined) {
     const user = await getUser(ctx, knownId);

@@ -1,10 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { clientProblems, isSecretMethod } from '../../src/admin/client-rules.js';
+import { clientProblems, isSecretMethod, supportedGrantTypes } from '../../src/admin/client-rules.js';
+import { startTestServer } from '../support/server.js';
 import { formatProblem } from '../../src/admin/problems.js';
 
 const none = { exists: false, providers: new Set<string>() };
 const base = { client_id: 'c', client_secret: 'long-enough-1', grant_types: ['client_credentials'], scope: 'read' };
 const problems = (item: Record<string, unknown>, facts = none) => clientProblems(item, '', facts).map(formatProblem);
+
+describe('supportedGrantTypes', () => {
+  it('names exactly the grant types a server registers (core and federation)', async () => {
+    const s = await startTestServer();
+    try {
+      expect([...supportedGrantTypes()].sort()).toEqual([...s.ctx.grants.grantTypes].sort());
+    } finally {
+      await s.stop();
+    }
+  });
+});
 
 describe('clientProblems', () => {
   it('a valid client has none', () => {

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { applyImportDocument } from '../../src/admin/import-apply.js';
 import { importFacts, validateImportDocument } from '../../src/admin/import-document.js';
 import { AdminValidationError, formatProblem } from '../../src/admin/problems.js';
-import { supportedGrantTypes } from '../../src/oauth/grants/index.js';
+import { supportedGrantTypes } from '../../src/admin/client-rules.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
 import type { Store } from '../../src/store/types.js';
 

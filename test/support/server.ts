@@ -43,7 +43,8 @@ export async function startTestServer(opts: { doc?: unknown; env?: Record<string
   return {
     ...server,
     dataDir,
-    config,
+    // The server's own config: its issuer is the listening URL (an ephemeral port is known only once listening).
+    config: server.ctx.config,
     post,
     async stop() {
       await server.close();

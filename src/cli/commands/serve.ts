@@ -47,7 +47,7 @@ export function registerServeCommand(program: Command): void {
         process.once('disconnect', () => stop('primary-gone'));
       } else {
         const signing = server.ctx.keys.active;
-        log.info({ url: server.url, issuer: config.issuer, store: describeStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), signing: { kid: signing.kid, alg: signing.alg, backend: signing.backend, thread: server.signingThread } }, 'Tessera is serving');
+        log.info({ url: server.url, issuer: server.ctx.config.issuer, store: describeStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }), signing: { kid: signing.kid, alg: signing.alg, backend: signing.backend, thread: server.signingThread } }, 'Tessera is serving');
       }
       if (server.masterKey.created) log.info({ masterKeyFile: server.masterKey.path }, 'created the master key file (keep it safe: it decrypts the signing keys)');
       else if (server.masterKey.path) log.info({ masterKeyFile: server.masterKey.path }, 'using the master key file');

@@ -8,6 +8,7 @@ import { topLevelMemberCount } from '../json-keys.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { addTokenEndpointVariant, serveTokenRequest } from '../routes/token.js';
 import { sendOAuthError } from '../errors.js';
+import { ENDPOINTS } from '../../endpoints.js';
 
 /**
  * Cobo WaaS 2 (seed README "Cobo"): the SDK fetches an org token with a signed GET whose parameters are in the
@@ -90,7 +91,7 @@ const servePost = (ctx: OAuthContext) => (request: FastifyRequest, reply: Fastif
  * them still gets the RFC endpoint's 400.
  */
 export function mountCobo(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
-  const url = `${prefix}/oauth/token`;
+  const url = `${prefix}${ENDPOINTS.token}`;
   if (prefix === '') {
     addTokenEndpointVariant(app, url, { method: 'GET', matches: (r) => hasSignatureHeaders(r.headers), handle: serveGet(ctx) });
     addTokenEndpointVariant(app, url, {

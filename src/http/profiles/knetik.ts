@@ -3,6 +3,7 @@ import type { OAuthContext } from '../../oauth/context.js';
 import { formTokenRequest } from '../form.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { serveTokenRequest } from '../routes/token.js';
+import { ENDPOINTS } from '../../endpoints.js';
 
 /**
  * KnetikCloud (seed README "KnetikCloud getOAuthToken"): the SDK sends one form body with every option it was
@@ -17,7 +18,7 @@ import { serveTokenRequest } from '../routes/token.js';
  */
 export function mountKnetik(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
   if (prefix === '') return;
-  const url = `${prefix}/oauth/token`;
+  const url = `${prefix}${ENDPOINTS.token}`;
   app.post(url, { schema: { summary: 'KnetikCloud profile: token endpoint (form POST)', tags: ['compatibility'] } }, (request, reply) =>
     serveTokenRequest(request, reply, ctx, formTokenRequest),
   );

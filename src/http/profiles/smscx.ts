@@ -7,6 +7,7 @@ import { limitByIp, recordThrottleRefusal } from '../rate-limit.js';
 import { serveTokenRequest } from '../routes/token.js';
 import { logServerError, toOAuthError } from '../errors.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { ENDPOINTS } from '../../endpoints.js';
 
 /**
  * SMSCX (seed README "SMSCX errors"): HTTP Basic client credentials only, and SMSCX's own error body
@@ -72,7 +73,7 @@ function smscxErrorHandler(ctx: OAuthContext) {
 }
 
 export function mountSmscx(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
-  const url = `${prefix}/oauth/token`;
+  const url = `${prefix}${ENDPOINTS.token}`;
   const errorHandler = smscxErrorHandler(ctx);
   app.post(url, { schema: { summary: 'SMSCX profile: client credentials (HTTP Basic)', tags: ['compatibility'] }, errorHandler }, (request, reply) =>
     serveTokenRequest(request, reply, ctx, smscxTokenRequest),

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { OAuthContext } from '../../oauth/context.js';
 import { buildMetadata } from '../../oauth/metadata.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { ENDPOINTS } from '../../endpoints.js';
 
 export interface DiscoveryState {
   scopes: string[];
@@ -11,17 +12,17 @@ export interface DiscoveryState {
 
 /** RFC 8414 metadata and the RFC 7517 JWK Set. Both are cacheable for a short while. */
 export function discoveryRoutes(app: FastifyInstance, ctx: OAuthContext, state: DiscoveryState): void {
-  const metadata = () => buildMetadata({ config: ctx.config, signingAlgs: ctx.keys.algorithms, scopes: state.scopes, extraAuthMethods: state.extraAuthMethods, extensions: state.extensions });
+  const metadata = () => buildMetadata({ config: ctx.config, signingAlgs: ctx.keys.algorithms, grantTypes: ctx.grants.grantTypes, authMethods: ctx.clientAuth.methods, scopes: state.scopes, extraAuthMethods: state.extraAuthMethods, extensions: state.extensions });
   const serve = async (_req: unknown, reply: import('fastify').FastifyReply) => {
     reply.header('cache-control', 'public, max-age=300').type('application/json; charset=utf-8');
     return JSON.stringify(metadata());
   };
-  app.get('/.well-known/oauth-authorization-server', { schema: { summary: 'Authorization server metadata (RFC 8414)' } }, serve);
+  app.get(ENDPOINTS.authorizationServerMetadata, { schema: { summary: 'Authorization server metadata (RFC 8414)' } }, serve);
   // Same document at the OpenID path: many OAuth client libraries discover only there (RFC 8414 §5).
-  app.get('/.well-known/openid-configuration', { schema: { hide: true } }, serve);
-  app.get('/.well-known/jwks.json', { schema: { summary: 'Signing keys (RFC 7517 JWK Set)' } }, async (_req, reply) => {
+  app.get(ENDPOINTS.openidConfiguration, { schema: { hide: true } }, serve);
+  app.get(ENDPOINTS.jwks, { schema: { summary: 'Signing keys (RFC 7517 JWK Set)' } }, async (_req, reply) => {
     reply.header('cache-control', 'public, max-age=60').type('application/jwk-set+json; charset=utf-8');
     return ctx.keys.jwks;
   });
-  for (const url of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration', '/.well-known/jwks.json']) methodNotAllowed(app, url, ['GET', 'HEAD']);
+  for (const url of [ENDPOINTS.authorizationServerMetadata, ENDPOINTS.openidConfiguration, ENDPOINTS.jwks]) methodNotAllowed(app, url, ['GET', 'HEAD']);
 }

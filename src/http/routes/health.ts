@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { OAuthContext } from '../../oauth/context.js';
 import { publicFailureReason } from '../../store/errors.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { ENDPOINTS } from '../../endpoints.js';
 
 export interface ReadinessProbe {
   name: string;
@@ -10,8 +11,8 @@ export interface ReadinessProbe {
 
 /** /healthz: the process answers. /readyz: the database answers (and optional dependencies are reported). */
 export function healthRoutes(app: FastifyInstance, ctx: OAuthContext, probes: ReadinessProbe[]): void {
-  app.get('/healthz', { schema: { summary: 'Liveness' } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { summary: 'Readiness: database reachable' } }, async (_req, reply) => {
+  app.get(ENDPOINTS.healthz, { schema: { summary: 'Liveness' } }, async () => ({ status: 'ok' }));
+  app.get(ENDPOINTS.readyz, { schema: { summary: 'Readiness: database reachable' } }, async (_req, reply) => {
     const checks: Record<string, { ok: boolean; detail?: string }> = {};
     let ready = true;
     try {
@@ -30,5 +31,5 @@ export function healthRoutes(app: FastifyInstance, ctx: OAuthContext, probes: Re
     reply.code(ready ? 200 : 503).header('cache-control', 'no-store');
     return { status: ready ? 'ready' : 'unavailable', checks };
   });
-  for (const url of ['/healthz', '/readyz']) methodNotAllowed(app, url, ['GET', 'HEAD']);
+  for (const url of [ENDPOINTS.healthz, ENDPOINTS.readyz]) methodNotAllowed(app, url, ['GET', 'HEAD']);
 }

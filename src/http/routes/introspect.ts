@@ -10,6 +10,7 @@ import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { documentOnly, IntrospectionRequestBody, IntrospectionResponseBody, OAuthErrorBody } from '../schemas.js';
+import { ENDPOINTS } from '../../endpoints.js';
 
 /** Serialised already (the JWT answer is cached as text); Fastify sends a string with a JSON type as is. */
 function send(reply: FastifyReply, body: string): void {
@@ -22,7 +23,7 @@ function send(reply: FastifyReply, body: string): void {
  * introspect_any permission.
  */
 export function introspectRoute(app: FastifyInstance, ctx: OAuthContext): void {
-  const url = '/oauth/introspect';
+  const url = ENDPOINTS.introspect;
   app.route({
     method: 'POST',
     url,

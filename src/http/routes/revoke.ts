@@ -7,6 +7,7 @@ import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { documentOnly, OAuthErrorBody, RevocationRequestBody } from '../schemas.js';
+import { ENDPOINTS } from '../../endpoints.js';
 
 /**
  * POST /oauth/revoke (RFC 7009). Every client authenticates, public ones with their client_id (§2.1); the
@@ -15,7 +16,7 @@ import { documentOnly, OAuthErrorBody, RevocationRequestBody } from '../schemas.
  * work, and clients that ignore it are unaffected.
  */
 export function revokeRoute(app: FastifyInstance, ctx: OAuthContext): void {
-  const url = '/oauth/revoke';
+  const url = ENDPOINTS.revoke;
   app.route({
     method: 'POST',
     url,

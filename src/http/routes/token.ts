@@ -6,6 +6,7 @@ import type { TokenResponse } from '../../oauth/grants/types.js';
 import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { ENDPOINTS } from '../../endpoints.js';
 import { documentOnly, OAuthErrorBody, TokenRequestBody, TokenResponseBody } from '../schemas.js';
 
 /** Runs one token request through the spine with rate limits, and answers RFC 6749 §5.1. Shared with compat profiles. */
@@ -26,8 +27,9 @@ export async function serveTokenRequest(
 
 /**
  * Another wire format served at the same URL as the RFC form POST (a compatibility profile mounted at the root,
- * e.g. Cobo's signed GET and JSON POST). Chosen per request by `matches`; requests no variant claims get the
- * standard behaviour (form POST, 405 for other methods), so the default endpoint stays RFC-shaped.
+ * e.g. Cobo's signed GET and JSON POST). The token route owns every method a variant may use (VARIANT_METHODS)
+ * and chooses per request by `matches`; requests no variant claims get the standard behaviour (form POST, 405
+ * with Allow: POST for the others), so the default endpoint stays RFC-shaped.
  */
 export interface TokenEndpointVariant {
   readonly method: 'GET' | 'POST';
@@ -48,8 +50,11 @@ function variantFor(app: FastifyInstance, url: string, request: FastifyRequest):
   return variantsByApp.get(app)?.get(url)?.find((v) => v.method === request.method && v.matches(request));
 }
 
+/** The methods the token route answers itself, for its variants; only POST is in Allow. */
+const VARIANT_METHODS = ['GET'] as const satisfies ReadonlyArray<TokenEndpointVariant['method']>;
+
 export function tokenRoute(app: FastifyInstance, ctx: OAuthContext, prefix = ''): void {
-  const url = `${prefix}/oauth/token`;
+  const url = `${prefix}${ENDPOINTS.token}`;
   app.route({
     method: 'POST',
     url,
@@ -62,5 +67,13 @@ export function tokenRoute(app: FastifyInstance, ctx: OAuthContext, prefix = '')
     validatorCompiler: documentOnly,
     handler: (request, reply) => variantFor(app, url, request)?.handle(request, reply) ?? serveTokenRequest(request, reply, ctx, formTokenRequest),
   });
-  methodNotAllowed(app, url, ['POST'], { override: (request) => variantFor(app, url, request) });
+  const refuse = methodNotAllowed(app, url, ['POST'], { routedByEndpoint: VARIANT_METHODS });
+  // A GET token request is no RFC 6749 request (§3.2: POST): only a variant may claim it, else 405 like any method.
+  app.route({
+    method: [...VARIANT_METHODS],
+    url,
+    exposeHeadRoute: false,
+    schema: { hide: true },
+    handler: (request, reply) => variantFor(app, url, request)?.handle(request, reply) ?? refuse(request, reply),
+  });
 }

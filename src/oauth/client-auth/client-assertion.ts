@@ -4,8 +4,8 @@ import type { OAuthContext } from '../context.js';
 import { getClient } from '../context.js';
 import { OAuthError } from '../errors.js';
 import type { TokenRequest } from '../token-request.js';
-import { peekJwt, verifyJwt } from '../../federation/jwt-verify.js';
-import { ourAudiences } from '../../federation/jwt-bearer.js';
+import { peekJwt, verifyJwt } from '../jwt/verify.js';
+import { ourAudiences } from '../jwt/audiences.js';
 import { methodAllowed } from './types.js';
 
 /** RFC 7523 §2.2. */
@@ -74,7 +74,7 @@ export async function authenticateWithAssertion(
     keys: await keysFor(client),
     algorithms,
     issuer: clientId,
-    audience: ourAudiences(ctx, req.path),
+    audience: ourAudiences(ctx.config.issuer, req.path),
     required: ['exp', 'sub', 'jti'],
     clockSkew: skew,
     now,

@@ -2,7 +2,7 @@ import type { Client } from '../../store/types.js';
 import { OAuthError } from '../errors.js';
 import type { OAuthContext } from '../context.js';
 import { unsealClientSecret } from '../../keys/client-secret.js';
-import { HMAC_ALGS, peekJwt } from '../../federation/jwt-verify.js';
+import { HMAC_ALGS, peekJwt } from '../jwt/verify.js';
 import { assertionAlg, assertionRefused, authenticateWithAssertion, hasClientAssertion, isHmacAlg } from './client-assertion.js';
 import { throttledClientAuth } from './throttle.js';
 import type { ClientAuthenticator } from './types.js';

@@ -10,18 +10,30 @@ import { privateKeyJwt } from './private-key-jwt.js';
 import { clientSecretJwt } from './client-secret-jwt.js';
 
 /**
- * The credential-carrying methods. Registering a method means adding it here; "none" is the fallback when a
- * request carries a client_id and no credentials at all.
+ * The credential-carrying methods, in the order they are tried. Adding a method means adding it here; "none" is
+ * the fallback when a request carries a client_id and no credentials at all.
  */
-const authenticators: ClientAuthenticator[] = [clientSecretBasic, clientSecretPost];
+export const CLIENT_AUTHENTICATORS: readonly ClientAuthenticator[] = [clientSecretBasic, clientSecretPost, requestSignatureAuth, privateKeyJwt, clientSecretJwt];
 
-export function registerClientAuthenticator(a: ClientAuthenticator): void {
-  if (authenticators.some((x) => x.method === a.method)) throw new Error(`client authenticator ${a.method} registered twice`);
-  authenticators.push(a);
+/** The authentication methods of one server, built once from a list (the context builder's). */
+export interface ClientAuthRegistry {
+  readonly authenticators: readonly ClientAuthenticator[];
+  /** Every method including "none" (RFC 8414 token_endpoint_auth_methods_supported, before profile filtering). */
+  readonly methods: readonly string[];
 }
 
+export function createClientAuthRegistry(authenticators: readonly ClientAuthenticator[]): ClientAuthRegistry {
+  const seen = new Set<string>();
+  for (const a of authenticators) {
+    if (seen.has(a.method)) throw new Error(`client authenticator ${a.method} registered twice`);
+    seen.add(a.method);
+  }
+  return { authenticators: [...authenticators], methods: [...authenticators.map((a) => a.method), noneAuth.method] };
+}
+
+/** The methods of the built-in list (what every server offers). */
 export function supportedAuthMethods(): string[] {
-  return [...authenticators.map((a) => a.method), noneAuth.method];
+  return [...CLIENT_AUTHENTICATORS.map((a) => a.method), noneAuth.method];
 }
 
 /**
@@ -30,7 +42,7 @@ export function supportedAuthMethods(): string[] {
  */
 export function authenticateClientNow(req: TokenRequest, ctx: OAuthContext): AuthenticatedClient | Promise<AuthenticatedClient> {
   let present: ClientAuthenticator | undefined;
-  for (const a of authenticators) {
+  for (const a of ctx.clientAuth.authenticators) {
     if (!a.matches(req)) continue;
     if (present) throw OAuthError.invalidRequest('The request uses more than one client authentication method');
     present = a;
@@ -44,7 +56,3 @@ export function authenticateClientNow(req: TokenRequest, ctx: OAuthContext): Aut
 export async function authenticateClient(req: TokenRequest, ctx: OAuthContext): Promise<AuthenticatedClient> {
   return authenticateClientNow(req, ctx);
 }
-
-registerClientAuthenticator(requestSignatureAuth);
-registerClientAuthenticator(privateKeyJwt);
-registerClientAuthenticator(clientSecretJwt);

@@ -1,8 +1,7 @@
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import type { Client } from '../../store/types.js';
-import { federationOf } from '../../federation/federation.js';
-import { isAllowedUrl } from '../../federation/fetch.js';
-import { ASYMMETRIC_ALGS } from '../../federation/jwt-verify.js';
+import { isAllowedUrl } from '../jwt/fetch.js';
+import { ASYMMETRIC_ALGS } from '../jwt/verify.js';
 import type { OAuthContext } from '../context.js';
 import { assertionAlg, assertionRefused, authenticateWithAssertion, hasClientAssertion, isHmacAlg } from './client-assertion.js';
 import type { ClientAuthenticator } from './types.js';
@@ -10,7 +9,12 @@ import type { ClientAuthenticator } from './types.js';
 const CLIENT_JWKS_TIMEOUT_MS = 5000;
 const CLIENT_JWKS_COOLDOWN = 30;
 
-/** Inline key sets, once per client record (a changed client is a new record, so the cache follows it). */
+/**
+ * Inline key sets, once per client record (a changed client is a new record, so the cache follows it). Derived
+ * data of an immutable record, not per-server state: keyed by the record object, it lives exactly as long as some
+ * server's client cache holds that record, and two servers never share a record object. A context field would
+ * have to be keyed the same way and invalidated with ctx.clients, for nothing.
+ */
 const inline = new WeakMap<Client, JWTVerifyGetKey>();
 
 async function clientKeys(client: Client, ctx: OAuthContext): Promise<JWTVerifyGetKey> {
@@ -28,7 +32,7 @@ async function clientKeys(client: Client, ctx: OAuthContext): Promise<JWTVerifyG
   }
   // https only, except loopback: the same rule as identity providers.
   if (client.jwksUri && isAllowedUrl(client.jwksUri, false)) {
-    return federationOf(ctx).keySets.get(client.jwksUri, { timeoutMs: CLIENT_JWKS_TIMEOUT_MS, cooldownSeconds: CLIENT_JWKS_COOLDOWN, what: "The client's jwks_uri" }).getKey;
+    return ctx.remoteKeySets.get(client.jwksUri, { timeoutMs: CLIENT_JWKS_TIMEOUT_MS, cooldownSeconds: CLIENT_JWKS_COOLDOWN, what: "The client's jwks_uri" }).getKey;
   }
   throw assertionRefused(ctx, 'private_key_jwt', client.clientId, 'the client has no jwks and no usable jwks_uri');
 }

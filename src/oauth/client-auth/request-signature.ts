@@ -1,7 +1,6 @@
 import type { ApiKey, Client } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { getClient } from '../context.js';
-import { RecordCache } from '../cache.js';
 import { OAuthError } from '../errors.js';
 import type { TokenRequest } from '../token-request.js';
 import { throttledClientAuth } from './throttle.js';
@@ -16,23 +15,13 @@ import { checkNonce, innerDigest, parseApiPublicKey, signatureDigest, stringToSi
  */
 export const SIGNATURE_HEADERS = ['biz-api-key', 'biz-api-nonce', 'biz-api-signature'] as const;
 
-interface KnownKey {
+/** A registered key, parsed once per server (Ed25519 point validation is not free): ctx.apiKeys, invalidated by 'api_key' changes. */
+export interface KnownKey {
   apiKey: ApiKey;
   parsed: ParsedApiKey;
 }
 
 const HEX_KEY = /^(?:[0-9a-f]{64}|0[23][0-9a-f]{64})$/;
-const keyCaches = new WeakMap<OAuthContext, RecordCache<KnownKey>>();
-
-/** Registered keys, parsed once per process (Ed25519 point validation is not free); invalidated by 'api_key' changes. */
-function keyCache(ctx: OAuthContext): RecordCache<KnownKey> {
-  const existing = keyCaches.get(ctx);
-  if (existing) return existing;
-  const created = new RecordCache<KnownKey>();
-  ctx.changes.subscribe('api_key', (publicKey) => created.invalidate(publicKey));
-  keyCaches.set(ctx, created);
-  return created;
-}
 
 async function loadKey(ctx: OAuthContext, hex: string): Promise<KnownKey | undefined> {
   const apiKey = await ctx.store.apiKeys.get(hex);
@@ -55,7 +44,7 @@ const badSignature = () => OAuthError.invalidClient('invalid_signature: the requ
 
 /** The signature check proper, once the headers are present and the nonce is fresh. */
 async function verifySignedRequest(req: TokenRequest, ctx: OAuthContext, keyHex: string, nonce: string, signature: string, windowMs: number): Promise<Client> {
-  const known = HEX_KEY.test(keyHex) ? await keyCache(ctx).get(keyHex, (k) => loadKey(ctx, k)) : undefined;
+  const known = HEX_KEY.test(keyHex) ? await ctx.apiKeys.get(keyHex, (k) => loadKey(ctx, k)) : undefined;
   const client = known ? await getClient(ctx, known.apiKey.clientId) : undefined;
   // Unknown key, unusable client and bad signature answer alike: the caller learns nothing about which keys exist.
   if (!known || !client || client.status !== 'active' || !methodAllowed(client, 'request_signature')) throw badSignature();

@@ -3,10 +3,6 @@ import type { OAuthContext } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { formatScope, intersect, parseScope, resolveScope } from '../scope.js';
 import { randomId } from '../../crypto/random.js';
-import type { Provider } from '../../federation/providers.js';
-import { providerAllowsClient } from '../../federation/providers.js';
-import type { ExternalIdentity } from '../../federation/identity.js';
-import { resolveLocalUser } from '../../federation/user-mapping.js';
 import { mayRefresh, type GrantRequest, type TokenResponse } from './types.js';
 
 /** RFC 8693 §3 token type identifiers. */
@@ -15,10 +11,6 @@ export const TOKEN_TYPE = {
   idToken: 'urn:ietf:params:oauth:token-type:id_token',
   jwt: 'urn:ietf:params:oauth:token-type:jwt',
 } as const;
-
-export function assertProviderAllowsClient(p: Provider, client: Client): void {
-  if (!providerAllowsClient(p, client.clientId)) throw OAuthError.unauthorizedClient(`This client may not use the identity provider ${p.name}`);
-}
 
 /**
  * RFC 8693 §2.1 audience / RFC 8707 resource: each must be one of the client's configured audiences. A client
@@ -56,18 +48,28 @@ function grantedScope(requested: readonly string[] | undefined, client: Client, 
 }
 
 /**
+ * An identity a provider vouched for, as the issuing tail needs it: the provider's name (the `idp` claim) and how
+ * to find or provision the local user (federation/user-mapping.ts), called only once the request's own checks
+ * passed. The federated grants (federation/grants/) build it; this module knows no provider.
+ */
+export interface FederatedSubject {
+  readonly idp: string;
+  localUser(): Promise<User>;
+}
+
+/**
  * The common tail of every federated grant: the external identity -> the local user -> an access token (subject
  * = the user id, `idp` = the provider name) and, when the client may use refresh_token, a refresh token family
  * that carries `idp` into every refreshed access token.
  */
-export async function issueForIdentity(req: GrantRequest, client: Client, ctx: OAuthContext, p: Provider, identity: ExternalIdentity, opts: { tokenExchange: boolean }): Promise<TokenResponse> {
+export async function issueForIdentity(req: GrantRequest, client: Client, ctx: OAuthContext, subject: FederatedSubject, opts: { tokenExchange: boolean }): Promise<TokenResponse> {
   const requested = parseScope(req.params.get('scope'));
   // Checks that need no user fail before the account is touched (no user is provisioned for a doomed request).
   if (requested !== undefined) resolveScope(requested, client.scope, client.defaultScope);
   const audience = requestedAudience(req.params, client);
-  const user = await resolveLocalUser(p, identity, ctx);
+  const user = await subject.localUser();
   const scope = grantedScope(requested, client, user);
-  const claims = { idp: p.name };
+  const claims = { idp: subject.idp };
   const familyId = mayRefresh(client) ? randomId(16) : null;
   const refreshToken = familyId ? await ctx.refreshTokens.start({ familyId, client, subject: user.id, userId: user.id, scope, claims }) : undefined;
   const at = await ctx.issuer.issue({ client, subject: user.id, userId: user.id, username: user.username, scope, familyId, extra: claims, ...(audience ? { audience } : {}) });

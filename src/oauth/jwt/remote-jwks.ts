@@ -1,0 +1,129 @@
+import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { cacheLifetime, fetchJson, remoteUnavailable } from './fetch.js';
+
+export interface KeySetOptions {
+  /** Bound on one fetch (connect + body). */
+  timeoutMs: number;
+  /** An unknown kid triggers a refetch at most once per this many seconds (protects the upstream from junk kids). */
+  cooldownSeconds: number;
+  /** Named in 503 descriptions. */
+  what: string;
+  onFailure?: (reason: string) => void;
+}
+
+/** Freshness when the response has no Cache-Control max-age, and the clamp applied to what it says. */
+const DEFAULT_TTL = 600;
+const MIN_TTL = 30;
+const MAX_TTL = 86_400;
+/** If a refresh fails, keys that expired less than this long ago are still used (a provider blip is not an outage). */
+const MAX_STALE = 3600;
+
+type LocalSet = ReturnType<typeof createLocalJWKSet>;
+
+/**
+ * A remote JWK Set (RFC 7517) with the behaviour jose's createRemoteJWKSet lacks: freshness follows the response's
+ * Cache-Control max-age (clamped to [30 s, 1 day], 10 min when absent or no-cache), stale keys bridge a failed
+ * refresh for up to an hour, and an unknown kid refetches at most once per cooldown interval. Key selection and
+ * import stay jose's (createLocalJWKSet: kty/alg/use/key_ops matching, never a symmetric key). docs/adr/0005-federation.md.
+ */
+export class RemoteKeySet {
+  private local: LocalSet | undefined;
+  private freshUntil = 0;
+  private staleUntil = 0;
+  private lastUnknownKidFetch = Number.NEGATIVE_INFINITY;
+  private loading: Promise<void> | undefined;
+  /** Number of completed fetches (observability and tests). */
+  fetches = 0;
+
+  constructor(
+    readonly url: string,
+    private readonly opts: KeySetOptions,
+    private readonly clockMs: () => number = Date.now,
+  ) {}
+
+  private reload(): Promise<void> {
+    this.loading ??= this.fetchOnce().finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async fetchOnce(): Promise<void> {
+    const res = await fetchJson(this.url, { timeoutMs: this.opts.timeoutMs, what: this.opts.what, ...(this.opts.onFailure ? { onFailure: this.opts.onFailure } : {}) });
+    this.fetches++;
+    if (res.status !== 200) {
+      this.opts.onFailure?.(`HTTP ${res.status}`);
+      throw remoteUnavailable(this.opts.what);
+    }
+    let local: LocalSet;
+    try {
+      local = createLocalJWKSet(res.json as never);
+    } catch {
+      this.opts.onFailure?.('the response is not a JWK Set');
+      throw remoteUnavailable(this.opts.what);
+    }
+    const ttl = Math.min(MAX_TTL, Math.max(MIN_TTL, cacheLifetime(res.headers) ?? DEFAULT_TTL));
+    const now = this.clockMs();
+    this.local = local;
+    this.freshUntil = now + ttl * 1000;
+    this.staleUntil = this.freshUntil + MAX_STALE * 1000;
+  }
+
+  /** A jose key resolver (jwtVerify's second argument). */
+  readonly getKey: JWTVerifyGetKey = async (header, token) => {
+    let justLoaded = false;
+    if (!this.local || this.clockMs() >= this.freshUntil) {
+      try {
+        await this.reload();
+        justLoaded = true;
+      } catch (err) {
+        if (!this.local || this.clockMs() >= this.staleUntil) throw err;
+      }
+    }
+    try {
+      return await this.local!(header, token);
+    } catch (err) {
+      if (!(err instanceof errors.JWKSNoMatchingKey) || justLoaded) throw err;
+      // A refetch already under way (another request saw the same new kid): wait for it rather than fail.
+      if (this.loading) {
+        await this.loading;
+        return await this.local!(header, token);
+      }
+      const now = this.clockMs();
+      if (now - this.lastUnknownKidFetch < this.opts.cooldownSeconds * 1000) throw err;
+      // Upstream may have rotated its keys since we fetched them (RFC 7517 §4.5: kid selects among keys).
+      this.lastUnknownKidFetch = now;
+      await this.reload();
+      return await this.local!(header, token);
+    }
+  };
+}
+
+/** The per-process key sets, shared by every provider and client that names the same URL with the same options. */
+export class KeySetCache {
+  private readonly sets = new Map<string, RemoteKeySet>();
+
+  constructor(
+    /** Told which URL failed and why (the operator's log). */
+    private readonly log?: (url: string, reason: string) => void,
+    private readonly maxEntries = 1000,
+  ) {}
+
+  get(url: string, opts: KeySetOptions): RemoteKeySet {
+    const key = `${opts.timeoutMs}|${opts.cooldownSeconds}|${url}`;
+    let set = this.sets.get(key);
+    if (!set) {
+      if (this.sets.size >= this.maxEntries) {
+        const oldest = this.sets.keys().next().value;
+        if (oldest !== undefined) this.sets.delete(oldest);
+      }
+      const log = this.log;
+      set = new RemoteKeySet(url, log && !opts.onFailure ? { ...opts, onFailure: (reason) => log(url, reason) } : opts);
+      this.sets.set(key, set);
+    }
+    return set;
+  }
+
+  /** Forgets every key set fetched from `url` (its provider or client changed). */
+  drop(url: string): void {
+    for (const [k, set] of this.sets) if (set.url === url) this.sets.delete(k);
+  }
+}
