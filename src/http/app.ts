@@ -19,7 +19,7 @@ import type { RoutePlugin } from './plugins.js';
 import { documentOnly } from './schemas.js';
 import { notFound } from './method-not-allowed.js';
 
-export const BODY_LIMIT = 64 * 1024;
+const BODY_LIMIT = 64 * 1024;
 
 const serializeJson = (data: unknown): string => JSON.stringify(data);
 

@@ -27,10 +27,10 @@ export type OAuthErrorCode =
   | 'not_found';
 
 /** The realm of Tessera's HTTP Basic challenge (client_secret_basic, RFC 6749 §2.3.1). */
-export const BASIC_REALM = 'tessera';
+const BASIC_REALM = 'tessera';
 
 /** RFC 7617 §2: the Basic challenge, announcing that credentials are UTF-8. */
-export function basicChallenge(realm = BASIC_REALM): string {
+function basicChallenge(realm = BASIC_REALM): string {
   return `Basic realm="${realm}", charset="UTF-8"`;
 }
 

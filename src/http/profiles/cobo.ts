@@ -31,7 +31,7 @@ function baseRequest(request: FastifyRequest, params: Map<string, string>): Toke
 }
 
 /** `GET /oauth/token?client_id&org_id&grant_type=org_implicit` (empty values already dropped by the SDK). */
-export function coboQueryTokenRequest(request: FastifyRequest): TokenRequest {
+function coboQueryTokenRequest(request: FastifyRequest): TokenRequest {
   if ((request.rawBody ?? '') !== '') throw OAuthError.invalidRequest('A GET token request has no body');
   // Same strict parsing as a form body: repeated parameters refused, empty values treated as absent (RFC 6749 §3.1).
   const params = parseForm(rawQueryOf(request));
@@ -51,7 +51,7 @@ export function coboQueryTokenRequest(request: FastifyRequest): TokenRequest {
 }
 
 /** `POST /oauth/token` with `{"client_id", "grant_type": "refresh_token", "refresh_token"}` (the SDK validates nothing). */
-export function coboJsonTokenRequest(request: FastifyRequest): TokenRequest {
+function coboJsonTokenRequest(request: FastifyRequest): TokenRequest {
   rejectCredentialsInQuery(request);
   if (contentTypeOf(request) !== 'application/json') throw OAuthError.invalidRequest('The request body must be application/json');
   let body: unknown;

@@ -14,13 +14,13 @@ import { methodNotAllowed } from '../method-not-allowed.js';
  */
 
 /** SMSCX's code for every error of their /oauth/token table; 405 and 429 carry none in their table. */
-export const SMSCX_OAUTH_ERROR_CODE = 1600;
+const SMSCX_OAUTH_ERROR_CODE = 1600;
 
-export interface SmscxErrorBody {
+interface SmscxErrorBody {
   error: { type: string; code?: number; message: string };
 }
 
-export function smscxErrorBody(err: OAuthError): SmscxErrorBody {
+function smscxErrorBody(err: OAuthError): SmscxErrorBody {
   if (err.status === 429) return { error: { type: 'rate_limit', message: err.description } };
   if (err.status === 405) return { error: { type: 'method_not_allowed', message: err.description } };
   if (err.status >= 500) return { error: { type: err.code, message: err.description } };

@@ -14,7 +14,7 @@ import { checkNonce, innerDigest, parseApiPublicKey, signatureDigest, stringToSi
  * SHA-256(SHA-256(METHOD|PATH|NONCE|QUERY|BODY)) over the request exactly as it arrived. Not an IANA-registered
  * token_endpoint_auth_method, so the metadata lists it under an extension name (http/profiles/index.ts).
  */
-export const SIGNATURE_HEADERS = ['biz-api-key', 'biz-api-nonce', 'biz-api-signature'] as const;
+const SIGNATURE_HEADERS = ['biz-api-key', 'biz-api-nonce', 'biz-api-signature'] as const;
 
 interface KnownKey {
   apiKey: ApiKey;
