@@ -77,7 +77,7 @@ function coboJsonTokenRequest(request: FastifyRequest): TokenRequest {
 }
 
 const signatureRequired = () =>
-  OAuthError.invalidClient('invalid_signature: this endpoint requires request-signature authentication (BIZ-API-KEY, BIZ-API-NONCE, BIZ-API-SIGNATURE)');
+  OAuthError.invalidSignature('this endpoint requires request-signature authentication (BIZ-API-KEY, BIZ-API-NONCE, BIZ-API-SIGNATURE)');
 
 const serveGet = (ctx: OAuthContext) => (request: FastifyRequest, reply: FastifyReply) => serveTokenRequest(request, reply, ctx, coboQueryTokenRequest, 200);
 // Cobo documents 201 for the refresh; the SDK accepts any 2xx.

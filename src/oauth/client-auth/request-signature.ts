@@ -51,7 +51,7 @@ export function hasSignatureHeaders(headers: Readonly<Record<string, string | st
   return SIGNATURE_HEADERS.some((h) => headers[h] !== undefined);
 }
 
-const badSignature = () => OAuthError.invalidClient('invalid_signature: the request signature could not be verified');
+const badSignature = () => OAuthError.invalidSignature('the request signature could not be verified');
 
 /** The signature check proper, once the headers are present and the nonce is fresh. */
 async function verifySignedRequest(req: TokenRequest, ctx: OAuthContext, keyHex: string, nonce: string, signature: string, windowMs: number): Promise<Client> {
@@ -77,7 +77,7 @@ async function verifySignedRequest(req: TokenRequest, ctx: OAuthContext, keyHex:
   // its digest is the same, so it is still refused.
   const expiresAt = Math.ceil((Number(nonce) + windowMs) / 1000) + 1;
   if (!(await ctx.replay.firstUse(`nonce:${known.apiKey.publicKey}:${nonce}:${digest.toString('base64url')}`, expiresAt))) {
-    throw OAuthError.invalidClient('invalid_signature: this BIZ-API-NONCE was already used');
+    throw OAuthError.invalidSignature('this BIZ-API-NONCE was already used');
   }
   return client;
 }
@@ -92,13 +92,13 @@ export const requestSignatureAuth = {
     const nonce = header(req, 'biz-api-nonce');
     const signature = header(req, 'biz-api-signature');
     if (keyHex === undefined || nonce === undefined || signature === undefined) {
-      throw OAuthError.invalidClient('invalid_signature: BIZ-API-KEY, BIZ-API-NONCE and BIZ-API-SIGNATURE must each be sent once');
+      throw OAuthError.invalidSignature('BIZ-API-KEY, BIZ-API-NONCE and BIZ-API-SIGNATURE must each be sent once');
     }
     const windowMs = ctx.config.signatureWindowMs;
     const nowMs = ctx.now() * 1000;
     const freshness = checkNonce(nonce, nowMs, windowMs);
-    if (freshness === 'malformed') throw OAuthError.invalidClient('invalid_signature: BIZ-API-NONCE must be the time in milliseconds');
-    if (freshness === 'stale') throw OAuthError.invalidClient(`invalid_signature: BIZ-API-NONCE is outside the accepted window of ${Math.round(windowMs / 1000)} s`);
+    if (freshness === 'malformed') throw OAuthError.invalidSignature('BIZ-API-NONCE must be the time in milliseconds');
+    if (freshness === 'stale') throw OAuthError.invalidSignature(`BIZ-API-NONCE is outside the accepted window of ${Math.round(windowMs / 1000)} s`);
     // From here a signature is tested: under the client-auth throttle, keyed by the key the request names (known
     // or not), per address and per key (RFC 6749 §10.10).
     return throttledClientAuth(ctx, 'api_key', keyHex, req.ip, () => verifySignedRequest(req, ctx, keyHex, nonce, signature, windowMs));
