@@ -10,7 +10,7 @@ import { addTokenEndpointVariant, serveTokenRequest } from '../routes/token.js';
 import { sendOAuthError } from '../errors.js';
 
 /**
- * Cobo WaaS 2 (seed README "Cobo"): the SDK fetches an org token with a signed GET whose parameters are in the
+ * Cobo WaaS 2 (docs/compatibility.md, "Cobo WaaS 2"): the SDK fetches an org token with a signed GET whose parameters are in the
  * query, and refreshes it with a signed JSON POST answered 201. Both become the core's TokenRequest and run
  * through the same spine as the RFC form POST; request-signature authentication is required on both.
  */

@@ -9,7 +9,7 @@ import { logServerError, toOAuthError } from '../errors.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 
 /**
- * SMSCX (seed README "SMSCX errors"): HTTP Basic client credentials only, and SMSCX's own error body
+ * SMSCX (docs/compatibility.md, "SMSCX"): HTTP Basic client credentials only, and SMSCX's own error body
  * `{"error": {"type", "code", "message"}}` instead of RFC 6749 §5.2. The grant itself runs through the same spine.
  */
 

@@ -9,10 +9,11 @@ import { methodAllowed, type ClientAuthenticator } from './types.js';
 import { checkNonce, innerDigest, parseApiPublicKey, signatureDigest, stringToSign, verifyRequestSignature, type ParsedApiKey } from './request-signature/index.js';
 
 /**
- * Request-signature client authentication (Cobo's "CoboAuth", seed README): BIZ-API-KEY names a registered
- * Ed25519 or secp256k1 public key, BIZ-API-NONCE is the client's clock in ms, BIZ-API-SIGNATURE signs
+ * Request-signature client authentication (Cobo's "CoboAuth", docs/compatibility.md): BIZ-API-KEY names a
+ * registered Ed25519 or secp256k1 public key, BIZ-API-NONCE is the client's clock in ms, BIZ-API-SIGNATURE signs
  * SHA-256(SHA-256(METHOD|PATH|NONCE|QUERY|BODY)) over the request exactly as it arrived. Not an IANA-registered
- * token_endpoint_auth_method, so the metadata lists it under an extension name (http/profiles/index.ts).
+ * token_endpoint_auth_method, so the metadata lists it under an extension name
+ * (http/request-signature-metadata.ts).
  */
 const SIGNATURE_HEADERS = ['biz-api-key', 'biz-api-nonce', 'biz-api-signature'] as const;
 
