@@ -17,7 +17,7 @@ const Profile = Type.Object({ enabled: Type.Boolean(), prefix: Type.String({ pat
 /** The prefix routes are mounted under: no trailing slash, '' for the root. */
 const mountPrefix = (prefix: string): string => prefix.replace(/\/$/, '');
 
-export const ConfigSchema = Type.Object(
+const ConfigSchema = Type.Object(
   {
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 0, maximum: 65535 }),

@@ -20,7 +20,7 @@ import { documentOnly } from './schemas.js';
 import { notFound } from './method-not-allowed.js';
 import { ENDPOINTS } from '../endpoints.js';
 
-export const BODY_LIMIT = 64 * 1024;
+const BODY_LIMIT = 64 * 1024;
 
 const serializeJson = (data: unknown): string => JSON.stringify(data);
 

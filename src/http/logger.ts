@@ -4,7 +4,7 @@ import type { LoggerOptions } from 'pino';
  * Redacted paths: credentials never reach a log line, whatever a future log call includes
  * (DESIGN.md "Secrets"). Request logging is off by default: it costs ~10 us a request on the hot path.
  */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["biz-api-signature"]',
   'headers.authorization',

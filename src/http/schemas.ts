@@ -1,6 +1,9 @@
 import { Type } from '@sinclair/typebox';
 
-/** Route schemas: documentation (OpenAPI 3.1) and, for responses, fast serialisation. Bodies are parsed strictly by the OAuth layer. */
+/**
+ * Route schemas document the API (OpenAPI 3.1) and nothing else: they neither validate nor serialise (app.ts's
+ * schemaController). Requests are parsed strictly by the OAuth layer; responses are written with JSON.stringify.
+ */
 export const TokenRequestBody = Type.Object(
   {
     grant_type: Type.String({ description: 'client_credentials, password, refresh_token, token exchange, jwt-bearer, ...' }),

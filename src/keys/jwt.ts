@@ -75,12 +75,6 @@ export function assembleJwt(signingInput: string, signature: Buffer): string {
   return `${signingInput}.${signature.toString('base64url')}`;
 }
 
-/** Signs on the calling thread (the issuer goes through a JwtSigner, signing-thread.ts). */
-export function signJwt(key: LoadedKey, claims: Record<string, unknown>): string {
-  const signingInput = signingInputOf(key, claims);
-  return assembleJwt(signingInput, key.sign(Buffer.from(signingInput, 'latin1')));
-}
-
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
 /**

@@ -45,7 +45,7 @@ export function refusalDecision(now: number, waitMs: number, dimension: Throttle
 }
 
 /** A fixed-length key for any input (usernames and client ids can be as long as a request body). */
-export function keyOf(text: string): string {
+function keyOf(text: string): string {
   return hash('sha256', text, 'base64url');
 }
 

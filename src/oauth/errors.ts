@@ -26,11 +26,18 @@ export type OAuthErrorCode =
   | 'method_not_allowed'
   | 'not_found';
 
+/**
+ * A finer reason inside an RFC code, for clients that tell failures apart by it. `invalid_signature`: a
+ * request-signature (Cobo "CoboAuth") refusal, still RFC 6749's invalid_client. On the wire it prefixes the
+ * description (`invalid_signature: ...`), the form those clients already match on.
+ */
+export type OAuthErrorSubcode = 'invalid_signature';
+
 /** The realm of Tessera's HTTP Basic challenge (client_secret_basic, RFC 6749 §2.3.1). */
-export const BASIC_REALM = 'tessera';
+const BASIC_REALM = 'tessera';
 
 /** RFC 7617 §2: the Basic challenge, announcing that credentials are UTF-8. */
-export function basicChallenge(realm = BASIC_REALM): string {
+function basicChallenge(realm = BASIC_REALM): string {
   return `Basic realm="${realm}", charset="UTF-8"`;
 }
 
@@ -52,21 +59,24 @@ export class OAuthError extends Error {
   readonly code: OAuthErrorCode;
   readonly status: number;
   readonly headers: Record<string, string>;
+  readonly subcode: OAuthErrorSubcode | undefined;
 
-  constructor(code: OAuthErrorCode, description: string, status = 400, headers: Record<string, string> = {}) {
+  constructor(code: OAuthErrorCode, description: string, status = 400, headers: Record<string, string> = {}, subcode?: OAuthErrorSubcode) {
     // The one §5.2 serialiser (toJSON) sends the message as error_description: it is made safe here, once.
     super(safeDescription(description));
     this.name = 'OAuthError';
     this.code = code;
     this.status = status;
+    this.subcode = subcode;
     // RFC 9110 §15.5.2 / §11.6.1: a 401 MUST carry a WWW-Authenticate challenge. Every endpoint that can answer 401
     // (token, revocation, introspection) accepts client_secret_basic, so Basic is the challenge a 401 that did not
     // choose its own gets; built here so that no refusal, whichever layer throws it, can go out without one.
     this.headers = status === 401 && headers['www-authenticate'] === undefined ? { ...headers, 'www-authenticate': basicChallenge() } : headers;
   }
 
+  /** error_description as sent: the message, after the subcode when there is one. */
   get description(): string {
-    return this.message;
+    return this.subcode === undefined ? this.message : `${this.subcode}: ${this.message}`;
   }
 
   static invalidRequest(description: string): OAuthError {
@@ -80,6 +90,11 @@ export class OAuthError extends Error {
    */
   static invalidClient(description = 'Client authentication failed', realm = BASIC_REALM): OAuthError {
     return new OAuthError('invalid_client', description, 401, { 'www-authenticate': basicChallenge(realm) });
+  }
+
+  /** invalid_client (as invalidClient) for a request signature that fails, with the subcode clients match on. */
+  static invalidSignature(description: string): OAuthError {
+    return new OAuthError('invalid_client', description, 401, { 'www-authenticate': basicChallenge() }, 'invalid_signature');
   }
 
   static invalidGrant(description: string): OAuthError {
@@ -119,7 +134,7 @@ export class OAuthError extends Error {
   }
 
   toJSON(): { error: OAuthErrorCode; error_description: string } {
-    return { error: this.code, error_description: this.message };
+    return { error: this.code, error_description: this.description };
   }
 }
 

@@ -9,7 +9,7 @@ import { OAuthError } from './errors.js';
  * on the address and the server's load, never on the client or user asked about, so an unknown client and a
  * known one with a wrong secret still answer alike.
  */
-export function kdfRefusalError(refusal: KdfRefusal): OAuthError {
+function kdfRefusalError(refusal: KdfRefusal): OAuthError {
   if (refusal.reason === 'address_budget') {
     return new OAuthError('too_many_requests', 'Too many credential checks from this address at once, retry later', 429, { 'retry-after': String(refusal.retryAfterSeconds) });
   }

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { RedisConnection } from './connection.js';
 
 /** The nudge channel's name under the deployment's key prefix. */
-export function changeChannel(prefix: string): string {
+function changeChannel(prefix: string): string {
   return prefix + 'changes';
 }
 

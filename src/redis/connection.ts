@@ -7,7 +7,7 @@ import { CircuitBreaker } from './circuit-breaker.js';
 /** ioredis's rejection of a command that got no answer within commandTimeout. */
 const TIMED_OUT = 'Command timed out';
 /** How a command is refused while the breaker is open (callers treat it like any Redis failure). */
-export const BREAKER_OPEN = 'Redis is not answering (circuit breaker open)';
+const BREAKER_OPEN = 'Redis is not answering (circuit breaker open)';
 
 /**
  * An ioredis client whose every command (single, pipelined, MULTI, scripts) passes its breaker: a timeout or an
@@ -50,7 +50,7 @@ export interface RedisTimeouts {
 }
 
 /** The configured defaults (config.ts); the probe runs once a second. */
-export const DEFAULT_REDIS_TIMEOUTS: RedisTimeouts = { commandTimeoutMs: DEFAULTS.redisCommandTimeoutMs, breakerThreshold: DEFAULTS.redisBreakerThreshold, probeIntervalMs: 1000 };
+const DEFAULT_REDIS_TIMEOUTS: RedisTimeouts = { commandTimeoutMs: DEFAULTS.redisCommandTimeoutMs, breakerThreshold: DEFAULTS.redisBreakerThreshold, probeIntervalMs: 1000 };
 
 /**
  * One process's Redis: a command connection and a subscriber connection (a subscribed ioredis connection

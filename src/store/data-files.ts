@@ -8,8 +8,8 @@ import type { StoreLocation } from './open.js';
  * signing keys. Only the service's own user may read them: the directory is 0700 and every file Tessera writes
  * there 0600, whatever the process umask.
  */
-export const PRIVATE_DIR_MODE = 0o700;
-export const PRIVATE_FILE_MODE = 0o600;
+const PRIVATE_DIR_MODE = 0o700;
+const PRIVATE_FILE_MODE = 0o600;
 
 /** Creates a directory (and missing parents) as 0700. An existing directory is left to securePrivateFiles(). */
 export function makePrivateDir(dir: string): void {

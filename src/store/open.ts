@@ -14,8 +14,12 @@ export function describeStore(loc: StoreLocation): string {
   return join(loc.dataDir, 'tessera.db');
 }
 
-/** PostgreSQL when a postgres:// URL is configured, else the embedded SQLite file in the data dir. */
-/** `backgroundCheckpoints`: the serving process's SQLite WAL is checkpointed on a thread of its own (sqlite/checkpointer.ts). */
+/**
+ * Opens the store the location names: PostgreSQL for a postgres:// URL, the SQLite file of a sqlite: URL, else the
+ * embedded SQLite file in the data dir. `migrate` (default true) brings the schema up to date first;
+ * `backgroundCheckpoints` has the serving process's SQLite WAL checkpointed on a thread of its own
+ * (sqlite/checkpointer.ts; PostgreSQL has nothing to checkpoint).
+ */
 export async function openStore(loc: StoreLocation, opts: { migrate?: boolean; backgroundCheckpoints?: boolean } = {}): Promise<Store> {
   if (loc.databaseUrl && /^postgres(ql)?:\/\//.test(loc.databaseUrl)) {
     // Loaded only when configured: a SQLite node never pays for node-postgres at start-up.

@@ -199,11 +199,11 @@ export interface RefreshTokenStore {
   /**
    * Revocations below also write a 'family' change per family they revoke, in the same transaction, so every
    * node's revoked-family set (oauth/revoked-families.ts) learns of it; rotate() does too when it detects reuse.
+   * An installation's families end with its revocation (InstallationStore.update), a client's with its deletion
+   * (ClientStore.delete), in those transactions.
    */
   revokeFamily(familyId: string, now: number): Promise<boolean>;
-  revokeByInstallation(installationId: string, now: number): Promise<number>;
   revokeByUser(userId: string, now: number): Promise<number>;
-  revokeByClient(clientId: string, now: number): Promise<number>;
   /** The families revoked after `since` (revoked_at > since), with when: what a starting node must know. */
   listRevokedFamilies(since: number): Promise<Array<{ familyId: string; revokedAt: number }>>;
   deleteExpired(now: number): Promise<number>;

@@ -340,9 +340,8 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect((await store.refreshTokens.rotate(first.hash, { hash: hash(), scope: [], createdAt: now(), expiresAt: now() + 60 }, now(), 0)).kind).toBe('invalid');
       });
 
-      it('revokeByUser, revokeByClient and revokeByInstallation revoke exactly the matching active families', async () => {
+      it('revokeByUser and an installation\'s revocation revoke exactly the matching active families (a client\'s deletion: see clients)', async () => {
         const userId = uid('u');
-        const instId = uid('inst');
         const a = await family({ userId, subject: userId });
         const b = await family({ userId, subject: userId, clientId: a.fam.clientId });
         const other = await family();
@@ -351,15 +350,17 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect((await store.refreshTokens.find(b.first.hash))!.family.status).toBe('revoked');
         expect((await store.refreshTokens.find(other.first.hash))!.family.status).toBe('active');
 
-        const c = await family();
-        await family({ clientId: c.fam.clientId });
-        expect(await store.refreshTokens.revokeByClient(c.fam.clientId, now())).toBe(2);
-        expect((await store.refreshTokens.rotate(c.first.hash, { hash: hash(), scope: [], createdAt: now(), expiresAt: now() + 60 }, now(), 0)).kind).toBe('invalid');
-
-        const d = await family({ installationId: instId });
-        expect(await store.refreshTokens.revokeByInstallation(instId, now())).toBe(1);
+        const orgId = uid('org');
+        await store.organizations.create({ id: orgId, name: 'Org', status: 'active' });
+        const instClient = uid('c');
+        await store.clients.create(newClient(instClient));
+        const inst = await store.installations.create({ id: uid('inst'), orgId, clientId: instClient, scope: ['read'], status: 'active', approvedAt: now(), revokedAt: null });
+        const d = await family({ clientId: instClient, installationId: inst.id, orgId, subject: orgId });
+        const sameClient = await family({ clientId: instClient });
+        await store.installations.update(inst.id, { status: 'revoked', revokedAt: now() });
         expect((await store.refreshTokens.find(d.first.hash))!.family.status).toBe('revoked');
-        expect((await store.refreshTokens.find(other.first.hash))!.family.status).toBe('active');
+        expect((await store.refreshTokens.rotate(d.first.hash, { hash: hash(), scope: [], createdAt: now(), expiresAt: now() + 60 }, now(), 0)).kind).toBe('invalid');
+        for (const f of [sameClient, other]) expect((await store.refreshTokens.find(f.first.hash))!.family.status).toBe('active');
       });
 
       it('every family revocation writes one family change in its transaction, and listRevokedFamilies sees it', async () => {
@@ -369,9 +370,6 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         const reused = await family();
         const userId = uid('u');
         const byUser = [await family({ userId, subject: userId }), await family({ userId, subject: userId })];
-        const byClient = await family();
-        const instId = uid('inst');
-        const byInstallation = await family({ installationId: instId });
         const orgId = uid('org');
         await store.organizations.create({ id: orgId, name: 'Org', status: 'active' });
         const instClient = uid('c');
@@ -389,11 +387,9 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         await store.refreshTokens.rotate(retried.first.hash, { ...next, hash: hash() }, t, 30);
         expect((await store.refreshTokens.rotate(retried.first.hash, { ...next, hash: hash() }, t, 30)).kind).toBe('retried'); // no change
         expect(await store.refreshTokens.revokeByUser(userId, t)).toBe(2);
-        expect(await store.refreshTokens.revokeByClient(byClient.fam.clientId, t)).toBe(1);
-        expect(await store.refreshTokens.revokeByInstallation(instId, t)).toBe(1);
         await store.installations.update(inst.id, { status: 'revoked', revokedAt: t });
 
-        const revoked = [byFamily, reused, ...byUser, byClient, byInstallation, byInstallationUpdate].map((f) => f.fam.familyId);
+        const revoked = [byFamily, reused, ...byUser, byInstallationUpdate].map((f) => f.fam.familyId);
         const changed = (await store.changes.since(start)).filter((c) => c.topic === 'family');
         expect(changed.map((c) => c.key).sort()).toEqual([...revoked].sort());
         for (const c of changed) expect(c.at).toBe(t);

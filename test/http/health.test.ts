@@ -79,16 +79,33 @@ describe('health, OpenAPI and headers', () => {
   });
 });
 
+/**
+ * Resolves once the server's change follower has dispatched every change committed before the call. The test
+ * server imports its document after the server started, so the follower's next poll reports those clients as
+ * changed and evicts them from the client cache, which is right (it cannot know the cached copy is newer than the
+ * change) but, landing after a warm-up, empties the cache the test means to prove. This commits a marker change
+ * of its own and waits for it on the change bus: the follower dispatches in commit order (one SQLite writer), so
+ * the import's changes have gone by then.
+ */
+async function followerCaughtUp(s: TestServer): Promise<void> {
+  const marker = 'cache-sync-marker';
+  const seen = new Promise<void>((resolve) => s.ctx.changes.subscribe('org', (id) => void (id === marker && resolve())));
+  await s.ctx.store.organizations.create({ id: marker, name: marker, status: 'active' });
+  await seen;
+}
+
 describe('when the database goes away under a running server', () => {
   let s: TestServer;
   beforeAll(async () => {
     s = await startTestServer({ doc });
+    await followerCaughtUp(s);
   });
   afterAll(async () => s.stop());
 
   it('token requests get a JSON 5xx with the request id and no internals, /readyz says 503, the process lives', async () => {
-    // Warm: the client is cached and its secret verified.
+    // Warm: the client is cached and its secret verified; no change the follower has yet to report can evict it.
     expect((await s.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', SECRET) })).status).toBe(200);
+    expect(s.ctx.clients.peek('svc')).toBeDefined();
     await s.ctx.store.close();
 
     const r = await s.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic('cold', SECRET), 'x-request-id': 'req-db-gone' });
@@ -107,6 +124,16 @@ describe('when the database goes away under a running server', () => {
     expect(readyBody.status).toBe('unavailable');
     // A public readiness answer names the kind of failure, never the driver's message (hosts, ports, SQL).
     expect(readyBody.checks.database).toEqual({ ok: false, detail: expect.stringMatching(/^unreachable( \([A-Za-z0-9_]+\))?$/) });
+
+    // The follower's polls now fail (it reports so on /readyz); a failing poll evicts nothing.
+    const deadline = Date.now() + 10_000;
+    let sync: { ok: boolean } | undefined;
+    while (Date.now() < deadline) {
+      sync = ((await (await fetch(s.url + '/readyz')).json()) as { checks: { cache_sync: { ok: boolean } } }).checks.cache_sync;
+      if (!sync.ok) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(sync?.ok).toBe(false);
 
     // The cached client on the hot path keeps working: no database round trip in steady state.
     expect((await s.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', SECRET) })).status).toBe(200);

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSigningKey } from '../../src/keys/generate.js';
-import { signJwt } from '../../src/keys/jwt.js';
 import { KeyRing } from '../../src/keys/key-ring.js';
 import { KID_LOOKUP_LIMITS } from '../../src/keys/kid-lookup.js';
 import { basic, startTestServer, type TestServer } from '../support/server.js';
+import { signJwt } from '../support/sign-jwt.js';
 
 /**
  * A node that has not yet seen a key rotated in elsewhere (its change feed polls once a minute here) must not

@@ -2,8 +2,9 @@ import { randomBytes, generateKeyPairSync, createHmac, sign } from 'node:crypto'
 import { describe, expect, it } from 'vitest';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { generateSigningKey, SIGNING_ALGS } from '../../src/keys/generate.js';
-import { loadKey, signJwt, verifyOwnJwt, type LoadedKey } from '../../src/keys/jwt.js';
+import { loadKey, verifyOwnJwt, type LoadedKey } from '../../src/keys/jwt.js';
 import type { SigningAlg, SigningKey } from '../../src/store/types.js';
+import { signJwt } from '../support/sign-jwt.js';
 
 const master = randomBytes(32);
 

@@ -41,6 +41,16 @@ describe('OAuthError', () => {
     }
   });
 
+  it('a subcode is a typed field, sent as the description\'s prefix; the RFC code stays invalid_client', () => {
+    const err = OAuthError.invalidSignature('this BIZ-API-NONCE was already used');
+    expect(err).toMatchObject({ code: 'invalid_client', status: 401, subcode: 'invalid_signature', message: 'this BIZ-API-NONCE was already used' });
+    expect(err.headers['www-authenticate']).toBe('Basic realm="tessera", charset="UTF-8"');
+    expect(err.description).toBe('invalid_signature: this BIZ-API-NONCE was already used');
+    expect(JSON.parse(JSON.stringify(err))).toEqual({ error: 'invalid_client', error_description: 'invalid_signature: this BIZ-API-NONCE was already used' });
+    expect(OAuthError.invalidClient('x').subcode).toBeUndefined();
+    expect(OAuthError.invalidClient('x').toJSON().error_description).toBe('x');
+  });
+
   it('Retry-After on 503 and 429', () => {
     expect(OAuthError.temporarilyUnavailable('x', 7).headers['retry-after']).toBe('7');
     expect(OAuthError.tooManyRequests(2).headers['retry-after']).toBe('2');

@@ -11,7 +11,7 @@ import { sendOAuthError } from '../errors.js';
 import { ENDPOINTS } from '../../endpoints.js';
 
 /**
- * Cobo WaaS 2 (seed README "Cobo"): the SDK fetches an org token with a signed GET whose parameters are in the
+ * Cobo WaaS 2 (docs/compatibility.md, "Cobo WaaS 2"): the SDK fetches an org token with a signed GET whose parameters are in the
  * query, and refreshes it with a signed JSON POST answered 201. Both become the core's TokenRequest and run
  * through the same spine as the RFC form POST; request-signature authentication is required on both.
  */
@@ -32,7 +32,7 @@ function baseRequest(request: FastifyRequest, params: Map<string, string>): Toke
 }
 
 /** `GET /oauth/token?client_id&org_id&grant_type=org_implicit` (empty values already dropped by the SDK). */
-export function coboQueryTokenRequest(request: FastifyRequest): TokenRequest {
+function coboQueryTokenRequest(request: FastifyRequest): TokenRequest {
   if ((request.rawBody ?? '') !== '') throw OAuthError.invalidRequest('A GET token request has no body');
   // Same strict parsing as a form body: repeated parameters refused, empty values treated as absent (RFC 6749 §3.1).
   const params = parseForm(rawQueryOf(request));
@@ -52,7 +52,7 @@ export function coboQueryTokenRequest(request: FastifyRequest): TokenRequest {
 }
 
 /** `POST /oauth/token` with `{"client_id", "grant_type": "refresh_token", "refresh_token"}` (the SDK validates nothing). */
-export function coboJsonTokenRequest(request: FastifyRequest): TokenRequest {
+function coboJsonTokenRequest(request: FastifyRequest): TokenRequest {
   rejectCredentialsInQuery(request);
   if (contentTypeOf(request) !== 'application/json') throw OAuthError.invalidRequest('The request body must be application/json');
   let body: unknown;
@@ -78,7 +78,7 @@ export function coboJsonTokenRequest(request: FastifyRequest): TokenRequest {
 }
 
 const signatureRequired = () =>
-  OAuthError.invalidClient('invalid_signature: this endpoint requires request-signature authentication (BIZ-API-KEY, BIZ-API-NONCE, BIZ-API-SIGNATURE)');
+  OAuthError.invalidSignature('this endpoint requires request-signature authentication (BIZ-API-KEY, BIZ-API-NONCE, BIZ-API-SIGNATURE)');
 
 const serveGet = (ctx: OAuthContext) => (request: FastifyRequest, reply: FastifyReply) => serveTokenRequest(request, reply, ctx, coboQueryTokenRequest, 200);
 // Cobo documents 201 for the refresh; the SDK accepts any 2xx.

@@ -6,7 +6,7 @@ import { serveTokenRequest } from '../routes/token.js';
 import { ENDPOINTS } from '../../endpoints.js';
 
 /**
- * KnetikCloud (seed README "KnetikCloud getOAuthToken"): the SDK sends one form body with every option it was
+ * KnetikCloud (docs/compatibility.md, "KnetikCloud"): the SDK sends one form body with every option it was
  * given, in the order grant_type, client_id, client_secret, username, password, token, refresh_token, whatever
  * the grant. That is already RFC 6749 form encoding, and the spine already does what the SDK needs: only the
  * grant's declared parameters reach the handler (a stray `token` or `refresh_token` is ignored), an empty

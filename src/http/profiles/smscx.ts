@@ -10,18 +10,18 @@ import { methodNotAllowed } from '../method-not-allowed.js';
 import { ENDPOINTS } from '../../endpoints.js';
 
 /**
- * SMSCX (seed README "SMSCX errors"): HTTP Basic client credentials only, and SMSCX's own error body
+ * SMSCX (docs/compatibility.md, "SMSCX"): HTTP Basic client credentials only, and SMSCX's own error body
  * `{"error": {"type", "code", "message"}}` instead of RFC 6749 §5.2. The grant itself runs through the same spine.
  */
 
 /** SMSCX's code for every error of their /oauth/token table; 405 and 429 carry none in their table. */
-export const SMSCX_OAUTH_ERROR_CODE = 1600;
+const SMSCX_OAUTH_ERROR_CODE = 1600;
 
-export interface SmscxErrorBody {
+interface SmscxErrorBody {
   error: { type: string; code?: number; message: string };
 }
 
-export function smscxErrorBody(err: OAuthError): SmscxErrorBody {
+function smscxErrorBody(err: OAuthError): SmscxErrorBody {
   if (err.status === 429) return { error: { type: 'rate_limit', message: err.description } };
   if (err.status === 405) return { error: { type: 'method_not_allowed', message: err.description } };
   if (err.status >= 500) return { error: { type: err.code, message: err.description } };

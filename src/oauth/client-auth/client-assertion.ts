@@ -9,7 +9,7 @@ import { ourAudiences } from '../jwt/audiences.js';
 import { methodAllowed } from './types.js';
 
 /** RFC 7523 §2.2. */
-export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 export function hasClientAssertion(req: TokenRequest): boolean {
   return req.params.has('client_assertion') || req.params.has('client_assertion_type');

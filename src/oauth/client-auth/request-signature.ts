@@ -8,12 +8,13 @@ import { methodAllowed, type ClientAuthenticator } from './types.js';
 import { checkNonce, innerDigest, parseApiPublicKey, signatureDigest, stringToSign, verifyRequestSignature, type ParsedApiKey } from './request-signature/index.js';
 
 /**
- * Request-signature client authentication (Cobo's "CoboAuth", seed README): BIZ-API-KEY names a registered
- * Ed25519 or secp256k1 public key, BIZ-API-NONCE is the client's clock in ms, BIZ-API-SIGNATURE signs
+ * Request-signature client authentication (Cobo's "CoboAuth", docs/compatibility.md): BIZ-API-KEY names a
+ * registered Ed25519 or secp256k1 public key, BIZ-API-NONCE is the client's clock in ms, BIZ-API-SIGNATURE signs
  * SHA-256(SHA-256(METHOD|PATH|NONCE|QUERY|BODY)) over the request exactly as it arrived. Not an IANA-registered
- * token_endpoint_auth_method, so the metadata lists it under an extension name (http/profiles/index.ts).
+ * token_endpoint_auth_method, so the metadata lists it under an extension name
+ * (http/request-signature-metadata.ts).
  */
-export const SIGNATURE_HEADERS = ['biz-api-key', 'biz-api-nonce', 'biz-api-signature'] as const;
+const SIGNATURE_HEADERS = ['biz-api-key', 'biz-api-nonce', 'biz-api-signature'] as const;
 
 /** A registered key, parsed once per server (Ed25519 point validation is not free): ctx.apiKeys, invalidated by 'api_key' changes. */
 export interface KnownKey {
@@ -40,7 +41,7 @@ export function hasSignatureHeaders(headers: Readonly<Record<string, string | st
   return SIGNATURE_HEADERS.some((h) => headers[h] !== undefined);
 }
 
-const badSignature = () => OAuthError.invalidClient('invalid_signature: the request signature could not be verified');
+const badSignature = () => OAuthError.invalidSignature('the request signature could not be verified');
 
 /** The signature check proper, once the headers are present and the nonce is fresh. */
 async function verifySignedRequest(req: TokenRequest, ctx: OAuthContext, keyHex: string, nonce: string, signature: string, windowMs: number): Promise<Client> {
@@ -66,7 +67,7 @@ async function verifySignedRequest(req: TokenRequest, ctx: OAuthContext, keyHex:
   // its digest is the same, so it is still refused.
   const expiresAt = Math.ceil((Number(nonce) + windowMs) / 1000) + 1;
   if (!(await ctx.replay.firstUse(`nonce:${known.apiKey.publicKey}:${nonce}:${digest.toString('base64url')}`, expiresAt))) {
-    throw OAuthError.invalidClient('invalid_signature: this BIZ-API-NONCE was already used');
+    throw OAuthError.invalidSignature('this BIZ-API-NONCE was already used');
   }
   return client;
 }
@@ -81,13 +82,13 @@ export const requestSignatureAuth = {
     const nonce = header(req, 'biz-api-nonce');
     const signature = header(req, 'biz-api-signature');
     if (keyHex === undefined || nonce === undefined || signature === undefined) {
-      throw OAuthError.invalidClient('invalid_signature: BIZ-API-KEY, BIZ-API-NONCE and BIZ-API-SIGNATURE must each be sent once');
+      throw OAuthError.invalidSignature('BIZ-API-KEY, BIZ-API-NONCE and BIZ-API-SIGNATURE must each be sent once');
     }
     const windowMs = ctx.config.signatureWindowMs;
     const nowMs = ctx.now() * 1000;
     const freshness = checkNonce(nonce, nowMs, windowMs);
-    if (freshness === 'malformed') throw OAuthError.invalidClient('invalid_signature: BIZ-API-NONCE must be the time in milliseconds');
-    if (freshness === 'stale') throw OAuthError.invalidClient(`invalid_signature: BIZ-API-NONCE is outside the accepted window of ${Math.round(windowMs / 1000)} s`);
+    if (freshness === 'malformed') throw OAuthError.invalidSignature('BIZ-API-NONCE must be the time in milliseconds');
+    if (freshness === 'stale') throw OAuthError.invalidSignature(`BIZ-API-NONCE is outside the accepted window of ${Math.round(windowMs / 1000)} s`);
     // From here a signature is tested: under the client-auth throttle, keyed by the key the request names (known
     // or not), per address and per key (RFC 6749 §10.10).
     return throttledClientAuth(ctx, 'api_key', keyHex, req.ip, () => verifySignedRequest(req, ctx, keyHex, nonce, signature, windowMs));

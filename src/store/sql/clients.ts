@@ -3,7 +3,7 @@ import { ConflictError, isUniqueViolation } from '../errors.js';
 import type { ClientRow } from './schema.js';
 import { fromJson, num, numOrNull, nowSeconds, splitScope, toJson, type SqlContext } from './context.js';
 
-export function clientFromRow(r: ClientRow): Client {
+function clientFromRow(r: ClientRow): Client {
   return {
     clientId: r.client_id,
     name: r.name,

@@ -120,20 +120,8 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
     });
   }
 
-  private revokeWhere(column: 'installation_id' | 'user_id' | 'client_id', value: string, now: number): Promise<number> {
-    return this.ctx.tx((c) => revokeFamiliesWhere(c, column, value, now));
-  }
-
-  revokeByInstallation(installationId: string, now: number): Promise<number> {
-    return this.revokeWhere('installation_id', installationId, now);
-  }
-
   revokeByUser(userId: string, now: number): Promise<number> {
-    return this.revokeWhere('user_id', userId, now);
-  }
-
-  revokeByClient(clientId: string, now: number): Promise<number> {
-    return this.revokeWhere('client_id', clientId, now);
+    return this.ctx.tx((c) => revokeFamiliesWhere(c, 'user_id', userId, now));
   }
 
   async listRevokedFamilies(since: number): Promise<Array<{ familyId: string; revokedAt: number }>> {
@@ -153,10 +141,10 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
 /**
  * Revokes every active family whose `column` is `value` and writes one 'family' change per family it revoked,
  * inside the caller's transaction: the UPDATE's RETURNING names exactly the rows it changed, so a family created
- * concurrently is either revoked and announced, or neither. Used by the bulk revocations and by an installation's
+ * concurrently is either revoked and announced, or neither. Used by revokeByUser and by an installation's
  * revocation (sql/organizations.ts). Returns how many families were revoked.
  */
-export async function revokeFamiliesWhere(c: SqlContext, column: 'installation_id' | 'user_id' | 'client_id', value: string, now: number): Promise<number> {
+export async function revokeFamiliesWhere(c: SqlContext, column: 'installation_id' | 'user_id', value: string, now: number): Promise<number> {
   const revoked = await c.db
     .updateTable('refresh_families')
     .set({ status: 'revoked', revoked_at: now })

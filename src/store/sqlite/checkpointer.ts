@@ -19,12 +19,12 @@ export interface Checkpointer {
  * safety net, so the WAL stays bounded even if the thread stalls. Returns undefined (and leaves SQLite's
  * default) when the thread cannot start.
  *
- * The interval must be short enough that the thread checkpoints before the WAL reaches that threshold: a
- * refresh rotation appends ~5 pages, so 4,500 rotations/s fill 10,000 pages in under half a second, and with
- * a 500 ms tick the serving connection was the one to checkpoint, stalling every request for the 30-50 ms of
- * its WAL and database fsyncs about twice a second (refresh p99 50-60 ms at p50 6 ms). At 50 ms the thread
- * copies about a thousand pages a tick at that rate and the serving connection only restarts the WAL, a header fsync of well
- * under a millisecond (p99 18 ms; docs/benchmarks.md).
+ * The interval must be short enough that the thread checkpoints before the WAL reaches that threshold, or the
+ * serving connection checkpoints after all, stalling every request in flight for the tens of milliseconds of its
+ * WAL and database fsyncs. A refresh rotation appends ~5 pages, so 4,500 rotations/s fill 10,000 pages in under
+ * half a second; at 50 ms the thread copies about a thousand pages a tick at that rate, and the serving
+ * connection only restarts the WAL (a header fsync of well under a millisecond). How the tick was chosen:
+ * docs/benchmarks.md.
  */
 export function startCheckpointer(sqlite: BetterSqlite3.Database, file: string, intervalMs = 50): Checkpointer | undefined {
   let worker: Worker;

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Canonical form of Cobo's signed request (seed README, "Cobo's request
- * signature ('CoboAuth')", step 1). Every function here returns null instead
+ * Canonical form of Cobo's signed request (docs/compatibility.md, "What is
+ * signed"). Every function here returns null instead
  * of throwing on input it cannot canonicalise, so a caller maps null to a
  * 401 without a try/catch.
  */
@@ -111,7 +111,7 @@ export function innerDigest(str: string): Buffer {
   return createHash('sha256').update(str, 'utf8').digest();
 }
 
-/** SHA-256(SHA-256(utf8)), the outer hash over the 32 raw inner bytes (seed README step 2). */
+/** SHA-256(SHA-256(utf8)), the outer hash over the 32 raw inner bytes (docs/compatibility.md). */
 export function signatureDigest(str: string, inner: Buffer = innerDigest(str)): Buffer {
   return createHash('sha256').update(inner).digest();
 }

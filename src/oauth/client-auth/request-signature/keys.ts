@@ -1,8 +1,8 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 
 /**
- * BIZ-API-KEY parsing (seed README, "Cobo's request signature", step 3):
- * Ed25519 as 32 raw bytes (64 hex), secp256k1 as a compressed point (66 hex,
+ * BIZ-API-KEY parsing (docs/compatibility.md, "Request-signature client
+ * authentication"): Ed25519 as 32 raw bytes (64 hex), secp256k1 as a compressed point (66 hex,
  * `02`/`03`). Anything else, including points OpenSSL would accept but that
  * must not be trusted, is null; nothing here throws.
  */

@@ -35,7 +35,7 @@ function isLowSDerSignature(der: Buffer): boolean {
 }
 
 /**
- * Verifies BIZ-API-SIGNATURE (seed README step 3). Ed25519 signs the 32-byte
+ * Verifies BIZ-API-SIGNATURE (docs/compatibility.md, "What is signed"). Ed25519 signs the 32-byte
  * outer digest; secp256k1 signs the outer digest as an ECDSA hash, which node
  * reaches by hashing the inner digest with SHA-256. The inner digest must hash
  * to the outer one, so a caller cannot pair digests of different strings.
