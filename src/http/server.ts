@@ -14,6 +14,7 @@ import { TokenIssuer } from '../oauth/issuer.js';
 import { RefreshTokenService } from '../oauth/refresh-tokens.js';
 import { Denylist } from '../oauth/denylist.js';
 import { RevokedFamilies } from '../oauth/revoked-families.js';
+import { JwtIntrospectionCache } from '../oauth/access-tokens/introspection-cache.js';
 import { StoreReplayGuard } from '../oauth/replay-guard.js';
 import { MemoryRateLimiter } from '../limits/memory.js';
 import { MemoryFailureThrottle } from '../limits/memory-throttle.js';
@@ -104,6 +105,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       refreshTokens: new RefreshTokenService(config, store, now, revokedFamilies),
       denylist,
       revokedFamilies,
+      introspectionCache: new JwtIntrospectionCache(),
       limits: R && redis
         ? { rate: new R.RedisRateLimiter(redis), login: new R.RedisFailureThrottle(redis, loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new R.RedisFailureThrottle(redis, clientAuthPolicy(config.clientAuthThrottle))) }
         : { rate: new MemoryRateLimiter(), login: new MemoryFailureThrottle(loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new MemoryFailureThrottle(clientAuthPolicy(config.clientAuthThrottle))) },

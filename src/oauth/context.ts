@@ -11,6 +11,7 @@ import type { RevokedFamilies } from './revoked-families.js';
 import type { Limits } from '../limits/types.js';
 import type { ReplayGuard } from './replay-guard.js';
 import type { ChangeBus } from './change-bus.js';
+import type { JwtIntrospectionCache } from './access-tokens/introspection-cache.js';
 
 /**
  * Everything a grant, an authenticator or an endpoint needs, built once at start-up (http/server.ts) and passed
@@ -30,6 +31,8 @@ export interface OAuthContext {
   readonly denylist: Denylist;
   /** Refresh-token families revoked within the longest access-token lifetime: their access tokens are inactive. */
   readonly revokedFamilies: RevokedFamilies;
+  /** Verified JWT introspection answers of this server (access-tokens/jwt.ts). */
+  readonly introspectionCache: JwtIntrospectionCache;
   readonly limits: Limits;
   readonly replay: ReplayGuard;
   readonly logger: Logger;

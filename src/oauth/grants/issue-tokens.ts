@@ -1,6 +1,6 @@
 import { randomId } from '../../crypto/random.js';
 import type { OAuthContext } from '../context.js';
-import type { AccessTokenClaims, IssuedAccessToken } from '../issuer.js';
+import type { AccessTokenClaims, IssuedAccessToken } from '../access-tokens/format.js';
 import { formatScope } from '../scope.js';
 import { mayRefresh, type TokenResponse } from './types.js';
 
