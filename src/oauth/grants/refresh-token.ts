@@ -23,7 +23,9 @@ async function currentAllowance(family: RefreshFamily, client: Client, ctx: OAut
     if (found.scope !== null) cap = intersect(cap, found.scope);
     user = found;
   }
-  const installation = await installationScopeFor(family, ctx, client);
+  // Only an org family has an installation to look up: the others spend no async call on it (the refresh path
+  // keeps its promise count with the issueTokens tail below).
+  const installation = family.installationId === null ? undefined : await installationScopeFor(family, ctx, client);
   return { cap: installation ? intersect(cap, installation) : cap, user };
 }
 
@@ -43,6 +45,7 @@ export const refreshTokenGrant = {
     const rotated = await ctx.refreshTokens.rotate(presented, client, requested, (family) => currentAllowance(family, client, ctx));
     const { family, scope } = rotated;
     const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, orgId: family.orgId, scope, extra: family.claims };
-    return issueTokens(ctx, granted, rotated);
+    // Awaited rather than returned: an async function that returns a promise pays an extra thenable job.
+    return await issueTokens(ctx, granted, rotated);
   },
 } satisfies GrantHandler;
