@@ -19,6 +19,7 @@ import type { GrantHandler } from './grants/types.js';
 import { createInstallationCaches, type InstallationCaches } from './installations.js';
 import type { UsernameIndex } from './users.js';
 import { KeySetCache } from './jwt/remote-jwks.js';
+import { JwtIntrospectionCache } from './access-tokens/introspection-cache.js';
 
 /**
  * Everything a grant, an authenticator or an endpoint needs: every per-server cache, registry and service, built
@@ -52,6 +53,8 @@ export interface OAuthContext {
   readonly grants: GrantRegistry;
   /** The client authentication methods (RFC 6749 §2.3). */
   readonly clientAuth: ClientAuthRegistry;
+  /** Verified JWT introspection answers of this server (access-tokens/jwt.ts). */
+  readonly introspectionCache: JwtIntrospectionCache;
   readonly limits: Limits;
   readonly replay: ReplayGuard;
   readonly logger: Logger;
@@ -126,13 +129,13 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     revokedFamilies,
     grants: createGrantRegistry([...CORE_GRANTS, ...added.flatMap((x) => x.grants)], added.flatMap((x) => x.grantResolvers)),
     clientAuth: createClientAuthRegistry(CLIENT_AUTHENTICATORS),
+    introspectionCache: new JwtIntrospectionCache(),
     limits: deps.limits,
     replay: deps.replay,
     logger,
     changes: new ChangeBus(),
     now,
   };
-  // (The JWT introspection cache, still kept by oauth/introspect.ts, joins these fields with the introspection rework.)
 
   const { changes } = ctx;
   changes.subscribe('client', (key) => ctx.clients.invalidate(key));

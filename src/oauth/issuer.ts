@@ -1,47 +1,28 @@
 import type { Config } from '../config.js';
 import type { Client, Store } from '../store/types.js';
 import type { KeyRing } from '../keys/key-ring.js';
-import { assembleJwt, signingInputOf } from '../keys/jwt.js';
 import { inlineSigner, type JwtSigner } from '../keys/signing-thread.js';
-import { hashToken } from '../crypto/token-hash.js';
-import { randomJti, randomToken } from '../crypto/random.js';
+import { randomJti } from '../crypto/random.js';
+import type { AccessTokenClaims, AccessTokenFormat, IssuedAccessToken, IssuingServices } from './access-tokens/format.js';
+import { jwtAccessTokens } from './access-tokens/jwt.js';
+import { opaqueAccessTokens } from './access-tokens/opaque.js';
 
-/** What an access token says, whatever its format. */
-export interface AccessTokenClaims {
-  client: Client;
-  /** RFC 9068 §2.2: the resource owner, or the client id when there is none. */
-  subject: string;
-  scope: readonly string[];
-  userId?: string | null;
-  username?: string | null;
-  orgId?: string | null;
-  familyId?: string | null;
-  /** Audiences the token is for (RFC 8707 resource / RFC 8693 audience); defaults per client/config. */
-  audience?: readonly string[];
-  /** Extra claims (e.g. the identity provider of a federated login). */
-  extra?: Record<string, unknown> | null;
-}
-
-export interface IssuedAccessToken {
-  token: string;
-  jti: string;
-  expiresIn: number;
-  expiresAt: number;
-  format: 'jwt' | 'opaque';
+/** The client's access-token format (ADR 0001: JWT per RFC 9068 by default, opaque per client). */
+export function formatFor(client: Client): AccessTokenFormat {
+  return client.accessTokenFormat === 'opaque' ? opaqueAccessTokens : jwtAccessTokens;
 }
 
 /**
- * Creates access tokens in the client's format (ADR 0001: JWT per RFC 9068 by default, opaque per client).
- * JWTs are signed with a pre-imported key, on the event loop or on the signing thread (ADR 0009); opaque tokens
- * are 256-bit random and stored hashed.
+ * Issues access tokens: decides what every format shares (lifetime, jti, audience) and has the client's format
+ * mint the token (access-tokens/jwt.ts signs, access-tokens/opaque.ts stores a hash).
  */
-export class TokenIssuer {
+export class TokenIssuer implements IssuingServices {
   constructor(
-    private readonly config: Config,
-    private readonly keys: KeyRing,
-    private readonly store: Store,
+    readonly config: Config,
+    readonly keys: KeyRing,
+    readonly store: Store,
     private readonly now: () => number,
-    private readonly signer: JwtSigner = inlineSigner,
+    readonly signer: JwtSigner = inlineSigner,
   ) {}
 
   audienceFor(client: Client, requested?: readonly string[]): string[] {
@@ -54,50 +35,20 @@ export class TokenIssuer {
     return Math.min(client.accessTokenTtl || this.config.accessTokenTtl, this.config.maxAccessTokenTtl);
   }
 
-  async issue(c: AccessTokenClaims): Promise<IssuedAccessToken> {
-    const iat = this.now();
-    const ttl = this.ttlFor(c.client);
-    const exp = iat + ttl;
-    const jti = randomJti();
-    const audience = this.audienceFor(c.client, c.audience);
-    if (c.client.accessTokenFormat === 'opaque') {
-      const token = randomToken(32);
-      await this.store.accessTokens.insertOpaque({
-        hash: hashToken(token),
-        jti,
-        clientId: c.client.clientId,
-        subject: c.subject,
-        userId: c.userId ?? null,
-        orgId: c.orgId ?? null,
-        familyId: c.familyId ?? null,
-        scope: [...c.scope],
-        audience,
-        claims: c.username || c.extra ? { ...(c.extra ?? {}), ...(c.username ? { username: c.username } : {}) } : null,
-        issuedAt: iat,
-        expiresAt: exp,
-      });
-      return { token, jti, expiresIn: ttl, expiresAt: exp, format: 'opaque' };
-    }
-    // RFC 9068 §2.2 claims; extension claims never override the registered ones.
-    const claims: Record<string, unknown> = {
-      ...(c.extra ?? {}),
-      iss: this.config.issuer,
-      sub: c.subject,
-      aud: audience.length === 1 ? audience[0] : audience,
-      client_id: c.client.clientId,
-      iat,
-      exp,
-      jti,
+  issue(c: AccessTokenClaims): Promise<IssuedAccessToken> {
+    const format = formatFor(c.client);
+    const issuedAt = this.now();
+    const expiresIn = this.ttlFor(c.client);
+    // The one object of this issuance: the format fills in the token and resolves to it.
+    const issued: IssuedAccessToken = {
+      token: '',
+      jti: randomJti(),
+      issuedAt,
+      expiresIn,
+      expiresAt: issuedAt + expiresIn,
+      audience: this.audienceFor(c.client, c.audience),
+      format: format.name,
     };
-    if (c.scope.length > 0) claims.scope = c.scope.join(' ');
-    if (c.orgId) claims.org_id = c.orgId;
-    if (c.username) claims.username = c.username;
-    // The refresh-token family (the login session), so introspection can refuse the token once the family is
-    // revoked (oauth/revoked-families.ts). `sid` is the registered JWT claim for a session identifier (IANA
-    // JSON Web Token Claims; OpenID Connect Front-Channel Logout §3); a family is one login of one client.
-    if (c.familyId) claims.sid = c.familyId;
-    const key = this.keys.active;
-    const input = signingInputOf(key, claims);
-    return { token: assembleJwt(input, await this.signer.sign(key, input)), jti, expiresIn: ttl, expiresAt: exp, format: 'jwt' };
+    return format.issue(this, c, issued);
   }
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Client, RefreshFamily, Store } from '../store/types.js';
+import type { Client, RefreshFamily, Store, User } from '../store/types.js';
 import { hashToken } from '../crypto/token-hash.js';
 import { randomId, randomToken } from '../crypto/random.js';
 import { OAuthError } from './errors.js';
@@ -18,13 +18,25 @@ export interface FamilyStart {
   claims?: Record<string, unknown> | null;
 }
 
-/** A fixed cap on a refreshed token's scope, or a policy computing it from the family (undefined = no cap). */
-export type AllowedScope = readonly string[] | ((family: RefreshFamily) => Promise<readonly string[] | undefined>);
+/**
+ * What a family may still be granted now, as a refresh policy found it: a cap on the refreshed token's scope
+ * (undefined = no cap beyond the token's own) and the family's user, looked up by the policy (null for a family
+ * without one), which the new access token names.
+ */
+export interface RefreshAllowance {
+  cap: readonly string[] | undefined;
+  user: User | null;
+}
+
+/** Decides a family's allowance once the presented token is found; refuses by throwing an OAuthError. */
+export type RefreshPolicy = (family: RefreshFamily) => Promise<RefreshAllowance>;
 
 export interface RotationResult {
   token: string;
   family: RefreshFamily;
   scope: string[];
+  /** The policy's user (null without a policy or without a user). */
+  user: User | null;
 }
 
 /**
@@ -69,17 +81,18 @@ export class RefreshTokenService {
 
   /**
    * Rotates `presented` for `client`. `requestedScope` may narrow the token's scope (RFC 6749 §6), never widen it.
-   * `allowedScope`, when given, further caps it (e.g. an installation whose approved scopes changed). It may be a
-   * function of the token's family, called after the token is found and before it rotates, so a policy can cap
-   * (or refuse, by throwing) without a second lookup — see installationScopeFor in oauth/installations.ts.
+   * `policy`, when given, is called with the token's family after the token is found and before it rotates, so it
+   * can cap the scope (e.g. an installation whose approved scopes changed) or refuse, by throwing, without a
+   * second lookup (grants/refresh-token.ts); its user comes back with the result.
    */
-  async rotate(presented: string, client: Client, requestedScope: readonly string[] | undefined, allowedScope?: AllowedScope): Promise<RotationResult> {
+  async rotate(presented: string, client: Client, requestedScope: readonly string[] | undefined, policy?: RefreshPolicy): Promise<RotationResult> {
     const now = this.now();
     const hash = hashToken(presented);
     const existing = await this.store.refreshTokens.find(hash);
     // Another client's token is treated exactly like an unknown one (RFC 6749 §6: bound to the client).
     if (!existing || existing.family.clientId !== client.clientId) throw OAuthError.invalidGrant('The refresh token is invalid, expired or revoked');
-    const cap = typeof allowedScope === 'function' ? await allowedScope(existing.family) : allowedScope;
+    const allowance = policy === undefined ? undefined : await policy(existing.family);
+    const cap = allowance?.cap;
     // RFC 6749 §6: the new refresh token keeps the presented token's scope (minus what policy no longer allows);
     // a requested narrower scope applies to the access token only.
     const tokenScope = cap ? existing.token.scope.filter((s) => cap.includes(s)) : existing.token.scope;
@@ -99,7 +112,7 @@ export class RefreshTokenService {
     switch (outcome.kind) {
       case 'rotated':
       case 'retried':
-        return { token, family: outcome.family, scope };
+        return { token, family: outcome.family, scope, user: allowance?.user ?? null };
       case 'reused':
         // RFC 9700 §4.14.2 / RFC 7009 §2.1: the family's access tokens go too: opaque ones are deleted, JWTs
         // introspect inactive while the family is in the revoked set.

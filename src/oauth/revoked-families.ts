@@ -5,7 +5,7 @@ import type { Store } from '../store/types.js';
  * memory on every node so introspection decides "revoked family" with one Map lookup and no database read.
  *
  * An opaque access token can be deleted with its family; a JWT cannot be recalled, so its family id travels in
- * the token (`sid`, oauth/issuer.ts) and introspection answers inactive while the family is in this set
+ * the token (`sid`, oauth/access-tokens/jwt.ts) and introspection answers inactive while the family is in this set
  * (RFC 9700 §4.14.2: reuse revokes the family; RFC 7009 §2.1: revoking a refresh token MAY revoke its access
  * tokens, and Tessera does). The store records every revocation with a 'family' change in the same
  * transaction, so other nodes add() it from the change feed; a starting node load()s it from the families table.

@@ -59,7 +59,7 @@ describe('RefreshTokenService', () => {
   it('drops scope a per-family cap no longer allows, on both tokens, and lets the cap refuse', async () => {
     const c = client();
     const rt = await service.start({ client: c, subject: 'u1', userId: 'u1', scope: ['read', 'write'] });
-    const capped = await service.rotate(rt, c, undefined, async () => ['read']);
+    const capped = await service.rotate(rt, c, undefined, async () => ({ cap: ['read'], user: null }));
     expect(capped.scope).toEqual(['read']);
     expect((await store.refreshTokens.find(hashToken(capped.token)))!.token.scope).toEqual(['read']);
     expect(await code(service.rotate(capped.token, c, ['write']))).toBe('invalid_scope');

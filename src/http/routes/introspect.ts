@@ -1,11 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OAuthContext } from '../../oauth/context.js';
-import { OAuthError } from '../../oauth/errors.js';
-import { authenticateClientNow } from '../../oauth/client-auth/index.js';
-import type { AuthenticatedClient } from '../../oauth/client-auth/types.js';
-import type { TokenRequest } from '../../oauth/token-request.js';
+import { handleIntrospection } from '../../oauth/introspection-endpoint.js';
 import type { Client } from '../../store/types.js';
-import { introspectToken } from '../../oauth/introspect.js';
 import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
@@ -18,12 +14,14 @@ function send(reply: FastifyReply, body: string): void {
 }
 
 /**
- * POST /oauth/introspect (RFC 7662). The caller authenticates with credentials (§2.1: a public client's bare
- * client_id would let anyone probe tokens, so "none" is refused); it sees its own tokens, or any token with the
- * introspect_any permission.
+ * POST /oauth/introspect (RFC 7662): the HTTP side of oauth/introspection-endpoint.ts (which holds the rules:
+ * who may introspect, what each caller sees). This adds the rate limits and the answer's headers.
  */
 export function introspectRoute(app: FastifyInstance, ctx: OAuthContext): void {
   const url = ENDPOINTS.introspect;
+  /** The caller's own rate limit, once it is known; the reply carries its request (no closure per request). */
+  const limitCaller = (client: Client, reply: FastifyReply) => limitByClient(reply.request, reply, ctx, client);
+
   app.route({
     method: 'POST',
     url,
@@ -39,28 +37,13 @@ export function introspectRoute(app: FastifyInstance, ctx: OAuthContext): void {
     // Fastify routes a synchronous throw and a rejection alike to the error handler.
     handler: (request, reply) => {
       const limited = limitByIp(request, reply, ctx);
-      return limited ? limited.then(() => authenticate(request, reply)) : authenticate(request, reply);
+      return limited ? limited.then(() => serve(request, reply)) : serve(request, reply);
     },
   });
 
-  function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
-    const req = formTokenRequest(request);
-    const auth = authenticateClientNow(req, ctx);
-    return auth instanceof Promise ? auth.then((a) => admit(request, reply, req, a)) : admit(request, reply, req, auth);
-  }
-
-  /** The caller authenticated: it must have used credentials, and be within its own rate limit. */
-  function admit(request: FastifyRequest, reply: FastifyReply, req: TokenRequest, { client, method }: AuthenticatedClient): Promise<void> | undefined {
-    if (method === 'none') throw OAuthError.invalidClient('Introspection requires client credentials');
-    const wait = limitByClient(request, reply, ctx, client);
-    return wait ? wait.then(() => answer(reply, req, client)) : answer(reply, req, client);
-  }
-
-  function answer(reply: FastifyReply, req: TokenRequest, client: Client): Promise<void> | undefined {
-    const token = req.params.get('token');
-    if (token === undefined) throw OAuthError.invalidRequest('The token parameter is missing');
-    const body = introspectToken(ctx, client, token, req.params.get('token_type_hint'));
-    if (body instanceof Promise) return body.then((b) => send(reply, b));
+  function serve(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
+    const body = handleIntrospection(formTokenRequest(request), ctx, limitCaller, reply);
+    if (typeof body !== 'string') return body.then((b) => send(reply, b));
     send(reply, body);
     return undefined;
   }

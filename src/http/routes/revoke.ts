@@ -1,8 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { OAuthContext } from '../../oauth/context.js';
-import { OAuthError } from '../../oauth/errors.js';
-import { authenticateClient } from '../../oauth/client-auth/index.js';
-import { revokeToken } from '../../oauth/revoke.js';
+import { handleRevocation } from '../../oauth/revocation-endpoint.js';
+import type { Client } from '../../store/types.js';
 import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
@@ -10,13 +9,14 @@ import { documentOnly, OAuthErrorBody, RevocationRequestBody } from '../schemas.
 import { ENDPOINTS } from '../../endpoints.js';
 
 /**
- * POST /oauth/revoke (RFC 7009). Every client authenticates, public ones with their client_id (§2.1); the
- * answer is 200 whether or not the token was found (§2.2). Its body, which §2.2 says clients ignore, is an empty
- * JSON object: clients that parse every answer as JSON (simple-oauth2 refuses a 200 that is not served as JSON)
- * work, and clients that ignore it are unaffected.
+ * POST /oauth/revoke (RFC 7009): the HTTP side of oauth/revocation-endpoint.ts, with the rate limits. The answer
+ * is 200 whether or not the token was found (§2.2). Its body, which §2.2 says clients ignore, is an empty JSON
+ * object: clients that parse every answer as JSON (simple-oauth2 refuses a 200 that is not served as JSON) work,
+ * and clients that ignore it are unaffected.
  */
 export function revokeRoute(app: FastifyInstance, ctx: OAuthContext): void {
   const url = ENDPOINTS.revoke;
+  const limitCaller = (client: Client, reply: FastifyReply) => limitByClient(reply.request, reply, ctx, client);
   app.route({
     method: 'POST',
     url,
@@ -29,12 +29,7 @@ export function revokeRoute(app: FastifyInstance, ctx: OAuthContext): void {
     validatorCompiler: documentOnly,
     handler: async (request, reply) => {
       await limitByIp(request, reply, ctx);
-      const req = formTokenRequest(request);
-      const { client } = await authenticateClient(req, ctx);
-      await limitByClient(request, reply, ctx, client);
-      const token = req.params.get('token');
-      if (token === undefined) throw OAuthError.invalidRequest('The token parameter is missing');
-      await revokeToken(ctx, client, token, req.params.get('token_type_hint'));
+      await handleRevocation(formTokenRequest(request), ctx, limitCaller, reply);
       reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache');
       return {};
     },

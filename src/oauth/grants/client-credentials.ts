@@ -1,4 +1,5 @@
-import { formatScope, parseScope, resolveScope } from '../scope.js';
+import { parseScope, resolveScope } from '../scope.js';
+import { tokenResponse } from './issue-tokens.js';
 import type { GrantHandler } from './types.js';
 
 /**
@@ -11,7 +12,6 @@ export const clientCredentialsGrant = {
   confidentialOnly: true,
   async handle(req, client, ctx) {
     const scope = resolveScope(parseScope(req.params.get('scope')), client.scope, client.defaultScope);
-    const at = await ctx.issuer.issue({ client, subject: client.clientId, scope });
-    return { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: formatScope(scope) };
+    return tokenResponse(await ctx.issuer.issue({ client, subject: client.clientId, scope }), scope);
   },
 } satisfies GrantHandler;

@@ -1,9 +1,9 @@
 import type { Client, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { OAuthError } from '../errors.js';
-import { formatScope, intersect, parseScope, resolveScope } from '../scope.js';
-import { randomId } from '../../crypto/random.js';
-import { mayRefresh, type GrantRequest, type TokenResponse } from './types.js';
+import { intersect, parseScope, resolveScope } from '../scope.js';
+import { issueTokens } from './issue-tokens.js';
+import type { GrantRequest, TokenResponse } from './types.js';
 
 /** RFC 8693 §3 token type identifiers. */
 export const TOKEN_TYPE = {
@@ -69,16 +69,7 @@ export async function issueForIdentity(req: GrantRequest, client: Client, ctx: O
   const audience = requestedAudience(req.params, client);
   const user = await subject.localUser();
   const scope = grantedScope(requested, client, user);
-  const claims = { idp: subject.idp };
-  const familyId = mayRefresh(client) ? randomId(16) : null;
-  const refreshToken = familyId ? await ctx.refreshTokens.start({ familyId, client, subject: user.id, userId: user.id, scope, claims }) : undefined;
-  const at = await ctx.issuer.issue({ client, subject: user.id, userId: user.id, username: user.username, scope, familyId, extra: claims, ...(audience ? { audience } : {}) });
-  return {
-    access_token: at.token,
-    ...(opts.tokenExchange ? { issued_token_type: TOKEN_TYPE.accessToken } : {}),
-    token_type: 'Bearer',
-    expires_in: at.expiresIn,
-    scope: formatScope(scope),
-    ...(refreshToken ? { refresh_token: refreshToken } : {}),
-  };
+  // `idp` names the provider in the access token and, through the family, in every refreshed one.
+  const granted = { client, subject: user.id, userId: user.id, username: user.username, scope, extra: { idp: subject.idp }, ...(audience ? { audience } : {}) };
+  return issueTokens(ctx, granted, undefined, opts.tokenExchange ? TOKEN_TYPE.accessToken : undefined);
 }

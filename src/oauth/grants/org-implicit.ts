@@ -1,8 +1,8 @@
-import { randomId } from '../../crypto/random.js';
 import { OAuthError } from '../errors.js';
-import { formatScope, parseScope, resolveScope } from '../scope.js';
+import { parseScope, resolveScope } from '../scope.js';
 import { activeInstallation, installationScope, orgAuthorizationInvalid } from '../installations.js';
-import { mayRefresh, type GrantHandler, type TokenResponse } from './types.js';
+import { issueTokens } from './issue-tokens.js';
+import type { GrantHandler } from './types.js';
 
 /**
  * grant_type=org_implicit (Cobo WaaS 2 "Org Access Token"; the pattern of GitHub App installation tokens): an
@@ -26,13 +26,7 @@ export const orgImplicitGrant = {
     const approved = installationScope(inst, client);
     // Nothing requested: everything the organisation approved (RFC 6749 §3.3 lets the server choose the default).
     const scope = resolveScope(parseScope(req.params.get('scope')), approved, null);
-    // The family id is chosen first so the first access token names it too: revoking the family (or the
-    // installation) then reaches that token as well, JWT or opaque.
-    const familyId = mayRefresh(client) ? randomId(16) : null;
-    const refreshToken = familyId ? await ctx.refreshTokens.start({ familyId, client, subject: orgId, orgId, installationId: inst.id, scope }) : undefined;
-    const at = await ctx.issuer.issue({ client, subject: orgId, orgId, scope, familyId });
-    const response: TokenResponse = { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: formatScope(scope) };
-    if (refreshToken) response.refresh_token = refreshToken;
-    return response;
+    // The family (when the client may refresh) is bound to the installation; its first access token names it too.
+    return issueTokens(ctx, { client, subject: orgId, orgId, installationId: inst.id, scope });
   },
 } satisfies GrantHandler;

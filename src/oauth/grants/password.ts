@@ -1,14 +1,14 @@
 import { getDummyHash } from '../../crypto/password-hash.js';
-import { randomId } from '../../crypto/random.js';
 import type { Client, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { OAuthError } from '../errors.js';
-import { formatScope, intersect, parseScope, resolveScope } from '../scope.js';
+import { intersect, parseScope, resolveScope } from '../scope.js';
 import { findUserByUsername } from '../users.js';
 import { verifyFromAddress } from '../kdf-admission.js';
 import { throttledCheck } from '../throttle.js';
 import { loginKeys } from '../../limits/throttle-policy.js';
-import { mayRefresh, type GrantHandler } from './types.js';
+import { issueTokens } from './issue-tokens.js';
+import type { GrantHandler } from './types.js';
 
 /** One answer for every credential failure, so it never tells whether the username exists (RFC 6749 §5.2). */
 const BAD_CREDENTIALS = 'The username or password is incorrect';
@@ -77,17 +77,6 @@ export const passwordGrant = {
     const user = await throttledLogin(ctx, username, password, req.ip);
 
     const scope = passwordScope(requested, client, user);
-    const familyId = mayRefresh(client) ? randomId(16) : null;
-    const refreshToken = familyId
-      ? await ctx.refreshTokens.start({ familyId, client, subject: user.id, userId: user.id, scope })
-      : undefined;
-    const at = await ctx.issuer.issue({ client, subject: user.id, userId: user.id, username: user.username, scope, familyId });
-    return {
-      access_token: at.token,
-      token_type: 'Bearer',
-      expires_in: at.expiresIn,
-      scope: formatScope(scope),
-      ...(refreshToken ? { refresh_token: refreshToken } : {}),
-    };
+    return issueTokens(ctx, { client, subject: user.id, userId: user.id, username: user.username, scope });
   },
 } satisfies GrantHandler;

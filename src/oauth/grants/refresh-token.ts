@@ -2,25 +2,31 @@ import type { Client, RefreshFamily, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { installationScopeFor } from '../installations.js';
-import { formatScope, intersect, parseScope } from '../scope.js';
+import { intersect, parseScope } from '../scope.js';
+import type { RefreshAllowance } from '../refresh-tokens.js';
 import { getUser } from '../users.js';
+import { issueTokens } from './issue-tokens.js';
 import type { GrantHandler } from './types.js';
 
 /**
- * What a family may still be granted now: the client's current scope, the user's current allowance (the user
- * must still exist and be active), and for org families the installation's current scope. Scope removed from
- * any of them since the family started is dropped; a user disabled or deleted since fails the refresh.
+ * The refresh policy: what a family may still be granted now. The client's current scope, the user's current
+ * allowance (the user must still exist and be active) and for org families the installation's current scope cap
+ * it; scope removed from any of them since the family started is dropped, and a user disabled or deleted since
+ * fails the refresh. The user found here is the one the new access token names.
  */
-async function currentAllowance(family: RefreshFamily, client: Client, ctx: OAuthContext, found: { user?: User }): Promise<string[]> {
+async function currentAllowance(family: RefreshFamily, client: Client, ctx: OAuthContext): Promise<RefreshAllowance> {
   let cap = client.scope;
+  let user: User | null = null;
   if (family.userId !== null) {
-    const user = await getUser(ctx, family.userId);
-    if (!user || user.status !== 'active') throw OAuthError.invalidGrant('The refresh token is invalid, expired or revoked');
-    if (user.scope !== null) cap = intersect(cap, user.scope);
-    found.user = user;
+    const found = await getUser(ctx, family.userId);
+    if (!found || found.status !== 'active') throw OAuthError.invalidGrant('The refresh token is invalid, expired or revoked');
+    if (found.scope !== null) cap = intersect(cap, found.scope);
+    user = found;
   }
-  const installation = await installationScopeFor(family, ctx, client);
-  return installation ? intersect(cap, installation) : cap;
+  // Only an org family has an installation to look up: the others spend no async call on it (the refresh path
+  // keeps its promise count with the issueTokens tail below).
+  const installation = family.installationId === null ? undefined : await installationScopeFor(family, ctx, client);
+  return { cap: installation ? intersect(cap, installation) : cap, user };
 }
 
 /**
@@ -36,19 +42,10 @@ export const refreshTokenGrant = {
     const presented = req.params.get('refresh_token');
     if (presented === undefined) throw OAuthError.invalidRequest('The refresh_token parameter is missing');
     const requested = parseScope(req.params.get('scope'));
-    const found: { user?: User } = {};
-    const rotated = await ctx.refreshTokens.rotate(presented, client, requested, (family) => currentAllowance(family, client, ctx, found));
+    const rotated = await ctx.refreshTokens.rotate(presented, client, requested, (family) => currentAllowance(family, client, ctx));
     const { family, scope } = rotated;
-    const at = await ctx.issuer.issue({
-      client,
-      subject: family.subject,
-      userId: family.userId,
-      username: found.user?.username ?? null,
-      orgId: family.orgId,
-      familyId: family.familyId,
-      scope,
-      extra: family.claims,
-    });
-    return { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: formatScope(scope), refresh_token: rotated.token };
+    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, orgId: family.orgId, scope, extra: family.claims };
+    // Awaited rather than returned: an async function that returns a promise pays an extra thenable job.
+    return await issueTokens(ctx, granted, rotated);
   },
 } satisfies GrantHandler;

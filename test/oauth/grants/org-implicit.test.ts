@@ -144,6 +144,35 @@ describe('org_implicit', () => {
   });
 });
 
+/**
+ * Issue 19: org_implicit's first access token belongs to the refresh-token family it starts. For an opaque-format
+ * client (as Cobo apps often are) it once carried no family, so ending the family left that token alive.
+ */
+describe("org_implicit's first opaque access token ends with its family", () => {
+  const introspect = (token: string) => s.post('/oauth/introspect', { token }, auth('app-opaque'));
+
+  async function firstTokens(): Promise<{ access: string; refresh: string }> {
+    const r = await orgToken('app-opaque', 'acme');
+    expect(r.status).toBe(200);
+    const tokens = { access: r.body.access_token as string, refresh: r.body.refresh_token as string };
+    expect((await introspect(tokens.access)).body).toMatchObject({ active: true, org_id: 'acme' });
+    return tokens;
+  }
+
+  it('when its refresh token is revoked (RFC 7009 §2.1)', async () => {
+    const t = await firstTokens();
+    expect((await s.post('/oauth/revoke', { token: t.refresh }, auth('app-opaque'))).status).toBe(200);
+    expect((await introspect(t.access)).body).toEqual({ active: false });
+  });
+
+  it('when its refresh token is reused after rotation (RFC 9700 §4.14.2)', async () => {
+    const t = await firstTokens();
+    expect((await refresh('app-opaque', t.refresh)).status).toBe(200);
+    expect((await refresh('app-opaque', t.refresh)).body.error).toBe('invalid_grant');
+    expect((await introspect(t.access)).body).toEqual({ active: false });
+  });
+});
+
 describe('org refresh tokens follow the installation', () => {
   it('a changed approval caps the next refresh', async () => {
     const first = await orgToken('app-rescope', 'acme');

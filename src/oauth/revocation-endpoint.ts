@@ -1,0 +1,52 @@
+import { hashToken } from '../crypto/token-hash.js';
+import type { Client } from '../store/types.js';
+import type { OAuthContext } from './context.js';
+import { OAuthError } from './errors.js';
+import type { TokenRequest } from './token-request.js';
+import { authenticateClient } from './client-auth/index.js';
+import type { AfterAuth } from './introspection-endpoint.js';
+import { jwtAccessTokens } from './access-tokens/jwt.js';
+import { opaqueAccessTokens } from './access-tokens/opaque.js';
+
+/**
+ * The revocation endpoint (RFC 7009 §2): every client authenticates, public ones with their client_id (§2.1),
+ * then the HTTP layer's own admission (`afterAuth`), then the token is revoked if it is the client's. Resolves
+ * whether or not anything was revoked (§2.2: the answer is the same, so the endpoint is no oracle); throws
+ * OAuthError for a failed authentication or a missing token.
+ */
+export async function handleRevocation<S>(req: TokenRequest, ctx: OAuthContext, afterAuth: AfterAuth<S>, state: S): Promise<void> {
+  const { client } = await authenticateClient(req, ctx);
+  await afterAuth(client, state);
+  const token = req.params.get('token');
+  if (token === undefined) throw OAuthError.invalidRequest('The token parameter is missing');
+  await revokeToken(ctx, client, token, req.params.get('token_type_hint'));
+}
+
+/** Each finder resolves true when it recognised the token (acted on or not), which ends the search. */
+type StoredRevocation = (ctx: OAuthContext, client: Client, token: string) => Promise<boolean>;
+
+/** A refresh token revokes its whole family, and the access tokens issued from it (RFC 7009 §2.1). */
+const revokeRefresh: StoredRevocation = async (ctx, client, token) => {
+  const record = await ctx.store.refreshTokens.find(hashToken(token));
+  if (!record) return false;
+  if (record.family.clientId === client.clientId) await ctx.refreshTokens.revokeFamily(record.family.familyId);
+  return true;
+};
+
+const ACCESS_FIRST: readonly StoredRevocation[] = [opaqueAccessTokens.revoke, revokeRefresh];
+const REFRESH_FIRST: readonly StoredRevocation[] = [revokeRefresh, opaqueAccessTokens.revoke];
+
+/**
+ * RFC 7009 §2.1: revokes `token` if it was issued to `client`. A JWT-shaped token is the JWT format's;
+ * token_type_hint only orders the search of the stored kinds (§2.1: the server MUST extend its search to all
+ * token types). Unknown, malformed, expired, foreign or already revoked tokens are no-ops.
+ */
+export async function revokeToken(ctx: OAuthContext, client: Client, token: string, hint: string | undefined): Promise<void> {
+  if (jwtAccessTokens.recognises(token)) {
+    await jwtAccessTokens.revoke(ctx, client, token);
+    return;
+  }
+  // Refresh tokens have the opaque shape too: anything else cannot be one of ours (no look-up).
+  if (!opaqueAccessTokens.recognises(token)) return;
+  for (const find of hint === 'access_token' ? ACCESS_FIRST : REFRESH_FIRST) if (await find(ctx, client, token)) return;
+}
