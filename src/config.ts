@@ -160,7 +160,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   logRequests: false,
   workers: 1,
   kdfConcurrency: 'auto',
-  kdf: { maxQueue: 128, maxWaitMs: 1000, perAddress: 8 },
+  kdf: { maxQueue: 128, maxWaitMs: 1000, perAddress: 32 },
   signingThread: 'auto',
   cacheSyncIntervalMs: 250,
   signatureWindowMs: 300_000,

@@ -20,6 +20,7 @@ import { createInstallationCaches, type InstallationCaches } from './installatio
 import type { UsernameIndex } from './users.js';
 import { KeySetCache } from './jwt/remote-jwks.js';
 import { JwtIntrospectionCache } from './access-tokens/introspection-cache.js';
+import { KeyedLock } from './keyed-lock.js';
 
 /**
  * Everything a grant, an authenticator or an endpoint needs: every per-server cache, registry and service, built
@@ -55,6 +56,8 @@ export interface OAuthContext {
   readonly clientAuth: ClientAuthRegistry;
   /** Verified JWT introspection answers of this server (access-tokens/jwt.ts). */
   readonly introspectionCache: JwtIntrospectionCache;
+  /** Password attempts of one (username, address) pair, one after another (grants/password.ts). */
+  readonly loginAttempts: KeyedLock;
   readonly limits: Limits;
   readonly replay: ReplayGuard;
   readonly logger: Logger;
@@ -130,6 +133,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     grants: createGrantRegistry([...CORE_GRANTS, ...added.flatMap((x) => x.grants)], added.flatMap((x) => x.grantResolvers)),
     clientAuth: createClientAuthRegistry(CLIENT_AUTHENTICATORS),
     introspectionCache: new JwtIntrospectionCache(),
+    loginAttempts: new KeyedLock(),
     limits: deps.limits,
     replay: deps.replay,
     logger,

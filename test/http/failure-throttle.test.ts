@@ -54,7 +54,7 @@ describe.each(backends)('failure throttles over HTTP (%s)', (_name, backendEnv) 
         ...backendEnv,
         TESSERA_REDIS_KEY_PREFIX: `test:${randomBytes(6).toString('hex')}:`,
         TESSERA_TRUST_PROXY: '127.0.0.1',
-        // Parallel guesses beyond the KDF gate's per-address share (8) and wait (1 s) would be refused by the gate
+        // Parallel guesses beyond the KDF gate's per-address share (32) and wait (1 s) would be refused by the gate
         // (and withdrawn from the throttle): let them all through, so the throttles alone decide these tests.
         TESSERA_KDF_PER_ADDRESS: '128',
         TESSERA_KDF_MAX_WAIT_MS: '60000',

@@ -3,7 +3,7 @@ import type { Client, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { intersect, parseScope, resolveScope } from '../scope.js';
-import { findUserByUsername } from '../users.js';
+import { findUserByUsername, normalizeUsername } from '../users.js';
 import { verifyFromAddress } from '../kdf-admission.js';
 import { throttledCheck } from '../throttle.js';
 import { loginKeys } from '../../limits/throttle-policy.js';
@@ -35,11 +35,14 @@ export function passwordScope(requested: readonly string[] | undefined, client: 
  * guess before any is checked. The counters say nothing about whether the username exists.
  */
 async function throttledLogin(ctx: OAuthContext, username: string, password: string, ip: string): Promise<User> {
-  const user = await throttledCheck(ctx.limits.login.reserve(loginKeys(username, ip)), {
-    what: 'login',
-    check: () => authenticateUser(ctx, username, password, ip),
-    failed: (u) => u === undefined,
-  });
+  // One pair's attempts one after another (keyed-lock.ts): a user's parallel right logins are not refused as failures.
+  const user = await ctx.loginAttempts.run(`${normalizeUsername(username)}\0${ip}`, () =>
+    throttledCheck(ctx.limits.login.reserve(loginKeys(username, ip)), {
+      what: 'login',
+      check: () => authenticateUser(ctx, username, password, ip),
+      failed: (u) => u === undefined,
+    }),
+  );
   if (!user) throw OAuthError.invalidGrant(BAD_CREDENTIALS);
   return user;
 }
