@@ -1,6 +1,6 @@
 import type { AuthMethod } from '../store/types.js';
 import { isSupportedHash } from '../crypto/password-hash.js';
-import { isAllowedUrl } from '../federation/fetch.js';
+import { isAllowedUrl } from '../oauth/jwt/fetch.js';
 import { CORE_GRANTS } from '../oauth/grants/index.js';
 import { TOKEN_EXCHANGE } from '../federation/grants/token-exchange.js';
 import { JWT_BEARER } from '../federation/grants/jwt-bearer.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { peekJwt } from '../../src/federation/jwt-verify.js';
+import { peekJwt } from '../../src/oauth/jwt/verify.js';
 import { describeProvider, sealProviderSecrets, secretAad, validateProviderInput } from '../../src/federation/provider-config.js';
 import { validateImportDocument } from '../../src/admin/import-document.js';
 import { formatProblem } from '../../src/admin/problems.js';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jwtVerify } from 'jose';
-import { RemoteKeySet } from '../../src/federation/remote-jwks.js';
-import { cacheLifetime, isAllowedUrl } from '../../src/federation/fetch.js';
-import { OAuthError } from '../../src/oauth/errors.js';
-import { jwks, makeKey, sign, startPeer, type Peer, type PeerAnswer, type TestKey } from '../support/peer.js';
+import { RemoteKeySet } from '../../../src/oauth/jwt/remote-jwks.js';
+import { cacheLifetime, isAllowedUrl } from '../../../src/oauth/jwt/fetch.js';
+import { OAuthError } from '../../../src/oauth/errors.js';
+import { jwks, makeKey, sign, startPeer, type Peer, type PeerAnswer, type TestKey } from '../../support/peer.js';
 
 let peer: Peer;
 let k1: TestKey;
