@@ -19,7 +19,7 @@ export function throttleDelay(count: number, d: Pick<ThrottleDimension, 'freeAtt
  * The longest wait any counter imposes on a new attempt now, or undefined. Pending attempts count as failures
  * (that is what makes a reservation atomic against a parallel burst); a counter that applies only after a failure
  * looks at the pair's settled failures alone, so an address's own attempts in flight never bring it into play.
- * The Redis throttle's script computes exactly this (redis-throttle.ts).
+ * The Redis throttle's script computes exactly this (redis/failure-throttle.ts).
  */
 export function refusalOf(policy: ThrottlePolicy, counters: ReadonlyArray<CounterState | undefined>, now: number): { waitMs: number; dimension: ThrottleDimension } | undefined {
   let worst: { waitMs: number; dimension: ThrottleDimension } | undefined;
