@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { trustedProxyProblem } from './http/trusted-proxies.js';
+import { trustedProxyProblem } from './net/trusted-proxies.js';
 
 /**
  * One validated configuration object, built once at start-up and passed down. Precedence:

@@ -9,7 +9,7 @@ import type { OAuthContext } from '../oauth/context.js';
 import { clientErrorHandler, errorHandlerFor } from './errors.js';
 import { installRequestGate } from './request-gate.js';
 import { installConnectionLimit } from './connection-limit.js';
-import { proxyTrust } from './trusted-proxies.js';
+import { proxyTrust } from '../net/trusted-proxies.js';
 import { requestIdFor } from './request-id.js';
 import { writeRateLimitHeaders } from './rate-limit.js';
 import { tokenRoute } from './routes/token.js';
@@ -83,7 +83,7 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
       : { logger: false }),
     bodyLimit: BODY_LIMIT,
     // X-Forwarded-For counts only from the listed proxies: the client is the first untrusted hop from the right
-    // (trusted-proxies.ts). With none listed Fastify keeps the peer address and its plainer request prototype.
+    // (net/trusted-proxies.ts). With none listed Fastify keeps the peer address and its plainer request prototype.
     trustProxy: opts.trustProxy.length > 0 ? (address: string) => trusted(address) : false,
     // Deadlines for what a client sends (config http.*): its headers, then the whole request, both counted from
     // the request's first byte (a new connection's from its opening, so one that sends nothing is held to the

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { unmappedAddress, type ProxyTrust } from './trusted-proxies.js';
+import { unmappedAddress, type ProxyTrust } from '../net/trusted-proxies.js';
 
 /** A refusal warning at most this often, with the count since the last: a flood must not flood the log too. */
 const WARN_INTERVAL_MS = 60_000;

@@ -19,7 +19,7 @@ export function throttleDelay(count: number, d: Pick<ThrottleDimension, 'freeAtt
  * The longest wait any counter imposes on a new attempt now, or undefined. Pending attempts count as failures
  * (that is what makes a reservation atomic against a parallel burst); a counter that applies only after a failure
  * looks at the pair's settled failures alone, so an address's own attempts in flight never bring it into play.
- * The Redis throttle's script computes exactly this (redis-throttle.ts).
+ * The Redis throttle's script computes exactly this (redis/failure-throttle.ts).
  */
 export function refusalOf(policy: ThrottlePolicy, counters: ReadonlyArray<CounterState | undefined>, now: number): { waitMs: number; dimension: ThrottleDimension } | undefined {
   let worst: { waitMs: number; dimension: ThrottleDimension } | undefined;
@@ -56,6 +56,13 @@ function addressKey(ip: string): string {
 
 type LoginSettings = Config['loginThrottle'];
 type ClientAuthSettings = Config['clientAuthThrottle'];
+type PairSettings = Pick<LoginSettings, 'enabled' | 'window' | 'freeAttempts' | 'baseDelayMs' | 'maxDelayMs'>;
+
+/** Both policies: a counter per (credential, address), forgotten on success, then one wider counter of their own. */
+function pairPolicy(name: string, s: PairSettings, wider: ThrottleDimension): ThrottlePolicy {
+  const pair = { name: 'pair', freeAttempts: s.freeAttempts, baseDelayMs: s.baseDelayMs, maxDelayMs: s.maxDelayMs, resetOnSuccess: true, onlyAfterFailure: false };
+  return { name, enabled: s.enabled, windowMs: s.window * 1000, dimensions: [pair, wider] };
+}
 
 /**
  * Failed logins: per (username, address), forgotten on success, so someone guessing Ada's password slows only
@@ -64,15 +71,7 @@ type ClientAuthSettings = Config['clientAuthThrottle'];
  * what people sharing an address with an attacker feel, hence its own, larger allowance.
  */
 export function loginPolicy(s: LoginSettings): ThrottlePolicy {
-  return {
-    name: 'login',
-    enabled: s.enabled,
-    windowMs: s.window * 1000,
-    dimensions: [
-      { name: 'pair', freeAttempts: s.freeAttempts, baseDelayMs: s.baseDelayMs, maxDelayMs: s.maxDelayMs, resetOnSuccess: true, onlyAfterFailure: false },
-      { name: 'address', ...s.perAddress, resetOnSuccess: false, onlyAfterFailure: false },
-    ],
-  };
+  return pairPolicy('login', s, { name: 'address', ...s.perAddress, resetOnSuccess: false, onlyAfterFailure: false });
 }
 
 /** The same normalisation as the user store's unique key (NFKC, case-insensitive), so "JDoe" and "ｊｄｏｅ" share one counter. */
@@ -87,15 +86,7 @@ export function loginKeys(username: string, ip: string): string[] {
  * authenticating from an address that has not failed is never slowed: nobody can lock a client out from elsewhere.
  */
 export function clientAuthPolicy(s: ClientAuthSettings): ThrottlePolicy {
-  return {
-    name: 'client-auth',
-    enabled: s.enabled,
-    windowMs: s.window * 1000,
-    dimensions: [
-      { name: 'pair', freeAttempts: s.freeAttempts, baseDelayMs: s.baseDelayMs, maxDelayMs: s.maxDelayMs, resetOnSuccess: true, onlyAfterFailure: false },
-      { name: 'client', ...s.perClient, resetOnSuccess: false, onlyAfterFailure: true },
-    ],
-  };
+  return pairPolicy('client-auth', s, { name: 'client', ...s.perClient, resetOnSuccess: false, onlyAfterFailure: true });
 }
 
 /**

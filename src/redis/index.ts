@@ -3,5 +3,5 @@
 export { RedisConnection } from './connection.js';
 export { RedisChangeNudge } from './change-nudge.js';
 export { RedisReplayGuard } from './replay-guard.js';
-export { RedisRateLimiter } from '../limits/redis.js';
-export { RedisFailureThrottle } from '../limits/redis-throttle.js';
+export { RedisRateLimiter } from './rate-limiter.js';
+export { RedisFailureThrottle } from './failure-throttle.js';

@@ -155,6 +155,37 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect((await store.refreshTokens.find(first.hash))?.family.status ?? 'revoked').toBe('revoked');
         expect(await store.apiKeys.listForClient(fam.clientId)).toEqual([]);
       });
+
+      it('delete announces each family it revokes with one family change in its transaction, as every revocation does', async () => {
+        const clientId = uid('c');
+        const [a, b, before] = [await family({ clientId }), await family({ clientId }), await family({ clientId })];
+        const other = await family();
+        const t = now();
+        expect(await store.refreshTokens.revokeFamily(before.fam.familyId, t - 10)).toBe(true);
+        // A rolled-back deletion revokes and announces nothing.
+        const start = await store.changes.latest();
+        await expect(
+          store.transaction(async (tx) => {
+            expect(await tx.clients.delete(clientId)).toBe(true);
+            throw new Error('roll back');
+          }),
+        ).rejects.toThrow('roll back');
+        expect(await store.changes.latest()).toBe(start);
+        expect(await store.clients.get(clientId)).toBeDefined();
+
+        expect(await store.clients.delete(clientId)).toBe(true);
+        const changes = await store.changes.since(start);
+        const families = changes.filter((c) => c.topic === 'family');
+        // The already revoked family is not announced again; another client's is untouched.
+        expect(families.map((c) => c.key).sort()).toEqual([a.fam.familyId, b.fam.familyId].sort());
+        expect(changes.filter((c) => c.topic === 'client').map((c) => c.key)).toEqual([clientId]);
+        const at = families[0]!.at;
+        expect(at).toBeGreaterThanOrEqual(t);
+        for (const c of families) expect(c.at).toBe(at);
+        const listed = await store.refreshTokens.listRevokedFamilies(t - 1);
+        for (const f of [a, b]) expect(listed).toContainEqual({ familyId: f.fam.familyId, revokedAt: at });
+        expect(listed.map((f) => f.familyId)).not.toContain(other.fam.familyId);
+      });
     });
 
     describe('api keys', () => {

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { addressKey, installConnectionLimit } from '../../src/http/connection-limit.js';
-import { proxyTrust } from '../../src/http/trusted-proxies.js';
+import { proxyTrust } from '../../src/net/trusted-proxies.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { Client, ClientPatch, ClientStore, NewClient } from '../types.js';
 import { ConflictError, isUniqueViolation } from '../errors.js';
+import { revokeFamiliesWhere } from './refresh-tokens.js';
 import type { ClientRow } from './schema.js';
 import { fromJson, num, numOrNull, nowSeconds, splitScope, toJson, type SqlContext } from './context.js';
 
@@ -115,8 +116,9 @@ export class SqlClientStore implements ClientStore {
     return this.ctx.tx(async (c) => {
       const res = await c.db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
       if (Number(res.numDeletedRows) === 0) return false;
-      // A deleted client's refresh tokens must stop working at once, like any other revocation.
-      await c.db.updateTable('refresh_families').set({ status: 'revoked', revoked_at: now }).where('client_id', '=', clientId).where('status', '=', 'active').execute();
+      // A deleted client's refresh tokens must stop working at once, like any other revocation, and every node's
+      // revoked-family set must hear of each family (their JWT access tokens name it in `sid`).
+      await revokeFamiliesWhere(c, 'client_id', clientId, now);
       await c.change('client', clientId, now);
       return true;
     });

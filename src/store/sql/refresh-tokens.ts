@@ -141,10 +141,11 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
 /**
  * Revokes every active family whose `column` is `value` and writes one 'family' change per family it revoked,
  * inside the caller's transaction: the UPDATE's RETURNING names exactly the rows it changed, so a family created
- * concurrently is either revoked and announced, or neither. Used by revokeByUser and by an installation's
- * revocation (sql/organizations.ts). Returns how many families were revoked.
+ * concurrently is either revoked and announced, or neither. Used by revokeByUser, by an installation's
+ * revocation (sql/organizations.ts) and by a client's deletion (sql/clients.ts). Returns how many families were
+ * revoked.
  */
-export async function revokeFamiliesWhere(c: SqlContext, column: 'installation_id' | 'user_id', value: string, now: number): Promise<number> {
+export async function revokeFamiliesWhere(c: SqlContext, column: 'client_id' | 'installation_id' | 'user_id', value: string, now: number): Promise<number> {
   const revoked = await c.db
     .updateTable('refresh_families')
     .set({ status: 'revoked', revoked_at: now })

@@ -1,9 +1,9 @@
 import { RateLimiterRedis } from 'rate-limiter-flexible';
-import { FlexibleRateLimiter } from './flexible.js';
-import type { RedisConnection } from '../redis/connection.js';
-import { MemoryRateLimiter } from './memory.js';
-import type { RateDecision, RateLimiter } from './types.js';
+import { FlexibleRateLimiter } from '../limits/flexible.js';
+import { MemoryRateLimiter } from '../limits/memory.js';
+import type { RateDecision, RateLimiter } from '../limits/types.js';
 import type { RateLimitSetting } from '../store/types.js';
+import type { RedisConnection } from './connection.js';
 
 /**
  * Rate limits shared by every node through Redis (rate-limiter-flexible's atomic INCR + TTL script). While Redis

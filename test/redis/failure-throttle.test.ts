@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryFailureThrottle } from '../../src/limits/memory-throttle.js';
-import { RedisFailureThrottle } from '../../src/limits/redis-throttle.js';
+import { RedisFailureThrottle } from '../../src/redis/failure-throttle.js';
 import { clientAuthKeys, clientAuthPolicy, loginKeys, loginPolicy } from '../../src/limits/throttle-policy.js';
 import type { FailureThrottle, ThrottleTicket } from '../../src/limits/types.js';
 import { RedisConnection } from '../../src/redis/connection.js';

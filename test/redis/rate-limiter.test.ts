@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisRateLimiter } from '../../src/limits/redis.js';
+import { RedisRateLimiter } from '../../src/redis/rate-limiter.js';
 import { RedisConnection } from '../../src/redis/connection.js';
 import { redisAvailable, requireService, TEST_REDIS_URL } from '../support/services.js';
 

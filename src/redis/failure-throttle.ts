@@ -1,10 +1,10 @@
-import type { RedisConnection } from '../redis/connection.js';
-import { MemoryFailureThrottle } from './memory-throttle.js';
-import { refusalDecision } from './throttle-policy.js';
-import type { FailureThrottle, RateDecision, Reservation, ThrottlePolicy, ThrottleTicket } from './types.js';
+import { MemoryFailureThrottle } from '../limits/memory-throttle.js';
+import { refusalDecision } from '../limits/throttle-policy.js';
+import type { FailureThrottle, RateDecision, Reservation, ThrottlePolicy, ThrottleTicket } from '../limits/types.js';
+import type { RedisConnection } from './connection.js';
 
 // Each counter is a hash {f: settled failures, p: pending attempts, last: ms of the last attempt} with a TTL of one
-// window. The scripts are MemoryFailureThrottle's code in Lua (refusalOf in throttle-policy.ts), one round trip
+// window. The scripts are MemoryFailureThrottle's code in Lua (refusalOf in limits/throttle-policy.ts), one round trip
 // each, so that checking and reserving are one atomic step across every node.
 
 // KEYS: the counters. ARGV: now, windowMs, dry ('1': only answer), then per counter free, base, max, onlyAfterFailure.
