@@ -9,6 +9,9 @@
  * address with the fewest KDFs running (round-robin among equals), so a newcomer is served at the next free
  * slot, not behind a flooder's whole share.
  * Work without an address (operator tools: the CLI, the import document) waits its turn but is never refused.
+ * A waiting KDF whose requester has gone (its connection closed before the answer) leaves the queue and gives
+ * its address's share back; a running one finishes (argon2 cannot be interrupted). Otherwise a client that
+ * gives up on waiting requests, a load generator's abandoned warm-up, kept its address refused until they ran.
  */
 
 export type KdfRefusalReason =
@@ -17,7 +20,9 @@ export type KdfRefusalReason =
   /** The queue is full. */
   | 'queue_full'
   /** No slot came free within maxWaitMs. */
-  | 'deadline';
+  | 'deadline'
+  /** The requester went away while the KDF waited (nobody is left to answer). */
+  | 'abandoned';
 
 /** Thrown (as a rejection) when a KDF is not admitted; the protocol layer turns it into 429 or 503. */
 export class KdfRefusal extends Error {
@@ -45,7 +50,16 @@ interface Waiter {
   readonly address: string | null;
   resolve(): void;
   timer: NodeJS.Timeout | undefined;
+  /** The requester's signal and the listener on it, while it waits. */
+  gone: AbortSignal | undefined;
+  onGone: (() => void) | undefined;
 }
+
+/**
+ * The requester's departure, asked for only when its KDF must wait: the signal (and the listener the caller puts
+ * on its connection for it) is made then, so a KDF that runs at once, the common case, costs neither.
+ */
+export type WhenGone = () => AbortSignal;
 
 /** The wait a refused client is told (Retry-After, seconds): a KDF slot turns over in well under a second. */
 const RETRY_AFTER_SECONDS = 1;
@@ -86,12 +100,14 @@ export class KdfGate {
   /**
    * Runs `work` once a slot is free. `address` is the request's source address, or null for operator tools.
    * Rejects with KdfRefusal, without running `work`, when the address is over its share, the queue is full or
-   * the wait passes maxWaitMs. Admission is decided synchronously, in the order of the calls.
+   * the wait passes maxWaitMs. Admission is decided synchronously, in the order of the calls. With `whenGone`
+   * (network requests only), a waiting KDF whose signal aborts leaves the queue, frees its share and rejects
+   * with KdfRefusal 'abandoned' without running `work`; once running it is not affected.
    */
-  async run<T>(address: string | null, work: () => Promise<T>): Promise<T> {
+  async run<T>(address: string | null, work: () => Promise<T>, whenGone?: WhenGone): Promise<T> {
     if (address !== null) this.admit(address);
     if (this.running < this.settings.concurrency) this.start(address);
-    else await this.enqueue(address);
+    else await this.enqueue(address, address === null ? undefined : whenGone);
     try {
       return await work();
     } finally {
@@ -107,9 +123,23 @@ export class KdfGate {
   }
 
   /** Resolves when a finishing KDF has handed this waiter its slot (running already counts it). */
-  private enqueue(address: string | null): Promise<void> {
+  private enqueue(address: string | null, whenGone: WhenGone | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { address, resolve, timer: undefined };
+      const gone = whenGone?.();
+      if (gone?.aborted) {
+        // Gone before it could queue (e.g. while it waited for its turn at the login lock): never queued.
+        this.unhold(address!);
+        reject(new KdfRefusal('abandoned', RETRY_AFTER_SECONDS));
+        return;
+      }
+      const waiter: Waiter = { address, resolve, timer: undefined, gone, onGone: undefined };
+      if (gone) {
+        waiter.onGone = () => {
+          this.drop(waiter);
+          reject(new KdfRefusal('abandoned', RETRY_AFTER_SECONDS));
+        };
+        gone.addEventListener('abort', waiter.onGone, { once: true });
+      }
       if (address === null) this.queuedInternal++;
       else {
         this.queued++;
@@ -126,13 +156,20 @@ export class KdfGate {
     });
   }
 
-  /** A waiter whose deadline passed leaves the queue and gives its address's share back. */
+  /** A waiter whose deadline passed or whose requester went leaves the queue and gives its address's share back. */
   private drop(waiter: Waiter): void {
+    this.unwatch(waiter);
     const lane = this.lanes.get(waiter.address)!;
     lane.splice(lane.indexOf(waiter), 1);
     if (lane.length === 0) this.lanes.delete(waiter.address);
     this.queued--;
     this.unhold(waiter.address!);
+  }
+
+  /** Stops the waiter's deadline and its watch on the requester (it leaves the queue, one way or the other). */
+  private unwatch(waiter: Waiter): void {
+    if (waiter.timer) clearTimeout(waiter.timer);
+    if (waiter.onGone) waiter.gone!.removeEventListener('abort', waiter.onGone);
   }
 
   private start(address: string | null): void {
@@ -186,7 +223,7 @@ export class KdfGate {
       // This address had its turn: it goes to the back of the turn order, or leaves it when it has no more waiters.
       this.lanes.delete(address);
       if (lane.length > 0) this.lanes.set(address, lane);
-      if (waiter.timer) clearTimeout(waiter.timer);
+      this.unwatch(waiter);
       if (address === null) this.queuedInternal--;
       else this.queued--;
       this.start(address);

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { hash, verify, Algorithm } from '@node-rs/argon2';
-import { KdfGate, type KdfGateSettings } from './kdf-gate.js';
+import { KdfGate, type KdfGateSettings, type WhenGone } from './kdf-gate.js';
 
-export { KdfRefusal } from './kdf-gate.js';
+export { KdfRefusal, type WhenGone } from './kdf-gate.js';
 
 /**
  * argon2id with the OWASP Password Storage Cheat Sheet parameters (m=19 MiB, t=2, p=1).
@@ -62,10 +62,11 @@ export async function verifySecret(phc: string, secret: string): Promise<boolean
 
 /**
  * A verification a network request asked for, admitted per source address: rejects with KdfRefusal (without
- * running the KDF) when the address holds its share already, the queue is full or no slot came free in time.
+ * running the KDF) when the address holds its share already, the queue is full or no slot came free in time,
+ * or (given `whenGone`) its requester went away while it waited.
  */
-export async function verifySecretFrom(address: string, phc: string, secret: string): Promise<boolean> {
-  return gate.run(address, () => verifyOrFalse(phc, secret));
+export async function verifySecretFrom(address: string, phc: string, secret: string, whenGone?: WhenGone): Promise<boolean> {
+  return gate.run(address, () => verifyOrFalse(phc, secret), whenGone);
 }
 
 /** Accepts only argon2 PHC strings for imported hashes, so we never store something we cannot verify. */

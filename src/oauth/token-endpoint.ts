@@ -4,6 +4,7 @@ import { pickParameters, type TokenRequest } from './token-request.js';
 import { authenticateClientNow } from './client-auth/index.js';
 import { isConfidential, type TokenResponse } from './grants/types.js';
 import type { Client } from '../store/types.js';
+import type { AnswerChannel } from './kdf-admission.js';
 
 export interface TokenOutcome {
   response: TokenResponse;
@@ -14,7 +15,7 @@ export interface TokenOutcome {
  * The spine of the token endpoint: parse (done by the caller) -> authenticate client -> dispatch grant -> issue.
  * Throws OAuthError for every failure; the HTTP layer renders it.
  */
-export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, hooks: { afterAuth?: (client: Client) => Promise<void> | undefined } = {}): Promise<TokenOutcome> {
+export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, hooks: { afterAuth?: (client: Client) => Promise<void> | undefined; answer?: AnswerChannel } = {}): Promise<TokenOutcome> {
   const grantType = req.params.get('grant_type');
   if (grantType === undefined) throw OAuthError.invalidRequest('The grant_type parameter is missing');
   const handler = ctx.grants.exact(grantType) ?? (await ctx.grants.find(grantType, ctx));
@@ -33,6 +34,6 @@ export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, h
     throw OAuthError.unauthorizedClient('This grant type requires a confidential client');
   }
   const params = pickParameters(req.params, ctx.grants.allowedParameters(handler));
-  const response = await handler.handle({ grantType, params, ip: req.ip, requestId: req.requestId }, client, ctx);
+  const response = await handler.handle({ grantType, params, ip: req.ip, requestId: req.requestId, answer: hooks.answer }, client, ctx);
   return { response, client };
 }

@@ -170,3 +170,107 @@ describe('KdfGate', () => {
     expect(() => gate.configure({ maxWaitMs: 1.5 })).toThrow(RangeError);
   });
 });
+
+describe('KdfGate: a waiting KDF whose requester has gone', () => {
+  /** A KDF stand-in that records that it ran and finishes when the test says so. */
+  function kdf(name: string, started: string[], finishers: Map<string, () => void>) {
+    return () => {
+      started.push(name);
+      return new Promise<string>((resolve) => finishers.set(name, () => resolve(name)));
+    };
+  }
+
+  it('leaves the queue, frees its address share and never runs; the running one is not affected', async () => {
+    const gate = new KdfGate({ concurrency: 1, maxQueue: 10, maxWaitMs: 60_000, perAddress: 2 });
+    const started: string[] = [];
+    const finishers = new Map<string, () => void>();
+    const leaving = new AbortController();
+    const runningGone = new AbortController();
+    let asked = 0;
+    const first = gate.run('a', kdf('a1', started, finishers), () => {
+      asked++;
+      return runningGone.signal;
+    });
+    const waiting = gate.run('a', kdf('a2', started, finishers), () => {
+      asked++;
+      return leaving.signal;
+    });
+    // The signal is asked for only by the KDF that has to wait.
+    expect(asked).toBe(1);
+    expect(gate.load()).toMatchObject({ running: 1, waiting: 1 });
+    // The address holds its whole share (2): a third is refused.
+    expect((await refusal(gate.run('a', async () => 'x'))).reason).toBe('address_budget');
+
+    runningGone.abort(); // the running KDF's requester goes: it runs on regardless
+    leaving.abort();
+    const r = await refusal(waiting);
+    expect(r.reason).toBe('abandoned');
+    expect(gate.load()).toMatchObject({ running: 1, waiting: 0 });
+    // Its share is back: the same address is admitted (queued) again while a1 still runs.
+    const again = gate.run('a', kdf('a3', started, finishers));
+    expect(gate.load()).toMatchObject({ running: 1, waiting: 1 });
+
+    finishers.get('a1')!();
+    expect(await first).toBe('a1');
+    await settle();
+    expect(started).toEqual(['a1', 'a3']);
+    finishers.get('a3')!();
+    expect(await again).toBe('a3');
+    expect(gate.load()).toEqual({ running: 0, waiting: 0, limit: 1 });
+  });
+
+  it('a signal already aborted when it would queue is refused at once and holds nothing', async () => {
+    const gate = new KdfGate({ concurrency: 1, maxQueue: 10, maxWaitMs: 60_000, perAddress: 2 });
+    const started: string[] = [];
+    const finishers = new Map<string, () => void>();
+    const first = gate.run('a', kdf('a1', started, finishers));
+    const r = await refusal(gate.run('a', kdf('a2', started, finishers), () => AbortSignal.abort()));
+    expect(r.reason).toBe('abandoned');
+    expect(gate.load()).toMatchObject({ running: 1, waiting: 0 });
+    // Share 2, one running: one more may queue.
+    const next = gate.run('a', kdf('a3', started, finishers));
+    finishers.get('a1')!();
+    await first;
+    await settle();
+    finishers.get('a3')!();
+    await next;
+    expect(started).toEqual(['a1', 'a3']);
+  });
+
+  it('a waiter that got its slot stops watching: a later abort changes nothing', async () => {
+    const gate = new KdfGate({ concurrency: 1, maxQueue: 10, maxWaitMs: 60_000, perAddress: 2 });
+    const started: string[] = [];
+    const finishers = new Map<string, () => void>();
+    const gone = new AbortController();
+    const first = gate.run('a', kdf('a1', started, finishers));
+    const second = gate.run('b', kdf('b1', started, finishers), () => gone.signal);
+    finishers.get('a1')!();
+    await first;
+    await settle();
+    expect(started).toEqual(['a1', 'b1']);
+    gone.abort();
+    await settle();
+    expect(gate.load()).toMatchObject({ running: 1, waiting: 0 });
+    finishers.get('b1')!();
+    expect(await second).toBe('b1');
+    expect(gate.load()).toEqual({ running: 0, waiting: 0, limit: 1 });
+  });
+
+  it('operator work (no address) is never withdrawn', async () => {
+    const gate = new KdfGate({ concurrency: 1, maxQueue: 10, maxWaitMs: 60_000, perAddress: 2 });
+    const started: string[] = [];
+    const finishers = new Map<string, () => void>();
+    const first = gate.run('a', kdf('a1', started, finishers));
+    let asked = 0;
+    const cli = gate.run(null, kdf('cli', started, finishers), () => {
+      asked++;
+      return AbortSignal.abort();
+    });
+    expect(asked).toBe(0);
+    finishers.get('a1')!();
+    await first;
+    await settle();
+    finishers.get('cli')!();
+    expect(await cli).toBe('cli');
+  });
+});

@@ -20,7 +20,8 @@ export async function serveTokenRequest(
   const limited = limitByIp(request, reply, ctx);
   if (limited) await limited;
   const tokenRequest = build(request);
-  const { response } = await handleTokenRequest(tokenRequest, ctx, { afterAuth: (client) => limitByClient(request, reply, ctx, client) });
+  // reply.raw: a password login's KDF still queued when the client goes gives its place up (oauth/kdf-admission.ts).
+  const { response } = await handleTokenRequest(tokenRequest, ctx, { afterAuth: (client) => limitByClient(request, reply, ctx, client), answer: reply.raw });
   reply.code(status).header('cache-control', 'no-store').header('pragma', 'no-cache');
   return response;
 }

@@ -56,7 +56,8 @@ export class SecretVerifier {
    * 429 / 503 for an unknown client as for a known one. Concurrent checks of the same (client id, secret) share
    * one KDF, for unknown and known clients alike: a burst of a client's first requests on a cold process costs
    * one KDF rather than one each (which the per-address share would refuse), and an unknown client still behaves
-   * exactly as a known one with a wrong secret.
+   * exactly as a known one with a wrong secret. A shared KDF is not withdrawn when a requester goes (unlike a
+   * password login's, kdf-admission.ts): others may have joined it, and it holds one share however many wait.
    */
   verify(clientId: string, client: Client | undefined, presented: string, address: string): Promise<boolean> {
     const key = this.cacheKey(clientId, presented);

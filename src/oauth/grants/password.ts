@@ -1,6 +1,7 @@
 import { getDummyHash } from '../../crypto/password-hash.js';
 import type { Client, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
+import type { AnswerChannel } from '../kdf-admission.js';
 import { OAuthError } from '../errors.js';
 import { intersect, parseScope, resolveScope } from '../scope.js';
 import { findUserByUsername, normalizeUsername } from '../users.js';
@@ -34,12 +35,12 @@ export function passwordScope(requested: readonly string[] | undefined, client: 
  * looser, per address). The attempt is reserved before the KDF runs, so a burst of parallel guesses counts each
  * guess before any is checked. The counters say nothing about whether the username exists.
  */
-async function throttledLogin(ctx: OAuthContext, username: string, password: string, ip: string): Promise<User> {
+async function throttledLogin(ctx: OAuthContext, username: string, password: string, ip: string, answer: AnswerChannel | undefined): Promise<User> {
   // One pair's attempts one after another (keyed-lock.ts): a user's parallel right logins are not refused as failures.
   const user = await ctx.loginAttempts.run(`${normalizeUsername(username)}\0${ip}`, () =>
     throttledCheck(ctx.limits.login.reserve(loginKeys(username, ip)), {
       what: 'login',
-      check: () => authenticateUser(ctx, username, password, ip),
+      check: () => authenticateUser(ctx, username, password, ip, answer),
       failed: (u) => u === undefined,
     }),
   );
@@ -49,12 +50,13 @@ async function throttledLogin(ctx: OAuthContext, username: string, password: str
 
 /**
  * Verifies the password with the same KDF cost whether or not the user exists or has a password. The KDF is
- * admitted per source address (kdf-admission.ts): a refusal throws 429 / 503 before any failure is recorded.
+ * admitted per source address (kdf-admission.ts): a refusal throws 429 / 503 before any failure is recorded, and
+ * a KDF still waiting when the client goes (`answer` closed) leaves the queue, counted as no attempt either.
  */
-async function authenticateUser(ctx: OAuthContext, username: string, password: string, ip: string): Promise<User | undefined> {
+async function authenticateUser(ctx: OAuthContext, username: string, password: string, ip: string, answer: AnswerChannel | undefined): Promise<User | undefined> {
   const user = await findUserByUsername(ctx, username);
   const hash = user?.passwordHash ?? (await getDummyHash());
-  const ok = await verifyFromAddress(ip, hash, password);
+  const ok = await verifyFromAddress(ip, hash, password, answer);
   if (!ok || !user || user.passwordHash === null || user.status !== 'active') return undefined;
   return user;
 }
@@ -77,7 +79,7 @@ export const passwordGrant = {
     // The client-level scope check needs no user, so it fails before any password is tried (nothing to learn).
     if (requested !== undefined) resolveScope(requested, client.scope, client.defaultScope);
 
-    const user = await throttledLogin(ctx, username, password, req.ip);
+    const user = await throttledLogin(ctx, username, password, req.ip, req.answer);
 
     const scope = passwordScope(requested, client, user);
     return issueTokens(ctx, { client, subject: user.id, userId: user.id, username: user.username, scope });

@@ -1,5 +1,6 @@
 import type { Client } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
+import type { AnswerChannel } from '../kdf-admission.js';
 
 /** RFC 6749 §5.1 success body (plus RFC 8693's issued_token_type). */
 export interface TokenResponse {
@@ -17,6 +18,8 @@ export interface GrantRequest {
   readonly params: ReadonlyMap<string, string>;
   readonly ip: string;
   readonly requestId: string;
+  /** The connection the answer goes back on, when served over HTTP: a KDF queued for a gone client gives its place up. */
+  readonly answer?: AnswerChannel;
 }
 
 /**
