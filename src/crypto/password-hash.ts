@@ -17,7 +17,7 @@ const OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2,
  * the process should use, or it starves the event loop every other request needs. One gate per process rather
  * than per server context, because what it rations, the libuv pool and the cores, belongs to the process.
  */
-const gate = new KdfGate({ concurrency: Math.max(1, availableParallelism() - 1), maxQueue: 128, maxWaitMs: 1000, perAddress: 8 });
+const gate = new KdfGate({ concurrency: Math.max(1, availableParallelism() - 1), maxQueue: 128, maxWaitMs: 1000, perAddress: 32 });
 
 /** 'auto': the cores this process may use (the machine's, shared among the `workers` processes), at least one. */
 export function resolveKdfConcurrency(setting: number | 'auto', workers: number | 'auto'): number {
