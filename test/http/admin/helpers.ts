@@ -46,3 +46,16 @@ export async function call(base: string, method: string, path: string, opts: { t
   }
   return { status: res.status, headers: res.headers, body: parsed, text };
 }
+
+/**
+ * Polls `check` until it holds, within `withinMs`: what the change feed spreads (a client disabled, deleted) reaches
+ * each node's caches within a sync interval (config cacheSyncIntervalMs, 250 ms), not synchronously.
+ */
+export async function eventually(check: () => Promise<boolean>, withinMs = 3000): Promise<void> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > until) throw new Error(`not within ${withinMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
