@@ -184,3 +184,16 @@ describe('unknown admin paths', () => {
     expectProblem(await api('GET', '/nothing-here'), 404);
   });
 });
+
+describe('bodies and methods', () => {
+  it('413 problem for a body over 64 KiB', async () => {
+    const r = await api('POST', '/clients', { body: { client_id: 'big', grant_types: ['client_credentials'], scope: 'read', name: 'x'.repeat(70 * 1024) } });
+    expectProblem(r, 413);
+  });
+
+  it('HEAD reads like GET', async () => {
+    const r = await fetch(`${s.url}/admin/v1/clients/admin`, { method: 'HEAD', headers: { authorization: `Bearer ${token}` } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('etag')).toMatch(/^"/);
+  });
+});
