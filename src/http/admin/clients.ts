@@ -6,6 +6,7 @@ import { createClient, deleteClient, getClient, rotateClientSecret, updateClient
 import { addApiKey, listApiKeys, removeApiKey } from '../../admin/api-keys.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
 import { AdminHttpError } from './problem.js';
+import { KeyedLock } from '../../oauth/keyed-lock.js';
 import { ApiKeyView, ClientCreateBody, ClientCreated, ClientIdParams, ClientList, ClientPatchBody, ClientView, ListQuery, problems, SecretRotated, SECURITY } from './schemas.js';
 
 const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
@@ -38,6 +39,10 @@ const NOT_PATCHABLE = {
  */
 export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
   const opts = { masterKey: ctx.masterKey, defaults: { accessTokenTtl: ctx.config.accessTokenTtl } };
+  // Conditional writes (If-Match) of one client run one after another on this node, so two writers holding the
+  // same ETag cannot both pass the check: the second sees the first's result and gets 412. Across nodes the
+  // check and the write are not atomic (docs/admin-api.md).
+  const writes = new KeyedLock();
 
   app.get('/clients', doc('List clients (by client_id, cursor pagination)', { querystring: ListQuery, response: { 200: ClientList, ...problems(400) } }), async (request, reply) => {
     const { limit, after } = pageOf(request);
@@ -67,16 +72,20 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
   app.patch('/clients/:id', doc('Change a client (JSON merge patch; If-Match honoured)', { params: ClientIdParams, body: ClientPatchBody, response: { 200: ClientView, ...problems(400, 404, 412, 422) } }), async (request: IdRequest, reply) => {
     const patch = jsonObject(request, ['application/merge-patch+json', 'application/json']);
     refuseFields(patch, NOT_PATCHABLE);
-    checkIfMatch(request, (await current(ctx, request.params.id)).etag);
-    const updated = await updateClient(ctx.store, request.params.id, patch as ClientSettingsPatch, opts);
+    const updated = await writes.run(request.params.id, async () => {
+      checkIfMatch(request, (await current(ctx, request.params.id)).etag);
+      return updateClient(ctx.store, request.params.id, patch as ClientSettingsPatch, opts);
+    });
     const body = await view(ctx, updated);
     reply.header('etag', etagOf(body));
     return body;
   });
 
   app.delete('/clients/:id', doc('Delete a client (its refresh tokens stop working; If-Match honoured)', { params: ClientIdParams, response: { 204: { type: 'null' }, ...problems(404, 412) } }), async (request: IdRequest, reply: FastifyReply) => {
-    checkIfMatch(request, (await current(ctx, request.params.id)).etag);
-    await deleteClient(ctx.store, request.params.id);
+    await writes.run(request.params.id, async () => {
+      checkIfMatch(request, (await current(ctx, request.params.id)).etag);
+      await deleteClient(ctx.store, request.params.id);
+    });
     return reply.code(204).send();
   });
 
