@@ -21,6 +21,8 @@ const ConfigSchema = Type.Object(
   {
     host: Type.String({ minLength: 1 }),
     port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    /** HOST:PORT ([v6]:PORT) of a listener of its own for the admin API, which the public listener then lacks. */
+    adminListen: Type.Optional(Type.String({ pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^\\s:\\[\\]]+):[0-9]{1,5}$' })),
     /** The issuer identifier (RFC 8414 §2): https URL without query or fragment. */
     issuer: Type.Optional(Type.String({ pattern: '^https?://[^?#]+$' })),
     dataDir: Type.String({ minLength: 1 }),
@@ -197,6 +199,7 @@ const boolOrString: Parser = (raw) => (/^(true|false)$/i.test(raw) ? raw.toLower
 const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['host', 'TESSERA_HOST', str],
   ['port', 'TESSERA_PORT', int],
+  ['adminListen', 'TESSERA_ADMIN_LISTEN', str],
   ['issuer', 'TESSERA_ISSUER', str],
   ['dataDir', 'TESSERA_DATA_DIR', str],
   ['databaseUrl', 'TESSERA_DATABASE_URL', str],
@@ -258,6 +261,7 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
 export interface ConfigFlags {
   port?: string;
   host?: string;
+  adminListen?: string;
   dataDir?: string;
   issuer?: string;
   config?: string;
@@ -342,6 +346,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   const fromFlags: Record<string, unknown> = {};
   if (flags.port !== undefined) fromFlags.port = int(flags.port, '--port');
   if (flags.host !== undefined) fromFlags.host = flags.host;
+  if (flags.adminListen !== undefined) fromFlags.adminListen = flags.adminListen;
   if (flags.dataDir !== undefined) fromFlags.dataDir = flags.dataDir;
   if (flags.issuer !== undefined) fromFlags.issuer = flags.issuer;
   if (flags.databaseUrl !== undefined) fromFlags.databaseUrl = flags.databaseUrl;
@@ -362,6 +367,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   if (cfg.accessTokenTtl > cfg.maxAccessTokenTtl) throw new ConfigError('invalid setting accessTokenTtl: exceeds maxAccessTokenTtl');
   // Node refuses a header deadline beyond the request's; the headers are part of the request.
   if (cfg.http.headersTimeoutMs > cfg.http.requestTimeoutMs) throw new ConfigError('invalid setting http.headersTimeoutMs: exceeds http.requestTimeoutMs');
+  if (cfg.adminListen !== undefined && Number(cfg.adminListen.slice(cfg.adminListen.lastIndexOf(':') + 1)) > 65535) throw new ConfigError('invalid setting adminListen: the port must be 0-65535');
   const trustProxy = trustedProxies(cfg.trustProxy);
   const issuer = (cfg.issuer ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`).replace(/\/+$/, '');
   return { ...cfg, issuer, trustProxy };

@@ -128,6 +128,13 @@ export function clientSettingsPatch(input: Partial<ClientInput>, d: ClientDefaul
   return out as Partial<ClientSettings>;
 }
 
+/** The stored defaults of the named settings: what removing them from a client means. */
+export function clientSettingsReset(names: readonly string[], d: ClientDefaults): Partial<ClientSettings> {
+  const out: Record<string, unknown> = {};
+  for (const [name, f] of SETTINGS) if (names.includes(name)) out[f.setting.key] = f.setting.toStored(undefined, d);
+  return out as Partial<ClientSettings>;
+}
+
 /** A stored client in input form (no secret: only its hash is stored). */
 export function clientAsInput(c: Client): ClientInput {
   const out: Record<string, unknown> = { client_id: c.clientId };

@@ -2,7 +2,7 @@ import type { Client, Store } from '../store/types.js';
 import { randomToken } from '../crypto/random.js';
 import { hashSecret } from '../crypto/password-hash.js';
 import { sealClientSecret } from '../keys/client-secret.js';
-import { CLIENT_FIELDS, clientAsInput, clientSettings, clientSettingsPatch, type ClientDefaults, type ClientInput } from './client-fields.js';
+import { CLIENT_FIELDS, clientAsInput, clientSettings, clientSettingsPatch, clientSettingsReset, type ClientDefaults, type ClientInput } from './client-fields.js';
 import { clientProblems, isSecretMethod } from './client-rules.js';
 import { addApiKey } from './api-keys.js';
 import { withInitialValues } from './fields.js';
@@ -52,12 +52,29 @@ export async function createClient(store: Store, input: Partial<ClientInput>, op
   return generated === undefined ? { client } : { client, secret: generated };
 }
 
+/**
+ * A change to a client's settings: a value sets the field, null removes it (it takes its default again), as in a
+ * JSON merge patch (RFC 7396).
+ */
+export type ClientSettingsPatch = { [K in keyof ClientSettingsInput]?: ClientSettingsInput[K] | null };
+
 /** Changes the settings the input names; the result is checked whole, as if stated in the import document. */
-export async function updateClient(store: Store, clientId: string, patch: ClientSettingsInput, opts: ClientOptions): Promise<Client> {
+export async function updateClient(store: Store, clientId: string, patch: ClientSettingsPatch, opts: ClientOptions): Promise<Client> {
   const existing = await getClient(store, clientId);
-  const merged = { ...clientAsInput(existing), ...patch, client_id: clientId };
+  const merged: Record<string, unknown> = { ...clientAsInput(existing), client_id: clientId };
+  const set: Record<string, unknown> = {};
+  const removed: string[] = [];
+  for (const [name, value] of Object.entries(patch)) {
+    if (value === null) {
+      delete merged[name];
+      removed.push(name);
+    } else if (value !== undefined) {
+      merged[name] = value;
+      set[name] = value;
+    }
+  }
   assertNoProblems(clientProblems(merged, '', { exists: true, providers: await identityProviderNames(store) }));
-  const updated = await store.clients.update(clientId, clientSettingsPatch(patch, opts.defaults));
+  const updated = await store.clients.update(clientId, { ...clientSettingsReset(removed, opts.defaults), ...clientSettingsPatch(set, opts.defaults) });
   if (!updated) throw new AdminNotFoundError(`no client ${clientId}`);
   return updated;
 }

@@ -19,6 +19,7 @@ import type { RoutePlugin } from './plugins.js';
 import { documentOnly } from './schemas.js';
 import { notFound } from './method-not-allowed.js';
 import { ENDPOINTS } from '../endpoints.js';
+import { adminApi } from './admin/index.js';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -61,6 +62,11 @@ export interface AppOptions {
   probes: ReadinessProbe[];
   /** Routes added by modules (http/plugins.ts). */
   plugins: RoutePlugin[];
+  /**
+   * The admin API (http/admin/): 'mounted' on this listener (the default), 'elsewhere' when it has a listener of
+   * its own (config adminListen; here /admin/* is then a 404), or 'only' for that admin listener itself.
+   */
+  admin?: 'mounted' | 'elsewhere' | 'only';
 }
 
 /** The Fastify application: content parsing, headers, error mapping, OpenAPI, and the routes. */
@@ -153,14 +159,20 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
       openapi: '3.1.0',
       info: { title: 'Tessera', description: 'OAuth 2.0 token service', version: '0.1.0' },
       servers: [{ url: ctx.config.issuer }],
+      // The admin API's credential: a Tessera access token with scope tessera:admin (RFC 6750; docs/admin-api.md).
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An access token of this server with scope tessera:admin (or tessera:admin:read to read)' } } },
     },
   });
   await app.register(swaggerUi, { routePrefix: ENDPOINTS.docs, staticCSP: true });
 
-  tokenRoute(app, ctx);
-  discoveryRoutes(app, ctx, opts.discovery);
-  healthRoutes(app, ctx, opts.probes);
+  const admin = opts.admin ?? 'mounted';
+  if (admin !== 'only') {
+    tokenRoute(app, ctx);
+    discoveryRoutes(app, ctx, opts.discovery);
+    healthRoutes(app, ctx, opts.probes);
+  }
   app.get(ENDPOINTS.openapi, { schema: { hide: true } }, async () => app.swagger());
-  for (const plugin of opts.plugins) await plugin(app, ctx, opts.discovery);
+  if (admin !== 'only') for (const plugin of opts.plugins) await plugin(app, ctx, opts.discovery);
+  if (admin !== 'elsewhere') await adminApi(app, ctx);
   return app;
 }

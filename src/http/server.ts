@@ -30,6 +30,8 @@ export interface RunningServer {
   app: FastifyInstance;
   ctx: OAuthContext;
   url: string;
+  /** The admin listener's URL when config adminListen gives the admin API a listener of its own. */
+  adminUrl?: string;
   masterKey: MasterKey;
   keyCreated: boolean;
   /** Whether JWTs are signed on a thread of their own (config signingThread, ADR 0009). */
@@ -76,6 +78,8 @@ interface Opened {
   redis?: RedisConnection;
   signer: JwtSigner;
   jobs?: BackgroundJobs;
+  /** The Fastify apps, closed when start-up fails after building them (a listening admin app holds its port). */
+  apps?: FastifyInstance[];
 }
 
 async function releaseAll(o: Opened): Promise<void> {
@@ -199,6 +203,18 @@ async function listen(app: FastifyInstance, ctx: OAuthContext): Promise<string> 
   return url;
 }
 
+/** Listens for the admin API on `address` (HOST:PORT, [v6]:PORT); the URL it serves on. */
+async function listenAdmin(app: FastifyInstance, address: string, logger: Logger): Promise<string> {
+  const cut = address.lastIndexOf(':');
+  const host = address.slice(0, cut).replace(/^\[(.*)\]$/, '$1');
+  await app.listen({ host, port: Number(address.slice(cut + 1)) });
+  const bound = app.server.address();
+  const port = typeof bound === 'object' && bound ? bound.port : Number(address.slice(cut + 1));
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ url }, `Admin API listening at ${url}`);
+  return url;
+}
+
 /** The composition root: opens the store, builds the context, starts the background jobs and listens. */
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino(loggerOptions(config.logLevel));
@@ -221,14 +237,20 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       { name: 'cache_sync', check: async () => ({ ok: jobs.follower.isHealthy, required: false, ...(jobs.follower.lastError ? { detail: jobs.follower.lastError } : {}) }) },
       ...(redis ? [{ name: 'redis', check: async () => ({ ...redis.redis.health(), required: false }) }] : []),
     ];
-    const app = await buildApp(ctx, { logger, trustProxy: config.trustProxy, http: config.http, logRequests: config.logRequests, discovery, probes, plugins: routePlugins });
+    const appOptions = { logger, trustProxy: config.trustProxy, http: config.http, logRequests: config.logRequests, discovery, probes, plugins: routePlugins };
+    const app = await buildApp(ctx, { ...appOptions, admin: config.adminListen ? 'elsewhere' : 'mounted' });
+    // The admin API on a listener of its own (config adminListen), e.g. on an internal network only.
+    const adminApp = config.adminListen ? await buildApp(ctx, { ...appOptions, admin: 'only' }) : undefined;
+    opened.apps = adminApp ? [app, adminApp] : [app];
     const url = await listen(app, ctx);
+    const adminUrl = adminApp ? await listenAdmin(adminApp, config.adminListen!, logger) : undefined;
 
     let closed = false;
     return {
       app,
       ctx,
       url,
+      ...(adminUrl !== undefined ? { adminUrl } : {}),
       masterKey,
       keyCreated,
       signingThread: opened.signer.threaded,
@@ -239,9 +261,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         // app.close() stops accepting and waits for in-flight requests. Keep-alive connections idle at that moment
         // are closed at once; those that become idle when their last request finishes must be closed too, or
         // the process would wait for the client's keep-alive to lapse.
-        const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+        const sweep = setInterval(() => {
+          app.server.closeIdleConnections();
+          adminApp?.server.closeIdleConnections();
+        }, 100);
         try {
-          await app.close();
+          await Promise.all([app.close(), adminApp?.close()]);
         } finally {
           clearInterval(sweep);
         }
@@ -251,6 +276,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   } catch (err) {
     // Release everything, then report the start-up error itself: a close that fails must not replace it.
     opened.jobs?.stop();
+    for (const a of opened.apps ?? []) await a.close().catch(() => undefined);
     await opened.signer.close().catch(() => undefined);
     await opened.redis?.close().catch(() => undefined);
     await store.close().catch(() => undefined);

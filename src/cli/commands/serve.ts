@@ -16,6 +16,7 @@ export function registerServeCommand(program: Command): void {
     .description('run the token server')
     .option('--port <port>', 'listen port (default 8080)')
     .option('--host <host>', 'listen address (default 127.0.0.1)')
+    .option('--admin-listen <host:port>', 'serve the admin API only on this address (default: on the main listener)')
     .option('--data-dir <dir>', 'data directory (default ./data)')
     .option('--issuer <url>', 'issuer identifier (default http://HOST:PORT)')
     .option('--config <file>', 'JSON config file')

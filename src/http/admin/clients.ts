@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { OAuthContext } from '../../oauth/context.js';
+import type { Client } from '../../store/types.js';
+import { describeClient, type ClientInput } from '../../admin/client-fields.js';
+import { createClient, deleteClient, getClient, rotateClientSecret, updateClient, type ClientSettingsPatch } from '../../admin/clients.js';
+import { addApiKey, listApiKeys, removeApiKey } from '../../admin/api-keys.js';
+import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
+import { AdminHttpError } from './problem.js';
+import { KeyedLock } from '../../oauth/keyed-lock.js';
+import { ApiKeyView, ClientCreateBody, ClientCreated, ClientIdParams, ClientList, ClientPatchBody, ClientView, ListQuery, problems, SecretRotated, SECURITY } from './schemas.js';
+
+const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
+
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+
+/** A client as `tessera client show --json` shows it (settings, has_secret, times, its API keys). */
+async function view(ctx: OAuthContext, c: Client): Promise<Record<string, unknown>> {
+  const keys = await listApiKeys(ctx.store, c.clientId);
+  return { ...describeClient(c), ...(keys.length > 0 ? { api_keys: keys.map((k) => `${k.kind}:${k.publicKey}`) } : {}) };
+}
+
+/** The current representation and its tag, for reads and for If-Match on writes. */
+async function current(ctx: OAuthContext, id: string): Promise<{ body: Record<string, unknown>; etag: string }> {
+  const body = await view(ctx, await getClient(ctx.store, id));
+  return { body, etag: etagOf(body) };
+}
+
+// What PATCH cannot change, and where it is changed instead.
+const NOT_PATCHABLE = {
+  client_id: 'cannot be changed (delete the client and create another)',
+  client_secret: 'cannot be set by PATCH; POST /admin/v1/clients/{id}/secret rotates it',
+  client_secret_hash: 'cannot be set by PATCH; POST /admin/v1/clients/{id}/secret rotates it',
+  api_keys: 'cannot be set by PATCH; use /admin/v1/clients/{id}/api-keys',
+};
+
+/**
+ * The clients resource, thin over admin/clients.ts: the same rules, transactions and change-feed records as the
+ * CLI and the import document, so a client created here gets tokens at once on every node.
+ */
+export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
+  const opts = { masterKey: ctx.masterKey, defaults: { accessTokenTtl: ctx.config.accessTokenTtl } };
+  // Conditional writes (If-Match) of one client run one after another on this node, so two writers holding the
+  // same ETag cannot both pass the check: the second sees the first's result and gets 412. Across nodes the
+  // check and the write are not atomic (docs/admin-api.md).
+  const writes = new KeyedLock();
+
+  app.get('/clients', doc('List clients (by client_id, cursor pagination)', { querystring: ListQuery, response: { 200: ClientList, ...problems(400) } }), async (request, reply) => {
+    const { limit, after } = pageOf(request);
+    const page = await ctx.store.clients.list({ limit: limit + 1, ...(after !== undefined ? { after } : {}) });
+    const items = page.slice(0, limit);
+    const next = page.length > limit ? cursorAfter(items.at(-1)!.clientId) : null;
+    if (next !== null) reply.header('link', `<${prefix}/clients?limit=${limit}&cursor=${next}>; rel="next"`);
+    return { items: await Promise.all(items.map((c) => view(ctx, c))), next };
+  });
+
+  app.post('/clients', doc('Create a client; a generated secret is shown once', { body: ClientCreateBody, response: { 201: ClientCreated, ...problems(400, 409, 422) } }), async (request, reply) => {
+    const input = jsonObject(request) as Partial<ClientInput>;
+    const { client, secret } = await createClient(ctx.store, input, opts);
+    // As the CLI does: a secret the caller chose is echoed like a generated one, in this answer only.
+    const shown = secret ?? (typeof input.client_secret === 'string' ? input.client_secret : undefined);
+    const body = await view(ctx, client);
+    reply.code(201).header('location', `${prefix}/clients/${encodeURIComponent(client.clientId)}`).header('etag', etagOf(body)).header('cache-control', 'no-store');
+    return { ...body, ...(shown !== undefined ? { client_secret: shown } : {}) };
+  });
+
+  app.get('/clients/:id', doc('Get a client', { params: ClientIdParams, response: { 200: ClientView, ...problems(404) } }), async (request: IdRequest, reply) => {
+    const { body, etag } = await current(ctx, request.params.id);
+    reply.header('etag', etag);
+    return body;
+  });
+
+  app.patch('/clients/:id', doc('Change a client (JSON merge patch; If-Match honoured)', { params: ClientIdParams, body: ClientPatchBody, response: { 200: ClientView, ...problems(400, 404, 412, 422) } }), async (request: IdRequest, reply) => {
+    const patch = jsonObject(request, ['application/merge-patch+json', 'application/json']);
+    refuseFields(patch, NOT_PATCHABLE);
+    const updated = await writes.run(request.params.id, async () => {
+      checkIfMatch(request, (await current(ctx, request.params.id)).etag);
+      return updateClient(ctx.store, request.params.id, patch as ClientSettingsPatch, opts);
+    });
+    const body = await view(ctx, updated);
+    reply.header('etag', etagOf(body));
+    return body;
+  });
+
+  app.delete('/clients/:id', doc('Delete a client (its refresh tokens stop working; If-Match honoured)', { params: ClientIdParams, response: { 204: { type: 'null' }, ...problems(404, 412) } }), async (request: IdRequest, reply: FastifyReply) => {
+    await writes.run(request.params.id, async () => {
+      checkIfMatch(request, (await current(ctx, request.params.id)).etag);
+      await deleteClient(ctx.store, request.params.id);
+    });
+    return reply.code(204).send();
+  });
+
+  app.post('/clients/:id/secret', doc('Rotate the client secret; the new one is shown once', { params: ClientIdParams, response: { 200: SecretRotated, ...problems(404, 409) } }), async (request: IdRequest, reply) => {
+    const secret = await rotateClientSecret(ctx.store, request.params.id, ctx.masterKey);
+    reply.header('cache-control', 'no-store');
+    return { client_id: request.params.id, client_secret: secret };
+  });
+
+  app.get('/clients/:id/api-keys', doc('List the request-signature API keys of a client', { params: ClientIdParams, response: { 200: { type: 'object', properties: { items: { type: 'array', items: ApiKeyView } } }, ...problems(404) } }), async (request: IdRequest) => {
+    await getClient(ctx.store, request.params.id);
+    const keys = await listApiKeys(ctx.store, request.params.id);
+    return { items: keys.map((k) => ({ client_id: k.clientId, kind: k.kind, public_key: k.publicKey })) };
+  });
+
+  app.post('/clients/:id/api-keys', doc('Register a request-signature API key (Ed25519 or compressed secp256k1, hex)', { params: ClientIdParams, response: { 201: ApiKeyView, ...problems(400, 404, 409, 422) } }), async (request: IdRequest, reply) => {
+    const body = jsonObject(request);
+    if (typeof body.public_key !== 'string') throw new AdminHttpError(422, 'The request breaks one or more rules; see errors', {}, [{ path: 'public_key', message: 'is required (a string)' }]);
+    const key = await addApiKey(ctx.store, request.params.id, body.public_key);
+    reply.code(201);
+    return { client_id: request.params.id, kind: key.kind, public_key: key.publicKey };
+  });
+
+  app.delete('/clients/:id/api-keys/:key', doc('Remove a request-signature API key', { params: { type: 'object', properties: { id: { type: 'string' }, key: { type: 'string' } } }, response: { 204: { type: 'null' }, ...problems(404) } }), async (request: FastifyRequest<{ Params: { id: string; key: string } }>, reply) => {
+    await removeApiKey(ctx.store, request.params.id, request.params.key);
+    return reply.code(204).send();
+  });
+}

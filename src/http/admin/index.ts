@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import type { OAuthContext } from '../../oauth/context.js';
+import { authorizeAdmin } from './auth.js';
+import { clientRoutes } from './clients.js';
+import { adminErrorHandler, AdminHttpError, sendProblem } from './problem.js';
+
+export const ADMIN_PREFIX = '/admin/v1';
+
+/**
+ * The admin HTTP API (docs/admin-api.md), an encapsulated Fastify plugin under /admin/v1: its hook, error handler
+ * and not-found handler apply to its own routes only, so the token, introspection and revocation endpoints run
+ * nothing more. Every request is authorised by a Tessera access token (auth.ts); errors are RFC 9457 problems.
+ */
+export async function adminApi(app: FastifyInstance, ctx: OAuthContext): Promise<void> {
+  await app.register(
+    async (admin) => {
+      admin.setErrorHandler(adminErrorHandler(ctx.logger));
+      admin.setNotFoundHandler((request, reply) => sendProblem(reply, new AdminHttpError(404, `No admin resource ${request.method} ${request.url.split('?')[0]}`)));
+      admin.addHook('onRequest', async (request) => {
+        await authorizeAdmin(ctx, request.headers.authorization, request.method !== 'GET' && request.method !== 'HEAD');
+      });
+      clientRoutes(admin, ctx, ADMIN_PREFIX);
+    },
+    { prefix: ADMIN_PREFIX },
+  );
+}
