@@ -22,7 +22,9 @@ describe('organisations', () => {
     await createOrganization(s.store, { id: 'acme', name: 'Acme' });
     expect(await updateOrganization(s.store, 'acme', { name: 'Acme Corp', status: 'disabled' })).toMatchObject({ name: 'Acme Corp', status: 'disabled' });
     expect(await updateOrganization(s.store, 'acme', { status: 'active' })).toMatchObject({ name: 'Acme Corp', status: 'active' });
-    await expect(updateOrganization(s.store, 'acme', { name: ' ', status: 'gone' })).rejects.toThrow(/status: must be one of active, disabled\nname: must not be empty|name: must not be empty/);
+    await expect(updateOrganization(s.store, 'acme', { name: ' ', status: 'gone' })).rejects.toThrow(AdminValidationError);
+    await expect(updateOrganization(s.store, 'acme', { name: ' ' })).rejects.toThrow('name: must not be empty');
+    await expect(updateOrganization(s.store, 'acme', { status: 'gone' })).rejects.toThrow('status: must be one of active, disabled');
     await expect(updateOrganization(s.store, 'nope', { name: 'N' })).rejects.toBeInstanceOf(AdminNotFoundError);
     expect((await updateOrganization(s.store, 'acme', {})).name).toBe('Acme Corp');
   });
