@@ -87,6 +87,19 @@ export async function setOrganizationStatus(store: Store, id: string, status: St
   return o;
 }
 
+/**
+ * Changes an organisation's name and/or status (as the import document may); the result is checked whole, with
+ * the import document's messages. Disabling stops org tokens as setOrganizationStatus does.
+ */
+export async function updateOrganization(store: Store, id: string, patch: { name?: unknown; status?: unknown }): Promise<Organization> {
+  const o = await getOrganization(store, id);
+  const merged = { id, name: patch.name ?? o.name, status: patch.status ?? o.status };
+  assertNoProblems(organizationProblems(merged, ''));
+  const updated = await store.organizations.update(id, { name: merged.name as string, status: merged.status as Status });
+  if (!updated) throw new AdminNotFoundError(`no organization ${id}`);
+  return updated;
+}
+
 export async function getInstallation(store: Store, id: string): Promise<Installation> {
   const inst = await store.installations.get(id);
   if (!inst) throw new AdminNotFoundError(`no installation ${id}`);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../../src/admin/clients.js';
-import { approvedScopeProblems, createOrganization, describeInstallation, describeOrganization, installClient, organizationProblems, revokeInstallation, setOrganizationStatus, updateInstallationScope } from '../../src/admin/organizations.js';
+import { approvedScopeProblems, createOrganization, describeInstallation, describeOrganization, installClient, organizationProblems, revokeInstallation, setOrganizationStatus, updateInstallationScope, updateOrganization } from '../../src/admin/organizations.js';
 import { AdminConflictError, AdminNotFoundError, AdminValidationError } from '../../src/admin/problems.js';
 import { useTempStore } from '../support/temp-store.js';
 
@@ -16,6 +16,17 @@ describe('organisations', () => {
     expect((await setOrganizationStatus(s.store, 'acme', 'disabled')).status).toBe('disabled');
     await expect(setOrganizationStatus(s.store, 'nope', 'active')).rejects.toBeInstanceOf(AdminNotFoundError);
     expect(organizationProblems({ id: 'x' }, '$.organizations[0]')).toEqual([{ path: '$.organizations[0].name', message: 'is required' }]);
+  });
+
+  it('update: rename and change status, checked whole with the import document\'s messages', async () => {
+    await createOrganization(s.store, { id: 'acme', name: 'Acme' });
+    expect(await updateOrganization(s.store, 'acme', { name: 'Acme Corp', status: 'disabled' })).toMatchObject({ name: 'Acme Corp', status: 'disabled' });
+    expect(await updateOrganization(s.store, 'acme', { status: 'active' })).toMatchObject({ name: 'Acme Corp', status: 'active' });
+    await expect(updateOrganization(s.store, 'acme', { name: ' ', status: 'gone' })).rejects.toThrow(AdminValidationError);
+    await expect(updateOrganization(s.store, 'acme', { name: ' ' })).rejects.toThrow('name: must not be empty');
+    await expect(updateOrganization(s.store, 'acme', { status: 'gone' })).rejects.toThrow('status: must be one of active, disabled');
+    await expect(updateOrganization(s.store, 'nope', { name: 'N' })).rejects.toBeInstanceOf(AdminNotFoundError);
+    expect((await updateOrganization(s.store, 'acme', {})).name).toBe('Acme Corp');
   });
 });
 

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { OAuthContext } from '../../oauth/context.js';
 import { authorizeAdmin } from './auth.js';
 import { clientRoutes } from './clients.js';
+import { organizationRoutes } from './organizations.js';
+import { keyRoutes } from './keys.js';
 import { adminErrorHandler, AdminHttpError, sendProblem } from './problem.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -20,6 +22,8 @@ export async function adminApi(app: FastifyInstance, ctx: OAuthContext): Promise
         await authorizeAdmin(ctx, request.headers.authorization, request.method !== 'GET' && request.method !== 'HEAD');
       });
       clientRoutes(admin, ctx, ADMIN_PREFIX);
+      organizationRoutes(admin, ctx, ADMIN_PREFIX);
+      keyRoutes(admin, ctx, ADMIN_PREFIX);
     },
     { prefix: ADMIN_PREFIX },
   );

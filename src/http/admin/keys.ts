@@ -1,0 +1,57 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { OAuthContext } from '../../oauth/context.js';
+import { SIGNING_ALGS } from '../../keys/generate.js';
+import { describeSigningKey, rotateSigningKey } from '../../admin/signing-keys.js';
+import { AdminNotFoundError, assertNoProblems, schemaProblems } from '../../admin/problems.js';
+import { etagOf, jsonObject } from './request.js';
+import { problems, SECURITY } from './schemas.js';
+
+const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
+
+// OpenAPI documentation only: what admin/signing-keys.ts shows of a key (never the private part).
+const KeyView = Type.Object(
+  {
+    kid: Type.String(),
+    alg: Type.String(),
+    status: Type.Union([Type.Literal('active'), Type.Literal('retired')]),
+    created_at: Type.String({ format: 'date-time' }),
+    published_until: Type.Optional(Type.String({ format: 'date-time', description: 'a retired key stays in the JWKS until every token it signed has expired' })),
+  },
+  { description: 'A signing key as `tessera keys list --json` shows it: public parts only' },
+);
+const RotateBody = Type.Object({ alg: Type.Optional(Type.Union(SIGNING_ALGS.map((a) => Type.Literal(a)))) }, { additionalProperties: false, description: 'optional; alg defaults to the configured signingAlg' });
+
+/**
+ * Signing keys, thin over admin/signing-keys.ts as `tessera keys` is: list (public parts only) and rotate. The
+ * store retires the active key and inserts the new one in one transaction and publishes the change, so every
+ * node's key ring signs with the new key within a cache sync interval. There is no retire-only operation: the
+ * domain layer retires a key by rotating.
+ */
+export function keyRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
+  const policy = { masterKey: ctx.masterKey, maxAccessTokenTtl: ctx.config.maxAccessTokenTtl, clockSkew: ctx.config.clockSkew };
+
+  app.get('/keys', doc('List signing keys (active first, then newest; public parts only)', { response: { 200: Type.Object({ items: Type.Array(KeyView) }) } }), async () => {
+    return { items: (await ctx.store.keys.list()).map(describeSigningKey) };
+  });
+
+  app.get('/keys/:kid', doc('Get a signing key (public parts only)', { params: Type.Object({ kid: Type.String() }), response: { 200: KeyView, ...problems(404) } }), async (request: FastifyRequest<{ Params: { kid: string } }>, reply) => {
+    const key = (await ctx.store.keys.list()).find((k) => k.kid === request.params.kid);
+    if (!key) throw new AdminNotFoundError(`no signing key ${request.params.kid}`);
+    const body = describeSigningKey(key);
+    reply.header('etag', etagOf(body));
+    return body;
+  });
+
+  app.post('/keys/rotate', doc('Rotate: a new active key; the old one is retired and stays published until its tokens expire', { body: RotateBody, response: { 201: KeyView, ...problems(400, 422) } }), async (request, reply) => {
+    // The body is optional: without one the configured algorithm is used, as by `tessera keys rotate`.
+    const input = request.body === undefined || request.body === null || request.body === '' ? {} : jsonObject(request);
+    // Unknown fields here; the algorithm is admin/signing-keys.ts's to judge (the CLI's message).
+    assertNoProblems(schemaProblems(RotateBody, input, '').filter((p) => p.path !== 'alg'));
+    const alg = input.alg === undefined ? ctx.config.signingAlg : typeof input.alg === 'string' ? input.alg : JSON.stringify(input.alg);
+    const key = await rotateSigningKey(ctx.store, alg, policy);
+    const body = describeSigningKey(key);
+    reply.code(201).header('location', `${prefix}/keys/${encodeURIComponent(key.kid)}`).header('etag', etagOf(body));
+    return body;
+  });
+}
