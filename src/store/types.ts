@@ -131,12 +131,21 @@ export interface User {
 export type NewUser = Omit<User, 'createdAt' | 'updatedAt'>;
 export type UserPatch = Partial<Omit<User, 'id' | 'createdAt' | 'updatedAt'>>;
 
+export interface UserListOptions {
+  limit?: number;
+  after?: string;
+  username?: string;
+  email?: string;
+  status?: User['status'];
+}
+
 export interface UserStore {
   get(id: string): Promise<User | undefined>;
   /** Case-insensitive lookup. */
   getByUsername(username: string): Promise<User | undefined>;
   getByEmail(email: string): Promise<User | undefined>;
-  list(opts?: { limit?: number; after?: string }): Promise<User[]>;
+  /** By username_normalized, after `after`; the filters match exactly (username and e-mail case-insensitively). */
+  list(opts?: UserListOptions): Promise<User[]>;
   create(user: NewUser): Promise<User>;
   update(id: string, patch: UserPatch): Promise<User | undefined>;
   delete(id: string): Promise<boolean>;

@@ -281,6 +281,19 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect((await store.users.list({ after: `${p}-a`, limit: 1 })).map((u) => u.username)).toEqual([`${p}-b`]);
       });
 
+      it('list filters by username and e-mail (case-insensitively) and by status', async () => {
+        const p = uid('filter').toLowerCase();
+        await store.users.create({ ...user(uid('u'), `${p}-a`), email: `${p}@Example.com` });
+        await store.users.create({ ...user(uid('u'), `${p}-b`), email: `${p}@example.com`, status: 'disabled' });
+        await store.users.create(user(uid('u'), `${p}-c`));
+        const names = async (o: Parameters<typeof store.users.list>[0]) => (await store.users.list({ limit: 100_000, ...o })).map((u) => u.username).filter((n) => n.startsWith(p));
+        expect(await names({ username: `${p.toUpperCase()}-B` })).toEqual([`${p}-b`]);
+        expect(await names({ email: `${p}@EXAMPLE.com` })).toEqual([`${p}-a`, `${p}-b`]);
+        expect(await names({ status: 'disabled' })).toEqual([`${p}-b`]);
+        expect(await names({ email: `${p}@example.com`, status: 'active' })).toEqual([`${p}-a`]);
+        expect(await names({ status: 'active', after: `${p}-a` })).toEqual([`${p}-c`]);
+      });
+
       it('deleting a user revokes the user’s refresh families', async () => {
         const id = uid('u');
         await store.users.create(user(id, `carol-${id}`));
