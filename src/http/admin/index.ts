@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { OAuthContext } from '../../oauth/context.js';
 import { authorizeAdmin } from './auth.js';
 import { clientRoutes } from './clients.js';
+import { userRoutes } from './users.js';
 import { adminErrorHandler, AdminHttpError, sendProblem } from './problem.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -20,6 +21,7 @@ export async function adminApi(app: FastifyInstance, ctx: OAuthContext): Promise
         await authorizeAdmin(ctx, request.headers.authorization, request.method !== 'GET' && request.method !== 'HEAD');
       });
       clientRoutes(admin, ctx, ADMIN_PREFIX);
+      userRoutes(admin, ctx, ADMIN_PREFIX);
     },
     { prefix: ADMIN_PREFIX },
   );
