@@ -212,6 +212,12 @@ export interface RefreshTokenStore {
    * (ClientStore.delete), in those transactions.
    */
   revokeFamily(familyId: string, now: number): Promise<boolean>;
+  getFamily(familyId: string): Promise<RefreshFamily | undefined>;
+  /**
+   * A user's families (active and revoked) by family id, after `after`, each with when a refresh token of it was
+   * last issued (at login or refresh; null once its tokens have been purged).
+   */
+  listFamiliesByUser(userId: string, opts?: { limit?: number; after?: string }): Promise<Array<RefreshFamily & { lastUsedAt: number | null }>>;
   revokeByUser(userId: string, now: number): Promise<number>;
   /** The families revoked after `since` (revoked_at > since), with when: what a starting node must know. */
   listRevokedFamilies(since: number): Promise<Array<{ familyId: string; revokedAt: number }>>;

@@ -384,6 +384,27 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect((await store.refreshTokens.rotate(first.hash, { hash: hash(), scope: [], createdAt: now(), expiresAt: now() + 60 }, now(), 0)).kind).toBe('invalid');
       });
 
+      it('getFamily and listFamiliesByUser: a user\'s families in id order, paged, with when a token was last issued', async () => {
+        const userId = uid('fu');
+        const a = await family({ userId, subject: userId, familyId: `${userId}-a` });
+        const b = await family({ userId, subject: userId, familyId: `${userId}-b` });
+        await family({ userId: uid('other'), familyId: `${userId}-c` });
+        expect(await store.refreshTokens.getFamily(a.fam.familyId)).toEqual({ ...a.fam, status: 'active', revokedAt: null });
+        expect(await store.refreshTokens.getFamily(uid('none'))).toBeUndefined();
+        const later = now() + 5;
+        await store.refreshTokens.rotate(b.first.hash, { hash: hash(), scope: ['read'], createdAt: later, expiresAt: later + 600 }, later, 0);
+        await store.refreshTokens.revokeFamily(a.fam.familyId, now());
+        const all = await store.refreshTokens.listFamiliesByUser(userId);
+        expect(all.map((f) => [f.familyId, f.status, f.lastUsedAt])).toEqual([
+          [a.fam.familyId, 'revoked', a.first.createdAt],
+          [b.fam.familyId, 'active', later],
+        ]);
+        expect(all[1]).toMatchObject({ clientId: b.fam.clientId, subject: userId, createdAt: b.fam.createdAt });
+        expect((await store.refreshTokens.listFamiliesByUser(userId, { limit: 1 })).map((f) => f.familyId)).toEqual([a.fam.familyId]);
+        expect((await store.refreshTokens.listFamiliesByUser(userId, { after: a.fam.familyId })).map((f) => f.familyId)).toEqual([b.fam.familyId]);
+        expect(await store.refreshTokens.listFamiliesByUser(uid('nobody'))).toEqual([]);
+      });
+
       it('revokeByUser and an installation\'s revocation revoke exactly the matching active families (a client\'s deletion: see clients)', async () => {
         const userId = uid('u');
         const a = await family({ userId, subject: userId });

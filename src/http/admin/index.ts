@@ -3,6 +3,7 @@ import type { OAuthContext } from '../../oauth/context.js';
 import { authorizeAdmin } from './auth.js';
 import { clientRoutes } from './clients.js';
 import { userRoutes } from './users.js';
+import { familyRoutes } from './families.js';
 import { adminErrorHandler, AdminHttpError, sendProblem } from './problem.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -22,6 +23,7 @@ export async function adminApi(app: FastifyInstance, ctx: OAuthContext): Promise
       });
       clientRoutes(admin, ctx, ADMIN_PREFIX);
       userRoutes(admin, ctx, ADMIN_PREFIX);
+      familyRoutes(admin, ctx, ADMIN_PREFIX);
     },
     { prefix: ADMIN_PREFIX },
   );
