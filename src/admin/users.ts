@@ -38,8 +38,12 @@ export async function setUserPassword(store: Store, ref: string, opts: { passwor
   const password = opts.password ?? generatedPassword();
   assertNoProblems(passwordProblems(password, 'password'));
   const user = await findUser(store, ref);
-  await store.users.update(user.id, { passwordHash: await hashSecret(password) });
-  const revoked = opts.keepSessions ? 0 : await revokeUserSessions(store, user.id, nowSeconds());
+  const passwordHash = await hashSecret(password);
+  // One transaction: the new password and the end of the old sessions take effect together or not at all.
+  const revoked = await store.transaction(async (tx) => {
+    if (!(await tx.users.update(user.id, { passwordHash }))) throw new AdminNotFoundError(`no user ${ref}`);
+    return opts.keepSessions ? 0 : revokeUserSessions(tx, user.id, nowSeconds());
+  });
   return { user, revoked, ...(opts.password === undefined ? { password } : {}) };
 }
 
