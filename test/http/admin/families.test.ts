@@ -115,3 +115,16 @@ describe('DELETE /admin/v1/families/{id}', () => {
     expectProblem(await api('DELETE', '/families/no-such-family'), 404);
   });
 });
+
+describe('OpenAPI', () => {
+  it('/openapi.json documents the users and families routes under tag admin, with their request schemas', async () => {
+    const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { tags?: string[]; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } }>> };
+    const routes: Array<[string, string]> = [
+      ['/admin/v1/users', 'get'], ['/admin/v1/users', 'post'], ['/admin/v1/users/{id}', 'get'], ['/admin/v1/users/{id}', 'patch'], ['/admin/v1/users/{id}', 'delete'],
+      ['/admin/v1/users/{id}/password', 'post'], ['/admin/v1/users/{id}/revoke-sessions', 'post'], ['/admin/v1/users/{id}/families', 'get'], ['/admin/v1/families/{id}', 'delete'],
+    ];
+    for (const [path, method] of routes) expect(doc.paths[path]?.[method]?.tags, `${method} ${path}`).toEqual(['admin']);
+    const create = doc.paths['/admin/v1/users']!.post!.requestBody!.content['application/json']!.schema;
+    expect(Object.keys(create.properties!)).toEqual(expect.arrayContaining(['id', 'username', 'password', 'email', 'status', 'scope']));
+  });
+});
