@@ -38,8 +38,12 @@ export async function setUserPassword(store: Store, ref: string, opts: { passwor
   const password = opts.password ?? generatedPassword();
   assertNoProblems(passwordProblems(password, 'password'));
   const user = await findUser(store, ref);
-  await store.users.update(user.id, { passwordHash: await hashSecret(password) });
-  const revoked = opts.keepSessions ? 0 : await revokeUserSessions(store, user.id, nowSeconds());
+  const passwordHash = await hashSecret(password);
+  // One transaction: the new password and the end of the old sessions take effect together or not at all.
+  const revoked = await store.transaction(async (tx) => {
+    if (!(await tx.users.update(user.id, { passwordHash }))) throw new AdminNotFoundError(`no user ${ref}`);
+    return opts.keepSessions ? 0 : revokeUserSessions(tx, user.id, nowSeconds());
+  });
   return { user, revoked, ...(opts.password === undefined ? { password } : {}) };
 }
 
@@ -61,3 +65,38 @@ export async function deleteUser(store: Store, ref: string): Promise<User> {
   if (!(await store.users.delete(u.id))) throw new AdminNotFoundError(`no user ${ref}`);
   return u;
 }
+
+/** Settings a user's update may change; null removes one (it takes its default again), as in a JSON merge patch. */
+export type UserSettingsPatch = { [K in 'status' | 'scope' | 'email' | 'email_verified']?: UserInput[K] | null };
+
+/**
+ * Changes the settings the patch names; the result is checked whole, as if stated in the import document. A user
+ * disabled here is signed out everywhere in the same transaction, as `tessera user disable` does.
+ */
+export async function updateUser(store: Store, id: string, patch: UserSettingsPatch): Promise<{ user: User; revoked: number }> {
+  const existing = await store.users.get(id);
+  if (!existing) throw new AdminNotFoundError(`no user ${id}`);
+  const merged: Record<string, unknown> = {
+    id,
+    username: existing.username,
+    status: existing.status,
+    ...(existing.scope !== null ? { scope: existing.scope.join(' ') } : {}),
+    ...(existing.email !== null ? { email: existing.email } : {}),
+    email_verified: existing.emailVerified,
+  };
+  for (const [name, value] of Object.entries(patch)) {
+    if (value === null) delete merged[name];
+    else if (value !== undefined) merged[name] = value;
+  }
+  assertNoProblems(userProblems(merged, ''));
+  const settings = userSettings(merged as UserInput);
+  const changed = Object.fromEntries(Object.keys(patch).filter((name) => Object.hasOwn(SETTING_OF, name)).map((name) => [SETTING_OF[name as keyof UserSettingsPatch], settings[SETTING_OF[name as keyof UserSettingsPatch]]]));
+  return store.transaction(async (tx) => {
+    const user = await tx.users.update(id, changed);
+    if (!user) throw new AdminNotFoundError(`no user ${id}`);
+    const revoked = existing.status === 'active' && user.status === 'disabled' ? await revokeUserSessions(tx, id, nowSeconds()) : 0;
+    return { user, revoked };
+  });
+}
+
+const SETTING_OF = { status: 'status', scope: 'scope', email: 'email', email_verified: 'emailVerified' } as const;

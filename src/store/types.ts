@@ -131,12 +131,21 @@ export interface User {
 export type NewUser = Omit<User, 'createdAt' | 'updatedAt'>;
 export type UserPatch = Partial<Omit<User, 'id' | 'createdAt' | 'updatedAt'>>;
 
+export interface UserListOptions {
+  limit?: number;
+  after?: string;
+  username?: string;
+  email?: string;
+  status?: User['status'];
+}
+
 export interface UserStore {
   get(id: string): Promise<User | undefined>;
   /** Case-insensitive lookup. */
   getByUsername(username: string): Promise<User | undefined>;
   getByEmail(email: string): Promise<User | undefined>;
-  list(opts?: { limit?: number; after?: string }): Promise<User[]>;
+  /** By username_normalized, after `after`; the filters match exactly (username and e-mail case-insensitively). */
+  list(opts?: UserListOptions): Promise<User[]>;
   create(user: NewUser): Promise<User>;
   update(id: string, patch: UserPatch): Promise<User | undefined>;
   delete(id: string): Promise<boolean>;
@@ -203,6 +212,12 @@ export interface RefreshTokenStore {
    * (ClientStore.delete), in those transactions.
    */
   revokeFamily(familyId: string, now: number): Promise<boolean>;
+  getFamily(familyId: string): Promise<RefreshFamily | undefined>;
+  /**
+   * A user's families (active and revoked) by family id, after `after`, each with when a refresh token of it was
+   * last issued (at login or refresh; null once its tokens have been purged).
+   */
+  listFamiliesByUser(userId: string, opts?: { limit?: number; after?: string }): Promise<Array<RefreshFamily & { lastUsedAt: number | null }>>;
   revokeByUser(userId: string, now: number): Promise<number>;
   /** The families revoked after `since` (revoked_at > since), with when: what a starting node must know. */
   listRevokedFamilies(since: number): Promise<Array<{ familyId: string; revokedAt: number }>>;

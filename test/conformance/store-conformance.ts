@@ -281,6 +281,19 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect((await store.users.list({ after: `${p}-a`, limit: 1 })).map((u) => u.username)).toEqual([`${p}-b`]);
       });
 
+      it('list filters by username and e-mail (case-insensitively) and by status', async () => {
+        const p = uid('filter').toLowerCase();
+        await store.users.create({ ...user(uid('u'), `${p}-a`), email: `${p}@Example.com` });
+        await store.users.create({ ...user(uid('u'), `${p}-b`), email: `${p}@example.com`, status: 'disabled' });
+        await store.users.create(user(uid('u'), `${p}-c`));
+        const names = async (o: Parameters<typeof store.users.list>[0]) => (await store.users.list({ limit: 100_000, ...o })).map((u) => u.username).filter((n) => n.startsWith(p));
+        expect(await names({ username: `${p.toUpperCase()}-B` })).toEqual([`${p}-b`]);
+        expect(await names({ email: `${p}@EXAMPLE.com` })).toEqual([`${p}-a`, `${p}-b`]);
+        expect(await names({ status: 'disabled' })).toEqual([`${p}-b`]);
+        expect(await names({ email: `${p}@example.com`, status: 'active' })).toEqual([`${p}-a`]);
+        expect(await names({ status: 'active', after: `${p}-a` })).toEqual([`${p}-c`]);
+      });
+
       it('deleting a user revokes the user’s refresh families', async () => {
         const id = uid('u');
         await store.users.create(user(id, `carol-${id}`));
@@ -369,6 +382,27 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect(rec!.family).toMatchObject({ status: 'revoked', revokedAt: t });
         expect(rec!.token.status).toBe('revoked');
         expect((await store.refreshTokens.rotate(first.hash, { hash: hash(), scope: [], createdAt: now(), expiresAt: now() + 60 }, now(), 0)).kind).toBe('invalid');
+      });
+
+      it('getFamily and listFamiliesByUser: a user\'s families in id order, paged, with when a token was last issued', async () => {
+        const userId = uid('fu');
+        const a = await family({ userId, subject: userId, familyId: `${userId}-a` });
+        const b = await family({ userId, subject: userId, familyId: `${userId}-b` });
+        await family({ userId: uid('other'), familyId: `${userId}-c` });
+        expect(await store.refreshTokens.getFamily(a.fam.familyId)).toEqual({ ...a.fam, status: 'active', revokedAt: null });
+        expect(await store.refreshTokens.getFamily(uid('none'))).toBeUndefined();
+        const later = now() + 5;
+        await store.refreshTokens.rotate(b.first.hash, { hash: hash(), scope: ['read'], createdAt: later, expiresAt: later + 600 }, later, 0);
+        await store.refreshTokens.revokeFamily(a.fam.familyId, now());
+        const all = await store.refreshTokens.listFamiliesByUser(userId);
+        expect(all.map((f) => [f.familyId, f.status, f.lastUsedAt])).toEqual([
+          [a.fam.familyId, 'revoked', a.first.createdAt],
+          [b.fam.familyId, 'active', later],
+        ]);
+        expect(all[1]).toMatchObject({ clientId: b.fam.clientId, subject: userId, createdAt: b.fam.createdAt });
+        expect((await store.refreshTokens.listFamiliesByUser(userId, { limit: 1 })).map((f) => f.familyId)).toEqual([a.fam.familyId]);
+        expect((await store.refreshTokens.listFamiliesByUser(userId, { after: a.fam.familyId })).map((f) => f.familyId)).toEqual([b.fam.familyId]);
+        expect(await store.refreshTokens.listFamiliesByUser(uid('nobody'))).toEqual([]);
       });
 
       it('revokeByUser and an installation\'s revocation revoke exactly the matching active families (a client\'s deletion: see clients)', async () => {

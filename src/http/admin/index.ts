@@ -4,6 +4,8 @@ import { authorizeAdmin } from './auth.js';
 import { clientRoutes } from './clients.js';
 import { organizationRoutes } from './organizations.js';
 import { keyRoutes } from './keys.js';
+import { userRoutes } from './users.js';
+import { familyRoutes } from './families.js';
 import { adminErrorHandler, AdminHttpError, sendProblem } from './problem.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -24,6 +26,8 @@ export async function adminApi(app: FastifyInstance, ctx: OAuthContext): Promise
       clientRoutes(admin, ctx, ADMIN_PREFIX);
       organizationRoutes(admin, ctx, ADMIN_PREFIX);
       keyRoutes(admin, ctx, ADMIN_PREFIX);
+      userRoutes(admin, ctx, ADMIN_PREFIX);
+      familyRoutes(admin, ctx, ADMIN_PREFIX);
     },
     { prefix: ADMIN_PREFIX },
   );

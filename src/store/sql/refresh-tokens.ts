@@ -120,6 +120,24 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
     });
   }
 
+  async getFamily(familyId: string): Promise<RefreshFamily | undefined> {
+    const row = await this.ctx.db.selectFrom('refresh_families').selectAll().where('family_id', '=', familyId).executeTakeFirst();
+    return row ? familyFromRow(row) : undefined;
+  }
+
+  async listFamiliesByUser(userId: string, opts: { limit?: number; after?: string } = {}): Promise<Array<RefreshFamily & { lastUsedAt: number | null }>> {
+    // Served by the index refresh_families_user; the newest token of a family by refresh_tokens' family index.
+    let q = this.ctx.db
+      .selectFrom('refresh_families')
+      .selectAll('refresh_families')
+      .select((eb) => eb.selectFrom('refresh_tokens').select((t) => t.fn.max('refresh_tokens.created_at').as('m')).whereRef('refresh_tokens.family_id', '=', 'refresh_families.family_id').as('last_used_at'))
+      .where('user_id', '=', userId)
+      .orderBy('family_id')
+      .limit(opts.limit ?? 1000);
+    if (opts.after !== undefined) q = q.where('family_id', '>', opts.after);
+    return (await q.execute()).map((r) => ({ ...familyFromRow(r), lastUsedAt: r.last_used_at === null || r.last_used_at === undefined ? null : num(r.last_used_at) }));
+  }
+
   revokeByUser(userId: string, now: number): Promise<number> {
     return this.ctx.tx((c) => revokeFamiliesWhere(c, 'user_id', userId, now));
   }

@@ -1,4 +1,4 @@
-import type { NewUser, User, UserPatch, UserStore } from '../types.js';
+import type { NewUser, User, UserListOptions, UserPatch, UserStore } from '../types.js';
 import { ConflictError, isUniqueViolation } from '../errors.js';
 import type { UserRow } from './schema.js';
 import { num, nowSeconds, splitScope, type SqlContext } from './context.js';
@@ -57,9 +57,12 @@ export class SqlUserStore implements UserStore {
     return row ? fromRow(row) : undefined;
   }
 
-  async list(opts: { limit?: number; after?: string } = {}): Promise<User[]> {
+  async list(opts: UserListOptions = {}): Promise<User[]> {
     let q = this.ctx.db.selectFrom('users').selectAll().orderBy('username_normalized').limit(opts.limit ?? 1000);
     if (opts.after !== undefined) q = q.where('username_normalized', '>', normalizeUsername(opts.after));
+    if (opts.username !== undefined) q = q.where('username_normalized', '=', normalizeUsername(opts.username));
+    if (opts.email !== undefined) q = q.where('email_normalized', '=', opts.email.toLowerCase());
+    if (opts.status !== undefined) q = q.where('status', '=', opts.status);
     return (await q.execute()).map(fromRow);
   }
 
