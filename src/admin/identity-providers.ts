@@ -36,6 +36,44 @@ export async function getIdentityProvider(store: Store, name: string): Promise<I
   return p;
 }
 
+/** The fields that carry a secret: written clear, stored sealed, read back as `(sealed)` (describeProvider). */
+const SECRET_FIELDS = ['client_secret', 'app_token'] as const;
+const SEALED_PLACEHOLDER = '(sealed)';
+
+/** Problems of one provider record named bare (`issuer`, `jwks.keys[0]`; '' for the record), as the admin API names them. */
+function recordProblems(item: Record<string, unknown>): Problem[] {
+  const problems = identityProviderProblems(item, '$').map((p) => ({ path: p.path.replace(/^\$\.?/, ''), message: p.message }));
+  // A read shows a stored secret as "(sealed)"; sending that back must not make the placeholder the secret.
+  for (const f of SECRET_FIELDS) if (item[f] === SEALED_PLACEHOLDER) problems.push({ path: f, message: `is the "${SEALED_PLACEHOLDER}" a read shows; give the secret itself, or leave the field out to keep the stored one` });
+  return problems;
+}
+
+/** Adds a provider that does not exist yet (the admin API's create; `idp add` and the import replace instead). */
+export async function createIdentityProvider(store: Store, item: Record<string, unknown>, masterKey: Buffer): Promise<IdentityProvider> {
+  assertNoProblems(recordProblems(item));
+  if (await store.identityProviders.get(item.name as string)) throw new AdminConflictError(`identity provider ${item.name as string} already exists`);
+  return store.identityProviders.upsert(storedProvider(item, masterKey));
+}
+
+/**
+ * Applies a JSON merge patch (RFC 7396) to a stored provider: null removes a field, a clear secret replaces the
+ * sealed one (and is sealed in turn), an absent secret keeps the stored one. The merged record is checked whole
+ * by the same rules as a new one, so a patch cannot leave a provider the federation module would refuse.
+ */
+export async function updateIdentityProvider(store: Store, name: string, patch: Record<string, unknown>, masterKey: Buffer): Promise<IdentityProvider> {
+  const current = await getIdentityProvider(store, name);
+  const merged: Record<string, unknown> = { ...current.config };
+  for (const f of SECRET_FIELDS) if (Object.hasOwn(patch, f)) delete merged[`${f}_sealed`];
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete merged[k];
+    // defineProperty: a JSON "__proto__" key stays a plain (refused) field, never the object's prototype.
+    else Object.defineProperty(merged, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  const item = { ...merged, name: current.name, type: current.type };
+  assertNoProblems(recordProblems(item));
+  return store.identityProviders.upsert(storedProvider(item, masterKey));
+}
+
 /** Removes a provider; existing user links stay, tokens already issued stay valid. */
 export async function removeIdentityProvider(store: Store, name: string): Promise<void> {
   if (!(await store.identityProviders.delete(name))) throw new AdminNotFoundError(`no identity provider ${name}`);

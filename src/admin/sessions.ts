@@ -11,6 +11,15 @@ export function revokeUserSessions(store: Store, userId: string, now = nowSecond
   return store.refreshTokens.revokeByUser(userId, now);
 }
 
+/**
+ * Ends every session of a client: each active refresh-token family of it is revoked (one transaction, a change per
+ * family), so none of its refresh tokens works again; the client itself stays active. Returns how many.
+ */
+export async function revokeClientSessions(store: Store, clientId: string, now = nowSeconds()): Promise<number> {
+  if (!(await store.clients.get(clientId))) throw new AdminNotFoundError(`no client ${clientId}`);
+  return store.refreshTokens.revokeByClient(clientId, now);
+}
+
 export function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }

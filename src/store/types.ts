@@ -219,6 +219,10 @@ export interface RefreshTokenStore {
    */
   listFamiliesByUser(userId: string, opts?: { limit?: number; after?: string }): Promise<Array<RefreshFamily & { lastUsedAt: number | null }>>;
   revokeByUser(userId: string, now: number): Promise<number>;
+  /** A client's families, as listFamiliesByUser lists a user's. */
+  listFamiliesByClient(clientId: string, opts?: { limit?: number; after?: string }): Promise<Array<RefreshFamily & { lastUsedAt: number | null }>>;
+  /** Revokes every active family of a client, one 'family' change each, in one transaction; returns how many. */
+  revokeByClient(clientId: string, now: number): Promise<number>;
   /** The families revoked after `since` (revoked_at > since), with when: what a starting node must know. */
   listRevokedFamilies(since: number): Promise<Array<{ familyId: string; revokedAt: number }>>;
   deleteExpired(now: number): Promise<number>;

@@ -405,6 +405,27 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect(await store.refreshTokens.listFamiliesByUser(uid('nobody'))).toEqual([]);
       });
 
+      it('listFamiliesByClient and revokeByClient: a client\'s families in id order, paged; all of them revoked at once, another client\'s untouched', async () => {
+        const clientId = uid('fcl');
+        const a = await family({ clientId, familyId: `${clientId}-a` });
+        const b = await family({ clientId, familyId: `${clientId}-b` });
+        const other = await family({ familyId: `${clientId}-c` });
+        await store.refreshTokens.revokeFamily(a.fam.familyId, now());
+        const all = await store.refreshTokens.listFamiliesByClient(clientId);
+        expect(all.map((f) => [f.familyId, f.status, f.lastUsedAt])).toEqual([
+          [a.fam.familyId, 'revoked', a.first.createdAt],
+          [b.fam.familyId, 'active', b.first.createdAt],
+        ]);
+        expect((await store.refreshTokens.listFamiliesByClient(clientId, { limit: 1 })).map((f) => f.familyId)).toEqual([a.fam.familyId]);
+        expect((await store.refreshTokens.listFamiliesByClient(clientId, { after: a.fam.familyId })).map((f) => f.familyId)).toEqual([b.fam.familyId]);
+        expect(await store.refreshTokens.listFamiliesByClient(uid('nobody'))).toEqual([]);
+        const t = now();
+        expect(await store.refreshTokens.revokeByClient(clientId, t)).toBe(1);
+        expect((await store.refreshTokens.find(b.first.hash))!.family).toMatchObject({ status: 'revoked', revokedAt: t });
+        expect((await store.refreshTokens.find(other.first.hash))!.family.status).toBe('active');
+        expect(await store.refreshTokens.revokeByClient(clientId, t)).toBe(0);
+      });
+
       it('revokeByUser and an installation\'s revocation revoke exactly the matching active families (a client\'s deletion: see clients)', async () => {
         const userId = uid('u');
         const a = await family({ userId, subject: userId });

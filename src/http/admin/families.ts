@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { OAuthContext } from '../../oauth/context.js';
 import type { RefreshFamily } from '../../store/types.js';
-import { revokeFamily } from '../../admin/sessions.js';
+import { revokeClientSessions, revokeFamily } from '../../admin/sessions.js';
+import { getClient } from '../../admin/clients.js';
 import { AdminNotFoundError } from '../../admin/problems.js';
 import { cursorAfter, pageOf } from './request.js';
 import { ListQuery, problems, SECURITY } from './schemas.js';
@@ -43,7 +44,7 @@ function view(f: RefreshFamily & { lastUsedAt: number | null }): Record<string, 
 }
 
 /**
- * The refresh-token families (sign-in sessions) of a user, and revoking one, over admin/sessions.ts: a revocation
+ * The refresh-token families (sign-in sessions) of a user or a client, revoking one or all of a client's, over admin/sessions.ts: a revocation
  * is one transaction with its change-feed record, so the family's tokens stop working on every node.
  */
 export function familyRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
@@ -56,6 +57,20 @@ export function familyRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
     const next = page.length > limit ? cursorAfter(items.at(-1)!.familyId) : null;
     if (next !== null) reply.header('link', `<${prefix}/users/${encodeURIComponent(user.id)}/families?limit=${limit}&cursor=${next}>; rel="next"`);
     return { items: items.map(view), next };
+  });
+
+  app.get('/clients/:id/families', doc('List the refresh-token families (sessions) of a client, active and revoked (by family_id, cursor pagination)', { params: Type.Object({ id: Type.String() }), querystring: ListQuery, response: { 200: FamilyList, ...problems(400, 404) } }), async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const { limit, after } = pageOf(request);
+    const client = await getClient(ctx.store, request.params.id);
+    const page = await ctx.store.refreshTokens.listFamiliesByClient(client.clientId, { limit: limit + 1, ...(after !== undefined ? { after } : {}) });
+    const items = page.slice(0, limit);
+    const next = page.length > limit ? cursorAfter(items.at(-1)!.familyId) : null;
+    if (next !== null) reply.header('link', `<${prefix}/clients/${encodeURIComponent(client.clientId)}/families?limit=${limit}&cursor=${next}>; rel="next"`);
+    return { items: items.map(view), next };
+  });
+
+  app.post('/clients/:id/revoke-sessions', doc('Revoke every refresh-token family of the client (its refresh tokens stop working; the client stays active)', { params: Type.Object({ id: Type.String() }), response: { 200: Type.Object({ client_id: Type.String(), revoked_refresh_token_families: Type.Integer() }), ...problems(404) } }), async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    return { client_id: request.params.id, revoked_refresh_token_families: await revokeClientSessions(ctx.store, request.params.id) };
   });
 
   app.delete('/families/:id', doc('Revoke one refresh-token family: its refresh tokens stop working', { params: Type.Object({ id: Type.String() }), response: { 204: { type: 'null' }, ...problems(404, 409) } }), async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {

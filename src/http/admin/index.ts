@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { OAuthContext } from '../../oauth/context.js';
 import { authorizeAdmin } from './auth.js';
 import { clientRoutes } from './clients.js';
+import { identityProviderRoutes } from './identity-providers.js';
 import { organizationRoutes } from './organizations.js';
 import { keyRoutes } from './keys.js';
 import { userRoutes } from './users.js';
@@ -24,6 +25,7 @@ export async function adminApi(app: FastifyInstance, ctx: OAuthContext): Promise
         await authorizeAdmin(ctx, request.headers.authorization, request.method !== 'GET' && request.method !== 'HEAD');
       });
       clientRoutes(admin, ctx, ADMIN_PREFIX);
+      identityProviderRoutes(admin, ctx, ADMIN_PREFIX);
       organizationRoutes(admin, ctx, ADMIN_PREFIX);
       keyRoutes(admin, ctx, ADMIN_PREFIX);
       userRoutes(admin, ctx, ADMIN_PREFIX);

@@ -125,13 +125,23 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
     return row ? familyFromRow(row) : undefined;
   }
 
-  async listFamiliesByUser(userId: string, opts: { limit?: number; after?: string } = {}): Promise<Array<RefreshFamily & { lastUsedAt: number | null }>> {
-    // Served by the index refresh_families_user; the newest token of a family by refresh_tokens' family index.
+  listFamiliesByUser(userId: string, opts: { limit?: number; after?: string } = {}): Promise<Array<RefreshFamily & { lastUsedAt: number | null }>> {
+    // Served by the index refresh_families_user.
+    return this.listFamiliesWhere('user_id', userId, opts);
+  }
+
+  listFamiliesByClient(clientId: string, opts: { limit?: number; after?: string } = {}): Promise<Array<RefreshFamily & { lastUsedAt: number | null }>> {
+    // Served by the index refresh_families_client.
+    return this.listFamiliesWhere('client_id', clientId, opts);
+  }
+
+  private async listFamiliesWhere(column: 'client_id' | 'user_id', value: string, opts: { limit?: number; after?: string }): Promise<Array<RefreshFamily & { lastUsedAt: number | null }>> {
+    // The newest token of a family by refresh_tokens' family index.
     let q = this.ctx.db
       .selectFrom('refresh_families')
       .selectAll('refresh_families')
       .select((eb) => eb.selectFrom('refresh_tokens').select((t) => t.fn.max('refresh_tokens.created_at').as('m')).whereRef('refresh_tokens.family_id', '=', 'refresh_families.family_id').as('last_used_at'))
-      .where('user_id', '=', userId)
+      .where(column, '=', value)
       .orderBy('family_id')
       .limit(opts.limit ?? 1000);
     if (opts.after !== undefined) q = q.where('family_id', '>', opts.after);
@@ -140,6 +150,10 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
 
   revokeByUser(userId: string, now: number): Promise<number> {
     return this.ctx.tx((c) => revokeFamiliesWhere(c, 'user_id', userId, now));
+  }
+
+  revokeByClient(clientId: string, now: number): Promise<number> {
+    return this.ctx.tx((c) => revokeFamiliesWhere(c, 'client_id', clientId, now));
   }
 
   async listRevokedFamilies(since: number): Promise<Array<{ familyId: string; revokedAt: number }>> {
