@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { ADMIN_CLIENTS, call, tokenOf } from './helpers.js';
+import { ADMIN_CLIENTS, call, expectProblem, tokenOf } from './helpers.js';
 
 /** A client's refresh-token families over real sockets: listed like a user's, revoked all at once. */
 const PASSWORD = 'correct horse battery';
@@ -35,11 +35,6 @@ const login = async (client: string, username: string) => {
 };
 const refresh = (client: string, refreshToken: string) => s.post('/oauth/token', { grant_type: 'refresh_token', client_id: client, refresh_token: refreshToken });
 
-function expectProblem(r: { status: number; headers: Headers; body: Record<string, unknown> }, status: number): void {
-  expect(r.status).toBe(status);
-  expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(r.body).toMatchObject({ type: 'about:blank', status });
-}
 
 type Family = { family_id: string; client_id: string; subject: string; status: string; created_at: string; last_used_at: string | null };
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, type TestServer } from '../../support/server.js';
-import { call, eventually, startAdminServer, tokenOf } from './helpers.js';
+import { call, eventually, expectProblem as expectProblemBase, startAdminServer, tokenOf } from './helpers.js';
 
 let s: TestServer;
 let token: string;
@@ -13,9 +13,7 @@ beforeAll(async () => {
 afterAll(async () => s.stop());
 
 function expectProblem(r: { status: number; headers: Headers; body: Record<string, unknown> }, status: number): void {
-  expect(r.status).toBe(status);
-  expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(r.body).toMatchObject({ type: 'about:blank', status });
+  expectProblemBase(r, status);
   expect(typeof r.body.title).toBe('string');
   expect(typeof r.body.detail).toBe('string');
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { ADMIN_CLIENTS, call, eventually, tokenOf } from './helpers.js';
+import { ADMIN_CLIENTS, call, eventually, expectProblem, tokenOf } from './helpers.js';
 
 const PASSWORD = 'correct horse battery';
 let s: TestServer;
@@ -36,11 +36,6 @@ beforeAll(async () => {
 });
 afterAll(async () => s.stop());
 
-function expectProblem(r: { status: number; headers: Headers; body: Record<string, unknown> }, status: number): void {
-  expect(r.status).toBe(status);
-  expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(r.body).toMatchObject({ type: 'about:blank', status });
-}
 
 type Family = { family_id: string; client_id: string; subject: string; scope: string; status: string; created_at: string; last_used_at: string | null; expires_at: string; revoked_at?: string };
 

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { basic, startTestServer, type TestServer } from '../../support/server.js';
 
 export const SECRET = 'admin-secret-1234';
@@ -45,6 +46,26 @@ export async function call(base: string, method: string, path: string, opts: { t
     parsed = { raw: text };
   }
   return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+/** An RFC 9457 problem answer with this status. */
+export function expectProblem(r: { status: number; headers: Headers; body: Record<string, unknown> }, status: number): void {
+  expect(r.status).toBe(status);
+  expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(r.body).toMatchObject({ type: 'about:blank', status });
+}
+
+/** The field paths of a 422's `errors`, sorted. */
+export const errorPaths = (r: { body: Record<string, unknown> }): string[] => (r.body.errors as Array<{ path: string }>).map((e) => e.path).sort();
+
+/** One fuzzed admin request (fuzz tests): never a 5xx, every refusal but a 405 problem details; the status tallied. */
+export async function fuzzOnce(base: string, token: string, r: { method: string; path: string; type: string; body: unknown; ifMatch?: string | undefined }, tally: Map<number, number>): Promise<void> {
+  const headers: Record<string, string> = { 'content-type': r.type, ...(r.ifMatch !== undefined ? { 'if-match': r.ifMatch } : {}) };
+  const withBody = r.method !== 'GET' && r.method !== 'DELETE';
+  const a = await call(base, r.method, r.path, { token, headers, ...(withBody ? { body: r.body } : {}) });
+  tally.set(a.status, (tally.get(a.status) ?? 0) + 1);
+  expect(a.status, `${r.method} ${r.path} ${String(r.body)} -> ${a.text}`).toBeLessThan(500);
+  if (a.status >= 400 && a.status !== 405) expect(a.headers.get('content-type'), `${r.method} ${r.path} -> ${a.status}`).toMatch(/^application\/problem\+json/);
 }
 
 /**

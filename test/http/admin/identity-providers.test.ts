@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { ADMIN_CLIENTS, call, tokenOf } from './helpers.js';
+import { ADMIN_CLIENTS, call, errorPaths, expectProblem, tokenOf } from './helpers.js';
 
 /** The identity-providers resource over real sockets, thin over admin/identity-providers.ts; secrets write-only. */
 const INTROSPECTION_SECRET = 'idp-introspection-secret-42';
@@ -20,12 +20,6 @@ beforeAll(async () => {
 });
 afterAll(async () => s.stop());
 
-function expectProblem(r: { status: number; headers: Headers; body: Record<string, unknown> }, status: number): void {
-  expect(r.status).toBe(status);
-  expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(r.body).toMatchObject({ type: 'about:blank', status });
-}
-const errorPaths = (r: { body: Record<string, unknown> }) => (r.body.errors as Array<{ path: string }>).map((e) => e.path).sort();
 const stored = async (name: string) => JSON.stringify(await s.ctx.store.identityProviders.get(name));
 
 describe('/admin/v1/identity-providers', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../support/server.js';
-import { call, eventually, startAdminServer, tokenOf } from './helpers.js';
+import { call, eventually, expectProblem, startAdminServer, tokenOf } from './helpers.js';
 
 /** The signing-keys resource over real sockets, thin over admin/signing-keys.ts: list and rotate, public parts only. */
 let s: TestServer;
@@ -16,11 +16,6 @@ beforeAll(async () => {
 });
 afterAll(async () => s.stop());
 
-function expectProblem(r: { status: number; headers: Headers; body: Record<string, unknown> }, status: number): void {
-  expect(r.status).toBe(status);
-  expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(r.body).toMatchObject({ type: 'about:blank', status });
-}
 
 describe('/admin/v1/keys', () => {
   it('lists the keys with public parts only (a read-only token may)', async () => {

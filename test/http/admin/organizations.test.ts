@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, startTestServer, type TestServer } from '../../support/server.js';
-import { ADMIN_CLIENTS, call, eventually, tokenOf } from './helpers.js';
+import { ADMIN_CLIENTS, call, errorPaths, eventually, expectProblem, tokenOf } from './helpers.js';
 
 /** The organizations and installations resources over real sockets, thin over admin/organizations.ts. */
 const APP_SECRET = 'org-app-secret-1234';
@@ -19,12 +19,6 @@ beforeAll(async () => {
 });
 afterAll(async () => s.stop());
 
-function expectProblem(r: { status: number; headers: Headers; body: Record<string, unknown> }, status: number): void {
-  expect(r.status).toBe(status);
-  expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(r.body).toMatchObject({ type: 'about:blank', status });
-}
-const errorPaths = (r: { body: Record<string, unknown> }) => (r.body.errors as Array<{ path: string }>).map((e) => e.path).sort();
 
 describe('/admin/v1/organizations', () => {
   it('creates (201, Location, ETag), reads, lists; 409 for a taken id; an id is generated when absent', async () => {

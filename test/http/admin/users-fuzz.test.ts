@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { ADMIN_CLIENTS, call, tokenOf } from './helpers.js';
+import { ADMIN_CLIENTS, fuzzOnce, tokenOf } from './helpers.js';
 
 /** The users and families routes, like fuzz.test.ts for clients: never a 5xx, every refusal problem details. */
 let s: TestServer;
@@ -40,12 +40,7 @@ describe('admin API fuzz (users, families)', () => {
   it('never answers 5xx, and every refusal is problem details', async () => {
     await fc.assert(
       fc.asyncProperty(request, async (r) => {
-        const headers: Record<string, string> = { 'content-type': r.type, ...(r.ifMatch !== undefined ? { 'if-match': r.ifMatch } : {}) };
-        const withBody = r.method !== 'GET' && r.method !== 'DELETE';
-        const a = await call(s.url, r.method, r.path, { token, headers, ...(withBody ? { body: r.body } : {}) });
-        tally.set(a.status, (tally.get(a.status) ?? 0) + 1);
-        expect(a.status, `${r.method} ${r.path} ${r.body} -> ${a.text}`).toBeLessThan(500);
-        if (a.status >= 400 && a.status !== 405) expect(a.headers.get('content-type'), `${r.method} ${r.path} -> ${a.status}`).toMatch(/^application\/problem\+json/);
+        await fuzzOnce(s.url, token, r, tally);
       }),
       { numRuns: 300 },
     );

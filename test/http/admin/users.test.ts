@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { ADMIN_CLIENTS, call, eventually, tokenOf } from './helpers.js';
+import { ADMIN_CLIENTS, call, errorPaths as paths, eventually, expectProblem, tokenOf } from './helpers.js';
 
 const PASSWORD = 'correct horse battery';
 let s: TestServer;
@@ -20,12 +20,6 @@ beforeAll(async () => {
 });
 afterAll(async () => s.stop());
 
-function expectProblem(r: { status: number; headers: Headers; body: Record<string, unknown> }, status: number): void {
-  expect(r.status).toBe(status);
-  expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(r.body).toMatchObject({ type: 'about:blank', status });
-}
-const paths = (r: { body: Record<string, unknown> }) => (r.body.errors as Array<{ path: string }>).map((e) => e.path).sort();
 
 describe('POST /admin/v1/users', () => {
   it('creates a user (201, Location, ETag); the given password is hashed, never returned, and works at once', async () => {
