@@ -21,6 +21,7 @@ import type { UsernameIndex } from './users.js';
 import { KeySetCache } from './jwt/remote-jwks.js';
 import { JwtIntrospectionCache } from './access-tokens/introspection-cache.js';
 import { KeyedLock } from './keyed-lock.js';
+import { EventHub } from '../observability/events.js';
 
 /**
  * Everything a grant, an authenticator or an endpoint needs: every per-server cache, registry and service, built
@@ -61,6 +62,8 @@ export interface OAuthContext {
   readonly limits: Limits;
   readonly replay: ReplayGuard;
   readonly logger: Logger;
+  /** Security-relevant events (observability/events.ts): emitted once, fanned out to audit, log, metrics, streams. */
+  readonly events: EventHub;
   /** Cache invalidation events (change feed, Redis nudges); every subscription is made in createOAuthContext. */
   readonly changes: ChangeBus;
   /** Current time in Unix seconds (overridable in tests). */
@@ -77,6 +80,8 @@ export interface OAuthDeps {
   readonly limits: Limits;
   readonly replay: ReplayGuard;
   readonly logger: Logger;
+  /** The node's event hub; a context without one gets its own hub with no sinks (tests, tools). */
+  readonly events?: EventHub;
   readonly now: () => number;
 }
 
@@ -137,6 +142,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     limits: deps.limits,
     replay: deps.replay,
     logger,
+    events: deps.events ?? new EventHub(),
     changes: new ChangeBus(),
     now,
   };
