@@ -25,6 +25,8 @@ import type { DiscoveryState } from './routes/discovery.js';
 import type { ReadinessProbe } from './routes/health.js';
 import { routePlugins } from './plugins.js';
 import { ConflictError } from '../store/errors.js';
+import { tracingOn } from '../observability/tracing.js';
+import { tracedSigner, tracedStore } from '../observability/traced.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -111,13 +113,15 @@ async function buildContext(config: Config, opened: Opened, logger: Logger, now:
       throw err;
     });
   }
+  // Tracing on (observability/tracing.ts): the context sees a store and a signer that make spans; off, the originals.
+  const traced = tracingOn();
   const ctx = await createOAuthContext(
     {
       config,
-      store,
+      store: traced ? tracedStore(store) : store,
       keys,
       masterKey: masterKey.key,
-      signer: opened.signer,
+      signer: traced ? tracedSigner(opened.signer) : opened.signer,
       limits: limitsFor(config, redis),
       replay: redis ? new redis.R.RedisReplayGuard(redis.redis, new StoreReplayGuard(store)) : new StoreReplayGuard(store),
       logger,

@@ -73,6 +73,26 @@ export function inSpan<T>(name: string, attributes: Attributes, fn: () => T, kin
   return result;
 }
 
+/**
+ * inSpan, but only inside a traced operation: store queries and Redis commands of background work (the change
+ * feed poll every 250 ms, the cleanup) would otherwise each start a trace of their own.
+ */
+export function inChildSpan<T>(name: string, attributes: Attributes, fn: () => T, kind: SpanKind = SpanKind.INTERNAL): T {
+  if (!on || trace.getSpan(context.active()) === undefined) return fn();
+  return inSpan(name, attributes, fn, kind);
+}
+
+/** A child span of the active one, ended by the caller; undefined outside a traced operation or when off. */
+export function startChildSpan(name: string, attributes: Attributes, kind: SpanKind = SpanKind.INTERNAL): Span | undefined {
+  if (!on || trace.getSpan(context.active()) === undefined) return undefined;
+  return getTracer().startSpan(name, { kind, attributes });
+}
+
+export function endFailed(span: Span, err: unknown): void {
+  failSpan(span, err);
+  span.end();
+}
+
 /** A server span for an incoming request, child of the caller's trace when it sent W3C traceparent/tracestate. */
 export function startServerSpan(name: string, headers: Record<string, string | string[] | undefined>, attributes: Attributes): { span: Span; context: Context } {
   const parent = propagation.extract(ROOT_CONTEXT, headers);
