@@ -74,7 +74,7 @@ export interface AppOptions {
 
 /** The Fastify application: content parsing, headers, error mapping, OpenAPI, and the routes. */
 export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<FastifyInstance> {
-  const onError = errorHandlerFor(opts.logger);
+  const onError = errorHandlerFor(opts.logger, ctx);
   const trusted = proxyTrust(opts.trustProxy);
   const app: FastifyInstance = Fastify({
     // Fastify gets no logger: with one it checks a per-request child logger and puts 'finish' and 'error'

@@ -26,6 +26,7 @@ import type { ReadinessProbe } from './routes/health.js';
 import { routePlugins } from './plugins.js';
 import { ConflictError } from '../store/errors.js';
 import { tracingOn } from '../observability/tracing.js';
+import { eventLogSink } from '../observability/log-sink.js';
 import { tracedSigner, tracedStore } from '../observability/traced.js';
 
 export interface RunningServer {
@@ -129,6 +130,8 @@ async function buildContext(config: Config, opened: Opened, logger: Logger, now:
     },
     [federationExtension],
   );
+  // Security events at info/warn in the operator's log (observability/log-sink.ts).
+  ctx.events.addSink(eventLogSink(logger));
   return { ctx, masterKey, keyCreated };
 }
 
@@ -278,6 +281,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         } finally {
           clearInterval(sweep);
         }
+        ctx.outages.stop();
         await releaseAll(opened);
       },
     };
