@@ -23,6 +23,13 @@ export const EXTERNAL = [
   'pg-native',
   // serves the Swagger UI assets from its own package directory
   '@fastify/swagger-ui',
+  // loaded only when asked for (OTEL_* tracing, pretty logs on a terminal): kept out of the bundle every start
+  // parses. @opentelemetry/api stays bundled; its global registry is shared with the SDK's copy by design.
+  '@opentelemetry/sdk-trace-node',
+  '@opentelemetry/exporter-trace-otlp-http',
+  '@opentelemetry/resources',
+  '@opentelemetry/semantic-conventions',
+  'pino-pretty',
 ];
 
 const common = {

@@ -105,7 +105,22 @@ const ConfigSchema = Type.Object(
       { additionalProperties: false },
     ),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+    /** One line per request at info (request id, method, route, status, client_id, grant_type, duration); ~5 us a request. */
     logRequests: Type.Boolean(),
+    /** pretty: human lines (for a terminal); json: one JSON object a line (for a log shipper); auto: pretty on a TTY. */
+    logFormat: Type.Union([Type.Literal('auto'), Type.Literal('pretty'), Type.Literal('json')]),
+    /**
+     * OpenTelemetry tracing, from the standard OTEL_* environment only (readTracing): which exporter the SDK starts
+     * ('none': the SDK is never loaded), the service name, and the sampling ratio (OTEL_TRACES_SAMPLER_ARG).
+     */
+    tracing: Type.Object(
+      {
+        exporter: Type.Union([Type.Literal('none'), Type.Literal('otlp'), Type.Literal('console')]),
+        serviceName: Type.String({ minLength: 1 }),
+        sampleRatio: Type.Number({ minimum: 0, maximum: 1 }),
+      },
+      { additionalProperties: false },
+    ),
     workers: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')]),
     /** argon2id verifications running at once per process ('auto': one per core this process may use). */
     kdfConcurrency: Type.Union([Type.Integer({ minimum: 1, maximum: 64 }), Type.Literal('auto')]),
@@ -160,6 +175,8 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000, maxConnectionsPerAddress: 256 },
   logLevel: 'info',
   logRequests: false,
+  logFormat: 'auto',
+  tracing: { exporter: 'none', serviceName: 'tessera', sampleRatio: 1 },
   workers: 1,
   kdfConcurrency: 'auto',
   kdf: { maxQueue: 128, maxWaitMs: 1000, perAddress: 32 },
@@ -247,6 +264,7 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['http.maxConnectionsPerAddress', 'TESSERA_HTTP_MAX_CONNECTIONS_PER_ADDRESS', int],
   ['logLevel', 'TESSERA_LOG_LEVEL', str],
   ['logRequests', 'TESSERA_LOG_REQUESTS', bool],
+  ['logFormat', 'TESSERA_LOG_FORMAT', str],
   ['workers', 'TESSERA_WORKERS', workers],
   ['kdfConcurrency', 'TESSERA_KDF_CONCURRENCY', workers],
   ['kdf.maxQueue', 'TESSERA_KDF_MAX_QUEUE', int],
@@ -268,6 +286,7 @@ export interface ConfigFlags {
   databaseUrl?: string;
   redisUrl?: string;
   workers?: string;
+  logFormat?: string;
   import?: string;
   profile?: string[];
 }
@@ -320,6 +339,50 @@ export function parseProfiles(specs: readonly string[]): Record<string, { enable
   return out;
 }
 
+/** Whether an OTEL_* variable is set to something (the spec treats an empty value as unset). */
+const set = (env: NodeJS.ProcessEnv, name: string): string | undefined => (env[name]?.trim() ? env[name]!.trim() : undefined);
+
+/**
+ * Tracing from the standard OpenTelemetry variables (opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables):
+ * OTEL_SDK_DISABLED=true wins; else OTEL_TRACES_EXPORTER names the exporter (otlp, console, none), and without it an
+ * OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT or ..._TRACES_ENDPOINT) turns the OTLP exporter on. Nothing set: no
+ * tracing, and the SDK is never loaded. The exporter itself reads the other OTEL_EXPORTER_OTLP_* variables
+ * (headers, timeout). Undefined when the environment says nothing, so a config file's `tracing` still counts.
+ */
+export function readTracing(env: NodeJS.ProcessEnv): Partial<Config['tracing']> | undefined {
+  const out: Partial<Config['tracing']> = {};
+  const service = set(env, 'OTEL_SERVICE_NAME');
+  if (service) out.serviceName = service;
+  const sampler = set(env, 'OTEL_TRACES_SAMPLER');
+  const arg = set(env, 'OTEL_TRACES_SAMPLER_ARG');
+  if (sampler && !['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'].includes(sampler)) {
+    throw new ConfigError(`OTEL_TRACES_SAMPLER=${sampler} is not supported (parentbased_traceidratio, traceidratio, always_on, always_off and their parentbased_ forms)`);
+  }
+  if (sampler?.endsWith('always_off')) out.sampleRatio = 0;
+  else if (sampler?.endsWith('traceidratio') && arg !== undefined) {
+    const ratio = Number(arg);
+    if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) throw new ConfigError(`OTEL_TRACES_SAMPLER_ARG must be a ratio between 0 and 1, got "${arg}"`);
+    out.sampleRatio = ratio;
+  }
+  if (set(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return { ...out, exporter: 'none' };
+  for (const name of ['OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL']) {
+    const protocol = set(env, name);
+    // The bundled exporter speaks OTLP over HTTP; a gRPC collector port would silently receive nothing.
+    if (protocol && protocol !== 'http/json' && protocol !== 'http/protobuf') throw new ConfigError(`${name}=${protocol} is not supported: Tessera exports OTLP over HTTP (http/json); point it at the collector's HTTP port (4318)`);
+  }
+  const exporters = set(env, 'OTEL_TRACES_EXPORTER');
+  if (exporters) {
+    const names = exporters.split(',').map((e) => e.trim()).filter(Boolean);
+    const unknown = names.find((n) => !['otlp', 'console', 'none'].includes(n));
+    if (unknown) throw new ConfigError(`OTEL_TRACES_EXPORTER=${unknown} is not supported (otlp, console or none)`);
+    if (names.length > 1 && names.includes('none')) throw new ConfigError('OTEL_TRACES_EXPORTER cannot name none with another exporter');
+    if (names.length > 1) throw new ConfigError('OTEL_TRACES_EXPORTER names one exporter at a time here (otlp, console or none)');
+    return { ...out, exporter: names[0] as Config['tracing']['exporter'] };
+  }
+  if (set(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') || set(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')) return { ...out, exporter: 'otlp' };
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Config {
   let merged: Record<string, unknown> = structuredClone(DEFAULTS) as unknown as Record<string, unknown>;
 
@@ -341,6 +404,8 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     if (raw !== undefined && raw !== '') setPath(fromEnv, path, parse(raw, name));
   }
   if (env.TESSERA_PROFILES) fromEnv.profiles = parseProfiles([env.TESSERA_PROFILES]);
+  const tracing = readTracing(env);
+  if (tracing) fromEnv.tracing = tracing;
   merged = deepMerge(merged, fromEnv);
 
   const fromFlags: Record<string, unknown> = {};
@@ -352,6 +417,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   if (flags.databaseUrl !== undefined) fromFlags.databaseUrl = flags.databaseUrl;
   if (flags.redisUrl !== undefined) fromFlags.redisUrl = flags.redisUrl;
   if (flags.workers !== undefined) fromFlags.workers = workers(flags.workers, '--workers');
+  if (flags.logFormat !== undefined) fromFlags.logFormat = flags.logFormat;
   if (flags.import !== undefined) fromFlags.importFile = flags.import;
   if (flags.profile && flags.profile.length > 0) fromFlags.profiles = parseProfiles(flags.profile);
   merged = deepMerge(merged, fromFlags);

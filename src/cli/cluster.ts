@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
+import type { BannerInfo } from './banner.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { describeStore } from '../store/open.js';
@@ -35,7 +36,7 @@ const STOP_GRACE_MS = 30_000;
  * Everything that must happen exactly once before workers start: migrations, the master key file and the first
  * signing key. Workers then open an already-migrated store and find the key.
  */
-export async function prepareOnce(config: Config, logger: Logger): Promise<void> {
+export async function prepareOnce(config: Config, logger: Logger): Promise<{ kid: string; alg: string; masterKeyFile?: string }> {
   if (config.databaseUrl === 'sqlite::memory:') throw new ConfigError('an in-memory SQLite database cannot be shared by several workers: use a file or PostgreSQL');
   const location = { databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 };
   secureDataFiles(location, logger);
@@ -45,11 +46,13 @@ export async function prepareOnce(config: Config, logger: Logger): Promise<void>
     if (masterKey.created) logger.info({ masterKeyFile: masterKey.path }, 'created the master key file (keep it safe: it decrypts the signing keys)');
     const keys = new KeyRing(store, masterKey.key);
     if (await keys.init(config.signingAlg)) logger.info({ kid: keys.active.kid, alg: keys.active.alg }, 'created the first signing key');
+    const prepared = { kid: keys.active.kid, alg: keys.active.alg, ...(masterKey.path ? { masterKeyFile: masterKey.path } : {}) };
     // Workers skip --import: applying it once here spares N concurrent imports (and N x the password hashing).
     if (config.importFile) {
       const report = await applyImportDocument(store, readImportFile(config.importFile), { masterKey: masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl } });
       logger.info({ import: config.importFile, ...report }, 'applied the import document');
     }
+    return prepared;
   } finally {
     await store.close();
   }
@@ -67,8 +70,8 @@ interface Slot {
  * worker that dies (exponential backoff per slot), and on SIGTERM/SIGINT asks every worker to shut down
  * gracefully, then exits when they are gone.
  */
-export async function runPrimary(config: Config, count: number, logger: Logger): Promise<void> {
-  await prepareOnce(config, logger);
+export async function runPrimary(config: Config, count: number, logger: Logger, banner: (info: BannerInfo) => void): Promise<void> {
+  const prepared = await prepareOnce(config, logger);
   const store = describeStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const shared = config.redisUrl ? 'shared through Redis' : 'PER WORKER (each worker enforces the full limit; set TESSERA_REDIS_URL to share them)';
   logger.info({ workers: count, store, rateLimits: shared }, `starting ${count} workers`);
@@ -95,7 +98,9 @@ export async function runPrimary(config: Config, count: number, logger: Logger):
       if (!announced) {
         announced = true;
         const host = address.address ?? config.host;
-        logger.info({ url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`, issuer: config.issuer, workers: count, store }, 'Tessera is serving');
+        const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+        // Metrics aggregated across workers, when served, answer where the admin API or the main listener does.
+        banner({ url, issuer: config.issuer, store, signing: { kid: prepared.kid, alg: prepared.alg }, workers: count, ...(prepared.masterKeyFile ? { masterKeyFile: prepared.masterKeyFile } : {}), ...(config.adminListen ? { adminUrl: `http://${config.adminListen}` } : {}) });
       }
     });
     worker.once('exit', (code, signal) => {

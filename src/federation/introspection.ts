@@ -24,8 +24,10 @@ function secret(p: IntrospectionProvider, ctx: OAuthContext, sealed: string, fie
   }
 }
 
-function failureLog(p: IntrospectionProvider, ctx: OAuthContext): (reason: string) => void {
-  return (reason) => ctx.logger.warn({ provider: p.name, reason }, 'calling the identity provider failed');
+/** The provider's calls reported to the outage log: one line when it goes down, one when it answers again. */
+function failureLog(p: IntrospectionProvider, ctx: OAuthContext): { onFailure: (reason: string) => void; onAnswer: () => void } {
+  const upstream = `identity provider ${p.name}`;
+  return { onFailure: (reason) => ctx.outages.failed(upstream, { provider: p.name }, reason), onAnswer: () => ctx.outages.succeeded(upstream, { provider: p.name }) };
 }
 
 function formEncode(s: string): string {
@@ -45,7 +47,7 @@ async function introspectRfc7662(p: IntrospectionProvider, token: string, ctx: O
     body: `token=${formEncode(token)}&token_type_hint=access_token`,
     timeoutMs: p.timeoutMs,
     what,
-    onFailure: failureLog(p, ctx),
+    ...failureLog(p, ctx),
   });
   if (res.status !== 200 || !isObject(res.json)) {
     ctx.logger.warn({ provider: p.name, status: res.status }, 'introspection endpoint answered with an error; check the provider credentials');
@@ -79,7 +81,7 @@ async function introspectFacebook(p: IntrospectionProvider, token: string, ctx: 
   const url = new URL(p.endpoint);
   url.searchParams.set('input_token', token);
   url.searchParams.set('access_token', appToken);
-  const res = await fetchJson(url.toString(), { timeoutMs: p.timeoutMs, what, onFailure: failureLog(p, ctx) });
+  const res = await fetchJson(url.toString(), { timeoutMs: p.timeoutMs, what, ...failureLog(p, ctx) });
   const data = isObject(res.json) && isObject(res.json.data) ? res.json.data : undefined;
   if (res.status !== 200 || !data) {
     ctx.logger.warn({ provider: p.name, status: res.status }, 'debug_token answered with an error; check the app token');

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { IncomingMessage } from 'node:http';
@@ -20,6 +20,9 @@ import { documentOnly } from './schemas.js';
 import { notFound } from './method-not-allowed.js';
 import { ENDPOINTS } from '../endpoints.js';
 import { adminApi } from './admin/index.js';
+import { installRequestLog } from './request-log.js';
+import { installHttpTracing } from './tracing.js';
+import { tracingOn } from '../observability/tracing.js';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -71,22 +74,14 @@ export interface AppOptions {
 
 /** The Fastify application: content parsing, headers, error mapping, OpenAPI, and the routes. */
 export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<FastifyInstance> {
-  const onError = errorHandlerFor(opts.logger);
+  const onError = errorHandlerFor(opts.logger, ctx);
   const trusted = proxyTrust(opts.trustProxy);
   const app: FastifyInstance = Fastify({
-    // Fastify gets the logger only to log requests. With a logger it checks a per-request child logger and
-    // puts 'finish' and 'error' listeners on every response to log its completion, ~0.8 µs a request (3% of an
-    // introspection) even with request logging off. Tessera logs its own events to the logger directly:
-    // errors with the request id (errors.ts), listening and start-up (server.ts, cli/).
-    ...(opts.logRequests
-      ? {
-          loggerInstance: opts.logger as unknown as FastifyBaseLogger,
-          logController: new LogController({ disableRequestLogging: false }),
-          // No per-request child logger: pino's child() re-applies redaction and serializers on every request
-          // (~3 us). Error logs carry the request id explicitly.
-          childLoggerFactory: (logger: FastifyBaseLogger) => logger,
-        }
-      : { logger: false }),
+    // Fastify gets no logger: with one it checks a per-request child logger and puts 'finish' and 'error'
+    // listeners on every response, ~0.8 us a request (3% of an introspection) even with request logging off.
+    // Tessera logs itself: errors with the request id (errors.ts), one line per request when asked
+    // (request-log.ts), start-up (cli/).
+    logger: false,
     bodyLimit: BODY_LIMIT,
     // X-Forwarded-For counts only from the listed proxies: the client is the first untrusted hop from the right
     // (net/trusted-proxies.ts). With none listed Fastify keeps the peer address and its plainer request prototype.
@@ -150,6 +145,10 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
     reply.header('x-response-time', responseTime(request.raw));
     done(null, payload);
   });
+
+  // Both hooks exist only when switched on: off, a request pays nothing for them.
+  if (tracingOn()) installHttpTracing(app);
+  if (opts.logRequests) installRequestLog(app, opts.logger);
 
   app.setErrorHandler(onError);
   app.setNotFoundHandler(notFound);

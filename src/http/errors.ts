@@ -3,7 +3,18 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { OAuthError } from '../oauth/errors.js';
-import { isDependencyFailure } from '../store/errors.js';
+import { isDependencyFailure, publicFailureReason } from '../store/errors.js';
+import type { OutageLog } from '../observability/outage-log.js';
+import type { Store } from '../store/types.js';
+
+/** What the error handler needs to log a database outage once: the context's outage log and the store to ping. */
+export interface Dependencies {
+  readonly outages: OutageLog;
+  readonly store: Pick<Store, 'ping'>;
+}
+
+/** While the database is down, it is pinged this often (ms) in the background so its return is logged. */
+const DATABASE_PROBE_MS = 1000;
 import { recordThrottleRefusal } from './rate-limit.js';
 
 /** How Node and its streams fail a request stream whose client went away before the request was whole. */
@@ -58,12 +69,21 @@ export function sendOAuthError(reply: FastifyReply, err: OAuthError): FastifyRep
  * routine (a mobile network, a timeout on its side, a request cut off at its deadline): debug at most, or a
  * script that aborts a thousand uploads would log a thousand false outages.
  */
-export function logServerError(logger: Logger, err: unknown, oauth: OAuthError, requestId: string): void {
+export function logServerError(logger: Logger, err: unknown, oauth: OAuthError, requestId: string, deps?: Dependencies): void {
   if (oauth === CLIENT_ABORTED) {
     logger.debug({ reqId: requestId, code: (err as { code?: unknown }).code }, 'the connection closed before the request was complete');
     return;
   }
   if (oauth.status < 500) return;
+  // An outage is logged once per state change, not once per request with a stack trace (issue 21): the
+  // database here (a background ping notices its return), Redis, JWKS hosts and identity providers where they
+  // are called (redis/connection.ts, observability/outage-log.ts). A 503 the OAuth layer raised on purpose
+  // (an upstream down, the KDF queue full) was logged, or counted, where it was decided.
+  if (oauth.code === 'temporarily_unavailable') {
+    if (deps && isDependencyFailure(err)) deps.outages.failed('database', {}, publicFailureReason(err), { run: () => deps.store.ping(), everyMs: DATABASE_PROBE_MS });
+    else logger.debug({ reqId: requestId, err: err instanceof Error ? err.message : String(err) }, 'answered 503 temporarily_unavailable');
+    return;
+  }
   logger.error({ reqId: requestId, err: err instanceof Error ? { type: err.name, message: err.message, stack: err.stack } : String(err) }, oauth.code === 'server_error' ? 'unexpected error' : 'dependency unavailable');
 }
 
@@ -72,10 +92,10 @@ export function logServerError(logger: Logger, err: unknown, oauth: OAuthError, 
  * §5.2 shape. The logger is passed in rather than taken from request.log: Fastify has no logger unless request
  * logging is on (app.ts).
  */
-export function errorHandlerFor(logger: Logger): (err: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+export function errorHandlerFor(logger: Logger, deps?: Dependencies): (err: unknown, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
   return (err, request, reply) => {
     const oauth = toOAuthError(err, request.id, request.raw);
-    logServerError(logger, err, oauth, request.id);
+    logServerError(logger, err, oauth, request.id, deps);
     recordThrottleRefusal(request, err);
     return sendOAuthError(reply, oauth);
   };

@@ -25,6 +25,9 @@ import type { DiscoveryState } from './routes/discovery.js';
 import type { ReadinessProbe } from './routes/health.js';
 import { routePlugins } from './plugins.js';
 import { ConflictError } from '../store/errors.js';
+import { tracingOn } from '../observability/tracing.js';
+import { eventLogSink } from '../observability/log-sink.js';
+import { tracedSigner, tracedStore } from '../observability/traced.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -32,6 +35,8 @@ export interface RunningServer {
   url: string;
   /** The admin listener's URL when config adminListen gives the admin API a listener of its own. */
   adminUrl?: string;
+  /** Where GET /metrics answers, when a route serves it (the start-up banner names it). */
+  metricsUrl?: string;
   masterKey: MasterKey;
   keyCreated: boolean;
   /** Whether JWTs are signed on a thread of their own (config signingThread, ADR 0009). */
@@ -109,13 +114,15 @@ async function buildContext(config: Config, opened: Opened, logger: Logger, now:
       throw err;
     });
   }
+  // Tracing on (observability/tracing.ts): the context sees a store and a signer that make spans; off, the originals.
+  const traced = tracingOn();
   const ctx = await createOAuthContext(
     {
       config,
-      store,
+      store: traced ? tracedStore(store) : store,
       keys,
       masterKey: masterKey.key,
-      signer: opened.signer,
+      signer: traced ? tracedSigner(opened.signer) : opened.signer,
       limits: limitsFor(config, redis),
       replay: redis ? new redis.R.RedisReplayGuard(redis.redis, new StoreReplayGuard(store)) : new StoreReplayGuard(store),
       logger,
@@ -123,6 +130,8 @@ async function buildContext(config: Config, opened: Opened, logger: Logger, now:
     },
     [federationExtension],
   );
+  // Security events at info/warn in the operator's log (observability/log-sink.ts).
+  ctx.events.addSink(eventLogSink(logger));
   return { ctx, masterKey, keyCreated };
 }
 
@@ -196,9 +205,8 @@ async function listen(app: FastifyInstance, ctx: OAuthContext): Promise<string> 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  // Fastify logs this line itself when it has the logger (request logging on, app.ts); one line per process
-  // either way (a --workers run logs one per worker).
-  if (!config.logRequests) logger.info({ url }, `Server listening at ${url}`);
+  // The start-up banner (cli/banner.ts) names the URL once per node; a worker's own listener is a debug line.
+  logger.debug({ url }, `listening at ${url}`);
   resolveIssuer(ctx, url);
   return url;
 }
@@ -211,7 +219,7 @@ async function listenAdmin(app: FastifyInstance, address: string, logger: Logger
   const bound = app.server.address();
   const port = typeof bound === 'object' && bound ? bound.port : Number(address.slice(cut + 1));
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  logger.info({ url }, `Admin API listening at ${url}`);
+  logger.debug({ url }, `admin API listening at ${url}`);
   return url;
 }
 
@@ -245,12 +253,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const url = await listen(app, ctx);
     const adminUrl = adminApp ? await listenAdmin(adminApp, config.adminListen!, logger) : undefined;
 
+    const metricsUrl = adminApp?.hasRoute({ method: 'GET', url: '/metrics' }) ? adminUrl : app.hasRoute({ method: 'GET', url: '/metrics' }) ? url : undefined;
+
     let closed = false;
     return {
       app,
       ctx,
       url,
       ...(adminUrl !== undefined ? { adminUrl } : {}),
+      ...(metricsUrl !== undefined ? { metricsUrl: `${metricsUrl}/metrics` } : {}),
       masterKey,
       keyCreated,
       signingThread: opened.signer.threaded,
@@ -270,6 +281,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         } finally {
           clearInterval(sweep);
         }
+        ctx.outages.stop();
         await releaseAll(opened);
       },
     };

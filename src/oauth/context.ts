@@ -22,6 +22,7 @@ import { KeySetCache } from './jwt/remote-jwks.js';
 import { JwtIntrospectionCache } from './access-tokens/introspection-cache.js';
 import { KeyedLock } from './keyed-lock.js';
 import { EventHub } from '../observability/events.js';
+import { OutageLog } from '../observability/outage-log.js';
 
 /**
  * Everything a grant, an authenticator or an endpoint needs: every per-server cache, registry and service, built
@@ -64,6 +65,8 @@ export interface OAuthContext {
   readonly logger: Logger;
   /** Security-relevant events (observability/events.ts): emitted once, fanned out to audit, log, metrics, streams. */
   readonly events: EventHub;
+  /** Upstream outages (database, JWKS hosts, identity providers), logged once per state change. */
+  readonly outages: OutageLog;
   /** Cache invalidation events (change feed, Redis nudges); every subscription is made in createOAuthContext. */
   readonly changes: ChangeBus;
   /** Current time in Unix seconds (overridable in tests). */
@@ -97,7 +100,7 @@ export interface OAuthExtension {
 }
 
 /** Builds an extension from the context's shared parts (called once, by createOAuthContext). */
-export type OAuthExtensionFactory = (base: { store: Store; logger: Logger; remoteKeySets: KeySetCache }) => OAuthExtension;
+export type OAuthExtensionFactory = (base: { store: Store; logger: Logger; remoteKeySets: KeySetCache; outages: OutageLog }) => OAuthExtension;
 
 /**
  * The one place per-server state is made. Every cache is created here and every change-bus subscription is
@@ -108,12 +111,18 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
   const { store, logger, now } = deps;
   // The context's own copy: resolveIssuer may complete it once listening; the caller's object is never written.
   const config: Config = { ...deps.config };
-  const remoteKeySets = new KeySetCache((url, reason) => {
-    // The path only: a JWKS URL has no secrets, but keep log lines free of query strings on principle.
+  const outages = new OutageLog(logger);
+  // The path only: a JWKS URL has no secrets, but keep log lines free of query strings on principle.
+  const jwksName = (url: string) => {
     const u = new URL(url);
-    logger.warn({ jwks_uri: `${u.origin}${u.pathname}`, reason }, 'fetching a remote JWK Set failed');
+    return `${u.origin}${u.pathname}`;
+  };
+  // A JWKS host down is logged once when it goes and once when it is back, not per request (outage-log.ts).
+  const remoteKeySets = new KeySetCache({
+    failed: (url, reason) => outages.failed(`JWK Set ${jwksName(url)}`, { jwks_uri: jwksName(url) }, reason),
+    answered: (url) => outages.succeeded(`JWK Set ${jwksName(url)}`, { jwks_uri: jwksName(url) }),
   });
-  const added = extensions.map((make) => make({ store, logger, remoteKeySets }));
+  const added = extensions.map((make) => make({ store, logger, remoteKeySets, outages }));
   const denylist = new Denylist(store);
   await denylist.load(now());
   const revokedFamilies = new RevokedFamilies(store, config.maxAccessTokenTtl);
@@ -143,6 +152,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     replay: deps.replay,
     logger,
     events: deps.events ?? new EventHub(),
+    outages,
     changes: new ChangeBus(),
     now,
   };

@@ -5,6 +5,7 @@ import { authenticateClientNow } from './client-auth/index.js';
 import { isConfidential, type TokenResponse } from './grants/types.js';
 import type { Client } from '../store/types.js';
 import type { AnswerChannel } from './kdf-admission.js';
+import { inSpan, tracingOn } from '../observability/tracing.js';
 
 export interface TokenOutcome {
   response: TokenResponse;
@@ -22,7 +23,7 @@ export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, h
   if (!handler) throw OAuthError.unsupportedGrantType('The grant type is not supported by this server');
 
   // authenticateClientNow: a cached client costs no promise (a synchronous refusal still rejects this function).
-  const auth = authenticateClientNow(req, ctx);
+  const auth = tracingOn() ? inSpan('client authentication', {}, () => authenticateClientNow(req, ctx)) : authenticateClientNow(req, ctx);
   const { client } = auth instanceof Promise ? await auth : auth;
   const limited = hooks.afterAuth?.(client);
   if (limited) await limited;
@@ -34,6 +35,7 @@ export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, h
     throw OAuthError.unauthorizedClient('This grant type requires a confidential client');
   }
   const params = pickParameters(req.params, ctx.grants.allowedParameters(handler));
-  const response = await handler.handle({ grantType, params, ip: req.ip, requestId: req.requestId, answer: hooks.answer }, client, ctx);
+  const grantReq = { grantType, params, ip: req.ip, requestId: req.requestId, answer: hooks.answer };
+  const response = await (tracingOn() ? inSpan(`grant ${handler.grantType}`, { 'oauth.grant_type': grantType, 'oauth.client_id': client.clientId }, () => handler.handle(grantReq, client, ctx)) : handler.handle(grantReq, client, ctx));
   return { response, client };
 }

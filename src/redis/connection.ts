@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { DEFAULTS } from '../config.js';
 import { redactUrl } from '../store/open.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { endFailed, SpanKind, startChildSpan, tracingOn } from '../observability/tracing.js';
 
 /** ioredis's rejection of a command that got no answer within commandTimeout. */
 const TIMED_OUT = 'Command timed out';
@@ -20,6 +21,16 @@ class GuardedRedis extends Redis {
   probing = false;
 
   override sendCommand(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
+    // A client span per command of a traced request (the subscriber and background polls make none).
+    if (tracingOn()) {
+      const span = startChildSpan(`redis ${command.name}`, { 'db.system.name': 'redis', 'db.operation.name': command.name }, SpanKind.CLIENT);
+      // The span follows the command's own promise; what sendCommand returns is left exactly as ioredis made it.
+      if (span) command.promise.then(() => span.end(), (err: unknown) => endFailed(span, err));
+    }
+    return this.guardedSend(command, stream);
+  }
+
+  private guardedSend(command: Command, stream?: Parameters<Redis['sendCommand']>[1]): unknown {
     const breaker = this.breaker;
     if (breaker === undefined) return super.sendCommand(command, stream);
     // Only on a ready connection: a reconnect's handshake must never be refused (a reconnect resets the breaker).

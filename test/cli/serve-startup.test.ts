@@ -190,3 +190,65 @@ describe('start-up failures and retries on PostgreSQL', () => {
     await new Promise<void>((r) => proxy.close(() => r()));
   }, 60_000);
 });
+
+/** Starts `tessera serve`, waits for the banner, stops it with SIGTERM; the output so far. */
+function serveUntilBanner(args: string[], env: Record<string, string>, done: (out: string) => boolean): Promise<string> {
+  const dataDir = join(dir, `banner-${++runs}`);
+  return new Promise((resolveOut, fail) => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, ...args], {
+      env: { ...process.env, TESSERA_LOG_LEVEL: 'info', TESSERA_MASTER_KEY: MASTER_KEY, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      fail(new Error(`no banner after 45 s:\n${out}`));
+    }, 45_000);
+    const check = (d: Buffer) => {
+      out += d.toString();
+      if (done(out)) {
+        clearTimeout(timer);
+        child.kill('SIGTERM');
+      }
+    };
+    child.stdout.on('data', check);
+    child.stderr.on('data', check);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolveOut(out);
+    });
+  });
+}
+
+describe('the start-up banner (issue 21)', () => {
+  it('JSON when stdout is not a terminal: one line with URL, store, signing key, admin, metrics, docs and the next commands', async () => {
+    const out = await serveUntilBanner([], {}, (o) => o.includes('"msg":"Tessera is serving"'));
+    const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const banner = lines.filter((l) => l.msg === 'Tessera is serving');
+    expect(banner).toHaveLength(1);
+    const b = banner[0]!;
+    const url = b.url as string;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(b).toMatchObject({ issuer: url, store: expect.stringMatching(/tessera\.db$/), signing: { alg: 'ES256', kid: expect.any(String) }, admin: `${url}/admin/v1`, docs: `${url}/docs` });
+    expect(b.next).toEqual([expect.stringMatching(/^tessera clients create /), expect.stringContaining(`${url}/oauth/token`)]);
+    expect(b.time).toMatch(/^\d{4}-\d\d-\d\dT/);
+    // The old separate lines are gone: no "Server listening at", no "using the master key file".
+    expect(lines.some((l) => String(l.msg).startsWith('Server listening at') || l.msg === 'using the master key file')).toBe(false);
+  }, 60_000);
+
+  it('pretty with --log-format pretty: human lines; a PostgreSQL URL is shown without its password', async () => {
+    const db = new URL(TEST_DATABASE_URL);
+    db.password = 'banner-pw-do-not-print';
+    const args = ['--log-format', 'pretty', ...(run ? ['--database-url', db.toString()] : [])];
+    const out = await serveUntilBanner(args, {}, (o) => o.includes('2. token'));
+    expect(out).toMatch(/INFO: Tessera is serving at http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(out).toMatch(/ {2}signing key +ES256 kid=/);
+    expect(out).toMatch(/ {2}API docs +http:\/\/127\.0\.0\.1:\d+\/docs/);
+    expect(out).toMatch(/1\. client +tessera clients create --id my-service --grant client_credentials --scope read/);
+    expect(out).not.toMatch(/^\{/m);
+    if (run) {
+      expect(out).toMatch(/store +PostgreSQL postgres:\/\/[^:]+:\*\*\*@/);
+      expect(out).not.toContain('banner-pw-do-not-print');
+    }
+  }, 60_000);
+});

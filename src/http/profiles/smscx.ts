@@ -58,7 +58,7 @@ function smscxTokenRequest(request: FastifyRequest): TokenRequest {
 function smscxErrorHandler(ctx: OAuthContext) {
   return async (err: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     let oauth = toOAuthError(err, request.id, request.raw);
-    logServerError(ctx.logger, err, oauth, request.id);
+    logServerError(ctx.logger, err, oauth, request.id, ctx);
     recordThrottleRefusal(request, err);
     if (request.rateDecision === undefined && oauth.status < 500) {
       try {

@@ -3,6 +3,8 @@ import type { OAuthContext } from '../../oauth/context.js';
 import { handleTokenRequest } from '../../oauth/token-endpoint.js';
 import type { TokenRequest } from '../../oauth/token-request.js';
 import type { TokenResponse } from '../../oauth/grants/types.js';
+import type { Client } from '../../store/types.js';
+import '../request-log.js';
 import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
@@ -20,8 +22,15 @@ export async function serveTokenRequest(
   const limited = limitByIp(request, reply, ctx);
   if (limited) await limited;
   const tokenRequest = build(request);
+  // For the request log line and the server span (request-log.ts, tracing.ts): two property writes.
+  const facts: NonNullable<FastifyRequest['tokenFacts']> = { grantType: tokenRequest.params.get('grant_type') };
+  request.tokenFacts = facts;
+  const afterAuth = (client: Client) => {
+    facts.clientId = client.clientId;
+    return limitByClient(request, reply, ctx, client);
+  };
   // reply.raw: a password login's KDF still queued when the client goes gives its place up (oauth/kdf-admission.ts).
-  const { response } = await handleTokenRequest(tokenRequest, ctx, { afterAuth: (client) => limitByClient(request, reply, ctx, client), answer: reply.raw });
+  const { response } = await handleTokenRequest(tokenRequest, ctx, { afterAuth, answer: reply.raw });
   reply.code(status).header('cache-control', 'no-store').header('pragma', 'no-cache');
   return response;
 }

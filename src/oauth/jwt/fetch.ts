@@ -1,4 +1,5 @@
 import { OAuthError } from '../errors.js';
+import { activeSpan, injectTraceHeaders, inSpan, SpanKind, tracingOn } from '../../observability/tracing.js';
 
 /** Upper bound on any remote document (JWKS, introspection response): a provider cannot make us buffer more. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -18,6 +19,8 @@ export interface RemoteRequest {
   what: string;
   /** Told why a call failed (for the operator's log); never given the URL's query or a token. */
   onFailure?: (reason: string) => void;
+  /** Told the remote party answered below 500 (an outage log records that it is back: observability/outage-log.ts). */
+  onAnswer?: () => void;
 }
 
 /** Seconds a client should wait before retrying after a remote failure (Retry-After). */
@@ -54,7 +57,23 @@ async function readLimited(res: Response, signal: AbortSignal): Promise<string> 
  * failure, a timeout, a 5xx, or a body that is not JSON becomes 503 temporarily_unavailable with Retry-After: the
  * caller's user did nothing wrong and a retry may succeed. 4xx answers are returned to the caller to interpret.
  */
-export async function fetchJson(url: string, req: RemoteRequest): Promise<RemoteResponse> {
+export function fetchJson(url: string, req: RemoteRequest): Promise<RemoteResponse> {
+  if (!tracingOn()) return fetchJsonNow(url, req);
+  // A client span per upstream call; its traceparent goes out with the request (W3C Trace Context) so the
+  // identity provider's own traces join ours. The URL is named without its query.
+  const u = new URL(url);
+  return inSpan(
+    `${req.method ?? 'GET'} ${u.host}`,
+    { 'http.request.method': req.method ?? 'GET', 'server.address': u.hostname, 'url.full': `${u.origin}${u.pathname}`, 'tessera.upstream': req.what },
+    () => fetchJsonNow(url, { ...req, headers: injectTraceHeaders({ ...(req.headers ?? {}) }) }).then((res) => {
+      activeSpan()?.setAttribute('http.response.status_code', res.status);
+      return res;
+    }),
+    SpanKind.CLIENT,
+  );
+}
+
+async function fetchJsonNow(url: string, req: RemoteRequest): Promise<RemoteResponse> {
   const signal = AbortSignal.timeout(req.timeoutMs);
   let res: Response;
   let text: string;
@@ -76,6 +95,7 @@ export async function fetchJson(url: string, req: RemoteRequest): Promise<Remote
     req.onFailure?.(`HTTP ${res.status}`);
     throw remoteUnavailable(req.what);
   }
+  req.onAnswer?.();
   let json: unknown;
   try {
     json = JSON.parse(text);

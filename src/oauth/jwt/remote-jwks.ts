@@ -9,6 +9,8 @@ export interface KeySetOptions {
   /** Named in 503 descriptions. */
   what: string;
   onFailure?: (reason: string) => void;
+  /** Told a fetch got a JWK Set (after failures, the outage is over). */
+  onAnswer?: () => void;
 }
 
 /** Freshness when the response has no Cache-Control max-age, and the clamp applied to what it says. */
@@ -60,6 +62,7 @@ export class RemoteKeySet {
       this.opts.onFailure?.('the response is not a JWK Set');
       throw remoteUnavailable(this.opts.what);
     }
+    this.opts.onAnswer?.();
     const ttl = Math.min(MAX_TTL, Math.max(MIN_TTL, cacheLifetime(res.headers) ?? DEFAULT_TTL));
     const now = this.clockMs();
     this.local = local;
@@ -102,8 +105,8 @@ export class KeySetCache {
   private readonly sets = new Map<string, RemoteKeySet>();
 
   constructor(
-    /** Told which URL failed and why (the operator's log). */
-    private readonly log?: (url: string, reason: string) => void,
+    /** Told which URL failed and why, and which answered (the operator's log: once per state change). */
+    private readonly health?: { failed(url: string, reason: string): void; answered(url: string): void },
     private readonly maxEntries = 1000,
   ) {}
 
@@ -115,8 +118,8 @@ export class KeySetCache {
         const oldest = this.sets.keys().next().value;
         if (oldest !== undefined) this.sets.delete(oldest);
       }
-      const log = this.log;
-      set = new RemoteKeySet(url, log && !opts.onFailure ? { ...opts, onFailure: (reason) => log(url, reason) } : opts);
+      const health = this.health;
+      set = new RemoteKeySet(url, health && !opts.onFailure ? { ...opts, onFailure: (reason) => health.failed(url, reason), onAnswer: () => health.answered(url) } : opts);
       this.sets.set(key, set);
     }
     return set;
