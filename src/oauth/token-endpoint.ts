@@ -35,5 +35,8 @@ export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, h
   }
   const params = pickParameters(req.params, ctx.grants.allowedParameters(handler));
   const response = await handler.handle({ grantType, params, ip: req.ip, requestId: req.requestId, answer: hooks.answer }, client, ctx);
+  // Counted here, where every grant ends (client_credentials answers without issueTokens): one increment of a
+  // cached cell, labelled by the registered grant type (bounded), never by the raw parameter.
+  ctx.metrics.tokenIssued(handler.grantType, client.clientId);
   return { response, client };
 }
