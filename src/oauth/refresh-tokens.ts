@@ -126,10 +126,12 @@ export class RefreshTokenService {
     }
   }
 
-  /** Revokes a whole family and the access tokens issued from it (RFC 7009 §2.1). */
-  async revokeFamily(familyId: string): Promise<void> {
+  /** Revokes a whole family and the access tokens issued from it (RFC 7009 §2.1); false when it was revoked already. */
+  async revokeFamily(familyId: string): Promise<boolean> {
     const now = this.now();
-    if (await this.store.refreshTokens.revokeFamily(familyId, now)) this.revoked.add(familyId, now);
+    const revoked = await this.store.refreshTokens.revokeFamily(familyId, now);
+    if (revoked) this.revoked.add(familyId, now);
     await this.store.accessTokens.deleteOpaqueByFamily(familyId);
+    return revoked;
   }
 }

@@ -32,8 +32,8 @@ const revokeRefresh: StoredRevocation = async (ctx, client, token, origin) => {
   if (!record) return false;
   if (record.family.clientId === client.clientId) {
     const { familyId: family_id, subject } = record.family;
-    await ctx.refreshTokens.revokeFamily(family_id);
-    ctx.events.emit({ type: 'family.revoked', clientId: client.clientId, subject, address: origin?.address, requestId: origin?.requestId, details: { family_id } });
+    // Only a revocation that revoked something is an event (a repeated request is a no-op, RFC 7009 §2.2).
+    if (await ctx.refreshTokens.revokeFamily(family_id)) ctx.events.emit({ type: 'family.revoked', clientId: client.clientId, subject, address: origin?.address, requestId: origin?.requestId, details: { family_id } });
   }
   return true;
 };
