@@ -143,6 +143,17 @@ const ConfigSchema = Type.Object(
     signatureWindowMs: Type.Integer({ minimum: 1000 }),
     profiles: Type.Object({ cobo: Type.Optional(Profile), knetik: Type.Optional(Profile), smscx: Type.Optional(Profile) }, { additionalProperties: false }),
     importFile: Type.Optional(Type.String()),
+    /** Prometheus metrics at /metrics (observability/metrics.ts; docs/operations.md "Metrics"). */
+    metrics: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        /** Serve /metrics without a bearer token (a scraper on a trusted network; else tessera:metrics or tessera:admin). */
+        public: Type.Boolean(),
+        /** Clients whose token counts carry a client_id label; every other client is counted without one. */
+        perClient: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 100, uniqueItems: true }),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -184,6 +195,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   cacheSyncIntervalMs: 250,
   signatureWindowMs: 300_000,
   profiles: {},
+  metrics: { enabled: true, public: false, perClient: [] },
 };
 
 export class ConfigError extends Error {
@@ -210,6 +222,8 @@ const boolOrAuto: Parser = (raw, name) => {
   if (/^(1|true|yes|on|0|false|no|off)$/i.test(raw)) return bool(raw, name);
   throw new ConfigError(`${name} must be auto, true or false, got "${raw}"`);
 };
+/** A comma-separated list (TESSERA_METRICS_PER_CLIENT=a,b). */
+const list: Parser = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
 const boolOrString: Parser = (raw) => (/^(true|false)$/i.test(raw) ? raw.toLowerCase() === 'true' : raw);
 
 /** Scalar settings reachable from the environment; the key is the config path. */
@@ -273,6 +287,9 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['signingThread', 'TESSERA_SIGNING_THREAD', boolOrAuto],
   ['cacheSyncIntervalMs', 'TESSERA_CACHE_SYNC_INTERVAL_MS', int],
   ['signatureWindowMs', 'TESSERA_SIGNATURE_WINDOW_MS', int],
+  ['metrics.enabled', 'TESSERA_METRICS_ENABLED', bool],
+  ['metrics.public', 'TESSERA_METRICS_PUBLIC', bool],
+  ['metrics.perClient', 'TESSERA_METRICS_PER_CLIENT', list],
 ];
 
 /** Flags as commander hands them over (camelCase option names). */
@@ -289,6 +306,8 @@ export interface ConfigFlags {
   logFormat?: string;
   import?: string;
   profile?: string[];
+  /** --metrics-public: /metrics without a token. */
+  metricsPublic?: boolean;
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -420,6 +439,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   if (flags.logFormat !== undefined) fromFlags.logFormat = flags.logFormat;
   if (flags.import !== undefined) fromFlags.importFile = flags.import;
   if (flags.profile && flags.profile.length > 0) fromFlags.profiles = parseProfiles(flags.profile);
+  if (flags.metricsPublic === true) fromFlags.metrics = { public: true };
   merged = deepMerge(merged, fromFlags);
 
   if (!Value.Check(ConfigSchema, merged)) {

@@ -11,6 +11,7 @@ import { loadMasterKey } from '../keys/master-key.js';
 import { KeyRing } from '../keys/key-ring.js';
 import { readImportFile } from '../admin/import-document.js';
 import { applyImportDocument } from '../admin/import-apply.js';
+import { serveClusterScrapes } from '../observability/metrics-cluster.js';
 
 /** `workers: N | 'auto'` as a number of processes. */
 export function workerCount(setting: Config['workers']): number {
@@ -84,6 +85,8 @@ export async function runPrimary(config: Config, count: number, logger: Logger, 
   /** When recent worker exits happened (ms), for crash-loop detection. */
   let exits: number[] = [];
   const crashLoopLimit = Math.max(6, CRASH_LOOP_EXITS_PER_WORKER * count);
+  // A worker's /metrics asks the primary for the node's numbers: the sum over every worker.
+  if (config.metrics.enabled) serveClusterScrapes();
 
   const fork = (i: number): void => {
     if (stopping) return;

@@ -53,6 +53,17 @@ interface Waiter {
   /** The requester's signal and the listener on it, while it waits. */
   gone: AbortSignal | undefined;
   onGone: (() => void) | undefined;
+  /** performance.now() when it began to wait. */
+  readonly since: number;
+}
+
+/** Totals since the gate was made (observability/metrics.ts reads them at a scrape). */
+export interface KdfGateStats {
+  /** KDFs that waited for a slot and got one, and their waits summed (seconds). */
+  waited: number;
+  waitSeconds: number;
+  /** KDFs not admitted, by reason. */
+  readonly refused: Record<KdfRefusalReason, number>;
 }
 
 /**
@@ -77,6 +88,8 @@ export class KdfGate {
   private readonly lanes = new Map<string | null, Waiter[]>();
   /** address -> KDFs it has queued or running. */
   private readonly held = new Map<string, number>();
+  /** Plain counters, bumped where the gate decides: no allocation on the path of a KDF. */
+  readonly stats: KdfGateStats = { waited: 0, waitSeconds: 0, refused: { address_budget: 0, queue_full: 0, deadline: 0, abandoned: 0 } };
 
   constructor(settings: KdfGateSettings) {
     this.settings = { ...settings };
@@ -117,8 +130,8 @@ export class KdfGate {
 
   private admit(address: string): void {
     const held = this.held.get(address) ?? 0;
-    if (held >= this.settings.perAddress) throw new KdfRefusal('address_budget', RETRY_AFTER_SECONDS);
-    if (this.running >= this.settings.concurrency && this.queued >= this.settings.maxQueue) throw new KdfRefusal('queue_full', RETRY_AFTER_SECONDS);
+    if (held >= this.settings.perAddress) throw this.refuse('address_budget');
+    if (this.running >= this.settings.concurrency && this.queued >= this.settings.maxQueue) throw this.refuse('queue_full');
     this.held.set(address, held + 1);
   }
 
@@ -129,14 +142,14 @@ export class KdfGate {
       if (gone?.aborted) {
         // Gone before it could queue (e.g. while it waited for its turn at the login lock): never queued.
         this.unhold(address!);
-        reject(new KdfRefusal('abandoned', RETRY_AFTER_SECONDS));
+        reject(this.refuse('abandoned'));
         return;
       }
-      const waiter: Waiter = { address, resolve, timer: undefined, gone, onGone: undefined };
+      const waiter: Waiter = { address, resolve, timer: undefined, gone, onGone: undefined, since: performance.now() };
       if (gone) {
         waiter.onGone = () => {
           this.drop(waiter);
-          reject(new KdfRefusal('abandoned', RETRY_AFTER_SECONDS));
+          reject(this.refuse('abandoned'));
         };
         gone.addEventListener('abort', waiter.onGone, { once: true });
       }
@@ -145,7 +158,7 @@ export class KdfGate {
         this.queued++;
         waiter.timer = setTimeout(() => {
           this.drop(waiter);
-          reject(new KdfRefusal('deadline', RETRY_AFTER_SECONDS));
+          reject(this.refuse('deadline'));
         }, this.settings.maxWaitMs);
         // A waiting KDF is no reason to keep the process alive.
         waiter.timer.unref();
@@ -154,6 +167,11 @@ export class KdfGate {
       if (lane) lane.push(waiter);
       else this.lanes.set(address, [waiter]);
     });
+  }
+
+  private refuse(reason: KdfRefusalReason): KdfRefusal {
+    this.stats.refused[reason]++;
+    return new KdfRefusal(reason, RETRY_AFTER_SECONDS);
   }
 
   /** A waiter whose deadline passed or whose requester went leaves the queue and gives its address's share back. */
@@ -227,6 +245,8 @@ export class KdfGate {
       if (address === null) this.queuedInternal--;
       else this.queued--;
       this.start(address);
+      this.stats.waited++;
+      this.stats.waitSeconds += (performance.now() - waiter.since) / 1000;
       waiter.resolve();
     }
   }

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { hash, verify, Algorithm } from '@node-rs/argon2';
-import { KdfGate, type KdfGateSettings, type WhenGone } from './kdf-gate.js';
+import { KdfGate, type KdfGateSettings, type KdfGateStats, type WhenGone } from './kdf-gate.js';
 
 export { KdfRefusal, type WhenGone } from './kdf-gate.js';
 
@@ -29,6 +29,11 @@ export function resolveKdfConcurrency(setting: number | 'auto', workers: number 
 /** KDFs running now and waiting for a slot (observability and tests). */
 export function kdfLoad(): { running: number; waiting: number; limit: number } {
   return gate.load();
+}
+
+/** The gate's totals since the process started: waits and refusals (observability/metrics.ts). */
+export function kdfStats(): Readonly<KdfGateStats> {
+  return gate.stats;
 }
 
 export function setKdfConcurrency(n: number): void {

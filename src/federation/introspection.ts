@@ -5,6 +5,7 @@ import { fetchJson, remoteUnavailable } from '../oauth/jwt/fetch.js';
 import { emailOf, validSubject, type ExternalIdentity } from './identity.js';
 import type { IntrospectionProvider } from './providers.js';
 import { secretAad } from './provider-config.js';
+import { countedIdpCall } from './idp-metrics.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -97,8 +98,12 @@ async function introspectFacebook(p: IntrospectionProvider, token: string, ctx: 
   return { provider: p.name, subject: userId, email: null, emailVerified: false };
 }
 
-/** Validates an opaque third-party token with its provider's introspection endpoint. */
-export async function introspectToken(p: IntrospectionProvider, token: string, ctx: OAuthContext): Promise<ExternalIdentity> {
+/** Validates an opaque third-party token with its provider's introspection endpoint; counted per provider and outcome in the metrics (idp-metrics.ts). */
+export function introspectToken(p: IntrospectionProvider, token: string, ctx: OAuthContext): Promise<ExternalIdentity> {
+  return countedIdpCall(ctx, p.name, () => introspectTokenUncounted(p, token, ctx));
+}
+
+async function introspectTokenUncounted(p: IntrospectionProvider, token: string, ctx: OAuthContext): Promise<ExternalIdentity> {
   if (token.length > 8192) throw rejected(p, 'the token is too long');
   return p.format === 'facebook' ? introspectFacebook(p, token, ctx) : introspectRfc7662(p, token, ctx);
 }

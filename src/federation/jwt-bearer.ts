@@ -5,12 +5,18 @@ import { verifyJwt } from '../oauth/jwt/verify.js';
 import type { Federation } from './federation.js';
 import { emailOf, validSubject, type ExternalIdentity } from './identity.js';
 import type { JwtBearerProvider } from './providers.js';
+import { countedIdpCall } from './idp-metrics.js';
 
 /**
  * RFC 7523 §3 for an authorization grant assertion of a trusted `jwt_bearer` issuer: signature, iss, sub, aud (us),
  * exp required and at most max_assertion_lifetime away, nbf/iat within skew, and jti single-use until exp.
+ * Counted per provider and outcome in the metrics (idp-metrics.ts).
  */
-export async function verifyBearerAssertion(p: JwtBearerProvider, assertion: string, ctx: OAuthContext, federation: Federation): Promise<ExternalIdentity> {
+export function verifyBearerAssertion(p: JwtBearerProvider, assertion: string, ctx: OAuthContext, federation: Federation): Promise<ExternalIdentity> {
+  return countedIdpCall(ctx, p.name, () => verifyBearerAssertionUncounted(p, assertion, ctx, federation));
+}
+
+async function verifyBearerAssertionUncounted(p: JwtBearerProvider, assertion: string, ctx: OAuthContext, federation: Federation): Promise<ExternalIdentity> {
   const now = ctx.now();
   const outcome = await verifyJwt(assertion, {
     keys: federation.keysFor(p),

@@ -23,6 +23,7 @@ import { adminApi } from './admin/index.js';
 import { installRequestLog } from './request-log.js';
 import { installHttpTracing } from './tracing.js';
 import { tracingOn } from '../observability/tracing.js';
+import { metricsRoute } from './routes/metrics.js';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -70,6 +71,11 @@ export interface AppOptions {
    * its own (config adminListen; here /admin/* is then a 404), or 'only' for that admin listener itself.
    */
   admin?: 'mounted' | 'elsewhere' | 'only';
+  /**
+   * The node's metrics text for /metrics, which is served where the admin API is (config metrics.enabled):
+   * this process's metrics by default, the workers' sum in a cluster worker (observability/metrics-cluster.ts).
+   */
+  scrapeMetrics?: () => Promise<string>;
 }
 
 /** The Fastify application: content parsing, headers, error mapping, OpenAPI, and the routes. */
@@ -138,11 +144,19 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
     app.addContentTypeParser(type, { parseAs: 'string', bodyLimit: BODY_LIMIT }, keepRawBody);
   }
 
-  // Callback style, not async: no promise and no extra microtask on every response.
+  // Callback style, not async: no promise and no extra microtask on every response. The duration histogram is
+  // observed here too, from the same clock as X-Response-Time: an onResponse hook would make Fastify put
+  // listeners on every response (see the logger note above).
+  const metrics = ctx.config.metrics.enabled ? ctx.metrics : undefined;
   app.addHook('onSend', (request, reply, payload, done) => {
     if (request.rateDecision) writeRateLimitHeaders(reply, request.rateDecision);
     reply.header('x-request-id', request.id);
     reply.header('x-response-time', responseTime(request.raw));
+    if (metrics) {
+      const started = (request.raw as TimedMessage).tesseraStartedAt;
+      // The route pattern (request.routeOptions.url), never the raw URL: the label set stays bounded.
+      if (started !== undefined) metrics.observeRequest(request.routeOptions.url, reply.statusCode, (performance.now() - started) / 1000);
+    }
     done(null, payload);
   });
 
@@ -173,5 +187,6 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   app.get(ENDPOINTS.openapi, { schema: { hide: true } }, async () => app.swagger());
   if (admin !== 'only') for (const plugin of opts.plugins) await plugin(app, ctx, opts.discovery);
   if (admin !== 'elsewhere') await adminApi(app, ctx);
+  if (admin !== 'elsewhere' && ctx.config.metrics.enabled) metricsRoute(app, ctx, opts.scrapeMetrics ?? (() => ctx.metrics.render()));
   return app;
 }

@@ -54,10 +54,16 @@ export function writeRateLimitHeaders(reply: FastifyReply, d: RateDecision): voi
  * Records the decision on the request; the headers are written once, when the response is sent (app.ts onSend),
  * for success and error answers alike.
  */
-function record(request: FastifyRequest, d: RateDecision): void {
+function record(request: FastifyRequest, ctx: OAuthContext, limit: RateLimitKind, d: RateDecision): void {
   request.rateDecision = tighter(request.rateDecision, d);
-  if (!d.allowed) throw OAuthError.tooManyRequests(Math.max(1, secondsToReset(d)));
+  if (!d.allowed) {
+    ctx.metrics.rateLimitRejections.inc(limit);
+    throw OAuthError.tooManyRequests(Math.max(1, secondsToReset(d)));
+  }
 }
+
+/** Which limit refused (the `limit` label of tessera_rate_limit_rejections_total). */
+type RateLimitKind = 'ip' | 'client';
 
 /**
  * A failure throttle's refusal (oauth/throttle.ts) carries its own decision: the answer's rate-limit headers
@@ -71,11 +77,11 @@ export function recordThrottleRefusal(request: FastifyRequest, err: unknown): vo
  * A refusal is a rejection, never a synchronous throw; an in-process decision needs no promise at all (undefined:
  * go ahead), a Redis one is waited for.
  */
-function consume(request: FastifyRequest, ctx: OAuthContext, key: string, setting: RateLimitSetting): Promise<void> | undefined {
+function consume(request: FastifyRequest, ctx: OAuthContext, limit: RateLimitKind, key: string, setting: RateLimitSetting): Promise<void> | undefined {
   try {
     const d = ctx.limits.rate.consume(key, setting);
-    if (d instanceof Promise) return d.then((x) => record(request, x));
-    record(request, d);
+    if (d instanceof Promise) return d.then((x) => record(request, ctx, limit, x));
+    record(request, ctx, limit, d);
     return undefined;
   } catch (err) {
     return Promise.reject(err);
@@ -85,7 +91,7 @@ function consume(request: FastifyRequest, ctx: OAuthContext, key: string, settin
 /** Per source IP, before anything else is spent on the request. */
 export function limitByIp(request: FastifyRequest, _reply: FastifyReply, ctx: OAuthContext): Promise<void> | undefined {
   if (!ctx.config.rateLimit.enabled) return undefined;
-  return consume(request, ctx, `ip:${request.ip}`, ctx.config.rateLimit.perIp);
+  return consume(request, ctx, 'ip', `ip:${request.ip}`, ctx.config.rateLimit.perIp);
 }
 
 /**
@@ -98,5 +104,5 @@ export function limitByClient(request: FastifyRequest, _reply: FastifyReply, ctx
   if (!ctx.config.rateLimit.enabled) return undefined;
   // An IP address never contains '|', so the address ends where the client id begins.
   const key = client.tokenEndpointAuthMethod === 'none' ? `public:${request.ip}|${client.clientId}` : `client:${client.clientId}`;
-  return consume(request, ctx, key, client.rateLimit ?? ctx.config.rateLimit.perClient);
+  return consume(request, ctx, 'client', key, client.rateLimit ?? ctx.config.rateLimit.perClient);
 }

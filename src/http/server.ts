@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
@@ -18,7 +19,9 @@ import { ClientAuthThrottle } from '../limits/client-auth-throttle.js';
 import { clientAuthPolicy, loginPolicy } from '../limits/throttle-policy.js';
 import { readImportFile } from '../admin/import-document.js';
 import { applyImportDocument } from '../admin/import-apply.js';
-import { configureKdfAdmission, resolveKdfConcurrency, setKdfConcurrency } from '../crypto/password-hash.js';
+import { configureKdfAdmission, kdfLoad, kdfStats, resolveKdfConcurrency, setKdfConcurrency } from '../crypto/password-hash.js';
+import { Metrics } from '../observability/metrics.js';
+import { answerCollects, scrapeNode } from '../observability/metrics-cluster.js';
 import { buildApp } from './app.js';
 import { loggerOptions } from './logger.js';
 import type { DiscoveryState } from './routes/discovery.js';
@@ -126,6 +129,8 @@ async function buildContext(config: Config, opened: Opened, logger: Logger, now:
       limits: limitsFor(config, redis),
       replay: redis ? new redis.R.RedisReplayGuard(redis.redis, new StoreReplayGuard(store)) : new StoreReplayGuard(store),
       logger,
+      // The node's metrics, made once here; the parts they read at a scrape are added as they start (startServer).
+      metrics: new Metrics({ perClient: config.metrics.perClient }),
       now,
     },
     [federationExtension],
@@ -241,11 +246,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const discovery: DiscoveryState = { scopes: await scopesOf(store), extraAuthMethods: [], extensions: {} };
     const jobs = await startBackgroundJobs(ctx, discovery, redis);
     opened.jobs = jobs;
+    if (config.metrics.enabled) {
+      ctx.metrics.watch({ kdf: { load: kdfLoad, stats: kdfStats }, signer: opened.signer, store: jobs.follower, changeFeed: jobs.follower, ...(redis ? { redis: redis.redis } : {}) });
+    }
+    // With --workers, a scrape on any worker answers the sum over the workers (the primary adds them up).
+    const inCluster = config.metrics.enabled && cluster.isWorker;
+    const stopAnswering = inCluster ? answerCollects(ctx.metrics) : undefined;
     const probes: ReadinessProbe[] = [
       { name: 'cache_sync', check: async () => ({ ok: jobs.follower.isHealthy, required: false, ...(jobs.follower.lastError ? { detail: jobs.follower.lastError } : {}) }) },
       ...(redis ? [{ name: 'redis', check: async () => ({ ...redis.redis.health(), required: false }) }] : []),
     ];
-    const appOptions = { logger, trustProxy: config.trustProxy, http: config.http, logRequests: config.logRequests, discovery, probes, plugins: routePlugins };
+    const appOptions = { logger, trustProxy: config.trustProxy, http: config.http, logRequests: config.logRequests, discovery, probes, plugins: routePlugins, ...(inCluster ? { scrapeMetrics: () => scrapeNode() } : {}) };
     const app = await buildApp(ctx, { ...appOptions, admin: config.adminListen ? 'elsewhere' : 'mounted' });
     // The admin API on a listener of its own (config adminListen), e.g. on an internal network only.
     const adminApp = config.adminListen ? await buildApp(ctx, { ...appOptions, admin: 'only' }) : undefined;
@@ -269,6 +280,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         if (closed) return;
         closed = true;
         jobs.stop();
+        stopAnswering?.();
         // app.close() stops accepting and waits for in-flight requests. Keep-alive connections idle at that moment
         // are closed at once; those that become idle when their last request finishes must be closed too, or
         // the process would wait for the client's keep-alive to lapse.

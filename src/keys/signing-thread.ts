@@ -15,12 +15,15 @@ export interface JwtSigner {
   sign(key: LoadedKey, signingInput: string): Buffer | Promise<Buffer>;
   close(): Promise<void>;
   readonly threaded: boolean;
+  /** Signatures queued for or on the signing thread now (0 when inline; observability/metrics.ts). */
+  queueDepth(): number;
 }
 
 export const inlineSigner: JwtSigner = {
   sign: (key, signingInput) => key.sign(Buffer.from(signingInput, 'latin1')),
   close: async () => {},
   threaded: false,
+  queueDepth: () => 0,
 };
 
 /**
@@ -98,6 +101,12 @@ export class SigningThread implements JwtSigner {
         setImmediate(this.flush);
       }
     });
+  }
+
+  queueDepth(): number {
+    let n = this.pending.length;
+    for (const jobs of this.inflight.values()) n += jobs.length;
+    return n;
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,8 @@ import { JwtIntrospectionCache } from './access-tokens/introspection-cache.js';
 import { KeyedLock } from './keyed-lock.js';
 import { EventHub } from '../observability/events.js';
 import { OutageLog } from '../observability/outage-log.js';
+import { Metrics } from '../observability/metrics.js';
+import { metricsEventSink } from '../observability/metrics-sink.js';
 
 /**
  * Everything a grant, an authenticator or an endpoint needs: every per-server cache, registry and service, built
@@ -67,6 +69,8 @@ export interface OAuthContext {
   readonly events: EventHub;
   /** Upstream outages (database, JWKS hosts, identity providers), logged once per state change. */
   readonly outages: OutageLog;
+  /** Prometheus metrics (observability/metrics.ts): hot-path counters are plain increments of pre-resolved cells. */
+  readonly metrics: Metrics;
   /** Cache invalidation events (change feed, Redis nudges); every subscription is made in createOAuthContext. */
   readonly changes: ChangeBus;
   /** Current time in Unix seconds (overridable in tests). */
@@ -85,6 +89,8 @@ export interface OAuthDeps {
   readonly logger: Logger;
   /** The node's event hub; a context without one gets its own hub with no sinks (tests, tools). */
   readonly events?: EventHub;
+  /** The node's metrics; a context without them gets its own (tests, tools): only its counters, nothing watched. */
+  readonly metrics?: Metrics;
   readonly now: () => number;
 }
 
@@ -153,10 +159,13 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     logger,
     events: deps.events ?? new EventHub(),
     outages,
+    metrics: deps.metrics ?? new Metrics({ perClient: config.metrics.perClient }),
     changes: new ChangeBus(),
     now,
   };
 
+  // Security events are counted from the hub, the one place each is detected (observability/metrics-sink.ts).
+  if (config.metrics.enabled) ctx.events.addSink(metricsEventSink(ctx.metrics));
   const { changes } = ctx;
   changes.subscribe('client', (key) => ctx.clients.invalidate(key));
   changes.subscribe('user', (key) => ctx.users.invalidate(key));

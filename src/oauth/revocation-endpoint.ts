@@ -7,6 +7,7 @@ import { authenticateClient } from './client-auth/index.js';
 import type { AfterAuth } from './introspection-endpoint.js';
 import { jwtAccessTokens } from './access-tokens/jwt.js';
 import { opaqueAccessTokens } from './access-tokens/opaque.js';
+import type { RevocationOrigin } from './access-tokens/format.js';
 
 /**
  * The revocation endpoint (RFC 7009 §2): every client authenticates, public ones with their client_id (§2.1),
@@ -19,17 +20,21 @@ export async function handleRevocation<S>(req: TokenRequest, ctx: OAuthContext, 
   await afterAuth(client, state);
   const token = req.params.get('token');
   if (token === undefined) throw OAuthError.invalidRequest('The token parameter is missing');
-  await revokeToken(ctx, client, token, req.params.get('token_type_hint'));
+  await revokeToken(ctx, client, token, req.params.get('token_type_hint'), { address: req.ip, requestId: req.requestId });
 }
 
 /** Each finder resolves true when it recognised the token (acted on or not), which ends the search. */
-type StoredRevocation = (ctx: OAuthContext, client: Client, token: string) => Promise<boolean>;
+type StoredRevocation = (ctx: OAuthContext, client: Client, token: string, origin?: RevocationOrigin) => Promise<boolean>;
 
 /** A refresh token revokes its whole family, and the access tokens issued from it (RFC 7009 §2.1). */
-const revokeRefresh: StoredRevocation = async (ctx, client, token) => {
+const revokeRefresh: StoredRevocation = async (ctx, client, token, origin) => {
   const record = await ctx.store.refreshTokens.find(hashToken(token));
   if (!record) return false;
-  if (record.family.clientId === client.clientId) await ctx.refreshTokens.revokeFamily(record.family.familyId);
+  if (record.family.clientId === client.clientId) {
+    const { familyId: family_id, subject } = record.family;
+    // Only a revocation that revoked something is an event (a repeated request is a no-op, RFC 7009 §2.2).
+    if (await ctx.refreshTokens.revokeFamily(family_id)) ctx.events.emit({ type: 'family.revoked', clientId: client.clientId, subject, address: origin?.address, requestId: origin?.requestId, details: { family_id } });
+  }
   return true;
 };
 
@@ -41,12 +46,12 @@ const REFRESH_FIRST: readonly StoredRevocation[] = [revokeRefresh, opaqueAccessT
  * token_type_hint only orders the search of the stored kinds (§2.1: the server MUST extend its search to all
  * token types). Unknown, malformed, expired, foreign or already revoked tokens are no-ops.
  */
-export async function revokeToken(ctx: OAuthContext, client: Client, token: string, hint: string | undefined): Promise<void> {
+export async function revokeToken(ctx: OAuthContext, client: Client, token: string, hint: string | undefined, origin?: RevocationOrigin): Promise<void> {
   if (jwtAccessTokens.recognises(token)) {
-    await jwtAccessTokens.revoke(ctx, client, token);
+    await jwtAccessTokens.revoke(ctx, client, token, origin);
     return;
   }
   // Refresh tokens have the opaque shape too: anything else cannot be one of ours (no look-up).
   if (!opaqueAccessTokens.recognises(token)) return;
-  for (const find of hint === 'access_token' ? ACCESS_FIRST : REFRESH_FIRST) if (await find(ctx, client, token)) return;
+  for (const find of hint === 'access_token' ? ACCESS_FIRST : REFRESH_FIRST) if (await find(ctx, client, token, origin)) return;
 }

@@ -37,5 +37,8 @@ export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, h
   const params = pickParameters(req.params, ctx.grants.allowedParameters(handler));
   const grantReq = { grantType, params, ip: req.ip, requestId: req.requestId, answer: hooks.answer };
   const response = await (tracingOn() ? inSpan(`grant ${handler.grantType}`, { 'oauth.grant_type': grantType, 'oauth.client_id': client.clientId }, () => handler.handle(grantReq, client, ctx)) : handler.handle(grantReq, client, ctx));
+  // Counted here, where every grant ends (client_credentials answers without issueTokens): one increment of a
+  // cached cell, labelled by the registered grant type (bounded), never by the raw parameter.
+  ctx.metrics.tokenIssued(handler.grantType, client.clientId);
   return { response, client };
 }

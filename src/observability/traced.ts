@@ -53,6 +53,7 @@ export function tracedSigner(signer: JwtSigner): JwtSigner {
   return {
     sign: (key, input) => inChildSpan('sign jwt', { 'tessera.kid': key.kid, 'tessera.alg': key.alg, 'tessera.signing_thread': signer.threaded }, () => signer.sign(key, input)),
     close: () => signer.close(),
+    queueDepth: () => signer.queueDepth(),
     get threaded() {
       return signer.threaded;
     },

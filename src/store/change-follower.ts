@@ -19,6 +19,8 @@ export class ChangeFollower {
   /** A poll was asked for while one ran (a nudge): run another right after, or a fresh change could wait a tick. */
   private again = false;
   private healthy = true;
+  /** When a poll last read the feed to its end (clock ms): the caches knew every change made before then. */
+  private caughtUpAt: number | undefined;
   /** Skipped sequence numbers -> when first noticed (ms). */
   private readonly gaps = new Map<number, number>();
   lastError: string | undefined;
@@ -40,6 +42,7 @@ export class ChangeFollower {
   }
 
   async start(): Promise<void> {
+    this.caughtUpAt = this.clock();
     this.last = await this.feed.latest();
     this.timer = setInterval(() => void this.poll(), this.intervalMs);
     this.timer.unref();
@@ -54,6 +57,7 @@ export class ChangeFollower {
     this.running = true;
     try {
       const now = this.clock();
+      const started = now;
       for (const [seq, since] of this.gaps) if (now - since > ChangeFollower.GAP_WAIT_MS) this.gaps.delete(seq);
       let cursor = this.gaps.size > 0 ? Math.min(this.last, ...this.gaps.keys()) - 1 : this.last;
       for (;;) {
@@ -75,6 +79,7 @@ export class ChangeFollower {
       }
       this.healthy = true;
       this.lastError = undefined;
+      this.caughtUpAt = started;
     } catch (err) {
       this.healthy = false;
       this.lastError = publicFailureReason(err);
@@ -85,6 +90,14 @@ export class ChangeFollower {
         void this.poll();
       }
     }
+  }
+
+  /**
+   * Seconds since this process last read the whole feed (0 before start): how old a change may be before its
+   * cache invalidation reaches this process. About one poll interval when healthy; grows while the store is unreadable.
+   */
+  get lagSeconds(): number {
+    return this.caughtUpAt === undefined ? 0 : Math.max(0, this.clock() - this.caughtUpAt) / 1000;
   }
 
   get isHealthy(): boolean {

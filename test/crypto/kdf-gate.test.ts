@@ -274,3 +274,32 @@ describe('KdfGate: a waiting KDF whose requester has gone', () => {
     expect(await cli).toBe('cli');
   });
 });
+
+describe('KdfGate stats (the metrics read them)', () => {
+  it('counts waits with their time, and refusals by reason', async () => {
+    const { gate, run, finish } = harness({ perAddress: 1, maxQueue: 1 });
+    const a = run('10.0.0.1', 'a');
+    const b = run('10.0.0.2', 'b');
+    expect((await refusal(run('10.0.0.3', 'c'))).reason).toBe('queue_full');
+    expect((await refusal(run('10.0.0.1', 'd'))).reason).toBe('address_budget');
+    expect(gate.stats).toEqual({ waited: 0, waitSeconds: 0, refused: { address_budget: 1, queue_full: 1, deadline: 0, abandoned: 0 } });
+    vi.advanceTimersByTime(200);
+    await finish('a');
+    await a;
+    // b waited for a's slot and got it.
+    expect(gate.stats.waited).toBe(1);
+    expect(gate.stats.waitSeconds).toBeGreaterThanOrEqual(0);
+    await finish('b');
+    await b;
+    expect(gate.stats.waited).toBe(1);
+  });
+
+  it('counts a deadline refusal', async () => {
+    const { gate, run } = harness({ maxWaitMs: 50 });
+    run(null, 'hold').catch(() => undefined);
+    const late = run('10.0.0.1', 'late');
+    vi.advanceTimersByTime(60);
+    await refusal(late);
+    expect(gate.stats.refused.deadline).toBe(1);
+  });
+});

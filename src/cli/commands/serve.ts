@@ -28,6 +28,7 @@ export function registerServeCommand(program: Command): void {
     .option('--database-url <url>', 'postgres://... (default: SQLite in the data dir)')
     .option('--redis-url <url>', 'redis://... for shared limits, denylist and cache invalidation')
     .option('--workers <n>', 'worker processes: a number or "auto"')
+    .option('--metrics-public', 'serve /metrics without a bearer token (default: tessera:metrics or tessera:admin scope required)')
     .option('--profile <name[=prefix]>', 'enable a compatibility profile: cobo, knetik, smscx (repeatable)', collect)
     .option('--log-format <format>', 'pretty, json or auto (default: pretty on a terminal, else json)')
     .action(async (flags: ConfigFlags) => {

@@ -10,6 +10,7 @@ import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { ENDPOINTS } from '../../endpoints.js';
 import { documentOnly, OAuthErrorBody, TokenRequestBody, TokenResponseBody } from '../schemas.js';
+import { toOAuthError } from '../errors.js';
 
 /** Runs one token request through the spine with rate limits, and answers RFC 6749 §5.1. Shared with compat profiles. */
 export async function serveTokenRequest(
@@ -19,20 +20,26 @@ export async function serveTokenRequest(
   build: (request: FastifyRequest) => TokenRequest,
   status = 200,
 ): Promise<TokenResponse> {
-  const limited = limitByIp(request, reply, ctx);
-  if (limited) await limited;
-  const tokenRequest = build(request);
-  // For the request log line and the server span (request-log.ts, tracing.ts): two property writes.
-  const facts: NonNullable<FastifyRequest['tokenFacts']> = { grantType: tokenRequest.params.get('grant_type') };
-  request.tokenFacts = facts;
-  const afterAuth = (client: Client) => {
-    facts.clientId = client.clientId;
-    return limitByClient(request, reply, ctx, client);
-  };
-  // reply.raw: a password login's KDF still queued when the client goes gives its place up (oauth/kdf-admission.ts).
-  const { response } = await handleTokenRequest(tokenRequest, ctx, { afterAuth, answer: reply.raw });
-  reply.code(status).header('cache-control', 'no-store').header('pragma', 'no-cache');
-  return response;
+  try {
+    const limited = limitByIp(request, reply, ctx);
+    if (limited) await limited;
+    const tokenRequest = build(request);
+    // For the request log line and the server span (request-log.ts, tracing.ts): two property writes.
+    const facts: NonNullable<FastifyRequest['tokenFacts']> = { grantType: tokenRequest.params.get('grant_type') };
+    request.tokenFacts = facts;
+    const afterAuth = (client: Client) => {
+      facts.clientId = client.clientId;
+      return limitByClient(request, reply, ctx, client);
+    };
+    // reply.raw: a password login's KDF still queued when the client goes gives its place up (oauth/kdf-admission.ts).
+    const { response } = await handleTokenRequest(tokenRequest, ctx, { afterAuth, answer: reply.raw });
+    reply.code(status).header('cache-control', 'no-store').header('pragma', 'no-cache');
+    return response;
+  } catch (err) {
+    // tessera_token_errors_total{error}: the §5.2 code the error handler will answer with (one rule: toOAuthError).
+    ctx.metrics.tokenError(toOAuthError(err, request.id, request.raw).code);
+    throw err;
+  }
 }
 
 /**

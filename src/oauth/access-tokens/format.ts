@@ -41,6 +41,12 @@ export interface IssuingServices {
   readonly signer: JwtSigner;
 }
 
+/** The revocation request's source, for the token.revoked / family.revoked security events. */
+export interface RevocationOrigin {
+  readonly address: string;
+  readonly requestId: string;
+}
+
 /** RFC 7662 §2.2: the whole answer for a token that is not active, or that the caller may not see. */
 export const INACTIVE = '{"active":false}';
 
@@ -62,7 +68,7 @@ export interface AccessTokenFormat {
    */
   introspect(ctx: OAuthContext, caller: Client, token: string): string | undefined | Promise<string | undefined>;
   /** RFC 7009 §2.1: revokes `token` if it was issued to `client`; resolves false when no token of this format is `token`. */
-  revoke(ctx: OAuthContext, client: Client, token: string): Promise<boolean>;
+  revoke(ctx: OAuthContext, client: Client, token: string, origin?: RevocationOrigin): Promise<boolean>;
 }
 
 /** Lets one caller see a token: its own client, or a client with the introspection permission (RFC 7662 §4). */

@@ -69,11 +69,14 @@ export const opaqueAccessTokens = {
     });
   },
 
-  async revoke(ctx, client, token) {
+  async revoke(ctx, client, token, origin?) {
     const hash = hashToken(token);
     const record = await ctx.store.accessTokens.findOpaque(hash);
     if (!record) return false;
-    if (record.clientId === client.clientId) await ctx.store.accessTokens.deleteOpaque(hash);
+    if (record.clientId === client.clientId) {
+      await ctx.store.accessTokens.deleteOpaque(hash);
+      ctx.events.emit({ type: 'token.revoked', clientId: client.clientId, subject: record.subject, address: origin?.address, requestId: origin?.requestId, details: { jti: record.jti, format: 'opaque' } });
+    }
     return true;
   },
 } satisfies AccessTokenFormat;

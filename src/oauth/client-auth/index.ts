@@ -1,7 +1,7 @@
 import { OAuthError } from '../errors.js';
 import type { OAuthContext } from '../context.js';
-import type { TokenRequest } from '../token-request.js';
-import { whenReady, type AuthenticatedClient, type ClientAuthenticator } from './types.js';
+import { parseBasicAuthorization, type TokenRequest } from '../token-request.js';
+import type { AuthenticatedClient, ClientAuthenticator } from './types.js';
 import { clientSecretBasic } from './client-secret-basic.js';
 import { clientSecretPost } from './client-secret-post.js';
 import { noneAuth } from './none.js';
@@ -49,7 +49,44 @@ export function authenticateClientNow(req: TokenRequest, ctx: OAuthContext): Aut
   }
   const chosen = present ?? (noneAuth.matches(req) ? noneAuth : undefined);
   if (!chosen) throw OAuthError.invalidClient('Client authentication is required');
-  return whenReady(chosen.authenticate(req, ctx), (client) => ({ client, method: chosen.method }));
+  let authenticated: ReturnType<ClientAuthenticator['authenticate']>;
+  try {
+    authenticated = chosen.authenticate(req, ctx);
+  } catch (err) {
+    throw reportFailure(ctx, req, chosen.method, err);
+  }
+  if (authenticated instanceof Promise) {
+    return authenticated.then(
+      (client) => ({ client, method: chosen.method }),
+      (err: unknown) => {
+        throw reportFailure(ctx, req, chosen.method, err);
+      },
+    );
+  }
+  return { client: authenticated, method: chosen.method };
+}
+
+/**
+ * A refused credential (invalid_client, RFC 6749 §5.2) is a security event: `client.auth_failed` with the method
+ * (counted per method in tessera_client_auth_failures_total). Throttle refusals (429) and outages (503) are not:
+ * no credential was judged. The client id is the one the request claims, which may not exist.
+ */
+function reportFailure(ctx: OAuthContext, req: TokenRequest, method: string, err: unknown): unknown {
+  if (err instanceof OAuthError && err.code === 'invalid_client') {
+    ctx.events.emit({ type: 'client.auth_failed', clientId: claimedClientId(req), address: req.ip, requestId: req.requestId, details: { method } });
+  }
+  return err;
+}
+
+/** The client_id a request names (body, or HTTP Basic's user part), for the event; null when none is readable. */
+function claimedClientId(req: TokenRequest): string | null {
+  let id: string | undefined;
+  try {
+    id = req.params.get('client_id') ?? parseBasicAuthorization(req.authorization)?.clientId;
+  } catch {
+    // A malformed Basic header: nothing to name.
+  }
+  return id === undefined ? null : id.slice(0, 255);
 }
 
 /** authenticateClientNow, always as a promise (a failure is a rejection, never a synchronous throw). */

@@ -42,7 +42,18 @@ export const refreshTokenGrant = {
     const presented = req.params.get('refresh_token');
     if (presented === undefined) throw OAuthError.invalidRequest('The refresh_token parameter is missing');
     const requested = parseScope(req.params.get('scope'));
-    const rotated = await ctx.refreshTokens.rotate(presented, client, requested, (family) => currentAllowance(family, client, ctx));
+    const rotated = await ctx.refreshTokens.rotate(
+      presented,
+      client,
+      requested,
+      (family) => currentAllowance(family, client, ctx),
+      (family) => {
+        const { clientId } = client;
+        const { subject, familyId: family_id } = family;
+        ctx.events.emit({ type: 'refresh.reuse_detected', clientId, subject, address: req.ip, requestId: req.requestId, details: { family_id } });
+      },
+    );
+    ctx.metrics.refreshRotated();
     const { family, scope } = rotated;
     const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, orgId: family.orgId, scope, extra: family.claims };
     // Awaited rather than returned: an async function that returns a promise pays an extra thenable job.
