@@ -20,6 +20,7 @@ import { documentOnly } from './schemas.js';
 import { notFound } from './method-not-allowed.js';
 import { ENDPOINTS } from '../endpoints.js';
 import { adminApi } from './admin/index.js';
+import { installCors } from './cors.js';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -144,6 +145,7 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   }
 
   // Callback style, not async: no promise and no extra microtask on every response.
+  const admin = opts.admin ?? 'mounted';
   app.addHook('onSend', (request, reply, payload, done) => {
     if (request.rateDecision) writeRateLimitHeaders(reply, request.rateDecision);
     reply.header('x-request-id', request.id);
@@ -151,6 +153,8 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
     done(null, payload);
   });
 
+  // Browser clients' CORS on the token endpoints (cors.ts): only for origins a client lists, off otherwise.
+  if (admin !== 'only') installCors(app, ctx);
   app.setErrorHandler(onError);
   app.setNotFoundHandler(notFound);
 
@@ -165,7 +169,6 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   });
   await app.register(swaggerUi, { routePrefix: ENDPOINTS.docs, staticCSP: true });
 
-  const admin = opts.admin ?? 'mounted';
   if (admin !== 'only') {
     tokenRoute(app, ctx);
     discoveryRoutes(app, ctx, opts.discovery);

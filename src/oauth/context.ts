@@ -22,6 +22,7 @@ import { KeySetCache } from './jwt/remote-jwks.js';
 import { JwtIntrospectionCache } from './access-tokens/introspection-cache.js';
 import { KeyedLock } from './keyed-lock.js';
 import { EventHub } from '../observability/events.js';
+import { CorsOrigins } from './cors-origins.js';
 
 /**
  * Everything a grant, an authenticator or an endpoint needs: every per-server cache, registry and service, built
@@ -36,6 +37,8 @@ export interface OAuthContext {
   /** The master key (unseals client_secret_jwt secrets and identity-provider credentials at rest). */
   readonly masterKey: Buffer;
   readonly clients: RecordCache<Client>;
+  /** Every client's allowed CORS origins, for preflights (cors-origins.ts; reloaded after 'client' changes). */
+  readonly corsOrigins: CorsOrigins;
   readonly users: RecordCache<User>;
   /** normalised username -> user id (users.ts); every hit is re-checked against ctx.users. */
   readonly usernames: UsernameIndex;
@@ -125,6 +128,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     keys: deps.keys,
     masterKey: deps.masterKey,
     clients: new RecordCache<Client>(),
+    corsOrigins: new CorsOrigins(() => store.clients.allowedOrigins()),
     users: new RecordCache<User>(),
     usernames: new Map(),
     installations: createInstallationCaches(),
@@ -149,6 +153,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
 
   const { changes } = ctx;
   changes.subscribe('client', (key) => ctx.clients.invalidate(key));
+  changes.subscribe('client', () => ctx.corsOrigins.invalidate());
   changes.subscribe('user', (key) => ctx.users.invalidate(key));
   changes.subscribe('key', () => ctx.keys.reload());
   // The durable row carries the exact expiry; the in-memory entry only needs to outlive the token.

@@ -79,6 +79,8 @@ export interface ClientStore {
    * `scopes_supported`): only the scope column is read, so start-up does not walk whole rows of a large store.
    */
   scopeSample(limit: number): Promise<string[]>;
+  /** Every origin in any client's allowed_origins, distinct (the CORS preflight index, oauth/cors-origins.ts). */
+  allowedOrigins(): Promise<string[]>;
   create(client: NewClient): Promise<Client>;
   /** Returns the updated client, or undefined when it does not exist. */
   update(clientId: string, patch: ClientPatch): Promise<Client | undefined>;

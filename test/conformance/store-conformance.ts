@@ -100,6 +100,15 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect(updated).toMatchObject({ delegation: null, allowedOrigins: ['https://other.example'] });
       });
 
+      it('allowedOrigins lists every client origin once (the CORS preflight index)', async () => {
+        const o = `https://${uid('o')}.example`;
+        await store.clients.create(newClient(uid('c'), { allowedOrigins: [o, 'https://shared.example'] }));
+        await store.clients.create(newClient(uid('c'), { allowedOrigins: ['https://shared.example'] }));
+        const all = await store.clients.allowedOrigins();
+        expect(all).toContain(o);
+        expect(all.filter((x) => x === 'https://shared.example')).toHaveLength(1);
+      });
+
       it('null and empty values survive the round trip', async () => {
         const id = uid('c');
         const input = newClient(id, { name: null, secretHash: null, defaultScope: null, audience: null, scope: [], grantTypes: [], jwks: null, rateLimit: null, refreshTokenTtl: null, refreshIdleTtl: null, introspectAny: true, tokenEndpointAuthMethod: 'none' });

@@ -5,6 +5,7 @@ import type { Client } from '../../store/types.js';
 import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { corsPreflightRoute } from '../cors.js';
 import { documentOnly, IntrospectionRequestBody, IntrospectionResponseBody, OAuthErrorBody } from '../schemas.js';
 import { ENDPOINTS } from '../../endpoints.js';
 import { INTROSPECTION_JWT_TYPE, wantsIntrospectionJwt } from '../../oauth/introspection-jwt.js';
@@ -55,5 +56,5 @@ export function introspectRoute(app: FastifyInstance, ctx: OAuthContext): void {
     send(reply, body);
     return undefined;
   }
-  methodNotAllowed(app, url, ['POST']);
+  corsPreflightRoute(app, ctx, url, methodNotAllowed(app, url, ['POST'], { routedByEndpoint: ['OPTIONS'] }));
 }

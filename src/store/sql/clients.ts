@@ -80,6 +80,14 @@ export class SqlClientStore implements ClientStore {
     return [...all].sort();
   }
 
+  async allowedOrigins(): Promise<string[]> {
+    // Only the column, only the clients that set it: few rows, whatever the number of clients.
+    const rows = await this.ctx.db.selectFrom('clients').select('allowed_origins').where('allowed_origins', 'is not', null).execute();
+    const all = new Set<string>();
+    for (const r of rows) for (const o of fromJson<string[]>(r.allowed_origins) ?? []) all.add(o);
+    return [...all].sort();
+  }
+
   async count(): Promise<number> {
     const r = await this.ctx.db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return num(r.n);
