@@ -12,8 +12,6 @@ export const ENDPOINTS = {
   introspect: '/oauth/introspect',
   /** RFC 8414 §3 */
   authorizationServerMetadata: '/.well-known/oauth-authorization-server',
-  /** The same document where OpenID Connect clients look for it. */
-  openidConfiguration: '/.well-known/openid-configuration',
   /** RFC 7517 JWK Set of the signing keys. */
   jwks: '/.well-known/jwks.json',
   healthz: '/healthz',

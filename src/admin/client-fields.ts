@@ -104,6 +104,23 @@ export const CLIENT_FIELDS = {
     flag: { flag: '--jwks-uri <url>', help: 'client JWKS URL (private_key_jwt)', kind: 'text' },
     setting: { key: 'jwksUri', toStored: orNull, fromStored: (c) => orUndefined(c.jwksUri) },
   }),
+  delegation: field(
+    Type.Object(
+      {
+        actors: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 100 }),
+        may_act_for: Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 100 }),
+      },
+      { additionalProperties: false },
+    ),
+    {
+      // JSON only (import document, admin API): two lists are one setting, so there is no single CLI flag for it.
+      setting: { key: 'delegation', toStored: orNull, fromStored: (c) => orUndefined(c.delegation ?? null) },
+    },
+  ),
+  allowed_origins: field(Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 100 }), {
+    flag: { flag: '--allowed-origin <origin>', help: 'browser origin allowed CORS on the token endpoints, e.g. https://app.example (repeatable)', kind: 'repeatable' },
+    setting: { key: 'allowedOrigins', toStored: (v) => (v === undefined || v.length === 0 ? null : v), fromStored: (c) => orUndefined(c.allowedOrigins ?? null) },
+  }),
   api_keys: field(Type.Array(Type.String()), {}),
 };
 

@@ -76,10 +76,33 @@ export function clientProblems(item: unknown, base: string, facts: ClientFacts):
   if (method === 'private_key_jwt' && ok('token_endpoint_auth_method', 'jwks', 'jwks_uri') && c.jwks === undefined && c.jwks_uri === undefined) add('jwks', 'private_key_jwt needs jwks or jwks_uri');
   // Client authentication fetches only these (oauth/client-auth/private-key-jwt.ts): any other URL would never be used.
   if (c.jwks_uri !== undefined && !isAllowedUrl(c.jwks_uri, false)) add('jwks_uri', 'must be an https URL (http only for loopback hosts)');
+  c.allowed_origins?.forEach((o, i) => {
+    const problem = originProblem(o);
+    if (problem) problems.push({ path: at(at(base, 'allowed_origins'), i), message: problem });
+  });
+  // Delegation happens in token exchange only (RFC 8693 §1.1): without that grant the policy could never apply.
+  if (c.delegation !== undefined && ok('grant_types') && !(c.grant_types ?? []).includes(TOKEN_EXCHANGE)) add('delegation', `needs the grant type ${TOKEN_EXCHANGE}`);
   c.api_keys?.forEach((k, i) => {
     if (!parseApiPublicKey(k)) problems.push({ path: at(at(base, 'api_keys'), i), message: API_KEY_PROBLEM });
   });
   return problems;
+}
+
+/**
+ * An allowed CORS origin is an origin exactly as a browser sends it in the Origin header (RFC 6454 §6.2):
+ * scheme "://" host [":" port], lower case, no default port, no path and no trailing slash. The CORS check is an
+ * exact string comparison (http/cors.ts), so anything else could never match.
+ */
+export function originProblem(origin: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return 'must be an origin such as https://app.example';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http or https origin';
+  if (url.origin !== origin) return `must be exactly the origin a browser sends (${url.origin}), without path, trailing slash or default port`;
+  return undefined;
 }
 
 function secretProblems(c: Partial<ClientInput>, method: AuthMethod, base: string, facts: ClientFacts): Problem[] {

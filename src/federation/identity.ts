@@ -6,6 +6,20 @@ export interface ExternalIdentity {
   email: string | null;
   /** True only when the provider said so explicitly (email_verified: true). */
   emailVerified: boolean;
+  /** What delegation (RFC 8693 §4.1, §4.4) reads of the token: its issuer, and its act and may_act claims. */
+  delegation?: DelegationClaims;
+}
+
+export interface DelegationClaims {
+  /** The issuer in whose context act and may_act are read (the token's iss). */
+  iss: string;
+  act?: unknown;
+  mayAct?: unknown;
+}
+
+/** The delegation claims of a verified token's claims (`iss` when the claims carry none). */
+export function delegationClaimsOf(claims: Record<string, unknown>, iss: string): DelegationClaims {
+  return { iss: typeof claims.iss === 'string' ? claims.iss : iss, act: claims.act, mayAct: claims.may_act };
 }
 
 /** Subjects become link keys and token claims: keep them bounded and printable. */

@@ -2,7 +2,7 @@ import type { OAuthContext } from '../oauth/context.js';
 import { OAuthError } from '../oauth/errors.js';
 import { unseal } from '../keys/seal.js';
 import { fetchJson, remoteUnavailable } from '../oauth/jwt/fetch.js';
-import { emailOf, validSubject, type ExternalIdentity } from './identity.js';
+import { delegationClaimsOf, emailOf, validSubject, type ExternalIdentity } from './identity.js';
 import type { IntrospectionProvider } from './providers.js';
 import { secretAad } from './provider-config.js';
 import { countedIdpCall } from './idp-metrics.js';
@@ -67,7 +67,8 @@ async function introspectRfc7662(p: IntrospectionProvider, token: string, ctx: O
   }
   if (p.acceptedClientIds && !(typeof r.client_id === 'string' && p.acceptedClientIds.includes(r.client_id))) throw rejected(p, 'the token was issued to another client');
   if (!validSubject(r.sub)) throw rejected(p, 'the introspection response has no usable sub');
-  return { provider: p.name, subject: r.sub, ...emailOf(r) };
+  // An RFC 7662 answer need not name its issuer: the endpoint then stands for it (act, may_act: RFC 8693 §4).
+  return { provider: p.name, subject: r.sub, ...emailOf(r), delegation: delegationClaimsOf(r, p.endpoint) };
 }
 
 /**

@@ -3,7 +3,7 @@ import { OAuthError } from '../oauth/errors.js';
 import { ourAudiences } from '../oauth/jwt/audiences.js';
 import { verifyJwt } from '../oauth/jwt/verify.js';
 import type { Federation } from './federation.js';
-import { emailOf, validSubject, type ExternalIdentity } from './identity.js';
+import { delegationClaimsOf, emailOf, validSubject, type ExternalIdentity } from './identity.js';
 import type { JwtBearerProvider } from './providers.js';
 import { countedIdpCall } from './idp-metrics.js';
 
@@ -36,5 +36,5 @@ async function verifyBearerAssertionUncounted(p: JwtBearerProvider, assertion: s
     const first = await ctx.replay.firstUse(`jwt-bearer:${p.name}:${claims.jti}`, (claims.exp as number) + ctx.config.clockSkew);
     if (!first) throw OAuthError.invalidGrant('The assertion was already used (jti replay)');
   }
-  return { provider: p.name, subject: claims.sub, ...emailOf(claims) };
+  return { provider: p.name, subject: claims.sub, ...emailOf(claims), delegation: delegationClaimsOf(claims, p.issuer) };
 }

@@ -1,7 +1,7 @@
 import type { OAuthContext } from '../oauth/context.js';
 import { OAuthError } from '../oauth/errors.js';
 import type { Federation } from './federation.js';
-import { emailOf, validSubject, type ExternalIdentity } from './identity.js';
+import { delegationClaimsOf, emailOf, validSubject, type ExternalIdentity } from './identity.js';
 import { verifyJwt } from '../oauth/jwt/verify.js';
 import type { OidcProvider } from './providers.js';
 import { countedIdpCall } from './idp-metrics.js';
@@ -30,5 +30,5 @@ async function verifyOidcTokenUncounted(p: OidcProvider, token: string, ctx: OAu
   if (!outcome.ok) throw OAuthError.invalidGrant(`The subject token was rejected (${p.name}): ${outcome.reason}`);
   const claims = outcome.payload as Record<string, unknown>;
   if (!validSubject(claims.sub)) throw OAuthError.invalidGrant(`The subject token was rejected (${p.name}): the sub claim is not acceptable`);
-  return { provider: p.name, subject: claims.sub, ...emailOf(claims) };
+  return { provider: p.name, subject: claims.sub, ...emailOf(claims), delegation: delegationClaimsOf(claims, p.issuer) };
 }

@@ -24,6 +24,7 @@ import { installRequestLog } from './request-log.js';
 import { installHttpTracing } from './tracing.js';
 import { tracingOn } from '../observability/tracing.js';
 import { metricsRoute } from './routes/metrics.js';
+import { installCors } from './cors.js';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -148,6 +149,7 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   // observed here too, from the same clock as X-Response-Time: an onResponse hook would make Fastify put
   // listeners on every response (see the logger note above).
   const metrics = ctx.config.metrics.enabled ? ctx.metrics : undefined;
+  const admin = opts.admin ?? 'mounted';
   app.addHook('onSend', (request, reply, payload, done) => {
     if (request.rateDecision) writeRateLimitHeaders(reply, request.rateDecision);
     reply.header('x-request-id', request.id);
@@ -164,6 +166,8 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   if (tracingOn()) installHttpTracing(app);
   if (opts.logRequests) installRequestLog(app, opts.logger);
 
+  // Browser clients' CORS on the token endpoints (cors.ts): only for origins a client lists, off otherwise.
+  if (admin !== 'only') installCors(app, ctx);
   app.setErrorHandler(onError);
   app.setNotFoundHandler(notFound);
 
@@ -178,7 +182,6 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   });
   await app.register(swaggerUi, { routePrefix: ENDPOINTS.docs, staticCSP: true });
 
-  const admin = opts.admin ?? 'mounted';
   if (admin !== 'only') {
     tokenRoute(app, ctx);
     discoveryRoutes(app, ctx, opts.discovery);

@@ -25,6 +25,7 @@ import { EventHub } from '../observability/events.js';
 import { OutageLog } from '../observability/outage-log.js';
 import { Metrics } from '../observability/metrics.js';
 import { metricsEventSink } from '../observability/metrics-sink.js';
+import { CorsOrigins } from './cors-origins.js';
 
 /**
  * Everything a grant, an authenticator or an endpoint needs: every per-server cache, registry and service, built
@@ -39,6 +40,8 @@ export interface OAuthContext {
   /** The master key (unseals client_secret_jwt secrets and identity-provider credentials at rest). */
   readonly masterKey: Buffer;
   readonly clients: RecordCache<Client>;
+  /** Every client's allowed CORS origins, for preflights (cors-origins.ts; reloaded after 'client' changes). */
+  readonly corsOrigins: CorsOrigins;
   readonly users: RecordCache<User>;
   /** normalised username -> user id (users.ts); every hit is re-checked against ctx.users. */
   readonly usernames: UsernameIndex;
@@ -140,6 +143,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     keys: deps.keys,
     masterKey: deps.masterKey,
     clients: new RecordCache<Client>(),
+    corsOrigins: new CorsOrigins(() => store.clients.allowedOrigins()),
     users: new RecordCache<User>(),
     usernames: new Map(),
     installations: createInstallationCaches(),
@@ -168,6 +172,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
   if (config.metrics.enabled) ctx.events.addSink(metricsEventSink(ctx.metrics));
   const { changes } = ctx;
   changes.subscribe('client', (key) => ctx.clients.invalidate(key));
+  changes.subscribe('client', () => ctx.corsOrigins.invalidate());
   changes.subscribe('user', (key) => ctx.users.invalidate(key));
   changes.subscribe('key', () => ctx.keys.reload());
   // The durable row carries the exact expiry; the in-memory entry only needs to outlive the token.

@@ -8,6 +8,7 @@ import type { AuthenticatedClient } from './client-auth/types.js';
 import { INACTIVE, userStillActive } from './access-tokens/format.js';
 import { jwtAccessTokens } from './access-tokens/jwt.js';
 import { opaqueAccessTokens } from './access-tokens/opaque.js';
+import { introspectionJwt } from './introspection-jwt.js';
 
 /**
  * What the HTTP layer does once the caller is known (its per-client rate limit), before the answer. `state` is
@@ -24,19 +25,25 @@ export type AfterAuth<S> = (client: Client, state: S) => Promise<void> | undefin
  * token): the resource servers' steady state (cached caller, in-process limits, a cached JWT) answers without
  * a promise. A synchronous refusal throws.
  */
-export function handleIntrospection<S>(req: TokenRequest, ctx: OAuthContext, afterAuth: AfterAuth<S>, state: S): string | Promise<string> {
+export function handleIntrospection<S>(req: TokenRequest, ctx: OAuthContext, afterAuth: AfterAuth<S>, state: S, asJwt = false): string | Promise<string> {
   const auth = authenticateClientNow(req, ctx);
-  return auth instanceof Promise ? auth.then((a) => admit(req, ctx, a, afterAuth, state)) : admit(req, ctx, auth, afterAuth, state);
+  return auth instanceof Promise ? auth.then((a) => admit(req, ctx, a, afterAuth, state, asJwt)) : admit(req, ctx, auth, afterAuth, state, asJwt);
 }
 
 /**
  * RFC 7662 §2.1: the caller authenticates with credentials. A public client's bare client_id would let anyone
  * probe tokens, so "none" is refused; then the caller's own limits apply.
  */
-function admit<S>(req: TokenRequest, ctx: OAuthContext, { client, method }: AuthenticatedClient, afterAuth: AfterAuth<S>, state: S): string | Promise<string> {
+function admit<S>(req: TokenRequest, ctx: OAuthContext, { client, method }: AuthenticatedClient, afterAuth: AfterAuth<S>, state: S, asJwt: boolean): string | Promise<string> {
   if (method === 'none') throw OAuthError.invalidClient('Introspection requires client credentials');
   const wait = afterAuth(client, state);
-  return wait ? wait.then(() => answer(req, ctx, client)) : answer(req, ctx, client);
+  const respond = asJwt ? answerAsJwt : answer;
+  return wait ? wait.then(() => respond(req, ctx, client)) : respond(req, ctx, client);
+}
+
+/** RFC 9701: the same answer, signed, for the calling resource server (introspection-jwt.ts). */
+async function answerAsJwt(req: TokenRequest, ctx: OAuthContext, caller: Client): Promise<string> {
+  return introspectionJwt(ctx, caller, await answer(req, ctx, caller));
 }
 
 function answer(req: TokenRequest, ctx: OAuthContext, caller: Client): string | Promise<string> {

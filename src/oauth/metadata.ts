@@ -41,6 +41,8 @@ export function buildMetadata(m: MetadataInputs): Record<string, unknown> {
     ...(jwtAlgs ? { introspection_endpoint_auth_signing_alg_values_supported: jwtAlgs } : {}),
     scopes_supported: m.scopes,
     access_token_signing_alg_values_supported: m.signingAlgs,
+    // RFC 9701 §7: introspection answers as signed JWTs on request (Accept: application/token-introspection+jwt).
+    introspection_signing_alg_values_supported: m.signingAlgs,
     service_documentation: `${iss}${ENDPOINTS.docs}`,
     ...(m.extensions ?? {}),
   };

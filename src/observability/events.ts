@@ -25,6 +25,8 @@ export const EVENT_TYPES = [
   'idp.recovered',
   'rate_limit.rejected',
   'admin.change',
+  'delegation.granted',
+  'delegation.refused',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -15,6 +15,7 @@ export const EVENT_LOG_LEVELS: Readonly<Record<EventType, Level>> = {
   'refresh.reuse_detected': 'warn',
   'rate_limit.rejected': 'warn',
   'idp.unavailable': 'warn',
+  'delegation.refused': 'warn',
   'token.revoked': 'info',
   'family.revoked': 'info',
   'installation.revoked': 'info',
@@ -22,6 +23,7 @@ export const EVENT_LOG_LEVELS: Readonly<Record<EventType, Level>> = {
   'key.retired': 'info',
   'idp.recovered': 'info',
   'admin.change': 'info',
+  'delegation.granted': 'info',
   'token.issued': 'debug',
 };
 

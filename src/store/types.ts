@@ -48,9 +48,24 @@ export interface Client {
   jwks: unknown | null;
   jwksUri: string | null;
   rateLimit: RateLimitSetting | null;
+  /**
+   * RFC 8693 delegation (token exchange with actor_token): who may act for whom; null = refused. Optional in the
+   * type so records built before the setting existed stay valid; the store always returns it (null when unset).
+   */
+  delegation?: DelegationPolicy | null;
+  /** Browser origins (scheme://host[:port]) that get CORS on the token endpoints; null = no CORS. Optional as above. */
+  allowedOrigins?: string[] | null;
   status: Status;
   createdAt: number;
   updatedAt: number;
+}
+
+/** A client's delegation policy (docs/tokens.md "Delegation"): "*" in a list means anyone. */
+export interface DelegationPolicy {
+  /** The actors (the actor token's `sub`) this client may present. */
+  actors: string[];
+  /** The subjects (a user's id or username, or a token's `sub`) they may act for. */
+  may_act_for: string[];
 }
 
 export type NewClient = Omit<Client, 'createdAt' | 'updatedAt'>;
@@ -64,6 +79,8 @@ export interface ClientStore {
    * `scopes_supported`): only the scope column is read, so start-up does not walk whole rows of a large store.
    */
   scopeSample(limit: number): Promise<string[]>;
+  /** Every origin in any client's allowed_origins, distinct (the CORS preflight index, oauth/cors-origins.ts). */
+  allowedOrigins(): Promise<string[]>;
   create(client: NewClient): Promise<Client>;
   /** Returns the updated client, or undefined when it does not exist. */
   update(clientId: string, patch: ClientPatch): Promise<Client | undefined>;

@@ -25,6 +25,28 @@ describe('clientProblems', () => {
     expect(problems({ client_id: 'pk', token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://127.0.0.1:9999/jwks', grant_types: ['client_credentials'], scope: '' })).toEqual([]);
   });
 
+  it('allowed_origins: exact http(s) origins as a browser sends them', () => {
+    expect(problems({ ...base, allowed_origins: ['https://app.example', 'http://localhost:3000', 'https://app.example:8443'] })).toEqual([]);
+    expect(problems({ ...base, allowed_origins: ['https://app.example/', 'https://App.example', 'https://app.example:443', 'https://app.example/path', 'ftp://x.example', '*', 'null'] })).toEqual([
+      expect.stringMatching(/^allowed_origins\[0\]: must be exactly the origin a browser sends \(https:\/\/app\.example\)/),
+      expect.stringMatching(/^allowed_origins\[1\]: must be exactly the origin/),
+      expect.stringMatching(/^allowed_origins\[2\]: must be exactly the origin/),
+      expect.stringMatching(/^allowed_origins\[3\]: must be exactly the origin/),
+      'allowed_origins[4]: must be an http or https origin',
+      'allowed_origins[5]: must be an origin such as https://app.example',
+      'allowed_origins[6]: must be an origin such as https://app.example',
+    ]);
+  });
+
+  it('delegation: two non-empty lists, and only with the token exchange grant', () => {
+    const TE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+    expect(problems({ ...base, grant_types: [TE], delegation: { actors: ['svc'], may_act_for: ['*'] } })).toEqual([]);
+    expect(problems({ ...base, delegation: { actors: ['svc'], may_act_for: ['*'] } })).toEqual([`delegation: needs the grant type ${TE}`]);
+    expect(problems({ ...base, grant_types: [TE], delegation: { actors: [], may_act_for: ['*'] } })).toHaveLength(1);
+    expect(problems({ ...base, grant_types: [TE], delegation: { actors: ['a'] } })).toHaveLength(1);
+    expect(problems({ ...base, grant_types: [TE], delegation: { actors: ['a'], may_act_for: ['b'], extra: 1 } })).toHaveLength(1);
+  });
+
   it('grant types: registered ones, or the name of an identity provider', () => {
     expect(problems({ ...base, grant_types: ['client_credential'] })).toEqual([expect.stringMatching(/^grant_types: "client_credential" is neither a grant type of this server/)]);
     expect(problems({ ...base, grant_types: ['facebook'] })).toHaveLength(1);

@@ -88,6 +88,27 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect(got!.updatedAt).toBe(got!.createdAt);
       });
 
+      it('delegation and allowed_origins survive the round trip, and default to null', async () => {
+        const id = uid('c');
+        const input = newClient(id, { delegation: { actors: ['svc', '*'], may_act_for: ['u-1'] }, allowedOrigins: ['https://app.example', 'http://localhost:3000'] });
+        await store.clients.create(input);
+        expect(await store.clients.get(id)).toMatchObject({ delegation: input.delegation, allowedOrigins: input.allowedOrigins });
+        const plain = uid('c');
+        await store.clients.create(newClient(plain));
+        expect(await store.clients.get(plain)).toMatchObject({ delegation: null, allowedOrigins: null });
+        const updated = await store.clients.update(id, { delegation: null, allowedOrigins: ['https://other.example'] });
+        expect(updated).toMatchObject({ delegation: null, allowedOrigins: ['https://other.example'] });
+      });
+
+      it('allowedOrigins lists every client origin once (the CORS preflight index)', async () => {
+        const o = `https://${uid('o')}.example`;
+        await store.clients.create(newClient(uid('c'), { allowedOrigins: [o, 'https://shared.example'] }));
+        await store.clients.create(newClient(uid('c'), { allowedOrigins: ['https://shared.example'] }));
+        const all = await store.clients.allowedOrigins();
+        expect(all).toContain(o);
+        expect(all.filter((x) => x === 'https://shared.example')).toHaveLength(1);
+      });
+
       it('null and empty values survive the round trip', async () => {
         const id = uid('c');
         const input = newClient(id, { name: null, secretHash: null, defaultScope: null, audience: null, scope: [], grantTypes: [], jwks: null, rateLimit: null, refreshTokenTtl: null, refreshIdleTtl: null, introspectAny: true, tokenEndpointAuthMethod: 'none' });

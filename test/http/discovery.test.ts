@@ -65,6 +65,17 @@ describe('metadata (RFC 8414)', () => {
     }
   });
 
+  it('is not served at the OpenID Connect path: Tessera is no OpenID Provider (docs/compatibility.md)', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const res = await fetch(s.url + '/.well-known/openid-configuration', { method });
+      expect(res.status, method).toBe(404);
+    }
+    const body = (await (await fetch(s.url + '/.well-known/openid-configuration')).json()) as Record<string, unknown>;
+    expect(body.error).toBe('not_found');
+    const m = (await (await fetch(s.url + '/.well-known/oauth-authorization-server')).json()) as Record<string, unknown>;
+    expect(m.id_token_signing_alg_values_supported).toBeUndefined();
+  });
+
   it('every URL in it answers on this server', async () => {
     const m = (await (await fetch(s.url + '/.well-known/oauth-authorization-server')).json()) as Record<string, string>;
     expect((await fetch(m.jwks_uri!)).status).toBe(200);

@@ -35,7 +35,6 @@ describe('405 Method Not Allowed', () => {
     ['MKCOL', '/oauth/introspect', 'POST'],
     ['TRACE', '/oauth/revoke', 'POST'],
     ['POST', '/.well-known/oauth-authorization-server', 'GET, HEAD'],
-    ['DELETE', '/.well-known/openid-configuration', 'GET, HEAD'],
     ['POST', '/.well-known/jwks.json', 'GET, HEAD'],
     ['PROPFIND', '/.well-known/jwks.json', 'GET, HEAD'],
     ['POST', '/healthz', 'GET, HEAD'],

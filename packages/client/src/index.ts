@@ -6,6 +6,7 @@ export { OAuthError, RefreshTokenRejectedError, RefreshResponseLostError, OAuthP
 export type { FetchLike, RetryOptions } from './http.js';
 export { TOKEN_TYPE, type TokenResponse, type TokenResult, type IntrospectionResponse, type ScopeInput, type RequestOptions, type ExchangeParams, type ManagedGrant } from './types.js';
 export { createVerifier, type VerifierOptions, type VerifiedToken, type TokenVerifier } from './verifier.js';
+export { actorChain, type Actor, type ActorRequirement } from './actors.js';
 export { VerificationError, type VerificationErrorCode } from './verification-error.js';
 export { authenticateBearer, checkScopes, challenge, type BearerAuthOptions, type BearerOutcome, type BearerRefusal } from './bearer.js';
 export { fastifyBearerAuth, bearerAuthHook, type FastifyHookLike, type FastifyRequestLike, type FastifyReplyLike, type FastifyInstanceLike } from './fastify.js';

@@ -5,6 +5,7 @@ import { DEFAULT_RETRY, send, type FetchLike, type HttpSettings } from './http.j
 import { IntrospectionCache } from './introspection-cache.js';
 import type { IntrospectionResponse } from './types.js';
 import { VerificationError } from './verification-error.js';
+import { actorChain, checkActors, type Actor, type ActorRequirement } from './actors.js';
 
 export interface VerifierOptions {
   /** The issuer identifier; tokens must carry exactly this `iss` (RFC 9068 §4). */
@@ -13,6 +14,8 @@ export interface VerifierOptions {
   audience: string | readonly string[];
   /** Scopes every token must have (more can be required per route). */
   requiredScopes?: readonly string[];
+  /** Delegation (RFC 8693 `act`) every token must (not) carry; a route's own requirement replaces it. */
+  actor?: ActorRequirement;
   /** Default: `jwks_uri` from the issuer's RFC 8414 metadata. */
   jwksUri?: string;
   /** Accepted JWS algorithms. Default: the asymmetric ones Tessera signs with. */
@@ -52,11 +55,13 @@ export interface VerifiedToken {
   expiresAt: number | undefined;
   /** All claims (JWT payload or introspection response). */
   claims: Record<string, unknown>;
+  /** The delegation chain (RFC 8693 §4.1 `act`), current actor first; empty when the subject acts itself. */
+  actors: Actor[];
 }
 
 export interface TokenVerifier {
   /** Verifies a bearer token; throws VerificationError (invalid_token, insufficient_scope, temporarily_unavailable). */
-  verify(token: string, opts?: { requiredScopes?: readonly string[] }): Promise<VerifiedToken>;
+  verify(token: string, opts?: { requiredScopes?: readonly string[]; actor?: ActorRequirement }): Promise<VerifiedToken>;
   readonly issuer: string;
 }
 
@@ -142,6 +147,7 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
       scopes: scopesOf(payload.scope),
       expiresAt: payload.exp,
       claims: payload,
+      actors: actorChain(payload.act),
     };
   }
 
@@ -176,7 +182,7 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
     if (typeof r.exp === 'number' && r.exp + clockTolerance <= now) throw new VerificationError('invalid_token', 'The access token expired');
     if (r.iss !== undefined && r.iss !== issuer) throw new VerificationError('invalid_token', 'The access token is from another issuer');
     if (!audiencesOf(r.aud).some((a) => audience.includes(a))) throw new VerificationError('invalid_token', 'The access token is not for this audience');
-    return { format: 'opaque', subject: r.sub, clientId: r.client_id, scopes: scopesOf(r.scope), expiresAt: r.exp, claims: { ...r } };
+    return { format: 'opaque', subject: r.sub, clientId: r.client_id, scopes: scopesOf(r.scope), expiresAt: r.exp, claims: { ...r }, actors: actorChain((r as Record<string, unknown>).act) };
   }
 
   return {
@@ -188,6 +194,7 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
       if (required.some((s) => !verified.scopes.includes(s))) {
         throw new VerificationError('insufficient_scope', `The access token needs scope: ${required.join(' ')}`, required);
       }
+      checkActors(verified.actors, opts.actor ?? options.actor);
       return verified;
     },
   };

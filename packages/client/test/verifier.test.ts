@@ -6,6 +6,8 @@ import { createVerifier, TokenClient, VerificationError, type VerifierOptions } 
 import { countingFetch, sleepUntil } from './support.js';
 
 const SECRET = 'verifier-secret-1';
+const TE = 'urn:ietf:params:oauth:grant-type:token-exchange';
+const AT = 'urn:ietf:params:oauth:token-type:access_token';
 const API = 'https://api.example';
 const doc = {
   clients: [
@@ -14,7 +16,11 @@ const doc = {
     { client_id: 'brief', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', audience: [API], access_token_ttl: 1 },
     { client_id: 'opaque', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read write', audience: [API], access_token_format: 'opaque' },
     { client_id: 'rs', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'introspect', introspect_any: true },
+    { client_id: 'web', token_endpoint_auth_method: 'none', grant_types: ['password'], scope: 'read', audience: [API] },
+    { client_id: 'agent', client_secret: SECRET, grant_types: ['client_credentials', TE], scope: 'read', audience: [API], delegation: { actors: ['agent'], may_act_for: ['*'] } },
+    { client_id: 'agent-opaque', client_secret: SECRET, grant_types: [TE], scope: 'read', audience: [API], access_token_format: 'opaque', delegation: { actors: ['agent'], may_act_for: ['*'] } },
   ],
+  users: [{ id: 'u-ada', username: 'ada', password: 'correct horse battery' }],
 };
 
 let server: TestServer;
@@ -168,5 +174,36 @@ describe('key rotation', () => {
     expect(decodeProtectedHeader(after).kid).not.toBe(decodeProtectedHeader(before).kid);
     await expect(v.verify(after)).resolves.toMatchObject({ subject: 'svc' });
     await expect(v.verify(before)).resolves.toMatchObject({ subject: 'svc' });
+  });
+});
+
+describe('delegation (RFC 8693 act)', () => {
+  /** A token for ada with act {sub: agent}, minted by the real token exchange. */
+  const delegated = async (client = 'agent') => {
+    const user = (await server.post('/oauth/token', { grant_type: 'password', client_id: 'web', username: 'ada', password: 'correct horse battery' })).body.access_token as string;
+    const r = await server.post('/oauth/token', { grant_type: TE, subject_token: user, subject_token_type: AT, actor_token: await tokenFor('agent'), actor_token_type: AT }, { authorization: `Basic ${Buffer.from(`${client}:${SECRET}`).toString('base64')}` });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    return r.body.access_token as string;
+  };
+
+  it('exposes the actor chain, current actor first, for JWT and opaque tokens', async () => {
+    const v = await verifier().verify(await delegated());
+    expect(v.subject).toBe('u-ada');
+    expect(v.actors).toEqual([{ sub: 'agent' }]);
+    const o = await verifier({ introspection: { clientId: 'rs', clientSecret: SECRET } }).verify(await delegated('agent-opaque'));
+    expect(o.format).toBe('opaque');
+    expect(o.actors).toEqual([{ sub: 'agent' }]);
+    expect((await verifier().verify(await tokenFor('svc'))).actors).toEqual([]);
+  });
+
+  it('checks the actor requirement: required, forbidden, or a list of accepted actors', async () => {
+    const token = await delegated();
+    const plain = await tokenFor('svc');
+    expect((await verifier({ actor: 'required' }).verify(token)).actors).toHaveLength(1);
+    expect((await refusal(verifier({ actor: 'required' }).verify(plain))).error_description).toMatch(/must be a delegated token/);
+    expect((await refusal(verifier({ actor: 'forbidden' }).verify(token))).status).toBe(401);
+    await verifier({ actor: 'forbidden' }).verify(plain);
+    await verifier().verify(token, { actor: { allowed: ['agent'] } });
+    expect((await refusal(verifier().verify(token, { actor: { allowed: ['someone'] } }))).error_description).toMatch(/act\.sub/);
   });
 });

@@ -18,11 +18,12 @@ export function discoveryRoutes(app: FastifyInstance, ctx: OAuthContext, state: 
     return JSON.stringify(metadata());
   };
   app.get(ENDPOINTS.authorizationServerMetadata, { schema: { summary: 'Authorization server metadata (RFC 8414)' } }, serve);
-  // Same document at the OpenID path: many OAuth client libraries discover only there (RFC 8414 §5).
-  app.get(ENDPOINTS.openidConfiguration, { schema: { hide: true } }, serve);
+  // No /.well-known/openid-configuration: Tessera is no OpenID Provider (no authorization endpoint, no ID
+  // tokens), and OpenID Connect Discovery 1.0 §3 requires fields it could only fake. That path is a 404
+  // (docs/compatibility.md, "OpenID discovery").
   app.get(ENDPOINTS.jwks, { schema: { summary: 'Signing keys (RFC 7517 JWK Set)' } }, async (_req, reply) => {
     reply.header('cache-control', 'public, max-age=60').type('application/jwk-set+json; charset=utf-8');
     return ctx.keys.jwks;
   });
-  for (const url of [ENDPOINTS.authorizationServerMetadata, ENDPOINTS.openidConfiguration, ENDPOINTS.jwks]) methodNotAllowed(app, url, ['GET', 'HEAD']);
+  for (const url of [ENDPOINTS.authorizationServerMetadata, ENDPOINTS.jwks]) methodNotAllowed(app, url, ['GET', 'HEAD']);
 }

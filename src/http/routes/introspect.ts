@@ -5,12 +5,19 @@ import type { Client } from '../../store/types.js';
 import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { corsPreflightRoute } from '../cors.js';
 import { documentOnly, IntrospectionRequestBody, IntrospectionResponseBody, OAuthErrorBody } from '../schemas.js';
 import { ENDPOINTS } from '../../endpoints.js';
+import { INTROSPECTION_JWT_TYPE, wantsIntrospectionJwt } from '../../oauth/introspection-jwt.js';
 
 /** Serialised already (the JWT answer is cached as text); Fastify sends a string with a JSON type as is. */
 function send(reply: FastifyReply, body: string): void {
   reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache').type('application/json; charset=utf-8').send(body);
+}
+
+/** RFC 9701 §5: the signed answer, under its own media type (no charset: a JWT is ASCII). */
+function sendJwt(reply: FastifyReply, jwt: string): void {
+  reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache').type(INTROSPECTION_JWT_TYPE).send(jwt);
 }
 
 /**
@@ -42,10 +49,12 @@ export function introspectRoute(app: FastifyInstance, ctx: OAuthContext): void {
   });
 
   function serve(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
+    // RFC 9701 §4: a resource server asks for a signed answer with Accept; plain JSON stays the default.
+    if (wantsIntrospectionJwt(request.headers.accept)) return (handleIntrospection(formTokenRequest(request), ctx, limitCaller, reply, true) as Promise<string>).then((jwt) => sendJwt(reply, jwt));
     const body = handleIntrospection(formTokenRequest(request), ctx, limitCaller, reply);
     if (typeof body !== 'string') return body.then((b) => send(reply, b));
     send(reply, body);
     return undefined;
   }
-  methodNotAllowed(app, url, ['POST']);
+  corsPreflightRoute(app, ctx, url, methodNotAllowed(app, url, ['POST'], { routedByEndpoint: ['OPTIONS'] }));
 }

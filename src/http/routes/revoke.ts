@@ -5,6 +5,7 @@ import type { Client } from '../../store/types.js';
 import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { corsPreflightRoute } from '../cors.js';
 import { documentOnly, OAuthErrorBody, RevocationRequestBody } from '../schemas.js';
 import { ENDPOINTS } from '../../endpoints.js';
 
@@ -34,5 +35,5 @@ export function revokeRoute(app: FastifyInstance, ctx: OAuthContext): void {
       return {};
     },
   });
-  methodNotAllowed(app, url, ['POST']);
+  corsPreflightRoute(app, ctx, url, methodNotAllowed(app, url, ['POST'], { routedByEndpoint: ['OPTIONS'] }));
 }

@@ -8,6 +8,7 @@ import '../request-log.js';
 import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
+import { corsPreflightRoute } from '../cors.js';
 import { ENDPOINTS } from '../../endpoints.js';
 import { documentOnly, OAuthErrorBody, TokenRequestBody, TokenResponseBody } from '../schemas.js';
 import { toOAuthError } from '../errors.js';
@@ -84,7 +85,8 @@ export function tokenRoute(app: FastifyInstance, ctx: OAuthContext, prefix = '')
     validatorCompiler: documentOnly,
     handler: (request, reply) => variantFor(app, url, request)?.handle(request, reply) ?? serveTokenRequest(request, reply, ctx, formTokenRequest),
   });
-  const refuse = methodNotAllowed(app, url, ['POST'], { routedByEndpoint: VARIANT_METHODS });
+  const refuse = methodNotAllowed(app, url, ['POST'], { routedByEndpoint: [...VARIANT_METHODS, 'OPTIONS'] });
+  corsPreflightRoute(app, ctx, url, refuse);
   // A GET token request is no RFC 6749 request (§3.2: POST): only a variant may claim it, else 405 like any method.
   app.route({
     method: [...VARIANT_METHODS],

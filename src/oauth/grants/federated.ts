@@ -16,7 +16,7 @@ export const TOKEN_TYPE = {
  * RFC 8693 §2.1 audience / RFC 8707 resource: each must be one of the client's configured audiences. A client
  * without an audience list may not choose one (invalid_target, RFC 8693 §2.2.2).
  */
-function requestedAudience(params: ReadonlyMap<string, string>, client: Client): string[] | undefined {
+export function requestedAudience(params: ReadonlyMap<string, string>, client: Client): string[] | undefined {
   const wanted: string[] = [];
   const audience = params.get('audience');
   const resource = params.get('resource');
@@ -62,14 +62,22 @@ export interface FederatedSubject {
  * = the user id, `idp` = the provider name) and, when the client may use refresh_token, a refresh token family
  * that carries `idp` into every refreshed access token.
  */
-export async function issueForIdentity(req: GrantRequest, client: Client, ctx: OAuthContext, subject: FederatedSubject, opts: { tokenExchange: boolean }): Promise<TokenResponse> {
+export interface IssueOptions {
+  tokenExchange: boolean;
+  /** RFC 8693 §4.1 delegation: the issued token's act claim, once `authorize` accepted the local user. */
+  delegation?: { act: Record<string, unknown>; authorize(user: User): void };
+}
+
+export async function issueForIdentity(req: GrantRequest, client: Client, ctx: OAuthContext, subject: FederatedSubject, opts: IssueOptions): Promise<TokenResponse> {
   const requested = parseScope(req.params.get('scope'));
   // Checks that need no user fail before the account is touched (no user is provisioned for a doomed request).
   if (requested !== undefined) resolveScope(requested, client.scope, client.defaultScope);
   const audience = requestedAudience(req.params, client);
   const user = await subject.localUser();
+  opts.delegation?.authorize(user);
   const scope = grantedScope(requested, client, user);
-  // `idp` names the provider in the access token and, through the family, in every refreshed one.
-  const granted = { client, subject: user.id, userId: user.id, username: user.username, scope, extra: { idp: subject.idp }, ...(audience ? { audience } : {}) };
+  // `idp` names the provider in the access token and, through the family, in every refreshed one (so does `act`).
+  const extra = opts.delegation ? { idp: subject.idp, act: opts.delegation.act } : { idp: subject.idp };
+  const granted = { client, subject: user.id, userId: user.id, username: user.username, scope, extra, ...(audience ? { audience } : {}) };
   return issueTokens(ctx, granted, undefined, opts.tokenExchange ? TOKEN_TYPE.accessToken : undefined);
 }

@@ -1,4 +1,4 @@
-import type { Client, ClientPatch, ClientStore, NewClient } from '../types.js';
+import type { Client, ClientPatch, ClientStore, DelegationPolicy, NewClient } from '../types.js';
 import { ConflictError, isUniqueViolation } from '../errors.js';
 import { revokeFamiliesWhere } from './refresh-tokens.js';
 import type { ClientRow } from './schema.js';
@@ -24,6 +24,8 @@ function clientFromRow(r: ClientRow): Client {
     jwks: fromJson<unknown>(r.jwks),
     jwksUri: r.jwks_uri,
     rateLimit: fromJson<Client['rateLimit']>(r.rate_limit),
+    delegation: fromJson<DelegationPolicy>(r.delegation),
+    allowedOrigins: fromJson<string[]>(r.allowed_origins),
     status: r.status as Client['status'],
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -49,6 +51,8 @@ function columns(c: Partial<NewClient>): Partial<ClientRow> {
   if (c.jwks !== undefined) row.jwks = toJson(c.jwks);
   if (c.jwksUri !== undefined) row.jwks_uri = c.jwksUri;
   if (c.rateLimit !== undefined) row.rate_limit = toJson(c.rateLimit);
+  if (c.delegation !== undefined) row.delegation = toJson(c.delegation);
+  if (c.allowedOrigins !== undefined) row.allowed_origins = toJson(c.allowedOrigins);
   if (c.status !== undefined) row.status = c.status;
   return row;
 }
@@ -73,6 +77,14 @@ export class SqlClientStore implements ClientStore {
     const rows = await this.ctx.db.selectFrom(sample).select('sample.scope').distinct().execute();
     const all = new Set<string>();
     for (const r of rows) for (const s of splitScope(r.scope)) all.add(s);
+    return [...all].sort();
+  }
+
+  async allowedOrigins(): Promise<string[]> {
+    // Only the column, only the clients that set it: few rows, whatever the number of clients.
+    const rows = await this.ctx.db.selectFrom('clients').select('allowed_origins').where('allowed_origins', 'is not', null).execute();
+    const all = new Set<string>();
+    for (const r of rows) for (const o of fromJson<string[]>(r.allowed_origins) ?? []) all.add(o);
     return [...all].sort();
   }
 

@@ -20,6 +20,8 @@ export interface ClientRow {
   jwks: string | null;
   jwks_uri: string | null;
   rate_limit: string | null;
+  delegation: string | null;
+  allowed_origins: string | null;
   status: string;
   created_at: number;
   updated_at: number;
