@@ -21,13 +21,13 @@ vi.mock('../../../src/crypto/password-hash.js', async (importOriginal) => {
 const ADDR = '127.0.0.1';
 
 /** A check as client-secret.ts makes it: the presented id (the record's, or an unknown one) and its record. */
-function check(v: SecretVerifier, c: Client | undefined, presented: string): Promise<boolean> {
-  return v.verify(c?.clientId ?? 'ghost', c, presented, ADDR);
+async function check(v: SecretVerifier, c: Client | undefined, presented: string): Promise<boolean> {
+  return (await v.verify(c?.clientId ?? 'ghost', c, presented, ADDR)) !== undefined;
 }
 
 function client(id: string, secretHash: string | null): Client {
   return {
-    clientId: id, name: null, secretHash, secretEncrypted: null, tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], scope: [], defaultScope: null,
+    clientId: id, name: null, secretHash, secretEncrypted: null, secretExpiresAt: null, secretLastUsedAt: null, previousSecretHash: null, previousSecretEncrypted: null, previousSecretExpiresAt: null, previousSecretLastUsedAt: null, tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], scope: [], defaultScope: null,
     audience: null, accessTokenTtl: 3600, accessTokenFormat: 'jwt', refreshTokenTtl: null, refreshIdleTtl: null, refreshReuseInterval: 0, introspectAny: false, jwks: null,
     jwksUri: null, rateLimit: null, status: 'active', createdAt: 0, updatedAt: 0,
   };
@@ -62,16 +62,16 @@ describe('SecretVerifier', () => {
   it('remembered() answers from the cache only: false until a verification succeeded, never for a wrong or rotated secret', async () => {
     const v = new SecretVerifier();
     const c = client('svc', await hashSecret('right-secret'));
-    expect(v.remembered(c, 'right-secret')).toBe(false);
+    expect(v.remembered(c, 'right-secret') !== undefined).toBe(false);
     expect(await check(v, c, 'wrong')).toBe(false);
-    expect(v.remembered(c, 'wrong')).toBe(false);
+    expect(v.remembered(c, 'wrong') !== undefined).toBe(false);
     expect(await check(v, c, 'right-secret')).toBe(true);
     kdf.calls.length = 0;
-    expect(v.remembered(c, 'right-secret')).toBe(true);
-    expect(v.remembered(c, 'right-secret ')).toBe(false);
-    expect(v.remembered({ ...c, clientId: 'other' }, 'right-secret')).toBe(false);
-    expect(v.remembered({ ...c, secretHash: await hashSecret('right-secret') }, 'right-secret')).toBe(false);
-    expect(v.remembered({ ...c, secretHash: null }, 'right-secret')).toBe(false);
+    expect(v.remembered(c, 'right-secret') !== undefined).toBe(true);
+    expect(v.remembered(c, 'right-secret ') !== undefined).toBe(false);
+    expect(v.remembered({ ...c, clientId: 'other' }, 'right-secret') !== undefined).toBe(false);
+    expect(v.remembered({ ...c, secretHash: await hashSecret('right-secret') }, 'right-secret') !== undefined).toBe(false);
+    expect(v.remembered({ ...c, secretHash: null }, 'right-secret') !== undefined).toBe(false);
     expect(kdf.calls.length).toBe(0);
   });
 
@@ -100,8 +100,8 @@ describe('SecretVerifier', () => {
     const hash = await hashSecret('b\0c');
     expect(await check(v, client('a', hash), 'b\0c')).toBe(true);
     // "a" + "\0" + "b\0c" and "a\0b" + "\0" + "c" are one string without the id's length in the key.
-    expect(v.remembered(client('a\0b', hash), 'c')).toBe(false);
-    expect(v.remembered(client('a', hash), 'b\0c')).toBe(true);
+    expect(v.remembered(client('a\0b', hash), 'c') !== undefined).toBe(false);
+    expect(v.remembered(client('a', hash), 'b\0c') !== undefined).toBe(true);
   });
 
   it('entries are per client: the same secret for another client is verified afresh', async () => {
@@ -122,7 +122,7 @@ describe('SecretVerifier', () => {
   });
 
   it('stays bounded', async () => {
-    const v = new SecretVerifier(2);
+    const v = new SecretVerifier(undefined, 2);
     const c = client('svc', await hashSecret('s3cret-value'));
     const others = [client('x', await hashSecret('x-secret-1')), client('y', await hashSecret('y-secret-1'))];
     await check(v, c, 's3cret-value');
