@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as realHash from '../../../src/crypto/password-hash.js';
 import { hashSecret } from '../../../src/crypto/password-hash.js';
 import { SecretVerifier } from '../../../src/oauth/client-auth/secret-verifier.js';
+import { secretId } from '../../../src/crypto/secret-id.js';
 import type { Client } from '../../../src/store/types.js';
 
 // Count KDF runs while delegating to the real argon2id implementation (nothing is faked).
@@ -160,5 +161,72 @@ describe('SecretVerifier', () => {
     kdf.calls.length = 0;
     expect(await Promise.all([check(v, before, 'the-secret'), check(v, after, 'the-secret')])).toEqual([true, true]);
     expect(kdf.calls).toEqual([before.secretHash, after.secretHash]);
+  });
+
+  describe('two secrets (a rotation kept the old one)', () => {
+    async function pair() {
+      const current = await hashSecret('new-secret');
+      const previous = await hashSecret('old-secret');
+      return { ...client('svc', current), previousSecretHash: previous };
+    }
+
+    it('either secret verifies, the current one tried first; each use counts against its own secret id', async () => {
+      const v = new SecretVerifier();
+      const c = await pair();
+      kdf.calls.length = 0;
+      const old = await v.verify('svc', c, 'old-secret', ADDR);
+      expect(kdf.calls).toEqual([c.secretHash, c.previousSecretHash]);
+      const fresh = await v.verify('svc', c, 'new-secret', ADDR);
+      expect(old?.secretId).toBe(secretId(c.previousSecretHash!));
+      expect(fresh?.secretId).toBe(secretId(c.secretHash!));
+      kdf.calls.length = 0;
+      expect(v.remembered(c, 'old-secret')).toBe(old);
+      expect(v.remembered(c, 'new-secret')).toBe(fresh);
+      expect(kdf.calls).toEqual([]);
+      old!.uses++;
+      old!.lastUsedAt = 42;
+      expect(v.usage.snapshot()).toEqual({ svc: { [secretId(c.previousSecretHash!)]: { uses: 1, last_used_at: 42 } } });
+    });
+
+    it('a wrong secret pays one KDF per live secret and is never remembered', async () => {
+      const v = new SecretVerifier();
+      const c = await pair();
+      kdf.calls.length = 0;
+      expect(await check(v, c, 'guess')).toBe(false);
+      expect(kdf.calls).toEqual([c.secretHash, c.previousSecretHash]);
+      expect(v.remembered(c, 'guess')).toBeUndefined();
+    });
+
+    it('an expired secret stops working at its expiry even while remembered, and is not tried again', async () => {
+      let now = 1000;
+      const v = new SecretVerifier(() => now);
+      const c = { ...(await pair()), previousSecretExpiresAt: 1010 };
+      expect(await check(v, c, 'old-secret')).toBe(true);
+      now = 1009;
+      expect(v.remembered(c, 'old-secret')).toBeDefined();
+      now = 1010;
+      expect(v.remembered(c, 'old-secret')).toBeUndefined();
+      kdf.calls.length = 0;
+      expect(await check(v, c, 'old-secret')).toBe(false);
+      expect(kdf.calls).toEqual([c.secretHash]);
+      // The current secret may expire too; with no live secret left, the dummy check keeps the timing.
+      const dead = { ...c, secretExpiresAt: 1005 };
+      kdf.calls.length = 0;
+      expect(await check(v, dead, 'new-secret')).toBe(false);
+      expect(kdf.calls).toEqual([await realHash.getDummyHash()]);
+    });
+
+    it('a removed secret stops working even while remembered (the record no longer holds its hash)', async () => {
+      const v = new SecretVerifier();
+      const c = await pair();
+      expect(await check(v, c, 'old-secret')).toBe(true);
+      const removed = { ...c, previousSecretHash: null };
+      expect(v.remembered(removed, 'old-secret')).toBeUndefined();
+      expect(await check(v, removed, 'old-secret')).toBe(false);
+      // A rotation that moved the current secret into the kept slot keeps it remembered.
+      expect(await check(v, c, 'new-secret')).toBe(true);
+      kdf.calls.length = 0;
+      expect(v.remembered({ ...c, secretHash: await hashSecret('newer'), previousSecretHash: c.secretHash }, 'new-secret')).toBeDefined();
+    });
   });
 });
