@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import type { AuthMethod, Client, NewClient } from '../store/types.js';
+import type { AuthMethod, Client, NewClient, SecretOverlapField } from '../store/types.js';
+import { describeSecrets } from './client-secret-view.js';
 import { recordSchema, type Field } from './fields.js';
 import { splitScope } from './scope.js';
 
@@ -10,7 +11,7 @@ import { splitScope } from './scope.js';
 const AUTH_METHODS: readonly AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none', 'request_signature'];
 
 /** The stored settings a field maps to (secrets, keys and the id are the service's business). */
-export type ClientSettings = Omit<NewClient, 'clientId' | 'secretHash' | 'secretEncrypted'>;
+export type ClientSettings = Omit<NewClient, 'clientId' | 'secretHash' | 'secretEncrypted' | SecretOverlapField>;
 
 export interface ClientDefaults {
   /** The server's default access-token lifetime (config accessTokenTtl). */
@@ -167,6 +168,8 @@ export function describeClient(c: Client): Record<string, unknown> {
   const out: Record<string, unknown> = { client_id: c.clientId };
   for (const [name, f] of SETTINGS) if (f.shown !== false) out[name] = f.setting.fromStored(c);
   out.has_secret = c.secretHash !== null;
+  const secrets = describeSecrets(c);
+  if (secrets.length > 0) out.secrets = secrets;
   out.created_at = new Date(c.createdAt * 1000).toISOString();
   out.updated_at = new Date(c.updatedAt * 1000).toISOString();
   return out;

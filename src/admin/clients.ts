@@ -6,14 +6,14 @@ import { CLIENT_FIELDS, clientAsInput, clientSettings, clientSettingsPatch, clie
 import { clientProblems, isSecretMethod } from './client-rules.js';
 import { addApiKey } from './api-keys.js';
 import { withInitialValues } from './fields.js';
-import { AdminConflictError, AdminNotFoundError, assertNoProblems } from './problems.js';
+import { AdminNotFoundError, assertNoProblems } from './problems.js';
 
 export interface ClientOptions {
   masterKey: Buffer;
   defaults: ClientDefaults;
 }
 
-/** Settings an update may change: everything but the id, the secret (rotateClientSecret) and the API keys. */
+/** Settings an update may change: everything but the id, the secret (client-secrets.ts) and the API keys. */
 export type ClientSettingsInput = Omit<Partial<ClientInput>, 'client_id' | 'client_secret' | 'client_secret_hash' | 'api_keys'>;
 
 /** The names a client's grant_types may list besides the registered grant types. */
@@ -22,7 +22,7 @@ async function identityProviderNames(store: Store): Promise<Set<string>> {
 }
 
 /** The stored secret fields for a secret given in clear: its hash, and for client_secret_jwt the sealed secret. */
-async function storedSecret(clientId: string, method: Client['tokenEndpointAuthMethod'], secret: string, masterKey: Buffer): Promise<Pick<Client, 'secretHash' | 'secretEncrypted'>> {
+export async function storedSecret(clientId: string, method: Client['tokenEndpointAuthMethod'], secret: string, masterKey: Buffer): Promise<Pick<Client, 'secretHash' | 'secretEncrypted'>> {
   return { secretHash: await hashSecret(secret), secretEncrypted: method === 'client_secret_jwt' ? sealClientSecret(masterKey, clientId, secret) : null };
 }
 
@@ -77,17 +77,6 @@ export async function updateClient(store: Store, clientId: string, patch: Client
   const updated = await store.clients.update(clientId, { ...clientSettingsReset(removed, opts.defaults), ...clientSettingsPatch(set, opts.defaults) });
   if (!updated) throw new AdminNotFoundError(`no client ${clientId}`);
   return updated;
-}
-
-/** Replaces the secret with a generated one, returned to be shown once; the old one stops working. */
-export async function rotateClientSecret(store: Store, clientId: string, masterKey: Buffer): Promise<string> {
-  const c = await getClient(store, clientId);
-  if (c.tokenEndpointAuthMethod === 'none') throw new AdminConflictError(`${clientId} is a public client and has no secret`);
-  const secret = randomToken(32);
-  const stored = await storedSecret(clientId, c.tokenEndpointAuthMethod, secret, masterKey);
-  // A client of another method keeps whatever sealed secret it has (none): only client_secret_jwt needs it.
-  await store.clients.update(clientId, stored.secretEncrypted === null ? { secretHash: stored.secretHash } : stored);
-  return secret;
 }
 
 /** Deletes a client; the store revokes its refresh tokens in the same transaction. */

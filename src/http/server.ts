@@ -151,6 +151,9 @@ export interface BackgroundJobs {
  * change bus), the Redis "poll now" nudge, the scope sample of the metadata, and the periodic cleanup.
  * (The checkpointer and the signing thread are the store's and the signer's, opened and closed with them.)
  */
+/** How often a node writes the client secrets' last use (docs/tokens.md, "Client secret rotation"). */
+const SECRET_USE_FLUSH_MS = 60_000;
+
 async function startBackgroundJobs(ctx: OAuthContext, discovery: DiscoveryState, redis: RedisParts | undefined): Promise<BackgroundJobs> {
   const { store, config, logger, now } = ctx;
   const timers: NodeJS.Timeout[] = [];
@@ -198,6 +201,13 @@ async function startBackgroundJobs(ctx: OAuthContext, discovery: DiscoveryState,
         store.changes.prune(t - 3600),
       ]).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'periodic cleanup failed; will retry'));
     }, CLEANUP_INTERVAL_MS),
+  );
+  // Each client secret's last use, for operators deciding when a rotation's old secret is unused (approximate by
+  // this interval; the token path only counts in memory, secret-usage.ts).
+  timers.push(
+    setInterval(() => {
+      ctx.secrets.usage.flush(store.clients).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'recording client secret use failed; will retry'));
+    }, SECRET_USE_FLUSH_MS),
   );
   for (const t of timers) t.unref();
   return jobs;
@@ -294,6 +304,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
           clearInterval(sweep);
         }
         ctx.outages.stop();
+        // The last minute of secret use, so a restart does not lose it (best effort: the store may be the problem).
+        await ctx.secrets.usage.flush(opened.store.clients).catch((err: unknown) => ctx.logger.warn({ err: (err as Error).message }, 'recording client secret use at shutdown failed'));
         await releaseAll(opened);
       },
     };

@@ -149,7 +149,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     installations: createInstallationCaches(),
     apiKeys: new RecordCache<KnownKey>(),
     remoteKeySets,
-    secrets: new SecretVerifier(),
+    secrets: new SecretVerifier(now),
     issuer: new TokenIssuer(config, deps.keys, store, now, deps.signer),
     refreshTokens: new RefreshTokenService(config, store, now, revokedFamilies),
     denylist,

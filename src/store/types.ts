@@ -30,6 +30,18 @@ export interface Client {
   secretHash: string | null;
   /** Plain secret for client_secret_jwt only (HMAC needs the secret), encrypted under the master key. */
   secretEncrypted: string | null;
+  /** When the current secret stops working (Unix seconds); null = never. */
+  secretExpiresAt: number | null;
+  /** Last use of the current secret any node flushed (approximate: nodes flush once a minute); null = none seen. */
+  secretLastUsedAt: number | null;
+  /**
+   * The secret a rotation kept working for an overlap (docs/tokens.md, "Client secret rotation"): its hash, its
+   * sealed form (client_secret_jwt), its expiry and last use, as for the current one. All null when there is none.
+   */
+  previousSecretHash: string | null;
+  previousSecretEncrypted: string | null;
+  previousSecretExpiresAt: number | null;
+  previousSecretLastUsedAt: number | null;
   tokenEndpointAuthMethod: AuthMethod;
   grantTypes: string[];
   scope: string[];
@@ -68,7 +80,9 @@ export interface DelegationPolicy {
   may_act_for: string[];
 }
 
-export type NewClient = Omit<Client, 'createdAt' | 'updatedAt'>;
+/** The fields of a second secret (and secret expiry and use): a new client may leave them out (null). */
+export type SecretOverlapField = 'secretExpiresAt' | 'secretLastUsedAt' | 'previousSecretHash' | 'previousSecretEncrypted' | 'previousSecretExpiresAt' | 'previousSecretLastUsedAt';
+export type NewClient = Omit<Client, 'createdAt' | 'updatedAt' | SecretOverlapField> & Partial<Pick<Client, SecretOverlapField>>;
 export type ClientPatch = Partial<Omit<Client, 'clientId' | 'createdAt' | 'updatedAt'>>;
 
 export interface ClientStore {
@@ -82,8 +96,18 @@ export interface ClientStore {
   /** Every origin in any client's allowed_origins, distinct (the CORS preflight index, oauth/cors-origins.ts). */
   allowedOrigins(): Promise<string[]>;
   create(client: NewClient): Promise<Client>;
-  /** Returns the updated client, or undefined when it does not exist. */
-  update(clientId: string, patch: ClientPatch): Promise<Client | undefined>;
+  /**
+   * Returns the updated client, or undefined when it does not exist. With `ifSecretHash` the update is a
+   * compare-and-set: it applies only while the current secret hash is that value (null: no secret), and
+   * undefined also means another writer changed the secret meanwhile.
+   */
+  update(clientId: string, patch: ClientPatch, opts?: { ifSecretHash?: string | null }): Promise<Client | undefined>;
+  /**
+   * Records that the secret with this hash (current or previous) was used at `at`, unless a later use is already
+   * recorded. No change-feed record and no updated_at change: this is usage bookkeeping, not a setting, and the
+   * token path never reads it. A hash the client no longer holds is ignored.
+   */
+  recordSecretUse(clientId: string, secretHash: string, at: number): Promise<void>;
   delete(clientId: string): Promise<boolean>;
   count(): Promise<number>;
 }

@@ -5,7 +5,7 @@ import type { Client } from '../../src/store/types.js';
 const d = { accessTokenTtl: 900 };
 
 function stored(over: Partial<Client> = {}): Client {
-  return { clientId: 'svc', secretHash: '$argon2id$...', secretEncrypted: null, ...clientSettings({ grant_types: ['client_credentials'], scope: 'read' }, d), createdAt: 1, updatedAt: 2, ...over };
+  return { clientId: 'svc', secretHash: '$argon2id$...', secretEncrypted: null, secretExpiresAt: null, secretLastUsedAt: null, previousSecretHash: null, previousSecretEncrypted: null, previousSecretExpiresAt: null, previousSecretLastUsedAt: null, ...clientSettings({ grant_types: ['client_credentials'], scope: 'read' }, d), createdAt: 1, updatedAt: 2, ...over };
 }
 
 describe('the client field table', () => {
@@ -38,7 +38,7 @@ describe('the client field table', () => {
     const shown = describeClient(stored({ jwks: { keys: [{ kty: 'OKP' }] } }));
     expect(Object.keys(shown)).toEqual([
       'client_id', 'name', 'status', 'token_endpoint_auth_method', 'grant_types', 'scope', 'default_scope', 'audience', 'access_token_ttl', 'access_token_format',
-      'refresh_token_ttl', 'refresh_idle_ttl', 'refresh_reuse_interval', 'introspect_any', 'rate_limit', 'jwks_uri', 'delegation', 'allowed_origins', 'has_secret', 'created_at', 'updated_at',
+      'refresh_token_ttl', 'refresh_idle_ttl', 'refresh_reuse_interval', 'introspect_any', 'rate_limit', 'jwks_uri', 'delegation', 'allowed_origins', 'has_secret', 'secrets', 'created_at', 'updated_at',
     ]);
     expect(shown).toMatchObject({ client_id: 'svc', scope: 'read', has_secret: true, created_at: '1970-01-01T00:00:01.000Z' });
     expect(JSON.stringify(shown)).not.toContain('argon2');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createClient, deleteClient, getClient, rotateClientSecret, updateClient } from '../../src/admin/clients.js';
+import { createClient, deleteClient, getClient, updateClient } from '../../src/admin/clients.js';
+import { rotateClientSecret } from '../../src/admin/client-secrets.js';
 import { AdminConflictError, AdminNotFoundError, AdminValidationError } from '../../src/admin/problems.js';
 import { verifySecret } from '../../src/crypto/password-hash.js';
 import { unsealClientSecret } from '../../src/keys/client-secret.js';
@@ -48,12 +49,12 @@ describe('updateClient, rotateClientSecret, deleteClient', () => {
 
   it('rotate-secret replaces the secret (and its sealed copy for client_secret_jwt); a public client has none', async () => {
     const { secret: old } = await createClient(s.store, { client_id: 'app' }, opts);
-    const fresh = await rotateClientSecret(s.store, 'app', opts.masterKey);
+    const fresh = (await rotateClientSecret(s.store, 'app', opts.masterKey)).secret;
     const hash = (await getClient(s.store, 'app')).secretHash!;
     expect(await verifySecret(hash, fresh)).toBe(true);
     expect(await verifySecret(hash, old!)).toBe(false);
     await createClient(s.store, { client_id: 'hmac', token_endpoint_auth_method: 'client_secret_jwt', client_secret: 'the-hmac-secret' }, opts);
-    const hmac = await rotateClientSecret(s.store, 'hmac', opts.masterKey);
+    const hmac = (await rotateClientSecret(s.store, 'hmac', opts.masterKey)).secret;
     expect(unsealClientSecret(opts.masterKey, 'hmac', (await getClient(s.store, 'hmac')).secretEncrypted!).toString()).toBe(hmac);
     await createClient(s.store, { client_id: 'pub', token_endpoint_auth_method: 'none', grant_types: ['refresh_token'] }, opts);
     await expect(rotateClientSecret(s.store, 'pub', opts.masterKey)).rejects.toBeInstanceOf(AdminConflictError);

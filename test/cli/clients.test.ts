@@ -71,3 +71,26 @@ describe('tessera client create / update: the import document rules, the same me
     expect(JSON.parse(await run(['client', 'update', 'app', '--scope', 'read admin', '--json']))).toMatchObject({ scope: 'read admin', default_scope: 'read' });
   });
 });
+
+describe('tessera client rotate-secret --keep-old-for / remove-secret / show', () => {
+  it('keeps the old secret, shows both secrets, refuses a third, removes the kept one; a bad duration exits 2', async () => {
+    await run(['client', 'create', '--id', 'rot-cli', '--grant', 'client_credentials', '--json']);
+    const rotated = JSON.parse(await run(['client', 'rotate-secret', 'rot-cli', '--keep-old-for', '24h', '--json'])) as Record<string, string>;
+    expect(rotated).toMatchObject({ client_id: 'rot-cli', secret_id: expect.stringMatching(/^[0-9a-f]{8}$/), kept_secret_id: expect.stringMatching(/^[0-9a-f]{8}$/) });
+    const shown = JSON.parse(await run(['client', 'show', 'rot-cli', '--json'])) as { secrets: Array<Record<string, unknown>> };
+    expect(shown.secrets.map((s) => [s.secret_id, s.current, s.expires_at])).toEqual([
+      [rotated.secret_id, true, null],
+      [rotated.kept_secret_id, false, rotated.kept_until],
+    ]);
+    const text = await run(['client', 'show', 'rot-cli']);
+    expect(text).toContain(`secret ${rotated.kept_secret_id}`);
+    expect(text).toMatch(/kept, expires \S+, last used never recorded/);
+    expect((await refusal(['client', 'rotate-secret', 'rot-cli', '--keep-old-for', '1h'])).exitCode).toBe(1);
+    const bad = await refusal(['client', 'rotate-secret', 'rot-cli', '--keep-old-for', 'soon']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.message).toContain('keep_old_for');
+    expect((await refusal(['client', 'remove-secret', 'rot-cli', rotated.secret_id!])).exitCode).toBe(1);
+    expect(await run(['client', 'remove-secret', 'rot-cli', rotated.kept_secret_id!])).toContain(`removed secret ${rotated.kept_secret_id}`);
+    expect((JSON.parse(await run(['client', 'show', 'rot-cli', '--json'])) as { secrets: unknown[] }).secrets).toHaveLength(1);
+  });
+});

@@ -140,6 +140,52 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect(await store.clients.update(uid('missing'), { name: 'x' })).toBeUndefined();
       });
 
+      it('a new client without second-secret fields stores them as null; all six round-trip', async () => {
+        const id = uid('c');
+        const created = await store.clients.create(newClient(id));
+        expect(created).toMatchObject({ secretExpiresAt: null, secretLastUsedAt: null, previousSecretHash: null, previousSecretEncrypted: null, previousSecretExpiresAt: null, previousSecretLastUsedAt: null });
+        expect(await store.clients.get(id)).toEqual(created);
+        const overlap = { secretExpiresAt: 2_000_000_000, secretLastUsedAt: 1_700_000_000, previousSecretHash: '$argon2id$old', previousSecretEncrypted: 'v1.sealed', previousSecretExpiresAt: 1_900_000_000, previousSecretLastUsedAt: 1_600_000_000 };
+        const updated = await store.clients.update(id, overlap);
+        expect(updated).toMatchObject(overlap);
+        expect(await store.clients.get(id)).toEqual(updated);
+      });
+
+      it('update with ifSecretHash is a compare-and-set on the current secret, also under concurrency', async () => {
+        const id = uid('c');
+        const first = await store.clients.create(newClient(id));
+        expect(await store.clients.update(id, { name: 'x' }, { ifSecretHash: 'not-the-hash' })).toBeUndefined();
+        expect((await store.clients.get(id))!.name).toBe('A client');
+        const start = await store.changes.latest();
+        // Many writers that all read the same current hash: exactly one replaces it.
+        const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.clients.update(id, { secretHash: `$argon2id$new-${i}`, previousSecretHash: first.secretHash }, { ifSecretHash: first.secretHash })));
+        expect(results.filter((r) => r !== undefined)).toHaveLength(1);
+        expect((await store.clients.get(id))!.previousSecretHash).toBe(first.secretHash);
+        expect((await store.changes.since(start)).filter((c) => c.topic === 'client' && c.key === id)).toHaveLength(1);
+        const pub = uid('c');
+        await store.clients.create(newClient(pub, { secretHash: null, tokenEndpointAuthMethod: 'none' }));
+        expect(await store.clients.update(pub, { name: 'p' }, { ifSecretHash: null })).toMatchObject({ name: 'p' });
+        expect(await store.clients.update(pub, { name: 'q' }, { ifSecretHash: 'x' })).toBeUndefined();
+        expect(await store.clients.update(uid('missing'), { name: 'x' }, { ifSecretHash: null })).toBeUndefined();
+      });
+
+      it('recordSecretUse sets the last use of the slot holding that hash, only forwards, without a change record', async () => {
+        const id = uid('c');
+        const created = await store.clients.create(newClient(id, { previousSecretHash: '$argon2id$old' }));
+        const start = await store.changes.latest();
+        await store.clients.recordSecretUse(id, created.secretHash!, 1000);
+        await store.clients.recordSecretUse(id, '$argon2id$old', 500);
+        let got = (await store.clients.get(id))!;
+        expect(got).toMatchObject({ secretLastUsedAt: 1000, previousSecretLastUsedAt: 500, updatedAt: created.updatedAt });
+        await store.clients.recordSecretUse(id, created.secretHash!, 900);
+        await store.clients.recordSecretUse(id, '$argon2id$old', 700);
+        await store.clients.recordSecretUse(id, '$argon2id$unknown', 5000);
+        await store.clients.recordSecretUse(uid('missing'), created.secretHash!, 5000);
+        got = (await store.clients.get(id))!;
+        expect(got).toMatchObject({ secretLastUsedAt: 1000, previousSecretLastUsedAt: 700 });
+        expect(await store.changes.since(start)).toEqual([]);
+      });
+
       it('list pages in client_id order; count counts', async () => {
         const prefix = uid('page');
         const ids = [`${prefix}-b`, `${prefix}-a`, `${prefix}-c`];

@@ -156,8 +156,15 @@ export class AdminClient {
     get: (id: string, opts: { signal?: AbortSignal } = {}): Promise<Tagged<AdminClientView>> => this.tagged('GET', `/clients/${seg(id)}`, { signal: opts.signal }),
     patch: (id: string, patch: AdminClientPatch, opts: WriteOptions = {}): Promise<Tagged<AdminClientView>> => this.tagged('PATCH', `/clients/${seg(id)}`, this.patchCall(patch, opts)),
     delete: (id: string, opts: WriteOptions = {}): Promise<void> => this.none('DELETE', `/clients/${seg(id)}`, { etag: opts.etag, signal: opts.signal }),
-    /** The new secret, shown this once; the old one stops working. */
-    rotateSecret: (id: string, opts: { signal?: AbortSignal } = {}): Promise<SecretRotated> => this.json('POST', `/clients/${seg(id)}/secret`, { signal: opts.signal }),
+    /**
+     * The new secret, shown this once. The old one stops working, unless `keepOldFor` (seconds, or "90m", "24h",
+     * "7d"; at most 90 days) keeps it working beside the new one for that long; a 409 while an earlier kept secret
+     * is still live (remove it with removeSecret first).
+     */
+    rotateSecret: (id: string, opts: { keepOldFor?: number | string; signal?: AbortSignal } = {}): Promise<SecretRotated> =>
+      this.json('POST', `/clients/${seg(id)}/secret`, { ...(opts.keepOldFor !== undefined ? { body: { keep_old_for: opts.keepOldFor } } : {}), signal: opts.signal }),
+    /** Ends the secret a rotation kept for an overlap before its time; the current secret cannot be removed (409). */
+    removeSecret: (id: string, secretId: string, opts: { signal?: AbortSignal } = {}): Promise<void> => this.none('DELETE', `/clients/${seg(id)}/secrets/${seg(secretId)}`, { signal: opts.signal }),
     families: (id: string, opts?: ListOptions & { signal?: AbortSignal }): Paginated<FamilyView> => this.paginated(`/clients/${seg(id)}/families`, opts),
     /** Revokes every refresh-token family of the client; it stays active. */
     revokeSessions: (id: string, opts: { signal?: AbortSignal } = {}): Promise<ClientSessionsRevoked> => this.json('POST', `/clients/${seg(id)}/revoke-sessions`, { signal: opts.signal }),

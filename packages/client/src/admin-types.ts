@@ -41,8 +41,22 @@ export interface AdminClientView extends Omit<AdminClientFields, 'client_secret'
   status: Status;
   grant_types: string[];
   has_secret: boolean;
+  /** The current secret and, during a rotation's overlap, the kept one (absent for a client without a secret). */
+  secrets?: SecretView[];
   created_at: string;
   updated_at: string;
+}
+
+/** One client secret; never the secret or its hash. */
+export interface SecretView {
+  /** A short public id (first 8 hex of SHA-256 over the stored hash). */
+  secret_id: string;
+  /** False for the secret a rotation kept for an overlap. */
+  current: boolean;
+  expires_at: string | null;
+  expired: boolean;
+  /** Approximate: nodes record uses about once a minute. */
+  last_used_at: string | null;
 }
 
 /** The answer to a create: the secret is shown this once. */
@@ -53,6 +67,10 @@ export interface AdminClientCreated extends AdminClientView {
 export interface SecretRotated {
   client_id: string;
   client_secret: string;
+  secret_id: string;
+  /** With keepOldFor: the old secret, still working until kept_until. */
+  kept_secret_id?: string;
+  kept_until?: string;
 }
 
 export interface ApiKeyView {

@@ -62,6 +62,17 @@ describe('AdminClient against a real Tessera', () => {
     expect((await new TokenClient({ issuer: server.url, clientId: 'rot', clientSecret: r.client_secret }).clientCredentials()).scope).toBe('read');
   });
 
+  it('rotates with an overlap (keepOldFor), lists both secrets, and removes the kept one', async () => {
+    await admin.clients.create({ client_id: 'rot-keep', grant_types: ['client_credentials'], scope: 'read' });
+    const r = await admin.clients.rotateSecret('rot-keep', { keepOldFor: '24h' });
+    expect(r.kept_secret_id).toMatch(/^[0-9a-f]{8}$/);
+    const got = await admin.clients.get('rot-keep');
+    expect(got.value.secrets?.map((s) => s.secret_id)).toEqual([r.secret_id, r.kept_secret_id]);
+    await expect(admin.clients.rotateSecret('rot-keep', { keepOldFor: 60 })).rejects.toMatchObject({ status: 409 });
+    await admin.clients.removeSecret('rot-keep', r.kept_secret_id!);
+    expect((await admin.clients.get('rot-keep')).value.secrets).toHaveLength(1);
+  });
+
   it('walks every page of a list with for await', async () => {
     for (let i = 0; i < 5; i++) await admin.clients.create({ client_id: `page-${i}`, grant_types: ['client_credentials'], scope: 'read' });
     const seen: string[] = [];

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { CLIENT_FIELDS, describeClient, type ClientInput } from '../../admin/client-fields.js';
-import { createClient, deleteClient, getClient, rotateClientSecret, updateClient } from '../../admin/clients.js';
+import { createClient, deleteClient, getClient, updateClient } from '../../admin/clients.js';
+import { removeClientSecret, rotateClientSecret } from '../../admin/client-secrets.js';
+import type { SecretView } from '../../admin/client-secret-view.js';
 import { addApiKey, listApiKeys, removeApiKey } from '../../admin/api-keys.js';
 import type { Config } from '../../config.js';
 import { withAdmin } from '../admin-call.js';
@@ -10,6 +12,18 @@ import { print } from '../output.js';
 
 function options(config: Config, masterKey: Buffer) {
   return { masterKey, defaults: { accessTokenTtl: config.accessTokenTtl } };
+}
+
+/** For people: one line per secret (`secret 3fa1b2c4  current, no expiry, last used ...`) instead of a JSON array. */
+function readable(view: Record<string, unknown>): Record<string, unknown> {
+  const { secrets, ...rest } = view as { secrets?: SecretView[] };
+  if (secrets === undefined) return view;
+  const out: Record<string, unknown> = { ...rest };
+  for (const s of secrets) {
+    const expiry = s.expires_at === null ? 'no expiry' : `${s.expired ? 'expired' : 'expires'} ${s.expires_at}`;
+    out[`secret ${s.secret_id}`] = `${s.current ? 'current' : 'kept'}, ${expiry}, last used ${s.last_used_at ?? 'never recorded'}`;
+  }
+  return out;
 }
 
 export function registerClientCommands(program: Command): void {
@@ -39,7 +53,8 @@ export function registerClientCommands(program: Command): void {
     await withAdmin(f, async ({ store, json }) => {
       const c = await getClient(store, id);
       const keys = await listApiKeys(store, id);
-      print({ ...describeClient(c), ...(keys.length > 0 ? { api_keys: keys.map((k) => `${k.kind}:${k.publicKey}`) } : {}) }, json);
+      const view = { ...describeClient(c), ...(keys.length > 0 ? { api_keys: keys.map((k) => `${k.kind}:${k.publicKey}`) } : {}) };
+      print(json ? view : readable(view), json);
     });
   });
 
@@ -56,11 +71,29 @@ export function registerClientCommands(program: Command): void {
     });
   });
 
-  storeOptions(client.command('rotate-secret').description('replace the client secret; prints the new one once').argument('<client_id>')).action(async (id: string, f: { json?: boolean }) => {
+  storeOptions(
+    client
+      .command('rotate-secret')
+      .description('replace the client secret; prints the new one once')
+      .argument('<client_id>')
+      .option('--keep-old-for <duration>', 'keep the old secret working this long beside the new one (e.g. 24h, 90m, 7d; at most 90d)'),
+  ).action(async (id: string, f: { json?: boolean; keepOldFor?: string }) => {
     await withAdmin(f, async ({ store, json, masterKey }) => {
-      print({ client_id: id, client_secret: await rotateClientSecret(store, id, masterKey) }, json);
+      const rotated = await rotateClientSecret(store, id, masterKey, { keepOldFor: f.keepOldFor });
+      const kept = rotated.kept ? { kept_secret_id: rotated.kept.secretId, kept_until: new Date(rotated.kept.expiresAt * 1000).toISOString() } : {};
+      print({ client_id: id, client_secret: rotated.secret, secret_id: rotated.secretId, ...kept }, json);
+      if (!json) process.stderr.write('The client secret is shown only once; store it now.\n');
     });
   });
+
+  storeOptions(client.command('remove-secret').description('end the secret a rotation kept (--keep-old-for) before its time').argument('<client_id>').argument('<secret_id>')).action(
+    async (id: string, secretId: string, f: { json?: boolean }) => {
+      await withAdmin(f, async ({ store, json }) => {
+        await removeClientSecret(store, id, secretId);
+        print(json ? { client_id: id, removed: secretId } : `removed secret ${secretId} from ${id}`, json);
+      });
+    },
+  );
 
   storeOptions(client.command('add-key').description('register an API public key (Ed25519 hex or compressed secp256k1 hex) for request-signature auth').argument('<client_id>').argument('<public_key_hex>')).action(
     async (id: string, hex: string, f: { json?: boolean }) => {

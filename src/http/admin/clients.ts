@@ -2,12 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OAuthContext } from '../../oauth/context.js';
 import type { Client } from '../../store/types.js';
 import { describeClient, type ClientInput } from '../../admin/client-fields.js';
-import { createClient, deleteClient, getClient, rotateClientSecret, updateClient, type ClientSettingsPatch } from '../../admin/clients.js';
+import { createClient, deleteClient, getClient, updateClient, type ClientSettingsPatch } from '../../admin/clients.js';
+import { removeClientSecret, rotateClientSecret } from '../../admin/client-secrets.js';
+import { assertNoProblems, schemaProblems } from '../../admin/problems.js';
 import { addApiKey, listApiKeys, removeApiKey } from '../../admin/api-keys.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
 import { AdminHttpError } from './problem.js';
 import { KeyedLock } from '../../oauth/keyed-lock.js';
-import { ApiKeyView, ClientCreateBody, ClientCreated, ClientIdParams, ClientList, ClientPatchBody, ClientView, ListQuery, problems, SecretRotated, SECURITY } from './schemas.js';
+import { ApiKeyView, ClientCreateBody, ClientCreated, ClientIdParams, ClientList, ClientPatchBody, ClientView, ListQuery, problems, SecretIdParams, SecretRotateBody, SecretRotated, SECURITY } from './schemas.js';
 
 const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
 
@@ -19,10 +21,19 @@ async function view(ctx: OAuthContext, c: Client): Promise<Record<string, unknow
   return { ...describeClient(c), ...(keys.length > 0 ? { api_keys: keys.map((k) => `${k.kind}:${k.publicKey}`) } : {}) };
 }
 
+/**
+ * The tag of a representation: everything but the secrets' last use, which nodes record on their own about once
+ * a minute; a client's traffic must not make an operator's If-Match fail.
+ */
+function tagOf(body: Record<string, unknown>): string {
+  const secrets = body.secrets as Array<Record<string, unknown>> | undefined;
+  return etagOf(secrets === undefined ? body : { ...body, secrets: secrets.map(({ last_used_at: _, ...rest }) => rest) });
+}
+
 /** The current representation and its tag, for reads and for If-Match on writes. */
 async function current(ctx: OAuthContext, id: string): Promise<{ body: Record<string, unknown>; etag: string }> {
   const body = await view(ctx, await getClient(ctx.store, id));
-  return { body, etag: etagOf(body) };
+  return { body, etag: tagOf(body) };
 }
 
 // What PATCH cannot change, and where it is changed instead.
@@ -59,7 +70,7 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
     // As the CLI does: a secret the caller chose is echoed like a generated one, in this answer only.
     const shown = secret ?? (typeof input.client_secret === 'string' ? input.client_secret : undefined);
     const body = await view(ctx, client);
-    reply.code(201).header('location', `${prefix}/clients/${encodeURIComponent(client.clientId)}`).header('etag', etagOf(body)).header('cache-control', 'no-store');
+    reply.code(201).header('location', `${prefix}/clients/${encodeURIComponent(client.clientId)}`).header('etag', tagOf(body)).header('cache-control', 'no-store');
     return { ...body, ...(shown !== undefined ? { client_secret: shown } : {}) };
   });
 
@@ -77,7 +88,7 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
       return updateClient(ctx.store, request.params.id, patch as ClientSettingsPatch, opts);
     });
     const body = await view(ctx, updated);
-    reply.header('etag', etagOf(body));
+    reply.header('etag', tagOf(body));
     return body;
   });
 
@@ -89,10 +100,32 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
     return reply.code(204).send();
   });
 
-  app.post('/clients/:id/secret', doc('Rotate the client secret; the new one is shown once', { params: ClientIdParams, response: { 200: SecretRotated, ...problems(404, 409) } }), async (request: IdRequest, reply) => {
-    const secret = await rotateClientSecret(ctx.store, request.params.id, ctx.masterKey);
+  app.post('/clients/:id/secret', doc('Rotate the client secret, optionally keeping the old one for an overlap; the new one is shown once', { params: ClientIdParams, body: SecretRotateBody, response: { 200: SecretRotated, ...problems(400, 404, 409, 422) } }), async (request: IdRequest, reply) => {
+    // The body is optional: without one the old secret stops working at once, as before keep_old_for existed.
+    const input = request.body === undefined || request.body === null || request.body === '' ? {} : jsonObject(request);
+    // Unknown fields here; keep_old_for itself is admin/client-secrets.ts's to judge (the CLI's message).
+    assertNoProblems(schemaProblems(SecretRotateBody, input, '').filter((p) => p.path !== 'keep_old_for'));
+    const rotated = await rotateClientSecret(ctx.store, request.params.id, ctx.masterKey, { keepOldFor: input.keep_old_for });
+    ctx.events.emit({
+      type: 'admin.change',
+      clientId: request.params.id,
+      address: request.ip,
+      requestId: request.id,
+      details: { resource: 'client', action: 'secret_rotated', secret_id: rotated.secretId, ...(rotated.kept ? { kept_secret_id: rotated.kept.secretId, kept_until: rotated.kept.expiresAt } : {}) },
+    });
     reply.header('cache-control', 'no-store');
-    return { client_id: request.params.id, client_secret: secret };
+    return {
+      client_id: request.params.id,
+      client_secret: rotated.secret,
+      secret_id: rotated.secretId,
+      ...(rotated.kept ? { kept_secret_id: rotated.kept.secretId, kept_until: new Date(rotated.kept.expiresAt * 1000).toISOString() } : {}),
+    };
+  });
+
+  app.delete('/clients/:id/secrets/:secret_id', doc('Remove the secret a rotation kept for an overlap, before its time (not the current one)', { params: SecretIdParams, response: { 204: { type: 'null' }, ...problems(404, 409) } }), async (request: FastifyRequest<{ Params: { id: string; secret_id: string } }>, reply) => {
+    await removeClientSecret(ctx.store, request.params.id, request.params.secret_id);
+    ctx.events.emit({ type: 'admin.change', clientId: request.params.id, address: request.ip, requestId: request.id, details: { resource: 'client', action: 'secret_removed', secret_id: request.params.secret_id } });
+    return reply.code(204).send();
   });
 
   app.get('/clients/:id/api-keys', doc('List the request-signature API keys of a client', { params: ClientIdParams, response: { 200: { type: 'object', properties: { items: { type: 'array', items: ApiKeyView } } }, ...problems(404) } }), async (request: IdRequest) => {

@@ -31,10 +31,22 @@ export const ClientPatchBody = Type.Object(
 
 export const ClientCreateBody = Type.Partial(ClientRecordSchema, { description: 'A client as the import document states it; absent fields take their defaults' });
 
+export const SecretView = Type.Object(
+  {
+    secret_id: Type.String({ description: 'a short public id of the secret (first 8 hex of SHA-256 over its stored hash)' }),
+    current: Type.Boolean({ description: 'false for the secret a rotation kept for an overlap' }),
+    expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    expired: Type.Boolean(),
+    last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'approximate: nodes record uses about once a minute' }),
+  },
+  { description: 'One client secret; never the secret or its hash' },
+);
+
 export const ClientView = Type.Object(
   {
     ...ClientRecordSchema.properties,
     has_secret: Type.Boolean(),
+    secrets: Type.Optional(Type.Array(SecretView, { description: 'the current secret, and the one a rotation kept for an overlap' })),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
     api_keys: Type.Optional(Type.Array(Type.String({ description: 'kind:public key hex' }))),
@@ -46,7 +58,24 @@ export const ClientCreated = Type.Composite([ClientView, Type.Object({ client_se
 
 export const ClientList = Type.Object({ items: Type.Array(ClientView), next: Type.Union([Type.String(), Type.Null()], { description: 'the cursor of the next page' }) });
 
-export const SecretRotated = Type.Object({ client_id: Type.String(), client_secret: Type.String({ description: 'shown once' }) });
+export const SecretRotateBody = Type.Object(
+  {
+    keep_old_for: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), Type.String()], { description: 'keep the old secret working this long beside the new one: seconds, or "90m", "24h", "7d" (at most 90d)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SecretRotated = Type.Object({
+  client_id: Type.String(),
+  client_secret: Type.String({ description: 'shown once' }),
+  secret_id: Type.String(),
+  kept_secret_id: Type.Optional(Type.String({ description: 'the old secret, still working until kept_until' })),
+  kept_until: Type.Optional(Type.String({ format: 'date-time' })),
+});
+
+export const SecretIdParams = Type.Object({ id: Type.String(), secret_id: Type.String() });
 
 export const ApiKeyView = Type.Object({ client_id: Type.String(), kind: Type.String(), public_key: Type.String() });
 

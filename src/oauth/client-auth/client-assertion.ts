@@ -49,7 +49,8 @@ export async function authenticateWithAssertion(
   ctx: OAuthContext,
   method: AuthMethod,
   algorithms: readonly string[],
-  keysFor: (client: Client) => Promise<JWTVerifyGetKey | Uint8Array>,
+  keysFor: (client: Client) => Promise<JWTVerifyGetKey | Uint8Array | readonly Uint8Array[]>,
+  onMatch?: (client: Client, keyIndex: number) => void,
 ): Promise<Client> {
   const type = req.params.get('client_assertion_type');
   const assertion = req.params.get('client_assertion');
@@ -70,20 +71,32 @@ export async function authenticateWithAssertion(
 
   const now = ctx.now();
   const skew = ctx.config.clockSkew;
-  const outcome = await verifyJwt(assertion, {
-    keys: await keysFor(client),
-    algorithms,
-    issuer: clientId,
-    audience: ourAudiences(ctx.config.issuer, req.path),
-    required: ['exp', 'sub', 'jti'],
-    clockSkew: skew,
-    now,
-    maxLifetime: ctx.config.clientAssertionMaxLifetime,
-  });
+  const check = (keys: JWTVerifyGetKey | Uint8Array) =>
+    verifyJwt(assertion, {
+      keys,
+      algorithms,
+      issuer: clientId,
+      audience: ourAudiences(ctx.config.issuer, req.path),
+      required: ['exp', 'sub', 'jti'],
+      clockSkew: skew,
+      now,
+      maxLifetime: ctx.config.clientAssertionMaxLifetime,
+    });
+  const keys = await keysFor(client);
+  // Several secrets (client_secret_jwt during a rotation's overlap): each is tried in turn, the current first;
+  // an HMAC check costs microseconds. The first refusal's reason is the one logged.
+  const candidates = Array.isArray(keys) ? (keys as readonly Uint8Array[]) : [keys as JWTVerifyGetKey | Uint8Array];
+  let outcome = await check(candidates[0]!);
+  let matched = 0;
+  for (let i = 1; !outcome.ok && i < candidates.length; i++) {
+    const next = await check(candidates[i]!);
+    if (next.ok) [outcome, matched] = [next, i];
+  }
   if (!outcome.ok) throw refused(outcome.reason);
   const { jti, exp, sub } = outcome.payload;
   if (sub !== clientId) throw refused('iss and sub differ');
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 255) throw refused('no usable jti');
   if (!(await ctx.replay.firstUse(`client-assertion:${clientId}:${jti}`, (exp as number) + skew))) throw refused('the jti was already used (replay)');
+  onMatch?.(client, matched);
   return client;
 }

@@ -10,6 +10,12 @@ function clientFromRow(r: ClientRow): Client {
     name: r.name,
     secretHash: r.secret_hash,
     secretEncrypted: r.secret_encrypted,
+    secretExpiresAt: numOrNull(r.secret_expires_at),
+    secretLastUsedAt: numOrNull(r.secret_last_used_at),
+    previousSecretHash: r.previous_secret_hash,
+    previousSecretEncrypted: r.previous_secret_encrypted,
+    previousSecretExpiresAt: numOrNull(r.previous_secret_expires_at),
+    previousSecretLastUsedAt: numOrNull(r.previous_secret_last_used_at),
     tokenEndpointAuthMethod: r.token_endpoint_auth_method as Client['tokenEndpointAuthMethod'],
     grantTypes: JSON.parse(r.grant_types) as string[],
     scope: splitScope(r.scope),
@@ -37,6 +43,12 @@ function columns(c: Partial<NewClient>): Partial<ClientRow> {
   if (c.name !== undefined) row.name = c.name;
   if (c.secretHash !== undefined) row.secret_hash = c.secretHash;
   if (c.secretEncrypted !== undefined) row.secret_encrypted = c.secretEncrypted;
+  if (c.secretExpiresAt !== undefined) row.secret_expires_at = c.secretExpiresAt;
+  if (c.secretLastUsedAt !== undefined) row.secret_last_used_at = c.secretLastUsedAt;
+  if (c.previousSecretHash !== undefined) row.previous_secret_hash = c.previousSecretHash;
+  if (c.previousSecretEncrypted !== undefined) row.previous_secret_encrypted = c.previousSecretEncrypted;
+  if (c.previousSecretExpiresAt !== undefined) row.previous_secret_expires_at = c.previousSecretExpiresAt;
+  if (c.previousSecretLastUsedAt !== undefined) row.previous_secret_last_used_at = c.previousSecretLastUsedAt;
   if (c.tokenEndpointAuthMethod !== undefined) row.token_endpoint_auth_method = c.tokenEndpointAuthMethod;
   if (c.grantTypes !== undefined) row.grant_types = JSON.stringify(c.grantTypes);
   if (c.scope !== undefined) row.scope = c.scope.join(' ');
@@ -56,6 +68,16 @@ function columns(c: Partial<NewClient>): Partial<ClientRow> {
   if (c.status !== undefined) row.status = c.status;
   return row;
 }
+
+/** A new client's second-secret columns when it names none. */
+const NO_OVERLAP = {
+  secret_expires_at: null,
+  secret_last_used_at: null,
+  previous_secret_hash: null,
+  previous_secret_encrypted: null,
+  previous_secret_expires_at: null,
+  previous_secret_last_used_at: null,
+} satisfies Partial<ClientRow>;
 
 export class SqlClientStore implements ClientStore {
   constructor(private readonly ctx: SqlContext) {}
@@ -95,7 +117,7 @@ export class SqlClientStore implements ClientStore {
 
   async create(client: NewClient): Promise<Client> {
     const now = nowSeconds();
-    const row = { ...(columns(client) as ClientRow), client_id: client.clientId, created_at: now, updated_at: now };
+    const row = { ...NO_OVERLAP, ...(columns(client) as ClientRow), client_id: client.clientId, created_at: now, updated_at: now };
     try {
       await this.ctx.tx(async (c) => {
         await c.db.insertInto('clients').values(row).execute();
@@ -108,19 +130,40 @@ export class SqlClientStore implements ClientStore {
     return clientFromRow(row);
   }
 
-  async update(clientId: string, patch: ClientPatch): Promise<Client | undefined> {
+  async update(clientId: string, patch: ClientPatch, opts: { ifSecretHash?: string | null } = {}): Promise<Client | undefined> {
     const now = nowSeconds();
+    const expected = opts.ifSecretHash;
     return this.ctx.tx(async (c) => {
-      const res = await c.db
+      let q = c.db
         .updateTable('clients')
         .set({ ...columns(patch), updated_at: now })
-        .where('client_id', '=', clientId)
-        .executeTakeFirst();
+        .where('client_id', '=', clientId);
+      if (expected !== undefined) q = expected === null ? q.where('secret_hash', 'is', null) : q.where('secret_hash', '=', expected);
+      const res = await q.executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) return undefined;
       await c.change('client', clientId, now);
       const row = await c.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
       return clientFromRow(row);
     });
+  }
+
+  async recordSecretUse(clientId: string, secretHash: string, at: number): Promise<void> {
+    // Two single-row updates by primary key, each a no-op unless its slot holds this hash and an older use:
+    // a rotation that moved the secret to the other slot between the use and the flush is followed.
+    await this.ctx.db
+      .updateTable('clients')
+      .set({ secret_last_used_at: at })
+      .where('client_id', '=', clientId)
+      .where('secret_hash', '=', secretHash)
+      .where((eb) => eb.or([eb('secret_last_used_at', 'is', null), eb('secret_last_used_at', '<', at)]))
+      .execute();
+    await this.ctx.db
+      .updateTable('clients')
+      .set({ previous_secret_last_used_at: at })
+      .where('client_id', '=', clientId)
+      .where('previous_secret_hash', '=', secretHash)
+      .where((eb) => eb.or([eb('previous_secret_last_used_at', 'is', null), eb('previous_secret_last_used_at', '<', at)]))
+      .execute();
   }
 
   async delete(clientId: string): Promise<boolean> {

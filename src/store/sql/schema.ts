@@ -6,6 +6,12 @@ export interface ClientRow {
   name: string | null;
   secret_hash: string | null;
   secret_encrypted: string | null;
+  secret_expires_at: number | null;
+  secret_last_used_at: number | null;
+  previous_secret_hash: string | null;
+  previous_secret_encrypted: string | null;
+  previous_secret_expires_at: number | null;
+  previous_secret_last_used_at: number | null;
   token_endpoint_auth_method: string;
   grant_types: string;
   scope: string;

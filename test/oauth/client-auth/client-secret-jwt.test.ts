@@ -4,6 +4,8 @@ import { SignJWT } from 'jose';
 import { basic, startTestServer, type TestServer } from '../../support/server.js';
 import { makeKey, nowSeconds, sign } from '../../support/peer.js';
 import { captureLog } from '../../support/log-lines.js';
+import { rotateClientSecret } from '../../../src/admin/client-secrets.js';
+import { secretId } from '../../../src/crypto/secret-id.js';
 
 const TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const SECRET = 'a-long-shared-client-secret-0123456789';
@@ -30,6 +32,7 @@ beforeAll(async () => {
     env: { TESSERA_PROFILES: 'knetik=/knetik' },
     doc: {
       clients: [
+        { client_id: 'csj-rot', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_jwt', grant_types: ['client_credentials'], scope: 'read' },
         { client_id: 'csj', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_jwt', grant_types: ['client_credentials'], scope: 'read' },
         { client_id: 'basic-client', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' },
       ],
@@ -40,6 +43,22 @@ beforeAll(async () => {
 afterAll(async () => s?.stop());
 
 describe('client_secret_jwt (RFC 7523 §2.2, HMAC with the client secret)', () => {
+  it('during a rotation overlap both sealed secrets verify, each counted under its own secret id; expired, the old one fails', async () => {
+    const rotated = await rotateClientSecret(s.ctx.store, 'csj-rot', s.masterKey.key, { keepOldFor: '1h' });
+    s.ctx.clients.invalidate('csj-rot');
+    expect((await token(await mac(rotated.secret, claims('csj-rot')))).status).toBe(200);
+    expect((await token(await mac(SECRET, claims('csj-rot')))).status).toBe(200);
+    expect((await token(await mac('neither-of-the-two-secrets', claims('csj-rot')))).status).toBe(401);
+    const used = s.ctx.secrets.usage.snapshot()['csj-rot']!;
+    expect(used[rotated.secretId]?.uses).toBe(1);
+    expect(used[rotated.kept!.secretId]?.uses).toBe(1);
+    expect(rotated.kept!.secretId).toBe(secretId((await s.ctx.store.clients.get('csj-rot'))!.previousSecretHash!));
+    await s.ctx.store.clients.update('csj-rot', { previousSecretExpiresAt: nowSeconds() - 1 });
+    s.ctx.clients.invalidate('csj-rot');
+    expect((await token(await mac(SECRET, claims('csj-rot')))).status).toBe(401);
+    expect((await token(await mac(rotated.secret, claims('csj-rot')))).status).toBe(200);
+  });
+
   it.each(['HS256', 'HS384', 'HS512'])('authenticates with %s', async (alg) => {
     const r = await token(await mac(SECRET, claims(), alg));
     expect(r.status).toBe(200);
