@@ -7,10 +7,13 @@ import { clientProblems, isSecretMethod } from './client-rules.js';
 import { addApiKey } from './api-keys.js';
 import { withInitialValues } from './fields.js';
 import { AdminConflictError, AdminNotFoundError, assertNoProblems } from './problems.js';
+import { recordAdminChange, type AdminAudit } from './audit.js';
 
 export interface ClientOptions {
   masterKey: Buffer;
   defaults: ClientDefaults;
+  /** Who makes the change, recorded as an admin.change event. */
+  audit?: AdminAudit;
 }
 
 /** Settings an update may change: everything but the id, the secret (rotateClientSecret) and the API keys. */
@@ -49,6 +52,7 @@ export async function createClient(store: Store, input: Partial<ClientInput>, op
     for (const k of c.api_keys ?? []) await addApiKey(tx, c.client_id, k);
     return created;
   });
+  recordAdminChange(opts.audit, { resource: 'client', action: 'create', id: client.clientId, fields: Object.keys(input).filter((k) => k !== 'client_secret') });
   return generated === undefined ? { client } : { client, secret: generated };
 }
 
@@ -76,21 +80,24 @@ export async function updateClient(store: Store, clientId: string, patch: Client
   assertNoProblems(clientProblems(merged, '', { exists: true, providers: await identityProviderNames(store) }));
   const updated = await store.clients.update(clientId, { ...clientSettingsReset(removed, opts.defaults), ...clientSettingsPatch(set, opts.defaults) });
   if (!updated) throw new AdminNotFoundError(`no client ${clientId}`);
+  recordAdminChange(opts.audit, { resource: 'client', action: 'update', id: clientId, fields: [...Object.keys(set), ...removed] });
   return updated;
 }
 
 /** Replaces the secret with a generated one, returned to be shown once; the old one stops working. */
-export async function rotateClientSecret(store: Store, clientId: string, masterKey: Buffer): Promise<string> {
+export async function rotateClientSecret(store: Store, clientId: string, masterKey: Buffer, audit?: AdminAudit): Promise<string> {
   const c = await getClient(store, clientId);
   if (c.tokenEndpointAuthMethod === 'none') throw new AdminConflictError(`${clientId} is a public client and has no secret`);
   const secret = randomToken(32);
   const stored = await storedSecret(clientId, c.tokenEndpointAuthMethod, secret, masterKey);
   // A client of another method keeps whatever sealed secret it has (none): only client_secret_jwt needs it.
   await store.clients.update(clientId, stored.secretEncrypted === null ? { secretHash: stored.secretHash } : stored);
+  recordAdminChange(audit, { resource: 'client', action: 'rotate_secret', id: clientId });
   return secret;
 }
 
 /** Deletes a client; the store revokes its refresh tokens in the same transaction. */
-export async function deleteClient(store: Store, clientId: string): Promise<void> {
+export async function deleteClient(store: Store, clientId: string, audit?: AdminAudit): Promise<void> {
   if (!(await store.clients.delete(clientId))) throw new AdminNotFoundError(`no client ${clientId}`);
+  recordAdminChange(audit, { resource: 'client', action: 'delete', id: clientId });
 }

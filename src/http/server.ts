@@ -25,6 +25,7 @@ import type { DiscoveryState } from './routes/discovery.js';
 import type { ReadinessProbe } from './routes/health.js';
 import { routePlugins } from './plugins.js';
 import { ConflictError } from '../store/errors.js';
+import { createNodeEvents, type NodeEvents } from '../observability/event-sinks.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -36,6 +37,8 @@ export interface RunningServer {
   keyCreated: boolean;
   /** Whether JWTs are signed on a thread of their own (config signingThread, ADR 0009). */
   signingThread: boolean;
+  /** The event hub's sinks (the audit sink's dropped/queued counters are for the metrics). */
+  events: NodeEvents;
   close(): Promise<void>;
 }
 
@@ -92,7 +95,7 @@ async function releaseAll(o: Opened): Promise<void> {
  * Step 1: the context. Keys, the optional start-up import, the limit backends and the OAuth context with every
  * per-server cache and subscription (createOAuthContext). Nothing runs in the background yet.
  */
-async function buildContext(config: Config, opened: Opened, logger: Logger, now: () => number, redis: RedisParts | undefined): Promise<{ ctx: OAuthContext; masterKey: MasterKey; keyCreated: boolean }> {
+async function buildContext(config: Config, opened: Opened, logger: Logger, now: () => number, redis: RedisParts | undefined, events: NodeEvents): Promise<{ ctx: OAuthContext; masterKey: MasterKey; keyCreated: boolean }> {
   const { store } = opened;
   setKdfConcurrency(resolveKdfConcurrency(config.kdfConcurrency, config.workers));
   configureKdfAdmission(config.kdf);
@@ -119,6 +122,7 @@ async function buildContext(config: Config, opened: Opened, logger: Logger, now:
       limits: limitsFor(config, redis),
       replay: redis ? new redis.R.RedisReplayGuard(redis.redis, new StoreReplayGuard(store)) : new StoreReplayGuard(store),
       logger,
+      events: events.hub,
       now,
     },
     [federationExtension],
@@ -182,6 +186,7 @@ async function startBackgroundJobs(ctx: OAuthContext, discovery: DiscoveryState,
         store.replay.deleteExpired(t),
         store.keys.deleteExpired(t),
         store.changes.prune(t - 3600),
+        store.events.deleteOlderThan((t - config.events.retentionDays * 86_400) * 1000),
       ]).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'periodic cleanup failed; will retry'));
     }, CLEANUP_INTERVAL_MS),
   );
@@ -223,13 +228,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   secureDataFiles(location, logger);
   const store = await openStoreWithRetry(location, { backgroundCheckpoints: true }, { windowMs: config.databaseStartupRetryMs, logger });
   const opened: Opened = { store, signer: inlineSigner };
+  const events = createNodeEvents(config, store, logger);
   // Redis is optional and never required to start: down at start-up means per-node fallbacks until it answers.
   const R = config.redisUrl ? await import('../redis/index.js') : undefined;
   if (R && config.redisUrl) opened.redis = new R.RedisConnection(config.redisUrl, config.redisKeyPrefix, logger, { commandTimeoutMs: config.redisCommandTimeoutMs, breakerThreshold: config.redisBreakerThreshold });
   const redis: RedisParts | undefined = R && opened.redis ? { R, redis: opened.redis } : undefined;
   try {
     if (redis) await redis.redis.connect();
-    const { ctx, masterKey, keyCreated } = await buildContext(config, opened, logger, now, redis);
+    const { ctx, masterKey, keyCreated } = await buildContext(config, opened, logger, now, redis, events);
     const discovery: DiscoveryState = { scopes: await scopesOf(store), extraAuthMethods: [], extensions: {} };
     const jobs = await startBackgroundJobs(ctx, discovery, redis);
     opened.jobs = jobs;
@@ -254,6 +260,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       masterKey,
       keyCreated,
       signingThread: opened.signer.threaded,
+      events,
       async close() {
         if (closed) return;
         closed = true;
@@ -270,6 +277,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         } finally {
           clearInterval(sweep);
         }
+        // The events of the last requests reach the table (and the stream) before the store closes.
+        await events.hub.flush();
         await releaseAll(opened);
       },
     };

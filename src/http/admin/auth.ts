@@ -22,6 +22,8 @@ const ANY_TOKEN = { clientId: '', introspectAny: true } as Client;
 /** What an accepted admin token may do. */
 export interface AdminGrant {
   clientId: string;
+  /** The token's subject (a user's id for a password-grant token; the client_id for client_credentials). */
+  subject: string | null;
   write: boolean;
 }
 
@@ -55,7 +57,7 @@ export async function authorizeAdmin(ctx: OAuthContext, header: string | undefin
   if (!m) throw /^bearer\b/i.test(header) ? INVALID : NO_TOKEN;
   const answer = await introspect(ctx, m[1]!);
   if (answer === undefined) throw INVALID;
-  const claims = JSON.parse(answer) as { active?: boolean; client_id?: unknown; scope?: unknown };
+  const claims = JSON.parse(answer) as { active?: boolean; client_id?: unknown; scope?: unknown; sub?: unknown };
   if (claims.active !== true || typeof claims.client_id !== 'string') throw INVALID;
   // Introspection checks the issuing client's status for JWTs; an opaque token is checked here the same way
   // (the cached client record, kept current by the change feed).
@@ -65,5 +67,5 @@ export async function authorizeAdmin(ctx: OAuthContext, header: string | undefin
   const all = scopes.includes(ADMIN_SCOPE);
   if (!all && !scopes.includes(ADMIN_READ_SCOPE)) throw NO_SCOPE;
   if (write && !all) throw READ_ONLY;
-  return { clientId: claims.client_id, write: all };
+  return { clientId: claims.client_id, subject: typeof claims.sub === 'string' ? claims.sub : null, write: all };
 }

@@ -5,6 +5,7 @@ import { describeClient, type ClientInput } from '../../admin/client-fields.js';
 import { createClient, deleteClient, getClient, rotateClientSecret, updateClient, type ClientSettingsPatch } from '../../admin/clients.js';
 import { addApiKey, listApiKeys, removeApiKey } from '../../admin/api-keys.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
+import { auditOf } from './audit.js';
 import { AdminHttpError } from './problem.js';
 import { KeyedLock } from '../../oauth/keyed-lock.js';
 import { ApiKeyView, ClientCreateBody, ClientCreated, ClientIdParams, ClientList, ClientPatchBody, ClientView, ListQuery, problems, SecretRotated, SECURITY } from './schemas.js';
@@ -55,7 +56,7 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
 
   app.post('/clients', doc('Create a client; a generated secret is shown once', { body: ClientCreateBody, response: { 201: ClientCreated, ...problems(400, 409, 422) } }), async (request, reply) => {
     const input = jsonObject(request) as Partial<ClientInput>;
-    const { client, secret } = await createClient(ctx.store, input, opts);
+    const { client, secret } = await createClient(ctx.store, input, { ...opts, audit: auditOf(ctx, request) });
     // As the CLI does: a secret the caller chose is echoed like a generated one, in this answer only.
     const shown = secret ?? (typeof input.client_secret === 'string' ? input.client_secret : undefined);
     const body = await view(ctx, client);
@@ -74,7 +75,7 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
     refuseFields(patch, NOT_PATCHABLE);
     const updated = await writes.run(request.params.id, async () => {
       checkIfMatch(request, (await current(ctx, request.params.id)).etag);
-      return updateClient(ctx.store, request.params.id, patch as ClientSettingsPatch, opts);
+      return updateClient(ctx.store, request.params.id, patch as ClientSettingsPatch, { ...opts, audit: auditOf(ctx, request) });
     });
     const body = await view(ctx, updated);
     reply.header('etag', etagOf(body));
@@ -84,13 +85,13 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
   app.delete('/clients/:id', doc('Delete a client (its refresh tokens stop working; If-Match honoured)', { params: ClientIdParams, response: { 204: { type: 'null' }, ...problems(404, 412) } }), async (request: IdRequest, reply: FastifyReply) => {
     await writes.run(request.params.id, async () => {
       checkIfMatch(request, (await current(ctx, request.params.id)).etag);
-      await deleteClient(ctx.store, request.params.id);
+      await deleteClient(ctx.store, request.params.id, auditOf(ctx, request));
     });
     return reply.code(204).send();
   });
 
   app.post('/clients/:id/secret', doc('Rotate the client secret; the new one is shown once', { params: ClientIdParams, response: { 200: SecretRotated, ...problems(404, 409) } }), async (request: IdRequest, reply) => {
-    const secret = await rotateClientSecret(ctx.store, request.params.id, ctx.masterKey);
+    const secret = await rotateClientSecret(ctx.store, request.params.id, ctx.masterKey, auditOf(ctx, request));
     reply.header('cache-control', 'no-store');
     return { client_id: request.params.id, client_secret: secret };
   });
@@ -104,13 +105,13 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
   app.post('/clients/:id/api-keys', doc('Register a request-signature API key (Ed25519 or compressed secp256k1, hex)', { params: ClientIdParams, response: { 201: ApiKeyView, ...problems(400, 404, 409, 422) } }), async (request: IdRequest, reply) => {
     const body = jsonObject(request);
     if (typeof body.public_key !== 'string') throw new AdminHttpError(422, 'The request breaks one or more rules; see errors', {}, [{ path: 'public_key', message: 'is required (a string)' }]);
-    const key = await addApiKey(ctx.store, request.params.id, body.public_key);
+    const key = await addApiKey(ctx.store, request.params.id, body.public_key, auditOf(ctx, request));
     reply.code(201);
     return { client_id: request.params.id, kind: key.kind, public_key: key.publicKey };
   });
 
   app.delete('/clients/:id/api-keys/:key', doc('Remove a request-signature API key', { params: { type: 'object', properties: { id: { type: 'string' }, key: { type: 'string' } } }, response: { 204: { type: 'null' }, ...problems(404) } }), async (request: FastifyRequest<{ Params: { id: string; key: string } }>, reply) => {
-    await removeApiKey(ctx.store, request.params.id, request.params.key);
+    await removeApiKey(ctx.store, request.params.id, request.params.key, auditOf(ctx, request));
     return reply.code(204).send();
   });
 }

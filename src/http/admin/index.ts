@@ -7,6 +7,7 @@ import { organizationRoutes } from './organizations.js';
 import { keyRoutes } from './keys.js';
 import { userRoutes } from './users.js';
 import { familyRoutes } from './families.js';
+import './audit.js';
 import { adminErrorHandler, AdminHttpError, sendProblem } from './problem.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -21,8 +22,9 @@ export async function adminApi(app: FastifyInstance, ctx: OAuthContext): Promise
     async (admin) => {
       admin.setErrorHandler(adminErrorHandler(ctx.logger));
       admin.setNotFoundHandler((request, reply) => sendProblem(reply, new AdminHttpError(404, `No admin resource ${request.method} ${request.url.split('?')[0]}`)));
+      admin.decorateRequest('adminGrant', null);
       admin.addHook('onRequest', async (request) => {
-        await authorizeAdmin(ctx, request.headers.authorization, request.method !== 'GET' && request.method !== 'HEAD');
+        request.adminGrant = await authorizeAdmin(ctx, request.headers.authorization, request.method !== 'GET' && request.method !== 'HEAD');
       });
       clientRoutes(admin, ctx, ADMIN_PREFIX);
       identityProviderRoutes(admin, ctx, ADMIN_PREFIX);
