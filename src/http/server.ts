@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
@@ -95,8 +96,9 @@ async function releaseAll(o: Opened): Promise<void> {
  * Step 1: the context. Keys, the optional start-up import, the limit backends and the OAuth context with every
  * per-server cache and subscription (createOAuthContext). Nothing runs in the background yet.
  */
-async function buildContext(config: Config, opened: Opened, logger: Logger, now: () => number, redis: RedisParts | undefined, events: NodeEvents): Promise<{ ctx: OAuthContext; masterKey: MasterKey; keyCreated: boolean }> {
+async function buildContext(config: Config, opened: Opened, logger: Logger, now: () => number, redis: RedisParts | undefined, nodeEvents: NodeEvents): Promise<{ ctx: OAuthContext; masterKey: MasterKey; keyCreated: boolean }> {
   const { store } = opened;
+  const events = nodeEvents.hub;
   setKdfConcurrency(resolveKdfConcurrency(config.kdfConcurrency, config.workers));
   configureKdfAdmission(config.kdf);
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
@@ -104,7 +106,8 @@ async function buildContext(config: Config, opened: Opened, logger: Logger, now:
   const keyCreated = await keys.init(config.signingAlg);
   if (resolveSigningThread(config.signingThread, config.workers)) opened.signer = new SigningThread(logger);
   if (config.importFile) {
-    const apply = () => applyImportDocument(store, readImportFile(config.importFile!), { masterKey: masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl } });
+    const audit = { events, actor: { kind: 'import' as const, id: basename(config.importFile) } };
+    const apply = () => applyImportDocument(store, readImportFile(config.importFile!), { masterKey: masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl }, audit });
     // Several nodes starting at once with the same document race on the first insert; the document is applied
     // in one transaction, so the loser simply applies it again (now as updates).
     await apply().catch((err: unknown) => {
@@ -122,7 +125,7 @@ async function buildContext(config: Config, opened: Opened, logger: Logger, now:
       limits: limitsFor(config, redis),
       replay: redis ? new redis.R.RedisReplayGuard(redis.redis, new StoreReplayGuard(store)) : new StoreReplayGuard(store),
       logger,
-      events: events.hub,
+      events,
       now,
     },
     [federationExtension],

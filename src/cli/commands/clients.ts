@@ -16,8 +16,8 @@ export function registerClientCommands(program: Command): void {
   const client = program.command('client').description('manage OAuth clients');
 
   storeOptions(addFieldFlags(client.command('create').description('create a client; prints its secret once'), CLIENT_FIELDS, 'create')).action(async (f: { json?: boolean; secret?: string }) => {
-    await withAdmin(f, async ({ store, config, masterKey, json }) => {
-      const { client: created, secret } = await createClient(store, inputFromFlags<ClientInput>(CLIENT_FIELDS, 'create', f), options(config, masterKey));
+    await withAdmin(f, async ({ audit, store, config, masterKey, json }) => {
+      const { client: created, secret } = await createClient(store, inputFromFlags<ClientInput>(CLIENT_FIELDS, 'create', f), { ...options(config, masterKey), audit });
       // A secret given with --secret is echoed like a generated one: the output is the record of what was set.
       const shown = secret ?? f.secret;
       print({ ...describeClient(created), ...(shown !== undefined ? { client_secret: shown } : {}) }, json);
@@ -44,36 +44,36 @@ export function registerClientCommands(program: Command): void {
   });
 
   storeOptions(addFieldFlags(client.command('update').description('change a client').argument('<client_id>'), CLIENT_FIELDS, 'update')).action(async (id: string, f: { json?: boolean }) => {
-    await withAdmin(f, async ({ store, json, config, masterKey }) => {
-      print(describeClient(await updateClient(store, id, inputFromFlags<ClientInput>(CLIENT_FIELDS, 'update', f), options(config, masterKey))), json);
+    await withAdmin(f, async ({ audit, store, json, config, masterKey }) => {
+      print(describeClient(await updateClient(store, id, inputFromFlags<ClientInput>(CLIENT_FIELDS, 'update', f), { ...options(config, masterKey), audit })), json);
     });
   });
 
   storeOptions(client.command('delete').description('delete a client (its refresh tokens stop working)').argument('<client_id>')).action(async (id: string, f: { json?: boolean }) => {
-    await withAdmin(f, async ({ store, json }) => {
-      await deleteClient(store, id);
+    await withAdmin(f, async ({ audit, store, json }) => {
+      await deleteClient(store, id, audit);
       print(json ? { deleted: id } : `deleted ${id}`, json);
     });
   });
 
   storeOptions(client.command('rotate-secret').description('replace the client secret; prints the new one once').argument('<client_id>')).action(async (id: string, f: { json?: boolean }) => {
-    await withAdmin(f, async ({ store, json, masterKey }) => {
-      print({ client_id: id, client_secret: await rotateClientSecret(store, id, masterKey) }, json);
+    await withAdmin(f, async ({ audit, store, json, masterKey }) => {
+      print({ client_id: id, client_secret: await rotateClientSecret(store, id, masterKey, audit) }, json);
     });
   });
 
   storeOptions(client.command('add-key').description('register an API public key (Ed25519 hex or compressed secp256k1 hex) for request-signature auth').argument('<client_id>').argument('<public_key_hex>')).action(
     async (id: string, hex: string, f: { json?: boolean }) => {
-      await withAdmin(f, async ({ store, json }) => {
-        const key = await addApiKey(store, id, hex);
+      await withAdmin(f, async ({ audit, store, json }) => {
+        const key = await addApiKey(store, id, hex, audit);
         print({ client_id: id, kind: key.kind, public_key: key.publicKey }, json);
       });
     },
   );
 
   storeOptions(client.command('remove-key').description('remove an API public key').argument('<client_id>').argument('<public_key_hex>')).action(async (id: string, hex: string, f: { json?: boolean }) => {
-    await withAdmin(f, async ({ store, json }) => {
-      const removed = await removeApiKey(store, id, hex);
+    await withAdmin(f, async ({ audit, store, json }) => {
+      const removed = await removeApiKey(store, id, hex, audit);
       print(json ? { removed } : `removed key from ${id}`, json);
     });
   });
