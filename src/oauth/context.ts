@@ -22,6 +22,7 @@ import { KeySetCache } from './jwt/remote-jwks.js';
 import { JwtIntrospectionCache } from './access-tokens/introspection-cache.js';
 import { KeyedLock } from './keyed-lock.js';
 import { EventHub } from '../observability/events.js';
+import { OncePerWindow } from '../observability/once-per-window.js';
 
 /**
  * Everything a grant, an authenticator or an endpoint needs: every per-server cache, registry and service, built
@@ -64,6 +65,8 @@ export interface OAuthContext {
   readonly logger: Logger;
   /** Security-relevant events (observability/events.ts): emitted once, fanned out to audit, log, metrics, streams. */
   readonly events: EventHub;
+  /** Rate-limit refusals already reported in their window (one rate_limit.rejected per key and window). */
+  readonly rateLimitNotices: OncePerWindow;
   /** Cache invalidation events (change feed, Redis nudges); every subscription is made in createOAuthContext. */
   readonly changes: ChangeBus;
   /** Current time in Unix seconds (overridable in tests). */
@@ -143,6 +146,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     replay: deps.replay,
     logger,
     events: deps.events ?? new EventHub(),
+    rateLimitNotices: new OncePerWindow(),
     changes: new ChangeBus(),
     now,
   };

@@ -85,7 +85,7 @@ export class RefreshTokenService {
    * can cap the scope (e.g. an installation whose approved scopes changed) or refuse, by throwing, without a
    * second lookup (grants/refresh-token.ts); its user comes back with the result.
    */
-  async rotate(presented: string, client: Client, requestedScope: readonly string[] | undefined, policy?: RefreshPolicy): Promise<RotationResult> {
+  async rotate(presented: string, client: Client, requestedScope: readonly string[] | undefined, policy?: RefreshPolicy, onReuse?: (family: RefreshFamily) => void): Promise<RotationResult> {
     const now = this.now();
     const hash = hashToken(presented);
     const existing = await this.store.refreshTokens.find(hash);
@@ -118,6 +118,7 @@ export class RefreshTokenService {
         // introspect inactive while the family is in the revoked set.
         this.revoked.add(existing.family.familyId, now);
         await this.store.accessTokens.deleteOpaqueByFamily(existing.family.familyId);
+        onReuse?.(existing.family);
         throw OAuthError.invalidGrant('The refresh token was already used; its token family has been revoked');
       case 'invalid':
         throw OAuthError.invalidGrant('The refresh token is invalid, expired or revoked');
@@ -125,9 +126,11 @@ export class RefreshTokenService {
   }
 
   /** Revokes a whole family and the access tokens issued from it (RFC 7009 §2.1). */
-  async revokeFamily(familyId: string): Promise<void> {
+  async revokeFamily(familyId: string): Promise<boolean> {
     const now = this.now();
-    if (await this.store.refreshTokens.revokeFamily(familyId, now)) this.revoked.add(familyId, now);
+    const revoked = await this.store.refreshTokens.revokeFamily(familyId, now);
+    if (revoked) this.revoked.add(familyId, now);
     await this.store.accessTokens.deleteOpaqueByFamily(familyId);
+    return revoked;
   }
 }

@@ -19,34 +19,51 @@ export async function handleRevocation<S>(req: TokenRequest, ctx: OAuthContext, 
   await afterAuth(client, state);
   const token = req.params.get('token');
   if (token === undefined) throw OAuthError.invalidRequest('The token parameter is missing');
-  await revokeToken(ctx, client, token, req.params.get('token_type_hint'));
+  const origin = { address: req.ip, requestId: req.requestId };
+  await revokeToken(ctx, client, token, req.params.get('token_type_hint'), origin);
+}
+
+/** Where a revocation came from, for its event. */
+export interface RevocationOrigin {
+  readonly address: string | null;
+  readonly requestId: string | null;
 }
 
 /** Each finder resolves true when it recognised the token (acted on or not), which ends the search. */
-type StoredRevocation = (ctx: OAuthContext, client: Client, token: string) => Promise<boolean>;
+type StoredRevocation = (ctx: OAuthContext, client: Client, token: string, origin?: RevocationOrigin) => Promise<boolean>;
 
 /** A refresh token revokes its whole family, and the access tokens issued from it (RFC 7009 §2.1). */
-const revokeRefresh: StoredRevocation = async (ctx, client, token) => {
+const revokeRefresh: StoredRevocation = async (ctx, client, token, origin) => {
   const record = await ctx.store.refreshTokens.find(hashToken(token));
   if (!record) return false;
-  if (record.family.clientId === client.clientId) await ctx.refreshTokens.revokeFamily(record.family.familyId);
+  const { family } = record;
+  if (family.clientId === client.clientId && (await ctx.refreshTokens.revokeFamily(family.familyId))) {
+    ctx.events.emit({ type: 'family.revoked', clientId: client.clientId, subject: family.subject, address: origin?.address, requestId: origin?.requestId, details: { family_id: family.familyId, reason: 'revocation_endpoint' } });
+  }
   return true;
 };
 
-const ACCESS_FIRST: readonly StoredRevocation[] = [opaqueAccessTokens.revoke, revokeRefresh];
-const REFRESH_FIRST: readonly StoredRevocation[] = [revokeRefresh, opaqueAccessTokens.revoke];
+/** An access token of a stored format: token.revoked when one of the client's was revoked. */
+const revokeOpaque: StoredRevocation = (ctx, client, token, origin) => opaqueAccessTokens.revoke(ctx, client, token, tokenRevoked(ctx, client, origin));
+
+function tokenRevoked(ctx: OAuthContext, client: Client, origin: RevocationOrigin | undefined): (details: Record<string, unknown>) => void {
+  return (details) => ctx.events.emit({ type: 'token.revoked', clientId: client.clientId, address: origin?.address, requestId: origin?.requestId, details });
+}
+
+const ACCESS_FIRST: readonly StoredRevocation[] = [revokeOpaque, revokeRefresh];
+const REFRESH_FIRST: readonly StoredRevocation[] = [revokeRefresh, revokeOpaque];
 
 /**
  * RFC 7009 §2.1: revokes `token` if it was issued to `client`. A JWT-shaped token is the JWT format's;
  * token_type_hint only orders the search of the stored kinds (§2.1: the server MUST extend its search to all
  * token types). Unknown, malformed, expired, foreign or already revoked tokens are no-ops.
  */
-export async function revokeToken(ctx: OAuthContext, client: Client, token: string, hint: string | undefined): Promise<void> {
+export async function revokeToken(ctx: OAuthContext, client: Client, token: string, hint: string | undefined, origin?: RevocationOrigin): Promise<void> {
   if (jwtAccessTokens.recognises(token)) {
-    await jwtAccessTokens.revoke(ctx, client, token);
+    await jwtAccessTokens.revoke(ctx, client, token, tokenRevoked(ctx, client, origin));
     return;
   }
   // Refresh tokens have the opaque shape too: anything else cannot be one of ours (no look-up).
   if (!opaqueAccessTokens.recognises(token)) return;
-  for (const find of hint === 'access_token' ? ACCESS_FIRST : REFRESH_FIRST) if (await find(ctx, client, token)) return;
+  for (const find of hint === 'access_token' ? ACCESS_FIRST : REFRESH_FIRST) if (await find(ctx, client, token, origin)) return;
 }

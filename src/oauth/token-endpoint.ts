@@ -35,5 +35,10 @@ export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, h
   }
   const params = pickParameters(req.params, ctx.grants.allowedParameters(handler));
   const response = await handler.handle({ grantType, params, ip: req.ip, requestId: req.requestId, answer: hooks.answer }, client, ctx);
+  // Every grant ends here, client_credentials included (it does not go through issueTokens). The hot path asks
+  // the hub first: with events.issued off no sink takes token.issued and no event is built.
+  if (ctx.events.wants('token.issued')) {
+    ctx.events.emit({ type: 'token.issued', clientId: client.clientId, subject: null, address: req.ip, requestId: req.requestId, details: { grant_type: handler.grantType, scope: response.scope, refresh_token: response.refresh_token !== undefined } });
+  }
   return { response, client };
 }

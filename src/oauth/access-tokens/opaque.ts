@@ -69,11 +69,13 @@ export const opaqueAccessTokens = {
     });
   },
 
-  async revoke(ctx, client, token) {
+  async revoke(ctx, client, token, onRevoked?: (details: Record<string, unknown>) => void) {
     const hash = hashToken(token);
     const record = await ctx.store.accessTokens.findOpaque(hash);
     if (!record) return false;
-    if (record.clientId === client.clientId) await ctx.store.accessTokens.deleteOpaque(hash);
+    if (record.clientId === client.clientId && (await ctx.store.accessTokens.deleteOpaque(hash))) {
+      onRevoked?.({ token_type: 'access_token', format: 'opaque', jti: record.jti, hash_prefix: hash.slice(0, 12) });
+    }
     return true;
   },
 } satisfies AccessTokenFormat;

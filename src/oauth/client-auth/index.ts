@@ -1,6 +1,7 @@
 import { OAuthError } from '../errors.js';
+import { ThrottledError } from '../throttle.js';
 import type { OAuthContext } from '../context.js';
-import type { TokenRequest } from '../token-request.js';
+import { parseBasicAuthorization, type TokenRequest } from '../token-request.js';
 import { whenReady, type AuthenticatedClient, type ClientAuthenticator } from './types.js';
 import { clientSecretBasic } from './client-secret-basic.js';
 import { clientSecretPost } from './client-secret-post.js';
@@ -49,7 +50,30 @@ export function authenticateClientNow(req: TokenRequest, ctx: OAuthContext): Aut
   }
   const chosen = present ?? (noneAuth.matches(req) ? noneAuth : undefined);
   if (!chosen) throw OAuthError.invalidClient('Client authentication is required');
-  return whenReady(chosen.authenticate(req, ctx), (client) => ({ client, method: chosen.method }));
+  let pending: ReturnType<typeof chosen.authenticate>;
+  try {
+    pending = chosen.authenticate(req, ctx);
+  } catch (err) {
+    throw authFailed(req, ctx, chosen.method, err);
+  }
+  // A cached client answers synchronously and costs no extra promise; only a pending check gets a catch.
+  if (pending instanceof Promise) pending = pending.catch((err: unknown) => Promise.reject(authFailed(req, ctx, chosen.method, err)));
+  return whenReady(pending, (client) => ({ client, method: chosen.method }));
+}
+
+/**
+ * client.auth_failed for a refused credential (invalid_client) or a throttled guess; anything else (a 503, a
+ * malformed request) is not an authentication failure. The client_id is the one the request claims; never the
+ * credential. Returns the error to rethrow.
+ */
+function authFailed(req: TokenRequest, ctx: OAuthContext, method: string, err: unknown): unknown {
+  const throttled = err instanceof ThrottledError;
+  if (throttled || (err instanceof OAuthError && err.code === 'invalid_client')) {
+    // Basic: the id half of the header only (parseBasicAuthorization splits it off; the secret is never kept).
+    const claimed = (method === 'client_secret_basic' ? parseBasicAuthorization(req.authorization)?.clientId : req.params.get('client_id')) ?? null;
+    ctx.events.emit({ type: 'client.auth_failed', clientId: claimed === null ? null : claimed.slice(0, 200), address: req.ip, requestId: req.requestId, details: { method, reason: throttled ? 'throttled' : 'invalid_client' } });
+  }
+  return err;
 }
 
 /** authenticateClientNow, always as a promise (a failure is a rejection, never a synchronous throw). */

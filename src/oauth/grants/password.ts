@@ -6,10 +6,10 @@ import { OAuthError } from '../errors.js';
 import { intersect, parseScope, resolveScope } from '../scope.js';
 import { findUserByUsername, normalizeUsername } from '../users.js';
 import { verifyFromAddress } from '../kdf-admission.js';
-import { throttledCheck } from '../throttle.js';
+import { throttledCheck, ThrottledError } from '../throttle.js';
 import { loginKeys } from '../../limits/throttle-policy.js';
 import { issueTokens } from './issue-tokens.js';
-import type { GrantHandler } from './types.js';
+import type { GrantHandler, GrantRequest } from './types.js';
 
 /** One answer for every credential failure, so it never tells whether the username exists (RFC 6749 §5.2). */
 const BAD_CREDENTIALS = 'The username or password is incorrect';
@@ -35,16 +35,25 @@ export function passwordScope(requested: readonly string[] | undefined, client: 
  * looser, per address). The attempt is reserved before the KDF runs, so a burst of parallel guesses counts each
  * guess before any is checked. The counters say nothing about whether the username exists.
  */
-async function throttledLogin(ctx: OAuthContext, username: string, password: string, ip: string, answer: AnswerChannel | undefined): Promise<User> {
+async function throttledLogin(ctx: OAuthContext, client: Client, username: string, password: string, req: GrantRequest): Promise<User> {
+  const { ip, answer } = req;
+  // The username as typed (bounded), never the password; the user id is not looked up for a failure.
+  const event = (type: 'login.failed' | 'login.throttled') => ctx.events.emit({ type, clientId: client.clientId, address: ip, requestId: req.requestId, details: { username: username.slice(0, 128) } });
   // One pair's attempts one after another (keyed-lock.ts): a user's parallel right logins are not refused as failures.
   const user = await ctx.loginAttempts.run(`${normalizeUsername(username)}\0${ip}`, () =>
     throttledCheck(ctx.limits.login.reserve(loginKeys(username, ip)), {
       what: 'login',
       check: () => authenticateUser(ctx, username, password, ip, answer),
       failed: (u) => u === undefined,
+    }).catch((err: unknown) => {
+      if (err instanceof ThrottledError) event('login.throttled');
+      throw err;
     }),
   );
-  if (!user) throw OAuthError.invalidGrant(BAD_CREDENTIALS);
+  if (!user) {
+    event('login.failed');
+    throw OAuthError.invalidGrant(BAD_CREDENTIALS);
+  }
   return user;
 }
 
@@ -79,7 +88,7 @@ export const passwordGrant = {
     // The client-level scope check needs no user, so it fails before any password is tried (nothing to learn).
     if (requested !== undefined) resolveScope(requested, client.scope, client.defaultScope);
 
-    const user = await throttledLogin(ctx, username, password, req.ip, req.answer);
+    const user = await throttledLogin(ctx, client, username, password, req);
 
     const scope = passwordScope(requested, client, user);
     return issueTokens(ctx, { client, subject: user.id, userId: user.id, username: user.username, scope });
