@@ -7,6 +7,7 @@ import { organizationRoutes } from './organizations.js';
 import { keyRoutes } from './keys.js';
 import { userRoutes } from './users.js';
 import { familyRoutes } from './families.js';
+import { eventRoutes } from './events.js';
 import './audit.js';
 import { adminErrorHandler, AdminHttpError, sendProblem } from './problem.js';
 
@@ -32,6 +33,7 @@ export async function adminApi(app: FastifyInstance, ctx: OAuthContext): Promise
       keyRoutes(admin, ctx, ADMIN_PREFIX);
       userRoutes(admin, ctx, ADMIN_PREFIX);
       familyRoutes(admin, ctx, ADMIN_PREFIX);
+      eventRoutes(admin, ctx, ADMIN_PREFIX);
     },
     { prefix: ADMIN_PREFIX },
   );
