@@ -21,6 +21,9 @@ const DOC = {
   organizations: [{ id: 'acme', name: 'Acme' }],
 };
 
+/** An event as the admin API returns it. */
+type Ev = { id: string; time: string; client_id: string | null; details: Record<string, unknown> } & Record<string, unknown>;
+
 const pg = await requireService('PostgreSQL', await postgresAvailable(), TEST_DATABASE_URL);
 
 for (const backend of ['SQLite', 'PostgreSQL'] as const) {
@@ -32,12 +35,12 @@ for (const backend of ['SQLite', 'PostgreSQL'] as const) {
     const api = (method: string, path: string, body?: unknown) => call(s.url, method, `/admin/v1${path}`, { token: admin, ...(body !== undefined ? { body } : {}) });
 
     /** The events matching `query`, waiting for the batched writer (flushes every 100 ms; give it 1 s). */
-    async function events(query: string, atLeast = 1): Promise<Array<Record<string, any>>> {
+    async function events(query: string, atLeast = 1): Promise<Ev[]> {
       const deadline = Date.now() + 1000;
       for (;;) {
         const r = await api('GET', `/events?${query}&limit=200`);
         expect(r.status).toBe(200);
-        const items = r.body.items as Array<Record<string, any>>;
+        const items = r.body.items as Ev[];
         if (items.length >= atLeast || Date.now() > deadline) return items;
         await new Promise((res) => setTimeout(res, 50));
       }
@@ -184,9 +187,9 @@ describe('token.issued sampling (events.issued)', () => {
       const admin = await tokenOf(s, 'admin');
       await tokenOf(s, 'reader');
       const deadline = Date.now() + 1000;
-      let items: Array<Record<string, any>> = [];
+      let items: Ev[] = [];
       while (items.length < 2 && Date.now() < deadline) {
-        items = (await call(s.url, 'GET', '/admin/v1/events?type=token.issued', { token: admin })).body.items as Array<Record<string, any>>;
+        items = (await call(s.url, 'GET', '/admin/v1/events?type=token.issued', { token: admin })).body.items as Ev[];
         await new Promise((res) => setTimeout(res, 50));
       }
       expect(items.map((e) => e.client_id)).toEqual(expect.arrayContaining(['admin', 'reader']));
