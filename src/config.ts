@@ -154,6 +154,24 @@ const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** The audit trail of security events (docs/operations.md, "Audit events"). */
+    events: Type.Object(
+      {
+        /** token.issued is the hot path: off (default), a sampled fraction (issuedSampleRate), or all. */
+        issued: Type.Union([Type.Literal('off'), Type.Literal('sampled'), Type.Literal('all')]),
+        issuedSampleRate: Type.Number({ minimum: 0, maximum: 1 }),
+        /** Events older than this many days are deleted by the periodic cleanup. */
+        retentionDays: Type.Integer({ minimum: 1, maximum: 36_500 }),
+        /** The audit table is written in batches: at most this long after an event, or once batchSize are queued. */
+        flushIntervalMs: Type.Integer({ minimum: 10, maximum: 900 }),
+        batchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
+        /** Events waiting for the table beyond this are dropped (and counted). */
+        maxQueue: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+        /** JSON lines of every event: 'stdout' or 'file:/path' (appended). */
+        stream: Type.Optional(Type.String({ pattern: '^(stdout|file:.+)$' })),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -196,6 +214,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   signatureWindowMs: 300_000,
   profiles: {},
   metrics: { enabled: true, public: false, perClient: [] },
+  events: { issued: 'off', issuedSampleRate: 0.01, retentionDays: 90, flushIntervalMs: 100, batchSize: 500, maxQueue: 10_000 },
 };
 
 export class ConfigError extends Error {
@@ -211,6 +230,10 @@ const int: Parser = (raw, name) => {
   return Number(raw);
 };
 const str: Parser = (raw) => raw;
+const num: Parser = (raw, name) => {
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(raw)) throw new ConfigError(`${name} must be a number, got "${raw}"`);
+  return Number(raw);
+};
 const bool: Parser = (raw, name) => {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
@@ -290,6 +313,13 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['metrics.enabled', 'TESSERA_METRICS_ENABLED', bool],
   ['metrics.public', 'TESSERA_METRICS_PUBLIC', bool],
   ['metrics.perClient', 'TESSERA_METRICS_PER_CLIENT', list],
+  ['events.issued', 'TESSERA_EVENTS_ISSUED', str],
+  ['events.issuedSampleRate', 'TESSERA_EVENTS_ISSUED_SAMPLE_RATE', num],
+  ['events.retentionDays', 'TESSERA_EVENTS_RETENTION_DAYS', int],
+  ['events.flushIntervalMs', 'TESSERA_EVENTS_FLUSH_INTERVAL_MS', int],
+  ['events.batchSize', 'TESSERA_EVENTS_BATCH_SIZE', int],
+  ['events.maxQueue', 'TESSERA_EVENTS_MAX_QUEUE', int],
+  ['events.stream', 'TESSERA_EVENTS_STREAM', str],
 ];
 
 /** Flags as commander hands them over (camelCase option names). */

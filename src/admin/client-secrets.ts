@@ -6,6 +6,7 @@ import { getClient, storedSecret } from './clients.js';
 import { AdminConflictError, AdminNotFoundError, assertNoProblems } from './problems.js';
 import { nowSeconds } from './sessions.js';
 import { iso, live } from './client-secret-view.js';
+import { recordAdminChange, type AdminAudit } from './audit.js';
 
 /** The longest overlap a rotation may keep the old secret for: long enough for any deploy, short enough to end. */
 export const MAX_KEEP_OLD_FOR = 90 * 86_400;
@@ -13,6 +14,8 @@ export const MAX_KEEP_OLD_FOR = 90 * 86_400;
 export interface SecretRotation {
   /** Keep the current secret working this long beside the new one: seconds, or a duration such as "24h". */
   keepOldFor?: unknown;
+  /** Who rotates, for the admin.change event (secret ids only, never a secret). */
+  audit?: AdminAudit;
 }
 
 export interface RotatedSecret {
@@ -71,6 +74,7 @@ export async function rotateClientSecret(store: Store, clientId: string, masterK
   if (!updated) throw await raced(store, clientId);
   const rotated: RotatedSecret = { client: updated, secret, secretId: secretId(stored.secretHash!) };
   if (keepsCurrent) rotated.kept = { secretId: secretId(c.secretHash!), expiresAt: keptUntil };
+  recordAdminChange(opts.audit, { resource: 'client', action: 'rotate_secret', id: clientId, extra: { secret_id: rotated.secretId, ...(rotated.kept ? { kept_secret_id: rotated.kept.secretId, kept_until: rotated.kept.expiresAt } : {}) } });
   return rotated;
 }
 
@@ -79,7 +83,7 @@ export async function rotateClientSecret(store: Store, clientId: string, masterK
  * read the change, within the change-feed interval). The current secret cannot be removed: rotate instead.
  * Returns the client as it is now.
  */
-export async function removeClientSecret(store: Store, clientId: string, id: string): Promise<Client> {
+export async function removeClientSecret(store: Store, clientId: string, id: string, audit?: AdminAudit): Promise<Client> {
   const c = await getClient(store, clientId);
   if (c.secretHash !== null && secretId(c.secretHash) === id) {
     throw new AdminConflictError(`secret ${id} is the current secret of ${clientId}; rotate it instead (POST /admin/v1/clients/{id}/secret, tessera client rotate-secret)`);
@@ -87,6 +91,7 @@ export async function removeClientSecret(store: Store, clientId: string, id: str
   if (c.previousSecretHash === null || secretId(c.previousSecretHash) !== id) throw new AdminNotFoundError(`${clientId} has no secret ${id}`);
   const updated = await store.clients.update(clientId, NO_PREVIOUS, { ifSecretHash: c.secretHash });
   if (!updated) throw await raced(store, clientId);
+  recordAdminChange(audit, { resource: 'client', action: 'remove_secret', id: clientId, extra: { secret_id: id } });
   return updated;
 }
 

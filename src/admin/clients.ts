@@ -7,10 +7,13 @@ import { clientProblems, isSecretMethod } from './client-rules.js';
 import { addApiKey } from './api-keys.js';
 import { withInitialValues } from './fields.js';
 import { AdminNotFoundError, assertNoProblems } from './problems.js';
+import { recordAdminChange, type AdminAudit } from './audit.js';
 
 export interface ClientOptions {
   masterKey: Buffer;
   defaults: ClientDefaults;
+  /** Who makes the change, recorded as an admin.change event. */
+  audit?: AdminAudit;
 }
 
 /** Settings an update may change: everything but the id, the secret (client-secrets.ts) and the API keys. */
@@ -49,6 +52,7 @@ export async function createClient(store: Store, input: Partial<ClientInput>, op
     for (const k of c.api_keys ?? []) await addApiKey(tx, c.client_id, k);
     return created;
   });
+  recordAdminChange(opts.audit, { resource: 'client', action: 'create', id: client.clientId, fields: Object.keys(input).filter((k) => k !== 'client_secret') });
   return generated === undefined ? { client } : { client, secret: generated };
 }
 
@@ -76,10 +80,12 @@ export async function updateClient(store: Store, clientId: string, patch: Client
   assertNoProblems(clientProblems(merged, '', { exists: true, providers: await identityProviderNames(store) }));
   const updated = await store.clients.update(clientId, { ...clientSettingsReset(removed, opts.defaults), ...clientSettingsPatch(set, opts.defaults) });
   if (!updated) throw new AdminNotFoundError(`no client ${clientId}`);
+  recordAdminChange(opts.audit, { resource: 'client', action: 'update', id: clientId, fields: [...Object.keys(set), ...removed] });
   return updated;
 }
 
 /** Deletes a client; the store revokes its refresh tokens in the same transaction. */
-export async function deleteClient(store: Store, clientId: string): Promise<void> {
+export async function deleteClient(store: Store, clientId: string, audit?: AdminAudit): Promise<void> {
   if (!(await store.clients.delete(clientId))) throw new AdminNotFoundError(`no client ${clientId}`);
+  recordAdminChange(audit, { resource: 'client', action: 'delete', id: clientId });
 }

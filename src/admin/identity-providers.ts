@@ -1,6 +1,7 @@
 import type { IdentityProvider, Store, User, UserLink } from '../store/types.js';
 import { providerProblems, sealProviderSecrets } from '../federation/provider-config.js';
 import { AdminConflictError, AdminNotFoundError, assertNoProblems, type Problem } from './problems.js';
+import { recordAdminChange, type AdminAudit } from './audit.js';
 
 /**
  * Identity providers (federated grants: token exchange, JWT bearer, grant_type=<provider>) and the links from a
@@ -25,9 +26,11 @@ export function storedProvider(item: Record<string, unknown>, masterKey: Buffer)
 }
 
 /** Adds or replaces a provider. Problems are reported with paths from `$` (the item itself). */
-export async function saveIdentityProvider(store: Store, item: Record<string, unknown>, masterKey: Buffer): Promise<IdentityProvider> {
+export async function saveIdentityProvider(store: Store, item: Record<string, unknown>, masterKey: Buffer, audit?: AdminAudit): Promise<IdentityProvider> {
   assertNoProblems(identityProviderProblems(item, '$'));
-  return store.identityProviders.upsert(storedProvider(item, masterKey));
+  const saved = await store.identityProviders.upsert(storedProvider(item, masterKey));
+  recordAdminChange(audit, { resource: 'identity_provider', action: 'save', id: saved.name });
+  return saved;
 }
 
 export async function getIdentityProvider(store: Store, name: string): Promise<IdentityProvider> {
@@ -49,10 +52,12 @@ function recordProblems(item: Record<string, unknown>): Problem[] {
 }
 
 /** Adds a provider that does not exist yet (the admin API's create; `idp add` and the import replace instead). */
-export async function createIdentityProvider(store: Store, item: Record<string, unknown>, masterKey: Buffer): Promise<IdentityProvider> {
+export async function createIdentityProvider(store: Store, item: Record<string, unknown>, masterKey: Buffer, audit?: AdminAudit): Promise<IdentityProvider> {
   assertNoProblems(recordProblems(item));
   if (await store.identityProviders.get(item.name as string)) throw new AdminConflictError(`identity provider ${item.name as string} already exists`);
-  return store.identityProviders.upsert(storedProvider(item, masterKey));
+  const created = await store.identityProviders.upsert(storedProvider(item, masterKey));
+  recordAdminChange(audit, { resource: 'identity_provider', action: 'create', id: created.name });
+  return created;
 }
 
 /**
@@ -60,7 +65,7 @@ export async function createIdentityProvider(store: Store, item: Record<string, 
  * sealed one (and is sealed in turn), an absent secret keeps the stored one. The merged record is checked whole
  * by the same rules as a new one, so a patch cannot leave a provider the federation module would refuse.
  */
-export async function updateIdentityProvider(store: Store, name: string, patch: Record<string, unknown>, masterKey: Buffer): Promise<IdentityProvider> {
+export async function updateIdentityProvider(store: Store, name: string, patch: Record<string, unknown>, masterKey: Buffer, audit?: AdminAudit): Promise<IdentityProvider> {
   const current = await getIdentityProvider(store, name);
   const merged: Record<string, unknown> = { ...current.config };
   for (const f of SECRET_FIELDS) if (Object.hasOwn(patch, f)) delete merged[`${f}_sealed`];
@@ -71,12 +76,15 @@ export async function updateIdentityProvider(store: Store, name: string, patch: 
   }
   const item = { ...merged, name: current.name, type: current.type };
   assertNoProblems(recordProblems(item));
-  return store.identityProviders.upsert(storedProvider(item, masterKey));
+  const updated = await store.identityProviders.upsert(storedProvider(item, masterKey));
+  recordAdminChange(audit, { resource: 'identity_provider', action: 'update', id: name, fields: Object.keys(patch) });
+  return updated;
 }
 
 /** Removes a provider; existing user links stay, tokens already issued stay valid. */
-export async function removeIdentityProvider(store: Store, name: string): Promise<void> {
+export async function removeIdentityProvider(store: Store, name: string, audit?: AdminAudit): Promise<void> {
   if (!(await store.identityProviders.delete(name))) throw new AdminNotFoundError(`no identity provider ${name}`);
+  recordAdminChange(audit, { resource: 'identity_provider', action: 'delete', id: name });
 }
 
 async function userByName(store: Store, username: string): Promise<User> {
@@ -86,12 +94,14 @@ async function userByName(store: Store, username: string): Promise<User> {
 }
 
 /** Links a provider's subject to an existing local user (pre-linking accounts). A subject links to one user. */
-export async function linkSubject(store: Store, provider: string, subject: string, username: string): Promise<{ link: UserLink; user: User }> {
+export async function linkSubject(store: Store, provider: string, subject: string, username: string, audit?: AdminAudit): Promise<{ link: UserLink; user: User }> {
   await getIdentityProvider(store, provider);
   const user = await userByName(store, username);
   const existing = await store.userLinks.get(provider, subject);
   if (existing) throw new AdminConflictError(existing.userId === user.id ? `${provider}/${subject} is already linked to ${username}` : `${provider}/${subject} is already linked to another user`);
-  return { link: await store.userLinks.create({ provider, subject, userId: user.id }), user };
+  const link = await store.userLinks.create({ provider, subject, userId: user.id });
+  recordAdminChange(audit, { resource: 'user_link', action: 'create', id: `${provider}/${subject}`, subject: user.id });
+  return { link, user };
 }
 
 export async function linksOf(store: Store, username: string): Promise<UserLink[]> {

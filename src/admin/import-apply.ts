@@ -10,6 +10,8 @@ import { assertNoProblems } from './problems.js';
 import { splitScope } from './scope.js';
 import { nowSeconds } from './sessions.js';
 import { IMPORT_PROBLEM_HEADING, importFacts, validateImportDocument, type ImportDocument } from './import-document.js';
+import { recordAdminChange, type AdminAudit, type AdminChange } from './audit.js';
+import type { EventInput } from '../observability/events.js';
 
 export interface ImportSummary {
   clients: { created: number; updated: number };
@@ -22,6 +24,8 @@ export interface ImportSummary {
 export interface ImportOptions {
   masterKey: Buffer;
   defaults: ClientDefaults;
+  /** The importer ('import' and the file name), recorded as one admin.change per record the document changed. */
+  audit?: AdminAudit;
 }
 
 /** True when applying the patch would change the record (compared as JSON: arrays and objects by value). */
@@ -66,6 +70,9 @@ export async function applyImportDocument(store: Store, doc: unknown, opts: Impo
     userHashes.set(u.username, await hashUnlessSame(existing?.passwordHash, u.password));
   }
 
+  // Recorded once the transaction has committed: a document that fails leaves no events of changes it did not make.
+  const changed: AdminChange[] = [];
+  const deferred = opts.audit ? { ...opts.audit, events: { emit: (e: EventInput) => changed.push({ resource: 'api_key', action: 'add', id: String(e.details?.id), clientId: e.clientId ?? null }) } } : undefined;
   await store.transaction(async (tx) => {
     for (const c of d.clients ?? []) {
       const secret = clientSecrets.get(c.client_id);
@@ -78,12 +85,14 @@ export async function applyImportDocument(store: Store, doc: unknown, opts: Impo
         if (changes(existing, patch)) {
           await tx.clients.update(c.client_id, patch);
           summary.clients.updated++;
+          changed.push({ resource: 'client', action: 'update', id: c.client_id });
         }
       } else {
         await tx.clients.create({ clientId: c.client_id, ...fields, secretHash, secretEncrypted });
         summary.clients.created++;
+        changed.push({ resource: 'client', action: 'create', id: c.client_id });
       }
-      for (const k of c.api_keys ?? []) await addApiKey(tx, c.client_id, k);
+      for (const k of c.api_keys ?? []) await addApiKey(tx, c.client_id, k, deferred);
     }
     for (const u of d.users ?? []) {
       const passwordHash = userHashes.get(u.username) ?? u.password_hash ?? null;
@@ -94,10 +103,13 @@ export async function applyImportDocument(store: Store, doc: unknown, opts: Impo
         if (changes(existing, patch)) {
           await tx.users.update(existing.id, patch);
           summary.users.updated++;
+          changed.push({ resource: 'user', action: 'update', id: existing.id });
         }
       } else {
-        await tx.users.create({ id: u.id ?? randomUUID(), ...fields, passwordHash });
+        const id = u.id ?? randomUUID();
+        await tx.users.create({ id, ...fields, passwordHash });
         summary.users.created++;
+        changed.push({ resource: 'user', action: 'create', id });
       }
     }
     for (const o of d.organizations ?? []) {
@@ -106,9 +118,11 @@ export async function applyImportDocument(store: Store, doc: unknown, opts: Impo
       if (!existing) {
         await tx.organizations.create({ id: o.id, ...fields });
         summary.organizations.created++;
+        changed.push({ resource: 'organization', action: 'create', id: o.id });
       } else if (changes(existing, fields)) {
         await tx.organizations.update(o.id, fields);
         summary.organizations.updated++;
+        changed.push({ resource: 'organization', action: 'update', id: o.id });
       }
     }
     const now = nowSeconds();
@@ -117,17 +131,22 @@ export async function applyImportDocument(store: Store, doc: unknown, opts: Impo
       const status = inst.status ?? 'active';
       const existing = await tx.installations.find(inst.org_id, inst.client_id);
       if (!existing) {
-        await tx.installations.create({ id: inst.id ?? randomUUID(), orgId: inst.org_id, clientId: inst.client_id, scope, status, approvedAt: now, revokedAt: status === 'revoked' ? now : null });
+        const id = inst.id ?? randomUUID();
+        changed.push({ resource: 'installation', action: 'install', id, clientId: inst.client_id, extra: { org_id: inst.org_id } });
+        await tx.installations.create({ id, orgId: inst.org_id, clientId: inst.client_id, scope, status, approvedAt: now, revokedAt: status === 'revoked' ? now : null });
         summary.installations.created++;
       } else if (changes(existing, { scope, status })) {
         await tx.installations.update(existing.id, { scope, status, ...(status === 'revoked' && existing.status !== 'revoked' ? { revokedAt: now } : {}) });
         summary.installations.updated++;
+        changed.push({ resource: 'installation', action: status === 'revoked' && existing.status !== 'revoked' ? 'revoke' : 'update', id: existing.id, clientId: inst.client_id, extra: { org_id: inst.org_id } });
       }
     }
     for (const p of d.identity_providers ?? []) {
       await tx.identityProviders.upsert(storedProvider(p, opts.masterKey));
       summary.identity_providers.upserted++;
+      changed.push({ resource: 'identity_provider', action: 'save', id: p.name });
     }
   });
+  for (const c of changed) recordAdminChange(opts.audit, c);
   return summary;
 }

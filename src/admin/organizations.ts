@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { Client, Installation, Organization, Status, Store } from '../store/types.js';
 import { at, AdminConflictError, AdminNotFoundError, assertNoProblems, schemaProblems, type Problem } from './problems.js';
+import { recordAdminChange, recordAdminEvent, type AdminAudit } from './audit.js';
 import { scopeProblems, splitScope } from './scope.js';
 import { getClient } from './clients.js';
 import { nowSeconds } from './sessions.js';
@@ -74,16 +75,19 @@ export async function getOrganization(store: Store, id: string): Promise<Organiz
   return o;
 }
 
-export async function createOrganization(store: Store, input: { id?: string; name: string }): Promise<Organization> {
+export async function createOrganization(store: Store, input: { id?: string; name: string }, audit?: AdminAudit): Promise<Organization> {
   const o = { id: input.id ?? randomUUID(), name: input.name };
   assertNoProblems(organizationProblems(o, ''));
-  return store.organizations.create({ ...o, status: 'active' });
+  const created = await store.organizations.create({ ...o, status: 'active' });
+  recordAdminChange(audit, { resource: 'organization', action: 'create', id: created.id });
+  return created;
 }
 
 /** Disabled: no org token is issued or refreshed for it until it is enabled again. */
-export async function setOrganizationStatus(store: Store, id: string, status: Status): Promise<Organization> {
+export async function setOrganizationStatus(store: Store, id: string, status: Status, audit?: AdminAudit): Promise<Organization> {
   const o = await store.organizations.update(id, { status });
   if (!o) throw new AdminNotFoundError(`no organization ${id}`);
+  recordAdminChange(audit, { resource: 'organization', action: status === 'active' ? 'enable' : 'disable', id });
   return o;
 }
 
@@ -91,12 +95,13 @@ export async function setOrganizationStatus(store: Store, id: string, status: St
  * Changes an organisation's name and/or status (as the import document may); the result is checked whole, with
  * the import document's messages. Disabling stops org tokens as setOrganizationStatus does.
  */
-export async function updateOrganization(store: Store, id: string, patch: { name?: unknown; status?: unknown }): Promise<Organization> {
+export async function updateOrganization(store: Store, id: string, patch: { name?: unknown; status?: unknown }, audit?: AdminAudit): Promise<Organization> {
   const o = await getOrganization(store, id);
   const merged = { id, name: patch.name ?? o.name, status: patch.status ?? o.status };
   assertNoProblems(organizationProblems(merged, ''));
   const updated = await store.organizations.update(id, { name: merged.name as string, status: merged.status as Status });
   if (!updated) throw new AdminNotFoundError(`no organization ${id}`);
+  recordAdminChange(audit, { resource: 'organization', action: 'update', id, fields: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined) });
   return updated;
 }
 
@@ -110,7 +115,7 @@ export async function getInstallation(store: Store, id: string): Promise<Install
  * Installs a client in an organisation with approved scopes (re-activating a revoked installation). Warnings are
  * for the operator: a client without the org_implicit grant cannot fetch org tokens yet.
  */
-export async function installClient(store: Store, input: { orgId: string; clientId: string; scope: string; id?: string }): Promise<{ installation: Installation; warnings: string[] }> {
+export async function installClient(store: Store, input: { orgId: string; clientId: string; scope: string; id?: string }, audit?: AdminAudit): Promise<{ installation: Installation; warnings: string[] }> {
   await getOrganization(store, input.orgId);
   const client = await getClient(store, input.clientId);
   assertNoProblems(approvedScopeProblems(input.scope, client, 'scope'));
@@ -121,21 +126,26 @@ export async function installClient(store: Store, input: { orgId: string; client
   const installation = existing
     ? (await store.installations.update(existing.id, { scope, status: 'active', approvedAt: now, revokedAt: null }))!
     : await store.installations.create({ id: input.id ?? randomUUID(), orgId: input.orgId, clientId: input.clientId, scope, status: 'active', approvedAt: now, revokedAt: null });
+  recordAdminChange(audit, { resource: 'installation', action: 'install', id: installation.id, clientId: input.clientId, extra: { org_id: input.orgId, scope: installation.scope.join(' ') } });
   return { installation, warnings: orgImplicitWarnings(client) };
 }
 
 /** Changes the approved scopes; refresh tokens are capped to them at their next use. */
-export async function updateInstallationScope(store: Store, id: string, raw: string): Promise<{ installation: Installation; warnings: string[] }> {
+export async function updateInstallationScope(store: Store, id: string, raw: string, audit?: AdminAudit): Promise<{ installation: Installation; warnings: string[] }> {
   const inst = await getInstallation(store, id);
   const client = await getClient(store, inst.clientId);
   assertNoProblems(approvedScopeProblems(raw, client, 'scope'));
   const installation = (await store.installations.update(id, { scope: splitScope(raw) }))!;
+  recordAdminChange(audit, { resource: 'installation', action: 'update_scope', id, clientId: inst.clientId, extra: { org_id: inst.orgId, scope: installation.scope.join(' ') } });
   return { installation, warnings: orgImplicitWarnings(client) };
 }
 
 /** Revokes an installation: the store revokes its refresh-token families in the same transaction. */
-export async function revokeInstallation(store: Store, id: string): Promise<Installation> {
+export async function revokeInstallation(store: Store, id: string, audit?: AdminAudit): Promise<Installation> {
   const inst = await getInstallation(store, id);
   if (inst.status === 'revoked') throw new AdminConflictError(`installation ${id} is already revoked`);
-  return (await store.installations.update(id, { status: 'revoked', revokedAt: nowSeconds() }))!;
+  const revoked = (await store.installations.update(id, { status: 'revoked', revokedAt: nowSeconds() }))!;
+  recordAdminChange(audit, { resource: 'installation', action: 'revoke', id, clientId: inst.clientId, extra: { org_id: inst.orgId } });
+  recordAdminEvent(audit, { type: 'installation.revoked', clientId: inst.clientId, subject: inst.orgId, details: { installation_id: id, org_id: inst.orgId } });
+  return revoked;
 }

@@ -2,6 +2,7 @@ import type { SigningAlg, SigningKey, Store } from '../store/types.js';
 import { generateSigningKey, SIGNING_ALGS } from '../keys/generate.js';
 import { assertNoProblems } from './problems.js';
 import { nowSeconds } from './sessions.js';
+import { recordAdminChange, recordAdminEvent, type AdminAudit } from './audit.js';
 
 /** What operators are shown of a signing key: never the private part. */
 export function describeSigningKey(k: SigningKey): Record<string, unknown> {
@@ -22,8 +23,14 @@ export interface RotationPolicy {
 }
 
 /** Adds a new active key; the retired one stays in the JWKS until every token it signed has expired. */
-export async function rotateSigningKey(store: Store, alg: string, policy: RotationPolicy): Promise<SigningKey> {
+export async function rotateSigningKey(store: Store, alg: string, policy: RotationPolicy, audit?: AdminAudit): Promise<SigningKey> {
   if (!SIGNING_ALGS.includes(alg as SigningAlg)) assertNoProblems([{ path: 'alg', message: `must be one of ${SIGNING_ALGS.join(', ')}` }]);
   const key = await generateSigningKey(alg as SigningAlg, policy.masterKey);
-  return store.keys.rotate(key, nowSeconds() + policy.maxAccessTokenTtl + policy.clockSkew);
+  const retiredBefore = (await store.keys.list()).filter((k) => k.status === 'active').map((k) => k.kid);
+  const publishUntil = nowSeconds() + policy.maxAccessTokenTtl + policy.clockSkew;
+  const rotated = await store.keys.rotate(key, publishUntil);
+  recordAdminChange(audit, { resource: 'signing_key', action: 'rotate', id: rotated.kid, extra: { alg: rotated.alg } });
+  recordAdminEvent(audit, { type: 'key.rotated', details: { kid: rotated.kid, alg: rotated.alg, retired: retiredBefore } });
+  for (const kid of retiredBefore) recordAdminEvent(audit, { type: 'key.retired', details: { kid, published_until: new Date(publishUntil * 1000).toISOString() } });
+  return rotated;
 }

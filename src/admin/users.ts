@@ -6,6 +6,7 @@ import { passwordProblems, USER_FIELDS, userProblems, userSettings, type UserInp
 import { withInitialValues } from './fields.js';
 import { AdminNotFoundError, assertNoProblems } from './problems.js';
 import { nowSeconds, revokeUserSessions } from './sessions.js';
+import { recordAdminChange, type AdminAudit } from './audit.js';
 
 /** A password chosen for the operator when none is given; shown once by the caller. */
 function generatedPassword(): string {
@@ -23,18 +24,19 @@ export async function findUser(store: Store, ref: string): Promise<User> {
  * Creates a user. Without a password (or a pre-computed hash) one is generated and returned, to be shown once.
  * A taken username is the store's ConflictError.
  */
-export async function createUser(store: Store, input: Partial<UserInput>): Promise<{ user: User; password?: string }> {
+export async function createUser(store: Store, input: Partial<UserInput>, audit?: AdminAudit): Promise<{ user: User; password?: string }> {
   const generated = input.password === undefined && input.password_hash === undefined ? generatedPassword() : undefined;
   const full = withInitialValues(USER_FIELDS, generated === undefined ? input : { ...input, password: generated });
   assertNoProblems(userProblems(full, ''));
   const u = full as UserInput;
   const passwordHash = u.password !== undefined ? await hashSecret(u.password) : (u.password_hash ?? null);
   const user = await store.users.create({ id: u.id ?? randomUUID(), ...userSettings(u), passwordHash });
+  recordAdminChange(audit, { resource: 'user', action: 'create', id: user.id, extra: { username: user.username } });
   return generated === undefined ? { user } : { user, password: generated };
 }
 
 /** Sets a new password (generated when none is given) and, unless kept, signs the user out everywhere. */
-export async function setUserPassword(store: Store, ref: string, opts: { password?: string; keepSessions?: boolean }): Promise<{ user: User; revoked: number; password?: string }> {
+export async function setUserPassword(store: Store, ref: string, opts: { password?: string; keepSessions?: boolean }, audit?: AdminAudit): Promise<{ user: User; revoked: number; password?: string }> {
   const password = opts.password ?? generatedPassword();
   assertNoProblems(passwordProblems(password, 'password'));
   const user = await findUser(store, ref);
@@ -44,25 +46,31 @@ export async function setUserPassword(store: Store, ref: string, opts: { passwor
     if (!(await tx.users.update(user.id, { passwordHash }))) throw new AdminNotFoundError(`no user ${ref}`);
     return opts.keepSessions ? 0 : revokeUserSessions(tx, user.id, nowSeconds());
   });
+  recordAdminChange(audit, { resource: 'user', action: 'set_password', id: user.id, extra: { revoked_families: revoked } });
   return { user, revoked, ...(opts.password === undefined ? { password } : {}) };
 }
 
 /** Disables a user and ends their sessions: their refresh tokens stop working at once. */
-export async function disableUser(store: Store, ref: string): Promise<{ user: User; revoked: number }> {
+export async function disableUser(store: Store, ref: string, audit?: AdminAudit): Promise<{ user: User; revoked: number }> {
   const u = await findUser(store, ref);
   const user = (await store.users.update(u.id, { status: 'disabled' }))!;
-  return { user, revoked: await revokeUserSessions(store, u.id, nowSeconds()) };
+  const revoked = await revokeUserSessions(store, u.id, nowSeconds());
+  recordAdminChange(audit, { resource: 'user', action: 'disable', id: u.id, extra: { revoked_families: revoked } });
+  return { user, revoked };
 }
 
-export async function enableUser(store: Store, ref: string): Promise<User> {
+export async function enableUser(store: Store, ref: string, audit?: AdminAudit): Promise<User> {
   const u = await findUser(store, ref);
-  return (await store.users.update(u.id, { status: 'active' }))!;
+  const user = (await store.users.update(u.id, { status: 'active' }))!;
+  recordAdminChange(audit, { resource: 'user', action: 'enable', id: u.id });
+  return user;
 }
 
 /** Deletes a user; the store revokes their refresh tokens in the same transaction. */
-export async function deleteUser(store: Store, ref: string): Promise<User> {
+export async function deleteUser(store: Store, ref: string, audit?: AdminAudit): Promise<User> {
   const u = await findUser(store, ref);
   if (!(await store.users.delete(u.id))) throw new AdminNotFoundError(`no user ${ref}`);
+  recordAdminChange(audit, { resource: 'user', action: 'delete', id: u.id, extra: { username: u.username } });
   return u;
 }
 
@@ -73,7 +81,7 @@ export type UserSettingsPatch = { [K in 'status' | 'scope' | 'email' | 'email_ve
  * Changes the settings the patch names; the result is checked whole, as if stated in the import document. A user
  * disabled here is signed out everywhere in the same transaction, as `tessera user disable` does.
  */
-export async function updateUser(store: Store, id: string, patch: UserSettingsPatch): Promise<{ user: User; revoked: number }> {
+export async function updateUser(store: Store, id: string, patch: UserSettingsPatch, audit?: AdminAudit): Promise<{ user: User; revoked: number }> {
   const existing = await store.users.get(id);
   if (!existing) throw new AdminNotFoundError(`no user ${id}`);
   const merged: Record<string, unknown> = {
@@ -91,12 +99,14 @@ export async function updateUser(store: Store, id: string, patch: UserSettingsPa
   assertNoProblems(userProblems(merged, ''));
   const settings = userSettings(merged as UserInput);
   const changed = Object.fromEntries(Object.keys(patch).filter((name) => Object.hasOwn(SETTING_OF, name)).map((name) => [SETTING_OF[name as keyof UserSettingsPatch], settings[SETTING_OF[name as keyof UserSettingsPatch]]]));
-  return store.transaction(async (tx) => {
+  const result = await store.transaction(async (tx) => {
     const user = await tx.users.update(id, changed);
     if (!user) throw new AdminNotFoundError(`no user ${id}`);
     const revoked = existing.status === 'active' && user.status === 'disabled' ? await revokeUserSessions(tx, id, nowSeconds()) : 0;
     return { user, revoked };
   });
+  recordAdminChange(audit, { resource: 'user', action: 'update', id, fields: Object.keys(patch), extra: { revoked_families: result.revoked } });
+  return result;
 }
 
 const SETTING_OF = { status: 'status', scope: 'scope', email: 'email', email_verified: 'emailVerified' } as const;

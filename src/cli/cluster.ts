@@ -12,6 +12,8 @@ import { KeyRing } from '../keys/key-ring.js';
 import { readImportFile } from '../admin/import-document.js';
 import { applyImportDocument } from '../admin/import-apply.js';
 import { serveClusterScrapes } from '../observability/metrics-cluster.js';
+import { createDirectEvents } from '../observability/event-sinks.js';
+import { basename } from 'node:path';
 
 /** `workers: N | 'auto'` as a number of processes. */
 export function workerCount(setting: Config['workers']): number {
@@ -50,7 +52,9 @@ export async function prepareOnce(config: Config, logger: Logger): Promise<{ kid
     const prepared = { kid: keys.active.kid, alg: keys.active.alg, ...(masterKey.path ? { masterKeyFile: masterKey.path } : {}) };
     // Workers skip --import: applying it once here spares N concurrent imports (and N x the password hashing).
     if (config.importFile) {
-      const report = await applyImportDocument(store, readImportFile(config.importFile), { masterKey: masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl } });
+      const events = createDirectEvents(store, config);
+      const audit = { events: events.hub, actor: { kind: 'import' as const, id: basename(config.importFile) } };
+      const report = await applyImportDocument(store, readImportFile(config.importFile), { masterKey: masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl }, audit }).finally(() => events.flush());
       logger.info({ import: config.importFile, ...report }, 'applied the import document');
     }
     return prepared;

@@ -3,6 +3,9 @@ import { loadConfig, type Config, type ConfigFlags } from '../config.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { loadMasterKey } from '../keys/master-key.js';
+import { userInfo } from 'node:os';
+import type { AdminAudit } from '../admin/audit.js';
+import { createDirectEvents } from '../observability/event-sinks.js';
 
 /** Options every command that touches the store accepts. */
 export function storeOptions(cmd: Command): Command {
@@ -19,6 +22,18 @@ export interface CliStore {
   store: Store;
   masterKey: Buffer;
   json: boolean;
+  /** The CLI's actor (the OS user name), whose changes go straight to the audit table. */
+  audit: AdminAudit;
+}
+
+/** Who runs the CLI: the OS user (SUDO_USER when run through sudo, so the person, not root, is named). */
+export function cliActorName(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SUDO_USER) return env.SUDO_USER;
+  try {
+    return userInfo().username;
+  } catch {
+    return env.USER ?? env.USERNAME ?? 'unknown';
+  }
 }
 
 /** Opens the configured store (migrating it), runs fn, and always closes it. */
@@ -27,11 +42,15 @@ export async function withStore<T>(flags: ConfigFlags & { json?: boolean }, fn: 
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
   let committed = false;
   const stopWatching = store.changes.onCommit(() => (committed = true));
+  const events = createDirectEvents(store, config);
+  const audit: AdminAudit = { events: events.hub, actor: { kind: 'cli', id: cliActorName() } };
   try {
     const masterKey = loadMasterKey(config.masterKey, config.dataDir).key;
-    return await fn({ config, store, masterKey, json: flags.json === true });
+    return await fn({ config, store, masterKey, json: flags.json === true, audit });
   } finally {
     stopWatching();
+    // The audit events of what this command changed, before the store closes (also after a failure).
+    await events.flush();
     // Servers follow the change feed every cacheSyncIntervalMs; with Redis they poll at once on a nudge, the one
     // a server sends after its own commits. Also after a failure: whatever was committed before it counts.
     if (committed && config.redisUrl) await nudgeServers(config.redisUrl, config.redisKeyPrefix);

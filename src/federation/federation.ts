@@ -4,6 +4,7 @@ import type { ChangeTopic, Store } from '../store/types.js';
 import type { OAuthExtension } from '../oauth/context.js';
 import type { KeySetCache } from '../oauth/jwt/remote-jwks.js';
 import { remoteUnavailable } from '../oauth/jwt/fetch.js';
+import { ProviderHealth } from './provider-health.js';
 import { ProviderRegistry, type JwtBearerProvider, type OidcProvider } from './providers.js';
 import { jwtBearerGrant } from './grants/jwt-bearer.js';
 import { providerAliasResolver } from './grants/provider-alias.js';
@@ -15,6 +16,8 @@ import { tokenExchangeGrant } from './grants/token-exchange.js';
  */
 export class Federation {
   readonly providers: ProviderRegistry;
+  /** Up or down per provider: idp.unavailable / idp.recovered once per state change (provider-health.ts). */
+  readonly health = new ProviderHealth();
   /**
    * Inline key sets, once per provider record: derived data of an immutable record (a reload makes new records),
    * keyed by the record so it lives exactly as long as the provider table holds it. Not per-server state.

@@ -17,7 +17,11 @@ export interface VerifiedSubject {
 }
 
 /** Verifies `token` with one named provider, whatever its type (the KnetikCloud `grant_type=<provider>` path). */
-export async function verifyWithProvider(p: Provider, token: string, ctx: OAuthContext, federation: Federation): Promise<VerifiedSubject> {
+export function verifyWithProvider(p: Provider, token: string, ctx: OAuthContext, federation: Federation): Promise<VerifiedSubject> {
+  return federation.health.observe(p.name, ctx, () => verifyWith(p, token, ctx, federation));
+}
+
+async function verifyWith(p: Provider, token: string, ctx: OAuthContext, federation: Federation): Promise<VerifiedSubject> {
   switch (p.type) {
     case 'oidc':
       return { provider: p, identity: await verifyOidcToken(p, token, ctx, federation) };
@@ -75,5 +79,5 @@ export async function verifySubjectToken(token: string, kind: SubjectTokenKind, 
     throw OAuthError.invalidGrant('The subject token has no iss claim');
   }
   const p = await opaqueTokenProvider(client, federation);
-  return { provider: p, identity: await introspectToken(p, token, ctx) };
+  return { provider: p, identity: await federation.health.observe(p.name, ctx, () => introspectToken(p, token, ctx)) };
 }

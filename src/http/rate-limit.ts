@@ -54,10 +54,14 @@ export function writeRateLimitHeaders(reply: FastifyReply, d: RateDecision): voi
  * Records the decision on the request; the headers are written once, when the response is sent (app.ts onSend),
  * for success and error answers alike.
  */
-function record(request: FastifyRequest, ctx: OAuthContext, limit: RateLimitKind, d: RateDecision): void {
+function record(request: FastifyRequest, d: RateDecision, ctx: OAuthContext, limit: RateLimitKind, key: string, clientId: string | null): void {
   request.rateDecision = tighter(request.rateDecision, d);
   if (!d.allowed) {
     ctx.metrics.rateLimitRejections.inc(limit);
+    // One event per key and window: a flood of refused requests is not a flood of audit writes.
+    if (ctx.rateLimitNotices.first(key, d.resetAt)) {
+      ctx.events.emit({ type: 'rate_limit.rejected', clientId, address: request.ip, requestId: request.id, details: { limit, points: d.limit, window: d.window } });
+    }
     throw OAuthError.tooManyRequests(Math.max(1, secondsToReset(d)));
   }
 }
@@ -77,11 +81,11 @@ export function recordThrottleRefusal(request: FastifyRequest, err: unknown): vo
  * A refusal is a rejection, never a synchronous throw; an in-process decision needs no promise at all (undefined:
  * go ahead), a Redis one is waited for.
  */
-function consume(request: FastifyRequest, ctx: OAuthContext, limit: RateLimitKind, key: string, setting: RateLimitSetting): Promise<void> | undefined {
+function consume(request: FastifyRequest, ctx: OAuthContext, limit: RateLimitKind, key: string, setting: RateLimitSetting, clientId: string | null = null): Promise<void> | undefined {
   try {
     const d = ctx.limits.rate.consume(key, setting);
-    if (d instanceof Promise) return d.then((x) => record(request, ctx, limit, x));
-    record(request, ctx, limit, d);
+    if (d instanceof Promise) return d.then((x) => record(request, x, ctx, limit, key, clientId));
+    record(request, d, ctx, limit, key, clientId);
     return undefined;
   } catch (err) {
     return Promise.reject(err);
@@ -104,5 +108,5 @@ export function limitByClient(request: FastifyRequest, _reply: FastifyReply, ctx
   if (!ctx.config.rateLimit.enabled) return undefined;
   // An IP address never contains '|', so the address ends where the client id begins.
   const key = client.tokenEndpointAuthMethod === 'none' ? `public:${request.ip}|${client.clientId}` : `client:${client.clientId}`;
-  return consume(request, ctx, 'client', key, client.rateLimit ?? ctx.config.rateLimit.perClient);
+  return consume(request, ctx, 'client', key, client.rateLimit ?? ctx.config.rateLimit.perClient, client.clientId);
 }

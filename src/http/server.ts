@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { basename } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
@@ -29,8 +30,8 @@ import type { ReadinessProbe } from './routes/health.js';
 import { routePlugins } from './plugins.js';
 import { ConflictError } from '../store/errors.js';
 import { tracingOn } from '../observability/tracing.js';
-import { eventLogSink } from '../observability/log-sink.js';
 import { tracedSigner, tracedStore } from '../observability/traced.js';
+import { createNodeEvents, type NodeEvents } from '../observability/event-sinks.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -44,6 +45,8 @@ export interface RunningServer {
   keyCreated: boolean;
   /** Whether JWTs are signed on a thread of their own (config signingThread, ADR 0009). */
   signingThread: boolean;
+  /** The event hub's sinks (the audit sink's dropped/queued counters are for the metrics). */
+  events: NodeEvents;
   close(): Promise<void>;
 }
 
@@ -100,8 +103,9 @@ async function releaseAll(o: Opened): Promise<void> {
  * Step 1: the context. Keys, the optional start-up import, the limit backends and the OAuth context with every
  * per-server cache and subscription (createOAuthContext). Nothing runs in the background yet.
  */
-async function buildContext(config: Config, opened: Opened, logger: Logger, now: () => number, redis: RedisParts | undefined): Promise<{ ctx: OAuthContext; masterKey: MasterKey; keyCreated: boolean }> {
+async function buildContext(config: Config, opened: Opened, logger: Logger, now: () => number, redis: RedisParts | undefined, nodeEvents: NodeEvents): Promise<{ ctx: OAuthContext; masterKey: MasterKey; keyCreated: boolean }> {
   const { store } = opened;
+  const events = nodeEvents.hub;
   setKdfConcurrency(resolveKdfConcurrency(config.kdfConcurrency, config.workers));
   configureKdfAdmission(config.kdf);
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
@@ -109,7 +113,8 @@ async function buildContext(config: Config, opened: Opened, logger: Logger, now:
   const keyCreated = await keys.init(config.signingAlg);
   if (resolveSigningThread(config.signingThread, config.workers)) opened.signer = new SigningThread(logger);
   if (config.importFile) {
-    const apply = () => applyImportDocument(store, readImportFile(config.importFile!), { masterKey: masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl } });
+    const audit = { events, actor: { kind: 'import' as const, id: basename(config.importFile) } };
+    const apply = () => applyImportDocument(store, readImportFile(config.importFile!), { masterKey: masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl }, audit });
     // Several nodes starting at once with the same document race on the first insert; the document is applied
     // in one transaction, so the loser simply applies it again (now as updates).
     await apply().catch((err: unknown) => {
@@ -131,12 +136,11 @@ async function buildContext(config: Config, opened: Opened, logger: Logger, now:
       logger,
       // The node's metrics, made once here; the parts they read at a scrape are added as they start (startServer).
       metrics: new Metrics({ perClient: config.metrics.perClient }),
+      events,
       now,
     },
     [federationExtension],
   );
-  // Security events at info/warn in the operator's log (observability/log-sink.ts).
-  ctx.events.addSink(eventLogSink(logger));
   return { ctx, masterKey, keyCreated };
 }
 
@@ -199,6 +203,7 @@ async function startBackgroundJobs(ctx: OAuthContext, discovery: DiscoveryState,
         store.replay.deleteExpired(t),
         store.keys.deleteExpired(t),
         store.changes.prune(t - 3600),
+        store.events.deleteOlderThan((t - config.events.retentionDays * 86_400) * 1000),
       ]).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'periodic cleanup failed; will retry'));
     }, CLEANUP_INTERVAL_MS),
   );
@@ -246,13 +251,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   secureDataFiles(location, logger);
   const store = await openStoreWithRetry(location, { backgroundCheckpoints: true }, { windowMs: config.databaseStartupRetryMs, logger });
   const opened: Opened = { store, signer: inlineSigner };
+  const events = createNodeEvents(config, store, logger);
   // Redis is optional and never required to start: down at start-up means per-node fallbacks until it answers.
   const R = config.redisUrl ? await import('../redis/index.js') : undefined;
   if (R && config.redisUrl) opened.redis = new R.RedisConnection(config.redisUrl, config.redisKeyPrefix, logger, { commandTimeoutMs: config.redisCommandTimeoutMs, breakerThreshold: config.redisBreakerThreshold });
   const redis: RedisParts | undefined = R && opened.redis ? { R, redis: opened.redis } : undefined;
   try {
     if (redis) await redis.redis.connect();
-    const { ctx, masterKey, keyCreated } = await buildContext(config, opened, logger, now, redis);
+    const { ctx, masterKey, keyCreated } = await buildContext(config, opened, logger, now, redis, events);
     const discovery: DiscoveryState = { scopes: await scopesOf(store), extraAuthMethods: [], extensions: {} };
     const jobs = await startBackgroundJobs(ctx, discovery, redis);
     opened.jobs = jobs;
@@ -286,6 +292,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       masterKey,
       keyCreated,
       signingThread: opened.signer.threaded,
+      events,
       async close() {
         if (closed) return;
         closed = true;
@@ -306,6 +313,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         ctx.outages.stop();
         // The last minute of secret use, so a restart does not lose it (best effort: the store may be the problem).
         await ctx.secrets.usage.flush(opened.store.clients).catch((err: unknown) => ctx.logger.warn({ err: (err as Error).message }, 'recording client secret use at shutdown failed'));
+        // The events of the last requests reach the table (and the stream) before the store closes.
+        await events.hub.flush();
         await releaseAll(opened);
       },
     };

@@ -26,6 +26,7 @@ import { OutageLog } from '../observability/outage-log.js';
 import { Metrics } from '../observability/metrics.js';
 import { metricsEventSink } from '../observability/metrics-sink.js';
 import { CorsOrigins } from './cors-origins.js';
+import { OncePerWindow } from '../observability/once-per-window.js';
 
 /**
  * Everything a grant, an authenticator or an endpoint needs: every per-server cache, registry and service, built
@@ -74,6 +75,8 @@ export interface OAuthContext {
   readonly outages: OutageLog;
   /** Prometheus metrics (observability/metrics.ts): hot-path counters are plain increments of pre-resolved cells. */
   readonly metrics: Metrics;
+  /** Rate-limit refusals already reported in their window (one rate_limit.rejected per key and window). */
+  readonly rateLimitNotices: OncePerWindow;
   /** Cache invalidation events (change feed, Redis nudges); every subscription is made in createOAuthContext. */
   readonly changes: ChangeBus;
   /** Current time in Unix seconds (overridable in tests). */
@@ -164,6 +167,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     events: deps.events ?? new EventHub(),
     outages,
     metrics: deps.metrics ?? new Metrics({ perClient: config.metrics.perClient }),
+    rateLimitNotices: new OncePerWindow(),
     changes: new ChangeBus(),
     now,
   };

@@ -7,7 +7,6 @@ import { authenticateClient } from './client-auth/index.js';
 import type { AfterAuth } from './introspection-endpoint.js';
 import { jwtAccessTokens } from './access-tokens/jwt.js';
 import { opaqueAccessTokens } from './access-tokens/opaque.js';
-import type { RevocationOrigin } from './access-tokens/format.js';
 
 /**
  * The revocation endpoint (RFC 7009 §2): every client authenticates, public ones with their client_id (§2.1),
@@ -20,7 +19,14 @@ export async function handleRevocation<S>(req: TokenRequest, ctx: OAuthContext, 
   await afterAuth(client, state);
   const token = req.params.get('token');
   if (token === undefined) throw OAuthError.invalidRequest('The token parameter is missing');
-  await revokeToken(ctx, client, token, req.params.get('token_type_hint'), { address: req.ip, requestId: req.requestId });
+  const origin = { address: req.ip, requestId: req.requestId };
+  await revokeToken(ctx, client, token, req.params.get('token_type_hint'), origin);
+}
+
+/** Where a revocation came from, for its event. */
+export interface RevocationOrigin {
+  readonly address: string | null;
+  readonly requestId: string | null;
 }
 
 /** Each finder resolves true when it recognised the token (acted on or not), which ends the search. */
@@ -30,16 +36,22 @@ type StoredRevocation = (ctx: OAuthContext, client: Client, token: string, origi
 const revokeRefresh: StoredRevocation = async (ctx, client, token, origin) => {
   const record = await ctx.store.refreshTokens.find(hashToken(token));
   if (!record) return false;
-  if (record.family.clientId === client.clientId) {
-    const { familyId: family_id, subject } = record.family;
-    // Only a revocation that revoked something is an event (a repeated request is a no-op, RFC 7009 §2.2).
-    if (await ctx.refreshTokens.revokeFamily(family_id)) ctx.events.emit({ type: 'family.revoked', clientId: client.clientId, subject, address: origin?.address, requestId: origin?.requestId, details: { family_id } });
+  const { family } = record;
+  if (family.clientId === client.clientId && (await ctx.refreshTokens.revokeFamily(family.familyId))) {
+    ctx.events.emit({ type: 'family.revoked', clientId: client.clientId, subject: family.subject, address: origin?.address, requestId: origin?.requestId, details: { family_id: family.familyId, reason: 'revocation_endpoint' } });
   }
   return true;
 };
 
-const ACCESS_FIRST: readonly StoredRevocation[] = [opaqueAccessTokens.revoke, revokeRefresh];
-const REFRESH_FIRST: readonly StoredRevocation[] = [revokeRefresh, opaqueAccessTokens.revoke];
+/** An access token of a stored format: token.revoked when one of the client's was revoked. */
+const revokeOpaque: StoredRevocation = (ctx, client, token, origin) => opaqueAccessTokens.revoke(ctx, client, token, tokenRevoked(ctx, client, origin));
+
+function tokenRevoked(ctx: OAuthContext, client: Client, origin: RevocationOrigin | undefined): (details: Record<string, unknown>) => void {
+  return (details) => ctx.events.emit({ type: 'token.revoked', clientId: client.clientId, address: origin?.address, requestId: origin?.requestId, details });
+}
+
+const ACCESS_FIRST: readonly StoredRevocation[] = [revokeOpaque, revokeRefresh];
+const REFRESH_FIRST: readonly StoredRevocation[] = [revokeRefresh, revokeOpaque];
 
 /**
  * RFC 7009 §2.1: revokes `token` if it was issued to `client`. A JWT-shaped token is the JWT format's;
@@ -48,7 +60,7 @@ const REFRESH_FIRST: readonly StoredRevocation[] = [revokeRefresh, opaqueAccessT
  */
 export async function revokeToken(ctx: OAuthContext, client: Client, token: string, hint: string | undefined, origin?: RevocationOrigin): Promise<void> {
   if (jwtAccessTokens.recognises(token)) {
-    await jwtAccessTokens.revoke(ctx, client, token, origin);
+    await jwtAccessTokens.revoke(ctx, client, token, tokenRevoked(ctx, client, origin));
     return;
   }
   // Refresh tokens have the opaque shape too: anything else cannot be one of ours (no look-up).

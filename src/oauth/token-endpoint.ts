@@ -40,5 +40,10 @@ export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, h
   // Counted here, where every grant ends (client_credentials answers without issueTokens): one increment of a
   // cached cell, labelled by the registered grant type (bounded), never by the raw parameter.
   ctx.metrics.tokenIssued(handler.grantType, client.clientId);
+  // Every grant ends here, client_credentials included (it does not go through issueTokens). The hot path asks
+  // the hub first: with events.issued off no sink takes token.issued and no event is built.
+  if (ctx.events.wants('token.issued')) {
+    ctx.events.emit({ type: 'token.issued', clientId: client.clientId, subject: null, address: req.ip, requestId: req.requestId, details: { grant_type: handler.grantType, scope: response.scope, refresh_token: response.refresh_token !== undefined } });
+  }
   return { response, client };
 }

@@ -68,6 +68,8 @@ export interface EventSink {
   readonly name: string;
   /** Called synchronously for each event; must not block (queue, then write later). */
   accept(event: SecurityEvent): void;
+  /** Whether this sink takes events of `type` at all (default: every type); decided once per type, not per event. */
+  takes?(type: EventType): boolean;
   /** Flushes what is queued (shutdown); the hub awaits every sink's flush. */
   flush?(): Promise<void>;
 }
@@ -81,6 +83,8 @@ export function eventId(timeMs: number): string {
 
 export class EventHub {
   private sinks: EventSink[] = [];
+  /** Per type: does any sink take it? Rebuilt when the sinks change, so a hot-path site asks in one lookup. */
+  private wanted = new Map<EventType, boolean>();
 
   constructor(
     private readonly nowMs: () => number = Date.now,
@@ -89,10 +93,25 @@ export class EventHub {
 
   addSink(sink: EventSink): void {
     this.sinks.push(sink);
+    this.wanted.clear();
   }
 
   removeSink(sink: EventSink): void {
     this.sinks = this.sinks.filter((s) => s !== sink);
+    this.wanted.clear();
+  }
+
+  /**
+   * Whether emitting `type` would reach any sink: a hot-path site (token.issued) asks first and builds no event
+   * when none would take it.
+   */
+  wants(type: EventType): boolean {
+    let w = this.wanted.get(type);
+    if (w === undefined) {
+      w = this.sinks.some((s) => s.takes?.(type) ?? true);
+      this.wanted.set(type, w);
+    }
+    return w;
   }
 
   emit(input: EventInput): SecurityEvent {
@@ -109,6 +128,7 @@ export class EventHub {
       details: input.details ?? EMPTY,
     };
     for (const sink of this.sinks) {
+      if (sink.takes !== undefined && !sink.takes(event.type)) continue;
       try {
         sink.accept(event);
       } catch (err) {

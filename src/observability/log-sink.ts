@@ -34,6 +34,8 @@ export const EVENT_LOG_LEVELS: Readonly<Record<EventType, Level>> = {
 export function eventLogSink(logger: Logger): EventSink {
   return {
     name: 'log',
+    // token.issued is logged at debug only: at the default level no event is built per token for the log.
+    takes: (type) => logger.isLevelEnabled(EVENT_LOG_LEVELS[type]),
     accept(e: SecurityEvent) {
       const level = EVENT_LOG_LEVELS[e.type];
       if (!logger.isLevelEnabled(level)) return;

@@ -393,6 +393,45 @@ export interface ChangeFeed {
   onCommit(listener: () => void): () => void;
 }
 
+/**
+ * One security event as the audit trail stores it (observability/events.ts builds them; the store only keeps
+ * them). `id` sorts by time (it is the cursor); `time` is milliseconds since the epoch.
+ */
+export interface StoredEvent {
+  id: string;
+  time: number;
+  type: string;
+  clientId: string | null;
+  subject: string | null;
+  address: string | null;
+  requestId: string | null;
+  actor: { kind: string; id: string } | null;
+  details: Record<string, unknown>;
+}
+
+export interface EventQuery {
+  type?: string;
+  clientId?: string;
+  subject?: string;
+  /** Milliseconds, inclusive. */
+  since?: number;
+  /** Milliseconds, exclusive. */
+  until?: number;
+  /** Only events with an id greater than this one (the previous page's last id, or a follower's position). */
+  after?: string;
+  limit?: number;
+}
+
+/** The audit trail: written in batches off the request (observability/audit-store-sink.ts), read by id order. */
+export interface EventStore {
+  /** Inserts a batch in one statement per few hundred rows; an id already stored is skipped (a retried batch). */
+  insertMany(events: readonly StoredEvent[]): Promise<void>;
+  /** Matching events in id (= time) order, oldest first, after `after`. */
+  query(q: EventQuery): Promise<StoredEvent[]>;
+  /** Retention: deletes the events older than `before` (ms); returns how many. */
+  deleteOlderThan(before: number): Promise<number>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly clients: ClientStore;
@@ -407,6 +446,7 @@ export interface Store {
   readonly identityProviders: IdentityProviderStore;
   readonly userLinks: UserLinkStore;
   readonly changes: ChangeFeed;
+  readonly events: EventStore;
   /** Cheap liveness query for /readyz. */
   ping(): Promise<void>;
   /** Runs fn in one transaction (used by import so a document is applied whole or not at all). */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/store/errors.js';
-import type { AccessTokenRecord, NewClient, RefreshFamily, RefreshToken, Store } from '../../src/store/types.js';
+import type { AccessTokenRecord, NewClient, RefreshFamily, RefreshToken, Store, StoredEvent } from '../../src/store/types.js';
 
 /**
  * The Store conformance suite, written once and run against every backend (test/conformance/*.test.ts).
@@ -862,6 +862,72 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         off();
         await store.clients.create(newClient(uid('c')));
         expect(fired).toBe(after);
+      });
+    });
+
+    describe('events (audit trail)', () => {
+      const ev = (over: Partial<StoredEvent> & { time: number }): StoredEvent => ({
+        id: over.time.toString(16).padStart(12, '0') + randomBytes(5).toString('hex'),
+        type: 'login.failed',
+        clientId: null,
+        subject: null,
+        address: '127.0.0.1',
+        requestId: 'req-1',
+        actor: null,
+        details: {},
+        ...over,
+      });
+
+      it('inserts a batch and reads it back whole, in id order, with actor and details', async () => {
+        const client = uid('evc');
+        const t = Date.now();
+        const a = ev({ time: t, type: 'client.auth_failed', clientId: client, details: { method: 'client_secret_basic', n: 1 } });
+        const b = ev({ time: t + 1, type: 'admin.change', clientId: client, actor: { kind: 'cli', id: 'alice' }, details: { resource: 'client', action: 'update' } });
+        await store.events.insertMany([b, a]);
+        const got = await store.events.query({ clientId: client });
+        expect(got).toEqual([a, b]);
+      });
+
+      it('skips an id already stored (a retried batch) without failing the rest', async () => {
+        const client = uid('evd');
+        const a = ev({ time: Date.now(), clientId: client });
+        await store.events.insertMany([a]);
+        const b = ev({ time: Date.now() + 1, clientId: client });
+        await store.events.insertMany([a, b]);
+        expect((await store.events.query({ clientId: client })).map((e) => e.id)).toEqual([a.id, b.id]);
+      });
+
+      it('filters by type, client, subject and time range, and pages by cursor', async () => {
+        const client = uid('evf');
+        const subject = uid('evs');
+        const t = Date.now() - 10_000;
+        const rows = Array.from({ length: 7 }, (_, i) => ev({ time: t + i * 1000, clientId: client, subject: i % 2 === 0 ? subject : null, type: i < 4 ? 'login.failed' : 'token.revoked' }));
+        await store.events.insertMany(rows);
+        expect((await store.events.query({ clientId: client, type: 'token.revoked' })).map((e) => e.id)).toEqual(rows.slice(4).map((e) => e.id));
+        expect((await store.events.query({ clientId: client, subject })).map((e) => e.id)).toEqual([rows[0], rows[2], rows[4], rows[6]].map((e) => e!.id));
+        expect((await store.events.query({ clientId: client, since: t + 2000, until: t + 5000 })).map((e) => e.id)).toEqual(rows.slice(2, 5).map((e) => e.id));
+        const page1 = await store.events.query({ clientId: client, limit: 3 });
+        const page2 = await store.events.query({ clientId: client, limit: 3, after: page1.at(-1)!.id });
+        const page3 = await store.events.query({ clientId: client, limit: 3, after: page2.at(-1)!.id });
+        expect([...page1, ...page2, ...page3].map((e) => e.id)).toEqual(rows.map((e) => e.id));
+        expect(page3).toHaveLength(1);
+      });
+
+      it('inserts a batch larger than one statement', async () => {
+        const client = uid('evb');
+        const t = Date.now();
+        await store.events.insertMany(Array.from({ length: 450 }, (_, i) => ev({ time: t + i, clientId: client })));
+        const first = await store.events.query({ clientId: client, limit: 1000 });
+        expect(first).toHaveLength(450);
+      });
+
+      it('retention deletes only the events older than the cut-off', async () => {
+        const client = uid('evr');
+        const old = ev({ time: 1_000, clientId: client });
+        const recent = ev({ time: Date.now(), clientId: client });
+        await store.events.insertMany([old, recent]);
+        expect(await store.events.deleteOlderThan(2_000)).toBeGreaterThanOrEqual(1);
+        expect((await store.events.query({ clientId: client })).map((e) => e.id)).toEqual([recent.id]);
       });
     });
 

@@ -30,8 +30,8 @@ export function registerClientCommands(program: Command): void {
   const client = program.command('client').description('manage OAuth clients');
 
   storeOptions(addFieldFlags(client.command('create').description('create a client; prints its secret once'), CLIENT_FIELDS, 'create')).action(async (f: { json?: boolean; secret?: string }) => {
-    await withAdmin(f, async ({ store, config, masterKey, json }) => {
-      const { client: created, secret } = await createClient(store, inputFromFlags<ClientInput>(CLIENT_FIELDS, 'create', f), options(config, masterKey));
+    await withAdmin(f, async ({ audit, store, config, masterKey, json }) => {
+      const { client: created, secret } = await createClient(store, inputFromFlags<ClientInput>(CLIENT_FIELDS, 'create', f), { ...options(config, masterKey), audit });
       // A secret given with --secret is echoed like a generated one: the output is the record of what was set.
       const shown = secret ?? f.secret;
       print({ ...describeClient(created), ...(shown !== undefined ? { client_secret: shown } : {}) }, json);
@@ -59,14 +59,14 @@ export function registerClientCommands(program: Command): void {
   });
 
   storeOptions(addFieldFlags(client.command('update').description('change a client').argument('<client_id>'), CLIENT_FIELDS, 'update')).action(async (id: string, f: { json?: boolean }) => {
-    await withAdmin(f, async ({ store, json, config, masterKey }) => {
-      print(describeClient(await updateClient(store, id, inputFromFlags<ClientInput>(CLIENT_FIELDS, 'update', f), options(config, masterKey))), json);
+    await withAdmin(f, async ({ audit, store, json, config, masterKey }) => {
+      print(describeClient(await updateClient(store, id, inputFromFlags<ClientInput>(CLIENT_FIELDS, 'update', f), { ...options(config, masterKey), audit })), json);
     });
   });
 
   storeOptions(client.command('delete').description('delete a client (its refresh tokens stop working)').argument('<client_id>')).action(async (id: string, f: { json?: boolean }) => {
-    await withAdmin(f, async ({ store, json }) => {
-      await deleteClient(store, id);
+    await withAdmin(f, async ({ audit, store, json }) => {
+      await deleteClient(store, id, audit);
       print(json ? { deleted: id } : `deleted ${id}`, json);
     });
   });
@@ -78,8 +78,8 @@ export function registerClientCommands(program: Command): void {
       .argument('<client_id>')
       .option('--keep-old-for <duration>', 'keep the old secret working this long beside the new one (e.g. 24h, 90m, 7d; at most 90d)'),
   ).action(async (id: string, f: { json?: boolean; keepOldFor?: string }) => {
-    await withAdmin(f, async ({ store, json, masterKey }) => {
-      const rotated = await rotateClientSecret(store, id, masterKey, { keepOldFor: f.keepOldFor });
+    await withAdmin(f, async ({ audit, store, json, masterKey }) => {
+      const rotated = await rotateClientSecret(store, id, masterKey, { keepOldFor: f.keepOldFor, audit });
       const kept = rotated.kept ? { kept_secret_id: rotated.kept.secretId, kept_until: new Date(rotated.kept.expiresAt * 1000).toISOString() } : {};
       print({ client_id: id, client_secret: rotated.secret, secret_id: rotated.secretId, ...kept }, json);
       if (!json) process.stderr.write('The client secret is shown only once; store it now.\n');
@@ -88,8 +88,8 @@ export function registerClientCommands(program: Command): void {
 
   storeOptions(client.command('remove-secret').description('end the secret a rotation kept (--keep-old-for) before its time').argument('<client_id>').argument('<secret_id>')).action(
     async (id: string, secretId: string, f: { json?: boolean }) => {
-      await withAdmin(f, async ({ store, json }) => {
-        await removeClientSecret(store, id, secretId);
+      await withAdmin(f, async ({ audit, store, json }) => {
+        await removeClientSecret(store, id, secretId, audit);
         print(json ? { client_id: id, removed: secretId } : `removed secret ${secretId} from ${id}`, json);
       });
     },
@@ -97,16 +97,16 @@ export function registerClientCommands(program: Command): void {
 
   storeOptions(client.command('add-key').description('register an API public key (Ed25519 hex or compressed secp256k1 hex) for request-signature auth').argument('<client_id>').argument('<public_key_hex>')).action(
     async (id: string, hex: string, f: { json?: boolean }) => {
-      await withAdmin(f, async ({ store, json }) => {
-        const key = await addApiKey(store, id, hex);
+      await withAdmin(f, async ({ audit, store, json }) => {
+        const key = await addApiKey(store, id, hex, audit);
         print({ client_id: id, kind: key.kind, public_key: key.publicKey }, json);
       });
     },
   );
 
   storeOptions(client.command('remove-key').description('remove an API public key').argument('<client_id>').argument('<public_key_hex>')).action(async (id: string, hex: string, f: { json?: boolean }) => {
-    await withAdmin(f, async ({ store, json }) => {
-      const removed = await removeApiKey(store, id, hex);
+    await withAdmin(f, async ({ audit, store, json }) => {
+      const removed = await removeApiKey(store, id, hex, audit);
       print(json ? { removed } : `removed key from ${id}`, json);
     });
   });

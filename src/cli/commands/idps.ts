@@ -119,7 +119,7 @@ export function registerIdpCommands(program: Command): void {
     // Checked before the store is opened: a mistyped flag costs no database connection.
     const problems = identityProviderProblems(item, '$');
     if (problems.length > 0) throw new CliError(problems.map(formatProblem).join('\n'), 2);
-    await withAdmin(f, async ({ store, masterKey, json }) => print(describeProvider(await saveIdentityProvider(store, item, masterKey)), json));
+    await withAdmin(f, async ({ audit, store, masterKey, json }) => print(describeProvider(await saveIdentityProvider(store, item, masterKey, audit)), json));
   });
 
   storeOptions(idp.command('list').description('list identity providers')).action(async (f: { json?: boolean }) => {
@@ -136,8 +136,8 @@ export function registerIdpCommands(program: Command): void {
 
   storeOptions(idp.command('link').description("link a provider's subject to an existing local user (pre-linking accounts)").argument('<provider>').argument('<subject>').argument('<username>')).action(
     async (provider: string, subject: string, username: string, f: { json?: boolean }) => {
-      await withAdmin(f, async ({ store, json }) => {
-        const { user } = await linkSubject(store, provider, subject, username);
+      await withAdmin(f, async ({ audit, store, json }) => {
+        const { user } = await linkSubject(store, provider, subject, username, audit);
         print(json ? { provider, subject, user_id: user.id, username: user.username } : `linked ${provider}/${subject} to ${user.username}`, json);
       });
     },
@@ -153,8 +153,8 @@ export function registerIdpCommands(program: Command): void {
 
   storeOptions(idp.command('remove').description('remove an identity provider (existing user links stay, tokens already issued stay valid)').argument('<name>')).action(
     async (name: string, f: { json?: boolean }) => {
-      await withAdmin(f, async ({ store, json }) => {
-        await removeIdentityProvider(store, name);
+      await withAdmin(f, async ({ audit, store, json }) => {
+        await removeIdentityProvider(store, name, audit);
         print(json ? { removed: name } : `removed ${name}`, json);
       });
     },

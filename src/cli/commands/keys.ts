@@ -18,8 +18,8 @@ export function registerKeyCommands(program: Command): void {
 
   storeOptions(keys.command('rotate').description('add a new active signing key; the old one stays in the JWKS until its tokens expire').option('--alg <alg>', `${SIGNING_ALGS.join(', ')} (default: the configured signing alg)`)).action(
     async (f: { alg?: string; json?: boolean }) => {
-      await withAdmin(f, async ({ store, config, masterKey, json }) => {
-        const key = await rotateSigningKey(store, f.alg ?? config.signingAlg, { masterKey, maxAccessTokenTtl: config.maxAccessTokenTtl, clockSkew: config.clockSkew });
+      await withAdmin(f, async ({ audit, store, config, masterKey, json }) => {
+        const key = await rotateSigningKey(store, f.alg ?? config.signingAlg, { masterKey, maxAccessTokenTtl: config.maxAccessTokenTtl, clockSkew: config.clockSkew }, audit);
         print({ kid: key.kid, alg: key.alg, status: key.status }, json);
       });
     },

@@ -13,8 +13,8 @@ function registerOrgCommands(program: Command): void {
 
   storeOptions(org.command('create').description('create an organization').option('--id <id>', 'organization id (default: a random UUID)').requiredOption('--name <name>', 'display name')).action(
     async (f: { id?: string; name: string; json?: boolean }) => {
-      await withAdmin(f, async ({ store, json }) => {
-        print(describeOrganization(await createOrganization(store, { ...(f.id !== undefined ? { id: f.id } : {}), name: f.name })), json);
+      await withAdmin(f, async ({ audit, store, json }) => {
+        print(describeOrganization(await createOrganization(store, { ...(f.id !== undefined ? { id: f.id } : {}), name: f.name }, audit)), json);
       });
     },
   );
@@ -43,7 +43,7 @@ function registerOrgCommands(program: Command): void {
     ['enable', 'active', 'enable a disabled organization'],
   ] as const) {
     storeOptions(org.command(name).description(what).argument('<id>')).action(async (id: string, f: { json?: boolean }) => {
-      await withAdmin(f, async ({ store, json }) => print(describeOrganization(await setOrganizationStatus(store, id, status)), json));
+      await withAdmin(f, async ({ audit, store, json }) => print(describeOrganization(await setOrganizationStatus(store, id, status, audit)), json));
     });
   }
 }
@@ -60,8 +60,8 @@ function registerInstallCommands(program: Command): void {
       .requiredOption('--scope <scopes>', 'approved scopes, space-delimited (a subset of the client scope; "" for none)')
       .option('--id <id>', 'installation id (default: a random UUID)'),
   ).action(async (f: { org: string; client: string; scope: string; id?: string; json?: boolean }) => {
-    await withAdmin(f, async ({ store, json }) => {
-      const { installation, warnings } = await installClient(store, { orgId: f.org, clientId: f.client, scope: f.scope, ...(f.id !== undefined ? { id: f.id } : {}) });
+    await withAdmin(f, async ({ audit, store, json }) => {
+      const { installation, warnings } = await installClient(store, { orgId: f.org, clientId: f.client, scope: f.scope, ...(f.id !== undefined ? { id: f.id } : {}) }, audit);
       warn(warnings);
       print(describeInstallation(installation), json);
     });
@@ -84,8 +84,8 @@ function registerInstallCommands(program: Command): void {
   storeOptions(
     install.command('update').description("change an installation's approved scopes (refresh tokens are capped at their next use)").argument('<installation_id>').requiredOption('--scope <scopes>', 'approved scopes, space-delimited'),
   ).action(async (id: string, f: { scope: string; json?: boolean }) => {
-    await withAdmin(f, async ({ store, json }) => {
-      const { installation, warnings } = await updateInstallationScope(store, id, f.scope);
+    await withAdmin(f, async ({ audit, store, json }) => {
+      const { installation, warnings } = await updateInstallationScope(store, id, f.scope, audit);
       warn(warnings);
       print(describeInstallation(installation), json);
     });
@@ -93,7 +93,7 @@ function registerInstallCommands(program: Command): void {
 
   storeOptions(install.command('revoke').description('revoke an installation: its refresh tokens stop working at once and no new org token is issued').argument('<installation_id>')).action(
     async (id: string, f: { json?: boolean }) => {
-      await withAdmin(f, async ({ store, json }) => print(describeInstallation(await revokeInstallation(store, id)), json));
+      await withAdmin(f, async ({ audit, store, json }) => print(describeInstallation(await revokeInstallation(store, id, audit)), json));
     },
   );
 }

@@ -41,8 +41,8 @@ export function registerUserCommands(program: Command): void {
     async (f: PasswordFlags & { json?: boolean }) => {
       const password = await givenPassword(f);
       const input = { ...inputFromFlags<UserInput>(USER_FIELDS, 'create', f), ...(password !== undefined ? { password } : {}) };
-      await withAdmin(f, async ({ store, json }) => {
-        const created = await createUser(store, input);
+      await withAdmin(f, async ({ audit, store, json }) => {
+        const created = await createUser(store, input, audit);
         print({ ...describeUser(created.user), ...(created.password !== undefined ? { password: created.password } : {}) }, json);
         shownOnce(json, created.password);
       });
@@ -65,30 +65,30 @@ export function registerUserCommands(program: Command): void {
   });
 
   storeOptions(user.command('disable').description('disable a user; their refresh tokens stop working').argument('<user>')).action(async (ref: string, f: { json?: boolean }) => {
-    await withAdmin(f, async ({ store, json }) => {
-      const { user: disabled, revoked } = await disableUser(store, ref);
+    await withAdmin(f, async ({ audit, store, json }) => {
+      const { user: disabled, revoked } = await disableUser(store, ref, audit);
       print({ ...describeUser(disabled), revoked_refresh_token_families: revoked }, json);
     });
   });
 
   storeOptions(user.command('enable').description('enable a disabled user').argument('<user>')).action(async (ref: string, f: { json?: boolean }) => {
-    await withAdmin(f, async ({ store, json }) => print(describeUser(await enableUser(store, ref)), json));
+    await withAdmin(f, async ({ audit, store, json }) => print(describeUser(await enableUser(store, ref, audit)), json));
   });
 
   storeOptions(passwordOptions(user.command('set-password').description('set a new password (generated and printed once when none is given); signs the user out everywhere').argument('<user>'))
     .option('--keep-sessions', 'keep the existing refresh tokens working'))
     .action(async (ref: string, f: PasswordFlags & { keepSessions?: boolean; json?: boolean }) => {
       const password = await givenPassword(f);
-      await withAdmin(f, async ({ store, json }) => {
-        const r = await setUserPassword(store, ref, { ...(password !== undefined ? { password } : {}), keepSessions: f.keepSessions === true });
+      await withAdmin(f, async ({ audit, store, json }) => {
+        const r = await setUserPassword(store, ref, { ...(password !== undefined ? { password } : {}), keepSessions: f.keepSessions === true }, audit);
         print({ id: r.user.id, username: r.user.username, revoked_refresh_token_families: r.revoked, ...(r.password !== undefined ? { password: r.password } : {}) }, json);
         shownOnce(json, r.password);
       });
     });
 
   storeOptions(user.command('delete').description('delete a user; their refresh tokens stop working').argument('<user>')).action(async (ref: string, f: { json?: boolean }) => {
-    await withAdmin(f, async ({ store, json }) => {
-      const u = await deleteUser(store, ref);
+    await withAdmin(f, async ({ audit, store, json }) => {
+      const u = await deleteUser(store, ref, audit);
       print(json ? { deleted: u.id, username: u.username } : `deleted ${u.username} (${u.id})`, json);
     });
   });

@@ -29,7 +29,7 @@ export function jwtBearerGrant(federation: Federation): GrantHandler {
       for (const p of providers) {
         if (p.type !== 'jwt_bearer') continue;
         try {
-          const identity = await verifyBearerAssertion(p, assertion, ctx, federation);
+          const identity = await federation.health.observe(p.name, ctx, () => verifyBearerAssertion(p, assertion, ctx, federation));
           return await issueForIdentity(req, client, ctx, federatedSubject(p, identity, ctx), { tokenExchange: false });
         } catch (err) {
           if (!(err instanceof OAuthError) || err.code !== 'invalid_grant' || providers.length === 1) throw err;

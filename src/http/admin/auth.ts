@@ -24,6 +24,8 @@ const ANY_TOKEN = { clientId: '', introspectAny: true } as Client;
 /** What an accepted admin token may do. */
 export interface AdminGrant {
   clientId: string;
+  /** The token's subject (a user's id for a password-grant token; the client_id for client_credentials). */
+  subject: string | null;
   write: boolean;
 }
 
@@ -58,19 +60,19 @@ function introspect(ctx: OAuthContext, token: string): string | undefined | Prom
  * The active bearer token of a request: its client and scopes. Throws the realm's 401 without a usable token.
  * The one token check of the operator surfaces (the admin API, /metrics).
  */
-async function bearerToken(ctx: OAuthContext, header: string | undefined, refuse: { noToken: AdminHttpError; invalid: AdminHttpError }): Promise<{ clientId: string; scopes: string[] }> {
+async function bearerToken(ctx: OAuthContext, header: string | undefined, refuse: { noToken: AdminHttpError; invalid: AdminHttpError }): Promise<{ clientId: string; subject: string | null; scopes: string[] }> {
   if (header === undefined || header === '') throw refuse.noToken;
   const m = BEARER.exec(header);
   if (!m) throw /^bearer\b/i.test(header) ? refuse.invalid : refuse.noToken;
   const answer = await introspect(ctx, m[1]!);
   if (answer === undefined) throw refuse.invalid;
-  const claims = JSON.parse(answer) as { active?: boolean; client_id?: unknown; scope?: unknown };
+  const claims = JSON.parse(answer) as { active?: boolean; client_id?: unknown; scope?: unknown; sub?: unknown };
   if (claims.active !== true || typeof claims.client_id !== 'string') throw refuse.invalid;
   // Introspection checks the issuing client's status for JWTs; an opaque token is checked here the same way
   // (the cached client record, kept current by the change feed).
   const client = await getClient(ctx, claims.client_id);
   if (!client || client.status !== 'active') throw refuse.invalid;
-  return { clientId: claims.client_id, scopes: typeof claims.scope === 'string' ? claims.scope.split(' ') : [] };
+  return { clientId: claims.client_id, subject: typeof claims.sub === 'string' ? claims.sub : null, scopes: typeof claims.scope === 'string' ? claims.scope.split(' ') : [] };
 }
 
 /**
@@ -78,11 +80,11 @@ async function bearerToken(ctx: OAuthContext, header: string | undefined, refuse
  * RFC 6750 refusal: 401 without a usable token, 403 insufficient_scope with a valid token lacking the scope.
  */
 export async function authorizeAdmin(ctx: OAuthContext, header: string | undefined, write: boolean): Promise<AdminGrant> {
-  const { clientId, scopes } = await bearerToken(ctx, header, { noToken: NO_TOKEN, invalid: INVALID });
+  const { clientId, subject, scopes } = await bearerToken(ctx, header, { noToken: NO_TOKEN, invalid: INVALID });
   const all = scopes.includes(ADMIN_SCOPE);
   if (!all && !scopes.includes(ADMIN_READ_SCOPE)) throw NO_SCOPE;
   if (write && !all) throw READ_ONLY;
-  return { clientId, write: all };
+  return { clientId, subject, write: all };
 }
 
 const METRICS_REFUSALS = refusals('tessera-metrics');

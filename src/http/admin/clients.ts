@@ -7,6 +7,7 @@ import { removeClientSecret, rotateClientSecret } from '../../admin/client-secre
 import { assertNoProblems, schemaProblems } from '../../admin/problems.js';
 import { addApiKey, listApiKeys, removeApiKey } from '../../admin/api-keys.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
+import { auditOf } from './audit.js';
 import { AdminHttpError } from './problem.js';
 import { KeyedLock } from '../../oauth/keyed-lock.js';
 import { ApiKeyView, ClientCreateBody, ClientCreated, ClientIdParams, ClientList, ClientPatchBody, ClientView, ListQuery, problems, SecretIdParams, SecretRotateBody, SecretRotated, SECURITY } from './schemas.js';
@@ -66,7 +67,7 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
 
   app.post('/clients', doc('Create a client; a generated secret is shown once', { body: ClientCreateBody, response: { 201: ClientCreated, ...problems(400, 409, 422) } }), async (request, reply) => {
     const input = jsonObject(request) as Partial<ClientInput>;
-    const { client, secret } = await createClient(ctx.store, input, opts);
+    const { client, secret } = await createClient(ctx.store, input, { ...opts, audit: auditOf(ctx, request) });
     // As the CLI does: a secret the caller chose is echoed like a generated one, in this answer only.
     const shown = secret ?? (typeof input.client_secret === 'string' ? input.client_secret : undefined);
     const body = await view(ctx, client);
@@ -85,7 +86,7 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
     refuseFields(patch, NOT_PATCHABLE);
     const updated = await writes.run(request.params.id, async () => {
       checkIfMatch(request, (await current(ctx, request.params.id)).etag);
-      return updateClient(ctx.store, request.params.id, patch as ClientSettingsPatch, opts);
+      return updateClient(ctx.store, request.params.id, patch as ClientSettingsPatch, { ...opts, audit: auditOf(ctx, request) });
     });
     const body = await view(ctx, updated);
     reply.header('etag', tagOf(body));
@@ -95,7 +96,7 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
   app.delete('/clients/:id', doc('Delete a client (its refresh tokens stop working; If-Match honoured)', { params: ClientIdParams, response: { 204: { type: 'null' }, ...problems(404, 412) } }), async (request: IdRequest, reply: FastifyReply) => {
     await writes.run(request.params.id, async () => {
       checkIfMatch(request, (await current(ctx, request.params.id)).etag);
-      await deleteClient(ctx.store, request.params.id);
+      await deleteClient(ctx.store, request.params.id, auditOf(ctx, request));
     });
     return reply.code(204).send();
   });
@@ -105,14 +106,7 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
     const input = request.body === undefined || request.body === null || request.body === '' ? {} : jsonObject(request);
     // Unknown fields here; keep_old_for itself is admin/client-secrets.ts's to judge (the CLI's message).
     assertNoProblems(schemaProblems(SecretRotateBody, input, '').filter((p) => p.path !== 'keep_old_for'));
-    const rotated = await rotateClientSecret(ctx.store, request.params.id, ctx.masterKey, { keepOldFor: input.keep_old_for });
-    ctx.events.emit({
-      type: 'admin.change',
-      clientId: request.params.id,
-      address: request.ip,
-      requestId: request.id,
-      details: { resource: 'client', action: 'secret_rotated', secret_id: rotated.secretId, ...(rotated.kept ? { kept_secret_id: rotated.kept.secretId, kept_until: rotated.kept.expiresAt } : {}) },
-    });
+    const rotated = await rotateClientSecret(ctx.store, request.params.id, ctx.masterKey, { keepOldFor: input.keep_old_for, audit: auditOf(ctx, request) });
     reply.header('cache-control', 'no-store');
     return {
       client_id: request.params.id,
@@ -123,8 +117,7 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
   });
 
   app.delete('/clients/:id/secrets/:secret_id', doc('Remove the secret a rotation kept for an overlap, before its time (not the current one)', { params: SecretIdParams, response: { 204: { type: 'null' }, ...problems(404, 409) } }), async (request: FastifyRequest<{ Params: { id: string; secret_id: string } }>, reply) => {
-    await removeClientSecret(ctx.store, request.params.id, request.params.secret_id);
-    ctx.events.emit({ type: 'admin.change', clientId: request.params.id, address: request.ip, requestId: request.id, details: { resource: 'client', action: 'secret_removed', secret_id: request.params.secret_id } });
+    await removeClientSecret(ctx.store, request.params.id, request.params.secret_id, auditOf(ctx, request));
     return reply.code(204).send();
   });
 
@@ -137,13 +130,13 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
   app.post('/clients/:id/api-keys', doc('Register a request-signature API key (Ed25519 or compressed secp256k1, hex)', { params: ClientIdParams, response: { 201: ApiKeyView, ...problems(400, 404, 409, 422) } }), async (request: IdRequest, reply) => {
     const body = jsonObject(request);
     if (typeof body.public_key !== 'string') throw new AdminHttpError(422, 'The request breaks one or more rules; see errors', {}, [{ path: 'public_key', message: 'is required (a string)' }]);
-    const key = await addApiKey(ctx.store, request.params.id, body.public_key);
+    const key = await addApiKey(ctx.store, request.params.id, body.public_key, auditOf(ctx, request));
     reply.code(201);
     return { client_id: request.params.id, kind: key.kind, public_key: key.publicKey };
   });
 
   app.delete('/clients/:id/api-keys/:key', doc('Remove a request-signature API key', { params: { type: 'object', properties: { id: { type: 'string' }, key: { type: 'string' } } }, response: { 204: { type: 'null' }, ...problems(404) } }), async (request: FastifyRequest<{ Params: { id: string; key: string } }>, reply) => {
-    await removeApiKey(ctx.store, request.params.id, request.params.key);
+    await removeApiKey(ctx.store, request.params.id, request.params.key, auditOf(ctx, request));
     return reply.code(204).send();
   });
 }

@@ -6,6 +6,7 @@ import { revokeClientSessions, revokeFamily } from '../../admin/sessions.js';
 import { getClient } from '../../admin/clients.js';
 import { AdminNotFoundError } from '../../admin/problems.js';
 import { cursorAfter, pageOf } from './request.js';
+import { auditOf } from './audit.js';
 import { ListQuery, problems, SECURITY } from './schemas.js';
 
 const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
@@ -70,11 +71,11 @@ export function familyRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
   });
 
   app.post('/clients/:id/revoke-sessions', doc('Revoke every refresh-token family of the client (its refresh tokens stop working; the client stays active)', { params: Type.Object({ id: Type.String() }), response: { 200: Type.Object({ client_id: Type.String(), revoked_refresh_token_families: Type.Integer() }), ...problems(404) } }), async (request: FastifyRequest<{ Params: { id: string } }>) => {
-    return { client_id: request.params.id, revoked_refresh_token_families: await revokeClientSessions(ctx.store, request.params.id) };
+    return { client_id: request.params.id, revoked_refresh_token_families: await revokeClientSessions(ctx.store, request.params.id, undefined, auditOf(ctx, request)) };
   });
 
   app.delete('/families/:id', doc('Revoke one refresh-token family: its refresh tokens stop working', { params: Type.Object({ id: Type.String() }), response: { 204: { type: 'null' }, ...problems(404, 409) } }), async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-    await revokeFamily(ctx.store, request.params.id);
+    await revokeFamily(ctx.store, request.params.id, undefined, auditOf(ctx, request));
     return reply.code(204).send();
   });
 }

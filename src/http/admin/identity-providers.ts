@@ -5,6 +5,7 @@ import { describeProvider, IntrospectionProviderSchema, JwtBearerProviderSchema,
 import { createIdentityProvider, getIdentityProvider, removeIdentityProvider, updateIdentityProvider } from '../../admin/identity-providers.js';
 import { KeyedLock } from '../../oauth/keyed-lock.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
+import { auditOf } from './audit.js';
 import { ListQuery, problems, SECURITY } from './schemas.js';
 
 const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
@@ -58,7 +59,7 @@ export function identityProviderRoutes(app: FastifyInstance, ctx: OAuthContext, 
     const input = jsonObject(request);
     refuseFields(input, { updated_at: 'cannot be set' });
     const key = typeof input.name === 'string' ? input.name : '';
-    const p = await writes.run(key, () => createIdentityProvider(store, input, ctx.masterKey));
+    const p = await writes.run(key, () => createIdentityProvider(store, input, ctx.masterKey, auditOf(ctx, request)));
     const body = describeProvider(p);
     reply.code(201).header('location', `${prefix}/identity-providers/${encodeURIComponent(p.name)}`).header('etag', etagOf(body));
     return body;
@@ -75,7 +76,7 @@ export function identityProviderRoutes(app: FastifyInstance, ctx: OAuthContext, 
     refuseFields(patch, NOT_PATCHABLE);
     const updated = await writes.run(request.params.name, async () => {
       checkIfMatch(request, (await current(request.params.name)).etag);
-      return updateIdentityProvider(store, request.params.name, patch, ctx.masterKey);
+      return updateIdentityProvider(store, request.params.name, patch, ctx.masterKey, auditOf(ctx, request));
     });
     const body = describeProvider(updated);
     reply.header('etag', etagOf(body));
@@ -85,7 +86,7 @@ export function identityProviderRoutes(app: FastifyInstance, ctx: OAuthContext, 
   app.delete('/identity-providers/:name', doc('Remove an identity provider (user links stay, issued tokens stay valid; If-Match honoured)', { params: NameParams, response: { 204: { type: 'null' }, ...problems(404, 412) } }), async (request: NameRequest, reply: FastifyReply) => {
     await writes.run(request.params.name, async () => {
       checkIfMatch(request, (await current(request.params.name)).etag);
-      await removeIdentityProvider(store, request.params.name);
+      await removeIdentityProvider(store, request.params.name, auditOf(ctx, request));
     });
     return reply.code(204).send();
   });

@@ -7,6 +7,8 @@ import { organizationRoutes } from './organizations.js';
 import { keyRoutes } from './keys.js';
 import { userRoutes } from './users.js';
 import { familyRoutes } from './families.js';
+import { eventRoutes } from './events.js';
+import './audit.js';
 import { adminErrorHandler, AdminHttpError, sendProblem } from './problem.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -21,8 +23,9 @@ export async function adminApi(app: FastifyInstance, ctx: OAuthContext): Promise
     async (admin) => {
       admin.setErrorHandler(adminErrorHandler(ctx.logger));
       admin.setNotFoundHandler((request, reply) => sendProblem(reply, new AdminHttpError(404, `No admin resource ${request.method} ${request.url.split('?')[0]}`)));
+      admin.decorateRequest('adminGrant', null);
       admin.addHook('onRequest', async (request) => {
-        await authorizeAdmin(ctx, request.headers.authorization, request.method !== 'GET' && request.method !== 'HEAD');
+        request.adminGrant = await authorizeAdmin(ctx, request.headers.authorization, request.method !== 'GET' && request.method !== 'HEAD');
       });
       clientRoutes(admin, ctx, ADMIN_PREFIX);
       identityProviderRoutes(admin, ctx, ADMIN_PREFIX);
@@ -30,6 +33,7 @@ export async function adminApi(app: FastifyInstance, ctx: OAuthContext): Promise
       keyRoutes(admin, ctx, ADMIN_PREFIX);
       userRoutes(admin, ctx, ADMIN_PREFIX);
       familyRoutes(admin, ctx, ADMIN_PREFIX);
+      eventRoutes(admin, ctx, ADMIN_PREFIX);
     },
     { prefix: ADMIN_PREFIX },
   );

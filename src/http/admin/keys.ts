@@ -5,6 +5,7 @@ import { SIGNING_ALGS } from '../../keys/generate.js';
 import { describeSigningKey, rotateSigningKey } from '../../admin/signing-keys.js';
 import { AdminNotFoundError, assertNoProblems, schemaProblems } from '../../admin/problems.js';
 import { etagOf, jsonObject } from './request.js';
+import { auditOf } from './audit.js';
 import { problems, SECURITY } from './schemas.js';
 
 const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
@@ -49,7 +50,7 @@ export function keyRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: strin
     // Unknown fields here; the algorithm is admin/signing-keys.ts's to judge (the CLI's message).
     assertNoProblems(schemaProblems(RotateBody, input, '').filter((p) => p.path !== 'alg'));
     const alg = input.alg === undefined ? ctx.config.signingAlg : typeof input.alg === 'string' ? input.alg : JSON.stringify(input.alg);
-    const key = await rotateSigningKey(ctx.store, alg, policy);
+    const key = await rotateSigningKey(ctx.store, alg, policy, auditOf(ctx, request));
     const body = describeSigningKey(key);
     reply.code(201).header('location', `${prefix}/keys/${encodeURIComponent(key.kid)}`).header('etag', etagOf(body));
     return body;

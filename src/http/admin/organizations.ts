@@ -18,6 +18,7 @@ import {
 import { AdminNotFoundError, assertNoProblems, schemaProblems } from '../../admin/problems.js';
 import { KeyedLock } from '../../oauth/keyed-lock.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
+import { auditOf } from './audit.js';
 import { ListQuery, problems, SECURITY } from './schemas.js';
 
 const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
@@ -113,7 +114,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     refuseFields(input, { status: 'cannot be set on creation (a new organization is active); PATCH it' });
     // The import document's record and messages; the id is optional here (generated), so it is only checked if given.
     assertNoProblems(organizationProblems(input.id === undefined ? { ...input, id: 'generated' } : input, ''));
-    const o = await createOrganization(store, { ...(input.id !== undefined ? { id: input.id as string } : {}), name: input.name as string });
+    const o = await createOrganization(store, { ...(input.id !== undefined ? { id: input.id as string } : {}), name: input.name as string }, auditOf(ctx, request));
     const body = describeOrganization(o);
     reply.code(201).header('location', `${prefix}/organizations/${encodeURIComponent(o.id)}`).header('etag', etagOf(body));
     return body;
@@ -131,7 +132,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     assertNoProblems(schemaProblems(OrganizationPatchBody, patch, ''));
     const updated = await writes.run(`org:${request.params.id}`, async () => {
       checkIfMatch(request, (await orgCurrent(request.params.id)).etag);
-      return updateOrganization(store, request.params.id, patch);
+      return updateOrganization(store, request.params.id, patch, auditOf(ctx, request));
     });
     const body = describeOrganization(updated);
     reply.header('etag', etagOf(body));
@@ -159,7 +160,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
       clientId: input.client_id as string,
       scope: input.scope as string,
       ...(input.id !== undefined ? { id: input.id as string } : {}),
-    });
+    }, auditOf(ctx, request));
     const body = describeInstallation(installation);
     reply.code(201).header('location', `${prefix}/organizations/${encodeURIComponent(request.params.id)}/installations/${encodeURIComponent(installation.clientId)}`).header('etag', etagOf(body));
     return withWarnings(body, warnings);
@@ -179,7 +180,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     const { installation, warnings } = await writes.run(`installation:${id}:${clientId}`, async () => {
       const { inst, etag } = await installationCurrent(id, clientId);
       checkIfMatch(request, etag);
-      return updateInstallationScope(store, inst.id, patch.scope as string);
+      return updateInstallationScope(store, inst.id, patch.scope as string, auditOf(ctx, request));
     });
     const body = describeInstallation(installation);
     reply.header('etag', etagOf(body));
@@ -191,7 +192,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     const revoked = await writes.run(`installation:${id}:${clientId}`, async () => {
       const { inst, etag } = await installationCurrent(id, clientId);
       checkIfMatch(request, etag);
-      return revokeInstallation(store, inst.id);
+      return revokeInstallation(store, inst.id, auditOf(ctx, request));
     });
     const body = describeInstallation(revoked);
     reply.header('etag', etagOf(body));

@@ -6,6 +6,7 @@ import { createUser, deleteUser, setUserPassword, updateUser, type UserSettingsP
 import { nowSeconds, revokeUserSessions } from '../../admin/sessions.js';
 import { AdminNotFoundError, AdminValidationError, type Problem } from '../../admin/problems.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
+import { auditOf } from './audit.js';
 import { AdminHttpError } from './problem.js';
 import { KeyedLock } from '../../oauth/keyed-lock.js';
 import { problems, SECURITY } from './schemas.js';
@@ -81,7 +82,7 @@ export function userRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: stri
 
   app.post('/users', doc('Create a user; a given password is hashed and never returned, a generated one is shown once', { body: UserCreateBody, response: { 201: UserCreated, ...problems(400, 409, 422) } }), async (request, reply) => {
     const input = jsonObject(request) as Partial<UserInput>;
-    const { user, password } = await createUser(ctx.store, input);
+    const { user, password } = await createUser(ctx.store, input, auditOf(ctx, request));
     const body = describeUser(user);
     reply.code(201).header('location', `${prefix}/users/${encodeURIComponent(user.id)}`).header('etag', etagOf(body)).header('cache-control', 'no-store');
     return { ...body, ...(password !== undefined ? { password } : {}) };
@@ -98,7 +99,7 @@ export function userRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: stri
     refuseFields(patch, NOT_PATCHABLE);
     const { user } = await writes.run(request.params.id, async () => {
       checkIfMatch(request, (await current(ctx, request.params.id)).etag);
-      return updateUser(ctx.store, request.params.id, patch as UserSettingsPatch);
+      return updateUser(ctx.store, request.params.id, patch as UserSettingsPatch, auditOf(ctx, request));
     });
     const body = describeUser(user);
     reply.header('etag', etagOf(body));
@@ -108,7 +109,7 @@ export function userRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: stri
   app.delete('/users/:id', doc('Delete a user (their refresh tokens stop working; If-Match honoured)', { params: UserIdParams, response: { 204: { type: 'null' }, ...problems(404, 412) } }), async (request: IdRequest, reply: FastifyReply) => {
     await writes.run(request.params.id, async () => {
       checkIfMatch(request, (await current(ctx, request.params.id)).etag);
-      await deleteUser(ctx.store, request.params.id);
+      await deleteUser(ctx.store, request.params.id, auditOf(ctx, request));
     });
     return reply.code(204).send();
   });
@@ -116,13 +117,13 @@ export function userRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: stri
   app.post('/users/:id/password', doc('Set a password (generated and shown once when none is given); signs the user out everywhere unless keep_sessions', { params: UserIdParams, body: PasswordBody, response: { 200: PasswordSet, ...problems(400, 404, 422) } }), async (request: IdRequest, reply) => {
     const opts = passwordRequest(jsonObject(request));
     await current(ctx, request.params.id);
-    const r = await setUserPassword(ctx.store, request.params.id, opts);
+    const r = await setUserPassword(ctx.store, request.params.id, opts, auditOf(ctx, request));
     reply.header('cache-control', 'no-store');
     return { id: r.user.id, username: r.user.username, revoked_refresh_token_families: r.revoked, ...(r.password !== undefined ? { password: r.password } : {}) };
   });
 
   app.post('/users/:id/revoke-sessions', doc('Revoke every refresh-token family of the user (sign out everywhere)', { params: UserIdParams, response: { 200: SessionsRevoked, ...problems(404) } }), async (request: IdRequest) => {
     const { user } = await current(ctx, request.params.id);
-    return { id: user.id, revoked_refresh_token_families: await revokeUserSessions(ctx.store, user.id, nowSeconds()) };
+    return { id: user.id, revoked_refresh_token_families: await revokeUserSessions(ctx.store, user.id, nowSeconds(), auditOf(ctx, request)) };
   });
 }

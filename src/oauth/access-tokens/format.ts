@@ -41,12 +41,6 @@ export interface IssuingServices {
   readonly signer: JwtSigner;
 }
 
-/** The revocation request's source, for the token.revoked / family.revoked security events. */
-export interface RevocationOrigin {
-  readonly address: string;
-  readonly requestId: string;
-}
-
 /** RFC 7662 §2.2: the whole answer for a token that is not active, or that the caller may not see. */
 export const INACTIVE = '{"active":false}';
 
@@ -67,8 +61,11 @@ export interface AccessTokenFormat {
    * is `token`, so the endpoint may look further (an opaque-shaped token may be a refresh token).
    */
   introspect(ctx: OAuthContext, caller: Client, token: string): string | undefined | Promise<string | undefined>;
-  /** RFC 7009 §2.1: revokes `token` if it was issued to `client`; resolves false when no token of this format is `token`. */
-  revoke(ctx: OAuthContext, client: Client, token: string, origin?: RevocationOrigin): Promise<boolean>;
+  /**
+   * RFC 7009 §2.1: revokes `token` if it was issued to `client`; resolves false when no token of this format is
+   * `token`. `onRevoked` is told what was revoked (a jti or a hash prefix, never the token) when something was.
+   */
+  revoke(ctx: OAuthContext, client: Client, token: string, onRevoked?: (details: Record<string, unknown>) => void): Promise<boolean>;
 }
 
 /** Lets one caller see a token: its own client, or a client with the introspection permission (RFC 7662 §4). */

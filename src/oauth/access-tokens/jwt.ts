@@ -107,13 +107,13 @@ export const jwtAccessTokens = {
 
   introspect,
 
-  async revoke(ctx, client, token, origin?) {
+  async revoke(ctx, client, token, onRevoked?: (details: Record<string, unknown>) => void) {
     let own = readOwnAccessToken(ctx, token);
     // Signed with a key rotated in elsewhere a moment ago: look it up once rather than ignore the revocation.
     if (!own && (await lookUpUnknownKid(ctx, token))) own = readOwnAccessToken(ctx, token);
     if (own && own.clientId === client.clientId && own.exp > ctx.now()) {
       await ctx.denylist.deny(own.jti, own.clientId, own.exp);
-      ctx.events.emit({ type: 'token.revoked', clientId: client.clientId, subject: typeof own.payload.sub === 'string' ? own.payload.sub : null, address: origin?.address, requestId: origin?.requestId, details: { jti: own.jti, format: 'jwt' } });
+      onRevoked?.({ token_type: 'access_token', format: 'jwt', jti: own.jti });
     }
     return true;
   },

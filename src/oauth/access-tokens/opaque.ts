@@ -69,13 +69,12 @@ export const opaqueAccessTokens = {
     });
   },
 
-  async revoke(ctx, client, token, origin?) {
+  async revoke(ctx, client, token, onRevoked?: (details: Record<string, unknown>) => void) {
     const hash = hashToken(token);
     const record = await ctx.store.accessTokens.findOpaque(hash);
     if (!record) return false;
-    if (record.clientId === client.clientId) {
-      await ctx.store.accessTokens.deleteOpaque(hash);
-      ctx.events.emit({ type: 'token.revoked', clientId: client.clientId, subject: record.subject, address: origin?.address, requestId: origin?.requestId, details: { jti: record.jti, format: 'opaque' } });
+    if (record.clientId === client.clientId && (await ctx.store.accessTokens.deleteOpaque(hash))) {
+      onRevoked?.({ token_type: 'access_token', format: 'opaque', jti: record.jti, hash_prefix: hash.slice(0, 12) });
     }
     return true;
   },

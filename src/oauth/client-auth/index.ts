@@ -1,7 +1,8 @@
 import { OAuthError } from '../errors.js';
+import { ThrottledError } from '../throttle.js';
 import type { OAuthContext } from '../context.js';
 import { parseBasicAuthorization, type TokenRequest } from '../token-request.js';
-import type { AuthenticatedClient, ClientAuthenticator } from './types.js';
+import { whenReady, type AuthenticatedClient, type ClientAuthenticator } from './types.js';
 import { clientSecretBasic } from './client-secret-basic.js';
 import { clientSecretPost } from './client-secret-post.js';
 import { noneAuth } from './none.js';
@@ -49,44 +50,30 @@ export function authenticateClientNow(req: TokenRequest, ctx: OAuthContext): Aut
   }
   const chosen = present ?? (noneAuth.matches(req) ? noneAuth : undefined);
   if (!chosen) throw OAuthError.invalidClient('Client authentication is required');
-  let authenticated: ReturnType<ClientAuthenticator['authenticate']>;
+  let pending: ReturnType<typeof chosen.authenticate>;
   try {
-    authenticated = chosen.authenticate(req, ctx);
+    pending = chosen.authenticate(req, ctx);
   } catch (err) {
-    throw reportFailure(ctx, req, chosen.method, err);
+    throw authFailed(req, ctx, chosen.method, err);
   }
-  if (authenticated instanceof Promise) {
-    return authenticated.then(
-      (client) => ({ client, method: chosen.method }),
-      (err: unknown) => {
-        throw reportFailure(ctx, req, chosen.method, err);
-      },
-    );
-  }
-  return { client: authenticated, method: chosen.method };
+  // A cached client answers synchronously and costs no extra promise; only a pending check gets a catch.
+  if (pending instanceof Promise) pending = pending.catch((err: unknown) => Promise.reject(authFailed(req, ctx, chosen.method, err)));
+  return whenReady(pending, (client) => ({ client, method: chosen.method }));
 }
 
 /**
- * A refused credential (invalid_client, RFC 6749 §5.2) is a security event: `client.auth_failed` with the method
- * (counted per method in tessera_client_auth_failures_total). Throttle refusals (429) and outages (503) are not:
- * no credential was judged. The client id is the one the request claims, which may not exist.
+ * client.auth_failed for a refused credential (invalid_client) or a throttled guess; anything else (a 503, a
+ * malformed request) is not an authentication failure. The client_id is the one the request claims; never the
+ * credential. Returns the error to rethrow.
  */
-function reportFailure(ctx: OAuthContext, req: TokenRequest, method: string, err: unknown): unknown {
-  if (err instanceof OAuthError && err.code === 'invalid_client') {
-    ctx.events.emit({ type: 'client.auth_failed', clientId: claimedClientId(req), address: req.ip, requestId: req.requestId, details: { method } });
+function authFailed(req: TokenRequest, ctx: OAuthContext, method: string, err: unknown): unknown {
+  const throttled = err instanceof ThrottledError;
+  if (throttled || (err instanceof OAuthError && err.code === 'invalid_client')) {
+    // Basic: the id half of the header only (parseBasicAuthorization splits it off; the secret is never kept).
+    const claimed = (method === 'client_secret_basic' ? parseBasicAuthorization(req.authorization)?.clientId : req.params.get('client_id')) ?? null;
+    ctx.events.emit({ type: 'client.auth_failed', clientId: claimed === null ? null : claimed.slice(0, 200), address: req.ip, requestId: req.requestId, details: { method, reason: throttled ? 'throttled' : 'invalid_client' } });
   }
   return err;
-}
-
-/** The client_id a request names (body, or HTTP Basic's user part), for the event; null when none is readable. */
-function claimedClientId(req: TokenRequest): string | null {
-  let id: string | undefined;
-  try {
-    id = req.params.get('client_id') ?? parseBasicAuthorization(req.authorization)?.clientId;
-  } catch {
-    // A malformed Basic header: nothing to name.
-  }
-  return id === undefined ? null : id.slice(0, 255);
 }
 
 /** authenticateClientNow, always as a promise (a failure is a rejection, never a synchronous throw). */

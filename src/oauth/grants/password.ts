@@ -37,24 +37,21 @@ export function passwordScope(requested: readonly string[] | undefined, client: 
  */
 async function throttledLogin(ctx: OAuthContext, client: Client, username: string, password: string, req: GrantRequest): Promise<User> {
   const { ip, answer } = req;
-  // Security events name the login by the normalised username the user typed; never the password.
-  const event = { clientId: client.clientId, subject: null, address: ip, requestId: req.requestId, details: { username: normalizeUsername(username) } };
-  let user: User | undefined;
-  try {
-    // One pair's attempts one after another (keyed-lock.ts): a user's parallel right logins are not refused as failures.
-    user = await ctx.loginAttempts.run(`${normalizeUsername(username)}\0${ip}`, () =>
-      throttledCheck(ctx.limits.login.reserve(loginKeys(username, ip)), {
-        what: 'login',
-        check: () => authenticateUser(ctx, username, password, ip, answer),
-        failed: (u) => u === undefined,
-      }),
-    );
-  } catch (err) {
-    if (err instanceof ThrottledError) ctx.events.emit({ type: 'login.throttled', ...event });
-    throw err;
-  }
+  // The username as typed (bounded), never the password; the user id is not looked up for a failure.
+  const event = (type: 'login.failed' | 'login.throttled') => ctx.events.emit({ type, clientId: client.clientId, address: ip, requestId: req.requestId, details: { username: username.slice(0, 128) } });
+  // One pair's attempts one after another (keyed-lock.ts): a user's parallel right logins are not refused as failures.
+  const user = await ctx.loginAttempts.run(`${normalizeUsername(username)}\0${ip}`, () =>
+    throttledCheck(ctx.limits.login.reserve(loginKeys(username, ip)), {
+      what: 'login',
+      check: () => authenticateUser(ctx, username, password, ip, answer),
+      failed: (u) => u === undefined,
+    }).catch((err: unknown) => {
+      if (err instanceof ThrottledError) event('login.throttled');
+      throw err;
+    }),
+  );
   if (!user) {
-    ctx.events.emit({ type: 'login.failed', ...event });
+    event('login.failed');
     throw OAuthError.invalidGrant(BAD_CREDENTIALS);
   }
   return user;

@@ -42,17 +42,10 @@ export const refreshTokenGrant = {
     const presented = req.params.get('refresh_token');
     if (presented === undefined) throw OAuthError.invalidRequest('The refresh_token parameter is missing');
     const requested = parseScope(req.params.get('scope'));
-    const rotated = await ctx.refreshTokens.rotate(
-      presented,
-      client,
-      requested,
-      (family) => currentAllowance(family, client, ctx),
-      (family) => {
-        const { clientId } = client;
-        const { subject, familyId: family_id } = family;
-        ctx.events.emit({ type: 'refresh.reuse_detected', clientId, subject, address: req.ip, requestId: req.requestId, details: { family_id } });
-      },
-    );
+    // RFC 9700 §4.14.2: a reused token has just revoked its family: the audit trail's most important line.
+    const onReuse = (family: RefreshFamily) =>
+      ctx.events.emit({ type: 'refresh.reuse_detected', clientId: client.clientId, subject: family.subject, address: req.ip, requestId: req.requestId, details: { family_id: family.familyId, family_revoked: true } });
+    const rotated = await ctx.refreshTokens.rotate(presented, client, requested, (family) => currentAllowance(family, client, ctx), onReuse);
     ctx.metrics.refreshRotated();
     const { family, scope } = rotated;
     const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, orgId: family.orgId, scope, extra: family.claims };

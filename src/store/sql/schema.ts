@@ -158,6 +158,20 @@ export interface ChangeRow {
   at: number;
 }
 
+export interface EventRow {
+  id: string;
+  /** Milliseconds since the epoch. */
+  time: number;
+  type: string;
+  client_id: string | null;
+  subject: string | null;
+  address: string | null;
+  request_id: string | null;
+  actor_kind: string | null;
+  actor_id: string | null;
+  details: string;
+}
+
 export interface Database {
   clients: ClientRow;
   api_keys: ApiKeyRow;
@@ -173,4 +187,5 @@ export interface Database {
   identity_providers: IdentityProviderRow;
   user_links: UserLinkRow;
   changes: ChangeRow;
+  events: EventRow;
 }

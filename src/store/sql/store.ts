@@ -14,6 +14,7 @@ import { SqlReplayStore } from './replay.js';
 import { SqlInstallationStore, SqlOrganizationStore } from './organizations.js';
 import { SqlIdentityProviderStore, SqlUserLinkStore } from './federation.js';
 import { SqlChangeFeed } from './changes.js';
+import { SqlEventStore } from './events.js';
 import { liveRotationFor, type LiveRotation } from './rotation/index.js';
 
 /**
@@ -34,6 +35,7 @@ export class SqlStore implements Store {
   readonly identityProviders;
   readonly userLinks;
   readonly changes;
+  readonly events;
 
   constructor(
     private readonly ctx: SqlContext,
@@ -52,6 +54,7 @@ export class SqlStore implements Store {
     this.identityProviders = new SqlIdentityProviderStore(ctx);
     this.userLinks = new SqlUserLinkStore(ctx);
     this.changes = new SqlChangeFeed(ctx);
+    this.events = new SqlEventStore(ctx);
   }
 
   /** `sqlite`: the synchronous transactions of a SQLite connection, for its rotation (sqlite/sync-transaction.ts). */
