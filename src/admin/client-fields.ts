@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { AuthMethod, Client, NewClient } from '../store/types.js';
 import { recordSchema, type Field } from './fields.js';
 import { splitScope } from './scope.js';
+import { MetadataSchema } from './metadata.js';
 
 /**
  * The one table of client fields. The import document's schema, the CLI's flags, the stored record and what
@@ -95,6 +96,18 @@ export const CLIENT_FIELDS = {
   rate_limit: field(Type.Object({ points: Type.Integer({ minimum: 1 }), duration: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }), {
     flag: { flag: '--rate-limit <points/seconds>', help: 'per-client rate limit, e.g. 100/60', kind: 'points-per-seconds' },
     setting: { key: 'rateLimit', toStored: orNull, fromStored: (c) => orUndefined(c.rateLimit) },
+  }),
+  allowed_resources: field(Type.Array(Type.String({ minLength: 1 }), { maxItems: 100 }), {
+    flag: { flag: '--allowed-resource <uri>', help: 'resource (RFC 8707) or audience the client may ask for (repeatable; default: its audience list)', kind: 'repeatable' },
+    setting: { key: 'allowedResources', toStored: orNull, fromStored: (c) => orUndefined(c.allowedResources ?? null) },
+  }),
+  metadata: field(MetadataSchema, {
+    flag: { flag: '--metadata <json|key=value>', help: 'metadata claim templates may reference (a JSON object, or key=value; repeatable)', kind: 'json-object' },
+    setting: { key: 'metadata', toStored: orNull, fromStored: (c) => orUndefined(c.metadata ?? null) },
+  }),
+  claims: field(Type.Object({}, { additionalProperties: true }), {
+    flag: { flag: '--claims <json|name=value>', help: 'custom claim template, e.g. plan={{client.metadata.plan}} (a JSON object, or name=value; repeatable)', kind: 'json-object' },
+    setting: { key: 'claims', toStored: orNull, fromStored: (c) => orUndefined(c.claims ?? null) },
   }),
   jwks: field(Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }), {
     shown: false,

@@ -10,6 +10,7 @@ import { SecretVerifier } from './client-auth/secret-verifier.js';
 import { CLIENT_AUTHENTICATORS, createClientAuthRegistry, type ClientAuthRegistry } from './client-auth/index.js';
 import type { KnownKey } from './client-auth/request-signature.js';
 import { TokenIssuer } from './issuer.js';
+import { ClaimTemplates } from './claims.js';
 import { RefreshTokenService } from './refresh-tokens.js';
 import { Denylist } from './denylist.js';
 import { RevokedFamilies } from './revoked-families.js';
@@ -47,6 +48,8 @@ export interface OAuthContext {
   readonly remoteKeySets: KeySetCache;
   readonly secrets: SecretVerifier;
   readonly issuer: TokenIssuer;
+  /** Clients' claim templates, compiled once per client record (claims.ts); the issuer evaluates them. */
+  readonly claimTemplates: ClaimTemplates;
   readonly refreshTokens: RefreshTokenService;
   readonly denylist: Denylist;
   /** Refresh-token families revoked within the longest access-token lifetime: their access tokens are inactive. */
@@ -119,6 +122,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
   const revokedFamilies = new RevokedFamilies(store, config.maxAccessTokenTtl);
   await revokedFamilies.load(now());
 
+  const claimTemplates = new ClaimTemplates();
   const ctx: OAuthContext = {
     config,
     store,
@@ -131,7 +135,8 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     apiKeys: new RecordCache<KnownKey>(),
     remoteKeySets,
     secrets: new SecretVerifier(),
-    issuer: new TokenIssuer(config, deps.keys, store, now, deps.signer),
+    issuer: new TokenIssuer(config, deps.keys, store, now, deps.signer, claimTemplates),
+    claimTemplates,
     refreshTokens: new RefreshTokenService(config, store, now, revokedFamilies),
     denylist,
     revokedFamilies,

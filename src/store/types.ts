@@ -48,6 +48,15 @@ export interface Client {
   jwks: unknown | null;
   jwksUri: string | null;
   rateLimit: RateLimitSetting | null;
+  /**
+   * RFC 8707: the resources (and RFC 8693 audiences) the client may ask for; null = its `audience` list
+   * (oauth/resources.ts). Anything else is invalid_target.
+   */
+  allowedResources?: string[] | null;
+  /** Operator data claim templates may reference (`{{client.metadata.plan}}`); bounded (admin/metadata.ts). */
+  metadata?: Record<string, unknown> | null;
+  /** Claim template: claim name -> literal or `{{reference}}` (oauth/claims.ts); reserved names refused. */
+  claims?: Record<string, unknown> | null;
   status: Status;
   createdAt: number;
   updatedAt: number;
@@ -163,6 +172,8 @@ export interface RefreshFamily {
   scope: string[];
   /** Extra claims carried into every access token of the family (e.g. the identity provider). */
   claims: Record<string, unknown> | null;
+  /** RFC 8707 §2.2: the audiences the family was granted (null = the default); a refresh may narrow them. */
+  audience?: string[] | null;
   status: 'active' | 'revoked';
   createdAt: number;
   /** Absolute end of the family. */

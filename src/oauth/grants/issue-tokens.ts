@@ -47,6 +47,7 @@ export async function issueTokens(ctx: OAuthContext, granted: GrantedTokens, con
       installationId: granted.installationId,
       scope: granted.scope,
       claims: granted.extra,
+      audience: granted.audience,
     });
   } else {
     granted.familyId = null;

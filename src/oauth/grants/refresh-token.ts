@@ -6,6 +6,7 @@ import { intersect, parseScope } from '../scope.js';
 import type { RefreshAllowance } from '../refresh-tokens.js';
 import { getUser } from '../users.js';
 import { issueTokens } from './issue-tokens.js';
+import { refreshTargets } from '../resources.js';
 import type { GrantHandler } from './types.js';
 
 /**
@@ -36,15 +37,20 @@ async function currentAllowance(family: RefreshFamily, client: Client, ctx: OAut
  */
 export const refreshTokenGrant = {
   grantType: 'refresh_token',
-  parameters: new Set(['refresh_token', 'scope']),
+  parameters: new Set(['refresh_token', 'scope', 'resource', 'audience']),
   confidentialOnly: false,
   async handle(req, client, ctx) {
     const presented = req.params.get('refresh_token');
     if (presented === undefined) throw OAuthError.invalidRequest('The refresh_token parameter is missing');
     const requested = parseScope(req.params.get('scope'));
-    const rotated = await ctx.refreshTokens.rotate(presented, client, requested, (family) => currentAllowance(family, client, ctx));
+    // RFC 8707 §2.2: decided with the family, before the token rotates (a refused request spends nothing).
+    let audience: string[] | undefined;
+    const rotated = await ctx.refreshTokens.rotate(presented, client, requested, (family) => {
+      audience = refreshTargets(req.params, client, family);
+      return currentAllowance(family, client, ctx);
+    });
     const { family, scope } = rotated;
-    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, orgId: family.orgId, scope, extra: family.claims };
+    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, orgId: family.orgId, scope, extra: family.claims, audience };
     // Awaited rather than returned: an async function that returns a promise pays an extra thenable job.
     return await issueTokens(ctx, granted, rotated);
   },

@@ -24,6 +24,9 @@ function clientFromRow(r: ClientRow): Client {
     jwks: fromJson<unknown>(r.jwks),
     jwksUri: r.jwks_uri,
     rateLimit: fromJson<Client['rateLimit']>(r.rate_limit),
+    allowedResources: fromJson<string[]>(r.allowed_resources),
+    metadata: fromJson<Record<string, unknown>>(r.metadata),
+    claims: fromJson<Record<string, unknown>>(r.claims),
     status: r.status as Client['status'],
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -49,6 +52,9 @@ function columns(c: Partial<NewClient>): Partial<ClientRow> {
   if (c.jwks !== undefined) row.jwks = toJson(c.jwks);
   if (c.jwksUri !== undefined) row.jwks_uri = c.jwksUri;
   if (c.rateLimit !== undefined) row.rate_limit = toJson(c.rateLimit);
+  if (c.allowedResources !== undefined) row.allowed_resources = toJson(c.allowedResources);
+  if (c.metadata !== undefined) row.metadata = toJson(c.metadata);
+  if (c.claims !== undefined) row.claims = toJson(c.claims);
   if (c.status !== undefined) row.status = c.status;
   return row;
 }

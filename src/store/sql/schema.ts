@@ -20,6 +20,9 @@ export interface ClientRow {
   jwks: string | null;
   jwks_uri: string | null;
   rate_limit: string | null;
+  allowed_resources: string | null;
+  metadata: string | null;
+  claims: string | null;
   status: string;
   created_at: number;
   updated_at: number;
@@ -66,6 +69,7 @@ export interface RefreshFamilyRow {
   installation_id: string | null;
   scope: string;
   claims: string | null;
+  audience: string | null;
   status: string;
   created_at: number;
   expires_at: number;
