@@ -37,6 +37,9 @@ export function newClient(clientId: string, over: Partial<NewClient> = {}): NewC
     jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'abc' }] },
     jwksUri: null,
     rateLimit: { points: 10, duration: 60 },
+    allowedResources: ['https://api.example', 'payments'],
+    metadata: { plan: 'gold', limits: { seats: 5, regions: ['eu', 'us'] } },
+    claims: { plan: '{{client.metadata.plan}}', tier: 2 },
     status: 'active',
     ...over,
   };
@@ -63,7 +66,7 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
       const clientId = over.clientId ?? uid('fc');
       if (!(await store.clients.get(clientId))) await store.clients.create(newClient(clientId));
       const t = now();
-      const fam = { familyId: uid('fam'), clientId, subject: 'user-1', userId: null, orgId: null, installationId: null, scope: ['read', 'write'], claims: { idp: 'x' }, createdAt: t, expiresAt: t + 3600, ...over };
+      const fam = { familyId: uid('fam'), clientId, subject: 'user-1', userId: null, orgId: null, installationId: null, scope: ['read', 'write'], claims: { idp: 'x' }, audience: null, createdAt: t, expiresAt: t + 3600, ...over };
       const first = { hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600, ...tokenOver };
       await store.refreshTokens.createFamily(fam, first);
       return { fam, first };
@@ -90,7 +93,7 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
 
       it('null and empty values survive the round trip', async () => {
         const id = uid('c');
-        const input = newClient(id, { name: null, secretHash: null, defaultScope: null, audience: null, scope: [], grantTypes: [], jwks: null, rateLimit: null, refreshTokenTtl: null, refreshIdleTtl: null, introspectAny: true, tokenEndpointAuthMethod: 'none' });
+        const input = newClient(id, { name: null, secretHash: null, defaultScope: null, audience: null, scope: [], grantTypes: [], jwks: null, rateLimit: null, allowedResources: null, metadata: null, claims: null, refreshTokenTtl: null, refreshIdleTtl: null, introspectAny: true, tokenEndpointAuthMethod: 'none' });
         await store.clients.create(input);
         expect(await store.clients.get(id)).toMatchObject(input);
       });
@@ -310,6 +313,20 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect(rec!.family).toEqual({ ...fam, status: 'active', revokedAt: null });
         expect(rec!.token).toEqual({ ...first, familyId: fam.familyId, status: 'active', rotatedAt: null });
         expect(await store.refreshTokens.find(hash())).toBeUndefined();
+      });
+
+      it('a family keeps the audience it was granted through find, rotate and a retried rotation (RFC 8707)', async () => {
+        const audience = ['https://api.example/', 'payments'];
+        const { fam, first } = await family({ audience });
+        expect((await store.refreshTokens.find(first.hash))!.family.audience).toEqual(audience);
+        const t = now();
+        const next = { hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600 };
+        const out = await store.refreshTokens.rotate(first.hash, next, t, 60);
+        expect(out).toMatchObject({ kind: 'rotated', family: { familyId: fam.familyId, audience } });
+        // The same token again inside the reuse interval: the judged path (not the engine's live statement).
+        const retry = await store.refreshTokens.rotate(first.hash, { hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600 }, t, 60);
+        expect(retry).toMatchObject({ kind: 'retried', family: { audience } });
+        expect((await store.refreshTokens.getFamily(fam.familyId))!.audience).toEqual(audience);
       });
 
       it('rotate: the presented token becomes rotated and the successor active', async () => {
