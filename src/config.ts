@@ -128,6 +128,19 @@ const ConfigSchema = Type.Object(
     signatureWindowMs: Type.Integer({ minimum: 1000 }),
     profiles: Type.Object({ cobo: Type.Optional(Profile), knetik: Type.Optional(Profile), smscx: Type.Optional(Profile) }, { additionalProperties: false }),
     importFile: Type.Optional(Type.String()),
+    /**
+     * The token hook (oauth/token-hook.ts, docs/tokens.md): an HTTP endpoint called before issuance for clients
+     * that opt in (client field token_hook), which may add claims. Off while url is unset.
+     */
+    tokenHook: Type.Object(
+      {
+        url: Type.Optional(Type.String({ pattern: '^https?://' })),
+        /** HMAC-SHA256 key the request is signed with; at least 32 characters. */
+        secret: Type.Optional(Type.String({ minLength: 32 })),
+        timeoutMs: Type.Integer({ minimum: 10, maximum: 10_000 }),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -167,6 +180,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   cacheSyncIntervalMs: 250,
   signatureWindowMs: 300_000,
   profiles: {},
+  tokenHook: { timeoutMs: 500 },
 };
 
 export class ConfigError extends Error {
@@ -255,6 +269,9 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['signingThread', 'TESSERA_SIGNING_THREAD', boolOrAuto],
   ['cacheSyncIntervalMs', 'TESSERA_CACHE_SYNC_INTERVAL_MS', int],
   ['signatureWindowMs', 'TESSERA_SIGNATURE_WINDOW_MS', int],
+  ['tokenHook.url', 'TESSERA_TOKEN_HOOK_URL', str],
+  ['tokenHook.secret', 'TESSERA_TOKEN_HOOK_SECRET', str],
+  ['tokenHook.timeoutMs', 'TESSERA_TOKEN_HOOK_TIMEOUT_MS', int],
 ];
 
 /** Flags as commander hands them over (camelCase option names). */
@@ -368,6 +385,13 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   // Node refuses a header deadline beyond the request's; the headers are part of the request.
   if (cfg.http.headersTimeoutMs > cfg.http.requestTimeoutMs) throw new ConfigError('invalid setting http.headersTimeoutMs: exceeds http.requestTimeoutMs');
   if (cfg.adminListen !== undefined && Number(cfg.adminListen.slice(cfg.adminListen.lastIndexOf(':') + 1)) > 65535) throw new ConfigError('invalid setting adminListen: the port must be 0-65535');
+  if (cfg.tokenHook.url !== undefined) {
+    // The hook sees subjects and claims: https, or http to this machine only; and never unsigned.
+    const u = new URL(cfg.tokenHook.url);
+    const loopback = u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(u.hostname);
+    if (u.username || u.password || u.hash || (u.protocol === 'http:' && !loopback)) throw new ConfigError('invalid setting tokenHook.url: must be an https URL (http only for loopback hosts), without credentials or fragment');
+    if (cfg.tokenHook.secret === undefined) throw new ConfigError('invalid setting tokenHook.secret: required when tokenHook.url is set (the request is HMAC-signed)');
+  }
   const trustProxy = trustedProxies(cfg.trustProxy);
   const issuer = (cfg.issuer ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`).replace(/\/+$/, '');
   return { ...cfg, issuer, trustProxy };

@@ -109,6 +109,10 @@ export const CLIENT_FIELDS = {
     flag: { flag: '--claims <json|name=value>', help: 'custom claim template, e.g. plan={{client.metadata.plan}} (a JSON object, or name=value; repeatable)', kind: 'json-object' },
     setting: { key: 'claims', toStored: orNull, fromStored: (c) => orUndefined(c.claims ?? null) },
   }),
+  token_hook: field(Type.Union([Type.Literal('fail_open'), Type.Literal('fail_closed')]), {
+    flag: { flag: '--token-hook <fail_open|fail_closed>', help: 'call the token hook before issuing, and what its failure means (default: not called)', kind: 'text' },
+    setting: { key: 'tokenHook', toStored: orNull, fromStored: (c) => orUndefined(c.tokenHook ?? null) },
+  }),
   jwks: field(Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }), {
     shown: false,
     setting: { key: 'jwks', toStored: orNull, fromStored: (c) => orUndefined(c.jwks as { keys: Array<Record<string, unknown>> } | null) },

@@ -11,6 +11,7 @@ import { CLIENT_AUTHENTICATORS, createClientAuthRegistry, type ClientAuthRegistr
 import type { KnownKey } from './client-auth/request-signature.js';
 import { TokenIssuer } from './issuer.js';
 import { ClaimTemplates } from './claims.js';
+import { TokenHook } from './token-hook.js';
 import { RefreshTokenService } from './refresh-tokens.js';
 import { Denylist } from './denylist.js';
 import { RevokedFamilies } from './revoked-families.js';
@@ -50,6 +51,8 @@ export interface OAuthContext {
   readonly issuer: TokenIssuer;
   /** Clients' claim templates, compiled once per client record (claims.ts); the issuer evaluates them. */
   readonly claimTemplates: ClaimTemplates;
+  /** The token hook (token-hook.ts): off unless configured; its per-outcome counters are read by the metrics. */
+  readonly tokenHook: TokenHook;
   readonly refreshTokens: RefreshTokenService;
   readonly denylist: Denylist;
   /** Refresh-token families revoked within the longest access-token lifetime: their access tokens are inactive. */
@@ -123,6 +126,8 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
   await revokedFamilies.load(now());
 
   const claimTemplates = new ClaimTemplates();
+  const events = deps.events ?? new EventHub();
+  const tokenHook = new TokenHook(config.tokenHook, events, () => config.issuer, now);
   const ctx: OAuthContext = {
     config,
     store,
@@ -135,8 +140,9 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     apiKeys: new RecordCache<KnownKey>(),
     remoteKeySets,
     secrets: new SecretVerifier(),
-    issuer: new TokenIssuer(config, deps.keys, store, now, deps.signer, claimTemplates),
+    issuer: new TokenIssuer(config, deps.keys, store, now, deps.signer, claimTemplates, tokenHook),
     claimTemplates,
+    tokenHook,
     refreshTokens: new RefreshTokenService(config, store, now, revokedFamilies),
     denylist,
     revokedFamilies,
@@ -147,7 +153,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     limits: deps.limits,
     replay: deps.replay,
     logger,
-    events: deps.events ?? new EventHub(),
+    events,
     changes: new ChangeBus(),
     now,
   };

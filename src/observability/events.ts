@@ -25,6 +25,7 @@ export const EVENT_TYPES = [
   'idp.recovered',
   'rate_limit.rejected',
   'admin.change',
+  'token_hook.failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -57,6 +57,8 @@ export interface Client {
   metadata?: Record<string, unknown> | null;
   /** Claim template: claim name -> literal or `{{reference}}` (oauth/claims.ts); reserved names refused. */
   claims?: Record<string, unknown> | null;
+  /** Calls the token hook before issuance (oauth/token-hook.ts): what a failed call means; null = not called. */
+  tokenHook?: 'fail_open' | 'fail_closed' | null;
   status: Status;
   createdAt: number;
   updatedAt: number;

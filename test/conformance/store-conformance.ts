@@ -40,6 +40,7 @@ export function newClient(clientId: string, over: Partial<NewClient> = {}): NewC
     allowedResources: ['https://api.example', 'payments'],
     metadata: { plan: 'gold', limits: { seats: 5, regions: ['eu', 'us'] } },
     claims: { plan: '{{client.metadata.plan}}', tier: 2 },
+    tokenHook: 'fail_closed',
     status: 'active',
     ...over,
   };
@@ -93,7 +94,7 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
 
       it('null and empty values survive the round trip', async () => {
         const id = uid('c');
-        const input = newClient(id, { name: null, secretHash: null, defaultScope: null, audience: null, scope: [], grantTypes: [], jwks: null, rateLimit: null, allowedResources: null, metadata: null, claims: null, refreshTokenTtl: null, refreshIdleTtl: null, introspectAny: true, tokenEndpointAuthMethod: 'none' });
+        const input = newClient(id, { name: null, secretHash: null, defaultScope: null, audience: null, scope: [], grantTypes: [], jwks: null, rateLimit: null, allowedResources: null, metadata: null, claims: null, tokenHook: null, refreshTokenTtl: null, refreshIdleTtl: null, introspectAny: true, tokenEndpointAuthMethod: 'none' });
         await store.clients.create(input);
         expect(await store.clients.get(id)).toMatchObject(input);
       });

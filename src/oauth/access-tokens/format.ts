@@ -20,6 +20,11 @@ export interface AccessTokenClaims {
   audience?: readonly string[];
   /** Extra claims (e.g. the identity provider of a federated login). */
   extra?: Record<string, unknown> | null;
+  /**
+   * The token hook's claims when the grant already asked it (null: asked, nothing to add), so a grant that changes
+   * state (starts or rotates a refresh family) asks before it does; undefined: the issuer asks (oauth/token-hook.ts).
+   */
+  hookClaims?: Record<string, unknown> | null;
 }
 
 /** One issued access token. TokenIssuer decides everything but `token`, which the client's format mints. */

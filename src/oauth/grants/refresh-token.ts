@@ -45,12 +45,20 @@ export const refreshTokenGrant = {
     const requested = parseScope(req.params.get('scope'));
     // RFC 8707 §2.2: decided with the family, before the token rotates (a refused request spends nothing).
     let audience: string[] | undefined;
+    let hookClaims: Record<string, unknown> | null | undefined;
     const rotated = await ctx.refreshTokens.rotate(presented, client, requested, (family) => {
       audience = refreshTargets(req.params, client, family);
-      return currentAllowance(family, client, ctx);
+      if (!ctx.issuer.asksHook(client)) return currentAllowance(family, client, ctx);
+      // The token hook too is asked before the token rotates: a hook that fails closed leaves the refresh token
+      // usable. It is told the scope asked for, else the family's (the policy may still narrow it).
+      return currentAllowance(family, client, ctx).then(async (allowance) => {
+        const about = { client, subject: family.subject, userId: family.userId, username: allowance.user?.username ?? null, orgId: family.orgId, scope: requested ?? family.scope, audience };
+        hookClaims = (await ctx.issuer.hookClaims(about)) ?? null;
+        return allowance;
+      });
     });
     const { family, scope } = rotated;
-    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, orgId: family.orgId, scope, extra: family.claims, audience };
+    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, orgId: family.orgId, scope, extra: family.claims, audience, hookClaims };
     // Awaited rather than returned: an async function that returns a promise pays an extra thenable job.
     return await issueTokens(ctx, granted, rotated);
   },

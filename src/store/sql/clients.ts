@@ -27,6 +27,7 @@ function clientFromRow(r: ClientRow): Client {
     allowedResources: fromJson<string[]>(r.allowed_resources),
     metadata: fromJson<Record<string, unknown>>(r.metadata),
     claims: fromJson<Record<string, unknown>>(r.claims),
+    tokenHook: r.token_hook as Client['tokenHook'],
     status: r.status as Client['status'],
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -55,6 +56,7 @@ function columns(c: Partial<NewClient>): Partial<ClientRow> {
   if (c.allowedResources !== undefined) row.allowed_resources = toJson(c.allowedResources);
   if (c.metadata !== undefined) row.metadata = toJson(c.metadata);
   if (c.claims !== undefined) row.claims = toJson(c.claims);
+  if (c.tokenHook !== undefined) row.token_hook = c.tokenHook;
   if (c.status !== undefined) row.status = c.status;
   return row;
 }

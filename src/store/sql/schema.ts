@@ -23,6 +23,7 @@ export interface ClientRow {
   allowed_resources: string | null;
   metadata: string | null;
   claims: string | null;
+  token_hook: string | null;
   status: string;
   created_at: number;
   updated_at: number;
