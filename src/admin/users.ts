@@ -67,7 +67,7 @@ export async function deleteUser(store: Store, ref: string): Promise<User> {
 }
 
 /** Settings a user's update may change; null removes one (it takes its default again), as in a JSON merge patch. */
-export type UserSettingsPatch = { [K in 'status' | 'scope' | 'email' | 'email_verified']?: UserInput[K] | null };
+export type UserSettingsPatch = { [K in 'status' | 'scope' | 'email' | 'email_verified' | 'metadata']?: UserInput[K] | null };
 
 /**
  * Changes the settings the patch names; the result is checked whole, as if stated in the import document. A user
@@ -83,6 +83,7 @@ export async function updateUser(store: Store, id: string, patch: UserSettingsPa
     ...(existing.scope !== null ? { scope: existing.scope.join(' ') } : {}),
     ...(existing.email !== null ? { email: existing.email } : {}),
     email_verified: existing.emailVerified,
+    ...(existing.metadata ? { metadata: existing.metadata } : {}),
   };
   for (const [name, value] of Object.entries(patch)) {
     if (value === null) delete merged[name];
@@ -99,4 +100,4 @@ export async function updateUser(store: Store, id: string, patch: UserSettingsPa
   });
 }
 
-const SETTING_OF = { status: 'status', scope: 'scope', email: 'email', email_verified: 'emailVerified' } as const;
+const SETTING_OF = { status: 'status', scope: 'scope', email: 'email', email_verified: 'emailVerified', metadata: 'metadata' } as const;

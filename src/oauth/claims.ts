@@ -1,4 +1,4 @@
-import type { Client } from '../store/types.js';
+import type { Client, User } from '../store/types.js';
 
 /**
  * Custom claims (docs/tokens.md "Custom claims"): a client's `claims` template maps claim names to JSON literals
@@ -8,7 +8,7 @@ import type { Client } from '../store/types.js';
  *
  * References (what a token request knows without another look-up):
  *   client.id, client.name, client.metadata.<path>   the client being issued to
- *   user.id, user.username                            the user of a password, refresh or federated grant
+ *   user.id, user.username, user.metadata.<path>      the user of a password, refresh or federated grant
  *   org.id                                            the organisation of an org_implicit grant
  *   subject                                           the token's `sub`, whatever the grant
  *
@@ -35,6 +35,8 @@ export interface ClaimSource {
   userId?: string | null;
   username?: string | null;
   orgId?: string | null;
+  /** The user record, when the grant has one (user.metadata). */
+  user?: User | null;
 }
 
 type Getter = (s: ClaimSource) => unknown;
@@ -82,7 +84,12 @@ function compileReference(ref: string): Getter | string {
     if (path.length > MAX_PATH_DEPTH || !path.every((p) => SEGMENT.test(p))) return `"{{${ref}}}" has a malformed metadata path`;
     return pathGetter((s) => s.client.metadata, path);
   }
-  return `"{{${ref}}}" is not a known reference (${[...Object.keys(ROOTS), 'client.metadata.<path>'].join(', ')})`;
+  if (ref.startsWith('user.metadata.')) {
+    const path = ref.slice('user.metadata.'.length).split('.');
+    if (path.length > MAX_PATH_DEPTH || !path.every((p) => SEGMENT.test(p))) return `"{{${ref}}}" has a malformed metadata path`;
+    return pathGetter((s) => s.user?.metadata, path);
+  }
+  return `"{{${ref}}}" is not a known reference (${[...Object.keys(ROOTS), 'client.metadata.<path>', 'user.metadata.<path>'].join(', ')})`;
 }
 
 function compileString(value: string): { claim: Omit<CompiledClaim, 'name'> } | { problem: string } {

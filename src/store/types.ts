@@ -135,6 +135,8 @@ export interface User {
   scope: string[] | null;
   email: string | null;
   emailVerified: boolean;
+  /** Operator data claim templates may reference (`{{user.metadata.roles}}`); bounded (admin/metadata.ts). */
+  metadata?: Record<string, unknown> | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -267,6 +267,16 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect(await store.users.get(id)).toBeUndefined();
       });
 
+      it('a user\'s metadata round-trips, is patched alone and may be cleared', async () => {
+        const id = uid('u');
+        const metadata = { roles: ['admin', 'billing'], tier: { level: 2 } };
+        expect(await store.users.create({ ...user(id, `meta-${id}`), metadata })).toMatchObject({ metadata });
+        expect((await store.users.get(id))!.metadata).toEqual(metadata);
+        expect((await store.users.update(id, { metadata: { roles: [] } }))!.metadata).toEqual({ roles: [] });
+        expect((await store.users.update(id, { status: 'disabled' }))!.metadata).toEqual({ roles: [] });
+        expect((await store.users.update(id, { metadata: null }))!.metadata).toBeNull();
+      });
+
       it('usernames are unique case-insensitively, on create and on rename', async () => {
         const base = `Bob-${uid('u')}`;
         await store.users.create(user(uid('u'), base));

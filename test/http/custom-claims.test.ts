@@ -9,7 +9,7 @@ import { call, eventually, expectProblem, startAdminServer, tokenOf } from './ad
 const SECRET = 'claims-secret-1234';
 const PASSWORD = 'correct horse battery';
 const auth = (id: string) => ({ authorization: basic(id, SECRET) });
-const TEMPLATE = { plan: '{{client.metadata.plan}}', tenant: 'org-{{org.id}}', who: '{{user.username}}', limits: '{{client.metadata.limits}}', fixed: 7, missing: '{{client.metadata.nope}}' };
+const TEMPLATE = { plan: '{{client.metadata.plan}}', tenant: 'org-{{org.id}}', who: '{{user.username}}', roles: '{{user.metadata.roles}}', limits: '{{client.metadata.limits}}', fixed: 7, missing: '{{client.metadata.nope}}' };
 
 let s: TestServer;
 let admin: string;
@@ -30,7 +30,7 @@ beforeAll(async () => {
         { client_id: 'rs', client_secret: SECRET, grant_types: ['client_credentials'], scope: '', introspect_any: true },
         { client_id: 'bare', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' },
       ],
-      users: [{ username: 'ada', password: PASSWORD }],
+      users: [{ username: 'ada', password: PASSWORD, metadata: { roles: ['admin', 'billing'] } }],
       organizations: [{ id: 'acme', name: 'Acme' }],
       installations: [{ org_id: 'acme', client_id: 'org-app', scope: 'read' }],
     },
@@ -62,11 +62,28 @@ describe('custom claims', () => {
 
   it('reads the user on password and refresh grants and the organisation on org_implicit', async () => {
     const login = await s.post('/oauth/token', { grant_type: 'password', username: 'ada', password: PASSWORD }, auth('web'));
-    expect(decodeJwt(login.body.access_token as string)).toMatchObject({ who: 'ada', plan: 'gold', username: 'ada' });
+    expect(decodeJwt(login.body.access_token as string)).toMatchObject({ who: 'ada', plan: 'gold', username: 'ada', roles: ['admin', 'billing'] });
     const again = await s.post('/oauth/token', { grant_type: 'refresh_token', refresh_token: login.body.refresh_token as string }, auth('web'));
-    expect(decodeJwt(again.body.access_token as string)).toMatchObject({ who: 'ada', plan: 'gold' });
+    expect(decodeJwt(again.body.access_token as string)).toMatchObject({ who: 'ada', plan: 'gold', roles: ['admin', 'billing'] });
     const org = await s.post('/oauth/token', { grant_type: 'org_implicit', org_id: 'acme' }, auth('org-app'));
     expect(decodeJwt(org.body.access_token as string)).toMatchObject({ tenant: 'org-acme', sub: 'acme', org_id: 'acme' });
+  });
+
+  it('reads a user\'s metadata as changed through the admin API on the next refresh', async () => {
+    const login = await s.post('/oauth/token', { grant_type: 'password', username: 'ada', password: PASSWORD }, auth('web'));
+    const ada = (await s.ctx.store.users.getByUsername('ada'))!;
+    const patched = await api('PATCH', `/users/${ada.id}`, { metadata: { roles: ['auditor'] } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ metadata: { roles: ['auditor'] } });
+    await eventually(async () => {
+      const r = await s.post('/oauth/token', { grant_type: 'password', username: 'ada', password: PASSWORD }, auth('web'));
+      return JSON.stringify(decodeJwt(r.body.access_token as string).roles) === '["auditor"]';
+    });
+    const again = await s.post('/oauth/token', { grant_type: 'refresh_token', refresh_token: login.body.refresh_token as string }, auth('web'));
+    expect(decodeJwt(again.body.access_token as string).roles).toEqual(['auditor']);
+    const tooDeep = await api('PATCH', `/users/${ada.id}`, { metadata: { a: { b: { c: { d: { e: 1 } } } } } });
+    expectProblem(tooDeep, 422);
+    expect(tooDeep.body.errors).toEqual([{ path: 'metadata', message: 'must be nested at most 4 levels deep' }]);
   });
 
   it('adds nothing for a client without a template', async () => {

@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import type { KeyRing } from '../../keys/key-ring.js';
 import type { JwtSigner } from '../../keys/signing-thread.js';
-import type { Client, Store } from '../../store/types.js';
+import type { Client, Store, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { getUser } from '../users.js';
 
@@ -13,6 +13,8 @@ export interface AccessTokenClaims {
   scope: readonly string[];
   userId?: string | null;
   username?: string | null;
+  /** The user record when the grant has it: claim templates read its metadata (oauth/claims.ts). */
+  user?: User | null;
   orgId?: string | null;
   /** The refresh-token family (login session) the token belongs to: revoking the family ends the token. */
   familyId?: string | null;

@@ -46,6 +46,6 @@ export async function issueForIdentity(req: GrantRequest, client: Client, ctx: O
   const user = await subject.localUser();
   const scope = grantedScope(requested, client, user);
   // `idp` names the provider in the access token and, through the family, in every refreshed one.
-  const granted = { client, subject: user.id, userId: user.id, username: user.username, scope, extra: { idp: subject.idp }, ...(audience ? { audience } : {}) };
+  const granted = { client, subject: user.id, userId: user.id, username: user.username, user, scope, extra: { idp: subject.idp }, ...(audience ? { audience } : {}) };
   return issueTokens(ctx, granted, undefined, opts.tokenExchange ? TOKEN_TYPE.accessToken : undefined);
 }

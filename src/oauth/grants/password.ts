@@ -84,6 +84,6 @@ export const passwordGrant = {
     const user = await throttledLogin(ctx, username, password, req.ip, req.answer);
 
     const scope = passwordScope(requested, client, user);
-    return issueTokens(ctx, { client, subject: user.id, userId: user.id, username: user.username, scope, ...(audience ? { audience } : {}) });
+    return issueTokens(ctx, { client, subject: user.id, userId: user.id, username: user.username, user, scope, ...(audience ? { audience } : {}) });
   },
 } satisfies GrantHandler;

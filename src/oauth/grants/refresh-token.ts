@@ -52,13 +52,13 @@ export const refreshTokenGrant = {
       // The token hook too is asked before the token rotates: a hook that fails closed leaves the refresh token
       // usable. It is told the scope asked for, else the family's (the policy may still narrow it).
       return currentAllowance(family, client, ctx).then(async (allowance) => {
-        const about = { client, subject: family.subject, userId: family.userId, username: allowance.user?.username ?? null, orgId: family.orgId, scope: requested ?? family.scope, audience };
+        const about = { client, subject: family.subject, userId: family.userId, username: allowance.user?.username ?? null, user: allowance.user, orgId: family.orgId, scope: requested ?? family.scope, audience };
         hookClaims = (await ctx.issuer.hookClaims(about)) ?? null;
         return allowance;
       });
     });
     const { family, scope } = rotated;
-    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, orgId: family.orgId, scope, extra: family.claims, audience, hookClaims };
+    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, user: rotated.user, orgId: family.orgId, scope, extra: family.claims, audience, hookClaims };
     // Awaited rather than returned: an async function that returns a promise pays an extra thenable job.
     return await issueTokens(ctx, granted, rotated);
   },

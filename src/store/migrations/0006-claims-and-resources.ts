@@ -7,6 +7,7 @@ import type { Dialect } from '../sql/dialect.js';
  * - clients.metadata: the operator's bounded JSON object that claim templates may reference;
  * - clients.claims: the claim template (JSON object: claim name -> literal or `{{reference}}`);
  * - clients.token_hook: fail_open | fail_closed when the client's tokens go through the token hook, else null;
+ * - users.metadata: the user's bounded JSON object, which claim templates may reference;
  * - refresh_families.audience: what the family was granted (JSON array; null = the default audience), so a
  *   refresh keeps it and may narrow it (RFC 8707 §2.2).
  * All nullable text: old rows mean "not set", and no existing query changes.
@@ -17,5 +18,6 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema.alterTable('clients').addColumn('metadata', 'text').execute();
   await db.schema.alterTable('clients').addColumn('claims', 'text').execute();
   await db.schema.alterTable('clients').addColumn('token_hook', 'text').execute();
+  await db.schema.alterTable('users').addColumn('metadata', 'text').execute();
   await db.schema.alterTable('refresh_families').addColumn('audience', 'text').execute();
 }

@@ -57,6 +57,7 @@ export interface UserRow {
   email: string | null;
   email_normalized: string | null;
   email_verified: number;
+  metadata: string | null;
   created_at: number;
   updated_at: number;
 }
