@@ -53,6 +53,8 @@ export function parseForm(body: string): Map<string, string> {
     if (name === '') throw OAuthError.invalidRequest('The request body has a parameter without a name');
     const previous = params.get(name);
     if (REPEATABLE_PARAMETERS.has(name)) {
+      // One resource value holding a space would read back as two: no URI has one (RFC 3986), so it is refused here.
+      if (name === 'resource' && /\s/.test(value)) throw OAuthError.invalidTarget('The resource parameter must be an absolute URI without a fragment (RFC 8707 section 2)');
       if (value !== '') params.set(name, previous === undefined ? value : previous + REPEAT_SEPARATOR + value);
       continue;
     }

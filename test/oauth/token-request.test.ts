@@ -43,6 +43,8 @@ describe('parseForm', () => {
     expect(p.get('resource')).toBe('https://a.example/ https://b.example/');
     expect(p.get('audience')).toBe('x y');
     expect(() => parseForm('scope=a&scope=b')).toThrow('The scope parameter is repeated');
+    // A space inside one resource value would read back as two resources: refused (no URI holds a space).
+    expect(() => parseForm('resource=https%3A%2F%2Fa.example%2F%20https%3A%2F%2Fb.example%2F')).toThrow(/absolute URI/);
     expect(() => parseForm('grant_type=a&grant_type=a')).toThrow(OAuthError);
   });
 
