@@ -172,6 +172,19 @@ const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /**
+     * The token hook (oauth/token-hook.ts, docs/tokens.md): an HTTP endpoint called before issuance for clients
+     * that opt in (client field token_hook), which may add claims. Off while url is unset.
+     */
+    tokenHook: Type.Object(
+      {
+        url: Type.Optional(Type.String({ pattern: '^https?://' })),
+        /** HMAC-SHA256 key the request is signed with; at least 32 characters. */
+        secret: Type.Optional(Type.String({ minLength: 32 })),
+        timeoutMs: Type.Integer({ minimum: 10, maximum: 10_000 }),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -215,6 +228,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   profiles: {},
   metrics: { enabled: true, public: false, perClient: [] },
   events: { issued: 'off', issuedSampleRate: 0.01, retentionDays: 90, flushIntervalMs: 100, batchSize: 500, maxQueue: 10_000 },
+  tokenHook: { timeoutMs: 500 },
 };
 
 export class ConfigError extends Error {
@@ -320,6 +334,9 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['events.batchSize', 'TESSERA_EVENTS_BATCH_SIZE', int],
   ['events.maxQueue', 'TESSERA_EVENTS_MAX_QUEUE', int],
   ['events.stream', 'TESSERA_EVENTS_STREAM', str],
+  ['tokenHook.url', 'TESSERA_TOKEN_HOOK_URL', str],
+  ['tokenHook.secret', 'TESSERA_TOKEN_HOOK_SECRET', str],
+  ['tokenHook.timeoutMs', 'TESSERA_TOKEN_HOOK_TIMEOUT_MS', int],
 ];
 
 /** Flags as commander hands them over (camelCase option names). */
@@ -484,6 +501,13 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   // Node refuses a header deadline beyond the request's; the headers are part of the request.
   if (cfg.http.headersTimeoutMs > cfg.http.requestTimeoutMs) throw new ConfigError('invalid setting http.headersTimeoutMs: exceeds http.requestTimeoutMs');
   if (cfg.adminListen !== undefined && Number(cfg.adminListen.slice(cfg.adminListen.lastIndexOf(':') + 1)) > 65535) throw new ConfigError('invalid setting adminListen: the port must be 0-65535');
+  if (cfg.tokenHook.url !== undefined) {
+    // The hook sees subjects and claims: https, or http to this machine only; and never unsigned.
+    const u = new URL(cfg.tokenHook.url);
+    const loopback = u.hostname === 'localhost' || u.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(u.hostname);
+    if (u.username || u.password || u.hash || (u.protocol === 'http:' && !loopback)) throw new ConfigError('invalid setting tokenHook.url: must be an https URL (http only for loopback hosts), without credentials or fragment');
+    if (cfg.tokenHook.secret === undefined) throw new ConfigError('invalid setting tokenHook.secret: required when tokenHook.url is set (the request is HMAC-signed)');
+  }
   const trustProxy = trustedProxies(cfg.trustProxy);
   const issuer = (cfg.issuer ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`).replace(/\/+$/, '');
   return { ...cfg, issuer, trustProxy };

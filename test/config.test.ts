@@ -189,4 +189,16 @@ describe('the CLI on an invalid setting', () => {
     expect(e.status).toBe(2);
     expect(e.stderr).toMatch(/signingAlg/);
   });
+
+  it('tokenHook: off by default; a URL needs a secret, https or loopback http, and a bounded timeout', () => {
+    expect(loadConfig({}, {}).tokenHook).toEqual({ timeoutMs: 500 });
+    const on = loadConfig({}, { TESSERA_TOKEN_HOOK_URL: 'https://hooks.example/token', TESSERA_TOKEN_HOOK_SECRET: 'x'.repeat(32), TESSERA_TOKEN_HOOK_TIMEOUT_MS: '250' });
+    expect(on.tokenHook).toEqual({ url: 'https://hooks.example/token', secret: 'x'.repeat(32), timeoutMs: 250 });
+    expect(loadConfig({}, { TESSERA_TOKEN_HOOK_URL: 'http://127.0.0.1:9000/hook', TESSERA_TOKEN_HOOK_SECRET: 'x'.repeat(32) }).tokenHook.url).toBe('http://127.0.0.1:9000/hook');
+    expect(configError(() => loadConfig({}, { TESSERA_TOKEN_HOOK_URL: 'https://hooks.example/token' })).message).toMatch(/tokenHook\.secret: required/);
+    expect(configError(() => loadConfig({}, { TESSERA_TOKEN_HOOK_URL: 'http://hooks.example/token', TESSERA_TOKEN_HOOK_SECRET: 'x'.repeat(32) })).message).toMatch(/tokenHook\.url: must be an https URL/);
+    expect(configError(() => loadConfig({}, { TESSERA_TOKEN_HOOK_URL: 'https://hooks.example/', TESSERA_TOKEN_HOOK_SECRET: 'short' })).message).toMatch(/tokenHook/);
+    expect(configError(() => loadConfig({}, { TESSERA_TOKEN_HOOK_TIMEOUT_MS: '5' })).message).toMatch(/tokenHook\.timeoutMs/);
+  });
 });
+

@@ -3,6 +3,7 @@ import type { AuthMethod, Client, NewClient, SecretOverlapField } from '../store
 import { describeSecrets } from './client-secret-view.js';
 import { recordSchema, type Field } from './fields.js';
 import { splitScope } from './scope.js';
+import { MetadataSchema } from './metadata.js';
 
 /**
  * The one table of client fields. The import document's schema, the CLI's flags, the stored record and what
@@ -96,6 +97,22 @@ export const CLIENT_FIELDS = {
   rate_limit: field(Type.Object({ points: Type.Integer({ minimum: 1 }), duration: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }), {
     flag: { flag: '--rate-limit <points/seconds>', help: 'per-client rate limit, e.g. 100/60', kind: 'points-per-seconds' },
     setting: { key: 'rateLimit', toStored: orNull, fromStored: (c) => orUndefined(c.rateLimit) },
+  }),
+  allowed_resources: field(Type.Array(Type.String({ minLength: 1 }), { maxItems: 100 }), {
+    flag: { flag: '--allowed-resource <uri>', help: 'resource (RFC 8707) or audience the client may ask for (repeatable; default: its audience list)', kind: 'repeatable' },
+    setting: { key: 'allowedResources', toStored: orNull, fromStored: (c) => orUndefined(c.allowedResources ?? null) },
+  }),
+  metadata: field(MetadataSchema, {
+    flag: { flag: '--metadata <json|key=value>', help: 'metadata claim templates may reference (a JSON object, or key=value; repeatable)', kind: 'json-object' },
+    setting: { key: 'metadata', toStored: orNull, fromStored: (c) => orUndefined(c.metadata ?? null) },
+  }),
+  claims: field(Type.Object({}, { additionalProperties: true }), {
+    flag: { flag: '--claims <json|name=value>', help: 'custom claim template, e.g. plan={{client.metadata.plan}} (a JSON object, or name=value; repeatable)', kind: 'json-object' },
+    setting: { key: 'claims', toStored: orNull, fromStored: (c) => orUndefined(c.claims ?? null) },
+  }),
+  token_hook: field(Type.Union([Type.Literal('fail_open'), Type.Literal('fail_closed')]), {
+    flag: { flag: '--token-hook <fail_open|fail_closed>', help: 'call the token hook before issuing, and what its failure means (default: not called)', kind: 'text' },
+    setting: { key: 'tokenHook', toStored: orNull, fromStored: (c) => orUndefined(c.tokenHook ?? null) },
   }),
   jwks: field(Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }), {
     shown: false,

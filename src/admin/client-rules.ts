@@ -9,6 +9,8 @@ import { CLIENT_FIELDS, ClientRecordSchema, type ClientInput } from './client-fi
 import { wellTyped } from './fields.js';
 import { at, schemaProblems, type Problem } from './problems.js';
 import { scopeProblems, splitScope } from './scope.js';
+import { metadataProblems } from './metadata.js';
+import { compileClaimTemplate } from '../oauth/claims.js';
 
 /** Methods that authenticate with a shared secret: such a client needs one (RFC 6749 §2.3.1, RFC 7523 §2.2). */
 export function isSecretMethod(method: AuthMethod): boolean {
@@ -82,6 +84,16 @@ export function clientProblems(item: unknown, base: string, facts: ClientFacts):
   });
   // Delegation happens in token exchange only (RFC 8693 §1.1): without that grant the policy could never apply.
   if (c.delegation !== undefined && ok('grant_types') && !(c.grant_types ?? []).includes(TOKEN_EXCHANGE)) add('delegation', `needs the grant type ${TOKEN_EXCHANGE}`);
+  c.allowed_resources?.forEach((r, i) => {
+    // An entry is a resource (RFC 8707: absolute URI, no fragment) or an audience; either way one token without
+    // whitespace (a request's audience values are split on it), and never a fragment.
+    if (/\s/.test(r) || r.includes('#')) problems.push({ path: at(at(base, 'allowed_resources'), i), message: 'must not contain whitespace or a fragment (#)' });
+  });
+  if (c.metadata !== undefined) problems.push(...metadataProblems(c.metadata, at(base, 'metadata')));
+  if (c.claims !== undefined) {
+    for (const p of compileClaimTemplate(c.claims).problems) add(`claims.${p.claim}`, p.message);
+    problems.push(...metadataProblems(c.claims, at(base, 'claims')));
+  }
   c.api_keys?.forEach((k, i) => {
     if (!parseApiPublicKey(k)) problems.push({ path: at(at(base, 'api_keys'), i), message: API_KEY_PROBLEM });
   });

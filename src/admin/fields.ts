@@ -9,7 +9,7 @@ export interface FlagSpec {
   /** commander syntax: '--ttl <seconds>', '--introspect-any'. */
   flag: string;
   help: string;
-  kind: 'text' | 'integer' | 'repeatable' | 'repeatable-csv' | 'switch' | 'points-per-seconds';
+  kind: 'text' | 'integer' | 'repeatable' | 'repeatable-csv' | 'switch' | 'points-per-seconds' | 'json-object';
   /** The field's value when a switch is given (default true), e.g. --disabled sets status "disabled". */
   value?: unknown;
   /** Only when creating a record (its id, a chosen secret). */

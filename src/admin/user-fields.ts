@@ -4,6 +4,7 @@ import { isSupportedHash } from '../crypto/password-hash.js';
 import { recordSchema, wellTyped, type Field } from './fields.js';
 import { at, schemaProblems, type Problem } from './problems.js';
 import { scopeProblems, splitScope } from './scope.js';
+import { MetadataSchema, metadataProblems } from './metadata.js';
 
 /**
  * The one table of user fields (resource owners of the password grant): the import document's schema, the CLI's
@@ -24,6 +25,7 @@ export const USER_FIELDS = {
   scope: field(Type.String(), { flag: { flag: '--scope <scopes>', help: 'scopes this user may be granted, space-delimited (default: no user-level restriction)', kind: 'text', createOnly: true } }),
   email: field(Type.String(), { flag: { flag: '--email <email>', help: 'e-mail address', kind: 'text', createOnly: true } }),
   email_verified: field(Type.Boolean(), { flag: { flag: '--email-verified', help: 'mark the e-mail address as verified', kind: 'switch', createOnly: true } }),
+  metadata: field(MetadataSchema, { flag: { flag: '--metadata <json|key=value>', help: 'metadata claim templates may reference as {{user.metadata.<path>}} (a JSON object, or key=value; repeatable)', kind: 'json-object', createOnly: true } }),
 };
 
 export const UserRecordSchema = recordSchema(USER_FIELDS);
@@ -40,6 +42,7 @@ export function userProblems(item: unknown, base: string): Problem[] {
   if (u.password_hash !== undefined && !isSupportedHash(u.password_hash)) add('password_hash', 'must be an argon2 PHC string');
   if (u.scope !== undefined) problems.push(...scopeProblems(u.scope, at(base, 'scope')));
   if (u.email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(u.email)) add('email', 'is not an e-mail address');
+  if (u.metadata !== undefined) problems.push(...metadataProblems(u.metadata, at(base, 'metadata')));
   return problems;
 }
 
@@ -57,6 +60,7 @@ export function userSettings(u: UserInput): Omit<NewUser, 'id' | 'passwordHash'>
     scope: u.scope === undefined ? null : splitScope(u.scope),
     email: u.email ?? null,
     emailVerified: u.email_verified ?? false,
+    metadata: u.metadata ?? null,
   };
 }
 
@@ -70,6 +74,7 @@ export function describeUser(u: User): Record<string, unknown> {
     scope: u.scope === null ? null : u.scope.join(' '),
     email: u.email ?? undefined,
     email_verified: u.emailVerified,
+    metadata: u.metadata ?? undefined,
     has_password: u.passwordHash !== null,
     created_at: new Date(u.createdAt * 1000).toISOString(),
     updated_at: new Date(u.updatedAt * 1000).toISOString(),

@@ -75,7 +75,7 @@ export async function deleteUser(store: Store, ref: string, audit?: AdminAudit):
 }
 
 /** Settings a user's update may change; null removes one (it takes its default again), as in a JSON merge patch. */
-export type UserSettingsPatch = { [K in 'status' | 'scope' | 'email' | 'email_verified']?: UserInput[K] | null };
+export type UserSettingsPatch = { [K in 'status' | 'scope' | 'email' | 'email_verified' | 'metadata']?: UserInput[K] | null };
 
 /**
  * Changes the settings the patch names; the result is checked whole, as if stated in the import document. A user
@@ -91,6 +91,7 @@ export async function updateUser(store: Store, id: string, patch: UserSettingsPa
     ...(existing.scope !== null ? { scope: existing.scope.join(' ') } : {}),
     ...(existing.email !== null ? { email: existing.email } : {}),
     email_verified: existing.emailVerified,
+    ...(existing.metadata ? { metadata: existing.metadata } : {}),
   };
   for (const [name, value] of Object.entries(patch)) {
     if (value === null) delete merged[name];
@@ -109,4 +110,4 @@ export async function updateUser(store: Store, id: string, patch: UserSettingsPa
   return result;
 }
 
-const SETTING_OF = { status: 'status', scope: 'scope', email: 'email', email_verified: 'emailVerified' } as const;
+const SETTING_OF = { status: 'status', scope: 'scope', email: 'email', email_verified: 'emailVerified', metadata: 'metadata' } as const;

@@ -17,7 +17,7 @@ function flagsOf(fields: Record<string, Field>, mode: Mode): Array<[string, Flag
 export function addFieldFlags(cmd: Command, fields: Record<string, Field>, mode: Mode): Command {
   for (const [, spec] of flagsOf(fields, mode)) {
     const opt = new Option(spec.flag, spec.help);
-    if (spec.kind === 'repeatable' || spec.kind === 'repeatable-csv') opt.argParser(collect);
+    if (spec.kind === 'repeatable' || spec.kind === 'repeatable-csv' || spec.kind === 'json-object') opt.argParser(collect);
     if (spec.mandatory) opt.makeOptionMandatory();
     cmd.addOption(opt);
   }
@@ -49,7 +49,41 @@ function valueOf(spec: FlagSpec, raw: unknown): unknown {
       if (!m) throw new CliError(`${flag} must be POINTS/SECONDS, e.g. 100/60`, 2);
       return { points: Number(m[1]), duration: Number(m[2]) };
     }
+    case 'json-object':
+      return jsonObjectOf(flag, raw as string[]);
     default:
       return raw;
   }
+}
+
+/**
+ * A JSON object from repeated flags: each is either a whole JSON object (`--metadata '{"plan":"gold"}'`) or one
+ * `key=value` pair whose value is JSON when it parses as JSON, text otherwise (`--metadata plan=gold`,
+ * `--metadata seats=5`). Later flags win. Whether the object is acceptable is the admin rules' question.
+ */
+function jsonObjectOf(flag: string, values: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const v of values) {
+    if (v.trimStart().startsWith('{')) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(v);
+      } catch {
+        throw new CliError(`${flag} is not valid JSON`, 2);
+      }
+      Object.assign(out, parsed);
+      continue;
+    }
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new CliError(`${flag} must be a JSON object or key=value`, 2);
+    const text = v.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text;
+    }
+    out[v.slice(0, eq)] = value;
+  }
+  return out;
 }

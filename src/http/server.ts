@@ -263,7 +263,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     const jobs = await startBackgroundJobs(ctx, discovery, redis);
     opened.jobs = jobs;
     if (config.metrics.enabled) {
-      ctx.metrics.watch({ kdf: { load: kdfLoad, stats: kdfStats }, signer: opened.signer, store: jobs.follower, changeFeed: jobs.follower, ...(redis ? { redis: redis.redis } : {}) });
+      ctx.metrics.watch({ kdf: { load: kdfLoad, stats: kdfStats }, signer: opened.signer, store: jobs.follower, changeFeed: jobs.follower, tokenHook: ctx.tokenHook, secretUsage: ctx.secrets.usage, ...(redis ? { redis: redis.redis } : {}) });
     }
     // With --workers, a scrape on any worker answers the sum over the workers (the primary adds them up).
     const inCluster = config.metrics.enabled && cluster.isWorker;

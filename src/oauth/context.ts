@@ -10,6 +10,8 @@ import { SecretVerifier } from './client-auth/secret-verifier.js';
 import { CLIENT_AUTHENTICATORS, createClientAuthRegistry, type ClientAuthRegistry } from './client-auth/index.js';
 import type { KnownKey } from './client-auth/request-signature.js';
 import { TokenIssuer } from './issuer.js';
+import { ClaimTemplates } from './claims.js';
+import { TokenHook } from './token-hook.js';
 import { RefreshTokenService } from './refresh-tokens.js';
 import { Denylist } from './denylist.js';
 import { RevokedFamilies } from './revoked-families.js';
@@ -54,6 +56,10 @@ export interface OAuthContext {
   readonly remoteKeySets: KeySetCache;
   readonly secrets: SecretVerifier;
   readonly issuer: TokenIssuer;
+  /** Clients' claim templates, compiled once per client record (claims.ts); the issuer evaluates them. */
+  readonly claimTemplates: ClaimTemplates;
+  /** The token hook (token-hook.ts): off unless configured; its per-outcome counters are read by the metrics. */
+  readonly tokenHook: TokenHook;
   readonly refreshTokens: RefreshTokenService;
   readonly denylist: Denylist;
   /** Refresh-token families revoked within the longest access-token lifetime: their access tokens are inactive. */
@@ -140,6 +146,9 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
   const revokedFamilies = new RevokedFamilies(store, config.maxAccessTokenTtl);
   await revokedFamilies.load(now());
 
+  const claimTemplates = new ClaimTemplates();
+  const events = deps.events ?? new EventHub();
+  const tokenHook = new TokenHook(config.tokenHook, events, () => config.issuer, now);
   const ctx: OAuthContext = {
     config,
     store,
@@ -153,7 +162,9 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     apiKeys: new RecordCache<KnownKey>(),
     remoteKeySets,
     secrets: new SecretVerifier(now),
-    issuer: new TokenIssuer(config, deps.keys, store, now, deps.signer),
+    issuer: new TokenIssuer(config, deps.keys, store, now, deps.signer, claimTemplates, tokenHook),
+    claimTemplates,
+    tokenHook,
     refreshTokens: new RefreshTokenService(config, store, now, revokedFamilies),
     denylist,
     revokedFamilies,
@@ -164,7 +175,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     limits: deps.limits,
     replay: deps.replay,
     logger,
-    events: deps.events ?? new EventHub(),
+    events,
     outages,
     metrics: deps.metrics ?? new Metrics({ perClient: config.metrics.perClient }),
     rateLimitNotices: new OncePerWindow(),

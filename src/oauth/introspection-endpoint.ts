@@ -81,6 +81,8 @@ const introspectRefresh: StoredIntrospection = async (ctx, caller, token) => {
     iss: ctx.config.issuer,
     sub: f.subject,
     client_id: f.clientId,
+    // RFC 8707 §2.2: the resources the refresh token's grant was for, when it named any.
+    ...(f.audience ? { aud: f.audience.length === 1 ? f.audience[0] : f.audience } : {}),
     ...(t.scope.length > 0 ? { scope: t.scope.join(' ') } : {}),
     ...(user.username !== undefined ? { username: user.username } : {}),
     ...(f.orgId ? { org_id: f.orgId } : {}),

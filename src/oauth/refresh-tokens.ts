@@ -16,6 +16,8 @@ export interface FamilyStart {
   installationId?: string | null;
   scope: readonly string[];
   claims?: Record<string, unknown> | null;
+  /** RFC 8707: the audiences asked for at the start (undefined = the default), remembered by the family. */
+  audience?: readonly string[] | undefined;
 }
 
 /**
@@ -71,6 +73,7 @@ export class RefreshTokenService {
         installationId: f.installationId ?? null,
         scope: [...f.scope],
         claims: f.claims ?? null,
+        audience: f.audience ? [...f.audience] : null,
         createdAt: now,
         expiresAt: familyExpires,
       },

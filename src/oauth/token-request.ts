@@ -1,4 +1,5 @@
 import { OAuthError } from './errors.js';
+import { REPEATABLE_PARAMETERS, REPEAT_SEPARATOR } from './resources.js';
 
 /**
  * A token-endpoint request, independent of how it arrived (form POST, or a compatibility adapter such as
@@ -35,7 +36,9 @@ export function formDecode(component: string): string {
 
 /**
  * Parses an application/x-www-form-urlencoded body strictly: RFC 6749 §3.2 says parameters MUST NOT be
- * included more than once, and §3.1 says parameters without a value are treated as omitted.
+ * included more than once, and §3.1 says parameters without a value are treated as omitted. The exceptions are
+ * the parameters later RFCs define as repeatable (RFC 8707 `resource`, RFC 8693 `audience`): their values are
+ * kept joined by a space (oauth/resources.ts reads them back).
  */
 export function parseForm(body: string): Map<string, string> {
   const params = new Map<string, string>();
@@ -48,7 +51,14 @@ export function parseForm(body: string): Map<string, string> {
     const name = formDecode(eq === -1 ? pair : pair.slice(0, eq));
     const value = eq === -1 ? '' : formDecode(pair.slice(eq + 1));
     if (name === '') throw OAuthError.invalidRequest('The request body has a parameter without a name');
-    if (params.has(name) || empty?.has(name)) throw OAuthError.invalidRequest(`The ${safeName(name)} parameter is repeated`);
+    const previous = params.get(name);
+    if (REPEATABLE_PARAMETERS.has(name)) {
+      // One resource value holding a space would read back as two: no URI has one (RFC 3986), so it is refused here.
+      if (name === 'resource' && /\s/.test(value)) throw OAuthError.invalidTarget('The resource parameter must be an absolute URI without a fragment (RFC 8707 section 2)');
+      if (value !== '') params.set(name, previous === undefined ? value : previous + REPEAT_SEPARATOR + value);
+      continue;
+    }
+    if (previous !== undefined || empty?.has(name)) throw OAuthError.invalidRequest(`The ${safeName(name)} parameter is repeated`);
     if (value !== '') params.set(name, value);
     else (empty ??= new Set()).add(name);
   }

@@ -27,6 +27,7 @@ export const EVENT_TYPES = [
   'admin.change',
   'delegation.granted',
   'delegation.refused',
+  'token_hook.failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -28,6 +28,10 @@ export interface MetricSources {
   store?: { readonly isHealthy: boolean };
   changeFeed?: { readonly lagSeconds: number };
   redis?: { readonly isReady: boolean; readonly breaker: { readonly state: string } };
+  /** The token hook's outcomes (oauth/token-hook.ts): ok, timeout, error, rejected. */
+  tokenHook?: { readonly counters: Readonly<Record<string, number>> };
+  /** Client-secret uses per (client, secret id) (client-auth/secret-usage.ts); exported for metrics.perClient clients only. */
+  secretUsage?: { snapshot(): Record<string, Record<string, { uses: number }>> };
 }
 
 export interface MetricsOptions {
@@ -134,7 +138,25 @@ export class Metrics {
     const gauge = (name: string, help: string, read: (g: Gauge) => void, labelNames: string[] = []): void => {
       new Gauge({ name, help, labelNames, registers: [this.registry], collect() { read(this); } });
     };
-    const { kdf, signer, store, changeFeed, redis } = sources;
+    const { kdf, signer, store, changeFeed, redis, tokenHook, secretUsage } = sources;
+    if (tokenHook) {
+      this.add(
+        new HotCounter('tessera_token_hook_calls_total', 'Token hook calls by outcome: ok, timeout, error, rejected (a malformed or reserved-claim answer)', ['outcome'], (c) => {
+          for (const [outcome, n] of Object.entries(tokenHook.counters)) c.child(outcome).value = n;
+        }),
+      );
+    }
+    if (secretUsage && this.perClient.size > 0) {
+      // Which secret a client authenticates with (an overlap's old one dies down): bounded by metrics.perClient.
+      this.add(
+        new HotCounter('tessera_client_secret_used_total', 'Client authentications by the secret that matched (metrics.perClient clients only)', ['client_id', 'secret_id'], (c) => {
+          for (const [clientId, secrets] of Object.entries(secretUsage.snapshot())) {
+            if (!this.perClient.has(clientId)) continue;
+            for (const [secretId, use] of Object.entries(secrets)) c.child(clientId, secretId).value = use.uses;
+          }
+        }),
+      );
+    }
     if (kdf) {
       gauge('tessera_kdf_running', 'KDFs (argon2id) running now', (g) => g.set(kdf.load().running));
       gauge('tessera_kdf_waiting', 'KDFs waiting for a slot now (queue depth)', (g) => g.set(kdf.load().waiting));

@@ -67,6 +67,17 @@ export interface Client {
   delegation?: DelegationPolicy | null;
   /** Browser origins (scheme://host[:port]) that get CORS on the token endpoints; null = no CORS. Optional as above. */
   allowedOrigins?: string[] | null;
+  /**
+   * RFC 8707: the resources (and RFC 8693 audiences) the client may ask for; null = its `audience` list
+   * (oauth/resources.ts). Anything else is invalid_target.
+   */
+  allowedResources?: string[] | null;
+  /** Operator data claim templates may reference (`{{client.metadata.plan}}`); bounded (admin/metadata.ts). */
+  metadata?: Record<string, unknown> | null;
+  /** Claim template: claim name -> literal or `{{reference}}` (oauth/claims.ts); reserved names refused. */
+  claims?: Record<string, unknown> | null;
+  /** Calls the token hook before issuance (oauth/token-hook.ts): what a failed call means; null = not called. */
+  tokenHook?: 'fail_open' | 'fail_closed' | null;
   status: Status;
   createdAt: number;
   updatedAt: number;
@@ -165,6 +176,8 @@ export interface User {
   scope: string[] | null;
   email: string | null;
   emailVerified: boolean;
+  /** Operator data claim templates may reference (`{{user.metadata.roles}}`); bounded (admin/metadata.ts). */
+  metadata?: Record<string, unknown> | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -204,6 +217,8 @@ export interface RefreshFamily {
   scope: string[];
   /** Extra claims carried into every access token of the family (e.g. the identity provider). */
   claims: Record<string, unknown> | null;
+  /** RFC 8707 §2.2: the audiences the family was granted (null = the default); a refresh may narrow them. */
+  audience?: string[] | null;
   status: 'active' | 'revoked';
   createdAt: number;
   /** Absolute end of the family. */

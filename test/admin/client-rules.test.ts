@@ -86,4 +86,33 @@ describe('clientProblems', () => {
     expect(['client_secret_basic', 'client_secret_post', 'client_secret_jwt'].every((m) => isSecretMethod(m as never))).toBe(true);
     expect(['none', 'private_key_jwt', 'request_signature'].some((m) => isSecretMethod(m as never))).toBe(false);
   });
+
+  it('allowed_resources: each entry one token without whitespace or a fragment', () => {
+    expect(problems({ ...base, allowed_resources: ['https://api.example.com/', 'payments'] })).toEqual([]);
+    expect(problems({ ...base, allowed_resources: ['https://a.example/#x', 'two words'] })).toEqual([
+      'allowed_resources[0]: must not contain whitespace or a fragment (#)',
+      'allowed_resources[1]: must not contain whitespace or a fragment (#)',
+    ]);
+    expect(problems({ ...base, allowed_resources: [''] })).toHaveLength(1);
+  });
+
+  it('metadata: a JSON object within the size, depth and key bounds', () => {
+    expect(problems({ ...base, metadata: { plan: 'gold', limits: { seats: 5 } } })).toEqual([]);
+    expect(problems({ ...base, metadata: 'gold' })).toEqual([expect.stringMatching(/^metadata: /)]);
+    expect(problems({ ...base, metadata: { a: { b: { c: { d: { e: 1 } } } } } })).toEqual(['metadata: must be nested at most 4 levels deep']);
+    expect(problems({ ...base, metadata: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, i])) })).toEqual(['metadata: must have at most 64 keys in all (has 65)']);
+    expect(problems({ ...base, metadata: { big: 'x'.repeat(5000) } })).toEqual([expect.stringMatching(/^metadata: must be at most 4096 bytes as JSON/)]);
+  });
+
+  it('claims: reserved claims refused by name, references checked, literals kept', () => {
+    expect(problems({ ...base, claims: { plan: '{{client.metadata.plan}}', tenant: 'org-{{org.id}}', n: 3, tags: ['a'] } })).toEqual([]);
+    expect(problems({ ...base, claims: { sub: 'x', aud: 'y', sid: 'z' } })).toEqual([
+      'claims.sub: is a reserved claim Tessera sets itself and cannot be overridden',
+      'claims.aud: is a reserved claim Tessera sets itself and cannot be overridden',
+      'claims.sid: is a reserved claim Tessera sets itself and cannot be overridden',
+    ]);
+    expect(problems({ ...base, claims: { x: '{{user.password}}' } })).toEqual([expect.stringMatching(/^claims\.x: "\{\{user\.password\}\}" is not a known reference/)]);
+    expect(problems({ ...base, claims: { x: '{{client.metadata.}}' } })).toEqual(['claims.x: "{{client.metadata.}}" has a malformed metadata path']);
+    expect(problems({ ...base, claims: { x: 'open {{client.id' } })).toEqual(['claims.x: has an unclosed or malformed {{reference}}']);
+  });
 });

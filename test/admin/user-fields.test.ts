@@ -22,7 +22,7 @@ describe('the user field table', () => {
   });
 
   it('userSettings: absent scope = no user-level restriction, "" = nothing', () => {
-    expect(userSettings({ username: 'ada' })).toEqual({ username: 'ada', status: 'active', scope: null, email: null, emailVerified: false });
+    expect(userSettings({ username: 'ada' })).toEqual({ username: 'ada', status: 'active', scope: null, email: null, emailVerified: false, metadata: null });
     expect(userSettings({ username: 'ada', scope: '' }).scope).toEqual([]);
     expect(userSettings({ username: 'ada', scope: 'read read write', status: 'disabled' })).toMatchObject({ scope: ['read', 'write'], status: 'disabled' });
   });
@@ -32,4 +32,12 @@ describe('the user field table', () => {
     expect(shown).toMatchObject({ id: 'u', has_password: true, scope: null });
     expect(JSON.stringify(shown)).not.toContain('argon2');
   });
+
+  it('metadata: a bounded JSON object, shown when set', () => {
+    expect(problems({ username: 'ada', metadata: { roles: ['admin'] } })).toEqual([]);
+    expect(problems({ username: 'ada', metadata: ['admin'] })).toEqual([expect.stringMatching(/^\$\.users\[0\]\.metadata: /)]);
+    expect(problems({ username: 'ada', metadata: { big: 'x'.repeat(5000) } })).toEqual([expect.stringMatching(/^\$\.users\[0\]\.metadata: must be at most 4096 bytes/)]);
+    expect(userSettings({ username: 'ada', metadata: { roles: ['admin'] } }).metadata).toEqual({ roles: ['admin'] });
+  });
 });
+

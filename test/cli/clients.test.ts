@@ -50,6 +50,8 @@ describe('tessera client create / update: the import document rules, the same me
     ['a zero lifetime', ['--ttl', '0', '--secret', 'long-enough-1'], { access_token_ttl: 0, client_secret: 'long-enough-1', grant_types: ['client_credentials'] }],
     ['a default scope beyond the scope', ['--scope', 'read', '--default-scope', 'write', '--secret', 'long-enough-1'], { scope: 'read', default_scope: 'write', client_secret: 'long-enough-1', grant_types: ['client_credentials'] }],
     ['an unknown auth method', ['--auth-method', 'magic'], { token_endpoint_auth_method: 'magic', grant_types: ['client_credentials'] }],
+    ['a claim template that overrides a reserved claim', ['--claims', 'sub=someone-else', '--secret', 'long-enough-1'], { claims: { sub: 'someone-else' }, client_secret: 'long-enough-1', grant_types: ['client_credentials'] }],
+    ['metadata nested too deep', ['--metadata', '{"a":{"b":{"c":{"d":{"e":1}}}}}', '--secret', 'long-enough-1'], { metadata: { a: { b: { c: { d: { e: 1 } } } } }, client_secret: 'long-enough-1', grant_types: ['client_credentials'] }],
   ])('create refuses %s (exit 2) with the import message, and stores nothing', async (_what, flags, item) => {
     const err = await refusal(['client', 'create', '--id', 'refused', ...flags]);
     expect(err.exitCode).toBe(2);
@@ -94,3 +96,27 @@ describe('tessera client rotate-secret --keep-old-for / remove-secret / show', (
     expect((JSON.parse(await run(['client', 'show', 'rot-cli', '--json'])) as { secrets: unknown[] }).secrets).toHaveLength(1);
   });
 });
+describe('tessera client: metadata, claims and allowed resources', () => {
+  it('takes --metadata and --claims as JSON or key=value (values parsed as JSON when they are), and --allowed-resource repeated', async () => {
+    const out = await run([
+      'client', 'create', '--id', 'claimed', '--secret', 'long-enough-1', '--json',
+      '--metadata', '{"plan":"gold"}', '--metadata', 'seats=5', '--metadata', 'region=eu west',
+      '--claims', 'plan={{client.metadata.plan}}', '--claims', '{"tier":2}',
+      '--allowed-resource', 'https://api.example.com/', '--allowed-resource', 'payments',
+    ]);
+    expect(JSON.parse(out)).toMatchObject({
+      client_id: 'claimed',
+      metadata: { plan: 'gold', seats: 5, region: 'eu west' },
+      claims: { plan: '{{client.metadata.plan}}', tier: 2 },
+      allowed_resources: ['https://api.example.com/', 'payments'],
+    });
+  });
+
+  it('refuses a --metadata that is neither JSON nor key=value (exit 2)', async () => {
+    const err = await refusal(['client', 'create', '--id', 'bad-meta', '--secret', 'long-enough-1', '--metadata', 'plain']);
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toBe('--metadata must be a JSON object or key=value');
+    expect((await refusal(['client', 'create', '--id', 'bad-meta', '--secret', 'long-enough-1', '--metadata', '{oops'])).message).toBe('--metadata is not valid JSON');
+  });
+});
+

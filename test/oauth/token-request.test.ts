@@ -38,6 +38,16 @@ function onlyInvalidClient(fn: () => unknown): void {
 const unicode = (opts: { minLength?: number; maxLength?: number } = {}) => fc.string({ unit: 'grapheme', ...opts });
 
 describe('parseForm', () => {
+  it('lets only resource and audience repeat (RFC 8707 §2, RFC 8693 §2.1), their values kept in order', () => {
+    const p = parseForm('resource=https%3A%2F%2Fa.example%2F&audience=x&resource=https%3A%2F%2Fb.example%2F&audience=&audience=y');
+    expect(p.get('resource')).toBe('https://a.example/ https://b.example/');
+    expect(p.get('audience')).toBe('x y');
+    expect(() => parseForm('scope=a&scope=b')).toThrow('The scope parameter is repeated');
+    // A space inside one resource value would read back as two resources: refused (no URI holds a space).
+    expect(() => parseForm('resource=https%3A%2F%2Fa.example%2F%20https%3A%2F%2Fb.example%2F')).toThrow(/absolute URI/);
+    expect(() => parseForm('grant_type=a&grant_type=a')).toThrow(OAuthError);
+  });
+
   it('decodes + as space and percent escapes', () => {
     expect(Object.fromEntries(parseForm('a=b+c&d=%C3%A9%2B&e'))).toEqual({ a: 'b c', d: 'é+' });
   });

@@ -125,3 +125,28 @@ describe('metrics settings', () => {
     expect(() => loadConfig({}, { TESSERA_METRICS_PER_CLIENT: Array.from({ length: 101 }, (_, i) => `c${i}`).join(',') })).toThrow(/metrics\.perClient/);
   });
 });
+
+describe('Metrics: token hook and client-secret use', () => {
+  it('reads the hook outcomes and, for perClient clients only, the uses of each secret', async () => {
+    const m = new Metrics({ perClient: ['named'] });
+    const counters = { ok: 3, timeout: 1, error: 0, rejected: 2 };
+    const uses = { named: { a1b2c3d4: { uses: 5 }, e5f6a7b8: { uses: 1 } }, other: { '0000ffff': { uses: 9 } } };
+    m.watch({ tokenHook: { counters }, secretUsage: { snapshot: () => uses } });
+    let t = await text(m);
+    expect(sampleValue(t, 'tessera_token_hook_calls_total', { outcome: 'ok' })).toBe(3);
+    expect(sampleValue(t, 'tessera_token_hook_calls_total', { outcome: 'rejected' })).toBe(2);
+    expect(sampleValue(t, 'tessera_client_secret_used_total', { client_id: 'named', secret_id: 'a1b2c3d4' })).toBe(5);
+    expect(t).not.toContain('client_id="other"');
+    counters.ok = 4;
+    uses.named.e5f6a7b8.uses = 7;
+    t = await text(m);
+    expect(sampleValue(t, 'tessera_token_hook_calls_total', { outcome: 'ok' })).toBe(4);
+    expect(sampleValue(t, 'tessera_client_secret_used_total', { client_id: 'named', secret_id: 'e5f6a7b8' })).toBe(7);
+  });
+
+  it('exports no per-secret series without perClient clients', async () => {
+    const m = new Metrics();
+    m.watch({ secretUsage: { snapshot: () => ({ c: { s: { uses: 1 } } }) } });
+    expect(await text(m)).not.toContain('tessera_client_secret_used_total');
+  });
+});

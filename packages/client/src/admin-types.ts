@@ -27,6 +27,14 @@ export interface AdminClientFields {
   rate_limit?: { points: number; duration: number };
   jwks?: { keys: Array<Record<string, unknown>> };
   jwks_uri?: string;
+  /** RFC 8707: resources / audiences the client may ask for (default: its audience list). */
+  allowed_resources?: string[];
+  /** Data claim templates may reference; bounded (4096 bytes as JSON, depth 4, 64 keys). */
+  metadata?: Record<string, unknown>;
+  /** Claim template: claim name -> literal or `{{reference}}` (reserved claims refused). */
+  claims?: Record<string, unknown>;
+  /** Call the token hook before issuing, and what its failure means (absent: not called). */
+  token_hook?: 'fail_open' | 'fail_closed';
   api_keys?: string[];
 }
 

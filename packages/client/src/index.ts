@@ -4,7 +4,7 @@ export type { AuthorizationServerMetadata } from './discovery.js';
 export { metadataUrl } from './discovery.js';
 export { OAuthError, RefreshTokenRejectedError, RefreshResponseLostError, OAuthProtocolError, OAuthTimeoutError, DiscoveryError, NoSessionError, type OAuthErrorInit } from './errors.js';
 export type { FetchLike, RetryOptions } from './http.js';
-export { TOKEN_TYPE, type TokenResponse, type TokenResult, type IntrospectionResponse, type ScopeInput, type RequestOptions, type ExchangeParams, type ManagedGrant } from './types.js';
+export { TOKEN_TYPE, type TokenResponse, type TokenResult, type IntrospectionResponse, type ScopeInput, type TargetOptions, type RequestOptions, type ExchangeParams, type ManagedGrant } from './types.js';
 export { createVerifier, type VerifierOptions, type VerifiedToken, type TokenVerifier } from './verifier.js';
 export { actorChain, type Actor, type ActorRequirement } from './actors.js';
 export { VerificationError, type VerificationErrorCode } from './verification-error.js';
@@ -14,3 +14,4 @@ export { bearerAuth, type IncomingLike, type ResponseLike, type NextLike } from 
 export { AdminClient, Paginated, type AdminClientOptions } from './admin-client.js';
 export { AdminApiError, type ProblemDetails, type FieldProblem } from './admin-error.js';
 export type * from './admin-types.js';
+export { verifyTokenHook, type TokenHookRequest } from './token-hook.js';

@@ -3,7 +3,7 @@ import { MetadataCache, type AuthorizationServerMetadata } from './discovery.js'
 import { DiscoveryError, OAuthProtocolError, RefreshResponseLostError } from './errors.js';
 import { DEFAULT_RETRY, errorFrom, requestMayHaveArrived, retryDelay, send, sleep, type FetchLike, type HttpResult, type HttpSettings, type RetryOptions } from './http.js';
 import { TokenSession } from './token-session.js';
-import type { ExchangeParams, IntrospectionResponse, ManagedGrant, RequestOptions, ScopeInput, TokenResponse, TokenResult } from './types.js';
+import type { ExchangeParams, IntrospectionResponse, ManagedGrant, RequestOptions, ScopeInput, TargetOptions, TokenResponse, TokenResult } from './types.js';
 
 export interface TokenClientOptions {
   /** The issuer identifier: endpoints come from its RFC 8414 metadata. Give this or tokenEndpoint. */
@@ -148,8 +148,8 @@ export class TokenClient {
   }
 
   /** RFC 6749 §4.3 (legacy; RFC 9700 §2.4 advises against it for new deployments). */
-  password(p: { username: string; password: string; scope?: ScopeInput } & RequestOptions): Promise<TokenResult> {
-    return this.requestToken({ grant_type: 'password', username: p.username, password: p.password, scope: scopeString(p.scope) }, p);
+  password(p: { username: string; password: string; scope?: ScopeInput } & TargetOptions & RequestOptions): Promise<TokenResult> {
+    return this.requestToken({ grant_type: 'password', username: p.username, password: p.password, scope: scopeString(p.scope), audience: p.audience, resource: p.resource }, p);
   }
 
   /**
@@ -162,8 +162,9 @@ export class TokenClient {
    * as long as each attempt ends inside that interval, counted from the first attempt. 429 and 503 answers are
    * retried as for every request (the server did not rotate).
    */
-  async refresh(refreshToken: string, p: { scope?: ScopeInput } & RequestOptions = {}): Promise<TokenResult> {
-    const params = { grant_type: 'refresh_token', refresh_token: refreshToken, scope: scopeString(p.scope) };
+  async refresh(refreshToken: string, p: { scope?: ScopeInput } & TargetOptions & RequestOptions = {}): Promise<TokenResult> {
+    // RFC 8707 §2.2: resource / audience narrow this access token within what the refresh token was granted.
+    const params = { grant_type: 'refresh_token', refresh_token: refreshToken, scope: scopeString(p.scope), audience: p.audience, resource: p.resource };
     const started = Date.now();
     // The server measures its interval in whole seconds from the rotation, which came after `started`: ending each
     // attempt a second before the interval ends keeps it a retry whatever the rounding.
@@ -203,8 +204,8 @@ export class TokenClient {
   }
 
   /** Tessera's organization token (the Cobo `org_implicit` grant), as a standard form POST. */
-  orgToken(p: { orgId: string; scope?: ScopeInput } & RequestOptions): Promise<TokenResult> {
-    return this.requestToken({ grant_type: 'org_implicit', org_id: p.orgId, scope: scopeString(p.scope) }, p);
+  orgToken(p: { orgId: string; scope?: ScopeInput } & TargetOptions & RequestOptions): Promise<TokenResult> {
+    return this.requestToken({ grant_type: 'org_implicit', org_id: p.orgId, scope: scopeString(p.scope), audience: p.audience, resource: p.resource }, p);
   }
 
   /** RFC 7009. Also forgets the managed session when it holds this token. */

@@ -50,10 +50,16 @@ export interface ExchangeParams extends RequestOptions {
   requestedTokenType?: string;
 }
 
+/** RFC 8707 resource indicators (each repeated on the wire) and the `audience` alias: the token's `aud`. */
+export interface TargetOptions {
+  audience?: string | readonly string[];
+  resource?: string | readonly string[];
+}
+
 /** A grant the client may run again by itself whenever it needs a new token (no user password is ever kept). */
 export type ManagedGrant =
   | { type: 'client_credentials'; scope?: ScopeInput; audience?: string | readonly string[]; resource?: string | readonly string[] }
-  | { type: 'org_implicit'; orgId: string; scope?: ScopeInput }
+  | { type: 'org_implicit'; orgId: string; scope?: ScopeInput; audience?: string | readonly string[]; resource?: string | readonly string[] }
   | ({ type: 'token_exchange' } & Omit<ExchangeParams, 'signal'>);
 
 export const TOKEN_TYPE = {

@@ -11,7 +11,7 @@ export const UserCreateBody = Type.Partial(UserRecordSchema, { description: 'A u
 export const UserPatchBody = Type.Object(
   Object.fromEntries(
     Object.entries(UserRecordSchema.properties)
-      .filter(([name]) => ['status', 'scope', 'email', 'email_verified'].includes(name))
+      .filter(([name]) => ['status', 'scope', 'email', 'email_verified', 'metadata'].includes(name))
       .map(([name, schema]) => [name, Type.Optional(Type.Union([schema as TSchema, Type.Null()]))]),
   ),
   { additionalProperties: false, description: 'JSON merge patch (RFC 7396) over the import-document fields' },
@@ -25,6 +25,7 @@ export const UserView = Type.Object(
     scope: Type.Union([Type.String(), Type.Null()], { description: 'null: no user-level restriction' }),
     email: Type.Optional(Type.String()),
     email_verified: Type.Boolean(),
+    metadata: Type.Optional(Type.Object({}, { additionalProperties: true })),
     has_password: Type.Boolean(),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),

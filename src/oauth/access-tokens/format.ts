@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import type { KeyRing } from '../../keys/key-ring.js';
 import type { JwtSigner } from '../../keys/signing-thread.js';
-import type { Client, Store } from '../../store/types.js';
+import type { Client, Store, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { getUser } from '../users.js';
 
@@ -13,6 +13,8 @@ export interface AccessTokenClaims {
   scope: readonly string[];
   userId?: string | null;
   username?: string | null;
+  /** The user record when the grant has it: claim templates read its metadata (oauth/claims.ts). */
+  user?: User | null;
   orgId?: string | null;
   /** The refresh-token family (login session) the token belongs to: revoking the family ends the token. */
   familyId?: string | null;
@@ -20,6 +22,11 @@ export interface AccessTokenClaims {
   audience?: readonly string[];
   /** Extra claims (e.g. the identity provider of a federated login). */
   extra?: Record<string, unknown> | null;
+  /**
+   * The token hook's claims when the grant already asked it (null: asked, nothing to add), so a grant that changes
+   * state (starts or rotates a refresh family) asks before it does; undefined: the issuer asks (oauth/token-hook.ts).
+   */
+  hookClaims?: Record<string, unknown> | null;
 }
 
 /** One issued access token. TokenIssuer decides everything but `token`, which the client's format mints. */

@@ -1,4 +1,5 @@
 import { parseScope, resolveScope } from '../scope.js';
+import { resolveTargets } from '../resources.js';
 import { tokenResponse } from './issue-tokens.js';
 import type { GrantHandler } from './types.js';
 
@@ -12,6 +13,8 @@ export const clientCredentialsGrant = {
   confidentialOnly: true,
   async handle(req, client, ctx) {
     const scope = resolveScope(parseScope(req.params.get('scope')), client.scope, client.defaultScope);
-    return tokenResponse(await ctx.issuer.issue({ client, subject: client.clientId, scope }), scope);
+    // RFC 8707: resource / audience narrow the token's aud to what was asked (undefined: the default audience).
+    const audience = resolveTargets(req.params, client);
+    return tokenResponse(await ctx.issuer.issue(audience === undefined ? { client, subject: client.clientId, scope } : { client, subject: client.clientId, scope, audience }), scope);
   },
 } satisfies GrantHandler;

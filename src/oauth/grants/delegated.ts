@@ -5,7 +5,8 @@ import { actClaim, checkDelegationPolicy, checkMayAct } from '../delegation.js';
 import { OAuthError } from '../errors.js';
 import { intersect, parseScope, resolveScope } from '../scope.js';
 import { getUser } from '../users.js';
-import { requestedAudience, TOKEN_TYPE } from './federated.js';
+import { TOKEN_TYPE } from './federated.js';
+import { resolveTargets } from '../resources.js';
 import { issueTokens } from './issue-tokens.js';
 import type { GrantRequest, TokenResponse } from './types.js';
 
@@ -32,7 +33,7 @@ export async function issueForOwnSubject(req: GrantRequest, client: Client, ctx:
   let scope = resolveScope(requested, client.scope, client.defaultScope);
   if (requested === undefined) scope = intersect(scope, subjectScope);
   else if (!scope.every((s) => subjectScope.includes(s))) throw OAuthError.invalidScope("The requested scope exceeds the subject token's scope");
-  const audience = requestedAudience(req.params, client);
+  const audience = resolveTargets(req.params, client);
 
   // A user's token carries its username (access-tokens/jwt.ts): the user must still be active (it was, a moment
   // ago, when the token was judged active; the look-up is the per-process cache).

@@ -3,6 +3,7 @@ import type { OAuthContext } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { intersect, parseScope, resolveScope } from '../scope.js';
 import { issueTokens } from './issue-tokens.js';
+import { resolveTargets } from '../resources.js';
 import type { GrantRequest, TokenResponse } from './types.js';
 
 /** RFC 8693 §3 token type identifiers. */
@@ -11,32 +12,6 @@ export const TOKEN_TYPE = {
   idToken: 'urn:ietf:params:oauth:token-type:id_token',
   jwt: 'urn:ietf:params:oauth:token-type:jwt',
 } as const;
-
-/**
- * RFC 8693 §2.1 audience / RFC 8707 resource: each must be one of the client's configured audiences. A client
- * without an audience list may not choose one (invalid_target, RFC 8693 §2.2.2).
- */
-export function requestedAudience(params: ReadonlyMap<string, string>, client: Client): string[] | undefined {
-  const wanted: string[] = [];
-  const audience = params.get('audience');
-  const resource = params.get('resource');
-  if (resource !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = new URL(resource);
-    } catch {
-      url = undefined;
-    }
-    // RFC 8707 §2: an absolute URI without a fragment.
-    if (!url || url.hash !== '') throw OAuthError.invalidTarget('The resource parameter must be an absolute URI without a fragment');
-    wanted.push(resource);
-  }
-  if (audience !== undefined) wanted.push(audience);
-  if (wanted.length === 0) return undefined;
-  const allowed = client.audience ?? [];
-  for (const a of wanted) if (!allowed.includes(a)) throw OAuthError.invalidTarget('The requested audience or resource is not allowed for this client');
-  return [...new Set(wanted)];
-}
 
 /** Within the client's scope and, when the user has an allowance, the user's (RFC 6749 §3.3). */
 function grantedScope(requested: readonly string[] | undefined, client: Client, user: User): string[] {
@@ -72,12 +47,13 @@ export async function issueForIdentity(req: GrantRequest, client: Client, ctx: O
   const requested = parseScope(req.params.get('scope'));
   // Checks that need no user fail before the account is touched (no user is provisioned for a doomed request).
   if (requested !== undefined) resolveScope(requested, client.scope, client.defaultScope);
-  const audience = requestedAudience(req.params, client);
+  // RFC 8707 / RFC 8693 §2.1: checked before any user is looked up or provisioned.
+  const audience = resolveTargets(req.params, client);
   const user = await subject.localUser();
   opts.delegation?.authorize(user);
   const scope = grantedScope(requested, client, user);
   // `idp` names the provider in the access token and, through the family, in every refreshed one (so does `act`).
   const extra = opts.delegation ? { idp: subject.idp, act: opts.delegation.act } : { idp: subject.idp };
-  const granted = { client, subject: user.id, userId: user.id, username: user.username, scope, extra, ...(audience ? { audience } : {}) };
+  const granted = { client, subject: user.id, userId: user.id, username: user.username, user, scope, extra, ...(audience ? { audience } : {}) };
   return issueTokens(ctx, granted, undefined, opts.tokenExchange ? TOKEN_TYPE.accessToken : undefined);
 }

@@ -32,6 +32,8 @@ export interface ContinuedFamily {
  */
 export async function issueTokens(ctx: OAuthContext, granted: GrantedTokens, continued?: ContinuedFamily, issuedTokenType?: string): Promise<TokenResponse> {
   let refreshToken: string | undefined;
+  // The token hook is asked before a family starts: a hook that fails closed leaves nothing behind.
+  if (granted.hookClaims === undefined && continued === undefined && ctx.issuer.asksHook(granted.client)) granted.hookClaims = (await ctx.issuer.hookClaims(granted)) ?? null;
   if (continued !== undefined) {
     granted.familyId = continued.family.familyId;
     refreshToken = continued.token;
@@ -47,6 +49,7 @@ export async function issueTokens(ctx: OAuthContext, granted: GrantedTokens, con
       installationId: granted.installationId,
       scope: granted.scope,
       claims: granted.extra,
+      audience: granted.audience,
     });
   } else {
     granted.familyId = null;

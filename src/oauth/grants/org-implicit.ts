@@ -2,6 +2,7 @@ import { OAuthError } from '../errors.js';
 import { parseScope, resolveScope } from '../scope.js';
 import { activeInstallation, installationScope, orgAuthorizationInvalid } from '../installations.js';
 import { issueTokens } from './issue-tokens.js';
+import { resolveTargets } from '../resources.js';
 import type { GrantHandler } from './types.js';
 
 /**
@@ -16,17 +17,18 @@ import type { GrantHandler } from './types.js';
  */
 export const orgImplicitGrant = {
   grantType: 'org_implicit',
-  parameters: new Set(['org_id', 'scope']),
+  parameters: new Set(['org_id', 'scope', 'resource', 'audience']),
   confidentialOnly: true,
   async handle(req, client, ctx) {
     const orgId = req.params.get('org_id');
     if (orgId === undefined) throw OAuthError.invalidRequest('The org_id parameter is missing');
+    const audience = resolveTargets(req.params, client);
     const inst = await activeInstallation(ctx, orgId, client.clientId);
     if (!inst) throw orgAuthorizationInvalid();
     const approved = installationScope(inst, client);
     // Nothing requested: everything the organisation approved (RFC 6749 §3.3 lets the server choose the default).
     const scope = resolveScope(parseScope(req.params.get('scope')), approved, null);
     // The family (when the client may refresh) is bound to the installation; its first access token names it too.
-    return issueTokens(ctx, { client, subject: orgId, orgId, installationId: inst.id, scope });
+    return issueTokens(ctx, { client, subject: orgId, orgId, installationId: inst.id, scope, ...(audience ? { audience } : {}) });
   },
 } satisfies GrantHandler;

@@ -9,6 +9,7 @@ import { verifyFromAddress } from '../kdf-admission.js';
 import { throttledCheck, ThrottledError } from '../throttle.js';
 import { loginKeys } from '../../limits/throttle-policy.js';
 import { issueTokens } from './issue-tokens.js';
+import { resolveTargets } from '../resources.js';
 import type { GrantHandler, GrantRequest } from './types.js';
 
 /** One answer for every credential failure, so it never tells whether the username exists (RFC 6749 §5.2). */
@@ -77,7 +78,7 @@ async function authenticateUser(ctx: OAuthContext, username: string, password: s
  */
 export const passwordGrant = {
   grantType: 'password',
-  parameters: new Set(['username', 'password', 'scope']),
+  parameters: new Set(['username', 'password', 'scope', 'resource', 'audience']),
   confidentialOnly: false,
   async handle(req, client, ctx) {
     const username = req.params.get('username');
@@ -87,10 +88,11 @@ export const passwordGrant = {
     const requested = parseScope(req.params.get('scope'));
     // The client-level scope check needs no user, so it fails before any password is tried (nothing to learn).
     if (requested !== undefined) resolveScope(requested, client.scope, client.defaultScope);
+    const audience = resolveTargets(req.params, client);
 
     const user = await throttledLogin(ctx, client, username, password, req);
 
     const scope = passwordScope(requested, client, user);
-    return issueTokens(ctx, { client, subject: user.id, userId: user.id, username: user.username, scope });
+    return issueTokens(ctx, { client, subject: user.id, userId: user.id, username: user.username, user, scope, ...(audience ? { audience } : {}) });
   },
 } satisfies GrantHandler;

@@ -6,6 +6,7 @@ import { intersect, parseScope } from '../scope.js';
 import type { RefreshAllowance } from '../refresh-tokens.js';
 import { getUser } from '../users.js';
 import { issueTokens } from './issue-tokens.js';
+import { refreshTargets } from '../resources.js';
 import type { GrantHandler } from './types.js';
 
 /**
@@ -36,19 +37,32 @@ async function currentAllowance(family: RefreshFamily, client: Client, ctx: OAut
  */
 export const refreshTokenGrant = {
   grantType: 'refresh_token',
-  parameters: new Set(['refresh_token', 'scope']),
+  parameters: new Set(['refresh_token', 'scope', 'resource', 'audience']),
   confidentialOnly: false,
   async handle(req, client, ctx) {
     const presented = req.params.get('refresh_token');
     if (presented === undefined) throw OAuthError.invalidRequest('The refresh_token parameter is missing');
     const requested = parseScope(req.params.get('scope'));
+    // RFC 8707 §2.2: decided with the family, before the token rotates (a refused request spends nothing).
+    let audience: string[] | undefined;
+    let hookClaims: Record<string, unknown> | null | undefined;
     // RFC 9700 §4.14.2: a reused token has just revoked its family: the audit trail's most important line.
     const onReuse = (family: RefreshFamily) =>
       ctx.events.emit({ type: 'refresh.reuse_detected', clientId: client.clientId, subject: family.subject, address: req.ip, requestId: req.requestId, details: { family_id: family.familyId, family_revoked: true } });
-    const rotated = await ctx.refreshTokens.rotate(presented, client, requested, (family) => currentAllowance(family, client, ctx), onReuse);
+    const rotated = await ctx.refreshTokens.rotate(presented, client, requested, (family) => {
+      audience = refreshTargets(req.params, client, family);
+      if (!ctx.issuer.asksHook(client)) return currentAllowance(family, client, ctx);
+      // The token hook too is asked before the token rotates: a hook that fails closed leaves the refresh token
+      // usable. It is told the scope asked for, else the family's (the policy may still narrow it).
+      return currentAllowance(family, client, ctx).then(async (allowance) => {
+        const about = { client, subject: family.subject, userId: family.userId, username: allowance.user?.username ?? null, user: allowance.user, orgId: family.orgId, scope: requested ?? family.scope, audience };
+        hookClaims = (await ctx.issuer.hookClaims(about)) ?? null;
+        return allowance;
+      });
+    }, onReuse);
     ctx.metrics.refreshRotated();
     const { family, scope } = rotated;
-    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, orgId: family.orgId, scope, extra: family.claims };
+    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, user: rotated.user, orgId: family.orgId, scope, extra: family.claims, audience, hookClaims };
     // Awaited rather than returned: an async function that returns a promise pays an extra thenable job.
     return await issueTokens(ctx, granted, rotated);
   },

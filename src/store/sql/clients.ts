@@ -32,6 +32,10 @@ function clientFromRow(r: ClientRow): Client {
     rateLimit: fromJson<Client['rateLimit']>(r.rate_limit),
     delegation: fromJson<DelegationPolicy>(r.delegation),
     allowedOrigins: fromJson<string[]>(r.allowed_origins),
+    allowedResources: fromJson<string[]>(r.allowed_resources),
+    metadata: fromJson<Record<string, unknown>>(r.metadata),
+    claims: fromJson<Record<string, unknown>>(r.claims),
+    tokenHook: r.token_hook as Client['tokenHook'],
     status: r.status as Client['status'],
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -65,6 +69,10 @@ function columns(c: Partial<NewClient>): Partial<ClientRow> {
   if (c.rateLimit !== undefined) row.rate_limit = toJson(c.rateLimit);
   if (c.delegation !== undefined) row.delegation = toJson(c.delegation);
   if (c.allowedOrigins !== undefined) row.allowed_origins = toJson(c.allowedOrigins);
+  if (c.allowedResources !== undefined) row.allowed_resources = toJson(c.allowedResources);
+  if (c.metadata !== undefined) row.metadata = toJson(c.metadata);
+  if (c.claims !== undefined) row.claims = toJson(c.claims);
+  if (c.tokenHook !== undefined) row.token_hook = c.tokenHook;
   if (c.status !== undefined) row.status = c.status;
   return row;
 }

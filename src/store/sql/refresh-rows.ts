@@ -19,6 +19,7 @@ export function familyFromRow(r: RefreshFamilyRow): RefreshFamily {
     installationId: r.installation_id,
     scope: splitScope(r.scope),
     claims: fromJson<Record<string, unknown>>(r.claims),
+    audience: fromJson<string[]>(r.audience),
     status: r.status as RefreshFamily['status'],
     createdAt: num(r.created_at),
     expiresAt: num(r.expires_at),
@@ -55,6 +56,7 @@ export interface JoinedRow {
   installation_id: string | null;
   f_scope: string;
   claims: string | null;
+  audience: string | null;
   f_status: string;
   f_created_at: number;
   f_expires_at: number;
@@ -68,7 +70,7 @@ export function tokenColumns(r: JoinedRow): RefreshTokenRow {
 export function familyColumns(r: JoinedRow): RefreshFamilyRow {
   return {
     family_id: r.family_id, client_id: r.client_id, subject: r.subject, user_id: r.user_id, org_id: r.org_id, installation_id: r.installation_id,
-    scope: r.f_scope, claims: r.claims, status: r.f_status, created_at: r.f_created_at, expires_at: r.f_expires_at, revoked_at: r.revoked_at,
+    scope: r.f_scope, claims: r.claims, audience: r.audience, status: r.f_status, created_at: r.f_created_at, expires_at: r.f_expires_at, revoked_at: r.revoked_at,
   };
 }
 
@@ -92,7 +94,7 @@ export const findJoined = prepared<[hash: string], JoinedRow>(1, (c, hash) =>
     .innerJoin('refresh_families as f', 'f.family_id', 't.family_id')
     .select([
       't.hash', 't.family_id', 't.status as t_status', 't.scope as t_scope', 't.created_at as t_created_at', 't.expires_at as t_expires_at',
-      't.rotated_at', 't.successor', 'f.client_id', 'f.subject', 'f.user_id', 'f.org_id', 'f.installation_id', 'f.scope as f_scope', 'f.claims',
+      't.rotated_at', 't.successor', 'f.client_id', 'f.subject', 'f.user_id', 'f.org_id', 'f.installation_id', 'f.scope as f_scope', 'f.claims', 'f.audience',
       'f.status as f_status', 'f.created_at as f_created_at', 'f.expires_at as f_expires_at', 'f.revoked_at',
     ])
     .where('t.hash', '=', hash),

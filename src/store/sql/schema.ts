@@ -28,6 +28,10 @@ export interface ClientRow {
   rate_limit: string | null;
   delegation: string | null;
   allowed_origins: string | null;
+  allowed_resources: string | null;
+  metadata: string | null;
+  claims: string | null;
+  token_hook: string | null;
   status: string;
   created_at: number;
   updated_at: number;
@@ -61,6 +65,7 @@ export interface UserRow {
   email: string | null;
   email_normalized: string | null;
   email_verified: number;
+  metadata: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -74,6 +79,7 @@ export interface RefreshFamilyRow {
   installation_id: string | null;
   scope: string;
   claims: string | null;
+  audience: string | null;
   status: string;
   created_at: number;
   expires_at: number;

@@ -1,7 +1,7 @@
 import type { NewUser, User, UserListOptions, UserPatch, UserStore } from '../types.js';
 import { ConflictError, isUniqueViolation } from '../errors.js';
 import type { UserRow } from './schema.js';
-import { num, nowSeconds, splitScope, type SqlContext } from './context.js';
+import { fromJson, num, nowSeconds, splitScope, toJson, type SqlContext } from './context.js';
 
 /** Usernames are unique case-insensitively; NFKC first so look-alike compositions collide too. */
 export function normalizeUsername(username: string): string {
@@ -17,6 +17,7 @@ function fromRow(r: UserRow): User {
     scope: r.scope === null ? null : splitScope(r.scope),
     email: r.email,
     emailVerified: num(r.email_verified) === 1,
+    metadata: fromJson<Record<string, unknown>>(r.metadata),
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
   };
@@ -36,6 +37,7 @@ function columns(u: Partial<NewUser>): Partial<UserRow> {
     row.email_normalized = u.email === null ? null : u.email.toLowerCase();
   }
   if (u.emailVerified !== undefined) row.email_verified = u.emailVerified ? 1 : 0;
+  if (u.metadata !== undefined) row.metadata = toJson(u.metadata);
   return row;
 }
 

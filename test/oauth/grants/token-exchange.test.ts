@@ -173,6 +173,18 @@ describe('RFC 8693 token exchange with a second Tessera as the upstream issuer',
     expect(noList.body.error).toBe('invalid_target');
   });
 
+  it('a repeated resource and audience become the aud array, and the family remembers them on refresh (RFC 8707)', async () => {
+    const form = new URLSearchParams([['grant_type', TE], ['subject_token', await upstreamToken('up-app')], ['subject_token_type', AT], ['resource', 'https://api.example/'], ['audience', 'orders']]);
+    const r = await down.post('/oauth/token', form.toString(), { authorization: basic('app', SECRET) });
+    expect(r.status).toBe(200);
+    expect((await verifyDownstream(r.body.access_token as string)).aud).toEqual(['https://api.example/', 'orders']);
+    const refresh = (extra: string) => down.post('/oauth/token', `grant_type=refresh_token&refresh_token=${r.body.refresh_token as string}${extra}`, { authorization: basic('app', SECRET) });
+    const narrowed = await refresh('&audience=orders');
+    expect((await verifyDownstream(narrowed.body.access_token as string)).aud).toBe('orders');
+    const again = await down.post('/oauth/token', `grant_type=refresh_token&refresh_token=${narrowed.body.refresh_token as string}`, { authorization: basic('app', SECRET) });
+    expect((await verifyDownstream(again.body.access_token as string)).aud).toEqual(['https://api.example/', 'orders']);
+  });
+
   it('checks scope against the client', async () => {
     const token = await upstreamToken('up-app');
     const ok = await exchange({ subject_token: token, subject_token_type: AT, scope: 'read write' });

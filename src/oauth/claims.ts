@@ -1,0 +1,198 @@
+import type { Client, User } from '../store/types.js';
+
+/**
+ * Custom claims (docs/tokens.md "Custom claims"): a client's `claims` template maps claim names to JSON literals
+ * or to references written `{{root.path}}`. A string that is exactly one reference takes the referenced value
+ * (any JSON type); a string with references among text becomes text, the references' values written into it
+ * (strings as they are, other values as JSON). A claim whose reference resolves to nothing is left out.
+ *
+ * References (what a token request knows without another look-up):
+ *   client.id, client.name, client.metadata.<path>   the client being issued to
+ *   user.id, user.username, user.metadata.<path>      the user of a password, refresh or federated grant
+ *   org.id                                            the organisation of an org_implicit grant
+ *   subject                                           the token's `sub`, whatever the grant
+ *
+ * A template is compiled once per client record (ClaimTemplates below, kept in the context): a request only
+ * walks the compiled parts. A client without a template costs one property check.
+ */
+
+/**
+ * Claims Tessera sets itself (RFC 9068 §2.2, RFC 7519 §4.1, RFC 8693 §4, RFC 7800, RFC 7662 §2.2 for the
+ * introspection answer, and Tessera's own sid / username / org_id / idp): neither a template nor the token hook
+ * may set them.
+ */
+export const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  'iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'scope', 'cnf', 'act', 'may_act',
+  'sid', 'username', 'org_id', 'idp', 'active', 'token_type', 'auth_time', 'azp',
+]);
+
+export const RESERVED_CLAIM_MESSAGE = 'is a reserved claim Tessera sets itself and cannot be overridden';
+
+/** What a template can read at issuance. */
+export interface ClaimSource {
+  client: Client;
+  subject: string;
+  userId?: string | null;
+  username?: string | null;
+  orgId?: string | null;
+  /** The user record, when the grant has one (user.metadata). */
+  user?: User | null;
+}
+
+type Getter = (s: ClaimSource) => unknown;
+type Part = string | Getter;
+interface CompiledClaim {
+  name: string;
+  /** A literal (no reference), a single getter (the whole value), or parts joined into text. */
+  kind: 'literal' | 'reference' | 'text';
+  literal?: unknown;
+  getter?: Getter;
+  parts?: Part[];
+}
+export type CompiledTemplate = readonly CompiledClaim[];
+
+const REFERENCE = /\{\{\s*([^{}]*?)\s*\}\}/g;
+const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_PATH_DEPTH = 8;
+
+function pathGetter(root: (s: ClaimSource) => unknown, path: readonly string[]): Getter {
+  return (s) => {
+    let v = root(s);
+    for (const key of path) {
+      if (v === null || typeof v !== 'object' || Array.isArray(v) || !Object.hasOwn(v, key)) return undefined;
+      v = (v as Record<string, unknown>)[key];
+    }
+    return v;
+  };
+}
+
+const ROOTS: Readonly<Record<string, Getter>> = {
+  subject: (s) => s.subject,
+  'client.id': (s) => s.client.clientId,
+  'client.name': (s) => s.client.name ?? undefined,
+  'user.id': (s) => s.userId ?? undefined,
+  'user.username': (s) => s.username ?? undefined,
+  'org.id': (s) => s.orgId ?? undefined,
+};
+
+/** The getter of one reference, or the reason it is not one. */
+function compileReference(ref: string): Getter | string {
+  const fixed = ROOTS[ref];
+  if (fixed) return fixed;
+  if (ref.startsWith('client.metadata.')) {
+    const path = ref.slice('client.metadata.'.length).split('.');
+    if (path.length > MAX_PATH_DEPTH || !path.every((p) => SEGMENT.test(p))) return `"{{${ref}}}" has a malformed metadata path`;
+    return pathGetter((s) => s.client.metadata, path);
+  }
+  if (ref.startsWith('user.metadata.')) {
+    const path = ref.slice('user.metadata.'.length).split('.');
+    if (path.length > MAX_PATH_DEPTH || !path.every((p) => SEGMENT.test(p))) return `"{{${ref}}}" has a malformed metadata path`;
+    return pathGetter((s) => s.user?.metadata, path);
+  }
+  return `"{{${ref}}}" is not a known reference (${[...Object.keys(ROOTS), 'client.metadata.<path>', 'user.metadata.<path>'].join(', ')})`;
+}
+
+function compileString(value: string): { claim: Omit<CompiledClaim, 'name'> } | { problem: string } {
+  const matches = [...value.matchAll(REFERENCE)];
+  if (matches.length === 0) {
+    if (value.includes('{{') || value.includes('}}')) return { problem: 'has an unclosed or malformed {{reference}}' };
+    return { claim: { kind: 'literal', literal: value } };
+  }
+  const parts: Part[] = [];
+  let at = 0;
+  for (const m of matches) {
+    const getter = compileReference(m[1]!);
+    if (typeof getter === 'string') return { problem: getter };
+    if (m.index > at) parts.push(value.slice(at, m.index));
+    parts.push(getter);
+    at = m.index + m[0].length;
+  }
+  if (at < value.length) parts.push(value.slice(at));
+  if (parts.some((p) => typeof p === 'string' && (p.includes('{{') || p.includes('}}')))) return { problem: 'has an unclosed or malformed {{reference}}' };
+  if (parts.length === 1 && typeof parts[0] === 'function') return { claim: { kind: 'reference', getter: parts[0] } };
+  return { claim: { kind: 'text', parts } };
+}
+
+/**
+ * Compiles a template, or lists what is wrong with it (claim name -> message): the one check the admin rules
+ * (CLI, import document, admin API) and the issuer share, so a stored template always compiles.
+ */
+export function compileClaimTemplate(template: Readonly<Record<string, unknown>>): { template: CompiledTemplate; problems: Array<{ claim: string; message: string }> } {
+  const out: CompiledClaim[] = [];
+  const problems: Array<{ claim: string; message: string }> = [];
+  for (const [name, value] of Object.entries(template)) {
+    if (RESERVED_CLAIMS.has(name)) {
+      problems.push({ claim: name, message: RESERVED_CLAIM_MESSAGE });
+      continue;
+    }
+    if (typeof value === 'string') {
+      const c = compileString(value);
+      if ('problem' in c) problems.push({ claim: name, message: c.problem });
+      else out.push({ name, ...c.claim });
+    } else {
+      // Numbers, booleans, null, arrays and objects are literals (references only live in strings).
+      out.push({ name, kind: 'literal', literal: value });
+    }
+  }
+  return { template: out, problems };
+}
+
+function textOf(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** The claims of one token: only those whose references all resolved. */
+export function evaluateTemplate(template: CompiledTemplate, source: ClaimSource): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const c of template) {
+    if (c.kind === 'literal') out[c.name] = c.literal;
+    else if (c.kind === 'reference') {
+      const v = c.getter!(source);
+      if (v !== undefined) out[c.name] = v;
+    } else {
+      let text = '';
+      let missing = false;
+      for (const p of c.parts!) {
+        if (typeof p === 'string') text += p;
+        else {
+          const v = p(source);
+          if (v === undefined) {
+            missing = true;
+            break;
+          }
+          text += textOf(v);
+        }
+      }
+      if (!missing) out[c.name] = text;
+    }
+  }
+  return out;
+}
+
+/**
+ * The compiled templates of one server, keyed by the client record: a changed client is a new record (the client
+ * cache replaces it on every change), so its old compilation is dropped with the old record and the new one is
+ * compiled on first use. Lives in the OAuthContext (context.ts).
+ */
+export class ClaimTemplates {
+  private readonly compiled = new WeakMap<Client, CompiledTemplate>();
+
+  /** The client's compiled template; undefined when it has none (the common case, one property check). */
+  of(client: Client): CompiledTemplate | undefined {
+    const raw = client.claims;
+    if (raw === null || raw === undefined) return undefined;
+    let t = this.compiled.get(client);
+    if (t === undefined) {
+      // Stored templates were validated; one stored before a rule tightened keeps only the claims that compile.
+      t = compileClaimTemplate(raw).template;
+      this.compiled.set(client, t);
+    }
+    return t;
+  }
+
+  /** The template's claims for one issuance ({} without a template). */
+  claimsFor(source: ClaimSource): Record<string, unknown> | undefined {
+    const t = this.of(source.client);
+    return t === undefined || t.length === 0 ? undefined : evaluateTemplate(t, source);
+  }
+}
