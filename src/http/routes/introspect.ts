@@ -5,7 +5,7 @@ import type { Client } from '../../store/types.js';
 import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
-import { documentOnly, IntrospectionRequestBody, IntrospectionResponseBody, OAuthErrorBody } from '../schemas.js';
+import { CLIENT_AUTH_SECURITY, documentOnly, IntrospectionRequestBody, IntrospectionResponseBody, OAuthErrorBody } from '../schemas.js';
 import { ENDPOINTS } from '../../endpoints.js';
 
 /** Serialised already (the JWT answer is cached as text); Fastify sends a string with a JSON type as is. */
@@ -28,6 +28,7 @@ export function introspectRoute(app: FastifyInstance, ctx: OAuthContext): void {
     schema: {
       summary: 'Token introspection (RFC 7662)',
       consumes: ['application/x-www-form-urlencoded'],
+      security: CLIENT_AUTH_SECURITY,
       body: IntrospectionRequestBody,
       response: { 200: IntrospectionResponseBody, '4xx': OAuthErrorBody, '5xx': OAuthErrorBody },
     },
