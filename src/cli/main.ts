@@ -49,6 +49,11 @@ async function programFor(argv: readonly string[], json: boolean): Promise<Comma
 /** Runs the CLI. Exit codes: 0 ok, 1 failure, 2 invalid usage or configuration (src/cli/errors.ts). */
 export async function main(argv: string[]): Promise<void> {
   const json = argv.includes('--json');
+  // `tessera client list | head -1`: a reader that stops early is no failure (exit quietly, as cat or ls do).
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const program = await programFor(argv, json);
   try {
     await program.parseAsync(argv, { from: 'user' });

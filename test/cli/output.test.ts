@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli-run.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, runCli } from '../support/cli-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-output-'));
 const d = ['--data-dir', join(dir, 'data')];
@@ -46,5 +47,14 @@ describe('list commands: a header row, or one clear line when empty', { timeout:
     // JSON keeps null in both (as the admin API does).
     expect(JSON.parse(await out(['user', 'show', 'ada', '--json']))).toMatchObject({ scope: null });
     expect((JSON.parse(await out(['user', 'list', '--json'])) as Array<{ username: string; scope: unknown }>).find((u) => u.username === 'ada')).toMatchObject({ scope: null });
+  });
+});
+
+describe('a reader that stops early', { timeout: 60_000 }, () => {
+  it('`client list | head -1` ends quietly, without an EPIPE stack trace', async () => {
+    for (let i = 0; i < 3; i++) await out(['client', 'create', '--id', `pipe-${i}`]);
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" client show pipe-0 --data-dir "${d[1]}" | head -c 1`], { encoding: 'utf8', env: { ...process.env, TESSERA_LOG_LEVEL: 'silent' } });
+    expect(r.stdout).toBe('c');
+    expect(r.stderr).toBe('');
   });
 });
