@@ -8,9 +8,12 @@ import { statSync } from 'node:fs';
 // the mix of calls during start-up, V8 optimises nextTick into a variant that costs ~0.3 µs per call instead
 // of ~0.05 µs, and Node's HTTP and stream internals call it six to eight times per request (about 2 µs, 5% of
 // an introspection request, in 5 of 7 processes). 20,000 uniform calls first (~2 ms) made every process
-// land on the fast variant. See docs/benchmarks.md ("process.nextTick").
-const noop = () => {};
-for (let i = 0; i < 20_000; i++) process.nextTick(noop, i);
+// land on the fast variant. See docs/benchmarks.md ("process.nextTick"). Only a server needs it: the
+// administrative commands skip it (docs/cli.md, "Start-up time").
+if (process.argv[2] === 'serve') {
+  const noop = () => {};
+  for (let i = 0; i < 20_000; i++) process.nextTick(noop, i);
+}
 
 function mtime(relative) {
   try {

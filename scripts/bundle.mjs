@@ -9,7 +9,7 @@
 // cannot be inside the bundle: each is bundled on its own and written beside it (dist/signing-worker.js), where
 // the bundled code that starts it looks, its name relative to its own module as in dist/.
 import { build } from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -59,5 +59,16 @@ function workerPrograms() {
   return programs;
 }
 
-await build({ ...common, entryPoints: [path.join(root, 'dist/cli/main.js')], outfile: path.join(root, 'dist/tessera.mjs') });
+// Split at the CLI's dynamic imports: `tessera client list` loads (and V8 compiles) the entry and the admin
+// commands' chunk, not the server's, which `serve` alone imports (docs/cli.md, "Start-up time"). The chunks sit
+// beside the entry, so code inside them finds the worker programs by the same relative names.
+for (const f of readdirSync(path.join(root, 'dist'))) if (/^tessera-chunk-.*\.mjs(\.map)?$/.test(f)) rmSync(path.join(root, 'dist', f));
+await build({
+  ...common,
+  entryPoints: { tessera: path.join(root, 'dist/cli/main.js') },
+  outdir: path.join(root, 'dist'),
+  splitting: true,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'tessera-chunk-[hash]',
+});
 await build({ ...common, entryPoints: workerPrograms(), outdir: path.join(root, 'dist'), entryNames: '[name]' });

@@ -12,6 +12,8 @@ export interface FlagSpec {
   kind: 'text' | 'integer' | 'repeatable' | 'repeatable-csv' | 'switch' | 'points-per-seconds' | 'json-object';
   /** The field's value when a switch is given (default true), e.g. --disabled sets status "disabled". */
   value?: unknown;
+  /** The field's value when the switch is negated (`--no-...`; default false), e.g. --no-disabled sets "active". */
+  offValue?: unknown;
   /** Only when creating a record (its id, a chosen secret). */
   createOnly?: boolean;
   /** The command refuses to run without it. */

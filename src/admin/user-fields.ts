@@ -21,7 +21,7 @@ export const USER_FIELDS = {
   username: field(Type.String({ minLength: 1, maxLength: 255 }), { required: true, flag: { flag: '--username <username>', help: 'unique, case-insensitive', kind: 'text', createOnly: true, mandatory: true } }),
   password: field(Type.String(), {}),
   password_hash: field(Type.String(), {}),
-  status: field(Type.Union([Type.Literal('active'), Type.Literal('disabled')]), { flag: { flag: '--disabled', help: 'create the user disabled', kind: 'switch', value: 'disabled', createOnly: true } }),
+  status: field(Type.Union([Type.Literal('active'), Type.Literal('disabled')]), { flag: { flag: '--disabled', help: 'create the user disabled', kind: 'switch', value: 'disabled', offValue: 'active', createOnly: true } }),
   scope: field(Type.String(), { flag: { flag: '--scope <scopes>', help: 'scopes this user may be granted, space-delimited (default: no user-level restriction)', kind: 'text', createOnly: true } }),
   email: field(Type.String(), { flag: { flag: '--email <email>', help: 'e-mail address', kind: 'text', createOnly: true } }),
   email_verified: field(Type.Boolean(), { flag: { flag: '--email-verified', help: 'mark the e-mail address as verified', kind: 'switch', createOnly: true } }),

@@ -5,8 +5,8 @@ import { CliError } from './output.js';
 
 /** An admin service's refusal as the CLI reports it: invalid input exits 2, anything else it refuses exits 1. */
 function cliError(err: unknown): unknown {
-  if (err instanceof AdminValidationError) return new CliError(err.message, 2);
-  if (err instanceof AdminError) return new CliError(err.message, 1);
+  if (err instanceof AdminValidationError) return new CliError(err.message, 2, 'invalid', err.problems);
+  if (err instanceof AdminError) return new CliError(err.message, 1, err.kind);
   return err;
 }
 

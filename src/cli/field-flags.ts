@@ -43,7 +43,8 @@ function valueOf(spec: FlagSpec, raw: unknown): unknown {
     case 'repeatable-csv':
       return (raw as string[]).flatMap((v) => v.split(',')).filter(Boolean);
     case 'switch':
-      return spec.value ?? true;
+      // --x gives true, its negation --no-x (src/cli/negatable.ts) false.
+      return raw === false ? (spec.offValue ?? false) : (spec.value ?? true);
     case 'points-per-seconds': {
       const m = /^(\d+)\/(\d+)$/.exec(raw as string);
       if (!m) throw new CliError(`${flag} must be POINTS/SECONDS, e.g. 100/60`, 2);

@@ -1,17 +1,20 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config.js';
-import { AdminError } from '../admin/problems.js';
-import { CliError } from './output.js';
 import { registerServeCommand } from './commands/serve.js';
-import { ConflictError } from '../store/errors.js';
+import { classify, reportFailure } from './errors.js';
+import { addNegations } from './negatable.js';
 
-function newProgram(): Command {
-  return new Command('tessera').description('Tessera: an OAuth 2.0 token service').version('0.1.0').exitOverride().showHelpAfterError();
+/**
+ * With --json, a usage error is reported once, as the JSON body on stderr (main), so commander's own text and
+ * the help it would print after it stay out of the way. Set before the commands are added: they inherit it.
+ */
+function newProgram(json = false): Command {
+  const program = new Command('tessera').description('Tessera: an OAuth 2.0 token service').version('0.1.0').exitOverride();
+  return json ? program.configureOutput({ outputError: () => undefined }) : program.showHelpAfterError();
 }
 
 /** Every command. The administrative ones (and what they import) are loaded only when the CLI needs them. */
-export async function buildProgram(): Promise<Command> {
-  const program = newProgram();
+export async function buildProgram(json = false): Promise<Command> {
+  const program = newProgram(json);
   registerServeCommand(program);
   const [admin, clients, keys, users, idps, orgs] = await Promise.all([
     import('./commands/admin.js'),
@@ -27,6 +30,7 @@ export async function buildProgram(): Promise<Command> {
   users.registerUserCommands(program);
   idps.registerIdpCommands(program);
   orgs.registerOrgAndInstallCommands(program);
+  addNegations(program);
   return program;
 }
 
@@ -34,35 +38,31 @@ export async function buildProgram(): Promise<Command> {
  * `tessera serve ...` registers only the serve command: start-up then skips loading the administrative
  * commands' modules (part of the issue-7 start-up budget). `tessera serve --help` still describes serve fully.
  */
-async function programFor(argv: readonly string[]): Promise<Command> {
-  if (argv[0] !== 'serve') return buildProgram();
-  const program = newProgram();
+async function programFor(argv: readonly string[], json: boolean): Promise<Command> {
+  if (argv[0] !== 'serve') return buildProgram(json);
+  const program = newProgram(json);
   registerServeCommand(program);
+  addNegations(program);
   return program;
 }
 
-/** Runs the CLI. Exit codes: 0 ok, 1 failure, 2 invalid usage or configuration. */
+/** Runs the CLI. Exit codes: 0 ok, 1 failure, 2 invalid usage or configuration (src/cli/errors.ts). */
 export async function main(argv: string[]): Promise<void> {
-  const program = await programFor(argv);
+  const json = argv.includes('--json');
+  // `tessera client list | head -1`: a reader that stops early is no failure (exit quietly, as cat or ls do).
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  const program = await programFor(argv, json);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) {
-      process.exit(err.exitCode === 0 ? 0 : 2);
-    }
-    if (err instanceof ConfigError) {
-      process.stderr.write(`tessera: ${err.message}\n`);
-      process.exit(2);
-    }
-    if (err instanceof CliError) {
-      process.stderr.write(`tessera: ${err.message}\n`);
-      process.exit(err.exitCode);
-    }
-    if (err instanceof AdminError || err instanceof ConflictError) {
-      process.stderr.write(`tessera: ${err.message}\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`tessera: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    // --help and --version end through exitOverride too, with exit code 0 and their output already written.
+    if (err instanceof CommanderError && err.exitCode === 0) process.exit(0);
+    const failure = classify(err);
+    // Commander has printed its message already (text mode); with --json the body below is the only output.
+    if (!(err instanceof CommanderError) || json) reportFailure(failure, json);
+    process.exit(failure.exitCode);
   }
 }

@@ -18,8 +18,28 @@ export function print(value: unknown, json: boolean): void {
   process.stdout.write(String(value) + '\n');
 }
 
+/**
+ * A list for people: a header row, then one tab-separated row per item (so `cut -f` still works after the
+ * header), or one clear line when there is nothing to list. Scripts should use --json, which prints [] instead.
+ */
+export function printTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>, empty: string): void {
+  if (rows.length === 0) {
+    process.stdout.write(`${empty}\n`);
+    return;
+  }
+  process.stdout.write([header, ...rows].map((r) => r.join('\t')).join('\n') + '\n');
+}
+
+/** What went wrong, as `--json` reports it on stderr (docs/cli.md, "Errors and exit codes"). */
+export type CliErrorKind = 'usage' | 'config' | 'invalid' | 'not_found' | 'conflict' | 'failed';
+
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+    readonly kind: CliErrorKind = exitCode === 2 ? 'usage' : 'failed',
+    readonly problems?: ReadonlyArray<{ path: string; message: string }>,
+  ) {
     super(message);
     this.name = 'CliError';
   }

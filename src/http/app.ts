@@ -177,7 +177,13 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
       info: { title: 'Tessera', description: 'OAuth 2.0 token service', version: '0.1.0' },
       servers: [{ url: ctx.config.issuer }],
       // The admin API's credential: a Tessera access token with scope tessera:admin (RFC 6750; docs/admin-api.md).
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An access token of this server with scope tessera:admin (or tessera:admin:read to read)' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An access token of this server with scope tessera:admin (or tessera:admin:read to read)' },
+          // RFC 6749 §2.3.1: the token, introspection and revocation endpoints' client authentication (schemas.ts).
+          client_secret_basic: { type: 'http', scheme: 'basic', description: 'Client authentication: username = client_id, password = client_secret (client_secret_basic)' },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: ENDPOINTS.docs, staticCSP: true });

@@ -174,7 +174,8 @@ describe('tessera CLI', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ clients: [{ client_id: 'never', client_secret: 'never-secret', grant_types: ['client_credentials'], scope: 'read' }, { client_id: 'x', grant_types: 'no', scope: 1 }] }));
     const r = await tessera(['import', bad, ...d]);
-    expect(r.code).toBe(1);
+    // Invalid input exits 2 like every other command's (docs/cli.md, "Errors and exit codes").
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/\$\.clients\[1\]\.grant_types/);
     expect(r.stderr).toMatch(/\$\.clients\[1\]\.scope/);
     expect((await tessera(['client', 'show', 'never', ...d])).code).toBe(1);

@@ -237,10 +237,12 @@ describe('the start-up banner (issue 21)', () => {
   }, 60_000);
 
   it('pretty with --log-format pretty: human lines; a PostgreSQL URL is shown without its password', async () => {
-    const db = new URL(TEST_DATABASE_URL);
+    // A database of its own: the shared one holds other tests' signing keys, sealed under other master keys.
+    const fresh = run ? await createTestDatabase() : undefined;
+    const db = new URL(fresh?.url ?? TEST_DATABASE_URL);
     db.password = 'banner-pw-do-not-print';
     const args = ['--log-format', 'pretty', ...(run ? ['--database-url', db.toString()] : [])];
-    const out = await serveUntilBanner(args, {}, (o) => o.includes('2. token'));
+    const out = await serveUntilBanner(args, {}, (o) => o.includes('2. token')).finally(() => fresh?.drop());
     expect(out).toMatch(/INFO: Tessera is serving at http:\/\/127\.0\.0\.1:\d+\n/);
     expect(out).toMatch(/ {2}signing key +ES256 kid=/);
     expect(out).toMatch(/ {2}API docs +http:\/\/127\.0\.0\.1:\d+\/docs/);

@@ -49,6 +49,8 @@ function rfc6750Matrix(call: () => Call) {
       const r = await call()('/things', auth);
       expect(r.status).toBe(401);
       expect(r.challenge).toBe(`Bearer realm="${server.url}"`);
+      // The body as the README states it: a description, no error code.
+      expect(r.body).toEqual({ error_description: 'A bearer access token is required' });
     }
   });
 

@@ -8,7 +8,7 @@ import type { Config } from '../../config.js';
 import { withAdmin } from '../admin-call.js';
 import { storeOptions } from '../context.js';
 import { addFieldFlags, inputFromFlags } from '../field-flags.js';
-import { print } from '../output.js';
+import { print, printTable } from '../output.js';
 
 function options(config: Config, masterKey: Buffer) {
   return { masterKey, defaults: { accessTokenTtl: config.accessTokenTtl } };
@@ -44,7 +44,7 @@ export function registerClientCommands(program: Command): void {
       await withAdmin(f, async ({ store, json }) => {
         const list = await store.clients.list({ limit: Number(f.limit), ...(f.after ? { after: f.after } : {}) });
         if (json) print(list.map(describeClient), true);
-        else for (const c of list) process.stdout.write(`${c.clientId}\t${c.status}\t${c.tokenEndpointAuthMethod}\t${c.grantTypes.join(',')}\t${c.scope.join(' ')}\n`);
+        else printTable(['CLIENT_ID', 'STATUS', 'AUTH_METHOD', 'GRANT_TYPES', 'SCOPE'], list.map((c) => [c.clientId, c.status, c.tokenEndpointAuthMethod, c.grantTypes.join(','), c.scope.join(' ')]), 'No clients.');
       });
     },
   );

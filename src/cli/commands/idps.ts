@@ -5,7 +5,7 @@ import { getIdentityProvider, identityProviderProblems, linkSubject, linksOf, re
 import { formatProblem } from '../../admin/problems.js';
 import { withAdmin } from '../admin-call.js';
 import { collect, storeOptions } from '../context.js';
-import { CliError, print } from '../output.js';
+import { CliError, print, printTable } from '../output.js';
 
 interface IdpFlags {
   name?: string;
@@ -126,7 +126,7 @@ export function registerIdpCommands(program: Command): void {
     await withAdmin(f, async ({ store, json }) => {
       const list = await store.identityProviders.list();
       if (json) print(list.map(describeProvider), true);
-      else for (const p of list) process.stdout.write(`${p.name}\t${p.type}\t${String(p.config.issuer ?? p.config.endpoint ?? '')}\n`);
+      else printTable(['NAME', 'TYPE', 'ISSUER_OR_ENDPOINT'], list.map((p) => [p.name, p.type, String(p.config.issuer ?? p.config.endpoint ?? '-')]), 'No identity providers.');
     });
   });
 
@@ -147,7 +147,7 @@ export function registerIdpCommands(program: Command): void {
     await withAdmin(f, async ({ store, json }) => {
       const links = (await linksOf(store, username)).map((l) => ({ provider: l.provider, subject: l.subject, created_at: new Date(l.createdAt * 1000).toISOString() }));
       if (json) print(links, true);
-      else for (const l of links) process.stdout.write(`${l.provider}\t${l.subject}\t${l.created_at}\n`);
+      else printTable(['PROVIDER', 'SUBJECT', 'CREATED_AT'], links.map((l) => [l.provider, l.subject, l.created_at]), `No provider subjects are linked to ${username}.`);
     });
   });
 

@@ -3,7 +3,7 @@ import { SIGNING_ALGS } from '../../keys/generate.js';
 import { describeSigningKey, rotateSigningKey } from '../../admin/signing-keys.js';
 import { withAdmin } from '../admin-call.js';
 import { storeOptions } from '../context.js';
-import { print } from '../output.js';
+import { print, printTable } from '../output.js';
 
 export function registerKeyCommands(program: Command): void {
   const keys = program.command('keys').description('manage signing keys');
@@ -12,7 +12,7 @@ export function registerKeyCommands(program: Command): void {
     await withAdmin(f, async ({ store, json }) => {
       const list = (await store.keys.list()).map(describeSigningKey);
       if (json) print(list, true);
-      else for (const k of list) process.stdout.write(`${k.kid}\t${k.alg}\t${k.status}\t${k.created_at}${k.published_until ? `\tpublished until ${k.published_until}` : ''}\n`);
+      else printTable(['KID', 'ALG', 'STATUS', 'CREATED_AT', 'PUBLISHED_UNTIL'], list.map((k) => [k.kid, k.alg, k.status, k.created_at, k.published_until ?? '-'].map(String)), 'No signing keys (the server creates one when it first starts).');
     });
   });
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createOrganization, describeInstallation, describeOrganization, getInstallation, getOrganization, installClient, revokeInstallation, setOrganizationStatus, updateInstallationScope } from '../../admin/organizations.js';
 import { withAdmin } from '../admin-call.js';
 import { storeOptions } from '../context.js';
-import { CliError, print } from '../output.js';
+import { CliError, print, printTable } from '../output.js';
 
 function warn(warnings: string[]): void {
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
@@ -25,7 +25,7 @@ function registerOrgCommands(program: Command): void {
       await withAdmin(f, async ({ store, json }) => {
         const list = await store.organizations.list({ limit: Number(f.limit), ...(f.after ? { after: f.after } : {}) });
         if (json) print(list.map(describeOrganization), true);
-        else for (const o of list) process.stdout.write(`${o.id}\t${o.status}\t${o.name}\n`);
+        else printTable(['ID', 'STATUS', 'NAME'], list.map((o) => [o.id, o.status, o.name]), 'No organizations.');
       });
     },
   );
@@ -72,7 +72,7 @@ function registerInstallCommands(program: Command): void {
       await withAdmin(f, async ({ store, json }) => {
         const list = await store.installations.list({ ...(f.org ? { orgId: f.org } : {}), ...(f.client ? { clientId: f.client } : {}) });
         if (json) print(list.map(describeInstallation), true);
-        else for (const i of list) process.stdout.write(`${i.id}\t${i.orgId}\t${i.clientId}\t${i.status}\t${i.scope.join(' ')}\n`);
+        else printTable(['ID', 'ORG_ID', 'CLIENT_ID', 'STATUS', 'SCOPE'], list.map((i) => [i.id, i.orgId, i.clientId, i.status, i.scope.join(' ')]), 'No installations.');
       });
     },
   );

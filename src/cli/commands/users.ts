@@ -4,7 +4,9 @@ import { createUser, deleteUser, disableUser, enableUser, findUser, setUserPassw
 import { withAdmin } from '../admin-call.js';
 import { storeOptions } from '../context.js';
 import { addFieldFlags, inputFromFlags } from '../field-flags.js';
-import { CliError, print } from '../output.js';
+import { CliError, print, printTable } from '../output.js';
+import { PromptAborted, promptNewPassword } from '../password-prompt.js';
+import type { User } from '../../store/types.js';
 
 interface PasswordFlags {
   password?: string;
@@ -18,16 +20,39 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
 }
 
-/** The password given on the command line or on stdin; undefined = let the service generate one. */
+/**
+ * The password given on the command line or on stdin; undefined = let the service generate one. On a terminal,
+ * --password-stdin prompts twice without echoing; piped, it reads all of stdin.
+ */
 async function givenPassword(f: PasswordFlags): Promise<string | undefined> {
   if (f.password !== undefined && f.passwordStdin) throw new CliError('give --password or --password-stdin, not both', 2);
-  return f.passwordStdin ? readStdin() : f.password;
+  if (!f.passwordStdin) return f.password;
+  if (!process.stdin.isTTY) return readStdin();
+  try {
+    return await promptNewPassword(process.stdin, process.stderr);
+  } catch (err) {
+    // Cancelled (Ctrl-C, Ctrl-D): nothing was run. Two different entries: invalid input, like a short password.
+    throw err instanceof PromptAborted ? new CliError(err.message, 1) : new CliError((err as Error).message, 2, 'invalid');
+  }
 }
 
 function passwordOptions(cmd: Command): Command {
   return cmd
     .option('--password <password>', `the password (at least ${MIN_PASSWORD} characters; visible in shell history, prefer --password-stdin)`)
-    .option('--password-stdin', 'read the password from standard input');
+    .option('--password-stdin', 'read the password from standard input (on a terminal: prompt twice, without echo)');
+}
+
+/**
+ * A user as the text output shows it: a null scope (no user-level restriction) is `*` in `show` and `list`
+ * alike; --json keeps null, as the admin API does.
+ */
+function userText(u: User): Record<string, unknown> {
+  const d = describeUser(u);
+  return { ...d, scope: d.scope ?? '*' };
+}
+
+function describe(u: User, json: boolean): Record<string, unknown> {
+  return json ? describeUser(u) : userText(u);
 }
 
 function shownOnce(json: boolean, password: string | undefined): void {
@@ -43,7 +68,7 @@ export function registerUserCommands(program: Command): void {
       const input = { ...inputFromFlags<UserInput>(USER_FIELDS, 'create', f), ...(password !== undefined ? { password } : {}) };
       await withAdmin(f, async ({ audit, store, json }) => {
         const created = await createUser(store, input, audit);
-        print({ ...describeUser(created.user), ...(created.password !== undefined ? { password: created.password } : {}) }, json);
+        print({ ...describe(created.user, json), ...(created.password !== undefined ? { password: created.password } : {}) }, json);
         shownOnce(json, created.password);
       });
     },
@@ -55,24 +80,24 @@ export function registerUserCommands(program: Command): void {
       await withAdmin(f, async ({ store, json }) => {
         const list = await store.users.list({ limit: Number(f.limit), ...(f.after ? { after: f.after } : {}) });
         if (json) print(list.map(describeUser), true);
-        else for (const u of list) process.stdout.write(`${u.id}\t${u.username}\t${u.status}\t${u.scope === null ? '*' : u.scope.join(' ')}\n`);
+        else printTable(['ID', 'USERNAME', 'STATUS', 'SCOPE'], list.map(userText).map((u) => [u.id, u.username, u.status, u.scope].map(String)), 'No users.');
       });
     },
   );
 
   storeOptions(user.command('show').description('show one user (by id or username)').argument('<user>')).action(async (ref: string, f: { json?: boolean }) => {
-    await withAdmin(f, async ({ store, json }) => print(describeUser(await findUser(store, ref)), json));
+    await withAdmin(f, async ({ store, json }) => print(describe(await findUser(store, ref), json), json));
   });
 
   storeOptions(user.command('disable').description('disable a user; their refresh tokens stop working').argument('<user>')).action(async (ref: string, f: { json?: boolean }) => {
     await withAdmin(f, async ({ audit, store, json }) => {
       const { user: disabled, revoked } = await disableUser(store, ref, audit);
-      print({ ...describeUser(disabled), revoked_refresh_token_families: revoked }, json);
+      print({ ...describe(disabled, json), revoked_refresh_token_families: revoked }, json);
     });
   });
 
   storeOptions(user.command('enable').description('enable a disabled user').argument('<user>')).action(async (ref: string, f: { json?: boolean }) => {
-    await withAdmin(f, async ({ audit, store, json }) => print(describeUser(await enableUser(store, ref, audit)), json));
+    await withAdmin(f, async ({ audit, store, json }) => print(describe(await enableUser(store, ref, audit), json), json));
   });
 
   storeOptions(passwordOptions(user.command('set-password').description('set a new password (generated and printed once when none is given); signs the user out everywhere').argument('<user>'))

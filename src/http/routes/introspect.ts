@@ -6,7 +6,7 @@ import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { corsPreflightRoute } from '../cors.js';
-import { documentOnly, IntrospectionRequestBody, IntrospectionResponseBody, OAuthErrorBody } from '../schemas.js';
+import { CLIENT_AUTH_SECURITY, documentOnly, IntrospectionRequestBody, IntrospectionResponseBody, OAuthErrorBody } from '../schemas.js';
 import { ENDPOINTS } from '../../endpoints.js';
 import { INTROSPECTION_JWT_TYPE, wantsIntrospectionJwt } from '../../oauth/introspection-jwt.js';
 
@@ -35,6 +35,7 @@ export function introspectRoute(app: FastifyInstance, ctx: OAuthContext): void {
     schema: {
       summary: 'Token introspection (RFC 7662)',
       consumes: ['application/x-www-form-urlencoded'],
+      security: CLIENT_AUTH_SECURITY,
       body: IntrospectionRequestBody,
       response: { 200: IntrospectionResponseBody, '4xx': OAuthErrorBody, '5xx': OAuthErrorBody },
     },

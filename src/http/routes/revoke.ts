@@ -6,7 +6,7 @@ import { formTokenRequest } from '../form.js';
 import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { corsPreflightRoute } from '../cors.js';
-import { documentOnly, OAuthErrorBody, RevocationRequestBody } from '../schemas.js';
+import { CLIENT_AUTH_SECURITY, documentOnly, OAuthErrorBody, RevocationRequestBody } from '../schemas.js';
 import { ENDPOINTS } from '../../endpoints.js';
 
 /**
@@ -24,6 +24,7 @@ export function revokeRoute(app: FastifyInstance, ctx: OAuthContext): void {
     schema: {
       summary: 'Token revocation (RFC 7009)',
       consumes: ['application/x-www-form-urlencoded'],
+      security: CLIENT_AUTH_SECURITY,
       body: RevocationRequestBody,
       response: { 200: { description: 'Revoked, or nothing to revoke (an empty JSON object)', type: 'object', properties: {}, additionalProperties: false }, '4xx': OAuthErrorBody, '5xx': OAuthErrorBody },
     },

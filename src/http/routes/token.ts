@@ -10,7 +10,7 @@ import { limitByClient, limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { corsPreflightRoute } from '../cors.js';
 import { ENDPOINTS } from '../../endpoints.js';
-import { documentOnly, OAuthErrorBody, TokenRequestBody, TokenResponseBody } from '../schemas.js';
+import { CLIENT_AUTH_SECURITY, documentOnly, OAuthErrorBody, TokenRequestBody, TokenResponseBody } from '../schemas.js';
 import { toOAuthError } from '../errors.js';
 
 /** Runs one token request through the spine with rate limits, and answers RFC 6749 §5.1. Shared with compat profiles. */
@@ -79,6 +79,7 @@ export function tokenRoute(app: FastifyInstance, ctx: OAuthContext, prefix = '')
     schema: {
       summary: 'Token endpoint (RFC 6749 §3.2)',
       consumes: ['application/x-www-form-urlencoded'],
+      security: CLIENT_AUTH_SECURITY,
       body: TokenRequestBody,
       response: { 200: TokenResponseBody, '4xx': OAuthErrorBody, '5xx': OAuthErrorBody },
     },

@@ -1,0 +1,76 @@
+import cluster from 'node:cluster';
+import { createLogger, resolveLogFormat } from '../../http/logger.js';
+import { startTracing } from '../../observability/otel-sdk.js';
+import { logBanner } from '../banner.js';
+import { runPrimary, workerCount } from '../cluster.js';
+import { loadConfig, type ConfigFlags } from '../../config.js';
+import { startServer } from '../../http/server.js';
+import { describeStore } from '../../store/open.js';
+import { enabledProfiles } from '../../http/profiles/index.js';
+import { startupFailure } from '../startup-error.js';
+
+/** Reported as service.version on spans. */
+const VERSION = '0.1.0';
+
+/** `tessera serve`: loaded by the command's action only (src/cli/commands/serve.ts). */
+export async function runServe(flags: ConfigFlags): Promise<void> {
+  const config = loadConfig(flags);
+  // A profile combination that cannot be mounted is a configuration error: refuse it before opening the
+  // store or forking workers that would each fail on it.
+  enabledProfiles(config);
+  // Every start-up failure becomes one line on stderr and a non-zero exit (cli/main.ts prints it).
+  const failed = (err: unknown): never => {
+    throw startupFailure(err, config);
+  };
+  const workers = workerCount(config.workers);
+  const format = resolveLogFormat(config.logFormat, process.stdout.isTTY === true);
+  const logger = await createLogger(config.logLevel, format, process.stdout, format === 'pretty' && process.stdout.isTTY === true);
+  if (workers > 1 && cluster.isPrimary) {
+    await runPrimary(config, workers, logger, (info) => logBanner(logger, info, format === 'pretty')).catch(failed);
+    return;
+  }
+  // Each serving process (every --workers worker) runs its own OpenTelemetry SDK, when OTEL_* asks for one.
+  const tracing = await startTracing(config.tracing, logger, { version: VERSION }).catch(failed);
+  // The primary applied --import before forking (cli/cluster.ts).
+  const server = await startServer(cluster.isWorker ? { ...config, importFile: undefined } : config, { logger }).catch(failed);
+  const log = server.ctx.logger;
+  if (cluster.isWorker) {
+    log.info({ worker: process.env.TESSERA_WORKER_INDEX, url: server.url }, `Server listening at ${server.url}`);
+    // The primary went away (killed, crashed): do not linger as an orphan holding the port.
+    process.once('disconnect', () => stop('primary-gone'));
+  } else {
+    if (server.masterKey.created) log.warn({ masterKeyFile: server.masterKey.path }, 'created the master key file (keep it safe: it decrypts the signing keys)');
+    if (server.keyCreated) log.info({ kid: server.ctx.keys.active.kid, alg: server.ctx.keys.active.alg }, 'created the first signing key');
+    const signing = server.ctx.keys.active;
+    logBanner(
+      log,
+      {
+        url: server.url,
+        issuer: server.ctx.config.issuer,
+        store: describeStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }),
+        signing: { kid: signing.kid, alg: signing.alg, thread: server.signingThread },
+        ...(server.adminUrl ? { adminUrl: server.adminUrl } : {}),
+        ...(server.metricsUrl ? { metricsUrl: server.metricsUrl } : {}),
+        ...(server.masterKey.path ? { masterKeyFile: server.masterKey.path } : {}),
+      },
+      format === 'pretty',
+    );
+  }
+  let stopping = false;
+  function stop(signal: string): void {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    // In-flight requests get a bounded time; a stuck dependency must not keep a stopping process alive.
+    setTimeout(() => process.exit(1), 25_000).unref();
+    server
+      .close()
+      .then(() => tracing?.shutdown())
+      .then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  }
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
