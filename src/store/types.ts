@@ -71,6 +71,25 @@ export interface ClientStore {
   count(): Promise<number>;
 }
 
+/** A client registered through RFC 7591 dynamic client registration. */
+export interface ClientRegistration {
+  clientId: string;
+  /** SHA-256 hex of the registration access token (RFC 7592 §1); the token itself is never stored. */
+  tokenHash: string;
+  /** The client whose initial access token registered it. */
+  registeredBy: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ClientRegistrationStore {
+  get(clientId: string): Promise<ClientRegistration | undefined>;
+  /** Records the registration of an existing client; a second one for the same client is a ConflictError. */
+  create(registration: Omit<ClientRegistration, 'createdAt' | 'updatedAt'>): Promise<ClientRegistration>;
+  /** Replaces the token hash; false when the client has no registration. Deleting the client deletes it. */
+  setTokenHash(clientId: string, tokenHash: string): Promise<boolean>;
+}
+
 export interface ApiKey {
   /** Normalised lower-case hex public key (Ed25519 32 bytes, or compressed secp256k1 33 bytes). */
   publicKey: string;
@@ -356,6 +375,7 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly clients: ClientStore;
   readonly apiKeys: ApiKeyStore;
+  readonly clientRegistrations: ClientRegistrationStore;
   readonly keys: KeyStore;
   readonly users: UserStore;
   readonly refreshTokens: RefreshTokenStore;

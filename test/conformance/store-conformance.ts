@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/store/errors.js';
 import type { AccessTokenRecord, NewClient, RefreshFamily, RefreshToken, Store } from '../../src/store/types.js';
+import { clientRegistrationCases } from './client-registration-conformance.js';
 
 /**
  * The Store conformance suite, written once and run against every backend (test/conformance/*.test.ts).
@@ -68,6 +69,8 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
       await store.refreshTokens.createFamily(fam, first);
       return { fam, first };
     }
+
+    clientRegistrationCases(() => store);
 
     describe('basics', () => {
       it('ping answers and the dialect is named', async () => {

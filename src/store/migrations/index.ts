@@ -5,6 +5,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002AccessTokenFamily from './0002-access-token-family.js';
 import * as m0003RefreshTokenExpiry from './0003-refresh-token-expiry.js';
 import * as m0004RevokedFamilies from './0004-revoked-families.js';
+import * as m0008ClientRegistration from './0008-client-registration.js';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time). Kysely's Migrator records
@@ -12,7 +13,10 @@ import * as m0004RevokedFamilies from './0004-revoked-families.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Up = (db: Kysely<any>, dialect: Dialect) => Promise<void>;
-const MIGRATIONS: ReadonlyArray<[string, Up]> = [['0001-initial', m0001.up], ['0002-access-token-family', m0002AccessTokenFamily.up], ['0003-refresh-token-expiry', m0003RefreshTokenExpiry.up], ['0004-revoked-families', m0004RevokedFamilies.up]];
+const MIGRATIONS: ReadonlyArray<[string, Up]> = [
+  ['0001-initial', m0001.up], ['0002-access-token-family', m0002AccessTokenFamily.up], ['0003-refresh-token-expiry', m0003RefreshTokenExpiry.up], ['0004-revoked-families', m0004RevokedFamilies.up],
+  ['0008-client-registration', m0008ClientRegistration.up],
+];
 
 class CodeMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}

@@ -25,6 +25,15 @@ export interface ClientRow {
   updated_at: number;
 }
 
+/** RFC 7591: a dynamically registered client and the SHA-256 of its registration access token (RFC 7592). */
+export interface ClientRegistrationRow {
+  client_id: string;
+  token_hash: string;
+  registered_by: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface ApiKeyRow {
   public_key: string;
   client_id: string;
@@ -153,6 +162,7 @@ export interface ChangeRow {
 export interface Database {
   clients: ClientRow;
   api_keys: ApiKeyRow;
+  client_registrations: ClientRegistrationRow;
   signing_keys: SigningKeyRow;
   users: UserRow;
   refresh_families: RefreshFamilyRow;
