@@ -128,6 +128,20 @@ const ConfigSchema = Type.Object(
     signatureWindowMs: Type.Integer({ minimum: 1000 }),
     profiles: Type.Object({ cobo: Type.Optional(Profile), knetik: Type.Optional(Profile), smscx: Type.Optional(Profile) }, { additionalProperties: false }),
     importFile: Type.Optional(Type.String()),
+    /**
+     * RFC 7591/7592 dynamic client registration (docs/admin-api.md): off unless enabled. Self-registered clients
+     * may use only the listed grant types and authentication methods, and (when `scopes` is set) only those
+     * scopes; without `scopes`, any scope but Tessera's own management scopes (tessera:*).
+     */
+    registration: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        grantTypes: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+        authMethods: Type.Array(Type.Union(['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'].map((m) => Type.Literal(m))), { minItems: 1 }),
+        scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -167,6 +181,8 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   cacheSyncIntervalMs: 250,
   signatureWindowMs: 300_000,
   profiles: {},
+  // Machine clients only (client_credentials and refresh), authenticated by a secret or a key: never a public client.
+  registration: { enabled: false, grantTypes: ['client_credentials', 'refresh_token'], authMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] },
 };
 
 export class ConfigError extends Error {
@@ -193,6 +209,8 @@ const boolOrAuto: Parser = (raw, name) => {
   if (/^(1|true|yes|on|0|false|no|off)$/i.test(raw)) return bool(raw, name);
   throw new ConfigError(`${name} must be auto, true or false, got "${raw}"`);
 };
+/** A list: comma- or space-separated. */
+const list: Parser = (raw) => raw.split(/[\s,]+/).filter(Boolean);
 const boolOrString: Parser = (raw) => (/^(true|false)$/i.test(raw) ? raw.toLowerCase() === 'true' : raw);
 
 /** Scalar settings reachable from the environment; the key is the config path. */
@@ -255,6 +273,10 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['signingThread', 'TESSERA_SIGNING_THREAD', boolOrAuto],
   ['cacheSyncIntervalMs', 'TESSERA_CACHE_SYNC_INTERVAL_MS', int],
   ['signatureWindowMs', 'TESSERA_SIGNATURE_WINDOW_MS', int],
+  ['registration.enabled', 'TESSERA_REGISTRATION_ENABLED', bool],
+  ['registration.grantTypes', 'TESSERA_REGISTRATION_GRANT_TYPES', list],
+  ['registration.authMethods', 'TESSERA_REGISTRATION_AUTH_METHODS', list],
+  ['registration.scopes', 'TESSERA_REGISTRATION_SCOPES', list],
 ];
 
 /** Flags as commander hands them over (camelCase option names). */
@@ -270,6 +292,8 @@ export interface ConfigFlags {
   workers?: string;
   import?: string;
   profile?: string[];
+  /** --registration: turn on dynamic client registration (RFC 7591). */
+  registration?: boolean;
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -354,6 +378,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   if (flags.workers !== undefined) fromFlags.workers = workers(flags.workers, '--workers');
   if (flags.import !== undefined) fromFlags.importFile = flags.import;
   if (flags.profile && flags.profile.length > 0) fromFlags.profiles = parseProfiles(flags.profile);
+  if (flags.registration === true) fromFlags.registration = { enabled: true };
   merged = deepMerge(merged, fromFlags);
 
   if (!Value.Check(ConfigSchema, merged)) {

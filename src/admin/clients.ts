@@ -34,9 +34,10 @@ export async function getClient(store: Store, clientId: string): Promise<Client>
 
 /**
  * Creates a client. Without an id one is generated; a client of a secret method given no secret gets a
- * generated one, returned to be shown once. A taken id is the store's ConflictError.
+ * generated one, returned to be shown once. A taken id is the store's ConflictError. `alongside` runs in the same
+ * transaction once the client is written (dynamic registration records its token there, admin/registration.ts).
  */
-export async function createClient(store: Store, input: Partial<ClientInput>, opts: ClientOptions): Promise<{ client: Client; secret?: string }> {
+export async function createClient(store: Store, input: Partial<ClientInput>, opts: ClientOptions, alongside?: (tx: Store, client: Client) => Promise<void>): Promise<{ client: Client; secret?: string }> {
   const full = withInitialValues(CLIENT_FIELDS, { ...input, client_id: input.client_id ?? randomToken(12) });
   const method = full.token_endpoint_auth_method ?? 'client_secret_basic';
   const generated = isSecretMethod(method) && full.client_secret === undefined && full.client_secret_hash === undefined ? randomToken(32) : undefined;
@@ -47,6 +48,7 @@ export async function createClient(store: Store, input: Partial<ClientInput>, op
   const client = await store.transaction(async (tx) => {
     const created = await tx.clients.create({ clientId: c.client_id, ...clientSettings(c, opts.defaults), ...secret });
     for (const k of c.api_keys ?? []) await addApiKey(tx, c.client_id, k);
+    if (alongside) await alongside(tx, created);
     return created;
   });
   return generated === undefined ? { client } : { client, secret: generated };

@@ -24,6 +24,7 @@ export function registerServeCommand(program: Command): void {
     .option('--database-url <url>', 'postgres://... (default: SQLite in the data dir)')
     .option('--redis-url <url>', 'redis://... for shared limits, denylist and cache invalidation')
     .option('--workers <n>', 'worker processes: a number or "auto"')
+    .option('--registration', 'enable dynamic client registration (RFC 7591/7592) at /oauth/register')
     .option('--profile <name[=prefix]>', 'enable a compatibility profile: cobo, knetik, smscx (repeatable)', collect)
     .action(async (flags: ConfigFlags) => {
       const config = loadConfig(flags);

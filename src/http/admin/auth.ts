@@ -38,6 +38,11 @@ const READ_ONLY = new AdminHttpError(403, `The access token has only ${ADMIN_REA
 /** RFC 6750 §2.1: `Bearer <b64token>`, the scheme case-insensitive. */
 const BEARER = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
+/** The credential of an `Authorization: Bearer` header (RFC 6750 §2.1), or undefined for anything else. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : BEARER.exec(header)?.[1];
+}
+
 /** The introspection answer for an access token (never a refresh token: it is no bearer credential). */
 function introspect(ctx: OAuthContext, token: string): string | undefined | Promise<string | undefined> {
   if (jwtAccessTokens.recognises(token)) return jwtAccessTokens.introspect(ctx, ANY_TOKEN, token);
@@ -45,25 +50,39 @@ function introspect(ctx: OAuthContext, token: string): string | undefined | Prom
   return undefined;
 }
 
+/** What a bearer token presented to a management endpoint turned out to be. */
+export type BearerCheck = { kind: 'missing' } | { kind: 'invalid' } | { kind: 'valid'; clientId: string; scopes: readonly string[] };
+
+/**
+ * Checks an Authorization header holding an access token of this server (RFC 6750 §2.1) exactly as introspection
+ * would: `missing` without a bearer credential, `invalid` when it is not an active token of an active client.
+ * The admin API and the registration endpoint's initial access token (RFC 7591 §3) both rest on it.
+ */
+export async function checkBearer(ctx: OAuthContext, header: string | undefined): Promise<BearerCheck> {
+  if (header === undefined || header === '') return { kind: 'missing' };
+  const m = BEARER.exec(header);
+  if (!m) return /^bearer\b/i.test(header) ? { kind: 'invalid' } : { kind: 'missing' };
+  const answer = await introspect(ctx, m[1]!);
+  if (answer === undefined) return { kind: 'invalid' };
+  const claims = JSON.parse(answer) as { active?: boolean; client_id?: unknown; scope?: unknown };
+  if (claims.active !== true || typeof claims.client_id !== 'string') return { kind: 'invalid' };
+  // Introspection checks the issuing client's status for JWTs; an opaque token is checked here the same way
+  // (the cached client record, kept current by the change feed).
+  const client = await getClient(ctx, claims.client_id);
+  if (!client || client.status !== 'active') return { kind: 'invalid' };
+  return { kind: 'valid', clientId: claims.client_id, scopes: typeof claims.scope === 'string' ? claims.scope.split(' ') : [] };
+}
+
 /**
  * Checks the Authorization header of an admin request; `write` when the method changes something. Throws the
  * RFC 6750 refusal: 401 without a usable token, 403 insufficient_scope with a valid token lacking the scope.
  */
 export async function authorizeAdmin(ctx: OAuthContext, header: string | undefined, write: boolean): Promise<AdminGrant> {
-  if (header === undefined || header === '') throw NO_TOKEN;
-  const m = BEARER.exec(header);
-  if (!m) throw /^bearer\b/i.test(header) ? INVALID : NO_TOKEN;
-  const answer = await introspect(ctx, m[1]!);
-  if (answer === undefined) throw INVALID;
-  const claims = JSON.parse(answer) as { active?: boolean; client_id?: unknown; scope?: unknown };
-  if (claims.active !== true || typeof claims.client_id !== 'string') throw INVALID;
-  // Introspection checks the issuing client's status for JWTs; an opaque token is checked here the same way
-  // (the cached client record, kept current by the change feed).
-  const client = await getClient(ctx, claims.client_id);
-  if (!client || client.status !== 'active') throw INVALID;
-  const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
-  const all = scopes.includes(ADMIN_SCOPE);
-  if (!all && !scopes.includes(ADMIN_READ_SCOPE)) throw NO_SCOPE;
+  const check = await checkBearer(ctx, header);
+  if (check.kind === 'missing') throw NO_TOKEN;
+  if (check.kind === 'invalid') throw INVALID;
+  const all = check.scopes.includes(ADMIN_SCOPE);
+  if (!all && !check.scopes.includes(ADMIN_READ_SCOPE)) throw NO_SCOPE;
   if (write && !all) throw READ_ONLY;
-  return { clientId: claims.client_id, write: all };
+  return { clientId: check.clientId, write: all };
 }
