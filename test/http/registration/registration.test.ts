@@ -213,3 +213,23 @@ describe('registration off (the default)', () => {
     expect(m).not.toHaveProperty('registration_endpoint');
   });
 });
+
+describe('rate limit', () => {
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await startRegistrationServer({ TESSERA_REGISTRATION_ENABLED: 'true', TESSERA_RATE_LIMIT_IP_POINTS: '3', TESSERA_RATE_LIMIT_IP_DURATION: '60' });
+  });
+  afterAll(async () => limited.stop());
+
+  it('counts registration requests against the per-address budget like the other endpoints (429, Retry-After)', async () => {
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<typeof register>> | undefined;
+    for (let i = 0; i < 4; i++) {
+      last = await register(limited, 'not-a-token', {});
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    expect(last!.body.error).toBe('too_many_requests');
+    expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
