@@ -191,6 +191,12 @@ describe('configured allow-list', () => {
 });
 
 describe('metadata', () => {
+  it('documents the three endpoints in /openapi.json', async () => {
+    const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths['/oauth/register'] ?? {})).toContain('post');
+    expect(Object.keys(doc.paths['/oauth/register/{client_id}'] ?? {})).toEqual(expect.arrayContaining(['get', 'put', 'delete']));
+  });
+
   it('advertises registration_endpoint when enabled', async () => {
     const m = (await (await fetch(`${s.url}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
     expect(m.registration_endpoint).toBe(`${s.config.issuer}/oauth/register`);
