@@ -296,6 +296,12 @@ export interface OrganizationStore {
   list(opts?: { limit?: number; after?: string }): Promise<Organization[]>;
   create(org: Omit<Organization, 'createdAt' | 'updatedAt'>): Promise<Organization>;
   update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>): Promise<Organization | undefined>;
+  /**
+   * Deletes an organisation in one transaction: 'missing' when there is none; 'has_installations' (nothing
+   * deleted) when it has installations and `withInstallations` is false; else its installations go with it, their
+   * refresh-token families revoked, and every deleted record is published on the change feed.
+   */
+  delete(id: string, opts: { withInstallations: boolean }): Promise<'deleted' | 'missing' | 'has_installations'>;
 }
 
 export interface Installation {
@@ -315,6 +321,8 @@ export interface InstallationStore {
   list(opts?: { orgId?: string; clientId?: string }): Promise<Installation[]>;
   create(inst: Omit<Installation, 'createdAt'>): Promise<Installation>;
   update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>): Promise<Installation | undefined>;
+  /** Deletes an installation, revoking its refresh-token families in the same transaction; false when missing. */
+  delete(id: string): Promise<boolean>;
 }
 
 export interface IdentityProvider {

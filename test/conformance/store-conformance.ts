@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/store/errors.js';
 import type { AccessTokenRecord, NewClient, RefreshFamily, RefreshToken, Store } from '../../src/store/types.js';
 import { clientRegistrationCases } from './client-registration-conformance.js';
+import { organizationDeletionCases } from './organization-deletion-conformance.js';
 
 /**
  * The Store conformance suite, written once and run against every backend (test/conformance/*.test.ts).
@@ -71,6 +72,7 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
     }
 
     clientRegistrationCases(() => store);
+    organizationDeletionCases(() => store);
 
     describe('basics', () => {
       it('ping answers and the dialect is named', async () => {
