@@ -132,6 +132,11 @@ export interface KeyStore {
    */
   insertFirstActive(key: Omit<SigningKey, 'createdAt' | 'status' | 'retiredAt' | 'publishUntil'>): Promise<boolean>;
   deleteExpired(now: number): Promise<number>;
+  /**
+   * Retires one active key without adding another, atomically across processes: 'only_active' (nothing changed)
+   * when it is the last active key, 'already_retired', 'missing'; else 'retired', published until `publishUntil`.
+   */
+  retire(kid: string, publishUntil: number): Promise<'retired' | 'missing' | 'already_retired' | 'only_active'>;
 }
 
 export interface User {

@@ -4,6 +4,7 @@ import { ConflictError } from '../../src/store/errors.js';
 import type { AccessTokenRecord, NewClient, RefreshFamily, RefreshToken, Store } from '../../src/store/types.js';
 import { clientRegistrationCases } from './client-registration-conformance.js';
 import { organizationDeletionCases } from './organization-deletion-conformance.js';
+import { keyRetirementCases } from './key-retirement-conformance.js';
 
 /**
  * The Store conformance suite, written once and run against every backend (test/conformance/*.test.ts).
@@ -73,6 +74,7 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
 
     clientRegistrationCases(() => store);
     organizationDeletionCases(() => store);
+    keyRetirementCases(() => store);
 
     describe('basics', () => {
       it('ping answers and the dialect is named', async () => {

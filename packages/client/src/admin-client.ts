@@ -221,5 +221,7 @@ export class AdminClient {
     get: (kid: string, opts: { signal?: AbortSignal } = {}): Promise<Tagged<SigningKeyView>> => this.tagged('GET', `/keys/${seg(kid)}`, { signal: opts.signal }),
     /** A new active key (default alg: the server's signingAlg); the old one is retired and stays published until its tokens expire. */
     rotate: (opts: { alg?: SigningAlg; signal?: AbortSignal } = {}): Promise<SigningKeyView> => this.json('POST', '/keys/rotate', { ...(opts.alg ? { body: { alg: opts.alg } } : {}), signal: opts.signal }),
+    /** Retires one of several active keys without rotating (409 for the only active one); it stays published until its tokens expire. */
+    retire: (kid: string, opts: WriteOptions = {}): Promise<SigningKeyView> => this.json('POST', `/keys/${seg(kid)}/retire`, { etag: opts.etag, signal: opts.signal }),
   };
 }

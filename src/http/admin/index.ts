@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { OAuthContext } from '../../oauth/context.js';
-import { authorizeAdmin } from './auth.js';
+import { authorizeAdmin, type AdminGrant } from './auth.js';
 import { clientRoutes } from './clients.js';
 import { identityProviderRoutes } from './identity-providers.js';
 import { organizationRoutes } from './organizations.js';
@@ -10,6 +10,13 @@ import { familyRoutes } from './families.js';
 import { adminErrorHandler, AdminHttpError, sendProblem } from './problem.js';
 
 export const ADMIN_PREFIX = '/admin/v1';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The admin API's authorisation of this request (set by its onRequest hook): the actor of what it changes. */
+    adminGrant?: AdminGrant;
+  }
+}
 
 /**
  * The admin HTTP API (docs/admin-api.md), an encapsulated Fastify plugin under /admin/v1: its hook, error handler
@@ -22,7 +29,7 @@ export async function adminApi(app: FastifyInstance, ctx: OAuthContext): Promise
       admin.setErrorHandler(adminErrorHandler(ctx.logger));
       admin.setNotFoundHandler((request, reply) => sendProblem(reply, new AdminHttpError(404, `No admin resource ${request.method} ${request.url.split('?')[0]}`)));
       admin.addHook('onRequest', async (request) => {
-        await authorizeAdmin(ctx, request.headers.authorization, request.method !== 'GET' && request.method !== 'HEAD');
+        request.adminGrant = await authorizeAdmin(ctx, request.headers.authorization, request.method !== 'GET' && request.method !== 'HEAD');
       });
       clientRoutes(admin, ctx, ADMIN_PREFIX);
       identityProviderRoutes(admin, ctx, ADMIN_PREFIX);
