@@ -32,6 +32,7 @@ const challenge = (error?: string, description?: string): Record<string, string>
 
 const NO_TOKEN = new AdminHttpError(401, 'A bearer access token issued by this server is required', challenge());
 const INVALID = new AdminHttpError(401, 'The access token is invalid, expired or revoked', challenge('invalid_token', 'The access token is invalid, expired or revoked'));
+const WRONG_AUDIENCE = new AdminHttpError(401, 'The access token is meant for another audience, not this server (RFC 9068 §4)', challenge('invalid_token', 'The access token audience is not this server'));
 const NO_SCOPE = new AdminHttpError(403, `The access token lacks the scope ${ADMIN_SCOPE} (or ${ADMIN_READ_SCOPE} to read)`, challenge('insufficient_scope', 'The access token lacks the admin scope'));
 const READ_ONLY = new AdminHttpError(403, `The access token has only ${ADMIN_READ_SCOPE}; this request needs ${ADMIN_SCOPE}`, challenge('insufficient_scope', 'The request needs the admin scope'));
 
@@ -51,7 +52,20 @@ function introspect(ctx: OAuthContext, token: string): string | undefined | Prom
 }
 
 /** What a bearer token presented to a management endpoint turned out to be. */
-export type BearerCheck = { kind: 'missing' } | { kind: 'invalid' } | { kind: 'valid'; clientId: string; scopes: readonly string[] };
+export type BearerCheck = { kind: 'missing' } | { kind: 'invalid' } | { kind: 'wrong_audience' } | { kind: 'valid'; clientId: string; scopes: readonly string[] };
+
+/**
+ * RFC 9068 §4: a resource server accepts a JWT access token only when its `aud` names the server itself. The
+ * management endpoints are this server's own resources, so a token must name this server: its issuer, or the
+ * default audience of its tokens (config accessTokenAudience). A token issued for another resource (a client's
+ * `audience`, an RFC 8707 `resource`) is refused even with the admin scope: it was meant to be spent elsewhere,
+ * and that resource could replay it here. Opaque tokens carry the same audience and are checked alike.
+ */
+function isForThisServer(ctx: OAuthContext, aud: unknown): boolean {
+  const own = [ctx.config.issuer, ...(ctx.config.accessTokenAudience !== undefined ? [ctx.config.accessTokenAudience] : [])];
+  const values = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
+  return values.some((a) => typeof a === 'string' && own.includes(a));
+}
 
 /**
  * Checks an Authorization header holding an access token of this server (RFC 6750 §2.1) exactly as introspection
@@ -64,8 +78,9 @@ export async function checkBearer(ctx: OAuthContext, header: string | undefined)
   if (!m) return /^bearer\b/i.test(header) ? { kind: 'invalid' } : { kind: 'missing' };
   const answer = await introspect(ctx, m[1]!);
   if (answer === undefined) return { kind: 'invalid' };
-  const claims = JSON.parse(answer) as { active?: boolean; client_id?: unknown; scope?: unknown };
+  const claims = JSON.parse(answer) as { active?: boolean; client_id?: unknown; scope?: unknown; aud?: unknown };
   if (claims.active !== true || typeof claims.client_id !== 'string') return { kind: 'invalid' };
+  if (!isForThisServer(ctx, claims.aud)) return { kind: 'wrong_audience' };
   // Introspection checks the issuing client's status for JWTs; an opaque token is checked here the same way
   // (the cached client record, kept current by the change feed).
   const client = await getClient(ctx, claims.client_id);
@@ -81,6 +96,7 @@ export async function authorizeAdmin(ctx: OAuthContext, header: string | undefin
   const check = await checkBearer(ctx, header);
   if (check.kind === 'missing') throw NO_TOKEN;
   if (check.kind === 'invalid') throw INVALID;
+  if (check.kind === 'wrong_audience') throw WRONG_AUDIENCE;
   const all = check.scopes.includes(ADMIN_SCOPE);
   if (!all && !check.scopes.includes(ADMIN_READ_SCOPE)) throw NO_SCOPE;
   if (write && !all) throw READ_ONLY;

@@ -20,6 +20,7 @@ function challenge(realm: string, error?: string, description?: string): Record<
 const INITIAL_REALM = 'tessera-register';
 const NO_INITIAL_TOKEN = new OAuthError('invalid_token', `An initial access token (an access token of this server with scope ${REGISTER_SCOPE}) is required`, 401, challenge(INITIAL_REALM));
 const BAD_INITIAL_TOKEN = new OAuthError('invalid_token', 'The initial access token is invalid, expired or revoked', 401, challenge(INITIAL_REALM, 'invalid_token', 'The access token is invalid, expired or revoked'));
+const WRONG_AUDIENCE = new OAuthError('invalid_token', 'The initial access token is meant for another audience, not this server (RFC 9068 4)', 401, challenge(INITIAL_REALM, 'invalid_token', 'The access token audience is not this server'));
 const NO_REGISTER_SCOPE = new OAuthError('insufficient_scope', `The initial access token lacks the scope ${REGISTER_SCOPE}`, 403, challenge(INITIAL_REALM, 'insufficient_scope', 'The access token lacks the registration scope'));
 // RFC 7592 §2: a wrong token and an unknown client get the same 401, so neither reveals that a client exists.
 const BAD_REGISTRATION_TOKEN = new OAuthError('invalid_token', 'The registration access token is invalid, or the client does not exist', 401, challenge('tessera-client-configuration', 'invalid_token', 'The registration access token is invalid'));
@@ -87,6 +88,7 @@ export const registrationRoutes: RoutePlugin = (app, ctx: OAuthContext) => {
       const check = await checkBearer(ctx, request.headers.authorization);
       if (check.kind === 'missing') throw NO_INITIAL_TOKEN;
       if (check.kind === 'invalid') throw BAD_INITIAL_TOKEN;
+      if (check.kind === 'wrong_audience') throw WRONG_AUDIENCE;
       if (!check.scopes.includes(REGISTER_SCOPE)) throw NO_REGISTER_SCOPE;
       const metadata = metadataOf(request);
       const reg = await asOAuth(() => registerClient(ctx.store, metadata, policy, check.clientId, opts));

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, type TestServer } from '../../support/server.js';
+import { createClient } from '../../../src/admin/clients.js';
+import { SECRET } from '../admin/helpers.js';
 import { call, register, startRegistrationServer, tokenOf } from './helpers.js';
 
 let s: TestServer;
@@ -237,5 +239,15 @@ describe('rate limit', () => {
     expect(statuses).toEqual([401, 401, 401, 429]);
     expect(last!.body.error).toBe('too_many_requests');
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe('the initial access token\'s audience', () => {
+  it('401 invalid_token for a tessera:register token meant for another resource (RFC 9068 §4)', async () => {
+    await createClient(s.ctx.store, { client_id: 'registrar-elsewhere', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'tessera:register', audience: ['https://api.example'] }, { masterKey: s.masterKey.key, defaults: { accessTokenTtl: s.config.accessTokenTtl } });
+    const r = await register(s, await tokenOf(s, 'registrar-elsewhere'), {});
+    expect(r.status).toBe(401);
+    expect(r.body.error).toBe('invalid_token');
+    expect(r.body.error_description).toContain('another audience');
   });
 });
