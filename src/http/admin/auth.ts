@@ -4,6 +4,8 @@ import { getClient } from '../../oauth/context.js';
 import { jwtAccessTokens } from '../../oauth/access-tokens/jwt.js';
 import { opaqueAccessTokens } from '../../oauth/access-tokens/opaque.js';
 import { AdminHttpError } from './problem.js';
+import { throttledCheck, ThrottledError } from '../../oauth/throttle.js';
+import { bearerKeys } from '../../limits/throttle-policy.js';
 
 /** May do everything in the admin API. */
 export const ADMIN_SCOPE = 'tessera:admin';
@@ -89,11 +91,33 @@ export async function checkBearer(ctx: OAuthContext, header: string | undefined)
 }
 
 /**
+ * checkBearer under the per-address failure throttle (limits/throttle-policy.ts bearerPolicy): a presented token
+ * that is not valid for this server counts as a failed guess from `ip`; past the allowance a further attempt is
+ * refused with ThrottledError (429, Retry-After) before the token is looked at. A request without a bearer
+ * credential guesses nothing and is not counted.
+ */
+export async function checkBearerThrottled(ctx: OAuthContext, header: string | undefined, ip: string): Promise<BearerCheck> {
+  if (header === undefined || header === '' || !/^bearer\b/i.test(header)) return checkBearer(ctx, header);
+  return throttledCheck(ctx.limits.bearer.reserve(bearerKeys(ip)), {
+    what: 'bearer token',
+    check: () => checkBearer(ctx, header),
+    failed: (r) => r.kind === 'invalid' || r.kind === 'wrong_audience',
+  });
+}
+
+/**
  * Checks the Authorization header of an admin request; `write` when the method changes something. Throws the
  * RFC 6750 refusal: 401 without a usable token, 403 insufficient_scope with a valid token lacking the scope.
  */
-export async function authorizeAdmin(ctx: OAuthContext, header: string | undefined, write: boolean): Promise<AdminGrant> {
-  const check = await checkBearer(ctx, header);
+export async function authorizeAdmin(ctx: OAuthContext, header: string | undefined, write: boolean, ip: string): Promise<AdminGrant> {
+  let check: BearerCheck;
+  try {
+    check = await checkBearerThrottled(ctx, header, ip);
+  } catch (err) {
+    // The throttle's refusal in the admin API's shape: an RFC 9457 problem, 429 with Retry-After.
+    if (err instanceof ThrottledError) throw new AdminHttpError(429, err.message, { ...err.headers });
+    throw err;
+  }
   if (check.kind === 'missing') throw NO_TOKEN;
   if (check.kind === 'invalid') throw INVALID;
   if (check.kind === 'wrong_audience') throw WRONG_AUDIENCE;

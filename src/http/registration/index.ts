@@ -4,7 +4,7 @@ import { OAuthError } from '../../oauth/errors.js';
 import type { Client } from '../../store/types.js';
 import { clientInformation, deleteRegistration, REGISTER_SCOPE, registerClient, RegistrationError, registeredClient, replaceRegistration, type RegistrationPolicy } from '../../admin/registration.js';
 import { AdminNotFoundError } from '../../admin/problems.js';
-import { bearerToken, checkBearer } from '../admin/auth.js';
+import { bearerToken, checkBearerThrottled } from '../admin/auth.js';
 import { limitByIp } from '../rate-limit.js';
 import { methodNotAllowed } from '../method-not-allowed.js';
 import { OAuthErrorBody } from '../schemas.js';
@@ -85,7 +85,7 @@ export const registrationRoutes: RoutePlugin = (app, ctx: OAuthContext) => {
     async (request, reply) => {
       await limitByIp(request, reply, ctx);
       // RFC 7591 §3: the initial access token, checked before the body so that no one without it learns the rules.
-      const check = await checkBearer(ctx, request.headers.authorization);
+      const check = await checkBearerThrottled(ctx, request.headers.authorization, request.ip);
       if (check.kind === 'missing') throw NO_INITIAL_TOKEN;
       if (check.kind === 'invalid') throw BAD_INITIAL_TOKEN;
       if (check.kind === 'wrong_audience') throw WRONG_AUDIENCE;
