@@ -1,4 +1,4 @@
-import type { Client, Store } from '../store/types.js';
+import type { Client, IfVersion, Store } from '../store/types.js';
 import { randomToken } from '../crypto/random.js';
 import { hashSecret } from '../crypto/password-hash.js';
 import { sealClientSecret } from '../keys/client-secret.js';
@@ -7,6 +7,7 @@ import { clientProblems, isSecretMethod } from './client-rules.js';
 import { addApiKey } from './api-keys.js';
 import { withInitialValues } from './fields.js';
 import { AdminConflictError, AdminNotFoundError, assertNoProblems } from './problems.js';
+import { VersionConflictError } from '../store/errors.js';
 
 export interface ClientOptions {
   masterKey: Buffer;
@@ -60,8 +61,12 @@ export async function createClient(store: Store, input: Partial<ClientInput>, op
  */
 export type ClientSettingsPatch = { [K in keyof ClientSettingsInput]?: ClientSettingsInput[K] | null };
 
-/** Changes the settings the input names; the result is checked whole, as if stated in the import document. */
-export async function updateClient(store: Store, clientId: string, patch: ClientSettingsPatch, opts: ClientOptions): Promise<Client> {
+/**
+ * Changes the settings the input names; the result is checked whole, as if stated in the import document. With
+ * `cond.ifVersion` the write is a compare-and-set: a client changed meanwhile (by anyone, on any node) is the
+ * store's VersionConflictError and nothing is written.
+ */
+export async function updateClient(store: Store, clientId: string, patch: ClientSettingsPatch, opts: ClientOptions, cond: IfVersion = {}): Promise<Client> {
   const existing = await getClient(store, clientId);
   const merged: Record<string, unknown> = { ...clientAsInput(existing), client_id: clientId };
   const set: Record<string, unknown> = {};
@@ -76,7 +81,16 @@ export async function updateClient(store: Store, clientId: string, patch: Client
     }
   }
   assertNoProblems(clientProblems(merged, '', { exists: true, providers: await identityProviderNames(store) }));
-  const updated = await store.clients.update(clientId, { ...clientSettingsReset(removed, opts.defaults), ...clientSettingsPatch(set, opts.defaults) });
+  // The merged record was checked against the read above: written only if that read is still current. A caller
+  // holding its own read (If-Match) gets the store's VersionConflictError; a change between this function's own
+  // read and write is a conflict to retry.
+  let updated: Client | undefined;
+  try {
+    updated = await store.clients.update(clientId, { ...clientSettingsReset(removed, opts.defaults), ...clientSettingsPatch(set, opts.defaults) }, { ifVersion: cond.ifVersion ?? existing.version });
+  } catch (err) {
+    if (err instanceof VersionConflictError && cond.ifVersion === undefined) throw new AdminConflictError(`client ${clientId} was changed by another writer meanwhile; retry`);
+    throw err;
+  }
   if (!updated) throw new AdminNotFoundError(`no client ${clientId}`);
   return updated;
 }
@@ -92,7 +106,7 @@ export async function rotateClientSecret(store: Store, clientId: string, masterK
   return secret;
 }
 
-/** Deletes a client; the store revokes its refresh tokens in the same transaction. */
-export async function deleteClient(store: Store, clientId: string): Promise<void> {
-  if (!(await store.clients.delete(clientId))) throw new AdminNotFoundError(`no client ${clientId}`);
+/** Deletes a client; the store revokes its refresh tokens in the same transaction. `cond`: as for updateClient. */
+export async function deleteClient(store: Store, clientId: string, cond: IfVersion = {}): Promise<void> {
+  if (!(await store.clients.delete(clientId, cond))) throw new AdminNotFoundError(`no client ${clientId}`);
 }

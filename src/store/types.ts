@@ -51,10 +51,17 @@ export interface Client {
   status: Status;
   createdAt: number;
   updatedAt: number;
+  /** 1 on creation, incremented by every update: what a compare-and-set write (ifVersion) compares. */
+  version: number;
 }
 
-export type NewClient = Omit<Client, 'createdAt' | 'updatedAt'>;
-export type ClientPatch = Partial<Omit<Client, 'clientId' | 'createdAt' | 'updatedAt'>>;
+export type NewClient = Omit<Client, 'createdAt' | 'updatedAt' | 'version'>;
+export type ClientPatch = Partial<Omit<Client, 'clientId' | 'createdAt' | 'updatedAt' | 'version'>>;
+
+/** A compare-and-set condition: the write applies only if the record's version is still this one. */
+export interface IfVersion {
+  ifVersion?: number;
+}
 
 export interface ClientStore {
   get(clientId: string): Promise<Client | undefined>;
@@ -65,9 +72,14 @@ export interface ClientStore {
    */
   scopeSample(limit: number): Promise<string[]>;
   create(client: NewClient): Promise<Client>;
-  /** Returns the updated client, or undefined when it does not exist. */
-  update(clientId: string, patch: ClientPatch): Promise<Client | undefined>;
-  delete(clientId: string): Promise<boolean>;
+  /**
+   * Returns the updated client, or undefined when it does not exist. With `ifVersion`, a compare-and-set in one
+   * statement: a client whose version is another throws VersionConflictError and nothing is written, so two
+   * writers (on any nodes) holding the same read cannot both succeed.
+   */
+  update(clientId: string, patch: ClientPatch, cond?: IfVersion): Promise<Client | undefined>;
+  /** False when it does not exist; with `ifVersion`, VersionConflictError when it changed (nothing deleted). */
+  delete(clientId: string, cond?: IfVersion): Promise<boolean>;
   count(): Promise<number>;
 }
 

@@ -5,6 +5,7 @@ import type { AccessTokenRecord, NewClient, RefreshFamily, RefreshToken, Store }
 import { clientRegistrationCases } from './client-registration-conformance.js';
 import { organizationDeletionCases } from './organization-deletion-conformance.js';
 import { keyRetirementCases } from './key-retirement-conformance.js';
+import { clientVersionCases } from './client-version-conformance.js';
 
 /**
  * The Store conformance suite, written once and run against every backend (test/conformance/*.test.ts).
@@ -75,6 +76,7 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
     clientRegistrationCases(() => store);
     organizationDeletionCases(() => store);
     keyRetirementCases(() => store);
+    clientVersionCases(() => store);
 
     describe('basics', () => {
       it('ping answers and the dialect is named', async () => {

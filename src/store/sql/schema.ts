@@ -23,6 +23,7 @@ export interface ClientRow {
   status: string;
   created_at: number;
   updated_at: number;
+  version: number;
 }
 
 /** RFC 7591: a dynamically registered client and the SHA-256 of its registration access token (RFC 7592). */
