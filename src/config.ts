@@ -185,6 +185,20 @@ const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /**
+     * RFC 7591/7592 dynamic client registration (docs/admin-api.md): off unless enabled. Self-registered clients
+     * may use only the listed grant types and authentication methods, and (when `scopes` is set) only those
+     * scopes; without `scopes`, any scope but Tessera's own management scopes (tessera:*).
+     */
+    registration: Type.Object(
+      {
+        enabled: Type.Boolean(),
+        grantTypes: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+        authMethods: Type.Array(Type.Union(['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'].map((m) => Type.Literal(m))), { minItems: 1 }),
+        scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -229,6 +243,8 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   metrics: { enabled: true, public: false, perClient: [] },
   events: { issued: 'off', issuedSampleRate: 0.01, retentionDays: 90, flushIntervalMs: 100, batchSize: 500, maxQueue: 10_000 },
   tokenHook: { timeoutMs: 500 },
+  // Machine clients only (client_credentials and refresh), authenticated by a secret or a key: never a public client.
+  registration: { enabled: false, grantTypes: ['client_credentials', 'refresh_token'], authMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] },
 };
 
 export class ConfigError extends Error {
@@ -259,8 +275,8 @@ const boolOrAuto: Parser = (raw, name) => {
   if (/^(1|true|yes|on|0|false|no|off)$/i.test(raw)) return bool(raw, name);
   throw new ConfigError(`${name} must be auto, true or false, got "${raw}"`);
 };
-/** A comma-separated list (TESSERA_METRICS_PER_CLIENT=a,b). */
-const list: Parser = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
+/** A list: comma- or space-separated (TESSERA_METRICS_PER_CLIENT=a,b). */
+const list: Parser = (raw) => raw.split(/[\s,]+/).filter(Boolean);
 const boolOrString: Parser = (raw) => (/^(true|false)$/i.test(raw) ? raw.toLowerCase() === 'true' : raw);
 
 /** Scalar settings reachable from the environment; the key is the config path. */
@@ -337,6 +353,10 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['tokenHook.url', 'TESSERA_TOKEN_HOOK_URL', str],
   ['tokenHook.secret', 'TESSERA_TOKEN_HOOK_SECRET', str],
   ['tokenHook.timeoutMs', 'TESSERA_TOKEN_HOOK_TIMEOUT_MS', int],
+  ['registration.enabled', 'TESSERA_REGISTRATION_ENABLED', bool],
+  ['registration.grantTypes', 'TESSERA_REGISTRATION_GRANT_TYPES', list],
+  ['registration.authMethods', 'TESSERA_REGISTRATION_AUTH_METHODS', list],
+  ['registration.scopes', 'TESSERA_REGISTRATION_SCOPES', list],
 ];
 
 /** Flags as commander hands them over (camelCase option names). */
@@ -355,6 +375,8 @@ export interface ConfigFlags {
   profile?: string[];
   /** --metrics-public: /metrics without a token. */
   metricsPublic?: boolean;
+  /** --registration: turn on dynamic client registration (RFC 7591). */
+  registration?: boolean;
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -487,6 +509,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   if (flags.import !== undefined) fromFlags.importFile = flags.import;
   if (flags.profile && flags.profile.length > 0) fromFlags.profiles = parseProfiles(flags.profile);
   if (flags.metricsPublic === true) fromFlags.metrics = { public: true };
+  if (flags.registration === true) fromFlags.registration = { enabled: true };
   merged = deepMerge(merged, fromFlags);
 
   if (!Value.Check(ConfigSchema, merged)) {

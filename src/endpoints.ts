@@ -10,6 +10,8 @@ export const ENDPOINTS = {
   revoke: '/oauth/revoke',
   /** RFC 7662 §2 */
   introspect: '/oauth/introspect',
+  /** RFC 7591 §3 client registration; RFC 7592 §2 client configuration at `${register}/{client_id}` (when enabled). */
+  register: '/oauth/register',
   /** RFC 8414 §3 */
   authorizationServerMetadata: '/.well-known/oauth-authorization-server',
   /** RFC 7517 JWK Set of the signing keys. */

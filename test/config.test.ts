@@ -67,6 +67,17 @@ describe('loadConfig', () => {
     expect(c.clientAuthThrottle).toEqual({ ...DEFAULTS.clientAuthThrottle, enabled: false, perClient: { ...DEFAULTS.clientAuthThrottle.perClient, maxDelayMs: 9000 } });
   });
 
+  it('registration: off with a safe allow-list by default; flag, environment lists and file set it; a bad method is refused', () => {
+    expect(loadConfig({}, {}).registration).toEqual({ enabled: false, grantTypes: ['client_credentials', 'refresh_token'], authMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] });
+    expect(loadConfig({ registration: true }, {}).registration.enabled).toBe(true);
+    const env = loadConfig({}, { TESSERA_REGISTRATION_ENABLED: 'yes', TESSERA_REGISTRATION_GRANT_TYPES: 'client_credentials', TESSERA_REGISTRATION_AUTH_METHODS: 'private_key_jwt, client_secret_basic', TESSERA_REGISTRATION_SCOPES: 'read write' });
+    expect(env.registration).toEqual({ enabled: true, grantTypes: ['client_credentials'], authMethods: ['private_key_jwt', 'client_secret_basic'], scopes: ['read', 'write'] });
+    const fromFile = loadConfig({ config: file({ registration: { enabled: true, scopes: ['read'] } }) }, {});
+    expect(fromFile.registration).toMatchObject({ enabled: true, scopes: ['read'], grantTypes: ['client_credentials', 'refresh_token'] });
+    expect(configError(() => loadConfig({}, { TESSERA_REGISTRATION_AUTH_METHODS: 'request_signature' })).message).toMatch(/^invalid setting registration\.authMethods/);
+    expect(configError(() => loadConfig({}, { TESSERA_REGISTRATION_GRANT_TYPES: ' ' })).message).toMatch(/registration\.grantTypes/);
+  });
+
   it('booleans from the environment', () => {
     expect(loadConfig({}, { TESSERA_LOG_REQUESTS: 'true' }).logRequests).toBe(true);
     expect(loadConfig({}, { TESSERA_LOG_REQUESTS: '0' }).logRequests).toBe(false);

@@ -149,3 +149,25 @@ export async function revokeInstallation(store: Store, id: string, audit?: Admin
   recordAdminEvent(audit, { type: 'installation.revoked', clientId: inst.clientId, subject: inst.orgId, details: { installation_id: id, org_id: inst.orgId } });
   return revoked;
 }
+
+/**
+ * Deletes an organisation. One that still has installations (active or revoked) is refused unless `cascade`:
+ * deleting it would silently end every app's access in it, so the operator says so explicitly. With `cascade`
+ * its installations go too and their refresh tokens stop working, all in one transaction.
+ */
+export async function deleteOrganization(store: Store, id: string, opts: { cascade: boolean }): Promise<void> {
+  const outcome = await store.organizations.delete(id, { withInstallations: opts.cascade });
+  if (outcome === 'missing') throw new AdminNotFoundError(`no organization ${id}`);
+  if (outcome === 'has_installations') {
+    const n = (await store.installations.list({ orgId: id })).length;
+    throw new AdminConflictError(`organization ${id} has ${n} installation${n === 1 ? '' : 's'}; delete ${n === 1 ? 'it' : 'them'} first, or delete the organization with its installations (cascade)`);
+  }
+}
+
+/**
+ * Deletes an installation: its refresh tokens stop working at once (as with revocation), and the record is gone
+ * (installing the client again starts afresh). Revoke instead to keep the record.
+ */
+export async function deleteInstallation(store: Store, id: string): Promise<void> {
+  if (!(await store.installations.delete(id))) throw new AdminNotFoundError(`no installation ${id}`);
+}

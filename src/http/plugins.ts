@@ -5,6 +5,7 @@ import { revokeRoute } from './routes/revoke.js';
 import { introspectRoute } from './routes/introspect.js';
 import { profilesPlugin } from './profiles/index.js';
 import { requestSignatureMetadata } from './request-signature-metadata.js';
+import { registrationRoutes } from './registration/index.js';
 
 /**
  * Route modules beyond the token endpoint (revocation, introspection, compatibility profiles). Each is a
@@ -12,4 +13,4 @@ import { requestSignatureMetadata } from './request-signature-metadata.js';
  */
 export type RoutePlugin = (app: FastifyInstance, ctx: OAuthContext, discovery: DiscoveryState) => void | Promise<void>;
 
-export const routePlugins: RoutePlugin[] = [revokeRoute, introspectRoute, requestSignatureMetadata, profilesPlugin];
+export const routePlugins: RoutePlugin[] = [revokeRoute, introspectRoute, requestSignatureMetadata, registrationRoutes, profilesPlugin];

@@ -17,7 +17,7 @@ import type { Limits } from '../limits/types.js';
 import { MemoryRateLimiter } from '../limits/memory.js';
 import { MemoryFailureThrottle } from '../limits/memory-throttle.js';
 import { ClientAuthThrottle } from '../limits/client-auth-throttle.js';
-import { clientAuthPolicy, loginPolicy } from '../limits/throttle-policy.js';
+import { bearerPolicy, clientAuthPolicy, loginPolicy } from '../limits/throttle-policy.js';
 import { readImportFile } from '../admin/import-document.js';
 import { applyImportDocument } from '../admin/import-apply.js';
 import { configureKdfAdmission, kdfLoad, kdfStats, resolveKdfConcurrency, setKdfConcurrency } from '../crypto/password-hash.js';
@@ -77,10 +77,10 @@ interface RedisParts {
 /** The per-node limit backends: Redis-backed when configured (with their per-node fallbacks), else in-process. */
 function limitsFor(config: Config, redis: RedisParts | undefined): Limits {
   if (!redis) {
-    return { rate: new MemoryRateLimiter(), login: new MemoryFailureThrottle(loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new MemoryFailureThrottle(clientAuthPolicy(config.clientAuthThrottle))) };
+    return { rate: new MemoryRateLimiter(), login: new MemoryFailureThrottle(loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new MemoryFailureThrottle(clientAuthPolicy(config.clientAuthThrottle))), bearer: new MemoryFailureThrottle(bearerPolicy(config.clientAuthThrottle)) };
   }
   const { R, redis: r } = redis;
-  return { rate: new R.RedisRateLimiter(r), login: new R.RedisFailureThrottle(r, loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new R.RedisFailureThrottle(r, clientAuthPolicy(config.clientAuthThrottle))) };
+  return { rate: new R.RedisRateLimiter(r), login: new R.RedisFailureThrottle(r, loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new R.RedisFailureThrottle(r, clientAuthPolicy(config.clientAuthThrottle))), bearer: new R.RedisFailureThrottle(r, bearerPolicy(config.clientAuthThrottle)) };
 }
 
 /** What start-up opened, closed in reverse order of dependence (also when start-up fails half way). */

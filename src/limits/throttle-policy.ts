@@ -97,3 +97,17 @@ export function clientAuthKeys(kind: 'client' | 'api_key', id: string, ip: strin
   const identity = keyOf(`${kind}\0${id}`);
   return [keyOf(`${identity}|${ip}`), identity];
 }
+
+/**
+ * Failed bearer-token checks at the management endpoints (the admin API, the registration endpoint), per source
+ * address: a token that is not one of this server's active tokens for this server is a guess. The client
+ * authentication settings apply (a wrong token is a failed credential like a wrong secret). A success does not
+ * reset the counter: any valid token of this server, an admin's or not, would otherwise wipe an address's record.
+ */
+export function bearerPolicy(s: ClientAuthSettings): ThrottlePolicy {
+  return { name: 'bearer', enabled: s.enabled, windowMs: s.window * 1000, dimensions: [{ name: 'address', freeAttempts: s.freeAttempts, baseDelayMs: s.baseDelayMs, maxDelayMs: s.maxDelayMs, resetOnSuccess: false, onlyAfterFailure: false }] };
+}
+
+export function bearerKeys(ip: string): string[] {
+  return [addressKey(ip)];
+}

@@ -86,4 +86,6 @@ export interface Limits {
   login: FailureThrottle;
   /** Failed client authentication, per (client, address) and per client (client-auth-throttle.ts). */
   clientAuth: ClientAuthThrottle;
+  /** Failed bearer-token checks at the admin API and the registration endpoint, per address (bearerPolicy). */
+  bearer: FailureThrottle;
 }

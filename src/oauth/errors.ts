@@ -20,6 +20,10 @@ export type OAuthErrorCode =
   // RFC 6750 §3.1
   | 'invalid_token'
   | 'insufficient_scope'
+  // RFC 7591 §3.2.2 (dynamic client registration)
+  | 'invalid_client_metadata'
+  | 'invalid_redirect_uri'
+  | 'invalid_software_statement'
   // RFC 6585 (rate limiting; not an RFC 6749 code, but the body keeps the §5.2 shape)
   | 'too_many_requests'
   // HTTP-level failures that still answer with the §5.2 shape

@@ -31,6 +31,8 @@ export function buildMetadata(m: MetadataInputs): Record<string, unknown> {
     jwks_uri: `${iss}${ENDPOINTS.jwks}`,
     revocation_endpoint: `${iss}${ENDPOINTS.revoke}`,
     introspection_endpoint: `${iss}${ENDPOINTS.introspect}`,
+    // RFC 8414 §2 / RFC 7591 §3: only when registration is on (off, the endpoint does not exist).
+    ...(m.config.registration.enabled ? { registration_endpoint: `${iss}${ENDPOINTS.register}` } : {}),
     grant_types_supported: [...m.grantTypes],
     response_types_supported: [],
     token_endpoint_auth_methods_supported: authMethods.filter((x) => x !== 'request_signature'),

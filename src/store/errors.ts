@@ -6,6 +6,14 @@ export class ConflictError extends Error {
   }
 }
 
+/** A compare-and-set write (ifVersion) found the record changed since the caller read it. */
+export class VersionConflictError extends Error {
+  constructor(what: string) {
+    super(`${what} has changed since it was read`);
+    this.name = 'VersionConflictError';
+  }
+}
+
 interface CodedError {
   code?: unknown;
   errno?: unknown;

@@ -81,6 +81,8 @@ export interface Client {
   status: Status;
   createdAt: number;
   updatedAt: number;
+  /** 1 on creation, incremented by every update: what a compare-and-set write (ifVersion) compares. */
+  version: number;
 }
 
 /** A client's delegation policy (docs/tokens.md "Delegation"): "*" in a list means anyone. */
@@ -93,8 +95,19 @@ export interface DelegationPolicy {
 
 /** The fields of a second secret (and secret expiry and use): a new client may leave them out (null). */
 export type SecretOverlapField = 'secretExpiresAt' | 'secretLastUsedAt' | 'previousSecretHash' | 'previousSecretEncrypted' | 'previousSecretExpiresAt' | 'previousSecretLastUsedAt';
-export type NewClient = Omit<Client, 'createdAt' | 'updatedAt' | SecretOverlapField> & Partial<Pick<Client, SecretOverlapField>>;
-export type ClientPatch = Partial<Omit<Client, 'clientId' | 'createdAt' | 'updatedAt'>>;
+export type NewClient = Omit<Client, 'createdAt' | 'updatedAt' | 'version' | SecretOverlapField> & Partial<Pick<Client, SecretOverlapField>>;
+export type ClientPatch = Partial<Omit<Client, 'clientId' | 'createdAt' | 'updatedAt' | 'version'>>;
+
+/** A compare-and-set condition: the write applies only if the record's version is still this one. */
+export interface IfVersion {
+  ifVersion?: number;
+}
+
+/** A client update's conditions: the version (admin If-Match) and/or the current secret hash (rotation). */
+export interface ClientUpdateCondition extends IfVersion {
+  /** Applies only while the current secret hash is this (null: no secret); otherwise the update answers undefined. */
+  ifSecretHash?: string | null;
+}
 
 export interface ClientStore {
   get(clientId: string): Promise<Client | undefined>;
@@ -108,19 +121,41 @@ export interface ClientStore {
   allowedOrigins(): Promise<string[]>;
   create(client: NewClient): Promise<Client>;
   /**
-   * Returns the updated client, or undefined when it does not exist. With `ifSecretHash` the update is a
-   * compare-and-set: it applies only while the current secret hash is that value (null: no secret), and
-   * undefined also means another writer changed the secret meanwhile.
+   * Returns the updated client, or undefined when it does not exist. With `ifVersion`, a compare-and-set in one
+   * statement: a client whose version is another throws VersionConflictError and nothing is written, so two
+   * writers (on any nodes) holding the same read cannot both succeed. With `ifSecretHash` it applies only while
+   * the current secret hash is that value (null: no secret), and undefined also means another writer changed the
+   * secret meanwhile.
    */
-  update(clientId: string, patch: ClientPatch, opts?: { ifSecretHash?: string | null }): Promise<Client | undefined>;
+  update(clientId: string, patch: ClientPatch, cond?: ClientUpdateCondition): Promise<Client | undefined>;
   /**
    * Records that the secret with this hash (current or previous) was used at `at`, unless a later use is already
-   * recorded. No change-feed record and no updated_at change: this is usage bookkeeping, not a setting, and the
-   * token path never reads it. A hash the client no longer holds is ignored.
+   * recorded. No change-feed record, no updated_at or version change: this is usage bookkeeping, not a setting,
+   * and the token path never reads it. A hash the client no longer holds is ignored.
    */
   recordSecretUse(clientId: string, secretHash: string, at: number): Promise<void>;
-  delete(clientId: string): Promise<boolean>;
+  /** False when it does not exist; with `ifVersion`, VersionConflictError when it changed (nothing deleted). */
+  delete(clientId: string, cond?: IfVersion): Promise<boolean>;
   count(): Promise<number>;
+}
+
+/** A client registered through RFC 7591 dynamic client registration. */
+export interface ClientRegistration {
+  clientId: string;
+  /** SHA-256 hex of the registration access token (RFC 7592 §1); the token itself is never stored. */
+  tokenHash: string;
+  /** The client whose initial access token registered it. */
+  registeredBy: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ClientRegistrationStore {
+  get(clientId: string): Promise<ClientRegistration | undefined>;
+  /** Records the registration of an existing client; a second one for the same client is a ConflictError. */
+  create(registration: Omit<ClientRegistration, 'createdAt' | 'updatedAt'>): Promise<ClientRegistration>;
+  /** Replaces the token hash; false when the client has no registration. Deleting the client deletes it. */
+  setTokenHash(clientId: string, tokenHash: string): Promise<boolean>;
 }
 
 export interface ApiKey {
@@ -165,6 +200,11 @@ export interface KeyStore {
    */
   insertFirstActive(key: Omit<SigningKey, 'createdAt' | 'status' | 'retiredAt' | 'publishUntil'>): Promise<boolean>;
   deleteExpired(now: number): Promise<number>;
+  /**
+   * Retires one active key without adding another, atomically across processes: 'only_active' (nothing changed)
+   * when it is the last active key, 'already_retired', 'missing'; else 'retired', published until `publishUntil`.
+   */
+  retire(kid: string, publishUntil: number): Promise<'retired' | 'missing' | 'already_retired' | 'only_active'>;
 }
 
 export interface User {
@@ -333,6 +373,12 @@ export interface OrganizationStore {
   list(opts?: { limit?: number; after?: string }): Promise<Organization[]>;
   create(org: Omit<Organization, 'createdAt' | 'updatedAt'>): Promise<Organization>;
   update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>): Promise<Organization | undefined>;
+  /**
+   * Deletes an organisation in one transaction: 'missing' when there is none; 'has_installations' (nothing
+   * deleted) when it has installations and `withInstallations` is false; else its installations go with it, their
+   * refresh-token families revoked, and every deleted record is published on the change feed.
+   */
+  delete(id: string, opts: { withInstallations: boolean }): Promise<'deleted' | 'missing' | 'has_installations'>;
 }
 
 export interface Installation {
@@ -352,6 +398,8 @@ export interface InstallationStore {
   list(opts?: { orgId?: string; clientId?: string }): Promise<Installation[]>;
   create(inst: Omit<Installation, 'createdAt'>): Promise<Installation>;
   update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>): Promise<Installation | undefined>;
+  /** Deletes an installation, revoking its refresh-token families in the same transaction; false when missing. */
+  delete(id: string): Promise<boolean>;
 }
 
 export interface IdentityProvider {
@@ -451,6 +499,7 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly clients: ClientStore;
   readonly apiKeys: ApiKeyStore;
+  readonly clientRegistrations: ClientRegistrationStore;
   readonly keys: KeyStore;
   readonly users: UserStore;
   readonly refreshTokens: RefreshTokenStore;

@@ -5,7 +5,7 @@ import type { Client } from '../../src/store/types.js';
 const d = { accessTokenTtl: 900 };
 
 function stored(over: Partial<Client> = {}): Client {
-  return { clientId: 'svc', secretHash: '$argon2id$...', secretEncrypted: null, secretExpiresAt: null, secretLastUsedAt: null, previousSecretHash: null, previousSecretEncrypted: null, previousSecretExpiresAt: null, previousSecretLastUsedAt: null, ...clientSettings({ grant_types: ['client_credentials'], scope: 'read' }, d), createdAt: 1, updatedAt: 2, ...over };
+  return { clientId: 'svc', secretHash: '$argon2id$...', secretEncrypted: null, secretExpiresAt: null, secretLastUsedAt: null, previousSecretHash: null, previousSecretEncrypted: null, previousSecretExpiresAt: null, previousSecretLastUsedAt: null, ...clientSettings({ grant_types: ['client_credentials'], scope: 'read' }, d), createdAt: 1, updatedAt: 2, version: 1, ...over };
 }
 
 describe('the client field table', () => {

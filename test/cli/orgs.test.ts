@@ -87,4 +87,27 @@ describe('tessera org / install', () => {
     expect(await json(['install', 'create', '--org', 'acme', '--client', 'app', '--scope', 'wallet:read'])).toMatchObject({ id: installationId, status: 'active' });
     expect((await withStore((store) => store.refreshTokens.find(hashToken('rt-1'))))!.family.status).toBe('revoked');
   });
+
+  it('deletes an installation (its families revoked) and then an organization; one with installations only with --cascade', async () => {
+    await withStore(async (store) => {
+      await store.refreshTokens.createFamily(
+        { familyId: 'fam-2', clientId: 'app', subject: 'acme', userId: null, orgId: 'acme', installationId, scope: ['wallet:read'], claims: null, createdAt: 1, expiresAt: 4_000_000_000 },
+        { hash: hashToken('rt-2'), scope: ['wallet:read'], createdAt: 1, expiresAt: 4_000_000_000 },
+      );
+    });
+    await expect(run(['org', 'delete', 'acme'])).rejects.toThrow(/acme has 1 installation; delete it first, or delete the organization with its installations \(cascade\)/);
+    expect(await json(['install', 'delete', installationId])).toEqual({ deleted: installationId });
+    expect((await withStore((store) => store.refreshTokens.find(hashToken('rt-2'))))!.family.status).toBe('revoked');
+    await expect(run(['install', 'delete', installationId])).rejects.toThrow(/no installation/);
+    expect(await run(['org', 'delete', 'acme'])).toBe('deleted acme\n');
+    await expect(run(['org', 'show', 'acme'])).rejects.toThrow(/no organization/);
+    await expect(run(['org', 'delete', 'acme'])).rejects.toThrow(/no organization/);
+
+    await run(['org', 'create', '--id', 'beta', '--name', 'Beta']);
+    const inst = await json(['install', 'create', '--org', 'beta', '--client', 'app', '--scope', 'wallet:read']);
+    expect(await json(['org', 'delete', 'beta', '--cascade'])).toEqual({ deleted: 'beta' });
+    await expect(run(['install', 'show', inst.id as string])).rejects.toThrow(/no installation/);
+    // The client itself stays.
+    expect(await json(['client', 'show', 'app'])).toMatchObject({ client_id: 'app' });
+  });
 });

@@ -2,6 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/store/errors.js';
 import type { AccessTokenRecord, NewClient, RefreshFamily, RefreshToken, Store, StoredEvent } from '../../src/store/types.js';
+import { clientRegistrationCases } from './client-registration-conformance.js';
+import { organizationDeletionCases } from './organization-deletion-conformance.js';
+import { keyRetirementCases } from './key-retirement-conformance.js';
+import { clientVersionCases } from './client-version-conformance.js';
 
 /**
  * The Store conformance suite, written once and run against every backend (test/conformance/*.test.ts).
@@ -72,6 +76,11 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
       await store.refreshTokens.createFamily(fam, first);
       return { fam, first };
     }
+
+    clientRegistrationCases(() => store);
+    organizationDeletionCases(() => store);
+    keyRetirementCases(() => store);
+    clientVersionCases(() => store);
 
     describe('basics', () => {
       it('ping answers and the dialect is named', async () => {

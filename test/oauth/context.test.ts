@@ -11,7 +11,7 @@ import { inlineSigner } from '../../src/keys/signing-thread.js';
 import { MemoryRateLimiter } from '../../src/limits/memory.js';
 import { MemoryFailureThrottle } from '../../src/limits/memory-throttle.js';
 import { ClientAuthThrottle } from '../../src/limits/client-auth-throttle.js';
-import { clientAuthPolicy, loginPolicy } from '../../src/limits/throttle-policy.js';
+import { bearerPolicy, clientAuthPolicy, loginPolicy } from '../../src/limits/throttle-policy.js';
 import { StoreReplayGuard } from '../../src/oauth/replay-guard.js';
 import { createOAuthContext, resolveIssuer, type OAuthContext } from '../../src/oauth/context.js';
 import { federationExtension } from '../../src/federation/federation.js';
@@ -33,7 +33,7 @@ async function build(): Promise<OAuthContext> {
       keys,
       masterKey: Buffer.alloc(32, 7),
       signer: inlineSigner,
-      limits: { rate: new MemoryRateLimiter(), login: new MemoryFailureThrottle(loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new MemoryFailureThrottle(clientAuthPolicy(config.clientAuthThrottle))) },
+      limits: { rate: new MemoryRateLimiter(), login: new MemoryFailureThrottle(loginPolicy(config.loginThrottle)), clientAuth: new ClientAuthThrottle(new MemoryFailureThrottle(clientAuthPolicy(config.clientAuthThrottle))), bearer: new MemoryFailureThrottle(bearerPolicy(config.clientAuthThrottle)) },
       replay: new StoreReplayGuard(store),
       logger: pino({ level: 'silent' }),
       now: () => Math.floor(Date.now() / 1000),

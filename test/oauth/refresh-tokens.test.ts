@@ -20,7 +20,7 @@ function client(overrides: Partial<Client> = {}): Client {
   return {
     clientId: 'app', name: null, secretHash: null, secretEncrypted: null, secretExpiresAt: null, secretLastUsedAt: null, previousSecretHash: null, previousSecretEncrypted: null, previousSecretExpiresAt: null, previousSecretLastUsedAt: null, tokenEndpointAuthMethod: 'none', grantTypes: ['password', 'refresh_token'],
     scope: ['read', 'write'], defaultScope: null, audience: null, accessTokenTtl: 3600, accessTokenFormat: 'opaque', refreshTokenTtl: null,
-    refreshIdleTtl: null, refreshReuseInterval: 0, introspectAny: false, jwks: null, jwksUri: null, rateLimit: null, status: 'active', createdAt: 0, updatedAt: 0,
+    refreshIdleTtl: null, refreshReuseInterval: 0, introspectAny: false, jwks: null, jwksUri: null, rateLimit: null, status: 'active', createdAt: 0, updatedAt: 0, version: 1,
     ...overrides,
   };
 }

@@ -199,12 +199,16 @@ export class AdminClient {
     create: (fields: OrganizationFields, opts: { signal?: AbortSignal } = {}): Promise<OrganizationView> => this.json('POST', '/organizations', { body: fields, signal: opts.signal }),
     get: (id: string, opts: { signal?: AbortSignal } = {}): Promise<Tagged<OrganizationView>> => this.tagged('GET', `/organizations/${seg(id)}`, { signal: opts.signal }),
     patch: (id: string, patch: OrganizationPatch, opts: WriteOptions = {}): Promise<Tagged<OrganizationView>> => this.tagged('PATCH', `/organizations/${seg(id)}`, this.patchCall(patch, opts)),
+    /** 409 while it has installations, unless `cascade` (they go too, their refresh tokens stop working). */
+    delete: (id: string, opts: WriteOptions & { cascade?: boolean } = {}): Promise<void> => this.none('DELETE', `/organizations/${seg(id)}`, { query: { cascade: opts.cascade ? 'true' : undefined }, etag: opts.etag, signal: opts.signal }),
     installations: {
       list: (orgId: string, opts?: ListOptions & { signal?: AbortSignal }): Paginated<InstallationView> => this.paginated(`/organizations/${seg(orgId)}/installations`, opts),
       create: (orgId: string, body: InstallationCreate, opts: { signal?: AbortSignal } = {}): Promise<InstallationView> => this.json('POST', `/organizations/${seg(orgId)}/installations`, { body, signal: opts.signal }),
       get: (orgId: string, clientId: string, opts: { signal?: AbortSignal } = {}): Promise<Tagged<InstallationView>> => this.tagged('GET', `/organizations/${seg(orgId)}/installations/${seg(clientId)}`, { signal: opts.signal }),
       patch: (orgId: string, clientId: string, patch: { scope: string }, opts: WriteOptions = {}): Promise<Tagged<InstallationView>> => this.tagged('PATCH', `/organizations/${seg(orgId)}/installations/${seg(clientId)}`, this.patchCall(patch, opts)),
       revoke: (orgId: string, clientId: string, opts: WriteOptions = {}): Promise<InstallationView> => this.json('POST', `/organizations/${seg(orgId)}/installations/${seg(clientId)}/revoke`, { etag: opts.etag, signal: opts.signal }),
+      /** Deletes the installation; its refresh tokens stop working at once. */
+      delete: (orgId: string, clientId: string, opts: WriteOptions = {}): Promise<void> => this.none('DELETE', `/organizations/${seg(orgId)}/installations/${seg(clientId)}`, { etag: opts.etag, signal: opts.signal }),
     },
   };
 
@@ -224,5 +228,7 @@ export class AdminClient {
     get: (kid: string, opts: { signal?: AbortSignal } = {}): Promise<Tagged<SigningKeyView>> => this.tagged('GET', `/keys/${seg(kid)}`, { signal: opts.signal }),
     /** A new active key (default alg: the server's signingAlg); the old one is retired and stays published until its tokens expire. */
     rotate: (opts: { alg?: SigningAlg; signal?: AbortSignal } = {}): Promise<SigningKeyView> => this.json('POST', '/keys/rotate', { ...(opts.alg ? { body: { alg: opts.alg } } : {}), signal: opts.signal }),
+    /** Retires one of several active keys without rotating (409 for the only active one); it stays published until its tokens expire. */
+    retire: (kid: string, opts: WriteOptions = {}): Promise<SigningKeyView> => this.json('POST', `/keys/${seg(kid)}/retire`, { etag: opts.etag, signal: opts.signal }),
   };
 }

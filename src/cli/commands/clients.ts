@@ -66,7 +66,7 @@ export function registerClientCommands(program: Command): void {
 
   storeOptions(client.command('delete').description('delete a client (its refresh tokens stop working)').argument('<client_id>')).action(async (id: string, f: { json?: boolean }) => {
     await withAdmin(f, async ({ audit, store, json }) => {
-      await deleteClient(store, id, audit);
+      await deleteClient(store, id, {}, audit);
       print(json ? { deleted: id } : `deleted ${id}`, json);
     });
   });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SIGNING_ALGS } from '../../keys/generate.js';
-import { describeSigningKey, rotateSigningKey } from '../../admin/signing-keys.js';
+import { describeSigningKey, retireSigningKey, rotateSigningKey } from '../../admin/signing-keys.js';
 import { withAdmin } from '../admin-call.js';
 import { storeOptions } from '../context.js';
 import { print, printTable } from '../output.js';
@@ -21,6 +21,14 @@ export function registerKeyCommands(program: Command): void {
       await withAdmin(f, async ({ audit, store, config, masterKey, json }) => {
         const key = await rotateSigningKey(store, f.alg ?? config.signingAlg, { masterKey, maxAccessTokenTtl: config.maxAccessTokenTtl, clockSkew: config.clockSkew }, audit);
         print({ kid: key.kid, alg: key.alg, status: key.status }, json);
+      });
+    },
+  );
+
+  storeOptions(keys.command('retire').description('retire one of several active keys without rotating (never the only one); it stays in the JWKS until its tokens expire').argument('<kid>')).action(
+    async (kid: string, f: { json?: boolean }) => {
+      await withAdmin(f, async ({ audit, store, config, json }) => {
+        print(describeSigningKey(await retireSigningKey(store, kid, { maxAccessTokenTtl: config.maxAccessTokenTtl, clockSkew: config.clockSkew }, audit)), json);
       });
     },
   );

@@ -1,5 +1,17 @@
 import type { Command } from 'commander';
-import { createOrganization, describeInstallation, describeOrganization, getInstallation, getOrganization, installClient, revokeInstallation, setOrganizationStatus, updateInstallationScope } from '../../admin/organizations.js';
+import {
+  createOrganization,
+  deleteInstallation,
+  deleteOrganization,
+  describeInstallation,
+  describeOrganization,
+  getInstallation,
+  getOrganization,
+  installClient,
+  revokeInstallation,
+  setOrganizationStatus,
+  updateInstallationScope,
+} from '../../admin/organizations.js';
 import { withAdmin } from '../admin-call.js';
 import { storeOptions } from '../context.js';
 import { CliError, print, printTable } from '../output.js';
@@ -46,6 +58,19 @@ function registerOrgCommands(program: Command): void {
       await withAdmin(f, async ({ audit, store, json }) => print(describeOrganization(await setOrganizationStatus(store, id, status, audit)), json));
     });
   }
+
+  storeOptions(
+    org
+      .command('delete')
+      .description('delete an organization; refused while it has installations unless --cascade')
+      .argument('<id>')
+      .option('--cascade', 'delete its installations too (their refresh tokens stop working)'),
+  ).action(async (id: string, f: { cascade?: boolean; json?: boolean }) => {
+    await withAdmin(f, async ({ store, json }) => {
+      await deleteOrganization(store, id, { cascade: f.cascade === true });
+      print(json ? { deleted: id } : `deleted ${id}`, json);
+    });
+  });
 }
 
 function registerInstallCommands(program: Command): void {
@@ -94,6 +119,15 @@ function registerInstallCommands(program: Command): void {
   storeOptions(install.command('revoke').description('revoke an installation: its refresh tokens stop working at once and no new org token is issued').argument('<installation_id>')).action(
     async (id: string, f: { json?: boolean }) => {
       await withAdmin(f, async ({ audit, store, json }) => print(describeInstallation(await revokeInstallation(store, id, audit)), json));
+    },
+  );
+
+  storeOptions(install.command('delete').description('delete an installation: its refresh tokens stop working at once and the record is gone').argument('<installation_id>')).action(
+    async (id: string, f: { json?: boolean }) => {
+      await withAdmin(f, async ({ store, json }) => {
+        await deleteInstallation(store, id);
+        print(json ? { deleted: id } : `deleted ${id}`, json);
+      });
     },
   );
 }

@@ -17,6 +17,7 @@ export function registerServeCommand(program: Command): void {
     .option('--redis-url <url>', 'redis://... for shared limits, denylist and cache invalidation')
     .option('--workers <n>', 'worker processes: a number or "auto"')
     .option('--metrics-public', 'serve /metrics without a bearer token (default: tessera:metrics or tessera:admin scope required)')
+    .option('--registration', 'enable dynamic client registration (RFC 7591/7592) at /oauth/register')
     .option('--profile <name[=prefix]>', 'enable a compatibility profile: cobo, knetik, smscx (repeatable)', collect)
     .option('--log-format <format>', 'pretty, json or auto (default: pretty on a terminal, else json)')
     // The server and everything it needs load only when serve runs: other commands (`client list`, ...) skip

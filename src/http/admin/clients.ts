@@ -9,7 +9,6 @@ import { addApiKey, listApiKeys, removeApiKey } from '../../admin/api-keys.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
 import { auditOf } from './audit.js';
 import { AdminHttpError } from './problem.js';
-import { KeyedLock } from '../../oauth/keyed-lock.js';
 import { ApiKeyView, ClientCreateBody, ClientCreated, ClientIdParams, ClientList, ClientPatchBody, ClientView, ListQuery, problems, SecretIdParams, SecretRotateBody, SecretRotated, SECURITY } from './schemas.js';
 
 const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
@@ -31,10 +30,23 @@ function tagOf(body: Record<string, unknown>): string {
   return etagOf(secrets === undefined ? body : { ...body, secrets: secrets.map(({ last_used_at: _, ...rest }) => rest) });
 }
 
-/** The current representation and its tag, for reads and for If-Match on writes. */
-async function current(ctx: OAuthContext, id: string): Promise<{ body: Record<string, unknown>; etag: string }> {
-  const body = await view(ctx, await getClient(ctx.store, id));
-  return { body, etag: tagOf(body) };
+/** The current representation, its tag and the stored version, for reads and for If-Match on writes. */
+async function current(ctx: OAuthContext, id: string): Promise<{ body: Record<string, unknown>; etag: string; version: number }> {
+  const client = await getClient(ctx.store, id);
+  const body = await view(ctx, client);
+  return { body, etag: tagOf(body), version: client.version };
+}
+
+/**
+ * RFC 9110 §13.1.1 across nodes: the tag is checked against the version read here, and the write is a
+ * compare-and-set on that version in the store, so of writers holding one ETag (on any nodes) exactly one wins;
+ * the others get 412. The condition, when there is no If-Match: none.
+ */
+async function ifMatchCondition(ctx: OAuthContext, request: FastifyRequest, id: string): Promise<{ ifVersion?: number }> {
+  if (request.headers['if-match'] === undefined) return {};
+  const { etag, version } = await current(ctx, id);
+  checkIfMatch(request, etag);
+  return { ifVersion: version };
 }
 
 // What PATCH cannot change, and where it is changed instead.
@@ -51,10 +63,6 @@ const NOT_PATCHABLE = {
  */
 export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
   const opts = { masterKey: ctx.masterKey, defaults: { accessTokenTtl: ctx.config.accessTokenTtl } };
-  // Conditional writes (If-Match) of one client run one after another on this node, so two writers holding the
-  // same ETag cannot both pass the check: the second sees the first's result and gets 412. Across nodes the
-  // check and the write are not atomic (docs/admin-api.md).
-  const writes = new KeyedLock();
 
   app.get('/clients', doc('List clients (by client_id, cursor pagination)', { querystring: ListQuery, response: { 200: ClientList, ...problems(400) } }), async (request, reply) => {
     const { limit, after } = pageOf(request);
@@ -84,20 +92,14 @@ export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
   app.patch('/clients/:id', doc('Change a client (JSON merge patch; If-Match honoured)', { params: ClientIdParams, body: ClientPatchBody, response: { 200: ClientView, ...problems(400, 404, 412, 422) } }), async (request: IdRequest, reply) => {
     const patch = jsonObject(request, ['application/merge-patch+json', 'application/json']);
     refuseFields(patch, NOT_PATCHABLE);
-    const updated = await writes.run(request.params.id, async () => {
-      checkIfMatch(request, (await current(ctx, request.params.id)).etag);
-      return updateClient(ctx.store, request.params.id, patch as ClientSettingsPatch, { ...opts, audit: auditOf(ctx, request) });
-    });
+    const updated = await updateClient(ctx.store, request.params.id, patch as ClientSettingsPatch, { ...opts, audit: auditOf(ctx, request) }, await ifMatchCondition(ctx, request, request.params.id));
     const body = await view(ctx, updated);
     reply.header('etag', tagOf(body));
     return body;
   });
 
   app.delete('/clients/:id', doc('Delete a client (its refresh tokens stop working; If-Match honoured)', { params: ClientIdParams, response: { 204: { type: 'null' }, ...problems(404, 412) } }), async (request: IdRequest, reply: FastifyReply) => {
-    await writes.run(request.params.id, async () => {
-      checkIfMatch(request, (await current(ctx, request.params.id)).etag);
-      await deleteClient(ctx.store, request.params.id, auditOf(ctx, request));
-    });
+    await deleteClient(ctx.store, request.params.id, await ifMatchCondition(ctx, request, request.params.id), auditOf(ctx, request));
     return reply.code(204).send();
   });
 

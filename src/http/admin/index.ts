@@ -25,7 +25,7 @@ export async function adminApi(app: FastifyInstance, ctx: OAuthContext): Promise
       admin.setNotFoundHandler((request, reply) => sendProblem(reply, new AdminHttpError(404, `No admin resource ${request.method} ${request.url.split('?')[0]}`)));
       admin.decorateRequest('adminGrant', null);
       admin.addHook('onRequest', async (request) => {
-        request.adminGrant = await authorizeAdmin(ctx, request.headers.authorization, request.method !== 'GET' && request.method !== 'HEAD');
+        request.adminGrant = await authorizeAdmin(ctx, request.headers.authorization, request.method !== 'GET' && request.method !== 'HEAD', request.ip);
       });
       clientRoutes(admin, ctx, ADMIN_PREFIX);
       identityProviderRoutes(admin, ctx, ADMIN_PREFIX);

@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { OAuthContext } from '../../oauth/context.js';
 import { SIGNING_ALGS } from '../../keys/generate.js';
-import { describeSigningKey, rotateSigningKey } from '../../admin/signing-keys.js';
+import { describeSigningKey, retireSigningKey, rotateSigningKey } from '../../admin/signing-keys.js';
 import { AdminNotFoundError, assertNoProblems, schemaProblems } from '../../admin/problems.js';
-import { etagOf, jsonObject } from './request.js';
+import { checkIfMatch, etagOf, jsonObject } from './request.js';
 import { auditOf } from './audit.js';
 import { problems, SECURITY } from './schemas.js';
 
@@ -26,8 +26,8 @@ const RotateBody = Type.Object({ alg: Type.Optional(Type.Union(SIGNING_ALGS.map(
 /**
  * Signing keys, thin over admin/signing-keys.ts as `tessera keys` is: list (public parts only) and rotate. The
  * store retires the active key and inserts the new one in one transaction and publishes the change, so every
- * node's key ring signs with the new key within a cache sync interval. There is no retire-only operation: the
- * domain layer retires a key by rotating.
+ * node's key ring signs with the new key within a cache sync interval. Retiring without rotating takes one of
+ * several active keys out of signing (never the last one: 409).
  */
 export function keyRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
   const policy = { masterKey: ctx.masterKey, maxAccessTokenTtl: ctx.config.maxAccessTokenTtl, clockSkew: ctx.config.clockSkew };
@@ -53,6 +53,17 @@ export function keyRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: strin
     const key = await rotateSigningKey(ctx.store, alg, policy, auditOf(ctx, request));
     const body = describeSigningKey(key);
     reply.code(201).header('location', `${prefix}/keys/${encodeURIComponent(key.kid)}`).header('etag', etagOf(body));
+    return body;
+  });
+
+  app.post('/keys/:kid/retire', doc('Retire one of several active keys without rotating: it signs nothing more and stays published until its tokens expire (409 for the only active key; If-Match honoured)', { params: Type.Object({ kid: Type.String() }), response: { 200: KeyView, ...problems(404, 409, 412) } }), async (request: FastifyRequest<{ Params: { kid: string } }>, reply) => {
+    const { kid } = request.params;
+    const existing = (await ctx.store.keys.list()).find((k) => k.kid === kid);
+    if (!existing) throw new AdminNotFoundError(`no signing key ${kid}`);
+    checkIfMatch(request, etagOf(describeSigningKey(existing)));
+    const key = await retireSigningKey(ctx.store, kid, policy, auditOf(ctx, request));
+    const body = describeSigningKey(key);
+    reply.header('etag', etagOf(body));
     return body;
   });
 }

@@ -4,6 +4,8 @@ import type { OAuthContext } from '../../oauth/context.js';
 import type { Installation } from '../../store/types.js';
 import {
   createOrganization,
+  deleteInstallation,
+  deleteOrganization,
   describeInstallation,
   describeOrganization,
   getOrganization,
@@ -20,6 +22,7 @@ import { KeyedLock } from '../../oauth/keyed-lock.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
 import { auditOf } from './audit.js';
 import { ListQuery, problems, SECURITY } from './schemas.js';
+import { AdminHttpError } from './problem.js';
 
 const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
 
@@ -50,6 +53,7 @@ const InstallationCreateBody = Type.Object(
 );
 const InstallationPatchBody = Type.Object({ scope: Type.String() }, { additionalProperties: false, description: 'JSON merge patch (RFC 7396): the approved scopes' });
 const OrgParams = Type.Object({ id: Type.String() });
+const OrgDeleteQuery = Type.Object({ cascade: Type.Optional(Type.Boolean({ default: false, description: 'delete its installations too (409 without it while it has any)' })) });
 const InstallationParams = Type.Object({ id: Type.String(), client_id: Type.String() });
 
 type OrgRequest = FastifyRequest<{ Params: { id: string } }>;
@@ -139,6 +143,16 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     return body;
   });
 
+  app.delete('/organizations/:id', doc('Delete an organization; 409 while it has installations unless ?cascade=true (If-Match honoured)', { params: OrgParams, querystring: OrgDeleteQuery, response: { 204: { type: 'null' }, ...problems(400, 404, 409, 412) } }), async (request: OrgRequest, reply) => {
+    const cascade = (request.query as Record<string, unknown>).cascade;
+    if (cascade !== undefined && cascade !== 'true' && cascade !== 'false') throw new AdminHttpError(400, 'cascade must be true or false');
+    await writes.run(`org:${request.params.id}`, async () => {
+      checkIfMatch(request, (await orgCurrent(request.params.id)).etag);
+      await deleteOrganization(store, request.params.id, { cascade: cascade === 'true' });
+    });
+    return reply.code(204).send();
+  });
+
   app.get('/organizations/:id/installations', doc('List the installations of an organization (by client_id, cursor pagination)', { params: OrgParams, querystring: ListQuery, response: { 200: InstallationList, ...problems(400, 404) } }), async (request: OrgRequest, reply) => {
     const { limit, after } = pageOf(request);
     await getOrganization(store, request.params.id);
@@ -185,6 +199,16 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     const body = describeInstallation(installation);
     reply.header('etag', etagOf(body));
     return withWarnings(body, warnings);
+  });
+
+  app.delete('/organizations/:id/installations/:client_id', doc('Delete an installation: its refresh tokens stop working at once (If-Match honoured)', { params: InstallationParams, response: { 204: { type: 'null' }, ...problems(404, 412) } }), async (request: InstallationRequest, reply) => {
+    const { id, client_id: clientId } = request.params;
+    await writes.run(`installation:${id}:${clientId}`, async () => {
+      const { inst, etag } = await installationCurrent(id, clientId);
+      checkIfMatch(request, etag);
+      await deleteInstallation(store, inst.id);
+    });
+    return reply.code(204).send();
   });
 
   app.post('/organizations/:id/installations/:client_id/revoke', doc('Revoke an installation: its refresh tokens stop working at once (If-Match honoured)', { params: InstallationParams, response: { 200: InstallationView, ...problems(404, 409, 412) } }), async (request: InstallationRequest, reply) => {

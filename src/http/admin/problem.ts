@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { AdminError, AdminValidationError, type Problem } from '../../admin/problems.js';
-import { ConflictError, isDependencyFailure } from '../../store/errors.js';
+import { ConflictError, isDependencyFailure, VersionConflictError } from '../../store/errors.js';
 import { isClientAbort } from '../errors.js';
 
 /**
@@ -31,6 +31,7 @@ const TITLES: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -42,6 +43,8 @@ export function toAdminHttpError(err: unknown, raw: FastifyRequest['raw']): Admi
   if (err instanceof AdminError) return new AdminHttpError(err.kind === 'not_found' ? 404 : 409, err.message);
   // A taken id (the store's unique constraint): the same answer as the CLI's "already exists".
   if (err instanceof ConflictError) return new AdminHttpError(409, err.message);
+  // A compare-and-set write lost to another writer (on this node or another) holding the same ETag.
+  if (err instanceof VersionConflictError) return new AdminHttpError(412, 'The resource has changed since it was read (If-Match does not match its ETag)');
   if (isClientAbort(err, raw)) return new AdminHttpError(400, 'The connection closed before the request was complete');
   if (isDependencyFailure(err)) return new AdminHttpError(503, 'A backing service is unavailable, retry later', { 'retry-after': '2' });
   const code = (err as { code?: unknown } | null)?.code;

@@ -14,7 +14,7 @@ export const METRICS_PATH = '/metrics';
 export function metricsRoute(app: FastifyInstance, ctx: OAuthContext, scrape: () => Promise<string>): void {
   app.get(METRICS_PATH, { schema: { hide: true } }, async (request, reply) => {
     try {
-      if (!ctx.config.metrics.public) await authorizeMetrics(ctx, request.headers.authorization);
+      if (!ctx.config.metrics.public) await authorizeMetrics(ctx, request.headers.authorization, request.ip);
     } catch (err) {
       if (err instanceof AdminHttpError) return sendProblem(reply, err);
       throw err;

@@ -1,5 +1,5 @@
-import type { Client, ClientPatch, ClientStore, DelegationPolicy, NewClient } from '../types.js';
-import { ConflictError, isUniqueViolation } from '../errors.js';
+import type { Client, ClientPatch, ClientStore, ClientUpdateCondition, DelegationPolicy, IfVersion, NewClient } from '../types.js';
+import { ConflictError, isUniqueViolation, VersionConflictError } from '../errors.js';
 import { revokeFamiliesWhere } from './refresh-tokens.js';
 import type { ClientRow } from './schema.js';
 import { fromJson, num, numOrNull, nowSeconds, splitScope, toJson, type SqlContext } from './context.js';
@@ -39,6 +39,7 @@ function clientFromRow(r: ClientRow): Client {
     status: r.status as Client['status'],
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
+    version: num(r.version),
   };
 }
 
@@ -125,7 +126,7 @@ export class SqlClientStore implements ClientStore {
 
   async create(client: NewClient): Promise<Client> {
     const now = nowSeconds();
-    const row = { ...NO_OVERLAP, ...(columns(client) as ClientRow), client_id: client.clientId, created_at: now, updated_at: now };
+    const row = { ...NO_OVERLAP, ...(columns(client) as ClientRow), client_id: client.clientId, created_at: now, updated_at: now, version: 1 };
     try {
       await this.ctx.tx(async (c) => {
         await c.db.insertInto('clients').values(row).execute();
@@ -138,17 +139,19 @@ export class SqlClientStore implements ClientStore {
     return clientFromRow(row);
   }
 
-  async update(clientId: string, patch: ClientPatch, opts: { ifSecretHash?: string | null } = {}): Promise<Client | undefined> {
+  async update(clientId: string, patch: ClientPatch, cond: ClientUpdateCondition = {}): Promise<Client | undefined> {
     const now = nowSeconds();
-    const expected = opts.ifSecretHash;
+    const expected = cond.ifSecretHash;
     return this.ctx.tx(async (c) => {
       let q = c.db
         .updateTable('clients')
-        .set({ ...columns(patch), updated_at: now })
+        .set((eb) => ({ ...columns(patch), updated_at: now, version: eb('version', '+', 1) }))
         .where('client_id', '=', clientId);
+      if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);
       if (expected !== undefined) q = expected === null ? q.where('secret_hash', 'is', null) : q.where('secret_hash', '=', expected);
       const res = await q.executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return undefined;
+      // A secret compare-and-set that lost answers undefined (the caller re-reads); a version one throws.
+      if (Number(res.numUpdatedRows) === 0) return expected !== undefined ? undefined : this.missingOrChanged(c, clientId, cond);
       await c.change('client', clientId, now);
       const row = await c.db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirstOrThrow();
       return clientFromRow(row);
@@ -174,11 +177,19 @@ export class SqlClientStore implements ClientStore {
       .execute();
   }
 
-  async delete(clientId: string): Promise<boolean> {
+  /** Nothing matched: the client is gone (undefined), or a compare-and-set found another version (thrown). */
+  private async missingOrChanged(c: SqlContext, clientId: string, cond: IfVersion): Promise<undefined> {
+    if (cond.ifVersion !== undefined && (await c.db.selectFrom('clients').select('client_id').where('client_id', '=', clientId).executeTakeFirst())) throw new VersionConflictError(`client ${clientId}`);
+    return undefined;
+  }
+
+  async delete(clientId: string, cond: IfVersion = {}): Promise<boolean> {
     const now = nowSeconds();
     return this.ctx.tx(async (c) => {
-      const res = await c.db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
-      if (Number(res.numDeletedRows) === 0) return false;
+      let q = c.db.deleteFrom('clients').where('client_id', '=', clientId);
+      if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);
+      const res = await q.executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) return (await this.missingOrChanged(c, clientId, cond)) ?? false;
       // A deleted client's refresh tokens must stop working at once, like any other revocation, and every node's
       // revoked-family set must hear of each family (their JWT access tokens name it in `sid`).
       await revokeFamiliesWhere(c, 'client_id', clientId, now);

@@ -79,6 +79,25 @@ export class SqlKeyStore implements KeyStore {
     });
   }
 
+  async retire(kid: string, publishUntil: number): Promise<'retired' | 'missing' | 'already_retired' | 'only_active'> {
+    const now = nowSeconds();
+    return this.ctx.tx(async (c) => {
+      // PostgreSQL: two retirements of different keys at once must not both see "another key is active" and leave
+      // none; the same lock as first-key creation serialises them. SQLite: one writer at a time already.
+      if (c.dialect === 'postgres') await sql`select pg_advisory_xact_lock(${FIRST_KEY_LOCK})`.execute(c.db);
+      const key = await c.db.selectFrom('signing_keys').select('status').where('kid', '=', kid).executeTakeFirst();
+      if (!key) return 'missing';
+      if (key.status !== 'active') return 'already_retired';
+      const others = await c.db.selectFrom('signing_keys').select('kid').where('status', '=', 'active').where('kid', '!=', kid).limit(1).executeTakeFirst();
+      if (!others) return 'only_active';
+      const res = await c.db.updateTable('signing_keys').set({ status: 'retired', retired_at: now, publish_until: publishUntil }).where('kid', '=', kid).where('status', '=', 'active').executeTakeFirst();
+      // A rotation committed meanwhile (it retires every active key) already retired it.
+      if (Number(res.numUpdatedRows) === 0) return 'already_retired';
+      await c.change('key', kid, now);
+      return 'retired';
+    });
+  }
+
   async deleteExpired(now: number): Promise<number> {
     const res = await this.ctx.db
       .deleteFrom('signing_keys')

@@ -59,6 +59,32 @@ export class SqlOrganizationStore implements OrganizationStore {
       return orgFromRow(await c.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
     });
   }
+
+  async delete(id: string, opts: { withInstallations: boolean }): Promise<'deleted' | 'missing' | 'has_installations'> {
+    const now = nowSeconds();
+    return this.ctx.tx(async (c) => {
+      // The organisation row is locked first (PostgreSQL: FOR UPDATE), so an installation created meanwhile
+      // (it must reference the row) waits for this transaction and then fails on the missing organisation.
+      let q = c.db.selectFrom('organizations').select('id').where('id', '=', id);
+      if (c.dialect === 'postgres') q = q.forUpdate();
+      if (!(await q.executeTakeFirst())) return 'missing';
+      const installations = await c.db.selectFrom('installations').select('id').where('org_id', '=', id).execute();
+      if (installations.length > 0 && !opts.withInstallations) return 'has_installations';
+      for (const inst of installations) await deleteInstallationIn(c, inst.id, now);
+      await c.db.deleteFrom('organizations').where('id', '=', id).execute();
+      await c.change('org', id, now);
+      return 'deleted';
+    });
+  }
+}
+
+/** Deletes one installation inside the caller's transaction: its families revoked and announced, then the row. */
+async function deleteInstallationIn(c: SqlContext, id: string, now: number): Promise<boolean> {
+  await revokeFamiliesWhere(c, 'installation_id', id, now);
+  const res = await c.db.deleteFrom('installations').where('id', '=', id).executeTakeFirst();
+  if (Number(res.numDeletedRows) === 0) return false;
+  await c.change('installation', id, now);
+  return true;
 }
 
 export class SqlInstallationStore implements InstallationStore {
@@ -122,5 +148,10 @@ export class SqlInstallationStore implements InstallationStore {
       await c.change('installation', id, now);
       return instFromRow(await c.db.selectFrom('installations').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
     });
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const now = nowSeconds();
+    return this.ctx.tx((c) => deleteInstallationIn(c, id, now));
   }
 }

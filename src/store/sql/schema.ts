@@ -35,6 +35,16 @@ export interface ClientRow {
   status: string;
   created_at: number;
   updated_at: number;
+  version: number;
+}
+
+/** RFC 7591: a dynamically registered client and the SHA-256 of its registration access token (RFC 7592). */
+export interface ClientRegistrationRow {
+  client_id: string;
+  token_hash: string;
+  registered_by: string;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface ApiKeyRow {
@@ -181,6 +191,7 @@ export interface EventRow {
 export interface Database {
   clients: ClientRow;
   api_keys: ApiKeyRow;
+  client_registrations: ClientRegistrationRow;
   signing_keys: SigningKeyRow;
   users: UserRow;
   refresh_families: RefreshFamilyRow;

@@ -6,6 +6,7 @@ import { SqlContext } from './context.js';
 import type { SyncTransactions } from '../sqlite/sync-transaction.js';
 import { SqlClientStore } from './clients.js';
 import { SqlApiKeyStore } from './api-keys.js';
+import { SqlClientRegistrationStore } from './client-registrations.js';
 import { SqlKeyStore } from './keys.js';
 import { SqlUserStore } from './users.js';
 import { SqlRefreshTokenStore } from './refresh-tokens.js';
@@ -25,6 +26,7 @@ import { liveRotationFor, type LiveRotation } from './rotation/index.js';
 export class SqlStore implements Store {
   readonly clients;
   readonly apiKeys;
+  readonly clientRegistrations;
   readonly keys;
   readonly users;
   readonly refreshTokens;
@@ -44,6 +46,7 @@ export class SqlStore implements Store {
   ) {
     this.clients = new SqlClientStore(ctx);
     this.apiKeys = new SqlApiKeyStore(ctx);
+    this.clientRegistrations = new SqlClientRegistrationStore(ctx);
     this.keys = new SqlKeyStore(ctx);
     this.users = new SqlUserStore(ctx);
     this.refreshTokens = new SqlRefreshTokenStore(ctx, rotateLive);

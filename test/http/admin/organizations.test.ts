@@ -194,6 +194,56 @@ describe('/admin/v1/organizations/{id}/installations', () => {
   });
 });
 
+describe('deleting organizations and installations', () => {
+  it('DELETE an installation: 204 honouring If-Match, its refresh tokens stop at once, org tokens stop; 404 after', async () => {
+    await api('POST', '/organizations', { body: { id: 'initech', name: 'Initech' } });
+    await api('POST', '/organizations/initech/installations', { body: { client_id: 'app', scope: 'wallet:read' } });
+    const auth = { authorization: basic('app', APP_SECRET) };
+    const issued = await s.post('/oauth/token', { grant_type: 'org_implicit', org_id: 'initech' }, auth);
+    expect(issued.status).toBe(200);
+    expectProblem(await api('DELETE', '/organizations/initech/installations/app', { token: readToken }), 403);
+    expectProblem(await api('DELETE', '/organizations/initech/installations/app', { headers: { 'if-match': '"stale"' } }), 412);
+    const etag = (await api('GET', '/organizations/initech/installations/app')).headers.get('etag')!;
+    const r = await api('DELETE', '/organizations/initech/installations/app', { headers: { 'if-match': etag } });
+    expect(r.status).toBe(204);
+    expect(r.text).toBe('');
+    expect((await s.post('/oauth/token', { grant_type: 'refresh_token', refresh_token: issued.body.refresh_token as string }, auth)).status).toBe(400);
+    await eventually(async () => (await s.post('/oauth/token', { grant_type: 'org_implicit', org_id: 'initech' }, auth)).status !== 200);
+    expectProblem(await api('GET', '/organizations/initech/installations/app'), 404);
+    expectProblem(await api('DELETE', '/organizations/initech/installations/app'), 404);
+    expectProblem(await api('DELETE', '/organizations/nobody/installations/app'), 404);
+    // Installing again starts a new installation.
+    expect((await api('POST', '/organizations/initech/installations', { body: { client_id: 'app', scope: 'wallet:read' } })).status).toBe(201);
+  });
+
+  it('DELETE an organization: 409 while it has installations, ?cascade=true takes them (tokens stop), If-Match, 404, 400 for a bad cascade', async () => {
+    await api('POST', '/organizations', { body: { id: 'globex', name: 'Globex' } });
+    await api('POST', '/organizations/globex/installations', { body: { client_id: 'app2', scope: 'wallet:read' } });
+    const auth = { authorization: basic('app2', APP_SECRET) };
+    const issued = await s.post('/oauth/token', { grant_type: 'org_implicit', org_id: 'globex' }, auth);
+    expect(issued.status).toBe(200);
+    const refused = await api('DELETE', '/organizations/globex');
+    expectProblem(refused, 409);
+    expect(refused.body.detail).toBe('organization globex has 1 installation; delete it first, or delete the organization with its installations (cascade)');
+    expectProblem(await api('DELETE', '/organizations/globex?cascade=false'), 409);
+    expectProblem(await api('DELETE', '/organizations/globex?cascade=yes'), 400);
+    expectProblem(await api('DELETE', '/organizations/globex?cascade=true', { headers: { 'if-match': '"stale"' } }), 412);
+    expectProblem(await api('DELETE', '/organizations/globex?cascade=true', { token: readToken }), 403);
+    expect((await api('GET', '/organizations/globex')).status).toBe(200);
+    const etag = (await api('GET', '/organizations/globex')).headers.get('etag')!;
+    expect((await api('DELETE', '/organizations/globex?cascade=true', { headers: { 'if-match': etag } })).status).toBe(204);
+    expectProblem(await api('GET', '/organizations/globex'), 404);
+    expectProblem(await api('GET', '/organizations/globex/installations/app2'), 404);
+    expect((await s.post('/oauth/token', { grant_type: 'refresh_token', refresh_token: issued.body.refresh_token as string }, auth)).status).toBe(400);
+    await eventually(async () => (await s.post('/oauth/token', { grant_type: 'org_implicit', org_id: 'globex' }, auth)).status !== 200);
+    expectProblem(await api('DELETE', '/organizations/globex'), 404);
+    // An organization without installations needs no cascade; its client stays.
+    await api('POST', '/organizations', { body: { id: 'empty-org', name: 'Empty' } });
+    expect((await api('DELETE', '/organizations/empty-org')).status).toBe(204);
+    expect((await api('GET', '/clients/app2')).status).toBe(200);
+  });
+});
+
 describe('OpenAPI', () => {
   it('/openapi.json lists the organization routes under tag admin, bearer-secured, with the import document\'s fields', async () => {
     const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { tags?: string[]; security?: unknown; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } }>> };
@@ -218,6 +268,7 @@ describe('organizations fuzz', () => {
     path: fc.oneof(
       fc.constant('/admin/v1/organizations'),
       id.map((i) => `/admin/v1/organizations/${encodeURIComponent(i)}`),
+      fc.tuple(id, fc.constantFrom('true', 'false', '', 'x')).map(([i, c]) => `/admin/v1/organizations/${encodeURIComponent(i)}?cascade=${c}`),
       id.map((i) => `/admin/v1/organizations/${encodeURIComponent(i)}/installations`),
       fc.tuple(id, client).map(([i, c]) => `/admin/v1/organizations/${encodeURIComponent(i)}/installations/${c}`),
       fc.tuple(id, client).map(([i, c]) => `/admin/v1/organizations/${encodeURIComponent(i)}/installations/${c}/revoke`),

@@ -30,7 +30,7 @@ function client(id: string, secretHash: string | null): Client {
   return {
     clientId: id, name: null, secretHash, secretEncrypted: null, secretExpiresAt: null, secretLastUsedAt: null, previousSecretHash: null, previousSecretEncrypted: null, previousSecretExpiresAt: null, previousSecretLastUsedAt: null, tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], scope: [], defaultScope: null,
     audience: null, accessTokenTtl: 3600, accessTokenFormat: 'jwt', refreshTokenTtl: null, refreshIdleTtl: null, refreshReuseInterval: 0, introspectAny: false, jwks: null,
-    jwksUri: null, rateLimit: null, status: 'active', createdAt: 0, updatedAt: 0,
+    jwksUri: null, rateLimit: null, status: 'active', createdAt: 0, updatedAt: 0, version: 1,
   };
 }
 

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, postgresAvailable, requireService, TEST_DATABASE_URL, type TestDatabase } from '../../support/services.js';
+import { startTestServer, type TestServer } from '../../support/server.js';
+import { ADMIN_CLIENTS, call, tokenOf } from './helpers.js';
+
+/**
+ * If-Match across nodes: two servers on one database, each with its own process-local state. The ETag check and
+ * the write are one compare-and-set in the store (clients.version), so of writers holding one ETag exactly one
+ * wins whichever nodes they reach; a per-node lock alone would let one winner per node through.
+ */
+async function twoNodes(databaseUrl: string): Promise<{ nodes: [TestServer, TestServer]; token: string }> {
+  const env = { TESSERA_DATABASE_URL: databaseUrl, TESSERA_MASTER_KEY: randomBytes(32).toString('hex'), TESSERA_ISSUER: 'https://auth.race.test' };
+  const a = await startTestServer({ doc: { clients: ADMIN_CLIENTS }, env });
+  const b = await startTestServer({ env });
+  return { nodes: [a, b], token: await tokenOf(a, 'admin') };
+}
+
+function races(backend: string, open: () => Promise<{ url: string; cleanup(): Promise<void> } | undefined>): void {
+  describe(`If-Match races across two nodes (${backend})`, () => {
+    let nodes: [TestServer, TestServer] | undefined;
+    let token = '';
+    let cleanup: (() => Promise<void>) | undefined;
+    beforeAll(async () => {
+      const db = await open();
+      if (!db) return;
+      cleanup = db.cleanup;
+      ({ nodes, token } = await twoNodes(db.url));
+    }, 60_000);
+    afterAll(async () => {
+      for (const n of nodes ?? []) await n.stop();
+      await cleanup?.();
+    });
+    const api = (node: number, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> } = {}) => call(nodes![node]!.url, method, `/admin/v1${path}`, { token, ...opts });
+
+    it('many PATCHes with one ETag, spread over both nodes: exactly one 200, the rest 412', async ({ skip }) => {
+      if (!nodes) skip();
+      expect((await api(0, 'POST', '/clients', { body: { client_id: 'race', grant_types: ['client_credentials'], scope: 'a b c d e f g h' } })).status).toBe(201);
+      for (let round = 0; round < 4; round++) {
+        const etag = (await api(round % 2, 'GET', '/clients/race')).headers.get('etag')!;
+        const scopes = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((x) => (round % 2 === 0 || x === 'h' ? x : `${x} h`));
+        const answers = await Promise.all(scopes.map((scope, i) => api(i % 2, 'PATCH', '/clients/race', { body: { scope }, headers: { 'if-match': etag } })));
+        const won = answers.filter((r) => r.status === 200);
+        expect(answers.map((r) => r.status).sort()).toEqual([200, ...Array.from({ length: scopes.length - 1 }, () => 412)]);
+        expect((await api(0, 'GET', '/clients/race')).body.scope).toBe(won[0]!.body.scope);
+      }
+    });
+
+    it('a DELETE and PATCHes with one ETag on both nodes: one wins, the rest 412 or 404', async ({ skip }) => {
+      if (!nodes) skip();
+      await api(1, 'POST', '/clients', { body: { client_id: 'race2', grant_types: ['client_credentials'], scope: 'read' } });
+      const etag = (await api(0, 'GET', '/clients/race2')).headers.get('etag')!;
+      const answers = await Promise.all([api(0, 'DELETE', '/clients/race2', { headers: { 'if-match': etag } }), ...[0, 1, 0, 1].map((n, i) => api(n, 'PATCH', '/clients/race2', { body: { name: `n${i}` }, headers: { 'if-match': etag } }))]);
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.filter((s) => s === 200 || s === 204)).toHaveLength(1);
+      for (const s of statuses) expect([200, 204, 404, 412]).toContain(s);
+    });
+  });
+}
+
+races('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-race-'));
+  return { url: `sqlite:${join(dir, 'shared.db')}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+});
+
+races('PostgreSQL', async () => {
+  if (!(await requireService('PostgreSQL', await postgresAvailable(), TEST_DATABASE_URL))) return undefined;
+  const db: TestDatabase = await createTestDatabase();
+  return { url: db.url, cleanup: () => db.drop() };
+});
