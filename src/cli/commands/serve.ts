@@ -30,6 +30,8 @@ export function registerServeCommand(program: Command): void {
     .option('--workers <n>', 'worker processes: a number or "auto"')
     .option('--metrics-public', 'serve /metrics without a bearer token (default: tessera:metrics or tessera:admin scope required)')
     .option('--profile <name[=prefix]>', 'enable a compatibility profile: cobo, knetik, smscx (repeatable)', collect)
+    .option('--keys-rotate-every <duration>', 'rotate the signing key automatically this often, e.g. 30d (default: off)')
+    .option('--keys-pre-publish <duration>', 'publish a scheduled key in the JWKS this long before it signs (default 1h)')
     .option('--log-format <format>', 'pretty, json or auto (default: pretty on a terminal, else json)')
     .action(async (flags: ConfigFlags) => {
       const config = loadConfig(flags);
