@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { trustedProxyProblem } from './net/trusted-proxies.js';
+import { parseDuration } from './duration.js';
 
 /**
  * One validated configuration object, built once at start-up and passed down. Precedence:
@@ -12,6 +13,8 @@ const Limit = Type.Object({ points: Type.Integer({ minimum: 1 }), duration: Type
 // A failure throttle's second counter: free failures, then base delay doubled per failure up to the cap.
 const Delays = Type.Object({ freeAttempts: Type.Integer({ minimum: 0 }), baseDelayMs: Type.Integer({ minimum: 1 }), maxDelayMs: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 // A mount prefix: '' or '/' for the root, else /segment[/segment...] with an optional trailing slash (dropped).
+/** A duration as operators write it (`30d`, `1h`, `90s`) or a number of seconds; parsed by duration.ts after the check. */
+const Duration = Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })]);
 const Profile = Type.Object({ enabled: Type.Boolean(), prefix: Type.String({ pattern: '^(/[A-Za-z0-9._~-]+)*/?$' }) }, { additionalProperties: false });
 
 /** The prefix routes are mounted under: no trailing slash, '' for the root. */
@@ -46,6 +49,11 @@ const ConfigSchema = Type.Object(
     accessTokenTtl: Type.Integer({ minimum: 1 }),
     /** Upper bound on any access-token lifetime; retired keys stay published this long. */
     maxAccessTokenTtl: Type.Integer({ minimum: 60 }),
+    /**
+     * Automatic signing-key rotation (docs/tokens.md, "Signing-key rotation"): a new key every rotateEvery
+     * (absent or "off": never), published in the JWKS prePublish before it signs.
+     */
+    keys: Type.Object({ rotateEvery: Type.Optional(Duration), prePublish: Duration }, { additionalProperties: false }),
     /** The `aud` of access tokens when a client has no audience of its own (default: the issuer). */
     accessTokenAudience: Type.Optional(Type.String({ minLength: 1 })),
     refreshTokenTtl: Type.Integer({ minimum: 60 }),
@@ -203,7 +211,12 @@ const ConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export type Config = Omit<Static<typeof ConfigSchema>, 'trustProxy'> & { issuer: string; trustProxy: string[] };
+export type Config = Omit<Static<typeof ConfigSchema>, 'trustProxy' | 'keys'> & {
+  issuer: string;
+  trustProxy: string[];
+  /** In seconds; rotateEvery null when scheduled rotation is off. */
+  keys: { rotateEvery: number | null; prePublish: number };
+};
 
 export const DEFAULTS: Static<typeof ConfigSchema> = {
   host: '127.0.0.1',
@@ -218,6 +231,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   signingAlg: 'ES256',
   accessTokenTtl: 3600,
   maxAccessTokenTtl: 7 * 86400,
+  keys: { prePublish: '1h' },
   refreshTokenTtl: 30 * 86400,
   refreshIdleTtl: 14 * 86400,
   clockSkew: 60,
@@ -298,6 +312,8 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['signingAlg', 'TESSERA_SIGNING_ALG', str],
   ['accessTokenTtl', 'TESSERA_ACCESS_TOKEN_TTL', int],
   ['maxAccessTokenTtl', 'TESSERA_MAX_ACCESS_TOKEN_TTL', int],
+  ['keys.rotateEvery', 'TESSERA_KEYS_ROTATE_EVERY', str],
+  ['keys.prePublish', 'TESSERA_KEYS_PRE_PUBLISH', str],
   ['accessTokenAudience', 'TESSERA_ACCESS_TOKEN_AUDIENCE', str],
   ['refreshTokenTtl', 'TESSERA_REFRESH_TOKEN_TTL', int],
   ['refreshIdleTtl', 'TESSERA_REFRESH_IDLE_TTL', int],
@@ -377,6 +393,9 @@ export interface ConfigFlags {
   metricsPublic?: boolean;
   /** --registration: turn on dynamic client registration (RFC 7591). */
   registration?: boolean;
+  /** --keys-rotate-every 30d, --keys-pre-publish 1h. */
+  keysRotateEvery?: string;
+  keysPrePublish?: string;
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -510,6 +529,9 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   if (flags.profile && flags.profile.length > 0) fromFlags.profiles = parseProfiles(flags.profile);
   if (flags.metricsPublic === true) fromFlags.metrics = { public: true };
   if (flags.registration === true) fromFlags.registration = { enabled: true };
+  if (flags.keysRotateEvery !== undefined || flags.keysPrePublish !== undefined) {
+    fromFlags.keys = { ...(flags.keysRotateEvery !== undefined ? { rotateEvery: flags.keysRotateEvery } : {}), ...(flags.keysPrePublish !== undefined ? { prePublish: flags.keysPrePublish } : {}) };
+  }
   merged = deepMerge(merged, fromFlags);
 
   if (!Value.Check(ConfigSchema, merged)) {
@@ -532,6 +554,28 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     if (cfg.tokenHook.secret === undefined) throw new ConfigError('invalid setting tokenHook.secret: required when tokenHook.url is set (the request is HMAC-signed)');
   }
   const trustProxy = trustedProxies(cfg.trustProxy);
+  const keys = keySchedule(cfg.keys);
   const issuer = (cfg.issuer ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`).replace(/\/+$/, '');
-  return { ...cfg, issuer, trustProxy };
+  return { ...cfg, issuer, trustProxy, keys };
+}
+
+/**
+ * keys.rotateEvery and keys.prePublish in seconds. The new key must be published for a while before it signs
+ * (prePublish at least 1 s), and that window must end before the next rotation would start (prePublish below
+ * rotateEvery), or two keys would be pending at once.
+ */
+function keySchedule(keys: { rotateEvery?: string | number; prePublish: string | number }): Config['keys'] {
+  const duration = (name: string, value: string | number): number => {
+    const seconds = parseDuration(value);
+    if (seconds === undefined) throw new ConfigError(`invalid setting ${name}: "${value}" is not a duration (e.g. 90s, 15m, 1h, 30d, or a number of seconds)`);
+    return seconds;
+  };
+  const prePublish = duration('keys.prePublish', keys.prePublish);
+  if (prePublish < 1) throw new ConfigError('invalid setting keys.prePublish: must be at least 1s (resource servers need the new key in their JWKS cache before it signs)');
+  const raw = keys.rotateEvery;
+  if (raw === undefined || (typeof raw === 'string' && /^\s*off\s*$/i.test(raw))) return { rotateEvery: null, prePublish };
+  const rotateEvery = duration('keys.rotateEvery', raw);
+  if (rotateEvery < 1) throw new ConfigError('invalid setting keys.rotateEvery: must be at least 1s (leave it out, or "off", for no scheduled rotation)');
+  if (prePublish >= rotateEvery) throw new ConfigError(`invalid setting keys.prePublish: must be shorter than keys.rotateEvery (${prePublish}s >= ${rotateEvery}s)`);
+  return { rotateEvery, prePublish };
 }

@@ -213,3 +213,30 @@ describe('the CLI on an invalid setting', () => {
   });
 });
 
+describe('keys (scheduled signing-key rotation)', () => {
+  it('off by default, pre-publication 1h; durations from file, env and flags, flags winning', () => {
+    expect(loadConfig({}, {}).keys).toEqual({ rotateEvery: null, prePublish: 3600 });
+    const f = file({ keys: { rotateEvery: '30d', prePublish: 7200 } });
+    expect(loadConfig({ config: f }, {}).keys).toEqual({ rotateEvery: 30 * 86_400, prePublish: 7200 });
+    expect(loadConfig({ config: f }, { TESSERA_KEYS_ROTATE_EVERY: '7d', TESSERA_KEYS_PRE_PUBLISH: '15m' }).keys).toEqual({ rotateEvery: 7 * 86_400, prePublish: 900 });
+    expect(loadConfig({ config: f, keysRotateEvery: '3s', keysPrePublish: '1s' }, { TESSERA_KEYS_ROTATE_EVERY: '7d' }).keys).toEqual({ rotateEvery: 3, prePublish: 1 });
+    expect(loadConfig({}, { TESSERA_KEYS_ROTATE_EVERY: 'off' }).keys.rotateEvery).toBeNull();
+  });
+
+  it('refuses a pre-publication as long as the rotation period or longer', () => {
+    expect(() => loadConfig({}, { TESSERA_KEYS_ROTATE_EVERY: '1h' })).toThrow(ConfigError);
+    expect(() => loadConfig({}, { TESSERA_KEYS_ROTATE_EVERY: '1h' })).toThrow('invalid setting keys.prePublish: must be shorter than keys.rotateEvery (3600s >= 3600s)');
+    expect(() => loadConfig({}, { TESSERA_KEYS_ROTATE_EVERY: '10m', TESSERA_KEYS_PRE_PUBLISH: '1h' })).toThrow(/must be shorter than keys.rotateEvery/);
+    expect(loadConfig({}, { TESSERA_KEYS_ROTATE_EVERY: '61m' }).keys).toEqual({ rotateEvery: 3660, prePublish: 3600 });
+  });
+
+  it('refuses bad durations, zero and unknown fields with the setting named', () => {
+    expect(() => loadConfig({}, { TESSERA_KEYS_ROTATE_EVERY: '30 days' })).toThrow('invalid setting keys.rotateEvery: "30 days" is not a duration (e.g. 90s, 15m, 1h, 30d, or a number of seconds)');
+    expect(() => loadConfig({}, { TESSERA_KEYS_ROTATE_EVERY: '-5s' })).toThrow(/keys.rotateEvery: "-5s" is not a duration/);
+    expect(() => loadConfig({ keysPrePublish: '1w' }, {})).toThrow(/keys.prePublish: "1w" is not a duration/);
+    expect(() => loadConfig({}, { TESSERA_KEYS_ROTATE_EVERY: '0' })).toThrow(/keys.rotateEvery: must be at least 1s/);
+    expect(() => loadConfig({}, { TESSERA_KEYS_PRE_PUBLISH: '0s' })).toThrow(/keys.prePublish: must be at least 1s/);
+    expect(() => loadConfig({ config: file({ keys: { rotateEvery: 1.5 } }) }, {})).toThrow(/invalid setting keys.rotateEvery/);
+    expect(() => loadConfig({ config: file({ keys: { rotateEvry: '30d' } }) }, {})).toThrow(/invalid setting keys/);
+  });
+});

@@ -2,16 +2,54 @@ import type { SigningAlg, SigningKey, Store } from '../store/types.js';
 import { generateSigningKey, SIGNING_ALGS } from '../keys/generate.js';
 import { AdminConflictError, AdminNotFoundError, assertNoProblems } from './problems.js';
 import { nowSeconds } from './sessions.js';
+import { formatDuration } from './duration.js';
 import { recordAdminChange, recordAdminEvent, type AdminAudit } from './audit.js';
 
-/** What operators are shown of a signing key: never the private part. */
+const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
+
+/**
+ * What operators are shown of a signing key: never the private part. activates_at is when it signs (or
+ * signed) from: a pending key's scheduled activation, else its creation.
+ */
 export function describeSigningKey(k: SigningKey): Record<string, unknown> {
   return {
     kid: k.kid,
     alg: k.alg,
     status: k.status,
-    created_at: new Date(k.createdAt * 1000).toISOString(),
-    ...(k.publishUntil ? { published_until: new Date(k.publishUntil * 1000).toISOString() } : {}),
+    created_at: iso(k.createdAt),
+    activates_at: iso(k.activatesAt ?? k.createdAt),
+    ...(k.retiredAt ? { retired_at: iso(k.retiredAt) } : {}),
+    ...(k.publishUntil ? { published_until: iso(k.publishUntil) } : {}),
+  };
+}
+
+/** The rotation settings the schedule is shown against (config keys.*), in seconds. */
+export interface ScheduleSettings {
+  rotateEvery: number | null;
+  prePublish: number;
+}
+
+/**
+ * The signing-key schedule as `tessera keys` shows it: the key that signs now, the next one (pending, with its
+ * activation; or, with rotation on and none pending yet, when the scheduler will publish one), and the retired
+ * keys with the time each leaves the JWKS. Read from the store, so it is the cluster's view, not a node's.
+ */
+export function describeKeySchedule(keys: readonly SigningKey[], settings: ScheduleSettings, now: number): Record<string, unknown> {
+  const activation = (k: SigningKey) => k.activatesAt ?? k.createdAt;
+  const signing = keys.filter((k) => k.status === 'active' || (k.status === 'pending' && activation(k) <= now)).sort((a, b) => activation(b) - activation(a));
+  const current = signing[0];
+  const pending = keys.find((k) => k.status === 'pending' && k !== current);
+  const next = pending
+    ? { ...describeSigningKey(pending), published: true }
+    : current && settings.rotateEvery !== null
+      ? { published: false, publish_at: iso(Math.max(now, activation(current) + settings.rotateEvery - settings.prePublish)), activates_at: iso(Math.max(now + settings.prePublish, activation(current) + settings.rotateEvery)) }
+      : null;
+  return {
+    rotation: settings.rotateEvery === null ? { enabled: false, pre_publish: formatDuration(settings.prePublish) } : { enabled: true, rotate_every: formatDuration(settings.rotateEvery), pre_publish: formatDuration(settings.prePublish) },
+    current: current ? describeSigningKey(current) : null,
+    next,
+    // Active keys a newer one replaced but the scheduler has not retired yet sign nothing and are shown as retiring.
+    retired: keys.filter((k) => k !== current && k !== pending).map(describeSigningKey),
   };
 }
 
@@ -22,11 +60,12 @@ export interface RotationPolicy {
   clockSkew: number;
 }
 
-/** Adds a new active key; the retired one stays in the JWKS until every token it signed has expired. */
+/** Adds a new active key; the retired ones stay in the JWKS until every token they signed has expired. */
 export async function rotateSigningKey(store: Store, alg: string, policy: RotationPolicy, audit?: AdminAudit): Promise<SigningKey> {
   if (!SIGNING_ALGS.includes(alg as SigningAlg)) assertNoProblems([{ path: 'alg', message: `must be one of ${SIGNING_ALGS.join(', ')}` }]);
   const key = await generateSigningKey(alg as SigningAlg, policy.masterKey);
-  const retiredBefore = (await store.keys.list()).filter((k) => k.status === 'active').map((k) => k.kid);
+  // A pending (scheduled) key is superseded too: the manual rotation restarts the schedule from the new key.
+  const retiredBefore = (await store.keys.list()).filter((k) => k.status !== 'retired').map((k) => k.kid);
   const publishUntil = nowSeconds() + policy.maxAccessTokenTtl + policy.clockSkew;
   const rotated = await store.keys.rotate(key, publishUntil);
   recordAdminChange(audit, { resource: 'signing_key', action: 'rotate', id: rotated.kid, extra: { alg: rotated.alg } });

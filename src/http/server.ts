@@ -10,6 +10,7 @@ import { ChangeFollower } from '../store/change-follower.js';
 import { loadMasterKey, type MasterKey } from '../keys/master-key.js';
 import { inlineSigner, resolveSigningThread, SigningThread, type JwtSigner } from '../keys/signing-thread.js';
 import { KeyRing } from '../keys/key-ring.js';
+import { KeyRotationScheduler } from '../keys/rotation-schedule.js';
 import { createOAuthContext, resolveIssuer, type OAuthContext } from '../oauth/context.js';
 import { federationExtension } from '../federation/federation.js';
 import { StoreReplayGuard } from '../oauth/replay-guard.js';
@@ -109,7 +110,8 @@ async function buildContext(config: Config, opened: Opened, logger: Logger, now:
   setKdfConcurrency(resolveKdfConcurrency(config.kdfConcurrency, config.workers));
   configureKdfAdmission(config.kdf);
   const masterKey = loadMasterKey(config.masterKey, config.dataDir);
-  const keys = new KeyRing(store, masterKey.key);
+  // The ring reads the server's clock: scheduled keys start signing at their activation time by it.
+  const keys = new KeyRing(store, masterKey.key, undefined, now);
   const keyCreated = await keys.init(config.signingAlg);
   if (resolveSigningThread(config.signingThread, config.workers)) opened.signer = new SigningThread(logger);
   if (config.importFile) {
@@ -152,7 +154,8 @@ export interface BackgroundJobs {
 
 /**
  * Step 2: background work, started and stopped here only: the change follower (which feeds the context's
- * change bus), the Redis "poll now" nudge, the scope sample of the metadata, and the periodic cleanup.
+ * change bus), the Redis "poll now" nudge, the scope sample of the metadata, the periodic cleanup and the
+ * signing-key rotation scheduler.
  * (The checkpointer and the signing thread are the store's and the signer's, opened and closed with them.)
  */
 /** How often a node writes the client secrets' last use (docs/tokens.md, "Client secret rotation"). */
@@ -213,6 +216,31 @@ async function startBackgroundJobs(ctx: OAuthContext, discovery: DiscoveryState,
     setInterval(() => {
       ctx.secrets.usage.flush(store.clients).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'recording client secret use failed; will retry'));
     }, SECRET_USE_FLUSH_MS),
+  );
+  // Scheduled signing-key rotation (keys/rotation-schedule.ts): every node ticks, the store's compare-and-sets
+  // let one of them perform each step. Without keys.rotateEvery it only activates a key already pending.
+  const rotation = new KeyRotationScheduler(
+    store,
+    ctx.keys,
+    { rotateEvery: config.keys.rotateEvery, prePublish: config.keys.prePublish, publishFor: config.maxAccessTokenTtl + config.clockSkew, alg: config.signingAlg, masterKey: ctx.masterKey },
+    ctx.events,
+    now,
+  );
+  let rotationFailing = false;
+  timers.push(
+    setInterval(() => {
+      rotation.tick().then(
+        () => {
+          if (rotationFailing) logger.info('signing-key rotation scheduler recovered');
+          rotationFailing = false;
+        },
+        (err: unknown) => {
+          // Once per outage, not once per tick.
+          if (!rotationFailing) logger.warn({ err: (err as Error).message }, 'signing-key rotation scheduler failed; will retry');
+          rotationFailing = true;
+        },
+      );
+    }, KeyRotationScheduler.intervalMs(config.keys.prePublish)),
   );
   for (const t of timers) t.unref();
   return jobs;

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import type { SigningAlg, SigningKey } from '../store/types.js';
+import type { NewSigningKey, SigningAlg } from '../store/types.js';
 import { seal } from './seal.js';
 
 export const SIGNING_ALGS: readonly SigningAlg[] = ['ES256', 'EdDSA', 'RS256'];
@@ -17,7 +17,7 @@ function generatePair(alg: SigningAlg): { publicKey: KeyObject; privateKey: KeyO
 }
 
 /** A new signing key: kid is the RFC 7638 thumbprint, the private part sealed under the master key. */
-export async function generateSigningKey(alg: SigningAlg, masterKey: Buffer): Promise<Omit<SigningKey, 'createdAt' | 'status' | 'retiredAt' | 'publishUntil'>> {
+export async function generateSigningKey(alg: SigningAlg, masterKey: Buffer): Promise<NewSigningKey> {
   const { publicKey, privateKey } = generatePair(alg);
   const jwk = publicKey.export({ format: 'jwk' }) as JWK;
   const kid = await calculateJwkThumbprint(jwk, 'sha256');

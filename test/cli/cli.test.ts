@@ -165,6 +165,26 @@ describe('tessera CLI', () => {
     expect((await tessera(['keys', 'rotate', '--alg', 'HS256', ...d])).code).toBe(2);
   });
 
+  it('keys (the schedule, its default): current key, next key when rotation is on, retired keys and when they leave the JWKS', async () => {
+    const plain = await tessera(['keys', ...d]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(/^rotation\toff \(keys.rotateEvery not set\)$/m);
+    expect(plain.stdout).toMatch(/^current\t\S+\t\w+\tsigning since \d{4}-/m);
+    expect(plain.stdout).toMatch(/^retired\t\S+\t\w+\tin the JWKS until \d{4}-/m);
+    const on = await tessera(['keys', 'schedule', ...d, '--json'], { TESSERA_KEYS_ROTATE_EVERY: '30d' });
+    expect(on.code, on.stderr).toBe(0);
+    const schedule = JSON.parse(on.stdout) as Record<string, Record<string, unknown>>;
+    expect(schedule.rotation).toEqual({ enabled: true, rotate_every: '30d', pre_publish: '1h' });
+    expect(schedule.next).toMatchObject({ published: false });
+    expect(Date.parse(schedule.next!.activates_at as string) - Date.parse(schedule.current!.activates_at as string)).toBe(30 * 86_400_000);
+    const text = await tessera(['keys', ...d], { TESSERA_KEYS_ROTATE_EVERY: '30d' });
+    expect(text.stdout).toMatch(/^rotation\tevery 30d, published 1h before it signs$/m);
+    expect(text.stdout).toMatch(/^next\t\(not yet published\)\tpublished at \S+, signs from \S+$/m);
+    const bad = await tessera(['keys', ...d], { TESSERA_KEYS_ROTATE_EVERY: '1h' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/keys.prePublish: must be shorter than keys.rotateEvery/);
+  });
+
   it('import applies a document idempotently and rejects an invalid one whole with JSON paths', async () => {
     const good = join(dir, 'good.json');
     writeFileSync(good, JSON.stringify({ clients: [{ client_id: 'imported', client_secret: 'imported-secret', grant_types: ['client_credentials'], scope: 'read' }] }));

@@ -322,6 +322,71 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect(results.every((r) => r === false)).toBe(true);
         expect((await store.keys.list()).filter((k) => k.status === 'active')).toHaveLength(1);
       });
+
+      it('insertNextIfDue: one pending key, only when the signing key is old enough, also under concurrency', async () => {
+        // Start from one active key activated at t0.
+        const t0 = now() - 1000;
+        const cur = uid('kid');
+        await store.keys.rotate(key(cur), now() + 3600);
+        await store.keys.insert({ ...key(uid('kid')), status: 'retired', retiredAt: t0, publishUntil: now() + 3600, createdAt: t0 - 10 });
+        const activeNow = (await store.keys.list()).find((k) => k.kid === cur)!;
+        const activated = activeNow.activatesAt ?? activeNow.createdAt;
+        // Not due: the key activated after dueBefore.
+        expect(await store.keys.insertNextIfDue(key(uid('kid')), { now: now(), activatesAt: now() + 60, dueBefore: activated - 1 })).toBeUndefined();
+        // Due: of eight schedulers racing, exactly one inserts.
+        const at = { now: now(), activatesAt: now() + 60, dueBefore: activated };
+        const results = await Promise.all(Array.from({ length: 8 }, () => store.keys.insertNextIfDue(key(uid('kid')), at)));
+        const inserted = results.filter((r) => r !== undefined);
+        expect(inserted).toHaveLength(1);
+        expect(inserted[0]).toMatchObject({ status: 'pending', activatesAt: at.activatesAt, createdAt: at.now, retiredAt: null, publishUntil: null });
+        const list = await store.keys.list();
+        expect(list.filter((k) => k.status === 'pending').map((k) => k.kid)).toEqual([inserted[0]!.kid]);
+        expect(list.find((k) => k.kid === inserted[0]!.kid)).toEqual(inserted[0]);
+        // A pending key exists: nothing more, however late.
+        expect(await store.keys.insertNextIfDue(key(uid('kid')), { now: now(), activatesAt: now() + 60, dueBefore: now() + 10_000 })).toBeUndefined();
+        // Not yet due for activation.
+        expect(await store.keys.activateDue(now(), 600)).toBeUndefined();
+        // The database itself holds at most one pending key.
+        await expect(store.keys.insert({ ...key(uid('kid')), status: 'pending', retiredAt: null, publishUntil: null, activatesAt: now() + 5 })).rejects.toThrow();
+      });
+
+      it('activateDue: the due pending key becomes active once (compare-and-set), the keys it replaces retire at its activation', async () => {
+        const pending = (await store.keys.list()).find((k) => k.status === 'pending')!;
+        const replaced = (await store.keys.list()).filter((k) => k.status === 'active').map((k) => k.kid);
+        const at = pending.activatesAt!;
+        const results = await Promise.all(Array.from({ length: 6 }, () => store.keys.activateDue(at, 600)));
+        const won = results.filter((r) => r !== undefined);
+        expect(won).toHaveLength(1);
+        expect(won[0]!.activated).toMatchObject({ kid: pending.kid, status: 'active', activatesAt: at });
+        expect(won[0]!.retired.map((k) => k.kid).sort()).toEqual(replaced.sort());
+        for (const r of won[0]!.retired) expect(r).toMatchObject({ status: 'retired', retiredAt: at, publishUntil: at + 600 });
+        const list = await store.keys.list();
+        expect(list.filter((k) => k.status === 'active').map((k) => k.kid)).toEqual([pending.kid]);
+        expect(list.filter((k) => k.status === 'pending')).toEqual([]);
+        for (const kid of replaced) expect(list.find((k) => k.kid === kid)).toMatchObject({ status: 'retired', retiredAt: at, publishUntil: at + 600 });
+        expect(await store.keys.activateDue(at + 10, 600)).toBeUndefined();
+        // The new key activated at `at`: the next one is due only once dueBefore reaches it.
+        expect(await store.keys.insertNextIfDue(key(uid('kid')), { now: at, activatesAt: at + 60, dueBefore: at - 1 })).toBeUndefined();
+        const next = await store.keys.insertNextIfDue(key(uid('kid')), { now: at, activatesAt: at + 60, dueBefore: at });
+        expect(next?.status).toBe('pending');
+        // A manual rotation supersedes it: active and pending keys both retire.
+        const manual = uid('kid');
+        const until = now() + 100;
+        await store.keys.rotate(key(manual), until);
+        const after = await store.keys.list();
+        expect(after.filter((k) => k.status !== 'retired').map((k) => k.kid)).toEqual([manual]);
+        expect(after.find((k) => k.kid === next!.kid)).toMatchObject({ status: 'retired', publishUntil: until });
+      });
+
+      it('each scheduled step publishes a key change', async () => {
+        const since = await store.changes.latest();
+        const t = now();
+        const next = await store.keys.insertNextIfDue(key(uid('kid')), { now: t, activatesAt: t, dueBefore: t + 1 });
+        expect(next).toBeDefined();
+        await store.keys.activateDue(t, 60);
+        const changes = (await store.changes.since(since, 100)).filter((c) => c.topic === 'key');
+        expect(changes.map((c) => c.key)).toEqual([next!.kid, next!.kid]);
+      });
     });
 
     describe('users', () => {

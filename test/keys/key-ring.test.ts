@@ -104,4 +104,57 @@ describe('KeyRing', () => {
     expect(await ring.lookup('z')).toBe(false);
     expect(ring.get(ring.active.kid)).toBeDefined(); // a failed read leaves the ring as it was
   });
+
+  it('a pending key is published before it signs, and signs from its activation time without a reload', async () => {
+    let clock = now();
+    const ring = new KeyRing(store, master, undefined, () => clock);
+    await ring.init('ES256');
+    const first = ring.active.kid;
+    const pending = await store.keys.insertNextIfDue(await generateSigningKey('EdDSA', master), { now: clock, activatesAt: clock + 10, dueBefore: clock + 1 });
+    expect(pending).toBeDefined();
+    await ring.reload();
+    const list = vi.spyOn(store.keys, 'list');
+    // Published: in the JWKS and verifiable, but the first key still signs.
+    expect((JSON.parse(ring.jwks) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid).sort()).toEqual([first, pending!.kid].sort());
+    expect(ring.get(pending!.kid)).toBeDefined();
+    expect(ring.active.kid).toBe(first);
+    expect(ring.schedule).toEqual({ currentActivation: expect.any(Number), pendingActivation: clock + 10 });
+    clock += 9;
+    expect(ring.active.kid).toBe(first);
+    clock += 1;
+    expect(ring.active.kid).toBe(pending!.kid);
+    expect(ring.schedule.currentActivation).toBe(clock);
+    // The switch needed no store read.
+    expect(list).not.toHaveBeenCalled();
+  });
+
+  it('a retired key leaves the JWKS once its publication ends, without a reload', async () => {
+    let clock = now();
+    const ring = new KeyRing(store, master, undefined, () => clock);
+    await ring.init('ES256');
+    const first = ring.active.kid;
+    await store.keys.rotate(await generateSigningKey('ES256', master), clock + 5);
+    await ring.reload();
+    const kids = () => (JSON.parse(ring.jwks) as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
+    expect(kids()).toContain(first);
+    clock += 5;
+    expect(kids()).toContain(first); // published until (and including) publishUntil
+    expect(ring.get(first)).toBeDefined();
+    clock += 1;
+    expect(kids()).not.toContain(first);
+    expect(ring.get(first)).toBeUndefined();
+    expect(kids()).toHaveLength(1);
+  });
+
+  it('an active key signs even if this node\'s clock is behind its activation time (activated by a node a second ahead)', async () => {
+    let clock = now();
+    const ring = new KeyRing(store, master, undefined, () => clock);
+    await ring.init('ES256');
+    await store.keys.insertNextIfDue(await generateSigningKey('ES256', master), { now: clock, activatesAt: clock + 2, dueBefore: clock + 1 });
+    const done = await store.keys.activateDue(clock + 2, 60);
+    await ring.reload();
+    expect(ring.active.kid).toBe(done!.activated.kid);
+    clock += 5;
+    expect(ring.active.kid).toBe(done!.activated.kid);
+  });
 });

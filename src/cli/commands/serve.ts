@@ -19,6 +19,8 @@ export function registerServeCommand(program: Command): void {
     .option('--metrics-public', 'serve /metrics without a bearer token (default: tessera:metrics or tessera:admin scope required)')
     .option('--registration', 'enable dynamic client registration (RFC 7591/7592) at /oauth/register')
     .option('--profile <name[=prefix]>', 'enable a compatibility profile: cobo, knetik, smscx (repeatable)', collect)
+    .option('--keys-rotate-every <duration>', 'rotate the signing key automatically this often, e.g. 30d (default: off)')
+    .option('--keys-pre-publish <duration>', 'publish a scheduled key in the JWKS this long before it signs (default 1h)')
     .option('--log-format <format>', 'pretty, json or auto (default: pretty on a terminal, else json)')
     // The server and everything it needs load only when serve runs: other commands (`client list`, ...) skip
     // evaluating Fastify, the protocol core and the HTTP layer (docs/cli.md, "Start-up time").

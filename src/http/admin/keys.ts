@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { OAuthContext } from '../../oauth/context.js';
 import { SIGNING_ALGS } from '../../keys/generate.js';
-import { describeSigningKey, retireSigningKey, rotateSigningKey } from '../../admin/signing-keys.js';
+import { describeKeySchedule, describeSigningKey, retireSigningKey, rotateSigningKey } from '../../admin/signing-keys.js';
 import { AdminNotFoundError, assertNoProblems, schemaProblems } from '../../admin/problems.js';
 import { checkIfMatch, etagOf, jsonObject } from './request.js';
 import { auditOf } from './audit.js';
@@ -15,11 +15,25 @@ const KeyView = Type.Object(
   {
     kid: Type.String(),
     alg: Type.String(),
-    status: Type.Union([Type.Literal('active'), Type.Literal('retired')]),
+    status: Type.Union([Type.Literal('active'), Type.Literal('pending'), Type.Literal('retired')], { description: 'pending: published in the JWKS, signs from activates_at on (scheduled rotation)' }),
     created_at: Type.String({ format: 'date-time' }),
+    activates_at: Type.String({ format: 'date-time', description: 'when the key signs (or signed) from: a pending key\'s scheduled activation, else its creation' }),
+    retired_at: Type.Optional(Type.String({ format: 'date-time', description: 'when a newer key replaced it; it signs nothing since' })),
     published_until: Type.Optional(Type.String({ format: 'date-time', description: 'a retired key stays in the JWKS until every token it signed has expired' })),
   },
   { description: 'A signing key as `tessera keys list --json` shows it: public parts only' },
+);
+const ScheduleView = Type.Object(
+  {
+    rotation: Type.Object({ enabled: Type.Boolean(), rotate_every: Type.Optional(Type.String()), pre_publish: Type.String() }),
+    current: Type.Union([KeyView, Type.Null()]),
+    next: Type.Union([
+      Type.Null(),
+      Type.Object({ published: Type.Boolean(), publish_at: Type.Optional(Type.String({ format: 'date-time' })), activates_at: Type.String({ format: 'date-time' }) }, { additionalProperties: true }),
+    ]),
+    retired: Type.Array(KeyView),
+  },
+  { description: 'The rotation schedule as `tessera keys` shows it (docs/tokens.md, "Signing-key rotation")' },
 );
 const RotateBody = Type.Object({ alg: Type.Optional(Type.Union(SIGNING_ALGS.map((a) => Type.Literal(a)))) }, { additionalProperties: false, description: 'optional; alg defaults to the configured signingAlg' });
 
@@ -34,6 +48,10 @@ export function keyRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: strin
 
   app.get('/keys', doc('List signing keys (active first, then newest; public parts only)', { response: { 200: Type.Object({ items: Type.Array(KeyView) }) } }), async () => {
     return { items: (await ctx.store.keys.list()).map(describeSigningKey) };
+  });
+
+  app.get('/keys/schedule', doc('The rotation schedule: current key, next key and its activation, retired keys and when they leave the JWKS', { response: { 200: ScheduleView } }), async () => {
+    return describeKeySchedule(await ctx.store.keys.list(), ctx.config.keys, ctx.now());
   });
 
   app.get('/keys/:kid', doc('Get a signing key (public parts only)', { params: Type.Object({ kid: Type.String() }), response: { 200: KeyView, ...problems(404) } }), async (request: FastifyRequest<{ Params: { kid: string } }>, reply) => {

@@ -63,6 +63,7 @@ export interface SigningKeyRow {
   created_at: number;
   retired_at: number | null;
   publish_until: number | null;
+  activates_at: number | null;
 }
 
 export interface UserRow {

@@ -24,7 +24,8 @@ describe('/admin/v1/keys', () => {
     const items = r.body.items as Array<Record<string, unknown>>;
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ kid: kidOf(token), alg: s.config.signingAlg, status: 'active' });
-    expect(Object.keys(items[0]!).sort()).toEqual(['alg', 'created_at', 'kid', 'status']);
+    expect(Object.keys(items[0]!).sort()).toEqual(['activates_at', 'alg', 'created_at', 'kid', 'status']);
+    expect(items[0]!.activates_at).toBe(items[0]!.created_at);
     expect(r.text).not.toMatch(/private|"d"/i);
     const one = await api('GET', `/keys/${kidOf(token)}`);
     expect(one.status).toBe(200);
@@ -38,7 +39,7 @@ describe('/admin/v1/keys', () => {
     const r = await api('POST', '/keys/rotate');
     expect(r.status, r.text).toBe(201);
     expect(r.body).toMatchObject({ alg: s.config.signingAlg, status: 'active' });
-    expect(Object.keys(r.body).sort()).toEqual(['alg', 'created_at', 'kid', 'status']);
+    expect(Object.keys(r.body).sort()).toEqual(['activates_at', 'alg', 'created_at', 'kid', 'status']);
     const kid = r.body.kid as string;
     expect(kid).not.toBe(oldKid);
     expect(r.headers.get('location')).toBe(`/admin/v1/keys/${kid}`);
