@@ -251,19 +251,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   secureDataFiles(location, logger);
   const store = await openStoreWithRetry(location, { backgroundCheckpoints: true }, { windowMs: config.databaseStartupRetryMs, logger });
   const opened: Opened = { store, signer: inlineSigner };
-  const events = createNodeEvents(config, store, logger);
   // Redis is optional and never required to start: down at start-up means per-node fallbacks until it answers.
   const R = config.redisUrl ? await import('../redis/index.js') : undefined;
   if (R && config.redisUrl) opened.redis = new R.RedisConnection(config.redisUrl, config.redisKeyPrefix, logger, { commandTimeoutMs: config.redisCommandTimeoutMs, breakerThreshold: config.redisBreakerThreshold });
   const redis: RedisParts | undefined = R && opened.redis ? { R, redis: opened.redis } : undefined;
   try {
+    // Inside the try: a webhook type filter naming no event type is a start-up error that still closes the store.
+    const events = createNodeEvents(config, store, logger);
     if (redis) await redis.redis.connect();
     const { ctx, masterKey, keyCreated } = await buildContext(config, opened, logger, now, redis, events);
     const discovery: DiscoveryState = { scopes: await scopesOf(store), extraAuthMethods: [], extensions: {} };
     const jobs = await startBackgroundJobs(ctx, discovery, redis);
     opened.jobs = jobs;
     if (config.metrics.enabled) {
-      ctx.metrics.watch({ kdf: { load: kdfLoad, stats: kdfStats }, signer: opened.signer, store: jobs.follower, changeFeed: jobs.follower, ...(redis ? { redis: redis.redis } : {}) });
+      const eventSinks = [events.audit, ...(events.stream ? [events.stream] : []), ...(events.webhook ? [events.webhook] : [])];
+      ctx.metrics.watch({ kdf: { load: kdfLoad, stats: kdfStats }, signer: opened.signer, store: jobs.follower, changeFeed: jobs.follower, eventSinks, ...(events.webhook ? { webhook: events.webhook } : {}), ...(redis ? { redis: redis.redis } : {}) });
     }
     // With --workers, a scrape on any worker answers the sum over the workers (the primary adds them up).
     const inCluster = config.metrics.enabled && cluster.isWorker;

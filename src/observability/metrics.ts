@@ -28,6 +28,10 @@ export interface MetricSources {
   store?: { readonly isHealthy: boolean };
   changeFeed?: { readonly lagSeconds: number };
   redis?: { readonly isReady: boolean; readonly breaker: { readonly state: string } };
+  /** The event hub's sinks that can fall behind: what each dropped, and (when it queues) how many wait. */
+  eventSinks?: ReadonlyArray<{ readonly name: string; readonly dropped: number; readonly queued?: number }>;
+  /** The events webhook (webhook-sink.ts), when configured. */
+  webhook?: { readonly delivered: number; readonly failures: number };
 }
 
 export interface MetricsOptions {
@@ -134,7 +138,7 @@ export class Metrics {
     const gauge = (name: string, help: string, read: (g: Gauge) => void, labelNames: string[] = []): void => {
       new Gauge({ name, help, labelNames, registers: [this.registry], collect() { read(this); } });
     };
-    const { kdf, signer, store, changeFeed, redis } = sources;
+    const { kdf, signer, store, changeFeed, redis, eventSinks, webhook } = sources;
     if (kdf) {
       gauge('tessera_kdf_running', 'KDFs (argon2id) running now', (g) => g.set(kdf.load().running));
       gauge('tessera_kdf_waiting', 'KDFs waiting for a slot now (queue depth)', (g) => g.set(kdf.load().waiting));
@@ -150,11 +154,35 @@ export class Metrics {
     if (signer?.threaded) gauge('tessera_signing_queue_depth', 'Signatures queued for or on the signing thread', (g) => g.set(signer.queueDepth()));
     if (store) gauge('tessera_store_up', '1 when the last read of the change feed from the store succeeded', (g) => g.set(store.isHealthy ? 1 : 0));
     if (changeFeed) gauge('tessera_change_feed_lag_seconds', 'Seconds since this process last read the whole change feed (cache invalidation delay)', (g) => g.set(changeFeed.lagSeconds));
+    if (eventSinks) this.watchEvents(eventSinks, webhook);
     if (redis) {
       gauge('tessera_redis_up', '1 when Redis is connected and answering (else per-node fallbacks decide)', (g) => g.set(redis.isReady ? 1 : 0));
       gauge('tessera_redis_breaker_state', 'The Redis circuit breaker: 1 for its current state (closed, open, half-open)', (g) => {
         for (const state of ['closed', 'open', 'half-open']) g.set({ state }, redis.breaker.state === state ? 1 : 0);
       }, ['state']);
+    }
+  }
+
+  /** The event sinks' counts (audit table, stream, webhook), read at a scrape like the other parts. */
+  private watchEvents(sinks: NonNullable<MetricSources['eventSinks']>, webhook: MetricSources['webhook']): void {
+    this.add(
+      new HotCounter('tessera_events_dropped_total', 'Security events a sink dropped because it had fallen too far behind (queue full: store outage, webhook down, slow stream reader), by sink', ['sink'], (c) => {
+        for (const s of sinks) c.child(s.name).value = s.dropped;
+      }),
+    );
+    const queuing = sinks.filter((s) => s.queued !== undefined);
+    new Gauge({
+      name: 'tessera_events_queued',
+      help: 'Security events waiting for a sink to write or deliver them, by sink',
+      labelNames: ['sink'],
+      registers: [this.registry],
+      collect() {
+        for (const s of queuing) this.set({ sink: s.name }, s.queued!);
+      },
+    });
+    if (webhook) {
+      this.add(new HotCounter('tessera_events_webhook_delivered_total', 'Events the webhook receiver acknowledged with a 2xx (a redelivered batch counts again)', [], (c) => (c.child().value = webhook.delivered)));
+      this.add(new HotCounter('tessera_events_webhook_failures_total', 'Webhook POSTs that failed (network error, timeout, non-2xx answer) and will be retried', [], (c) => (c.child().value = webhook.failures)));
     }
   }
 
