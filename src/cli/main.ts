@@ -13,13 +13,14 @@ function newProgram(): Command {
 export async function buildProgram(): Promise<Command> {
   const program = newProgram();
   registerServeCommand(program);
-  const [admin, clients, keys, users, idps, orgs] = await Promise.all([
+  const [admin, clients, keys, users, idps, orgs, events] = await Promise.all([
     import('./commands/admin.js'),
     import('./commands/clients.js'),
     import('./commands/keys.js'),
     import('./commands/users.js'),
     import('./commands/idps.js'),
     import('./commands/orgs.js'),
+    import('./commands/events.js'),
   ]);
   admin.registerAdminCommands(program);
   clients.registerClientCommands(program);
@@ -27,6 +28,7 @@ export async function buildProgram(): Promise<Command> {
   users.registerUserCommands(program);
   idps.registerIdpCommands(program);
   orgs.registerOrgAndInstallCommands(program);
+  events.registerEventCommands(program);
   return program;
 }
 
