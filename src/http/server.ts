@@ -158,8 +158,27 @@ export interface BackgroundJobs {
 /** How often a node writes the client secrets' last use (docs/tokens.md, "Client secret rotation"). */
 const SECRET_USE_FLUSH_MS = 60_000;
 
+/**
+ * The cleanup every node runs each CLEANUP_INTERVAL_MS: expired tokens, nonces and keys, the consumed change feed,
+ * and audit events past events.retentionDays. Exported for the tests of retention.
+ */
+export async function periodicCleanup(ctx: OAuthContext): Promise<void> {
+  const { store, config } = ctx;
+  const t = ctx.now();
+  ctx.denylist.sweep(t);
+  ctx.revokedFamilies.sweep(t);
+  await Promise.all([
+    store.refreshTokens.deleteExpired(t),
+    store.accessTokens.deleteExpired(t),
+    store.replay.deleteExpired(t),
+    store.keys.deleteExpired(t),
+    store.changes.prune(t - 3600),
+    store.events.deleteOlderThan((t - config.events.retentionDays * 86_400) * 1000),
+  ]);
+}
+
 async function startBackgroundJobs(ctx: OAuthContext, discovery: DiscoveryState, redis: RedisParts | undefined): Promise<BackgroundJobs> {
-  const { store, config, logger, now } = ctx;
+  const { store, config, logger } = ctx;
   const timers: NodeJS.Timeout[] = [];
   const follower = new ChangeFollower(store.changes, (change) => ctx.changes.publish(change.topic, change.key), config.cacheSyncIntervalMs);
   const jobs: BackgroundJobs = {
@@ -194,17 +213,7 @@ async function startBackgroundJobs(ctx: OAuthContext, discovery: DiscoveryState,
   );
   timers.push(
     setInterval(() => {
-      const t = now();
-      ctx.denylist.sweep(t);
-      ctx.revokedFamilies.sweep(t);
-      Promise.all([
-        store.refreshTokens.deleteExpired(t),
-        store.accessTokens.deleteExpired(t),
-        store.replay.deleteExpired(t),
-        store.keys.deleteExpired(t),
-        store.changes.prune(t - 3600),
-        store.events.deleteOlderThan((t - config.events.retentionDays * 86_400) * 1000),
-      ]).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'periodic cleanup failed; will retry'));
+      periodicCleanup(ctx).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'periodic cleanup failed; will retry'));
     }, CLEANUP_INTERVAL_MS),
   );
   // Each client secret's last use, for operators deciding when a rotation's old secret is unused (approximate by
