@@ -179,6 +179,13 @@ describe('Redis timeouts', () => {
   });
 });
 
+describe('events.batchSize', () => {
+  it('is capped at 1000: a SQLite flush runs on the event loop', () => {
+    expect(loadConfig({}, { TESSERA_EVENTS_BATCH_SIZE: '1000' }).events.batchSize).toBe(1000);
+    expect(() => loadConfig({}, { TESSERA_EVENTS_BATCH_SIZE: '1001' })).toThrow(/events\.batchSize/);
+  });
+});
+
 describe('events.webhook', () => {
   const secret = 'a-webhook-secret-of-some-length';
   it('is off by default; url and secret from the environment or a file, with its type filter', () => {
