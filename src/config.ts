@@ -172,11 +172,31 @@ const ConfigSchema = Type.Object(
         retentionDays: Type.Integer({ minimum: 1, maximum: 36_500 }),
         /** The audit table is written in batches: at most this long after an event, or once batchSize are queued. */
         flushIntervalMs: Type.Integer({ minimum: 10, maximum: 900 }),
-        batchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
+        /**
+         * At most 1000: on SQLite a flush runs on the event loop (500 events measured at ~2.5-3.5 ms, 1000 at ~9 ms),
+         * so a bigger batch would become a latency tail for the requests it delays.
+         */
+        batchSize: Type.Integer({ minimum: 1, maximum: 1000 }),
         /** Events waiting for the table beyond this are dropped (and counted). */
         maxQueue: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
         /** JSON lines of every event: 'stdout' or 'file:/path' (appended). */
         stream: Type.Optional(Type.String({ pattern: '^(stdout|file:.+)$' })),
+        /** Signed POSTs of each node's events to an operator's URL (observability/webhook-sink.ts); on when url is set. */
+        webhook: Type.Object(
+          {
+            url: Type.Optional(Type.String({ pattern: '^https?://' })),
+            /** The HMAC-SHA256 key receivers verify Tessera-Signature with (never logged). */
+            secret: Type.Optional(Type.String({ minLength: 16, maxLength: 1024 })),
+            /** Only these event types; empty: every type (names checked against the hub's list where it is built). */
+            types: Type.Array(Type.String({ pattern: '^[a-z_]+\\.[a-z_]+$' }), { uniqueItems: true, maxItems: 100 }),
+            maxQueue: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+            batchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
+            timeoutMs: Type.Integer({ minimum: 100, maximum: 120_000 }),
+            maxBackoffMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
+            shutdownMs: Type.Integer({ minimum: 0, maximum: 120_000 }),
+          },
+          { additionalProperties: false },
+        ),
       },
       { additionalProperties: false },
     ),
@@ -255,7 +275,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   signatureWindowMs: 300_000,
   profiles: {},
   metrics: { enabled: true, public: false, perClient: [] },
-  events: { issued: 'off', issuedSampleRate: 0.01, retentionDays: 90, flushIntervalMs: 100, batchSize: 500, maxQueue: 10_000 },
+  events: { issued: 'off', issuedSampleRate: 0.01, retentionDays: 90, flushIntervalMs: 100, batchSize: 500, maxQueue: 10_000, webhook: { types: [], maxQueue: 10_000, batchSize: 100, timeoutMs: 5000, maxBackoffMs: 60_000, shutdownMs: 5000 } },
   tokenHook: { timeoutMs: 500 },
   // Machine clients only (client_credentials and refresh), authenticated by a secret or a key: never a public client.
   registration: { enabled: false, grantTypes: ['client_credentials', 'refresh_token'], authMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] },
@@ -373,6 +393,14 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['registration.grantTypes', 'TESSERA_REGISTRATION_GRANT_TYPES', list],
   ['registration.authMethods', 'TESSERA_REGISTRATION_AUTH_METHODS', list],
   ['registration.scopes', 'TESSERA_REGISTRATION_SCOPES', list],
+  ['events.webhook.url', 'TESSERA_EVENTS_WEBHOOK_URL', str],
+  ['events.webhook.secret', 'TESSERA_EVENTS_WEBHOOK_SECRET', str],
+  ['events.webhook.types', 'TESSERA_EVENTS_WEBHOOK_TYPES', list],
+  ['events.webhook.maxQueue', 'TESSERA_EVENTS_WEBHOOK_MAX_QUEUE', int],
+  ['events.webhook.batchSize', 'TESSERA_EVENTS_WEBHOOK_BATCH_SIZE', int],
+  ['events.webhook.timeoutMs', 'TESSERA_EVENTS_WEBHOOK_TIMEOUT_MS', int],
+  ['events.webhook.maxBackoffMs', 'TESSERA_EVENTS_WEBHOOK_MAX_BACKOFF_MS', int],
+  ['events.webhook.shutdownMs', 'TESSERA_EVENTS_WEBHOOK_SHUTDOWN_MS', int],
 ];
 
 /** Flags as commander hands them over (camelCase option names). */
@@ -490,6 +518,20 @@ export function readTracing(env: NodeJS.ProcessEnv): Partial<Config['tracing']> 
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** events.webhook: a URL needs its secret and the reverse; the messages never repeat the secret. */
+function webhookProblem(w: Static<typeof ConfigSchema>['events']['webhook']): void {
+  if (w.url === undefined && w.secret === undefined) return;
+  if (w.url === undefined) throw new ConfigError('invalid setting events.webhook.secret: set events.webhook.url (TESSERA_EVENTS_WEBHOOK_URL) too, or remove the secret');
+  if (w.secret === undefined) throw new ConfigError('invalid setting events.webhook.url: set events.webhook.secret (TESSERA_EVENTS_WEBHOOK_SECRET), at least 16 characters, that receivers verify the signature with');
+  let u: URL;
+  try {
+    u = new URL(w.url);
+  } catch {
+    throw new ConfigError('invalid setting events.webhook.url: not a URL');
+  }
+  if (u.username || u.password) throw new ConfigError('invalid setting events.webhook.url: put no credentials in the URL (the signature authenticates Tessera)');
+}
+
 export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.env): Config {
   let merged: Record<string, unknown> = structuredClone(DEFAULTS) as unknown as Record<string, unknown>;
 
@@ -553,6 +595,7 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
     if (u.username || u.password || u.hash || (u.protocol === 'http:' && !loopback)) throw new ConfigError('invalid setting tokenHook.url: must be an https URL (http only for loopback hosts), without credentials or fragment');
     if (cfg.tokenHook.secret === undefined) throw new ConfigError('invalid setting tokenHook.secret: required when tokenHook.url is set (the request is HMAC-signed)');
   }
+  webhookProblem(cfg.events.webhook);
   const trustProxy = trustedProxies(cfg.trustProxy);
   const keys = keySchedule(cfg.keys);
   const issuer = (cfg.issuer ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`).replace(/\/+$/, '');

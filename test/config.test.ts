@@ -190,6 +190,42 @@ describe('Redis timeouts', () => {
   });
 });
 
+describe('events.batchSize', () => {
+  it('is capped at 1000: a SQLite flush runs on the event loop', () => {
+    expect(loadConfig({}, { TESSERA_EVENTS_BATCH_SIZE: '1000' }).events.batchSize).toBe(1000);
+    expect(() => loadConfig({}, { TESSERA_EVENTS_BATCH_SIZE: '1001' })).toThrow(/events\.batchSize/);
+  });
+});
+
+describe('events.webhook', () => {
+  const secret = 'a-webhook-secret-of-some-length';
+  it('is off by default; url and secret from the environment or a file, with its type filter', () => {
+    expect(loadConfig({}, {}).events.webhook).toEqual({ types: [], maxQueue: 10_000, batchSize: 100, timeoutMs: 5000, maxBackoffMs: 60_000, shutdownMs: 5000 });
+    const env = { TESSERA_EVENTS_WEBHOOK_URL: 'https://siem.example/hook', TESSERA_EVENTS_WEBHOOK_SECRET: secret, TESSERA_EVENTS_WEBHOOK_TYPES: 'refresh.reuse_detected, admin.change', TESSERA_EVENTS_WEBHOOK_MAX_QUEUE: '50' };
+    expect(loadConfig({}, env).events.webhook).toMatchObject({ url: 'https://siem.example/hook', secret, types: ['refresh.reuse_detected', 'admin.change'], maxQueue: 50 });
+    const fromFile = loadConfig({ config: file({ events: { webhook: { url: 'http://127.0.0.1:9000/x', secret, timeoutMs: 1000 } } }) }, {});
+    expect(fromFile.events.webhook).toMatchObject({ url: 'http://127.0.0.1:9000/x', timeoutMs: 1000, batchSize: 100 });
+  });
+
+  it('refuses a url without a secret, a secret without a url, a short secret, credentials in the url, and never echoes the secret', () => {
+    expect(() => loadConfig({}, { TESSERA_EVENTS_WEBHOOK_URL: 'https://siem.example/hook' })).toThrow(/events\.webhook\.url: set events\.webhook\.secret/);
+    expect(() => loadConfig({}, { TESSERA_EVENTS_WEBHOOK_SECRET: secret })).toThrow(/events\.webhook\.secret: set events\.webhook\.url/);
+    expect(() => loadConfig({}, { TESSERA_EVENTS_WEBHOOK_URL: 'ftp://x/', TESSERA_EVENTS_WEBHOOK_SECRET: secret })).toThrow(/events\.webhook\.url/);
+    expect(() => loadConfig({}, { TESSERA_EVENTS_WEBHOOK_URL: 'https://u:p@siem.example/', TESSERA_EVENTS_WEBHOOK_SECRET: secret })).toThrow(/no credentials/);
+    expect(() => loadConfig({}, { TESSERA_EVENTS_WEBHOOK_URL: 'https://siem.example/', TESSERA_EVENTS_WEBHOOK_TYPES: 'nonsense', TESSERA_EVENTS_WEBHOOK_SECRET: secret })).toThrow(/events\.webhook\.types/);
+    for (const short of ['short-secret']) {
+      let message = '';
+      try {
+        loadConfig({}, { TESSERA_EVENTS_WEBHOOK_URL: 'https://siem.example/', TESSERA_EVENTS_WEBHOOK_SECRET: short });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/events\.webhook\.secret/);
+      expect(message).not.toContain(short);
+    }
+  });
+});
+
 describe('the CLI on an invalid setting', () => {
   it('exits 2 with a message naming the setting', () => {
     const bin = resolve('bin/tessera.js');

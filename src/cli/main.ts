@@ -16,13 +16,14 @@ function newProgram(json = false): Command {
 export async function buildProgram(json = false): Promise<Command> {
   const program = newProgram(json);
   registerServeCommand(program);
-  const [admin, clients, keys, users, idps, orgs] = await Promise.all([
+  const [admin, clients, keys, users, idps, orgs, events] = await Promise.all([
     import('./commands/admin.js'),
     import('./commands/clients.js'),
     import('./commands/keys.js'),
     import('./commands/users.js'),
     import('./commands/idps.js'),
     import('./commands/orgs.js'),
+    import('./commands/events.js'),
   ]);
   admin.registerAdminCommands(program);
   clients.registerClientCommands(program);
@@ -30,6 +31,7 @@ export async function buildProgram(json = false): Promise<Command> {
   users.registerUserCommands(program);
   idps.registerIdpCommands(program);
   orgs.registerOrgAndInstallCommands(program);
+  events.registerEventCommands(program);
   addNegations(program);
   return program;
 }

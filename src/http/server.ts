@@ -161,6 +161,25 @@ export interface BackgroundJobs {
 /** How often a node writes the client secrets' last use (docs/tokens.md, "Client secret rotation"). */
 const SECRET_USE_FLUSH_MS = 60_000;
 
+/**
+ * The cleanup every node runs each CLEANUP_INTERVAL_MS: expired tokens, nonces and keys, the consumed change feed,
+ * and audit events past events.retentionDays. Exported for the tests of retention.
+ */
+export async function periodicCleanup(ctx: OAuthContext): Promise<void> {
+  const { store, config } = ctx;
+  const t = ctx.now();
+  ctx.denylist.sweep(t);
+  ctx.revokedFamilies.sweep(t);
+  await Promise.all([
+    store.refreshTokens.deleteExpired(t),
+    store.accessTokens.deleteExpired(t),
+    store.replay.deleteExpired(t),
+    store.keys.deleteExpired(t),
+    store.changes.prune(t - 3600),
+    store.events.deleteOlderThan((t - config.events.retentionDays * 86_400) * 1000),
+  ]);
+}
+
 async function startBackgroundJobs(ctx: OAuthContext, discovery: DiscoveryState, redis: RedisParts | undefined): Promise<BackgroundJobs> {
   const { store, config, logger, now } = ctx;
   const timers: NodeJS.Timeout[] = [];
@@ -197,17 +216,7 @@ async function startBackgroundJobs(ctx: OAuthContext, discovery: DiscoveryState,
   );
   timers.push(
     setInterval(() => {
-      const t = now();
-      ctx.denylist.sweep(t);
-      ctx.revokedFamilies.sweep(t);
-      Promise.all([
-        store.refreshTokens.deleteExpired(t),
-        store.accessTokens.deleteExpired(t),
-        store.replay.deleteExpired(t),
-        store.keys.deleteExpired(t),
-        store.changes.prune(t - 3600),
-        store.events.deleteOlderThan((t - config.events.retentionDays * 86_400) * 1000),
-      ]).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'periodic cleanup failed; will retry'));
+      periodicCleanup(ctx).catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'periodic cleanup failed; will retry'));
     }, CLEANUP_INTERVAL_MS),
   );
   // Each client secret's last use, for operators deciding when a rotation's old secret is unused (approximate by
@@ -279,19 +288,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   secureDataFiles(location, logger);
   const store = await openStoreWithRetry(location, { backgroundCheckpoints: true }, { windowMs: config.databaseStartupRetryMs, logger });
   const opened: Opened = { store, signer: inlineSigner };
-  const events = createNodeEvents(config, store, logger);
   // Redis is optional and never required to start: down at start-up means per-node fallbacks until it answers.
   const R = config.redisUrl ? await import('../redis/index.js') : undefined;
   if (R && config.redisUrl) opened.redis = new R.RedisConnection(config.redisUrl, config.redisKeyPrefix, logger, { commandTimeoutMs: config.redisCommandTimeoutMs, breakerThreshold: config.redisBreakerThreshold });
   const redis: RedisParts | undefined = R && opened.redis ? { R, redis: opened.redis } : undefined;
   try {
+    // Inside the try: a webhook type filter naming no event type is a start-up error that still closes the store.
+    const events = createNodeEvents(config, store, logger);
     if (redis) await redis.redis.connect();
     const { ctx, masterKey, keyCreated } = await buildContext(config, opened, logger, now, redis, events);
     const discovery: DiscoveryState = { scopes: await scopesOf(store), extraAuthMethods: [], extensions: {} };
     const jobs = await startBackgroundJobs(ctx, discovery, redis);
     opened.jobs = jobs;
     if (config.metrics.enabled) {
-      ctx.metrics.watch({ kdf: { load: kdfLoad, stats: kdfStats }, signer: opened.signer, store: jobs.follower, changeFeed: jobs.follower, tokenHook: ctx.tokenHook, secretUsage: ctx.secrets.usage, ...(redis ? { redis: redis.redis } : {}) });
+      const eventSinks = [events.audit, ...(events.stream ? [events.stream] : []), ...(events.webhook ? [events.webhook] : [])];
+      ctx.metrics.watch({ kdf: { load: kdfLoad, stats: kdfStats }, signer: opened.signer, store: jobs.follower, changeFeed: jobs.follower, eventSinks, tokenHook: ctx.tokenHook, secretUsage: ctx.secrets.usage, ...(events.webhook ? { webhook: events.webhook } : {}), ...(redis ? { redis: redis.redis } : {}) });
     }
     // With --workers, a scrape on any worker answers the sum over the workers (the primary adds them up).
     const inCluster = config.metrics.enabled && cluster.isWorker;

@@ -32,6 +32,10 @@ export interface MetricSources {
   tokenHook?: { readonly counters: Readonly<Record<string, number>> };
   /** Client-secret uses per (client, secret id) (client-auth/secret-usage.ts); exported for metrics.perClient clients only. */
   secretUsage?: { snapshot(): Record<string, Record<string, { uses: number }>> };
+  /** The event hub's sinks that can fall behind: what each dropped, and (when it queues) how many wait. */
+  eventSinks?: ReadonlyArray<{ readonly name: string; readonly dropped: number; readonly queued?: number }>;
+  /** The events webhook (webhook-sink.ts), when configured. */
+  webhook?: { readonly delivered: number; readonly failures: number };
 }
 
 export interface MetricsOptions {
@@ -138,7 +142,7 @@ export class Metrics {
     const gauge = (name: string, help: string, read: (g: Gauge) => void, labelNames: string[] = []): void => {
       new Gauge({ name, help, labelNames, registers: [this.registry], collect() { read(this); } });
     };
-    const { kdf, signer, store, changeFeed, redis, tokenHook, secretUsage } = sources;
+    const { kdf, signer, store, changeFeed, redis, eventSinks, webhook, tokenHook, secretUsage } = sources;
     if (tokenHook) {
       this.add(
         new HotCounter('tessera_token_hook_calls_total', 'Token hook calls by outcome: ok, timeout, error, rejected (a malformed or reserved-claim answer)', ['outcome'], (c) => {
@@ -172,11 +176,35 @@ export class Metrics {
     if (signer?.threaded) gauge('tessera_signing_queue_depth', 'Signatures queued for or on the signing thread', (g) => g.set(signer.queueDepth()));
     if (store) gauge('tessera_store_up', '1 when the last read of the change feed from the store succeeded', (g) => g.set(store.isHealthy ? 1 : 0));
     if (changeFeed) gauge('tessera_change_feed_lag_seconds', 'Seconds since this process last read the whole change feed (cache invalidation delay)', (g) => g.set(changeFeed.lagSeconds));
+    if (eventSinks) this.watchEvents(eventSinks, webhook);
     if (redis) {
       gauge('tessera_redis_up', '1 when Redis is connected and answering (else per-node fallbacks decide)', (g) => g.set(redis.isReady ? 1 : 0));
       gauge('tessera_redis_breaker_state', 'The Redis circuit breaker: 1 for its current state (closed, open, half-open)', (g) => {
         for (const state of ['closed', 'open', 'half-open']) g.set({ state }, redis.breaker.state === state ? 1 : 0);
       }, ['state']);
+    }
+  }
+
+  /** The event sinks' counts (audit table, stream, webhook), read at a scrape like the other parts. */
+  private watchEvents(sinks: NonNullable<MetricSources['eventSinks']>, webhook: MetricSources['webhook']): void {
+    this.add(
+      new HotCounter('tessera_events_dropped_total', 'Security events a sink dropped because it had fallen too far behind (queue full: store outage, webhook down, slow stream reader), by sink', ['sink'], (c) => {
+        for (const s of sinks) c.child(s.name).value = s.dropped;
+      }),
+    );
+    const queuing = sinks.filter((s) => s.queued !== undefined);
+    new Gauge({
+      name: 'tessera_events_queued',
+      help: 'Security events waiting for a sink to write or deliver them, by sink',
+      labelNames: ['sink'],
+      registers: [this.registry],
+      collect() {
+        for (const s of queuing) this.set({ sink: s.name }, s.queued!);
+      },
+    });
+    if (webhook) {
+      this.add(new HotCounter('tessera_events_webhook_delivered_total', 'Events the webhook receiver acknowledged with a 2xx (a redelivered batch counts again)', [], (c) => (c.child().value = webhook.delivered)));
+      this.add(new HotCounter('tessera_events_webhook_failures_total', 'Webhook POSTs that failed (network error, timeout, non-2xx answer) and will be retried', [], (c) => (c.child().value = webhook.failures)));
     }
   }
 

@@ -1021,12 +1021,25 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect(page3).toHaveLength(1);
       });
 
-      it('inserts a batch larger than one statement', async () => {
+      it('inserts a batch larger than one statement, all of it, and a retry of it whole adds nothing', async () => {
         const client = uid('evb');
         const t = Date.now();
-        await store.events.insertMany(Array.from({ length: 450 }, (_, i) => ev({ time: t + i, clientId: client })));
-        const first = await store.events.query({ clientId: client, limit: 1000 });
-        expect(first).toHaveLength(450);
+        const rows = Array.from({ length: 1200 }, (_, i) => ev({ time: t + i, clientId: client }));
+        await store.events.insertMany(rows);
+        expect(await store.events.query({ clientId: client, limit: 1000 })).toHaveLength(1000);
+        await store.events.insertMany([...rows, ev({ time: t + 5000, clientId: client })]);
+        const all = [...(await store.events.query({ clientId: client, limit: 1000 })), ...(await store.events.query({ clientId: client, limit: 1000, after: rows[999]!.id }))];
+        expect(all).toHaveLength(1201);
+      });
+
+      it('inserts a multi-statement batch in one transaction: a failure in its last statement leaves none of it', async () => {
+        const client = uid('evt');
+        const t = Date.now();
+        const rows = Array.from({ length: 700 }, (_, i) => ev({ time: t + i, clientId: client }));
+        // A row the database refuses (NOT NULL type) in the second statement.
+        const bad = { ...ev({ time: t + 800, clientId: client }), type: null as unknown as string };
+        await expect(store.events.insertMany([...rows, bad])).rejects.toThrow();
+        expect(await store.events.query({ clientId: client })).toEqual([]);
       });
 
       it('retention deletes only the events older than the cut-off', async () => {

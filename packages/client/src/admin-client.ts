@@ -12,6 +12,8 @@ import type {
   AdminUserView,
   ApiKeyView,
   ClientSessionsRevoked,
+  EventQuery,
+  EventView,
   FamilyView,
   IdentityProviderFields,
   IdentityProviderPatch,
@@ -221,6 +223,16 @@ export class AdminClient {
     patch: (name: string, patch: IdentityProviderPatch, opts: WriteOptions = {}): Promise<Tagged<IdentityProviderView>> => this.tagged('PATCH', `/identity-providers/${seg(name)}`, this.patchCall(patch, opts)),
     delete: (name: string, opts: WriteOptions = {}): Promise<void> => this.none('DELETE', `/identity-providers/${seg(name)}`, { etag: opts.etag, signal: opts.signal }),
   };
+
+  /**
+   * The audit trail (`GET /events`, tessera:admin:read suffices), oldest first, page by page as it is consumed:
+   * `for await (const e of admin.events({ type: 'refresh.reuse_detected', since: new Date(Date.now() - 3600_000) }))`.
+   * The walk ends at the last page; a malformed filter is an AdminApiError with status 400.
+   */
+  events(query: EventQuery & ListOptions & { signal?: AbortSignal } = {}): Paginated<EventView> {
+    const instant = (d: Date | string | undefined): string | undefined => (d instanceof Date ? d.toISOString() : d);
+    return this.paginated('/events', query, { type: query.type, client_id: query.clientId, subject: query.subject, since: instant(query.since), until: instant(query.until) });
+  }
 
   readonly keys = {
     /** Active first, then newest; public parts only. Not paged (the list is short). */

@@ -234,6 +234,52 @@ export interface SigningKeyView {
 export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
 
 /** One page of a list: `next` is the cursor of the following page, null on the last. */
+/** The security event types of the audit trail (docs/operations.md, "Event reference"). */
+export type EventType =
+  | 'client.auth_failed'
+  | 'login.failed'
+  | 'login.throttled'
+  | 'refresh.reuse_detected'
+  | 'token.issued'
+  | 'token.revoked'
+  | 'family.revoked'
+  | 'installation.revoked'
+  | 'key.rotated'
+  | 'key.retired'
+  | 'idp.unavailable'
+  | 'idp.recovered'
+  | 'rate_limit.rejected'
+  | 'admin.change'
+  | 'delegation.granted'
+  | 'delegation.refused';
+
+/** A security event as `GET /admin/v1/events` returns it; never a secret or a token. */
+export interface EventView {
+  /** Time-ordered and unique across nodes: the key to deduplicate by. */
+  id: string;
+  /** RFC 3339. */
+  time: string;
+  type: EventType;
+  client_id: string | null;
+  subject: string | null;
+  address: string | null;
+  request_id: string | null;
+  /** Who made an admin change. */
+  actor: { kind: 'admin_api' | 'cli' | 'import' | 'system'; id: string } | null;
+  details: Record<string, unknown>;
+}
+
+/** Filters of AdminClient.events(): all optional, combined with AND. */
+export interface EventQuery {
+  type?: EventType;
+  clientId?: string;
+  subject?: string;
+  /** Inclusive: a Date or an RFC 3339 string. */
+  since?: Date | string;
+  /** Exclusive: a Date or an RFC 3339 string. */
+  until?: Date | string;
+}
+
 export interface Page<T> {
   items: T[];
   next: string | null;

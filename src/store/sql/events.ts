@@ -2,8 +2,12 @@ import type { EventQuery, EventStore, StoredEvent } from '../types.js';
 import type { EventRow } from './schema.js';
 import { num, type SqlContext } from './context.js';
 
-/** Rows per INSERT: 10 columns each stays far below SQLite's and PostgreSQL's bind-parameter limits. */
-const CHUNK = 200;
+/**
+ * Rows per INSERT: a default flush (events.batchSize 500) is one statement; 500 rows of 10 columns are 5,000
+ * bind parameters, far below SQLite's 32,766 and PostgreSQL's 65,535. Measured on SQLite (WAL, synchronous=NORMAL,
+ * this machine): one flush of 500 events takes about 2.5-3.5 ms of event-loop time, 100 about 0.7 ms.
+ */
+const CHUNK = 500;
 const MAX_LIMIT = 1000;
 
 function toRow(e: StoredEvent): EventRow {
@@ -39,11 +43,17 @@ export class SqlEventStore implements EventStore {
   constructor(private readonly ctx: SqlContext) {}
 
   async insertMany(events: readonly StoredEvent[]): Promise<void> {
-    for (let i = 0; i < events.length; i += CHUNK) {
-      const rows = events.slice(i, i + CHUNK).map(toRow);
+    if (events.length === 0) return;
+    const insert = async (ctx: SqlContext, from: number): Promise<void> => {
+      const rows = events.slice(from, from + CHUNK).map(toRow);
       // A batch retried after an unclear failure may have been written already: its ids are skipped.
-      await this.ctx.db.insertInto('events').values(rows).onConflict((oc) => oc.column('id').doNothing()).execute();
-    }
+      await ctx.db.insertInto('events').values(rows).onConflict((oc) => oc.column('id').doNothing()).execute();
+    };
+    if (events.length <= CHUNK) return insert(this.ctx, 0);
+    // A larger batch: its statements in one transaction (one commit, all or nothing, retried whole).
+    await this.ctx.tx(async (tx) => {
+      for (let i = 0; i < events.length; i += CHUNK) await insert(tx, i);
+    });
   }
 
   async query(q: EventQuery): Promise<StoredEvent[]> {
