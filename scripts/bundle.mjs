@@ -61,3 +61,7 @@ function workerPrograms() {
 
 await build({ ...common, entryPoints: [path.join(root, 'dist/cli/main.js')], outfile: path.join(root, 'dist/tessera.mjs') });
 await build({ ...common, entryPoints: workerPrograms(), outdir: path.join(root, 'dist'), entryNames: '[name]' });
+
+// The web console (console/build.mjs): dist/console/, served at /console.
+const { buildConsole } = await import('../console/build.mjs');
+await buildConsole(path.join(root, 'dist', 'console'));
