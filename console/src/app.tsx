@@ -65,7 +65,8 @@ function Shell({ who }: { who: Session }) {
     const on = () => {
       setRoute(routeOf());
       // Focus moves to the new page's content, so keyboard and screen-reader users land where it changed.
-      main.current?.focus();
+      main.current?.focus({ preventScroll: true });
+      scrollTo(0, 0);
     };
     addEventListener('hashchange', on);
     return () => removeEventListener('hashchange', on);

@@ -62,11 +62,23 @@ export function consoleHeaders(tokenOrigin: string | null): Record<string, strin
  */
 export function consoleRoutes(app: FastifyInstance, ctx: OAuthContext, separate: boolean): void {
   const dir = consoleAssetsDir();
-  const tokenOrigin = separate ? new URL(ctx.config.issuer).origin : null;
-  const headers = consoleHeaders(tokenOrigin);
-  const base = ENDPOINTS.console;
+  const files = new Map<string, Asset>();
+  let html = '';
+  if (dir) {
+    html = readFileSync(dir + 'index.html', 'utf8');
+    for (const [name, type] of Object.entries(ASSETS)) files.set(name, asset(readFileSync(dir + name), type));
+  }
+  // The issuer of an ephemeral port is known only once the main listener listens (server.ts resolveIssuer), so
+  // the page and the headers that name it are made at the first request.
+  let made: { headers: Record<string, string>; page: Asset | undefined } | undefined;
+  const prepared = () => {
+    if (made) return made;
+    const tokenOrigin = separate ? new URL(ctx.config.issuer).origin : null;
+    made = { headers: consoleHeaders(tokenOrigin), page: dir ? asset(html.replace('content="__TESSERA_TOKEN_ORIGIN__"', `content="${tokenOrigin ?? ''}"`), 'text/html; charset=utf-8') : undefined };
+    return made;
+  };
   const send = (reply: FastifyReply, a: Asset | undefined, ifNoneMatch: string | undefined) => {
-    reply.headers(headers);
+    reply.headers(prepared().headers);
     if (!a) {
       // Source checkout without a build: say so rather than serve a blank page.
       return reply.code(503).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send('The console is not built: run `npm run build`.\n');
@@ -75,20 +87,14 @@ export function consoleRoutes(app: FastifyInstance, ctx: OAuthContext, separate:
     if (ifNoneMatch === a.etag) return reply.code(304).send();
     return reply.type(a.type).send(a.body);
   };
-  let page: Asset | undefined;
-  const files = new Map<string, Asset>();
-  if (dir) {
-    const html = readFileSync(dir + 'index.html', 'utf8').replace('content="__TESSERA_TOKEN_ORIGIN__"', `content="${tokenOrigin ?? ''}"`);
-    page = asset(html, 'text/html; charset=utf-8');
-    for (const [name, type] of Object.entries(ASSETS)) files.set(name, asset(readFileSync(dir + name), type));
-  }
+  const base = ENDPOINTS.console;
   const hide = { schema: { hide: true } };
-  app.get(base, hide, (_request, reply) => reply.headers(headers).redirect(`${base}/`, 301));
-  app.get(`${base}/`, hide, (request, reply) => send(reply, page, request.headers['if-none-match']));
+  app.get(base, hide, (_request, reply) => reply.headers(prepared().headers).redirect(`${base}/`, 301));
+  app.get(`${base}/`, hide, (request, reply) => send(reply, prepared().page, request.headers['if-none-match']));
   app.get(`${base}/:file`, hide, (request, reply) => {
     const { file } = request.params as { file: string };
     const a = files.get(file);
-    if (!a && dir) return reply.headers(headers).code(404).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send('Not found\n');
+    if (!a && dir) return reply.headers(prepared().headers).code(404).header('cache-control', 'no-store').type('text/plain; charset=utf-8').send('Not found\n');
     return send(reply, a, request.headers['if-none-match']);
   });
 }
