@@ -13,6 +13,11 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The web console runs in the browser (console/src, bundled by console/build.mjs).
+  {
+    files: ['console/**/*.{ts,tsx}'],
+    languageOptions: { globals: { document: 'readonly', window: 'readonly', location: 'readonly', navigator: 'readonly', localStorage: 'readonly', sessionStorage: 'readonly', atob: 'readonly', btoa: 'readonly', addEventListener: 'readonly', removeEventListener: 'readonly', scrollTo: 'readonly', unescape: 'readonly', HTMLElement: 'readonly', HTMLInputElement: 'readonly', HTMLSelectElement: 'readonly', HTMLTextAreaElement: 'readonly', HTMLDialogElement: 'readonly', Event: 'readonly' } },
+  },
   // Folder boundaries (docs/architecture.md): dependencies point inward. http and cli both call src/admin for
   // management rules, so http never needs cli; admin and the protocol core never reach back out to them.
   ...[

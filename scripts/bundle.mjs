@@ -72,3 +72,7 @@ await build({
   chunkNames: 'tessera-chunk-[hash]',
 });
 await build({ ...common, entryPoints: workerPrograms(), outdir: path.join(root, 'dist'), entryNames: '[name]' });
+
+// The web console (console/build.mjs): dist/console/, served at /console.
+const { buildConsole } = await import('../console/build.mjs');
+await buildConsole(path.join(root, 'dist', 'console'));

@@ -162,6 +162,8 @@ const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** The web console at /console (docs/console.md): served, and its public client tessera-console ensured at start-up. */
+    console: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
     /** The audit trail of security events (docs/operations.md, "Audit events"). */
     events: Type.Object(
       {
@@ -275,6 +277,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   signatureWindowMs: 300_000,
   profiles: {},
   metrics: { enabled: true, public: false, perClient: [] },
+  console: { enabled: true },
   events: { issued: 'off', issuedSampleRate: 0.01, retentionDays: 90, flushIntervalMs: 100, batchSize: 500, maxQueue: 10_000, webhook: { types: [], maxQueue: 10_000, batchSize: 100, timeoutMs: 5000, maxBackoffMs: 60_000, shutdownMs: 5000 } },
   tokenHook: { timeoutMs: 500 },
   // Machine clients only (client_credentials and refresh), authenticated by a secret or a key: never a public client.
@@ -379,6 +382,7 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['metrics.enabled', 'TESSERA_METRICS_ENABLED', bool],
   ['metrics.public', 'TESSERA_METRICS_PUBLIC', bool],
   ['metrics.perClient', 'TESSERA_METRICS_PER_CLIENT', list],
+  ['console.enabled', 'TESSERA_CONSOLE_ENABLED', bool],
   ['events.issued', 'TESSERA_EVENTS_ISSUED', str],
   ['events.issuedSampleRate', 'TESSERA_EVENTS_ISSUED_SAMPLE_RATE', num],
   ['events.retentionDays', 'TESSERA_EVENTS_RETENTION_DAYS', int],

@@ -22,4 +22,6 @@ export const ENDPOINTS = {
   docs: '/docs',
   /** The OpenAPI document itself. */
   openapi: '/openapi.json',
+  /** The web console (docs/console.md), where the admin API is served. */
+  console: '/console',
 } as const;

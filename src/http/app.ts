@@ -25,6 +25,7 @@ import { installHttpTracing } from './tracing.js';
 import { tracingOn } from '../observability/tracing.js';
 import { metricsRoute } from './routes/metrics.js';
 import { installCors } from './cors.js';
+import { consoleRoutes } from './console.js';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -196,6 +197,8 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   app.get(ENDPOINTS.openapi, { schema: { hide: true } }, async () => app.swagger());
   if (admin !== 'only') for (const plugin of opts.plugins) await plugin(app, ctx, opts.discovery);
   if (admin !== 'elsewhere') await adminApi(app, ctx);
+  // The web console (console.ts) lives with the admin API it drives.
+  if (admin !== 'elsewhere' && ctx.config.console.enabled) consoleRoutes(app, ctx, admin === 'only');
   if (admin !== 'elsewhere' && ctx.config.metrics.enabled) metricsRoute(app, ctx, opts.scrapeMetrics ?? (() => ctx.metrics.render()));
   return app;
 }

@@ -21,6 +21,7 @@ import { ClientAuthThrottle } from '../limits/client-auth-throttle.js';
 import { bearerPolicy, clientAuthPolicy, loginPolicy } from '../limits/throttle-policy.js';
 import { readImportFile } from '../admin/import-document.js';
 import { applyImportDocument } from '../admin/import-apply.js';
+import { CONSOLE_CLIENT_ID, ensureConsoleClient } from '../admin/console-client.js';
 import { configureKdfAdmission, kdfLoad, kdfStats, resolveKdfConcurrency, setKdfConcurrency } from '../crypto/password-hash.js';
 import { Metrics } from '../observability/metrics.js';
 import { answerCollects, scrapeNode } from '../observability/metrics-cluster.js';
@@ -123,6 +124,11 @@ async function buildContext(config: Config, opened: Opened, logger: Logger, now:
       if (err instanceof ConflictError) return apply();
       throw err;
     });
+  }
+  // The web console's public client (admin/console-client.ts), after the import so a document may define it.
+  if (config.console.enabled) {
+    const created = await ensureConsoleClient(store, { masterKey: masterKey.key, defaults: { accessTokenTtl: config.accessTokenTtl }, audit: { events, actor: { kind: 'system', id: 'console' } } });
+    if (created) logger.info({ client_id: CONSOLE_CLIENT_ID }, 'created the web console client');
   }
   // Tracing on (observability/tracing.ts): the context sees a store and a signer that make spans; off, the originals.
   const traced = tracingOn();

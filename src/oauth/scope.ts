@@ -22,6 +22,19 @@ export function isValidScopeToken(token: string): boolean {
   return SCOPE_TOKEN.test(token);
 }
 
+/** May do everything in the admin API (docs/admin-api.md, ADR 0010). */
+export const ADMIN_SCOPE = 'tessera:admin';
+/** May only read the admin API (GET), the metrics and the console's read-only pages. */
+export const ADMIN_READ_SCOPE = 'tessera:admin:read';
+/** May scrape /metrics (and nothing else). */
+export const METRICS_SCOPE = 'tessera:metrics';
+/**
+ * The operator scopes. A user gets one through the password grant (the console's sign-in) only when the user's
+ * own scope lists it: a user with no user-level restriction (scope null) is an end user, not an operator, even
+ * when the client (tessera-console) may be granted these scopes (docs/console.md, "Sign-in").
+ */
+export const OPERATOR_SCOPES: ReadonlySet<string> = new Set([ADMIN_SCOPE, ADMIN_READ_SCOPE, METRICS_SCOPE]);
+
 export function formatScope(scopes: readonly string[]): string {
   return scopes.join(' ');
 }

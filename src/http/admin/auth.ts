@@ -7,12 +7,9 @@ import { AdminHttpError } from './problem.js';
 import { throttledCheck, ThrottledError } from '../../oauth/throttle.js';
 import { bearerKeys } from '../../limits/throttle-policy.js';
 
-/** May do everything in the admin API. */
-export const ADMIN_SCOPE = 'tessera:admin';
-/** May only read (GET). */
-export const ADMIN_READ_SCOPE = 'tessera:admin:read';
-/** May scrape /metrics (and nothing else); tessera:admin may too. */
-export const METRICS_SCOPE = 'tessera:metrics';
+import { ADMIN_READ_SCOPE, ADMIN_SCOPE, METRICS_SCOPE } from '../../oauth/scope.js';
+
+export { ADMIN_READ_SCOPE, ADMIN_SCOPE, METRICS_SCOPE };
 
 /**
  * The admin API asks the introspection logic (RFC 7662 §2.2) about a bearer token as a caller allowed to see any
@@ -154,10 +151,13 @@ export async function authorizeAdmin(ctx: OAuthContext, header: string | undefin
 }
 
 const METRICS_REFUSALS = refusals('tessera-metrics');
-const NO_METRICS_SCOPE = new AdminHttpError(403, `The access token lacks the scope ${METRICS_SCOPE} (or ${ADMIN_SCOPE})`, challenge('insufficient_scope', 'The access token lacks the metrics scope', 'tessera-metrics', METRICS_SCOPE));
+const NO_METRICS_SCOPE = new AdminHttpError(403, `The access token lacks the scope ${METRICS_SCOPE} (or ${ADMIN_SCOPE} or ${ADMIN_READ_SCOPE})`, challenge('insufficient_scope', 'The access token lacks the metrics scope', 'tessera-metrics', METRICS_SCOPE));
 
-/** Checks the Authorization header of a /metrics scrape: tessera:metrics or tessera:admin; refusals as authorizeAdmin's. */
+/**
+ * Checks the Authorization header of a /metrics scrape: tessera:metrics, tessera:admin or tessera:admin:read (a
+ * read-only operator's console charts the metrics); refusals as authorizeAdmin's.
+ */
 export async function authorizeMetrics(ctx: OAuthContext, header: string | undefined, ip: string): Promise<void> {
   const { scopes } = await validBearer(ctx, header, ip, METRICS_REFUSALS);
-  if (!scopes.includes(METRICS_SCOPE) && !scopes.includes(ADMIN_SCOPE)) throw NO_METRICS_SCOPE;
+  if (!scopes.includes(METRICS_SCOPE) && !scopes.includes(ADMIN_SCOPE) && !scopes.includes(ADMIN_READ_SCOPE)) throw NO_METRICS_SCOPE;
 }

@@ -3,7 +3,7 @@ import type { Client, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import type { AnswerChannel } from '../kdf-admission.js';
 import { OAuthError } from '../errors.js';
-import { intersect, parseScope, resolveScope } from '../scope.js';
+import { intersect, OPERATOR_SCOPES, parseScope, resolveScope } from '../scope.js';
 import { findUserByUsername, normalizeUsername } from '../users.js';
 import { verifyFromAddress } from '../kdf-admission.js';
 import { throttledCheck, ThrottledError } from '../throttle.js';
@@ -17,15 +17,16 @@ const BAD_CREDENTIALS = 'The username or password is incorrect';
 
 /**
  * The user's scope: what was asked for (or the client's default), which must lie within both the client's and
- * the user's allowance (a user scope of null means no user-level restriction).
+ * the user's allowance (a user scope of null means no user-level restriction, except for the operator scopes, which
+ * a user gets only when the user's own scope lists them: scope.ts OPERATOR_SCOPES).
  */
 export function passwordScope(requested: readonly string[] | undefined, client: Client, user: Pick<User, 'scope'>): string[] {
   if (requested === undefined) {
     const base = resolveScope(undefined, client.scope, client.defaultScope);
-    return user.scope === null ? base : intersect(base, user.scope);
+    return user.scope === null ? base.filter((s) => !OPERATOR_SCOPES.has(s)) : intersect(base, user.scope);
   }
   const scope = resolveScope(requested, client.scope, client.defaultScope);
-  if (user.scope !== null && !scope.every((s) => user.scope!.includes(s))) {
+  if (!scope.every((s) => (user.scope === null ? !OPERATOR_SCOPES.has(s) : user.scope.includes(s)))) {
     throw OAuthError.invalidScope('The requested scope exceeds what this user may be granted');
   }
   return scope;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestServer } from '../../support/server.js';
 import { ADMIN_CLIENTS, call, startAdminServer, tokenOf } from './helpers.js';
+import { CONSOLE_CLIENT_ID } from '../../../src/admin/console-client.js';
 
 let s: TestServer;
 let token: string;
@@ -39,7 +40,8 @@ describe('GET /admin/v1/clients pagination', () => {
         path = /^<([^>]+)>/.exec(link!)![1]!;
       }
     }
-    const all = [...ADMIN_CLIENTS.map((c) => c.client_id), ...Array.from({ length: 120 }, (_, i) => `c-${String(i).padStart(3, '0')}`)];
+    // The console's built-in client is created at start-up (admin/console-client.ts).
+    const all = [...ADMIN_CLIENTS.map((c) => c.client_id), CONSOLE_CLIENT_ID, ...Array.from({ length: 120 }, (_, i) => `c-${String(i).padStart(3, '0')}`)];
     expect(pages).toBe(3);
     expect(seen).toHaveLength(all.length);
     expect(new Set(seen).size).toBe(all.length);
@@ -76,7 +78,7 @@ describe('GET /admin/v1/clients pagination', () => {
 
   it('limit=200 gives at most 200', async () => {
     const r = await call(s.url, 'GET', '/admin/v1/clients?limit=200', { token });
-    expect((r.body.items as unknown[]).length).toBe(125); // 4 admin clients, 120, and the one added above
+    expect((r.body.items as unknown[]).length).toBe(126); // 4 admin clients, the console's, 120, and the one added above
     expect(r.body.next).toBeNull();
   });
 });
