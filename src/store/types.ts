@@ -11,7 +11,9 @@ export type AuthMethod =
   | 'client_secret_jwt'
   | 'private_key_jwt'
   | 'none'
-  | 'request_signature';
+  | 'request_signature'
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth';
 
 export type AccessTokenFormatName = 'jwt' | 'opaque';
 export type Status = 'active' | 'disabled';
@@ -67,6 +69,17 @@ export interface Client {
   delegation?: DelegationPolicy | null;
   /** Browser origins (scheme://host[:port]) that get CORS on the token endpoints; null = no CORS. Optional as above. */
   allowedOrigins?: string[] | null;
+  /**
+   * RFC 8705 §2.1.2: how a tls_client_auth client's certificate is recognised, exactly one of the subject DN
+   * (RFC 4514 string) or one subjectAltName entry; null when not set. Optional as above.
+   */
+  tlsClientAuthSubjectDn?: string | null;
+  tlsClientAuthSanDns?: string | null;
+  tlsClientAuthSanUri?: string | null;
+  tlsClientAuthSanIp?: string | null;
+  tlsClientAuthSanEmail?: string | null;
+  /** RFC 8705 §3.4: the client always asks for certificate-bound access tokens (a request without a certificate is refused). */
+  tlsClientCertificateBoundAccessTokens?: boolean;
   status: Status;
   createdAt: number;
   updatedAt: number;

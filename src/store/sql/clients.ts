@@ -32,6 +32,12 @@ function clientFromRow(r: ClientRow): Client {
     rateLimit: fromJson<Client['rateLimit']>(r.rate_limit),
     delegation: fromJson<DelegationPolicy>(r.delegation),
     allowedOrigins: fromJson<string[]>(r.allowed_origins),
+    tlsClientAuthSubjectDn: r.tls_client_auth_subject_dn,
+    tlsClientAuthSanDns: r.tls_client_auth_san_dns,
+    tlsClientAuthSanUri: r.tls_client_auth_san_uri,
+    tlsClientAuthSanIp: r.tls_client_auth_san_ip,
+    tlsClientAuthSanEmail: r.tls_client_auth_san_email,
+    tlsClientCertificateBoundAccessTokens: num(r.tls_client_certificate_bound_access_tokens) === 1,
     status: r.status as Client['status'],
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -65,6 +71,12 @@ function columns(c: Partial<NewClient>): Partial<ClientRow> {
   if (c.rateLimit !== undefined) row.rate_limit = toJson(c.rateLimit);
   if (c.delegation !== undefined) row.delegation = toJson(c.delegation);
   if (c.allowedOrigins !== undefined) row.allowed_origins = toJson(c.allowedOrigins);
+  if (c.tlsClientAuthSubjectDn !== undefined) row.tls_client_auth_subject_dn = c.tlsClientAuthSubjectDn;
+  if (c.tlsClientAuthSanDns !== undefined) row.tls_client_auth_san_dns = c.tlsClientAuthSanDns;
+  if (c.tlsClientAuthSanUri !== undefined) row.tls_client_auth_san_uri = c.tlsClientAuthSanUri;
+  if (c.tlsClientAuthSanIp !== undefined) row.tls_client_auth_san_ip = c.tlsClientAuthSanIp;
+  if (c.tlsClientAuthSanEmail !== undefined) row.tls_client_auth_san_email = c.tlsClientAuthSanEmail;
+  if (c.tlsClientCertificateBoundAccessTokens !== undefined) row.tls_client_certificate_bound_access_tokens = c.tlsClientCertificateBoundAccessTokens ? 1 : 0;
   if (c.status !== undefined) row.status = c.status;
   return row;
 }
@@ -77,6 +89,16 @@ const NO_OVERLAP = {
   previous_secret_encrypted: null,
   previous_secret_expires_at: null,
   previous_secret_last_used_at: null,
+} satisfies Partial<ClientRow>;
+
+/** A new client's mutual-TLS columns when it names none (not a tls_client_auth client, no binding asked for). */
+const NO_MTLS = {
+  tls_client_auth_subject_dn: null,
+  tls_client_auth_san_dns: null,
+  tls_client_auth_san_uri: null,
+  tls_client_auth_san_ip: null,
+  tls_client_auth_san_email: null,
+  tls_client_certificate_bound_access_tokens: 0,
 } satisfies Partial<ClientRow>;
 
 export class SqlClientStore implements ClientStore {
@@ -117,7 +139,7 @@ export class SqlClientStore implements ClientStore {
 
   async create(client: NewClient): Promise<Client> {
     const now = nowSeconds();
-    const row = { ...NO_OVERLAP, ...(columns(client) as ClientRow), client_id: client.clientId, created_at: now, updated_at: now };
+    const row = { ...NO_OVERLAP, ...NO_MTLS, ...(columns(client) as ClientRow), client_id: client.clientId, created_at: now, updated_at: now };
     try {
       await this.ctx.tx(async (c) => {
         await c.db.insertInto('clients').values(row).execute();
