@@ -9,6 +9,7 @@ import { CLIENT_FIELDS, ClientRecordSchema, type ClientInput } from './client-fi
 import { wellTyped } from './fields.js';
 import { at, schemaProblems, type Problem } from './problems.js';
 import { scopeProblems, splitScope } from './scope.js';
+import { mtlsProblems } from './client-mtls-rules.js';
 
 /** Methods that authenticate with a shared secret: such a client needs one (RFC 6749 §2.3.1, RFC 7523 §2.2). */
 export function isSecretMethod(method: AuthMethod): boolean {
@@ -82,6 +83,7 @@ export function clientProblems(item: unknown, base: string, facts: ClientFacts):
   });
   // Delegation happens in token exchange only (RFC 8693 §1.1): without that grant the policy could never apply.
   if (c.delegation !== undefined && ok('grant_types') && !(c.grant_types ?? []).includes(TOKEN_EXCHANGE)) add('delegation', `needs the grant type ${TOKEN_EXCHANGE}`);
+  problems.push(...mtlsProblems(c, method, ok, base));
   c.api_keys?.forEach((k, i) => {
     if (!parseApiPublicKey(k)) problems.push({ path: at(at(base, 'api_keys'), i), message: API_KEY_PROBLEM });
   });

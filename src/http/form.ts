@@ -50,6 +50,7 @@ export function formTokenRequest(request: FastifyRequest): TokenRequest {
     throw OAuthError.invalidRequest('The request body must be application/x-www-form-urlencoded');
   }
   const raw = request.rawBody ?? '';
+  const clientCertificate = request.server.clientCertificates?.of(request);
   return {
     params: parseForm(raw),
     authorization: request.headers.authorization,
@@ -60,5 +61,6 @@ export function formTokenRequest(request: FastifyRequest): TokenRequest {
     rawBody: raw,
     ip: request.ip,
     requestId: request.id,
+    ...(clientCertificate ? { clientCertificate } : {}),
   };
 }

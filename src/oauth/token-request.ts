@@ -1,4 +1,5 @@
 import { OAuthError } from './errors.js';
+import type { ClientCertificate } from './mtls/client-certificate.js';
 
 /**
  * A token-endpoint request, independent of how it arrived (form POST, or a compatibility adapter such as
@@ -20,6 +21,8 @@ export interface TokenRequest {
   readonly rawBody: string;
   readonly ip: string;
   readonly requestId: string;
+  /** The client's TLS certificate (RFC 8705), from Tessera's own listener or a trusted proxy's header. */
+  readonly clientCertificate?: ClientCertificate;
 }
 
 /** Form-decodes one component (application/x-www-form-urlencoded: '+' is a space). */

@@ -27,6 +27,7 @@ export const EVENT_TYPES = [
   'admin.change',
   'delegation.granted',
   'delegation.refused',
+  'client_certificate.untrusted_header',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -20,7 +20,12 @@ export interface AccessTokenClaims {
   audience?: readonly string[];
   /** Extra claims (e.g. the identity provider of a federated login). */
   extra?: Record<string, unknown> | null;
+  /** RFC 7800 §3.1 confirmation: what the token is bound to (RFC 8705 §3.1 x5t#S256; DPoP's jkt). */
+  cnf?: Confirmation;
 }
+
+/** An access token's `cnf` (RFC 7800): one member per binding (RFC 8705 §3.1 x5t#S256, RFC 9449 §6.1 jkt). */
+export type Confirmation = Readonly<Record<string, string>>;
 
 /** One issued access token. TokenIssuer decides everything but `token`, which the client's format mints. */
 export interface IssuedAccessToken {

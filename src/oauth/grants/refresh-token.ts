@@ -48,7 +48,7 @@ export const refreshTokenGrant = {
     const rotated = await ctx.refreshTokens.rotate(presented, client, requested, (family) => currentAllowance(family, client, ctx), onReuse);
     ctx.metrics.refreshRotated();
     const { family, scope } = rotated;
-    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, orgId: family.orgId, scope, extra: family.claims };
+    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, orgId: family.orgId, scope, extra: family.claims, cnf: req.cnf };
     // Awaited rather than returned: an async function that returns a promise pays an extra thenable job.
     return await issueTokens(ctx, granted, rotated);
   },
