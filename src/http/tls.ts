@@ -20,7 +20,7 @@ export function pemCertificates(text: string, what: string): X509Certificate[] {
     try {
       return new X509Certificate(b);
     } catch (err) {
-      throw new Error(`${what} holds a certificate that does not parse (${(err as Error).message})`);
+      throw new Error(`${what} holds a certificate that does not parse (${(err as Error).message})`, { cause: err });
     }
   });
 }
