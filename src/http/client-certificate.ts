@@ -54,7 +54,8 @@ export function clientCertificates(ctx: OAuthContext, opts: { header: string | u
         let own = socket[ON_SOCKET];
         if (own === undefined) {
           const cert = socket.getPeerX509Certificate();
-          own = cert ? clientCertificate(cert, socket.authorized, 'tls') : null;
+          // Without tls.clientCa Node would have checked the chain against its public roots: never a tls_client_auth CA.
+          own = cert ? clientCertificate(cert, socket.authorized && opts.clientCas.length > 0, 'tls') : null;
           socket[ON_SOCKET] = own;
         }
         if (own) return own;

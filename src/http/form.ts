@@ -50,7 +50,6 @@ export function formTokenRequest(request: FastifyRequest): TokenRequest {
     throw OAuthError.invalidRequest('The request body must be application/x-www-form-urlencoded');
   }
   const raw = request.rawBody ?? '';
-  const clientCertificate = request.server.clientCertificates?.of(request);
   return {
     params: parseForm(raw),
     authorization: request.headers.authorization,
@@ -61,6 +60,7 @@ export function formTokenRequest(request: FastifyRequest): TokenRequest {
     rawBody: raw,
     ip: request.ip,
     requestId: request.id,
-    ...(clientCertificate ? { clientCertificate } : {}),
+    // RFC 8705: undefined unless this server has a TLS listener or a certificate header (http/client-certificate.ts).
+    clientCertificate: request.server.clientCertificates?.of(request),
   };
 }

@@ -33,6 +33,7 @@ describe('mutual TLS on Tessera’s own TLS listener (RFC 8705)', () => {
     pki = makeTestPki();
     const clients = [
       { ...base, client_id: 'dn', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=svc, OU=payments, O=Example, C=DE', introspect_any: true },
+      { ...base, client_id: 'dn-opaque', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=svc,OU=payments,O=Example,C=DE', access_token_format: 'opaque' },
       { ...base, client_id: 'san-dns', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_dns: 'SVC.example.org' },
       { ...base, client_id: 'san-uri', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_uri: 'spiffe://example.org/svc' },
       { ...base, client_id: 'san-ip', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_ip: '10.0.0.7' },
@@ -63,6 +64,13 @@ describe('mutual TLS on Tessera’s own TLS listener (RFC 8705)', () => {
     const r = await tlsPost(pki, `${s.url}/oauth/introspect`, { token, client_id: 'dn' }, pki.client);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ active: true, client_id: 'dn', cnf: { 'x5t#S256': thumbprintOf(pki.client.cert) } });
+  });
+
+  it('an opaque bound token introspects with cnf too', async () => {
+    const issued = await tokenFor('dn-opaque', pki.client);
+    expect(issued.status).toBe(200);
+    const r = await tlsPost(pki, `${s.url}/oauth/introspect`, { token: issued.body.access_token as string, client_id: 'dn-opaque' }, pki.client);
+    expect(r.body).toMatchObject({ active: true, client_id: 'dn-opaque', cnf: { 'x5t#S256': thumbprintOf(pki.client.cert) } });
   });
 
   it.each(['san-dns', 'san-uri', 'san-ip', 'san-email'])('authenticates tls_client_auth by one subjectAltName (%s)', async (clientId) => {
@@ -141,14 +149,12 @@ describe('mutual TLS behind a TLS-terminating proxy (mtls.certificateHeader)', (
   let pki: TestPki;
   let trusted: TestServer;
   let untrusted: TestServer;
-  const clients = [
-    { ...base, client_id: 'dn', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=svc,OU=payments,O=Example,C=DE' },
-    { ...base, client_id: 'self', token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [{ kty: 'EC', 'x5t#S256': '' }] } },
-  ];
-
   beforeAll(async () => {
     pki = makeTestPki();
-    clients[1]!.jwks!.keys[0]!['x5t#S256'] = thumbprintOf(pki.selfSigned.cert);
+    const clients = [
+      { ...base, client_id: 'dn', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=svc,OU=payments,O=Example,C=DE' },
+      { ...base, client_id: 'self', token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [{ kty: 'EC', 'x5t#S256': thumbprintOf(pki.selfSigned.cert) }] } },
+    ];
     const env = { TESSERA_MTLS_CERTIFICATE_HEADER: 'X-Client-Cert', TESSERA_TLS_CLIENT_CA: pki.ca.certFile };
     trusted = await startTestServer({ doc: { clients }, env: { ...env, TESSERA_TRUST_PROXY: '127.0.0.1' } });
     untrusted = await startTestServer({ doc: { clients }, env: { ...env, TESSERA_TRUST_PROXY: '10.0.0.0/8' } });
@@ -197,5 +203,21 @@ describe('mutual TLS behind a TLS-terminating proxy (mtls.certificateHeader)', (
       expect(String(r.body.error_description)).toMatch(/none was presented/);
     }
     expect(seen.filter((t) => t === 'client_certificate.untrusted_header')).toHaveLength(1);
+  });
+});
+
+describe('a TLS listener without tls.clientCa', () => {
+  it('never accepts tls_client_auth (Node would check the chain against its public roots)', async () => {
+    const pki = makeTestPki();
+    const clients = [{ ...base, client_id: 'dn', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=svc,OU=payments,O=Example,C=DE' }];
+    const s = await startTestServer({ doc: { clients }, env: { TESSERA_TLS_CERT: pki.server.certFile, TESSERA_TLS_KEY: pki.server.keyFile } });
+    try {
+      const r = await tlsPost(pki, `${s.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'dn' }, pki.client);
+      expect(r.status).toBe(401);
+      expect(r.body.error).toBe('invalid_client');
+    } finally {
+      await s.stop();
+      pki.remove();
+    }
   });
 });
