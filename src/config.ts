@@ -98,6 +98,28 @@ const ConfigSchema = Type.Object(
     ),
     /** Addresses / CIDRs of the proxies whose X-Forwarded-For is believed (a list, or one comma-separated string). */
     trustProxy: Type.Union([Type.Boolean(), Type.String(), Type.Array(Type.String())]),
+    /**
+     * Tessera terminates TLS itself (docs/sender-constrained.md): PEM files of the listener's certificate (chain)
+     * and key, and the CA bundle that client certificates of tls_client_auth must chain to (RFC 8705 §2.1).
+     */
+    tls: Type.Object(
+      {
+        cert: Type.Optional(Type.String({ minLength: 1 })),
+        key: Type.Optional(Type.String({ minLength: 1 })),
+        clientCa: Type.Optional(Type.String({ minLength: 1 })),
+      },
+      { additionalProperties: false },
+    ),
+    /** Mutual TLS behind a TLS-terminating proxy, and the RFC 8705 §5 endpoint aliases. */
+    mtls: Type.Object(
+      {
+        /** The header a trusted proxy (trustProxy) puts the client certificate in: PEM, URL-encoded PEM, base64 DER or Envoy XFCC. */
+        certificateHeader: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,64}$' })),
+        /** Base URL of a host name where clients present certificates (RFC 8705 §5 mtls_endpoint_aliases), e.g. https://mtls.auth.example. */
+        aliasBaseUrl: Type.Optional(Type.String({ pattern: '^https://[^?#]+$' })),
+      },
+      { additionalProperties: false },
+    ),
     /** Deadlines and limits of client connections (docs/deployment.md, "Slow and flooding clients"). */
     http: Type.Object(
       {
@@ -262,6 +284,8 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   loginThrottle: { enabled: true, freeAttempts: 5, baseDelayMs: 500, maxDelayMs: 30_000, window: 900, perAddress: { freeAttempts: 100, baseDelayMs: 500, maxDelayMs: 30_000 } },
   clientAuthThrottle: { enabled: true, freeAttempts: 20, baseDelayMs: 500, maxDelayMs: 30_000, window: 900, perClient: { freeAttempts: 200, baseDelayMs: 500, maxDelayMs: 30_000 } },
   trustProxy: false,
+  tls: {},
+  mtls: {},
   // Keep-alive outlives the 60 s idle timeout of common load balancers (nginx upstream keepalive, AWS ALB), so the
   // balancer, not Tessera, closes an idle connection and never sends a request into one being closed.
   http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 72_000, maxConnectionsPerAddress: 256 },
@@ -364,6 +388,11 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['clientAuthThrottle.perClient.baseDelayMs', 'TESSERA_CLIENT_AUTH_THROTTLE_CLIENT_BASE_DELAY_MS', int],
   ['clientAuthThrottle.perClient.maxDelayMs', 'TESSERA_CLIENT_AUTH_THROTTLE_CLIENT_MAX_DELAY_MS', int],
   ['trustProxy', 'TESSERA_TRUST_PROXY', boolOrString],
+  ['tls.cert', 'TESSERA_TLS_CERT', str],
+  ['tls.key', 'TESSERA_TLS_KEY', str],
+  ['tls.clientCa', 'TESSERA_TLS_CLIENT_CA', str],
+  ['mtls.certificateHeader', 'TESSERA_MTLS_CERTIFICATE_HEADER', str],
+  ['mtls.aliasBaseUrl', 'TESSERA_MTLS_ALIAS_BASE_URL', str],
   ['http.headersTimeoutMs', 'TESSERA_HTTP_HEADERS_TIMEOUT_MS', int],
   ['http.requestTimeoutMs', 'TESSERA_HTTP_REQUEST_TIMEOUT_MS', int],
   ['http.keepAliveTimeoutMs', 'TESSERA_HTTP_KEEP_ALIVE_TIMEOUT_MS', int],
@@ -428,6 +457,9 @@ export interface ConfigFlags {
   /** --keys-rotate-every 30d, --keys-pre-publish 1h. */
   keysRotateEvery?: string;
   keysPrePublish?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
 }
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -465,6 +497,34 @@ function trustedProxies(value: boolean | string | string[]): string[] {
     if (problem) throw new ConfigError(`invalid setting trustProxy: ${problem}`);
   }
   return entries;
+}
+
+/**
+ * TLS and mutual-TLS settings that cannot work together: a certificate without its key, client CAs without a
+ * listener or a header to use them, a certificate header that no proxy may send (it would be ignored always).
+ */
+function tlsProblems(cfg: Static<typeof ConfigSchema>, trustProxy: readonly string[]): void {
+  if ((cfg.tls.cert === undefined) !== (cfg.tls.key === undefined)) throw new ConfigError('invalid setting tls: cert and key go together (--tls-cert and --tls-key)');
+  if (cfg.tls.clientCa !== undefined && cfg.tls.cert === undefined && cfg.mtls.certificateHeader === undefined) {
+    throw new ConfigError('invalid setting tls.clientCa: client certificates reach Tessera only on its own TLS listener (tls.cert, tls.key) or in mtls.certificateHeader from a trusted proxy');
+  }
+  if (cfg.mtls.certificateHeader !== undefined && trustProxy.length === 0) {
+    throw new ConfigError('invalid setting mtls.certificateHeader: the header is believed only from the trusted proxies, and trustProxy lists none (docs/deployment.md)');
+  }
+  if (cfg.mtls.certificateHeader !== undefined && /^(x-forwarded-for|authorization|host|content-type|content-length|dpop)$/i.test(cfg.mtls.certificateHeader)) {
+    throw new ConfigError(`invalid setting mtls.certificateHeader: "${cfg.mtls.certificateHeader}" is a header with another meaning`);
+  }
+  if (cfg.mtls.aliasBaseUrl !== undefined && cfg.tls.cert === undefined && cfg.mtls.certificateHeader === undefined) {
+    throw new ConfigError('invalid setting mtls.aliasBaseUrl: client certificates reach Tessera only on its own TLS listener (tls.cert, tls.key) or in mtls.certificateHeader from a trusted proxy');
+  }
+  for (const [name, path] of Object.entries(cfg.tls)) {
+    if (path === undefined) continue;
+    try {
+      readFileSync(path);
+    } catch (err) {
+      throw new ConfigError(`invalid setting tls.${name}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  }
 }
 
 /** `--profile cobo=/v2`, `--profile smscx`, env TESSERA_PROFILES="cobo=/v2,knetik". */
@@ -578,6 +638,11 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   if (flags.keysRotateEvery !== undefined || flags.keysPrePublish !== undefined) {
     fromFlags.keys = { ...(flags.keysRotateEvery !== undefined ? { rotateEvery: flags.keysRotateEvery } : {}), ...(flags.keysPrePublish !== undefined ? { prePublish: flags.keysPrePublish } : {}) };
   }
+  const tls: Record<string, string> = {};
+  if (flags.tlsCert !== undefined) tls.cert = flags.tlsCert;
+  if (flags.tlsKey !== undefined) tls.key = flags.tlsKey;
+  if (flags.tlsClientCa !== undefined) tls.clientCa = flags.tlsClientCa;
+  if (Object.keys(tls).length > 0) fromFlags.tls = tls;
   merged = deepMerge(merged, fromFlags);
 
   if (!Value.Check(ConfigSchema, merged)) {
@@ -602,7 +667,8 @@ export function loadConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv = process.
   webhookProblem(cfg.events.webhook);
   const trustProxy = trustedProxies(cfg.trustProxy);
   const keys = keySchedule(cfg.keys);
-  const issuer = (cfg.issuer ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`).replace(/\/+$/, '');
+  tlsProblems(cfg, trustProxy);
+  const issuer = (cfg.issuer ?? `${cfg.tls.cert ? 'https' : 'http'}://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${cfg.port}`).replace(/\/+$/, '');
   return { ...cfg, issuer, trustProxy, keys };
 }
 

@@ -9,7 +9,7 @@ import { MetadataSchema } from './metadata.js';
  * The one table of client fields. The import document's schema, the CLI's flags, the stored record and what
  * operators are shown all come from it: adding a client field means adding an entry here (and its column).
  */
-const AUTH_METHODS: readonly AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none', 'request_signature'];
+const AUTH_METHODS: readonly AuthMethod[] = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none', 'request_signature', 'tls_client_auth', 'self_signed_tls_client_auth'];
 
 /** The stored settings a field maps to (secrets, keys and the id are the service's business). */
 export type ClientSettings = Omit<NewClient, 'clientId' | 'secretHash' | 'secretEncrypted' | SecretOverlapField>;
@@ -138,6 +138,31 @@ export const CLIENT_FIELDS = {
   allowed_origins: field(Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { maxItems: 100 }), {
     flag: { flag: '--allowed-origin <origin>', help: 'browser origin allowed CORS on the token endpoints, e.g. https://app.example (repeatable)', kind: 'repeatable' },
     setting: { key: 'allowedOrigins', toStored: (v) => (v === undefined || v.length === 0 ? null : v), fromStored: (c) => orUndefined(c.allowedOrigins ?? null) },
+  }),
+  // RFC 8705 §2.1.2: how a tls_client_auth client's certificate names it, exactly one of these (client-rules.ts).
+  tls_client_auth_subject_dn: field(Type.String({ minLength: 1, maxLength: 1024 }), {
+    flag: { flag: '--tls-subject-dn <dn>', help: 'tls_client_auth: the certificate subject DN (RFC 4514, e.g. "CN=svc,O=Example,C=DE")', kind: 'text' },
+    setting: { key: 'tlsClientAuthSubjectDn', toStored: orNull, fromStored: (c) => orUndefined(c.tlsClientAuthSubjectDn ?? null) },
+  }),
+  tls_client_auth_san_dns: field(Type.String({ minLength: 1, maxLength: 253 }), {
+    flag: { flag: '--tls-san-dns <name>', help: 'tls_client_auth: a dNSName subjectAltName of the certificate', kind: 'text' },
+    setting: { key: 'tlsClientAuthSanDns', toStored: orNull, fromStored: (c) => orUndefined(c.tlsClientAuthSanDns ?? null) },
+  }),
+  tls_client_auth_san_uri: field(Type.String({ minLength: 1, maxLength: 2048 }), {
+    flag: { flag: '--tls-san-uri <uri>', help: 'tls_client_auth: a uniformResourceIdentifier subjectAltName (e.g. a SPIFFE id)', kind: 'text' },
+    setting: { key: 'tlsClientAuthSanUri', toStored: orNull, fromStored: (c) => orUndefined(c.tlsClientAuthSanUri ?? null) },
+  }),
+  tls_client_auth_san_ip: field(Type.String({ minLength: 1, maxLength: 64 }), {
+    flag: { flag: '--tls-san-ip <address>', help: 'tls_client_auth: an iPAddress subjectAltName (IPv4 or IPv6)', kind: 'text' },
+    setting: { key: 'tlsClientAuthSanIp', toStored: orNull, fromStored: (c) => orUndefined(c.tlsClientAuthSanIp ?? null) },
+  }),
+  tls_client_auth_san_email: field(Type.String({ minLength: 1, maxLength: 320 }), {
+    flag: { flag: '--tls-san-email <address>', help: 'tls_client_auth: an rfc822Name subjectAltName', kind: 'text' },
+    setting: { key: 'tlsClientAuthSanEmail', toStored: orNull, fromStored: (c) => orUndefined(c.tlsClientAuthSanEmail ?? null) },
+  }),
+  tls_client_certificate_bound_access_tokens: field(Type.Boolean(), {
+    flag: { flag: '--tls-bound-tokens', help: 'access tokens bound to the TLS client certificate, also for other auth methods (RFC 8705 §3.4)', kind: 'switch' },
+    setting: { key: 'tlsClientCertificateBoundAccessTokens', toStored: (v) => v ?? false, fromStored: (c) => c.tlsClientCertificateBoundAccessTokens ?? false },
   }),
   api_keys: field(Type.Array(Type.String()), {}),
 };

@@ -11,6 +11,7 @@ import { at, schemaProblems, type Problem } from './problems.js';
 import { scopeProblems, splitScope } from './scope.js';
 import { metadataProblems } from './metadata.js';
 import { compileClaimTemplate } from '../oauth/claims.js';
+import { mtlsProblems } from './client-mtls-rules.js';
 
 /** Methods that authenticate with a shared secret: such a client needs one (RFC 6749 §2.3.1, RFC 7523 §2.2). */
 export function isSecretMethod(method: AuthMethod): boolean {
@@ -94,6 +95,7 @@ export function clientProblems(item: unknown, base: string, facts: ClientFacts):
     for (const p of compileClaimTemplate(c.claims).problems) add(`claims.${p.claim}`, p.message);
     problems.push(...metadataProblems(c.claims, at(base, 'claims')));
   }
+  problems.push(...mtlsProblems(c, method, ok, base));
   c.api_keys?.forEach((k, i) => {
     if (!parseApiPublicKey(k)) problems.push({ path: at(at(base, 'api_keys'), i), message: API_KEY_PROBLEM });
   });

@@ -26,6 +26,8 @@ import { tracingOn } from '../observability/tracing.js';
 import { metricsRoute } from './routes/metrics.js';
 import { installCors } from './cors.js';
 import { consoleRoutes } from './console.js';
+import type { TlsMaterial } from './tls.js';
+import { clientCertificates } from './client-certificate.js';
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -78,12 +80,19 @@ export interface AppOptions {
    * this process's metrics by default, the workers' sum in a cluster worker (observability/metrics-cluster.ts).
    */
   scrapeMetrics?: () => Promise<string>;
+  /** TLS (config tls.*): the listener's, and the client CAs for forwarded client certificates (RFC 8705). */
+  tls?: TlsMaterial;
 }
 
 /** The Fastify application: content parsing, headers, error mapping, OpenAPI, and the routes. */
 export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<FastifyInstance> {
   const onError = errorHandlerFor(opts.logger, ctx);
   const trusted = proxyTrust(opts.trustProxy);
+  const serverOptions = {
+    headersTimeout: opts.http.headersTimeoutMs,
+    requestTimeout: opts.http.requestTimeoutMs,
+    connectionsCheckingInterval: deadlineCheckInterval(opts.http),
+  };
   const app: FastifyInstance = Fastify({
     // Fastify gets no logger: with one it checks a per-request child logger and puts 'finish' and 'error'
     // listeners on every response, ~0.8 us a request (3% of an introspection) even with request logging off.
@@ -100,11 +109,9 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
     // Fastify's default requestTimeout of 0 would switch Node's request deadline off.
     requestTimeout: opts.http.requestTimeoutMs,
     keepAliveTimeout: opts.http.keepAliveTimeoutMs,
-    http: {
-      headersTimeout: opts.http.headersTimeoutMs,
-      requestTimeout: opts.http.requestTimeoutMs,
-      connectionsCheckingInterval: deadlineCheckInterval(opts.http),
-    },
+    http: serverOptions,
+    // Tessera terminates TLS itself (config tls.cert/key): the same deadlines, and every client asked for a certificate.
+    ...(opts.tls?.server ? { https: { ...serverOptions, ...opts.tls.server } } : {}),
     genReqId: idAndStartTime,
     requestIdHeader: false,
     // While draining, the request gate answers 503 in the §5.2 shape (request-gate.ts), not Fastify.
@@ -123,6 +130,10 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
     // bodies this small. Saying so here spares every process loading ajv and fast-json-stringify (~80 modules).
     schemaController: { compilersFactory: { buildValidator: (() => documentOnly) as never, buildSerializer: (() => () => serializeJson) as never } },
   });
+
+  // RFC 8705 client certificates: only where they can arrive (a TLS listener, a proxy header); else no cost at all.
+  const header = ctx.config.mtls.certificateHeader;
+  app.decorate('clientCertificates', opts.tls?.server || header !== undefined ? clientCertificates(ctx, { header, trusted, clientCas: opts.tls?.clientCas ?? [] }) : null);
 
   const gate = installRequestGate(app.server);
   installConnectionLimit(app.server, { max: opts.http.maxConnectionsPerAddress, exempt: trusted, logger: opts.logger });

@@ -60,5 +60,7 @@ export function formTokenRequest(request: FastifyRequest): TokenRequest {
     rawBody: raw,
     ip: request.ip,
     requestId: request.id,
+    // RFC 8705: undefined unless this server has a TLS listener or a certificate header (http/client-certificate.ts).
+    clientCertificate: request.server.clientCertificates?.of(request),
   };
 }

@@ -34,6 +34,7 @@ import { ConflictError } from '../store/errors.js';
 import { tracingOn } from '../observability/tracing.js';
 import { tracedSigner, tracedStore } from '../observability/traced.js';
 import { createNodeEvents, type NodeEvents } from '../observability/event-sinks.js';
+import { loadTlsMaterial } from './tls.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -267,7 +268,7 @@ async function listen(app: FastifyInstance, ctx: OAuthContext): Promise<string> 
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const url = `${config.tls.cert ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   // The start-up banner (cli/banner.ts) names the URL once per node; a worker's own listener is a debug line.
   logger.debug({ url }, `listening at ${url}`);
   resolveIssuer(ctx, url);
@@ -275,13 +276,13 @@ async function listen(app: FastifyInstance, ctx: OAuthContext): Promise<string> 
 }
 
 /** Listens for the admin API on `address` (HOST:PORT, [v6]:PORT); the URL it serves on. */
-async function listenAdmin(app: FastifyInstance, address: string, logger: Logger): Promise<string> {
+async function listenAdmin(app: FastifyInstance, address: string, logger: Logger, scheme: string): Promise<string> {
   const cut = address.lastIndexOf(':');
   const host = address.slice(0, cut).replace(/^\[(.*)\]$/, '$1');
   await app.listen({ host, port: Number(address.slice(cut + 1)) });
   const bound = app.server.address();
   const port = typeof bound === 'object' && bound ? bound.port : Number(address.slice(cut + 1));
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.debug({ url }, `admin API listening at ${url}`);
   return url;
 }
@@ -317,13 +318,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       { name: 'cache_sync', check: async () => ({ ok: jobs.follower.isHealthy, required: false, ...(jobs.follower.lastError ? { detail: jobs.follower.lastError } : {}) }) },
       ...(redis ? [{ name: 'redis', check: async () => ({ ...redis.redis.health(), required: false }) }] : []),
     ];
-    const appOptions = { logger, trustProxy: config.trustProxy, http: config.http, logRequests: config.logRequests, discovery, probes, plugins: routePlugins, ...(inCluster ? { scrapeMetrics: () => scrapeNode() } : {}) };
+    // TLS files are read once here (config.ts checked that they are readable); a bad PEM stops start-up.
+    const tls = loadTlsMaterial(config.tls);
+    const appOptions = { tls, logger, trustProxy: config.trustProxy, http: config.http, logRequests: config.logRequests, discovery, probes, plugins: routePlugins, ...(inCluster ? { scrapeMetrics: () => scrapeNode() } : {}) };
     const app = await buildApp(ctx, { ...appOptions, admin: config.adminListen ? 'elsewhere' : 'mounted' });
     // The admin API on a listener of its own (config adminListen), e.g. on an internal network only.
     const adminApp = config.adminListen ? await buildApp(ctx, { ...appOptions, admin: 'only' }) : undefined;
     opened.apps = adminApp ? [app, adminApp] : [app];
     const url = await listen(app, ctx);
-    const adminUrl = adminApp ? await listenAdmin(adminApp, config.adminListen!, logger) : undefined;
+    const adminUrl = adminApp ? await listenAdmin(adminApp, config.adminListen!, logger, config.tls.cert ? 'https' : 'http') : undefined;
 
     const metricsUrl = adminApp?.hasRoute({ method: 'GET', url: '/metrics' }) ? adminUrl : app.hasRoute({ method: 'GET', url: '/metrics' }) ? url : undefined;
 

@@ -169,7 +169,8 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     denylist,
     revokedFamilies,
     grants: createGrantRegistry([...CORE_GRANTS, ...added.flatMap((x) => x.grants)], added.flatMap((x) => x.grantResolvers)),
-    clientAuth: createClientAuthRegistry(CLIENT_AUTHENTICATORS),
+    // RFC 8705 methods only where a certificate can arrive (a TLS listener, a trusted proxy's header).
+    clientAuth: createClientAuthRegistry(config.tls.cert !== undefined || config.mtls.certificateHeader !== undefined ? CLIENT_AUTHENTICATORS : CLIENT_AUTHENTICATORS.filter((a) => !a.byRegistration)),
     introspectionCache: new JwtIntrospectionCache(),
     loginAttempts: new KeyedLock(),
     limits: deps.limits,

@@ -46,6 +46,21 @@ export function buildMetadata(m: MetadataInputs): Record<string, unknown> {
     // RFC 9701 §7: introspection answers as signed JWTs on request (Accept: application/token-introspection+jwt).
     introspection_signing_alg_values_supported: m.signingAlgs,
     service_documentation: `${iss}${ENDPOINTS.docs}`,
+    ...mtlsMetadata(m.config, authMethods),
     ...(m.extensions ?? {}),
+  };
+}
+
+/**
+ * RFC 8705 §3.3 and §5: certificate-bound access tokens wherever client certificates can arrive (the mTLS
+ * methods are registered then), and the endpoints' aliases on the host name where clients present certificates
+ * (config mtls.aliasBaseUrl), so clients that use a certificate know where to send it.
+ */
+function mtlsMetadata(config: Config, authMethods: readonly string[]): Record<string, unknown> {
+  if (!authMethods.includes('tls_client_auth')) return {};
+  const base = config.mtls.aliasBaseUrl?.replace(/\/+$/, '');
+  return {
+    tls_client_certificate_bound_access_tokens: true,
+    ...(base !== undefined ? { mtls_endpoint_aliases: { token_endpoint: `${base}${ENDPOINTS.token}`, revocation_endpoint: `${base}${ENDPOINTS.revoke}`, introspection_endpoint: `${base}${ENDPOINTS.introspect}` } } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { isConfidential, type TokenResponse } from './grants/types.js';
 import type { Client } from '../store/types.js';
 import type { AnswerChannel } from './kdf-admission.js';
 import { inSpan, tracingOn } from '../observability/tracing.js';
+import { certificateConfirmation } from './mtls/binding.js';
 
 export interface TokenOutcome {
   response: TokenResponse;
@@ -24,7 +25,7 @@ export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, h
 
   // authenticateClientNow: a cached client costs no promise (a synchronous refusal still rejects this function).
   const auth = tracingOn() ? inSpan('client authentication', {}, () => authenticateClientNow(req, ctx)) : authenticateClientNow(req, ctx);
-  const { client } = auth instanceof Promise ? await auth : auth;
+  const { client, method } = auth instanceof Promise ? await auth : auth;
   const limited = hooks.afterAuth?.(client);
   if (limited) await limited;
 
@@ -35,7 +36,9 @@ export async function handleTokenRequest(req: TokenRequest, ctx: OAuthContext, h
     throw OAuthError.unauthorizedClient('This grant type requires a confidential client');
   }
   const params = pickParameters(req.params, ctx.grants.allowedParameters(handler));
-  const grantReq = { grantType, params, ip: req.ip, requestId: req.requestId, answer: hooks.answer };
+  // RFC 8705 §3: bound to the client certificate when the client authenticated with it or asked for binding.
+  const cnf = req.clientCertificate || client.tlsClientCertificateBoundAccessTokens ? certificateConfirmation(req, client, method) : undefined;
+  const grantReq = { grantType, params, ip: req.ip, requestId: req.requestId, answer: hooks.answer, cnf };
   const response = await (tracingOn() ? inSpan(`grant ${handler.grantType}`, { 'oauth.grant_type': grantType, 'oauth.client_id': client.clientId }, () => handler.handle(grantReq, client, ctx)) : handler.handle(grantReq, client, ctx));
   // Counted here, where every grant ends (client_credentials answers without issueTokens): one increment of a
   // cached cell, labelled by the registered grant type (bounded), never by the raw parameter.

@@ -1,5 +1,6 @@
 import { OAuthError } from './errors.js';
 import { REPEATABLE_PARAMETERS, REPEAT_SEPARATOR } from './resources.js';
+import type { ClientCertificate } from './mtls/client-certificate.js';
 
 /**
  * A token-endpoint request, independent of how it arrived (form POST, or a compatibility adapter such as
@@ -21,6 +22,8 @@ export interface TokenRequest {
   readonly rawBody: string;
   readonly ip: string;
   readonly requestId: string;
+  /** The client's TLS certificate (RFC 8705), from Tessera's own listener or a trusted proxy's header. */
+  readonly clientCertificate?: ClientCertificate;
 }
 
 /** Form-decodes one component (application/x-www-form-urlencoded: '+' is a space). */

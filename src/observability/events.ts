@@ -28,6 +28,7 @@ export const EVENT_TYPES = [
   'delegation.granted',
   'delegation.refused',
   'token_hook.failed',
+  'client_certificate.untrusted_header',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -17,6 +17,7 @@ export const EVENT_LOG_LEVELS: Readonly<Record<EventType, Level>> = {
   'idp.unavailable': 'warn',
   'delegation.refused': 'warn',
   'token_hook.failed': 'warn',
+  'client_certificate.untrusted_header': 'warn',
   'token.revoked': 'info',
   'family.revoked': 'info',
   'installation.revoked': 'info',

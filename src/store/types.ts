@@ -11,7 +11,9 @@ export type AuthMethod =
   | 'client_secret_jwt'
   | 'private_key_jwt'
   | 'none'
-  | 'request_signature';
+  | 'request_signature'
+  | 'tls_client_auth'
+  | 'self_signed_tls_client_auth';
 
 export type AccessTokenFormatName = 'jwt' | 'opaque';
 export type Status = 'active' | 'disabled';
@@ -78,6 +80,17 @@ export interface Client {
   claims?: Record<string, unknown> | null;
   /** Calls the token hook before issuance (oauth/token-hook.ts): what a failed call means; null = not called. */
   tokenHook?: 'fail_open' | 'fail_closed' | null;
+  /**
+   * RFC 8705 §2.1.2: how a tls_client_auth client's certificate is recognised, exactly one of the subject DN
+   * (RFC 4514 string) or one subjectAltName entry; null when not set. Optional as above.
+   */
+  tlsClientAuthSubjectDn?: string | null;
+  tlsClientAuthSanDns?: string | null;
+  tlsClientAuthSanUri?: string | null;
+  tlsClientAuthSanIp?: string | null;
+  tlsClientAuthSanEmail?: string | null;
+  /** RFC 8705 §3.4: the client always asks for certificate-bound access tokens (a request without a certificate is refused). */
+  tlsClientCertificateBoundAccessTokens?: boolean;
   status: Status;
   createdAt: number;
   updatedAt: number;

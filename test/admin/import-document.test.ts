@@ -85,7 +85,7 @@ describe('validateImportDocument: one pass', () => {
   it('one mistake is one problem: a missing field is not also "Expected string", a bad auth method trips no rule', async () => {
     expect(await problemsOf({ clients: [{ client_id: 'a', client_secret: 'long-enough-1', grant_types: ['client_credentials'] }] })).toEqual(['$.clients[0].scope: is required']);
     expect(await problemsOf({ clients: [{ client_id: 'a', token_endpoint_auth_method: 'magic', client_secret: 'long-enough-1', grant_types: ['client_credentials'], scope: 'read' }] })).toEqual([
-      '$.clients[0].token_endpoint_auth_method: must be one of client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt, none, request_signature',
+      '$.clients[0].token_endpoint_auth_method: must be one of client_secret_basic, client_secret_post, client_secret_jwt, private_key_jwt, none, request_signature, tls_client_auth, self_signed_tls_client_auth',
     ]);
   });
 

@@ -120,3 +120,14 @@ describe('tessera client: metadata, claims and allowed resources', () => {
   });
 });
 
+
+describe('tessera client create / update: mutual TLS (RFC 8705)', () => {
+  it('creates a tls_client_auth client with one certificate name, without a secret, and keeps exactly one name', async () => {
+    const created = JSON.parse(await run(['client', 'create', '--id', 'mtls-cli', '--auth-method', 'tls_client_auth', '--tls-san-uri', 'spiffe://example.org/svc', '--json'])) as Record<string, unknown>;
+    expect(created).toMatchObject({ client_id: 'mtls-cli', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_uri: 'spiffe://example.org/svc', tls_client_certificate_bound_access_tokens: false });
+    expect(created).not.toHaveProperty('client_secret');
+    expect((await refusal(['client', 'update', 'mtls-cli', '--tls-subject-dn', 'CN=svc'])).message).toMatch(/^tls_client_auth_san_uri: tls_client_auth takes exactly one of .* tls_client_auth_subject_dn and tls_client_auth_san_uri are set/);
+    expect((await refusal(['client', 'create', '--id', 'mtls-bad', '--auth-method', 'tls_client_auth', '--tls-san-ip', '300.1.1.1'])).message).toBe('tls_client_auth_san_ip: must be an IPv4 or IPv6 address');
+    expect(JSON.parse(await run(['client', 'update', 'mtls-cli', '--tls-bound-tokens', '--json']))).toMatchObject({ tls_client_certificate_bound_access_tokens: true });
+  });
+});

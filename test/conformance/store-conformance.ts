@@ -113,6 +113,20 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect(updated).toMatchObject({ delegation: null, allowedOrigins: ['https://other.example'] });
       });
 
+      it('the mutual-TLS settings survive the round trip, and default to null and false', async () => {
+        const id = uid('c');
+        const input = newClient(id, { tokenEndpointAuthMethod: 'tls_client_auth', tlsClientAuthSubjectDn: 'CN=svc,O=Example\\, Inc.,C=DE', tlsClientCertificateBoundAccessTokens: true });
+        await store.clients.create(input);
+        expect(await store.clients.get(id)).toMatchObject({ tokenEndpointAuthMethod: 'tls_client_auth', tlsClientAuthSubjectDn: input.tlsClientAuthSubjectDn, tlsClientAuthSanDns: null, tlsClientCertificateBoundAccessTokens: true });
+        const plain = uid('c');
+        const created = await store.clients.create(newClient(plain));
+        expect(created).toMatchObject({ tlsClientAuthSubjectDn: null, tlsClientAuthSanDns: null, tlsClientAuthSanUri: null, tlsClientAuthSanIp: null, tlsClientAuthSanEmail: null, tlsClientCertificateBoundAccessTokens: false });
+        expect(await store.clients.get(plain)).toEqual(created);
+        const updated = await store.clients.update(id, { tlsClientAuthSubjectDn: null, tlsClientAuthSanUri: 'spiffe://example.org/svc', tlsClientAuthSanIp: '10.0.0.7', tlsClientAuthSanEmail: 'svc@example.org', tlsClientAuthSanDns: 'svc.example.org', tlsClientCertificateBoundAccessTokens: false });
+        expect(updated).toMatchObject({ tlsClientAuthSubjectDn: null, tlsClientAuthSanUri: 'spiffe://example.org/svc', tlsClientAuthSanIp: '10.0.0.7', tlsClientAuthSanEmail: 'svc@example.org', tlsClientAuthSanDns: 'svc.example.org', tlsClientCertificateBoundAccessTokens: false });
+        expect(await store.clients.get(id)).toEqual(updated);
+      });
+
       it('allowedOrigins lists every client origin once (the CORS preflight index)', async () => {
         const o = `https://${uid('o')}.example`;
         await store.clients.create(newClient(uid('c'), { allowedOrigins: [o, 'https://shared.example'] }));

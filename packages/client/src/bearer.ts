@@ -1,5 +1,6 @@
 import { VerificationError } from './verification-error.js';
 import type { TokenVerifier, VerifiedToken } from './verifier.js';
+import type { ClientCertificateInput } from './mtls.js';
 
 export interface BearerAuthOptions {
   verifier: TokenVerifier;
@@ -7,6 +8,11 @@ export interface BearerAuthOptions {
   requiredScopes?: readonly string[];
   /** The `realm` of the challenge (RFC 6750 §3). Default: the verifier's issuer. */
   realm?: string;
+  /**
+   * A header in which a TLS-terminating proxy forwards the client certificate (PEM, URL-encoded PEM or base64 DER),
+   * for certificate-bound tokens (RFC 8705) when TLS does not end here. Only when that proxy always overwrites it.
+   */
+  certificateHeader?: string;
 }
 
 /** An HTTP answer that refuses a request: status, headers and a small JSON body. */
@@ -56,7 +62,7 @@ export function checkScopes(token: VerifiedToken, opts: BearerAuthOptions): Bear
 }
 
 /** Reads the Authorization header, verifies the token, and says how to answer when it is refused. */
-export async function authenticateBearer(authorization: string | readonly string[] | undefined, opts: BearerAuthOptions): Promise<BearerOutcome> {
+export async function authenticateBearer(authorization: string | readonly string[] | undefined, opts: BearerAuthOptions, clientCertificate?: ClientCertificateInput): Promise<BearerOutcome> {
   const realm = opts.realm ?? opts.verifier.issuer;
   const value = authorization;
   if (typeof value !== 'string' && value !== undefined) return { ok: false, refusal: refusal(realm, new VerificationError('invalid_request', 'More than one Authorization header')) };
@@ -64,7 +70,7 @@ export async function authenticateBearer(authorization: string | readonly string
   const match = BEARER.exec(value);
   if (!match) return { ok: false, refusal: refusal(realm, new VerificationError('invalid_request', 'Malformed Bearer authorization header')) };
   try {
-    const token = await opts.verifier.verify(match[1]!, opts.requiredScopes ? { requiredScopes: opts.requiredScopes } : {});
+    const token = await opts.verifier.verify(match[1]!, { ...(opts.requiredScopes ? { requiredScopes: opts.requiredScopes } : {}), ...(clientCertificate !== undefined ? { clientCertificate } : {}) });
     return { ok: true, token };
   } catch (err) {
     if (err instanceof VerificationError) return { ok: false, refusal: refusal(realm, err) };

@@ -1,7 +1,7 @@
 import { importJWK, SignJWT, type CryptoKey, type JWK, type KeyObject } from 'jose';
 import { basicAuthorization } from './encoding.js';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none' | 'tls_client_auth' | 'self_signed_tls_client_auth';
 
 /** A private key for private_key_jwt: a Web Crypto CryptoKey, a private JWK, or (Node) a KeyObject. */
 export type PrivateKeyInput = CryptoKey | KeyObject | JWK;
@@ -106,7 +106,10 @@ export class ClientAuthenticator {
           headers: {},
           params: { client_id: this.c.clientId, client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: await this.assertion(assertionAudience) },
         };
+      // RFC 8705 §2: the credential is the TLS client certificate (TokenClientOptions.dispatcher); the body names the client.
       case 'none':
+      case 'tls_client_auth':
+      case 'self_signed_tls_client_auth':
         return { headers: {}, params: { client_id: this.c.clientId } };
     }
   }

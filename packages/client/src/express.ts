@@ -1,10 +1,13 @@
 import { authenticateBearer, type BearerAuthOptions } from './bearer.js';
 import type { VerifiedToken } from './verifier.js';
+import { requestCertificate } from './mtls.js';
 
 /** Structural request / response types: Express, Connect, Polka and plain node:http all fit. */
 export interface IncomingLike {
   headers: Record<string, string | string[] | undefined>;
   auth?: VerifiedToken;
+  /** The connection (a TLSSocket when TLS ends here): its client certificate is checked against bound tokens. */
+  socket?: unknown;
 }
 export interface ResponseLike {
   statusCode: number;
@@ -20,7 +23,7 @@ export type NextLike = (err?: unknown) => void;
  */
 export function bearerAuth(opts: BearerAuthOptions): (req: IncomingLike, res: ResponseLike, next: NextLike) => void {
   return (req, res, next) => {
-    authenticateBearer(req.headers.authorization, opts).then(
+    authenticateBearer(req.headers.authorization, opts, requestCertificate(req.socket, req.headers, opts.certificateHeader)).then(
       (outcome) => {
         if (outcome.ok) {
           req.auth = outcome.token;

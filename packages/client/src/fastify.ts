@@ -1,5 +1,6 @@
 import { authenticateBearer, checkScopes, type BearerAuthOptions } from './bearer.js';
 import type { VerifiedToken } from './verifier.js';
+import { requestCertificate } from './mtls.js';
 
 /**
  * The parts of Fastify this module touches, typed structurally so that the package has no dependency on fastify
@@ -8,6 +9,8 @@ import type { VerifiedToken } from './verifier.js';
 export interface FastifyRequestLike {
   headers: Record<string, string | string[] | undefined>;
   auth?: VerifiedToken | null;
+  /** The Node request; its socket's client certificate is checked against certificate-bound tokens (RFC 8705). */
+  raw?: { socket?: unknown };
 }
 export interface FastifyReplyLike {
   code(statusCode: number): FastifyReplyLike;
@@ -28,7 +31,7 @@ export interface FastifyInstanceLike {
 export function bearerAuthHook(opts: BearerAuthOptions): FastifyHookLike {
   return async (request, reply) => {
     // Verified already by the plugin of an enclosing scope: only this route's scopes are left to check.
-    const outcome = request.auth ? checkScopes(request.auth, opts) : await authenticateBearer(request.headers.authorization, opts);
+    const outcome = request.auth ? checkScopes(request.auth, opts) : await authenticateBearer(request.headers.authorization, opts, requestCertificate(request.raw?.socket, request.headers, opts.certificateHeader));
     if (outcome.ok) {
       request.auth = outcome.token;
       return undefined;

@@ -11,6 +11,7 @@ export { VerificationError, type VerificationErrorCode } from './verification-er
 export { authenticateBearer, checkScopes, challenge, type BearerAuthOptions, type BearerOutcome, type BearerRefusal } from './bearer.js';
 export { fastifyBearerAuth, bearerAuthHook, type FastifyHookLike, type FastifyRequestLike, type FastifyReplyLike, type FastifyInstanceLike } from './fastify.js';
 export { bearerAuth, type IncomingLike, type ResponseLike, type NextLike } from './express.js';
+export { certificateThumbprint, checkCertificateBinding, type ClientCertificateInput } from './mtls.js';
 export { AdminClient, Paginated, type AdminClientOptions } from './admin-client.js';
 export { AdminApiError, type ProblemDetails, type FieldProblem } from './admin-error.js';
 export type * from './admin-types.js';

@@ -23,6 +23,12 @@ export interface TokenClientOptions {
   /** The grant getAccessToken() runs when it has no refresh token. Default: client_credentials for a confidential client. */
   grant?: ManagedGrant | null;
   fetch?: FetchLike;
+  /**
+   * Passed to fetch as `dispatcher` (Node's fetch is undici's): an undici `Agent({ connect: { cert, key } })`
+   * presents a TLS client certificate, for authMethod tls_client_auth / self_signed_tls_client_auth and
+   * certificate-bound access tokens (RFC 8705). The tokens it gets must be used over the same certificate.
+   */
+  dispatcher?: unknown;
   /** Per attempt, including reading the body. Default 10 s. */
   timeoutMs?: number;
   /** Retries of 429 / 503 answers; `false` disables them. */
@@ -66,7 +72,12 @@ export class TokenClient {
     if (!options.clientId) throw new TypeError('clientId is required');
     if (!options.issuer && !options.tokenEndpoint) throw new TypeError('give issuer (for RFC 8414 discovery) or tokenEndpoint');
     const retry = options.retry === false ? { ...DEFAULT_RETRY, maxRetries: 0 } : { ...DEFAULT_RETRY, ...(options.retry ?? {}) };
-    const fetchImpl = options.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init));
+    const baseFetch = options.fetch ?? ((input: string, init: RequestInit) => globalThis.fetch(input, init));
+    const dispatcher = options.dispatcher;
+    const fetchImpl: FetchLike = dispatcher === undefined ? baseFetch : (input, init) => baseFetch(input, { ...init, dispatcher } as RequestInit);
+    if ((options.authMethod === 'tls_client_auth' || options.authMethod === 'self_signed_tls_client_auth') && dispatcher === undefined && options.fetch === undefined) {
+      throw new TypeError(`authMethod ${options.authMethod} needs a dispatcher that presents the client certificate (or a fetch that does)`);
+    }
     this.http = { fetch: fetchImpl, timeoutMs: options.timeoutMs ?? 10_000, retry };
     this.auth = new ClientAuthenticator(options);
     this.metadata = options.issuer ? new MetadataCache(this.http, options.issuer) : undefined;

@@ -6,6 +6,7 @@ import { IntrospectionCache } from './introspection-cache.js';
 import type { IntrospectionResponse } from './types.js';
 import { VerificationError } from './verification-error.js';
 import { actorChain, checkActors, type Actor, type ActorRequirement } from './actors.js';
+import { checkCertificateBinding, type ClientCertificateInput } from './mtls.js';
 
 export interface VerifierOptions {
   /** The issuer identifier; tokens must carry exactly this `iss` (RFC 9068 §4). */
@@ -61,7 +62,11 @@ export interface VerifiedToken {
 
 export interface TokenVerifier {
   /** Verifies a bearer token; throws VerificationError (invalid_token, insufficient_scope, temporarily_unavailable). */
-  verify(token: string, opts?: { requiredScopes?: readonly string[]; actor?: ActorRequirement }): Promise<VerifiedToken>;
+  /**
+   * `clientCertificate`: the TLS client certificate of the request (DER bytes or PEM text), checked against a
+   * certificate-bound token's cnf x5t#S256 (RFC 8705 §3); a bound token without it is refused.
+   */
+  verify(token: string, opts?: { requiredScopes?: readonly string[]; actor?: ActorRequirement; clientCertificate?: ClientCertificateInput }): Promise<VerifiedToken>;
   readonly issuer: string;
 }
 
@@ -195,6 +200,7 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
         throw new VerificationError('insufficient_scope', `The access token needs scope: ${required.join(' ')}`, required);
       }
       checkActors(verified.actors, opts.actor ?? options.actor);
+      await checkCertificateBinding(verified.claims, opts.clientCertificate);
       return verified;
     },
   };

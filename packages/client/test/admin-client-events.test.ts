@@ -43,7 +43,8 @@ describe('AdminClient.events', () => {
     expect(walked).toEqual(all.map((e) => e.id));
 
     expect((await admin.events({ clientId: 'ev-3', since: start }).all()).map((e) => e.details.id)).toEqual(['ev-3']);
-    expect(await admin.events({ type: 'admin.change', until: start }).all()).toEqual([]);
+    // Before the test's changes only the start-up's own: the console client the server creates (actor system).
+    expect((await admin.events({ type: 'admin.change', until: start }).all()).filter((e) => e.actor?.kind !== 'system')).toEqual([]);
   });
 
   it('sees a failed client authentication with its method', async () => {

@@ -27,7 +27,12 @@ export interface AccessTokenClaims {
    * state (starts or rotates a refresh family) asks before it does; undefined: the issuer asks (oauth/token-hook.ts).
    */
   hookClaims?: Record<string, unknown> | null;
+  /** RFC 7800 §3.1 confirmation: what the token is bound to (RFC 8705 §3.1 x5t#S256; DPoP's jkt). */
+  cnf?: Confirmation;
 }
+
+/** An access token's `cnf` (RFC 7800): one member per binding (RFC 8705 §3.1 x5t#S256, RFC 9449 §6.1 jkt). */
+export type Confirmation = Readonly<Record<string, string>>;
 
 /** One issued access token. TokenIssuer decides everything but `token`, which the client's format mints. */
 export interface IssuedAccessToken {

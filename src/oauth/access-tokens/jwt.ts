@@ -99,6 +99,7 @@ export const jwtAccessTokens = {
     // revoked (oauth/revoked-families.ts). `sid` is the registered JWT claim for a session identifier (IANA
     // JSON Web Token Claims; OpenID Connect Front-Channel Logout §3); a family is one login of one client.
     if (c.familyId) claims.sid = c.familyId;
+    if (c.cnf) claims.cnf = c.cnf;
     const key = s.keys.active;
     const input = signingInputOf(key, claims);
     issued.token = assembleJwt(input, await s.signer.sign(key, input));

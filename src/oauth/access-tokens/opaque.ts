@@ -33,7 +33,8 @@ export const opaqueAccessTokens = {
       familyId: c.familyId ?? null,
       scope: [...c.scope],
       audience: issued.audience,
-      claims: c.username || c.extra ? { ...(c.extra ?? {}), ...(c.username ? { username: c.username } : {}) } : null,
+      // Introspection spreads these into its answer (RFC 7662 §2.2): the username, and cnf for a bound token.
+      claims: c.username || c.extra || c.cnf ? { ...(c.extra ?? {}), ...(c.username ? { username: c.username } : {}), ...(c.cnf ? { cnf: c.cnf } : {}) } : null,
       issuedAt: issued.issuedAt,
       expiresAt: issued.expiresAt,
     });

@@ -9,16 +9,24 @@ import { noneAuth } from './none.js';
 import { requestSignatureAuth } from './request-signature.js';
 import { privateKeyJwt } from './private-key-jwt.js';
 import { clientSecretJwt } from './client-secret-jwt.js';
+import { tlsClientAuth } from './tls-client-auth.js';
+import { selfSignedTlsClientAuth } from './self-signed-tls-client-auth.js';
+import { getClient } from '../context.js';
 
 /**
- * The credential-carrying methods, in the order they are tried. Adding a method means adding it here; "none" is
- * the fallback when a request carries a client_id and no credentials at all.
+ * The authentication methods. Adding a method means adding it here. The credential-carrying ones are chosen by
+ * what the request carries; when none matches and the request names a client_id, the client's registration
+ * chooses among the connection-credential methods (byRegistration: RFC 8705 mutual TLS), and "none" is the
+ * fallback for every other client.
  */
-export const CLIENT_AUTHENTICATORS: readonly ClientAuthenticator[] = [clientSecretBasic, clientSecretPost, requestSignatureAuth, privateKeyJwt, clientSecretJwt];
+export const CLIENT_AUTHENTICATORS: readonly ClientAuthenticator[] = [clientSecretBasic, clientSecretPost, requestSignatureAuth, privateKeyJwt, clientSecretJwt, tlsClientAuth, selfSignedTlsClientAuth];
 
 /** The authentication methods of one server, built once from a list (the context builder's). */
 export interface ClientAuthRegistry {
+  /** The credential-carrying methods (chosen by `matches`). */
   readonly authenticators: readonly ClientAuthenticator[];
+  /** The methods chosen by the client's registered method (byRegistration), when no credential is present. */
+  readonly byRegistration: readonly ClientAuthenticator[];
   /** Every method including "none" (RFC 8414 token_endpoint_auth_methods_supported, before profile filtering). */
   readonly methods: readonly string[];
 }
@@ -29,7 +37,11 @@ export function createClientAuthRegistry(authenticators: readonly ClientAuthenti
     if (seen.has(a.method)) throw new Error(`client authenticator ${a.method} registered twice`);
     seen.add(a.method);
   }
-  return { authenticators: [...authenticators], methods: [...authenticators.map((a) => a.method), noneAuth.method] };
+  return {
+    authenticators: authenticators.filter((a) => !a.byRegistration),
+    byRegistration: authenticators.filter((a) => a.byRegistration),
+    methods: [...authenticators.map((a) => a.method), noneAuth.method],
+  };
 }
 
 /** The methods of the built-in list (what every server offers). */
@@ -48,8 +60,13 @@ export function authenticateClientNow(req: TokenRequest, ctx: OAuthContext): Aut
     if (present) throw OAuthError.invalidRequest('The request uses more than one client authentication method');
     present = a;
   }
-  const chosen = present ?? (noneAuth.matches(req) ? noneAuth : undefined);
-  if (!chosen) throw OAuthError.invalidClient('Client authentication is required');
+  if (!present && !noneAuth.matches(req)) throw OAuthError.invalidClient('Client authentication is required');
+  if (!present && ctx.clientAuth.byRegistration.length > 0) return authenticateByRegistration(req, ctx);
+  return run(present ?? noneAuth, req, ctx);
+}
+
+/** Runs one method, reporting a refusal (authFailed) whether it throws or rejects. */
+function run(chosen: ClientAuthenticator, req: TokenRequest, ctx: OAuthContext): AuthenticatedClient | Promise<AuthenticatedClient> {
   let pending: ReturnType<typeof chosen.authenticate>;
   try {
     pending = chosen.authenticate(req, ctx);
@@ -59,6 +76,16 @@ export function authenticateClientNow(req: TokenRequest, ctx: OAuthContext): Aut
   // A cached client answers synchronously and costs no extra promise; only a pending check gets a catch.
   if (pending instanceof Promise) pending = pending.catch((err: unknown) => Promise.reject(authFailed(req, ctx, chosen.method, err)));
   return whenReady(pending, (client) => ({ client, method: chosen.method }));
+}
+
+/**
+ * No credential in the request, only a client_id: the client's registered method decides between the
+ * connection-credential methods (a certificate, RFC 8705 §2) and "none" (RFC 6749 §2.1 public client), so a
+ * public client that presents a certificate for binding (RFC 8705 §4) stays a public client.
+ */
+async function authenticateByRegistration(req: TokenRequest, ctx: OAuthContext): Promise<AuthenticatedClient> {
+  const registered = (await getClient(ctx, req.params.get('client_id')!))?.tokenEndpointAuthMethod;
+  return run(ctx.clientAuth.byRegistration.find((a) => a.method === registered) ?? noneAuth, req, ctx);
 }
 
 /**

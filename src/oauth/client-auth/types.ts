@@ -13,6 +13,12 @@ export interface AuthenticatedClient {
  */
 export interface ClientAuthenticator {
   readonly method: AuthMethod;
+  /**
+   * Methods whose credential is not in the request but in the connection (RFC 8705 mutual TLS): the request
+   * carries only a client_id, as a public client's does, so such a method is chosen by the client's registered
+   * token_endpoint_auth_method when no credential-carrying method matched (index.ts), never by `matches`.
+   */
+  readonly byRegistration?: true;
   matches(req: TokenRequest): boolean;
   /** A cache hit may answer synchronously; anything that has to wait returns a promise. */
   authenticate(req: TokenRequest, ctx: OAuthContext): Client | Promise<Client>;

@@ -62,7 +62,7 @@ export const refreshTokenGrant = {
     }, onReuse);
     ctx.metrics.refreshRotated();
     const { family, scope } = rotated;
-    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, user: rotated.user, orgId: family.orgId, scope, extra: family.claims, audience, hookClaims };
+    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, user: rotated.user, orgId: family.orgId, scope, extra: family.claims, audience, hookClaims, cnf: req.cnf };
     // Awaited rather than returned: an async function that returns a promise pays an extra thenable job.
     return await issueTokens(ctx, granted, rotated);
   },

@@ -1,6 +1,7 @@
 import type { Client } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import type { AnswerChannel } from '../kdf-admission.js';
+import type { Confirmation } from '../access-tokens/format.js';
 
 /** RFC 6749 §5.1 success body (plus RFC 8693's issued_token_type). */
 export interface TokenResponse {
@@ -20,6 +21,8 @@ export interface GrantRequest {
   readonly requestId: string;
   /** The connection the answer goes back on, when served over HTTP: a KDF queued for a gone client gives its place up. */
   readonly answer?: AnswerChannel;
+  /** RFC 7800 confirmation the access token is bound to (RFC 8705 §3: x5t#S256), decided by the endpoint. */
+  readonly cnf?: Confirmation;
 }
 
 /**

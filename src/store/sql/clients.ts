@@ -36,6 +36,12 @@ function clientFromRow(r: ClientRow): Client {
     metadata: fromJson<Record<string, unknown>>(r.metadata),
     claims: fromJson<Record<string, unknown>>(r.claims),
     tokenHook: r.token_hook as Client['tokenHook'],
+    tlsClientAuthSubjectDn: r.tls_client_auth_subject_dn,
+    tlsClientAuthSanDns: r.tls_client_auth_san_dns,
+    tlsClientAuthSanUri: r.tls_client_auth_san_uri,
+    tlsClientAuthSanIp: r.tls_client_auth_san_ip,
+    tlsClientAuthSanEmail: r.tls_client_auth_san_email,
+    tlsClientCertificateBoundAccessTokens: num(r.tls_client_certificate_bound_access_tokens) === 1,
     status: r.status as Client['status'],
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -74,6 +80,12 @@ function columns(c: Partial<NewClient>): Partial<ClientRow> {
   if (c.metadata !== undefined) row.metadata = toJson(c.metadata);
   if (c.claims !== undefined) row.claims = toJson(c.claims);
   if (c.tokenHook !== undefined) row.token_hook = c.tokenHook;
+  if (c.tlsClientAuthSubjectDn !== undefined) row.tls_client_auth_subject_dn = c.tlsClientAuthSubjectDn;
+  if (c.tlsClientAuthSanDns !== undefined) row.tls_client_auth_san_dns = c.tlsClientAuthSanDns;
+  if (c.tlsClientAuthSanUri !== undefined) row.tls_client_auth_san_uri = c.tlsClientAuthSanUri;
+  if (c.tlsClientAuthSanIp !== undefined) row.tls_client_auth_san_ip = c.tlsClientAuthSanIp;
+  if (c.tlsClientAuthSanEmail !== undefined) row.tls_client_auth_san_email = c.tlsClientAuthSanEmail;
+  if (c.tlsClientCertificateBoundAccessTokens !== undefined) row.tls_client_certificate_bound_access_tokens = c.tlsClientCertificateBoundAccessTokens ? 1 : 0;
   if (c.status !== undefined) row.status = c.status;
   return row;
 }
@@ -86,6 +98,16 @@ const NO_OVERLAP = {
   previous_secret_encrypted: null,
   previous_secret_expires_at: null,
   previous_secret_last_used_at: null,
+} satisfies Partial<ClientRow>;
+
+/** A new client's mutual-TLS columns when it names none (not a tls_client_auth client, no binding asked for). */
+const NO_MTLS = {
+  tls_client_auth_subject_dn: null,
+  tls_client_auth_san_dns: null,
+  tls_client_auth_san_uri: null,
+  tls_client_auth_san_ip: null,
+  tls_client_auth_san_email: null,
+  tls_client_certificate_bound_access_tokens: 0,
 } satisfies Partial<ClientRow>;
 
 export class SqlClientStore implements ClientStore {
@@ -126,7 +148,7 @@ export class SqlClientStore implements ClientStore {
 
   async create(client: NewClient): Promise<Client> {
     const now = nowSeconds();
-    const row = { ...NO_OVERLAP, ...(columns(client) as ClientRow), client_id: client.clientId, created_at: now, updated_at: now, version: 1 };
+    const row = { ...NO_OVERLAP, ...NO_MTLS, ...(columns(client) as ClientRow), client_id: client.clientId, created_at: now, updated_at: now, version: 1 };
     try {
       await this.ctx.tx(async (c) => {
         await c.db.insertInto('clients').values(row).execute();

@@ -32,6 +32,12 @@ export interface ClientRow {
   metadata: string | null;
   claims: string | null;
   token_hook: string | null;
+  tls_client_auth_subject_dn: string | null;
+  tls_client_auth_san_dns: string | null;
+  tls_client_auth_san_uri: string | null;
+  tls_client_auth_san_ip: string | null;
+  tls_client_auth_san_email: string | null;
+  tls_client_certificate_bound_access_tokens: number;
   status: string;
   created_at: number;
   updated_at: number;

@@ -1,0 +1,96 @@
+import { createServer, request, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { makeTestPki, type Issued, type TestPki } from '../../../test/support/certificates.js';
+import { bearerAuth, createVerifier, TokenClient, VerificationError, type TokenVerifier } from '../src/index.js';
+
+/**
+ * An undici Agent presenting a client certificate. Node's fetch is undici's, and Node 20 does not export its
+ * Agent; the class of the global dispatcher (present once fetch has run) is that Agent, which is what
+ * `new Agent({ connect: { cert, key } })` from the undici package gives an application.
+ */
+async function certificateAgent(connect: { ca: string; cert?: string; key?: string }): Promise<unknown> {
+  await fetch('data:,').catch(() => undefined);
+  const global = (globalThis as Record<symbol, unknown>)[Symbol.for('undici.globalDispatcher.1')];
+  const Agent = (global as { constructor: new (opts: unknown) => unknown }).constructor;
+  return new Agent({ connect });
+}
+
+/** A resource server over TLS that asks for client certificates and protects / with the SDK's middleware. */
+async function resourceServer(pki: TestPki, verifier: TokenVerifier): Promise<{ url: string; server: Server }> {
+  const guard = bearerAuth({ verifier });
+  const server = createServer({ cert: pki.server.cert, key: pki.server.key, requestCert: true, rejectUnauthorized: false }, (req, res) => {
+    guard(req, res, (err) => {
+      res.statusCode = err ? 500 : 200;
+      res.end(JSON.stringify({ ok: !err, client: (req as { auth?: { clientId?: string } }).auth?.clientId }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
+}
+
+function call(pki: TestPki, url: string, token: string, as?: Issued): Promise<{ status: number; challenge: string | undefined; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    request(url, { ca: pki.ca.cert, agent: false, headers: { authorization: `Bearer ${token}` }, ...(as ? { cert: as.cert, key: as.key } : {}) }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, challenge: res.headers['www-authenticate'], body: JSON.parse(text) as Record<string, unknown> }));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+describe('SDK: mutual TLS (RFC 8705) end to end', () => {
+  let pki: TestPki;
+  let tessera: TestServer;
+  let rs: { url: string; server: Server };
+  let verifier: TokenVerifier;
+
+  beforeAll(async () => {
+    pki = makeTestPki();
+    const clients = [{ client_id: 'svc', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_uri: 'spiffe://example.org/svc', grant_types: ['client_credentials'], scope: 'read' }];
+    tessera = await startTestServer({ doc: { clients }, env: { TESSERA_TLS_CERT: pki.server.certFile, TESSERA_TLS_KEY: pki.server.keyFile, TESSERA_TLS_CLIENT_CA: pki.ca.certFile } });
+    const toTessera = await certificateAgent({ ca: pki.ca.cert });
+    verifier = createVerifier({ issuer: tessera.config.issuer, audience: tessera.config.issuer, fetch: (url, init) => fetch(url, { ...init, dispatcher: toTessera } as RequestInit) });
+    rs = await resourceServer(pki, verifier);
+  });
+  afterAll(async () => {
+    rs?.server.close();
+    await tessera?.stop();
+    pki?.remove();
+  });
+
+  it('TokenClient presents its certificate through a dispatcher and gets a bound token; the middleware accepts it over the same certificate', async () => {
+    const client = new TokenClient({ issuer: tessera.config.issuer, clientId: 'svc', authMethod: 'tls_client_auth', dispatcher: await certificateAgent({ ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key }) });
+    const token = await client.getAccessToken();
+    const ok = await call(pki, rs.url, token, pki.client);
+    expect(ok).toMatchObject({ status: 200, body: { ok: true, client: 'svc' } });
+
+    const stolen = await call(pki, rs.url, token, pki.other);
+    expect(stolen.status).toBe(401);
+    expect(stolen.body).toEqual({ error: 'invalid_token', error_description: 'The access token is bound to another TLS client certificate' });
+    expect(stolen.challenge).toMatch(/^Bearer realm=".*", error="invalid_token"/);
+
+    const bare = await call(pki, rs.url, token);
+    expect(bare.status).toBe(401);
+    expect(bare.body.error_description).toMatch(/bound to a TLS client certificate .* presented none/);
+  });
+
+  it('verify() checks the certificate given as PEM; unbound tokens need none', async () => {
+    const client = new TokenClient({ issuer: tessera.config.issuer, clientId: 'svc', authMethod: 'tls_client_auth', dispatcher: await certificateAgent({ ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key }) });
+    const token = await client.getAccessToken();
+    await expect(verifier.verify(token, { clientCertificate: pki.client.cert })).resolves.toMatchObject({ clientId: 'svc' });
+    await expect(verifier.verify(token, { clientCertificate: encodeURIComponent(pki.client.cert) })).resolves.toMatchObject({ clientId: 'svc' });
+    await expect(verifier.verify(token, { clientCertificate: pki.other.cert })).rejects.toBeInstanceOf(VerificationError);
+    await expect(verifier.verify(token, { clientCertificate: 'garbage' })).rejects.toThrow(/presented none/);
+    await expect(verifier.verify(token)).rejects.toThrow(/presented none/);
+  });
+
+  it('without a certificate the server refuses the client, and a tls method without a dispatcher is a TypeError', async () => {
+    const client = new TokenClient({ issuer: tessera.config.issuer, clientId: 'svc', authMethod: 'tls_client_auth', dispatcher: await certificateAgent({ ca: pki.ca.cert }) });
+    await expect(client.clientCredentials()).rejects.toMatchObject({ error: 'invalid_client' });
+    expect(() => new TokenClient({ issuer: tessera.config.issuer, clientId: 'svc', authMethod: 'tls_client_auth' })).toThrow(TypeError);
+  });
+});
