@@ -14,6 +14,9 @@ const Delays = Type.Object({ freeAttempts: Type.Integer({ minimum: 0 }), baseDel
 // A mount prefix: '' or '/' for the root, else /segment[/segment...] with an optional trailing slash (dropped).
 const Profile = Type.Object({ enabled: Type.Boolean(), prefix: Type.String({ pattern: '^(/[A-Za-z0-9._~-]+)*/?$' }) }, { additionalProperties: false });
 
+/** The asymmetric JWS algorithms a DPoP proof may use (RFC 9449 §4.2; oauth/dpop/verify.ts implements each). */
+export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
+
 /** The prefix routes are mounted under: no trailing slash, '' for the root. */
 const mountPrefix = (prefix: string): string => prefix.replace(/\/$/, '');
 
@@ -154,6 +157,22 @@ const ConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** DPoP sender-constrained tokens at the token endpoint (RFC 9449; docs/sender-constrained.md). */
+    dpop: Type.Object(
+      {
+        /** Accept DPoP proofs and issue DPoP-bound tokens (off: a DPoP header is refused, metadata stays silent). */
+        enabled: Type.Boolean(),
+        /** dpop_signing_alg_values_supported: the algorithms a proof may use. */
+        signingAlgs: Type.Array(Type.Union(DPOP_ALGORITHMS.map((a) => Type.Literal(a))), { minItems: 1, uniqueItems: true }),
+        /** A proof's iat may be at most this many seconds old (and at most clockSkew ahead). */
+        proofMaxAge: Type.Integer({ minimum: 5, maximum: 3600 }),
+        /** Require a server nonce in every proof (RFC 9449 §8): DPoP-Nonce header, use_dpop_nonce error. */
+        nonce: Type.Boolean(),
+        /** A nonce is valid for one to two of these windows (seconds); every node derives the same one. */
+        nonceLifetime: Type.Integer({ minimum: 10, maximum: 86_400 }),
+      },
+      { additionalProperties: false },
+    ),
     /** The audit trail of security events (docs/operations.md, "Audit events"). */
     events: Type.Object(
       {
@@ -214,6 +233,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   signatureWindowMs: 300_000,
   profiles: {},
   metrics: { enabled: true, public: false, perClient: [] },
+  dpop: { enabled: true, signingAlgs: ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'PS256'], proofMaxAge: 60, nonce: false, nonceLifetime: 300 },
   events: { issued: 'off', issuedSampleRate: 0.01, retentionDays: 90, flushIntervalMs: 100, batchSize: 500, maxQueue: 10_000 },
 };
 
@@ -313,6 +333,11 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['metrics.enabled', 'TESSERA_METRICS_ENABLED', bool],
   ['metrics.public', 'TESSERA_METRICS_PUBLIC', bool],
   ['metrics.perClient', 'TESSERA_METRICS_PER_CLIENT', list],
+  ['dpop.enabled', 'TESSERA_DPOP_ENABLED', bool],
+  ['dpop.signingAlgs', 'TESSERA_DPOP_SIGNING_ALGS', list],
+  ['dpop.proofMaxAge', 'TESSERA_DPOP_PROOF_MAX_AGE', int],
+  ['dpop.nonce', 'TESSERA_DPOP_NONCE', bool],
+  ['dpop.nonceLifetime', 'TESSERA_DPOP_NONCE_LIFETIME', int],
   ['events.issued', 'TESSERA_EVENTS_ISSUED', str],
   ['events.issuedSampleRate', 'TESSERA_EVENTS_ISSUED_SAMPLE_RATE', num],
   ['events.retentionDays', 'TESSERA_EVENTS_RETENTION_DAYS', int],

@@ -122,6 +122,10 @@ export const CLIENT_FIELDS = {
     flag: { flag: '--allowed-origin <origin>', help: 'browser origin allowed CORS on the token endpoints, e.g. https://app.example (repeatable)', kind: 'repeatable' },
     setting: { key: 'allowedOrigins', toStored: (v) => (v === undefined || v.length === 0 ? null : v), fromStored: (c) => orUndefined(c.allowedOrigins ?? null) },
   }),
+  dpop_bound_access_tokens: field(Type.Boolean(), {
+    flag: { flag: '--dpop-bound', help: 'require a DPoP proof (RFC 9449) with every token request; bearer requests are refused', kind: 'switch' },
+    setting: { key: 'dpopBoundAccessTokens', toStored: (v) => v ?? false, fromStored: (c) => c.dpopBoundAccessTokens ?? false },
+  }),
   api_keys: field(Type.Array(Type.String()), {}),
 };
 

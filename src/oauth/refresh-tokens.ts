@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Client, RefreshFamily, Store, User } from '../store/types.js';
+import type { Client, Confirmation, RefreshFamily, Store, User } from '../store/types.js';
 import { hashToken } from '../crypto/token-hash.js';
 import { randomId, randomToken } from '../crypto/random.js';
 import { OAuthError } from './errors.js';
@@ -16,6 +16,8 @@ export interface FamilyStart {
   installationId?: string | null;
   scope: readonly string[];
   claims?: Record<string, unknown> | null;
+  /** The key the family's refresh tokens are bound to (confirmation.ts familyBinding); null = unbound. */
+  confirmation?: Confirmation | null;
 }
 
 /**
@@ -71,6 +73,7 @@ export class RefreshTokenService {
         installationId: f.installationId ?? null,
         scope: [...f.scope],
         claims: f.claims ?? null,
+        confirmation: f.confirmation ?? null,
         createdAt: now,
         expiresAt: familyExpires,
       },

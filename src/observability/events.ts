@@ -27,6 +27,7 @@ export const EVENT_TYPES = [
   'admin.change',
   'delegation.granted',
   'delegation.refused',
+  'dpop.proof_rejected',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -16,6 +16,7 @@ export const EVENT_LOG_LEVELS: Readonly<Record<EventType, Level>> = {
   'rate_limit.rejected': 'warn',
   'idp.unavailable': 'warn',
   'delegation.refused': 'warn',
+  'dpop.proof_rejected': 'warn',
   'token.revoked': 'info',
   'family.revoked': 'info',
   'installation.revoked': 'info',

@@ -67,6 +67,8 @@ export interface Client {
   delegation?: DelegationPolicy | null;
   /** Browser origins (scheme://host[:port]) that get CORS on the token endpoints; null = no CORS. Optional as above. */
   allowedOrigins?: string[] | null;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof (bearer requests refused). Optional as above. */
+  dpopBoundAccessTokens?: boolean;
   status: Status;
   createdAt: number;
   updatedAt: number;
@@ -209,6 +211,21 @@ export interface RefreshFamily {
   /** Absolute end of the family. */
   expiresAt: number;
   revokedAt: number | null;
+  /**
+   * The key the family's refresh tokens are bound to (RFC 7800 `cnf`; RFC 9449 §5 for a public client's DPoP
+   * key): a refresh must prove possession of it. Null or absent: unbound. Optional so records built before the
+   * setting existed stay valid; the store always returns it.
+   */
+  confirmation?: Confirmation | null;
+}
+
+/**
+ * RFC 7800 §3.1 `cnf`: how a token is bound to a key its presenter must prove. Each sender-constraining method
+ * adds its member: `jkt` (RFC 9449 §6.1, DPoP: the JWK SHA-256 thumbprint), `x5t#S256` (RFC 8705 §3.1, mTLS).
+ */
+export interface Confirmation {
+  jkt?: string;
+  'x5t#S256'?: string;
 }
 
 export interface RefreshToken {

@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import type { KeyRing } from '../../keys/key-ring.js';
 import type { JwtSigner } from '../../keys/signing-thread.js';
-import type { Client, Store } from '../../store/types.js';
+import type { Client, Confirmation, Store } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { getUser } from '../users.js';
 
@@ -20,6 +20,8 @@ export interface AccessTokenClaims {
   audience?: readonly string[];
   /** Extra claims (e.g. the identity provider of a federated login). */
   extra?: Record<string, unknown> | null;
+  /** RFC 7800 §3.1: the key the token is bound to (the `cnf` claim; introspection returns it). */
+  confirmation?: Confirmation | null;
 }
 
 /** One issued access token. TokenIssuer decides everything but `token`, which the client's format mints. */
@@ -31,6 +33,8 @@ export interface IssuedAccessToken {
   expiresAt: number;
   audience: string[];
   format: AccessTokenFormat['name'];
+  /** RFC 9449 §5: DPoP when bound to a DPoP key (confirmation.ts tokenTypeFor), else Bearer. */
+  tokenType: 'Bearer' | 'DPoP';
 }
 
 /** What minting needs beyond the claims: the issuer's configuration, its keys and signer, the store. */

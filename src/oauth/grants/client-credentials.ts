@@ -12,6 +12,6 @@ export const clientCredentialsGrant = {
   confidentialOnly: true,
   async handle(req, client, ctx) {
     const scope = resolveScope(parseScope(req.params.get('scope')), client.scope, client.defaultScope);
-    return tokenResponse(await ctx.issuer.issue({ client, subject: client.clientId, scope }), scope);
+    return tokenResponse(await ctx.issuer.issue({ client, subject: client.clientId, scope, confirmation: req.confirmation }), scope);
   },
 } satisfies GrantHandler;

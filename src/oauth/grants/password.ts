@@ -91,6 +91,6 @@ export const passwordGrant = {
     const user = await throttledLogin(ctx, client, username, password, req);
 
     const scope = passwordScope(requested, client, user);
-    return issueTokens(ctx, { client, subject: user.id, userId: user.id, username: user.username, scope });
+    return issueTokens(ctx, { client, subject: user.id, userId: user.id, username: user.username, scope, confirmation: req.confirmation });
   },
 } satisfies GrantHandler;

@@ -8,6 +8,7 @@ import * as m0004RevokedFamilies from './0004-revoked-families.js';
 import * as m0005Events from './0005-events.js';
 import * as m0007SecretsAndKeySchedule from './0007-secrets-and-key-schedule.js';
 import * as m0009DelegationAndCors from './0009-delegation-and-cors.js';
+import * as m0011Dpop from './0011-dpop.js';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time). Kysely's Migrator records
@@ -15,7 +16,7 @@ import * as m0009DelegationAndCors from './0009-delegation-and-cors.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Up = (db: Kysely<any>, dialect: Dialect) => Promise<void>;
-const MIGRATIONS: ReadonlyArray<[string, Up]> = [['0001-initial', m0001.up], ['0002-access-token-family', m0002AccessTokenFamily.up], ['0003-refresh-token-expiry', m0003RefreshTokenExpiry.up], ['0004-revoked-families', m0004RevokedFamilies.up], ['0005-events', m0005Events.up], ['0007-secrets-and-key-schedule', m0007SecretsAndKeySchedule.up], ['0009-delegation-and-cors', m0009DelegationAndCors.up]];
+const MIGRATIONS: ReadonlyArray<[string, Up]> = [['0001-initial', m0001.up], ['0002-access-token-family', m0002AccessTokenFamily.up], ['0003-refresh-token-expiry', m0003RefreshTokenExpiry.up], ['0004-revoked-families', m0004RevokedFamilies.up], ['0005-events', m0005Events.up], ['0007-secrets-and-key-schedule', m0007SecretsAndKeySchedule.up], ['0009-delegation-and-cors', m0009DelegationAndCors.up], ['0011-dpop', m0011Dpop.up]];
 
 class CodeMigrationProvider implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}

@@ -32,6 +32,7 @@ function clientFromRow(r: ClientRow): Client {
     rateLimit: fromJson<Client['rateLimit']>(r.rate_limit),
     delegation: fromJson<DelegationPolicy>(r.delegation),
     allowedOrigins: fromJson<string[]>(r.allowed_origins),
+    dpopBoundAccessTokens: num(r.dpop_bound_access_tokens) === 1,
     status: r.status as Client['status'],
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -65,6 +66,7 @@ function columns(c: Partial<NewClient>): Partial<ClientRow> {
   if (c.rateLimit !== undefined) row.rate_limit = toJson(c.rateLimit);
   if (c.delegation !== undefined) row.delegation = toJson(c.delegation);
   if (c.allowedOrigins !== undefined) row.allowed_origins = toJson(c.allowedOrigins);
+  if (c.dpopBoundAccessTokens !== undefined) row.dpop_bound_access_tokens = c.dpopBoundAccessTokens ? 1 : 0;
   if (c.status !== undefined) row.status = c.status;
   return row;
 }

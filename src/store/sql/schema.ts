@@ -28,6 +28,7 @@ export interface ClientRow {
   rate_limit: string | null;
   delegation: string | null;
   allowed_origins: string | null;
+  dpop_bound_access_tokens: number;
   status: string;
   created_at: number;
   updated_at: number;
@@ -78,6 +79,7 @@ export interface RefreshFamilyRow {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  confirmation: string | null;
 }
 
 export interface RefreshTokenRow {
