@@ -1,4 +1,4 @@
-import { authenticateBearer, checkScopes, type BearerAuthOptions } from './bearer.js';
+import { authenticateRequest, checkScopes, type BearerAuthOptions } from './bearer.js';
 import type { VerifiedToken } from './verifier.js';
 
 /**
@@ -7,6 +7,9 @@ import type { VerifiedToken } from './verifier.js';
  */
 export interface FastifyRequestLike {
   headers: Record<string, string | string[] | undefined>;
+  method: string;
+  url: string;
+  protocol?: string;
   auth?: VerifiedToken | null;
 }
 export interface FastifyReplyLike {
@@ -23,12 +26,13 @@ export interface FastifyInstanceLike {
 
 /**
  * A Fastify hook for one route or one scope: `{ onRequest: bearerAuthHook({ verifier, requiredScopes }) }`.
- * On success the verified token is `request.auth`; otherwise the reply is the RFC 6750 answer.
+ * Bearer and DPoP (RFC 9449) tokens: on success the verified token is `request.auth`; otherwise the reply is the
+ * RFC 6750 answer, or the RFC 9449 one (DPoP challenge, DPoP-Nonce) for a DPoP request.
  */
 export function bearerAuthHook(opts: BearerAuthOptions): FastifyHookLike {
   return async (request, reply) => {
     // Verified already by the plugin of an enclosing scope: only this route's scopes are left to check.
-    const outcome = request.auth ? checkScopes(request.auth, opts) : await authenticateBearer(request.headers.authorization, opts);
+    const outcome = request.auth ? checkScopes(request.auth, opts) : await authenticateRequest(request, opts);
     if (outcome.ok) {
       request.auth = outcome.token;
       return undefined;
