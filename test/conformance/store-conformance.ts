@@ -748,6 +748,13 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect(results.filter(Boolean)).toHaveLength(1);
       });
 
+      it('concurrent remembers of one expired key: exactly one takes it over', async () => {
+        const key = uid('nonce');
+        expect(await store.replay.remember(key, now() - 5)).toBe(true);
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.replay.remember(key, now() + 60)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
       it('deleteExpired', async () => {
         await store.replay.remember(uid('nonce'), now() - 5);
         expect(await store.replay.deleteExpired(now())).toBeGreaterThanOrEqual(1);

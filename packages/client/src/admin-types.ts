@@ -27,6 +27,8 @@ export interface AdminClientFields {
   rate_limit?: { points: number; duration: number };
   jwks?: { keys: Array<Record<string, unknown>> };
   jwks_uri?: string;
+  /** RFC 9449 §5.2: every token request of the client must carry a DPoP proof. */
+  dpop_bound_access_tokens?: boolean;
   api_keys?: string[];
 }
 
