@@ -19,7 +19,7 @@ describe('the client field table', () => {
     expect(clientSettings({ grant_types: ['client_credentials'], scope: 'read  read write' }, d)).toEqual({
       name: null, status: 'active', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], scope: ['read', 'write'], defaultScope: null, audience: null,
       accessTokenTtl: 900, accessTokenFormat: 'jwt', refreshTokenTtl: null, refreshIdleTtl: null, refreshReuseInterval: 0, introspectAny: false, rateLimit: null, jwks: null, jwksUri: null,
-      delegation: null, allowedOrigins: null,
+      delegation: null, allowedOrigins: null, dpopBoundAccessTokens: false,
     });
   });
 
@@ -38,7 +38,7 @@ describe('the client field table', () => {
     const shown = describeClient(stored({ jwks: { keys: [{ kty: 'OKP' }] } }));
     expect(Object.keys(shown)).toEqual([
       'client_id', 'name', 'status', 'token_endpoint_auth_method', 'grant_types', 'scope', 'default_scope', 'audience', 'access_token_ttl', 'access_token_format',
-      'refresh_token_ttl', 'refresh_idle_ttl', 'refresh_reuse_interval', 'introspect_any', 'rate_limit', 'jwks_uri', 'delegation', 'allowed_origins', 'has_secret', 'secrets', 'created_at', 'updated_at',
+      'refresh_token_ttl', 'refresh_idle_ttl', 'refresh_reuse_interval', 'introspect_any', 'rate_limit', 'jwks_uri', 'delegation', 'allowed_origins', 'dpop_bound_access_tokens', 'has_secret', 'secrets', 'created_at', 'updated_at',
     ]);
     expect(shown).toMatchObject({ client_id: 'svc', scope: 'read', has_secret: true, created_at: '1970-01-01T00:00:01.000Z' });
     expect(JSON.stringify(shown)).not.toContain('argon2');
