@@ -17,6 +17,9 @@ const Delays = Type.Object({ freeAttempts: Type.Integer({ minimum: 0 }), baseDel
 const Duration = Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })]);
 const Profile = Type.Object({ enabled: Type.Boolean(), prefix: Type.String({ pattern: '^(/[A-Za-z0-9._~-]+)*/?$' }) }, { additionalProperties: false });
 
+/** The asymmetric JWS algorithms a DPoP proof may use (RFC 9449 §4.2; oauth/dpop/verify.ts implements each). */
+export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
+
 /** The prefix routes are mounted under: no trailing slash, '' for the root. */
 const mountPrefix = (prefix: string): string => prefix.replace(/\/$/, '');
 
@@ -186,6 +189,22 @@ const ConfigSchema = Type.Object(
     ),
     /** The web console at /console (docs/console.md): served, and its public client tessera-console ensured at start-up. */
     console: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
+    /** DPoP sender-constrained tokens at the token endpoint (RFC 9449; docs/sender-constrained.md). */
+    dpop: Type.Object(
+      {
+        /** Accept DPoP proofs and issue DPoP-bound tokens (off: a DPoP header is refused, metadata stays silent). */
+        enabled: Type.Boolean(),
+        /** dpop_signing_alg_values_supported: the algorithms a proof may use. */
+        signingAlgs: Type.Array(Type.Union(DPOP_ALGORITHMS.map((a) => Type.Literal(a))), { minItems: 1, uniqueItems: true }),
+        /** A proof's iat may be at most this many seconds old (and at most clockSkew ahead). */
+        proofMaxAge: Type.Integer({ minimum: 5, maximum: 3600 }),
+        /** Require a server nonce in every proof (RFC 9449 §8): DPoP-Nonce header, use_dpop_nonce error. */
+        nonce: Type.Boolean(),
+        /** A nonce is valid for one to two of these windows (seconds); every node derives the same one. */
+        nonceLifetime: Type.Integer({ minimum: 10, maximum: 86_400 }),
+      },
+      { additionalProperties: false },
+    ),
     /** The audit trail of security events (docs/operations.md, "Audit events"). */
     events: Type.Object(
       {
@@ -306,6 +325,7 @@ export const DEFAULTS: Static<typeof ConfigSchema> = {
   tokenHook: { timeoutMs: 500 },
   // Machine clients only (client_credentials and refresh), authenticated by a secret or a key: never a public client.
   registration: { enabled: false, grantTypes: ['client_credentials', 'refresh_token'], authMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] },
+  dpop: { enabled: true, signingAlgs: ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'PS256'], proofMaxAge: 60, nonce: false, nonceLifetime: 300 },
 };
 
 export class ConfigError extends Error {
@@ -412,6 +432,11 @@ const ENV: ReadonlyArray<[string, string, Parser]> = [
   ['metrics.public', 'TESSERA_METRICS_PUBLIC', bool],
   ['metrics.perClient', 'TESSERA_METRICS_PER_CLIENT', list],
   ['console.enabled', 'TESSERA_CONSOLE_ENABLED', bool],
+  ['dpop.enabled', 'TESSERA_DPOP_ENABLED', bool],
+  ['dpop.signingAlgs', 'TESSERA_DPOP_SIGNING_ALGS', list],
+  ['dpop.proofMaxAge', 'TESSERA_DPOP_PROOF_MAX_AGE', int],
+  ['dpop.nonce', 'TESSERA_DPOP_NONCE', bool],
+  ['dpop.nonceLifetime', 'TESSERA_DPOP_NONCE_LIFETIME', int],
   ['events.issued', 'TESSERA_EVENTS_ISSUED', str],
   ['events.issuedSampleRate', 'TESSERA_EVENTS_ISSUED_SAMPLE_RATE', num],
   ['events.retentionDays', 'TESSERA_EVENTS_RETENTION_DAYS', int],

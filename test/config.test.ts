@@ -78,6 +78,14 @@ describe('loadConfig', () => {
     expect(configError(() => loadConfig({}, { TESSERA_REGISTRATION_GRANT_TYPES: ' ' })).message).toMatch(/registration\.grantTypes/);
   });
 
+  it('dpop: on without nonces by default; algorithms, nonces and windows from the environment; a MAC algorithm refused', () => {
+    expect(loadConfig({}, {}).dpop).toEqual({ enabled: true, signingAlgs: ['ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'RS256', 'PS256'], proofMaxAge: 60, nonce: false, nonceLifetime: 300 });
+    const c = loadConfig({}, { TESSERA_DPOP_SIGNING_ALGS: 'ES256, PS256', TESSERA_DPOP_NONCE: 'true', TESSERA_DPOP_NONCE_LIFETIME: '120', TESSERA_DPOP_PROOF_MAX_AGE: '30', TESSERA_DPOP_ENABLED: 'false' });
+    expect(c.dpop).toEqual({ enabled: false, signingAlgs: ['ES256', 'PS256'], proofMaxAge: 30, nonce: true, nonceLifetime: 120 });
+    expect(() => loadConfig({}, { TESSERA_DPOP_SIGNING_ALGS: 'ES256,HS256' })).toThrow(/invalid setting dpop\.signingAlgs/);
+    expect(() => loadConfig({}, { TESSERA_DPOP_NONCE_LIFETIME: '1' })).toThrow(/dpop\.nonceLifetime/);
+  });
+
   it('booleans from the environment', () => {
     expect(loadConfig({}, { TESSERA_LOG_REQUESTS: 'true' }).logRequests).toBe(true);
     expect(loadConfig({}, { TESSERA_LOG_REQUESTS: '0' }).logRequests).toBe(false);

@@ -164,6 +164,10 @@ export const CLIENT_FIELDS = {
     flag: { flag: '--tls-bound-tokens', help: 'access tokens bound to the TLS client certificate, also for other auth methods (RFC 8705 §3.4)', kind: 'switch' },
     setting: { key: 'tlsClientCertificateBoundAccessTokens', toStored: (v) => v ?? false, fromStored: (c) => c.tlsClientCertificateBoundAccessTokens ?? false },
   }),
+  dpop_bound_access_tokens: field(Type.Boolean(), {
+    flag: { flag: '--dpop-bound', help: 'require a DPoP proof (RFC 9449) with every token request; bearer requests are refused', kind: 'switch' },
+    setting: { key: 'dpopBoundAccessTokens', toStored: (v) => v ?? false, fromStored: (c) => c.dpopBoundAccessTokens ?? false },
+  }),
   api_keys: field(Type.Array(Type.String()), {}),
 };
 

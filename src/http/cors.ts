@@ -21,6 +21,7 @@ import type { RefuseMethod } from './method-not-allowed.js';
 export const CORS_ENDPOINTS: ReadonlySet<string> = new Set([ENDPOINTS.token, ENDPOINTS.revoke, ENDPOINTS.introspect]);
 
 const ALLOW_HEADERS = 'Authorization, Content-Type, DPoP';
+const EXPOSE_HEADERS = 'DPoP-Nonce, WWW-Authenticate';
 /** How long a browser may cache a preflight answer, seconds (browsers cap it: Chromium at 7200). */
 const MAX_AGE = '600';
 
@@ -80,7 +81,8 @@ export function installCors(app: FastifyInstance, ctx: OAuthContext): void {
     reply.header('vary', 'Origin');
     allowedFor(ctx, request, origin).then(
       (allowed) => {
-        if (allowed) reply.header('access-control-allow-origin', origin);
+        // RFC 9449 §8: a browser client must read DPoP-Nonce (and the DPoP challenge) to retry with the nonce.
+        if (allowed) reply.header('access-control-allow-origin', origin).header('access-control-expose-headers', EXPOSE_HEADERS);
         done(null, payload);
       },
       // The look-up failed (store outage): the answer goes out without CORS headers rather than not at all.

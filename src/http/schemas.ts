@@ -48,7 +48,9 @@ export const TokenRequestBody = Type.Object(
 
 export const TokenResponseBody = Type.Object({
   access_token: Type.String(),
-  token_type: Type.Literal('Bearer'),
+  // A plain string for the serialiser (an anyOf of literals would be checked per response on the hot path);
+  // the values are the TokenResponse type's.
+  token_type: Type.String({ description: 'Bearer, or DPoP for a token bound to the DPoP proof key (RFC 9449 §5)', examples: ['Bearer', 'DPoP'] }),
   expires_in: Type.Integer(),
   scope: Type.String(),
   refresh_token: Type.Optional(Type.String()),

@@ -29,6 +29,7 @@ import { Metrics } from '../observability/metrics.js';
 import { metricsEventSink } from '../observability/metrics-sink.js';
 import { CorsOrigins } from './cors-origins.js';
 import { OncePerWindow } from '../observability/once-per-window.js';
+import { DpopService } from './dpop/service.js';
 
 /**
  * Everything a grant, an authenticator or an endpoint needs: every per-server cache, registry and service, built
@@ -74,6 +75,8 @@ export interface OAuthContext {
   readonly loginAttempts: KeyedLock;
   readonly limits: Limits;
   readonly replay: ReplayGuard;
+  /** DPoP at the token endpoint (RFC 9449): proof checks, imported proof keys, server nonces (dpop/service.ts). */
+  readonly dpop: DpopService;
   readonly logger: Logger;
   /** Security-relevant events (observability/events.ts): emitted once, fanned out to audit, log, metrics, streams. */
   readonly events: EventHub;
@@ -175,6 +178,7 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
     loginAttempts: new KeyedLock(),
     limits: deps.limits,
     replay: deps.replay,
+    dpop: new DpopService(config, deps.masterKey, deps.replay, now),
     logger,
     events,
     outages,

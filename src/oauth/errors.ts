@@ -24,6 +24,9 @@ export type OAuthErrorCode =
   | 'invalid_client_metadata'
   | 'invalid_redirect_uri'
   | 'invalid_software_statement'
+  // RFC 9449 §5, §8 (DPoP)
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   // RFC 6585 (rate limiting; not an RFC 6749 code, but the body keeps the §5.2 shape)
   | 'too_many_requests'
   // HTTP-level failures that still answer with the §5.2 shape
@@ -57,6 +60,15 @@ const OUTSIDE_DESCRIPTION_SET = /[^\x20\x21\x23-\x5B\x5D-\x7E]/;
 export function safeDescription(text: string): string {
   if (!OUTSIDE_DESCRIPTION_SET.test(text)) return text;
   return text.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/gu, (c) => (c === '"' ? "'" : c === '\\' ? '/' : /\s/.test(c) ? ' ' : '?'));
+}
+
+/** RFC 9449 §7.1: the DPoP authentication scheme's challenge (`algs` lists what proofs may be signed with). */
+export function dpopChallenge(error: string | undefined, description: string | undefined, algs: readonly string[]): string {
+  const parts: string[] = [];
+  if (error !== undefined) parts.push(`error="${error}"`);
+  if (description !== undefined) parts.push(`error_description="${description}"`);
+  parts.push(`algs="${algs.join(' ')}"`);
+  return `DPoP ${parts.join(', ')}`;
 }
 
 export class OAuthError extends Error {
@@ -123,6 +135,20 @@ export class OAuthError extends Error {
 
   static unsupportedTokenType(description: string): OAuthError {
     return new OAuthError('unsupported_token_type', description, 400);
+  }
+
+  /**
+   * RFC 9449 §5 / §7.1: a DPoP proof that fails a check, with the DPoP challenge naming the accepted algorithms
+   * (the error is also in the body, as the token endpoint answers, RFC 6749 §5.2).
+   */
+  static invalidDpopProof(description: string, algs: readonly string[]): OAuthError {
+    return new OAuthError('invalid_dpop_proof', description, 400, { 'www-authenticate': dpopChallenge('invalid_dpop_proof', safeDescription(description), algs) });
+  }
+
+  /** RFC 9449 §8: the proof lacks the server's current nonce; `nonce` is the one to use (DPoP-Nonce header). */
+  static useDpopNonce(nonce: string, algs: readonly string[]): OAuthError {
+    const description = 'Authorization server requires nonce in DPoP proof';
+    return new OAuthError('use_dpop_nonce', description, 400, { 'www-authenticate': dpopChallenge('use_dpop_nonce', description, algs), 'dpop-nonce': nonce });
   }
 
   static temporarilyUnavailable(description = 'The service is temporarily unavailable, retry later', retryAfterSeconds = 1): OAuthError {

@@ -8,6 +8,7 @@ import { jwtAccessTokens } from './access-tokens/jwt.js';
 import { opaqueAccessTokens } from './access-tokens/opaque.js';
 import { ClaimTemplates } from './claims.js';
 import type { TokenHook } from './token-hook.js';
+import { tokenTypeFor } from './confirmation.js';
 
 /** The client's access-token format (ADR 0001: JWT per RFC 9068 by default, opaque per client). */
 export function formatFor(client: Client): AccessTokenFormat {
@@ -77,6 +78,7 @@ export class TokenIssuer implements IssuingServices {
       expiresAt: issuedAt + expiresIn,
       audience: this.audienceFor(c.client, c.audience),
       format: format.name,
+      tokenType: tokenTypeFor(c.confirmation),
     };
     return format.issue(this, c, issued);
   }

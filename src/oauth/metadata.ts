@@ -45,6 +45,8 @@ export function buildMetadata(m: MetadataInputs): Record<string, unknown> {
     access_token_signing_alg_values_supported: m.signingAlgs,
     // RFC 9701 §7: introspection answers as signed JWTs on request (Accept: application/token-introspection+jwt).
     introspection_signing_alg_values_supported: m.signingAlgs,
+    // RFC 9449 §5.1: the algorithms a DPoP proof may use (absent: the server does not support DPoP).
+    ...(m.config.dpop.enabled ? { dpop_signing_alg_values_supported: [...m.config.dpop.signingAlgs] } : {}),
     service_documentation: `${iss}${ENDPOINTS.docs}`,
     ...mtlsMetadata(m.config, authMethods),
     ...(m.extensions ?? {}),

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Client, RefreshFamily, Store, User } from '../store/types.js';
+import type { Client, Confirmation, RefreshFamily, Store, User } from '../store/types.js';
 import { hashToken } from '../crypto/token-hash.js';
 import { randomId, randomToken } from '../crypto/random.js';
 import { OAuthError } from './errors.js';
@@ -18,6 +18,8 @@ export interface FamilyStart {
   claims?: Record<string, unknown> | null;
   /** RFC 8707: the audiences asked for at the start (undefined = the default), remembered by the family. */
   audience?: readonly string[] | undefined;
+  /** The key the family's refresh tokens are bound to (confirmation.ts familyBinding); null = unbound. */
+  confirmation?: Confirmation | null;
 }
 
 /**
@@ -74,6 +76,7 @@ export class RefreshTokenService {
         scope: [...f.scope],
         claims: f.claims ?? null,
         audience: f.audience ? [...f.audience] : null,
+        confirmation: f.confirmation ?? null,
         createdAt: now,
         expiresAt: familyExpires,
       },

@@ -91,6 +91,8 @@ export interface Client {
   tlsClientAuthSanEmail?: string | null;
   /** RFC 8705 §3.4: the client always asks for certificate-bound access tokens (a request without a certificate is refused). */
   tlsClientCertificateBoundAccessTokens?: boolean;
+  /** RFC 9449 §5.2: every token request must carry a DPoP proof (bearer requests refused). Optional as above. */
+  dpopBoundAccessTokens?: boolean;
   status: Status;
   createdAt: number;
   updatedAt: number;
@@ -308,6 +310,21 @@ export interface RefreshFamily {
   /** Absolute end of the family. */
   expiresAt: number;
   revokedAt: number | null;
+  /**
+   * The key the family's refresh tokens are bound to (RFC 7800 `cnf`; RFC 9449 §5 for a public client's DPoP
+   * key): a refresh must prove possession of it. Null or absent: unbound. Optional so records built before the
+   * setting existed stay valid; the store always returns it.
+   */
+  confirmation?: Confirmation | null;
+}
+
+/**
+ * RFC 7800 §3.1 `cnf`: how a token is bound to a key its presenter must prove. Each sender-constraining method
+ * adds its member: `jkt` (RFC 9449 §6.1, DPoP: the JWK SHA-256 thumbprint), `x5t#S256` (RFC 8705 §3.1, mTLS).
+ */
+export interface Confirmation {
+  jkt?: string;
+  'x5t#S256'?: string;
 }
 
 export interface RefreshToken {

@@ -20,7 +20,7 @@ describe('the client field table', () => {
       name: null, status: 'active', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], scope: ['read', 'write'], defaultScope: null, audience: null,
       accessTokenTtl: 900, accessTokenFormat: 'jwt', refreshTokenTtl: null, refreshIdleTtl: null, refreshReuseInterval: 0, introspectAny: false, rateLimit: null, allowedResources: null, metadata: null, claims: null, tokenHook: null, jwks: null, jwksUri: null,
       delegation: null, allowedOrigins: null,
-      tlsClientAuthSubjectDn: null, tlsClientAuthSanDns: null, tlsClientAuthSanUri: null, tlsClientAuthSanIp: null, tlsClientAuthSanEmail: null, tlsClientCertificateBoundAccessTokens: false,
+      tlsClientAuthSubjectDn: null, tlsClientAuthSanDns: null, tlsClientAuthSanUri: null, tlsClientAuthSanIp: null, tlsClientAuthSanEmail: null, tlsClientCertificateBoundAccessTokens: false, dpopBoundAccessTokens: false,
     });
   });
 
@@ -40,7 +40,7 @@ describe('the client field table', () => {
     expect(Object.keys(shown)).toEqual([
       'client_id', 'name', 'status', 'token_endpoint_auth_method', 'grant_types', 'scope', 'default_scope', 'audience', 'access_token_ttl', 'access_token_format',
       'refresh_token_ttl', 'refresh_idle_ttl', 'refresh_reuse_interval', 'introspect_any', 'rate_limit', 'allowed_resources', 'metadata', 'claims', 'token_hook', 'jwks_uri', 'delegation', 'allowed_origins', 
-      'tls_client_auth_subject_dn', 'tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_ip', 'tls_client_auth_san_email', 'tls_client_certificate_bound_access_tokens', 'has_secret', 'secrets', 'created_at', 'updated_at',
+      'tls_client_auth_subject_dn', 'tls_client_auth_san_dns', 'tls_client_auth_san_uri', 'tls_client_auth_san_ip', 'tls_client_auth_san_email', 'tls_client_certificate_bound_access_tokens', 'dpop_bound_access_tokens', 'has_secret', 'secrets', 'created_at', 'updated_at',
     ]);
     expect(shown).toMatchObject({ client_id: 'svc', scope: 'read', has_secret: true, created_at: '1970-01-01T00:00:01.000Z' });
     expect(JSON.stringify(shown)).not.toContain('argon2');

@@ -72,6 +72,11 @@ describe('tessera client create / update: the import document rules, the same me
     expect((await refusal(['client', 'update', 'app', '--auth-method', 'none'])).message).toMatch(/^grant_types: "client_credentials" is for confidential clients only/);
     expect(JSON.parse(await run(['client', 'update', 'app', '--scope', 'read admin', '--json']))).toMatchObject({ scope: 'read admin', default_scope: 'read' });
   });
+
+  it('--dpop-bound sets dpop_bound_access_tokens (RFC 9449 §5.2); a client without it shows false', async () => {
+    expect(JSON.parse(await run(['client', 'create', '--id', 'dpop-cli', '--dpop-bound', '--json']))).toMatchObject({ dpop_bound_access_tokens: true });
+    expect(JSON.parse(await run(['client', 'create', '--id', 'plain-cli', '--json']))).toMatchObject({ dpop_bound_access_tokens: false });
+  });
 });
 
 describe('tessera client rotate-secret --keep-old-for / remove-secret / show', () => {

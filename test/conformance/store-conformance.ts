@@ -71,7 +71,7 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
       const clientId = over.clientId ?? uid('fc');
       if (!(await store.clients.get(clientId))) await store.clients.create(newClient(clientId));
       const t = now();
-      const fam = { familyId: uid('fam'), clientId, subject: 'user-1', userId: null, orgId: null, installationId: null, scope: ['read', 'write'], claims: { idp: 'x' }, audience: null, createdAt: t, expiresAt: t + 3600, ...over };
+      const fam = { familyId: uid('fam'), clientId, subject: 'user-1', userId: null, orgId: null, installationId: null, scope: ['read', 'write'], claims: { idp: 'x' }, audience: null, createdAt: t, expiresAt: t + 3600, confirmation: null, ...over };
       const first = { hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600, ...tokenOver };
       await store.refreshTokens.createFamily(fam, first);
       return { fam, first };
@@ -125,6 +125,16 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         const updated = await store.clients.update(id, { tlsClientAuthSubjectDn: null, tlsClientAuthSanUri: 'spiffe://example.org/svc', tlsClientAuthSanIp: '10.0.0.7', tlsClientAuthSanEmail: 'svc@example.org', tlsClientAuthSanDns: 'svc.example.org', tlsClientCertificateBoundAccessTokens: false });
         expect(updated).toMatchObject({ tlsClientAuthSubjectDn: null, tlsClientAuthSanUri: 'spiffe://example.org/svc', tlsClientAuthSanIp: '10.0.0.7', tlsClientAuthSanEmail: 'svc@example.org', tlsClientAuthSanDns: 'svc.example.org', tlsClientCertificateBoundAccessTokens: false });
         expect(await store.clients.get(id)).toEqual(updated);
+      });
+
+      it('dpop_bound_access_tokens survives the round trip and defaults to false', async () => {
+        const id = uid('c');
+        await store.clients.create(newClient(id, { dpopBoundAccessTokens: true }));
+        expect((await store.clients.get(id))!.dpopBoundAccessTokens).toBe(true);
+        const plain = uid('c');
+        await store.clients.create(newClient(plain));
+        expect((await store.clients.get(plain))!.dpopBoundAccessTokens).toBe(false);
+        expect((await store.clients.update(id, { dpopBoundAccessTokens: false }))!.dpopBoundAccessTokens).toBe(false);
       });
 
       it('allowedOrigins lists every client origin once (the CORS preflight index)', async () => {
@@ -495,6 +505,18 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect((await store.refreshTokens.getFamily(fam.familyId))!.audience).toEqual(audience);
       });
 
+      it('keeps a family\'s confirmation (cnf) through find, rotate and getFamily', async () => {
+        const cnf = { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs' };
+        const { fam, first } = await family({ confirmation: cnf });
+        expect((await store.refreshTokens.find(first.hash))!.family.confirmation).toEqual(cnf);
+        const t = now();
+        const out = await store.refreshTokens.rotate(first.hash, { hash: hash(), scope: ['read'], createdAt: t, expiresAt: t + 600 }, t, 0);
+        expect(out.kind === 'rotated' && out.family.confirmation).toEqual(cnf);
+        expect((await store.refreshTokens.getFamily(fam.familyId))!.confirmation).toEqual(cnf);
+        const { first: unbound } = await family();
+        expect((await store.refreshTokens.find(unbound.hash))!.family.confirmation).toBeNull();
+      });
+
       it('rotate: the presented token becomes rotated and the successor active', async () => {
         const { fam, first } = await family();
         const t = now();
@@ -844,6 +866,13 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
 
       it('concurrent remembers of one key: exactly one true', async () => {
         const key = uid('nonce');
+        const results = await Promise.all(Array.from({ length: 20 }, () => store.replay.remember(key, now() + 60)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('concurrent remembers of one expired key: exactly one takes it over', async () => {
+        const key = uid('nonce');
+        expect(await store.replay.remember(key, now() - 5)).toBe(true);
         const results = await Promise.all(Array.from({ length: 20 }, () => store.replay.remember(key, now() + 60)));
         expect(results.filter(Boolean)).toHaveLength(1);
       });

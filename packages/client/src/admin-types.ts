@@ -35,6 +35,8 @@ export interface AdminClientFields {
   claims?: Record<string, unknown>;
   /** Call the token hook before issuing, and what its failure means (absent: not called). */
   token_hook?: 'fail_open' | 'fail_closed';
+  /** RFC 9449 §5.2: every token request of the client must carry a DPoP proof. */
+  dpop_bound_access_tokens?: boolean;
   api_keys?: string[];
 }
 

@@ -13,6 +13,23 @@ export interface BearerAuthOptions {
    * for certificate-bound tokens (RFC 8705) when TLS does not end here. Only when that proxy always overwrites it.
    */
   certificateHeader?: string;
+  /**
+   * The resource server's external base URL (scheme and host, e.g. https://api.example) for DPoP's htu check.
+   * Default: the request's protocol and Host header; set it behind a proxy that changes either.
+   */
+  publicUrl?: string;
+}
+
+/** What the middleware reads of a request (Fastify, Express, node:http). */
+export interface RequestFacts {
+  headers: Record<string, string | string[] | undefined>;
+  method: string;
+  /** Path and query as received. */
+  url: string;
+  /** 'http' or 'https' (Fastify's and Express's request.protocol); default http. */
+  protocol?: string;
+  /** The TLS client certificate (connection or trusted header), for certificate-bound tokens (RFC 8705). */
+  clientCertificate?: ClientCertificateInput;
 }
 
 /** An HTTP answer that refuses a request: status, headers and a small JSON body. */
@@ -41,8 +58,24 @@ export function challenge(realm: string, err?: VerificationError): string {
   return `Bearer ${parts.join(', ')}`;
 }
 
-function refusal(realm: string, err: VerificationError | undefined): BearerRefusal {
+/** RFC 9449 §7.1: the DPoP scheme's challenge, with the algorithms proofs may use. */
+export function dpopChallenge(algs: readonly string[], err?: VerificationError): string {
+  const parts: string[] = [];
+  if (err) parts.push(`error=${quoted(err.error)}`, `error_description=${quoted(err.error_description)}`);
+  parts.push(`algs=${quoted(algs.join(' '))}`);
+  return `DPoP ${parts.join(', ')}`;
+}
+
+const DPOP_ERRORS = new Set(['invalid_dpop_proof', 'use_dpop_nonce']);
+
+function refusal(realm: string, err: VerificationError | undefined, dpop?: { algs: readonly string[]; scheme: boolean }): BearerRefusal {
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+  // A request that used the DPoP scheme, or failed a DPoP check, is answered in the DPoP scheme (RFC 9449 §7.1).
+  if (dpop && err && err.error !== 'temporarily_unavailable' && (dpop.scheme || DPOP_ERRORS.has(err.error))) {
+    headers['www-authenticate'] = dpopChallenge(dpop.algs, err);
+    if (err.nonce !== undefined) headers['dpop-nonce'] = err.nonce;
+    return { status: err.status, headers, body: JSON.stringify({ error: err.error, error_description: err.error_description }) };
+  }
   if (!err) {
     // RFC 6750 §3.1: a request without credentials gets the challenge but no error code.
     headers['www-authenticate'] = challenge(realm);
@@ -61,7 +94,35 @@ export function checkScopes(token: VerifiedToken, opts: BearerAuthOptions): Bear
   return { ok: false, refusal: refusal(opts.realm ?? opts.verifier.issuer, err) };
 }
 
-/** Reads the Authorization header, verifies the token, and says how to answer when it is refused. */
+/**
+ * Verifies a request's Bearer or DPoP credentials (verifier.verifyRequest) and says how to answer when they are
+ * refused: RFC 6750 challenges for bearer requests, RFC 9449 DPoP challenges (and DPoP-Nonce) for DPoP ones.
+ */
+export async function authenticateRequest(request: RequestFacts, opts: BearerAuthOptions): Promise<BearerOutcome> {
+  const realm = opts.realm ?? opts.verifier.issuer;
+  const authorization = request.headers.authorization;
+  const dpop = { algs: opts.verifier.dpopAlgorithms, scheme: typeof authorization === 'string' && /^dpop(\s|$)/i.test(authorization) };
+  // No credentials of either scheme (none, or another scheme such as Basic): the bare challenge (RFC 6750 §3.1).
+  if (authorization === undefined || (typeof authorization === 'string' && !/^(bearer|dpop)(\s|$)/i.test(authorization))) {
+    if (!opts.verifier.dpopRequired) return { ok: false, refusal: refusal(realm, undefined) };
+    const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'www-authenticate': dpopChallenge(dpop.algs) };
+    return { ok: false, refusal: { status: 401, headers, body: JSON.stringify({ error_description: 'A DPoP-bound access token is required' }) } };
+  }
+  const host = request.headers.host;
+  const base = opts.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol ?? 'http'}://${typeof host === 'string' ? host : 'localhost'}`;
+  try {
+    const token = await opts.verifier.verifyRequest(
+      { authorization, dpop: request.headers.dpop, method: request.method, url: `${base}${request.url}`, ...(request.clientCertificate !== undefined ? { clientCertificate: request.clientCertificate } : {}) },
+      opts.requiredScopes ? { requiredScopes: opts.requiredScopes } : {},
+    );
+    return { ok: true, token };
+  } catch (err) {
+    if (err instanceof VerificationError) return { ok: false, refusal: refusal(realm, err, dpop) };
+    throw err;
+  }
+}
+
+/** Reads the Authorization header, verifies the bearer token, and says how to answer when it is refused. */
 export async function authenticateBearer(authorization: string | readonly string[] | undefined, opts: BearerAuthOptions, clientCertificate?: ClientCertificateInput): Promise<BearerOutcome> {
   const realm = opts.realm ?? opts.verifier.issuer;
   const value = authorization;

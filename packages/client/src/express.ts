@@ -1,10 +1,15 @@
-import { authenticateBearer, type BearerAuthOptions } from './bearer.js';
+import { authenticateRequest, type BearerAuthOptions } from './bearer.js';
 import type { VerifiedToken } from './verifier.js';
 import { requestCertificate } from './mtls.js';
 
 /** Structural request / response types: Express, Connect, Polka and plain node:http all fit. */
 export interface IncomingLike {
   headers: Record<string, string | string[] | undefined>;
+  method?: string;
+  url?: string;
+  /** Express: the URL before any router mount stripped its prefix. */
+  originalUrl?: string;
+  protocol?: string;
   auth?: VerifiedToken;
   /** The connection (a TLSSocket when TLS ends here): its client certificate is checked against bound tokens. */
   socket?: unknown;
@@ -17,13 +22,14 @@ export interface ResponseLike {
 export type NextLike = (err?: unknown) => void;
 
 /**
- * Express-style middleware: `app.use(bearerAuth({ verifier, requiredScopes }))`. On success `req.auth` holds the
- * verified token and next() runs; otherwise it answers 400/401/403 with the RFC 6750 challenge (503 when the
- * token could not be checked).
+ * Express-style middleware: `app.use(bearerAuth({ verifier, requiredScopes }))`. Bearer and DPoP (RFC 9449)
+ * tokens. On success `req.auth` holds the verified token and next() runs; otherwise it answers 400/401/403 with
+ * the RFC 6750 challenge, or the RFC 9449 DPoP one for a DPoP request (503 when the token could not be checked).
  */
 export function bearerAuth(opts: BearerAuthOptions): (req: IncomingLike, res: ResponseLike, next: NextLike) => void {
   return (req, res, next) => {
-    authenticateBearer(req.headers.authorization, opts, requestCertificate(req.socket, req.headers, opts.certificateHeader)).then(
+    const facts = { headers: req.headers, method: req.method ?? 'GET', url: req.originalUrl ?? req.url ?? '/', ...(req.protocol !== undefined ? { protocol: req.protocol } : {}), clientCertificate: requestCertificate(req.socket, req.headers, opts.certificateHeader) };
+    authenticateRequest(facts, opts).then(
       (outcome) => {
         if (outcome.ok) {
           req.auth = outcome.token;

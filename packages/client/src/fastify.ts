@@ -1,4 +1,4 @@
-import { authenticateBearer, checkScopes, type BearerAuthOptions } from './bearer.js';
+import { authenticateRequest, checkScopes, type BearerAuthOptions } from './bearer.js';
 import type { VerifiedToken } from './verifier.js';
 import { requestCertificate } from './mtls.js';
 
@@ -8,6 +8,9 @@ import { requestCertificate } from './mtls.js';
  */
 export interface FastifyRequestLike {
   headers: Record<string, string | string[] | undefined>;
+  method: string;
+  url: string;
+  protocol?: string;
   auth?: VerifiedToken | null;
   /** The Node request; its socket's client certificate is checked against certificate-bound tokens (RFC 8705). */
   raw?: { socket?: unknown };
@@ -26,12 +29,13 @@ export interface FastifyInstanceLike {
 
 /**
  * A Fastify hook for one route or one scope: `{ onRequest: bearerAuthHook({ verifier, requiredScopes }) }`.
- * On success the verified token is `request.auth`; otherwise the reply is the RFC 6750 answer.
+ * Bearer and DPoP (RFC 9449) tokens: on success the verified token is `request.auth`; otherwise the reply is the
+ * RFC 6750 answer, or the RFC 9449 one (DPoP challenge, DPoP-Nonce) for a DPoP request.
  */
 export function bearerAuthHook(opts: BearerAuthOptions): FastifyHookLike {
   return async (request, reply) => {
     // Verified already by the plugin of an enclosing scope: only this route's scopes are left to check.
-    const outcome = request.auth ? checkScopes(request.auth, opts) : await authenticateBearer(request.headers.authorization, opts, requestCertificate(request.raw?.socket, request.headers, opts.certificateHeader));
+    const outcome = request.auth ? checkScopes(request.auth, opts) : await authenticateRequest({ headers: request.headers, method: request.method, url: request.url, protocol: request.protocol, clientCertificate: requestCertificate(request.raw?.socket, request.headers, opts.certificateHeader) }, opts);
     if (outcome.ok) {
       request.auth = outcome.token;
       return undefined;

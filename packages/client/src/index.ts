@@ -1,14 +1,16 @@
 export { TokenClient, type TokenClientOptions } from './token-client.js';
+export { DpopKey, DpopNonces, accessTokenHash, htuOf, type DpopProofInput } from './dpop.js';
 export type { ClientAuthMethod, PrivateKeyInput } from './client-auth.js';
 export type { AuthorizationServerMetadata } from './discovery.js';
 export { metadataUrl } from './discovery.js';
 export { OAuthError, RefreshTokenRejectedError, RefreshResponseLostError, OAuthProtocolError, OAuthTimeoutError, DiscoveryError, NoSessionError, type OAuthErrorInit } from './errors.js';
 export type { FetchLike, RetryOptions } from './http.js';
 export { TOKEN_TYPE, type TokenResponse, type TokenResult, type IntrospectionResponse, type ScopeInput, type TargetOptions, type RequestOptions, type ExchangeParams, type ManagedGrant } from './types.js';
-export { createVerifier, type VerifierOptions, type VerifiedToken, type TokenVerifier } from './verifier.js';
+export { createVerifier, type VerifierOptions, type VerifiedToken, type TokenVerifier, type ResourceRequest } from './verifier.js';
+export { MemoryReplayStore, createDpopNonces, type DpopReplayStore, type DpopNonceSource, type DpopCheckOptions } from './dpop-check.js';
 export { actorChain, type Actor, type ActorRequirement } from './actors.js';
 export { VerificationError, type VerificationErrorCode } from './verification-error.js';
-export { authenticateBearer, checkScopes, challenge, type BearerAuthOptions, type BearerOutcome, type BearerRefusal } from './bearer.js';
+export { authenticateBearer, authenticateRequest, checkScopes, challenge, dpopChallenge, type BearerAuthOptions, type BearerOutcome, type BearerRefusal, type RequestFacts } from './bearer.js';
 export { fastifyBearerAuth, bearerAuthHook, type FastifyHookLike, type FastifyRequestLike, type FastifyReplyLike, type FastifyInstanceLike } from './fastify.js';
 export { bearerAuth, type IncomingLike, type ResponseLike, type NextLike } from './express.js';
 export { certificateThumbprint, checkCertificateBinding, type ClientCertificateInput } from './mtls.js';

@@ -3,6 +3,7 @@ import { MetadataCache, type AuthorizationServerMetadata } from './discovery.js'
 import { DiscoveryError, OAuthProtocolError, RefreshResponseLostError } from './errors.js';
 import { DEFAULT_RETRY, errorFrom, requestMayHaveArrived, retryDelay, send, sleep, type FetchLike, type HttpResult, type HttpSettings, type RetryOptions } from './http.js';
 import { TokenSession } from './token-session.js';
+import { asksForNonce, DpopKey, DpopNonces } from './dpop.js';
 import type { ExchangeParams, IntrospectionResponse, ManagedGrant, RequestOptions, ScopeInput, TargetOptions, TokenResponse, TokenResult } from './types.js';
 
 export interface TokenClientOptions {
@@ -43,6 +44,12 @@ export interface TokenClientOptions {
   refreshSkewSeconds?: number;
   /** Assumed lifetime of a token response without expires_in. Default 300 s. */
   defaultExpiresInSeconds?: number;
+  /**
+   * DPoP (RFC 9449): `true` makes a non-extractable ES256 key on first use, or give your own DpopKey. Every token
+   * request then carries a proof (so tokens come back bound, token_type DPoP), a use_dpop_nonce answer is retried
+   * once with the server's nonce, and refreshes prove the same key (a public client's refresh token is bound to it).
+   */
+  dpop?: boolean | DpopKey;
 }
 
 type Endpoint = 'token_endpoint' | 'revocation_endpoint' | 'introspection_endpoint';
@@ -67,6 +74,9 @@ export class TokenClient {
   private readonly metadata: MetadataCache | undefined;
   private readonly session: TokenSession;
   private readonly grant: ManagedGrant | null;
+  private dpopKey: Promise<DpopKey> | undefined;
+  /** Nonces servers gave this client (token endpoint and resource servers), per origin. */
+  readonly dpopNonces = new DpopNonces();
 
   constructor(private readonly options: TokenClientOptions) {
     if (!options.clientId) throw new TypeError('clientId is required');
@@ -81,6 +91,7 @@ export class TokenClient {
     this.http = { fetch: fetchImpl, timeoutMs: options.timeoutMs ?? 10_000, retry };
     this.auth = new ClientAuthenticator(options);
     this.metadata = options.issuer ? new MetadataCache(this.http, options.issuer) : undefined;
+    if (options.dpop instanceof DpopKey) this.dpopKey = Promise.resolve(options.dpop);
     this.grant = options.grant !== undefined ? options.grant : this.auth.method === 'none' ? null : { type: 'client_credentials' };
     this.session = new TokenSession(
       { grant: this.grant ? (signal) => this.runGrant(this.grant!, signal) : undefined, refresh: (rt, signal) => this.refresh(rt, { signal }) },
@@ -90,6 +101,43 @@ export class TokenClient {
 
   get clientId(): string {
     return this.options.clientId;
+  }
+
+  /** The DPoP key (made on first use with `dpop: true`); undefined when DPoP is off. */
+  dpop(): Promise<DpopKey> | undefined {
+    if (this.dpopKey === undefined && this.options.dpop === true) {
+      this.dpopKey = DpopKey.generate();
+      this.dpopKey.catch(() => (this.dpopKey = undefined));
+    }
+    return this.dpopKey;
+  }
+
+  /**
+   * Headers for a request to a resource server with the managed token: `Authorization: DPoP <token>` and a proof
+   * bound to it (ath, with the server's last nonce) for a DPoP-bound token, else `Authorization: Bearer <token>`.
+   */
+  async authorizationHeaders(method: string, url: string, opts: RequestOptions = {}): Promise<Record<string, string>> {
+    const tokens = await this.session.get(opts);
+    const key = this.dpop();
+    if (key === undefined || tokens.token_type.toLowerCase() !== 'dpop') return { authorization: `Bearer ${tokens.access_token}` };
+    const nonce = this.dpopNonces.get(url);
+    const proof = await (await key).proof({ method, url, accessToken: tokens.access_token, ...(nonce !== undefined ? { nonce } : {}) });
+    return { authorization: `DPoP ${tokens.access_token}`, dpop: proof };
+  }
+
+  /**
+   * fetch() for a resource server with the managed token (authorizationHeaders); a 401 asking for a DPoP nonce
+   * (RFC 9449 §9) is sent again once with it. The body must be replayable (a string, not a stream).
+   */
+  async fetchResource(url: string, init: RequestInit = {}): Promise<Response> {
+    const method = init.method ?? 'GET';
+    for (let attempt = 0; ; attempt++) {
+      const headers = new Headers(init.headers);
+      for (const [k, v] of Object.entries(await this.authorizationHeaders(method, url))) headers.set(k, v);
+      const res = await this.http.fetch(url, { ...init, method, headers });
+      if (this.dpopKey !== undefined) this.dpopNonces.remember(url, res.headers);
+      if (attempt > 0 || !asksForNonce(res.status, res.headers, undefined)) return res;
+    }
   }
 
   /** The RFC 8414 metadata (only with an issuer). Discovered once, on first use. */
@@ -111,6 +159,8 @@ export class TokenClient {
   private async post(name: Endpoint, params: URLSearchParams, signal?: AbortSignal, http = this.http): Promise<{ url: string; result: HttpResult }> {
     const url = await this.endpoint(name);
     const audience = name === 'token_endpoint' ? url : await this.endpoint('token_endpoint');
+    // RFC 9449 §5: proofs go to the token endpoint only; each attempt (a retry included) gets a fresh one.
+    const key = name === 'token_endpoint' ? this.dpop() : undefined;
     const result = await send(
       http,
       url,
@@ -118,10 +168,13 @@ export class TokenClient {
         const { headers, params: authParams } = await this.auth.apply(audience);
         const body = new URLSearchParams(params);
         for (const [k, v] of Object.entries(authParams)) body.set(k, v);
-        return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers }, body: body.toString() };
+        const nonce = this.dpopNonces.get(url);
+        const dpop: Record<string, string> = key === undefined ? {} : { dpop: await (await key).proof({ method: 'POST', url, ...(nonce !== undefined ? { nonce } : {}) }) };
+        return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers, ...dpop }, body: body.toString() };
       },
       signal,
     );
+    if (key !== undefined) this.dpopNonces.remember(url, result.headers);
     return { url, result };
   }
 
@@ -134,7 +187,9 @@ export class TokenClient {
     const form = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) for (const item of v === undefined ? [] : list(v)) form.append(k, item);
     const started = Date.now();
-    const { url, result } = await this.post('token_endpoint', form, opts.signal, http);
+    let { url, result } = await this.post('token_endpoint', form, opts.signal, http);
+    // RFC 9449 §8: the server wants its nonce in the proof; it just gave it (remembered by post): once more.
+    if (this.dpopKey !== undefined && asksForNonce(result.status, result.headers, result.body)) ({ url, result } = await this.post('token_endpoint', form, opts.signal, http));
     if (result.status < 200 || result.status > 299) throw errorFrom(url, result);
     const b = result.body as Record<string, unknown> | undefined;
     const bad = (why: string) => new OAuthProtocolError(`invalid token response from ${url}: ${why}`, result.status, result.requestId);

@@ -7,6 +7,7 @@ import type { IntrospectionResponse } from './types.js';
 import { VerificationError } from './verification-error.js';
 import { actorChain, checkActors, type Actor, type ActorRequirement } from './actors.js';
 import { checkCertificateBinding, type ClientCertificateInput } from './mtls.js';
+import { checkDpopProof, DPOP_ALGS, MemoryReplayStore, type DpopCheckOptions } from './dpop-check.js';
 
 export interface VerifierOptions {
   /** The issuer identifier; tokens must carry exactly this `iss` (RFC 9068 §4). */
@@ -43,6 +44,21 @@ export interface VerifierOptions {
   fetch?: FetchLike;
   /** For metadata, JWKS and introspection requests. Default 5 s. */
   timeoutMs?: number;
+  /** DPoP (RFC 9449) proof checks for verifyRequest(): replay store, nonces, algorithms, bearer refusal. */
+  dpop?: DpopCheckOptions;
+}
+
+/** What verifyRequest() needs of an HTTP request to a protected resource. */
+export interface ResourceRequest {
+  /** The Authorization header: `Bearer <token>` or `DPoP <token>`. */
+  authorization: string | readonly string[] | undefined;
+  /** The DPoP header (the proof). */
+  dpop?: string | readonly string[] | undefined;
+  method: string;
+  /** The URL as the client called it (scheme, host and path: the proof's htu). */
+  url: string;
+  /** The request's TLS client certificate (DER bytes or PEM text), for certificate-bound tokens (RFC 8705 §3). */
+  clientCertificate?: ClientCertificateInput;
 }
 
 /** What a verified access token says. */
@@ -58,15 +74,27 @@ export interface VerifiedToken {
   claims: Record<string, unknown>;
   /** The delegation chain (RFC 8693 §4.1 `act`), current actor first; empty when the subject acts itself. */
   actors: Actor[];
+  /** RFC 9449 §6: the thumbprint of the key the token is bound to (cnf.jkt); undefined for a bearer token. */
+  jkt?: string;
 }
 
 export interface TokenVerifier {
-  /** Verifies a bearer token; throws VerificationError (invalid_token, insufficient_scope, temporarily_unavailable). */
   /**
+   * Verifies a bearer token; throws VerificationError (invalid_token, insufficient_scope, temporarily_unavailable).
    * `clientCertificate`: the TLS client certificate of the request (DER bytes or PEM text), checked against a
    * certificate-bound token's cnf x5t#S256 (RFC 8705 §3); a bound token without it is refused.
    */
   verify(token: string, opts?: { requiredScopes?: readonly string[]; actor?: ActorRequirement; clientCertificate?: ClientCertificateInput }): Promise<VerifiedToken>;
+  /**
+   * Verifies a request's credentials, Bearer or DPoP (RFC 9449 §7): a DPoP-bound token needs the DPoP scheme and
+   * a valid proof of its key; it is refused as a bearer token. Throws VerificationError (also invalid_dpop_proof,
+   * use_dpop_nonce).
+   */
+  verifyRequest(request: ResourceRequest, opts?: { requiredScopes?: readonly string[]; actor?: ActorRequirement }): Promise<VerifiedToken>;
+  /** The DPoP algorithms proofs may use (for the challenge's algs). */
+  readonly dpopAlgorithms: readonly string[];
+  /** Whether bearer tokens are refused (dpop.required). */
+  readonly dpopRequired: boolean;
   readonly issuer: string;
 }
 
@@ -190,17 +218,50 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
     return { format: 'opaque', subject: r.sub, clientId: r.client_id, scopes: scopesOf(r.scope), expiresAt: r.exp, claims: { ...r }, actors: actorChain((r as Record<string, unknown>).act) };
   }
 
+  async function verifyToken(token: string, opts: { requiredScopes?: readonly string[]; actor?: ActorRequirement; clientCertificate?: ClientCertificateInput }): Promise<VerifiedToken> {
+    if (typeof token !== 'string' || token === '') throw new VerificationError('invalid_request', 'No access token');
+    const verified = JWT_SHAPE.test(token) ? await verifyJwt(token) : await verifyOpaque(token);
+    const cnf = verified.claims.cnf as { jkt?: unknown } | undefined;
+    if (typeof cnf?.jkt === 'string') verified.jkt = cnf.jkt;
+    const required = [...new Set([...(options.requiredScopes ?? []), ...(opts.requiredScopes ?? [])])];
+    if (required.some((s) => !verified.scopes.includes(s))) {
+      throw new VerificationError('insufficient_scope', `The access token needs scope: ${required.join(' ')}`, required);
+    }
+    checkActors(verified.actors, opts.actor ?? options.actor);
+    // RFC 8705 §3: a certificate-bound token only with the certificate it is bound to.
+    await checkCertificateBinding(verified.claims, opts.clientCertificate);
+    return verified;
+  }
+
+  const dpop = options.dpop ?? {};
+  const replay = dpop.replay ?? new MemoryReplayStore();
+  // RFC 9449 §7.2: a DPoP-bound token is not a bearer token; whoever holds it without the key gets nothing.
+  const boundAsBearer = () => new VerificationError('invalid_token', 'The access token is DPoP-bound: present it with the DPoP scheme and a proof');
+
   return {
     issuer,
+    dpopAlgorithms: dpop.algorithms ?? DPOP_ALGS,
+    dpopRequired: dpop.required === true,
     async verify(token, opts = {}) {
-      if (typeof token !== 'string' || token === '') throw new VerificationError('invalid_request', 'No access token');
-      const verified = JWT_SHAPE.test(token) ? await verifyJwt(token) : await verifyOpaque(token);
-      const required = [...new Set([...(options.requiredScopes ?? []), ...(opts.requiredScopes ?? [])])];
-      if (required.some((s) => !verified.scopes.includes(s))) {
-        throw new VerificationError('insufficient_scope', `The access token needs scope: ${required.join(' ')}`, required);
+      const verified = await verifyToken(token, opts);
+      if (verified.jkt !== undefined) throw boundAsBearer();
+      return verified;
+    },
+    async verifyRequest(request, opts = {}) {
+      const auth = request.authorization;
+      if (typeof auth !== 'string') throw new VerificationError('invalid_request', auth === undefined ? 'No access token' : 'More than one Authorization header');
+      const match = /^(Bearer|DPoP) +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(auth);
+      if (!match) throw new VerificationError('invalid_request', 'Malformed authorization header');
+      const scheme = match[1]!.toLowerCase();
+      const token = match[2]!;
+      if (scheme === 'bearer' && dpop.required) throw new VerificationError('invalid_token', 'This resource accepts DPoP-bound tokens only');
+      const verified = await verifyToken(token, request.clientCertificate === undefined ? opts : { ...opts, clientCertificate: request.clientCertificate });
+      if (scheme === 'bearer') {
+        if (verified.jkt !== undefined) throw boundAsBearer();
+        return verified;
       }
-      checkActors(verified.actors, opts.actor ?? options.actor);
-      await checkCertificateBinding(verified.claims, opts.clientCertificate);
+      if (verified.jkt === undefined) throw new VerificationError('invalid_token', 'The access token is not DPoP-bound: present it with the Bearer scheme');
+      await checkDpopProof(request.dpop, { method: request.method, url: request.url, accessToken: token, jkt: verified.jkt }, dpop, replay);
       return verified;
     },
   };

@@ -90,7 +90,7 @@ describe('AdminClient API keys', () => {
 
 describe('AdminClient identity providers and keys', () => {
   it('creates, lists, reads, patches (If-Match) and deletes an identity provider', async () => {
-    const corp = { name: 'corp', type: 'oidc', issuer: 'https://corp.example.com', jwks_uri: 'https://corp.example.com/jwks', audiences: ['tessera'] };
+    const corp = { name: 'corp', type: 'oidc' as const, issuer: 'https://corp.example.com', jwks_uri: 'https://corp.example.com/jwks', audiences: ['tessera'] };
     expect(await admin.identityProviders.create(corp)).toMatchObject(corp);
     expect((await admin.identityProviders.list().all()).map((p) => p.name)).toEqual(['corp']);
     const got = await admin.identityProviders.get('corp');

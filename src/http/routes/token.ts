@@ -33,8 +33,9 @@ export async function serveTokenRequest(
       return limitByClient(request, reply, ctx, client);
     };
     // reply.raw: a password login's KDF still queued when the client goes gives its place up (oauth/kdf-admission.ts).
-    const { response } = await handleTokenRequest(tokenRequest, ctx, { afterAuth, answer: reply.raw });
+    const { response, headers } = await handleTokenRequest(tokenRequest, ctx, { afterAuth, answer: reply.raw });
     reply.code(status).header('cache-control', 'no-store').header('pragma', 'no-cache');
+    if (headers !== undefined) reply.headers(headers);
     return response;
   } catch (err) {
     // tessera_token_errors_total{error}: the §5.2 code the error handler will answer with (one rule: toOAuthError).

@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import type { KeyRing } from '../../keys/key-ring.js';
 import type { JwtSigner } from '../../keys/signing-thread.js';
-import type { Client, Store, User } from '../../store/types.js';
+import type { Client, Confirmation, Store, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { getUser } from '../users.js';
 
@@ -27,12 +27,12 @@ export interface AccessTokenClaims {
    * state (starts or rotates a refresh family) asks before it does; undefined: the issuer asks (oauth/token-hook.ts).
    */
   hookClaims?: Record<string, unknown> | null;
-  /** RFC 7800 §3.1 confirmation: what the token is bound to (RFC 8705 §3.1 x5t#S256; DPoP's jkt). */
-  cnf?: Confirmation;
+  /** RFC 7800 §3.1: the key the token is bound to (the `cnf` claim; introspection returns it). */
+  confirmation?: Confirmation | null;
 }
 
 /** An access token's `cnf` (RFC 7800): one member per binding (RFC 8705 §3.1 x5t#S256, RFC 9449 §6.1 jkt). */
-export type Confirmation = Readonly<Record<string, string>>;
+export type { Confirmation } from '../../store/types.js';
 
 /** One issued access token. TokenIssuer decides everything but `token`, which the client's format mints. */
 export interface IssuedAccessToken {
@@ -43,6 +43,8 @@ export interface IssuedAccessToken {
   expiresAt: number;
   audience: string[];
   format: AccessTokenFormat['name'];
+  /** RFC 9449 §5: DPoP when bound to a DPoP key (confirmation.ts tokenTypeFor), else Bearer. */
+  tokenType: 'Bearer' | 'DPoP';
 }
 
 /** What minting needs beyond the claims: the issuer's configuration, its keys and signer, the store. */

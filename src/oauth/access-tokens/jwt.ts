@@ -1,5 +1,6 @@
 import { assembleJwt, signingInputOf } from '../../keys/jwt.js';
-import type { Client } from '../../store/types.js';
+import type { Client, Confirmation } from '../../store/types.js';
+import { tokenTypeFor } from '../confirmation.js';
 import type { OAuthContext } from '../context.js';
 import { getClient } from '../context.js';
 import { looksLikeJwt, lookUpUnknownKid, readOwnAccessToken } from '../own-jwt.js';
@@ -11,7 +12,8 @@ function verify(ctx: OAuthContext, token: string): VerifiedJwt | undefined {
   if (!own) return undefined;
   const { payload } = own;
   // The JWT's own claims (RFC 9068 §2.2 plus extensions such as username, org_id) are the answer (RFC 7662 §2.2).
-  const answer: Record<string, unknown> = { active: true, ...payload, nbf: payload.nbf ?? payload.iat, token_type: 'Bearer' };
+  // RFC 9449 §6.2: a DPoP-bound token introspects as token_type DPoP, with its cnf (a claim of the token).
+  const answer: Record<string, unknown> = { active: true, ...payload, nbf: payload.nbf ?? payload.iat, token_type: tokenTypeFor(payload.cnf as Confirmation | undefined) };
   answer.active = true;
   const body = JSON.stringify(answer);
   const userId = typeof payload.username === 'string' && typeof payload.sub === 'string' ? payload.sub : null;
@@ -99,7 +101,8 @@ export const jwtAccessTokens = {
     // revoked (oauth/revoked-families.ts). `sid` is the registered JWT claim for a session identifier (IANA
     // JSON Web Token Claims; OpenID Connect Front-Channel Logout §3); a family is one login of one client.
     if (c.familyId) claims.sid = c.familyId;
-    if (c.cnf) claims.cnf = c.cnf;
+    // RFC 7800 §3.1 / RFC 9449 §6.1 / RFC 8705 §3.1: the key the presenter must prove possession of.
+    if (c.confirmation) claims.cnf = c.confirmation;
     const key = s.keys.active;
     const input = signingInputOf(key, claims);
     issued.token = assembleJwt(input, await s.signer.sign(key, input));

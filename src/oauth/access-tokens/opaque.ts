@@ -1,5 +1,7 @@
 import { hashToken } from '../../crypto/token-hash.js';
 import { randomToken } from '../../crypto/random.js';
+import type { Confirmation } from '../../store/types.js';
+import { tokenTypeFor } from '../confirmation.js';
 import { INACTIVE, mayIntrospect, userStillActive, type AccessTokenFormat } from './format.js';
 
 /** Our opaque and refresh tokens are 43 base64url characters; anything far from that cannot be one (no look-up). */
@@ -33,8 +35,8 @@ export const opaqueAccessTokens = {
       familyId: c.familyId ?? null,
       scope: [...c.scope],
       audience: issued.audience,
-      // Introspection spreads these into its answer (RFC 7662 §2.2): the username, and cnf for a bound token.
-      claims: c.username || c.extra || c.cnf ? { ...(c.extra ?? {}), ...(c.username ? { username: c.username } : {}), ...(c.cnf ? { cnf: c.cnf } : {}) } : null,
+      // cnf rides with the other claims: introspection returns it as a JWT of the same grant carries it.
+      claims: c.username || c.extra || c.confirmation ? { ...(c.extra ?? {}), ...(c.username ? { username: c.username } : {}), ...(c.confirmation ? { cnf: c.confirmation } : {}) } : null,
       issuedAt: issued.issuedAt,
       expiresAt: issued.expiresAt,
     });
@@ -66,7 +68,7 @@ export const opaqueAccessTokens = {
       nbf: t.issuedAt,
       exp: t.expiresAt,
       jti: t.jti,
-      token_type: 'Bearer',
+      token_type: tokenTypeFor(t.claims?.cnf as Confirmation | undefined),
     });
   },
 

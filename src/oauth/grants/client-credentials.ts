@@ -15,6 +15,6 @@ export const clientCredentialsGrant = {
     const scope = resolveScope(parseScope(req.params.get('scope')), client.scope, client.defaultScope);
     // RFC 8707: resource / audience narrow the token's aud to what was asked (undefined: the default audience).
     const audience = resolveTargets(req.params, client);
-    return tokenResponse(await ctx.issuer.issue(audience === undefined ? { client, subject: client.clientId, scope, cnf: req.cnf } : { client, subject: client.clientId, scope, audience, cnf: req.cnf }), scope);
+    return tokenResponse(await ctx.issuer.issue(audience === undefined ? { client, subject: client.clientId, scope, confirmation: req.confirmation } : { client, subject: client.clientId, scope, audience, confirmation: req.confirmation }), scope);
   },
 } satisfies GrantHandler;

@@ -42,6 +42,6 @@ export async function issueForOwnSubject(req: GrantRequest, client: Client, ctx:
     const user = await getUser(ctx, userId);
     if (!user || user.status !== 'active') throw OAuthError.invalidRequest('The subject of the subject_token is not an active user');
   }
-  const granted = { client, subject, userId, username: username ?? null, scope, extra: { act }, cnf: req.cnf, ...(audience ? { audience } : {}) };
+  const granted = { client, subject, userId, username: username ?? null, scope, extra: { act }, confirmation: req.confirmation, ...(audience ? { audience } : {}) };
   return issueTokens(ctx, granted, undefined, TOKEN_TYPE.accessToken);
 }

@@ -54,6 +54,6 @@ export async function issueForIdentity(req: GrantRequest, client: Client, ctx: O
   const scope = grantedScope(requested, client, user);
   // `idp` names the provider in the access token and, through the family, in every refreshed one (so does `act`).
   const extra = opts.delegation ? { idp: subject.idp, act: opts.delegation.act } : { idp: subject.idp };
-  const granted = { client, subject: user.id, userId: user.id, username: user.username, user, scope, extra, cnf: req.cnf, ...(audience ? { audience } : {}) };
+  const granted = { client, subject: user.id, userId: user.id, username: user.username, user, scope, extra, confirmation: req.confirmation, ...(audience ? { audience } : {}) };
   return issueTokens(ctx, granted, undefined, opts.tokenExchange ? TOKEN_TYPE.accessToken : undefined);
 }

@@ -2,6 +2,7 @@ import { randomId } from '../../crypto/random.js';
 import type { OAuthContext } from '../context.js';
 import type { AccessTokenClaims, IssuedAccessToken } from '../access-tokens/format.js';
 import { formatScope } from '../scope.js';
+import { familyBinding } from '../confirmation.js';
 import { mayRefresh, type TokenResponse } from './types.js';
 
 /**
@@ -50,6 +51,7 @@ export async function issueTokens(ctx: OAuthContext, granted: GrantedTokens, con
       scope: granted.scope,
       claims: granted.extra,
       audience: granted.audience,
+      confirmation: familyBinding(granted.client, granted.confirmation ?? undefined),
     });
   } else {
     granted.familyId = null;
@@ -63,10 +65,10 @@ export async function issueTokens(ctx: OAuthContext, granted: GrantedTokens, con
  */
 export function tokenResponse(at: IssuedAccessToken, scope: readonly string[], refreshToken?: string, issuedTokenType?: string): TokenResponse {
   if (issuedTokenType !== undefined) {
-    const body: TokenResponse = { access_token: at.token, issued_token_type: issuedTokenType, token_type: 'Bearer', expires_in: at.expiresIn, scope: formatScope(scope) };
+    const body: TokenResponse = { access_token: at.token, issued_token_type: issuedTokenType, token_type: at.tokenType, expires_in: at.expiresIn, scope: formatScope(scope) };
     if (refreshToken !== undefined) body.refresh_token = refreshToken;
     return body;
   }
-  if (refreshToken === undefined) return { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: formatScope(scope) };
-  return { access_token: at.token, token_type: 'Bearer', expires_in: at.expiresIn, scope: formatScope(scope), refresh_token: refreshToken };
+  if (refreshToken === undefined) return { access_token: at.token, token_type: at.tokenType, expires_in: at.expiresIn, scope: formatScope(scope) };
+  return { access_token: at.token, token_type: at.tokenType, expires_in: at.expiresIn, scope: formatScope(scope), refresh_token: refreshToken };
 }

@@ -29,6 +29,6 @@ export const orgImplicitGrant = {
     // Nothing requested: everything the organisation approved (RFC 6749 §3.3 lets the server choose the default).
     const scope = resolveScope(parseScope(req.params.get('scope')), approved, null);
     // The family (when the client may refresh) is bound to the installation; its first access token names it too.
-    return issueTokens(ctx, { client, subject: orgId, orgId, installationId: inst.id, scope, cnf: req.cnf, ...(audience ? { audience } : {}) });
+    return issueTokens(ctx, { client, subject: orgId, orgId, installationId: inst.id, scope, confirmation: req.confirmation, ...(audience ? { audience } : {}) });
   },
 } satisfies GrantHandler;

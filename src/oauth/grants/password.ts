@@ -94,6 +94,6 @@ export const passwordGrant = {
     const user = await throttledLogin(ctx, client, username, password, req);
 
     const scope = passwordScope(requested, client, user);
-    return issueTokens(ctx, { client, subject: user.id, userId: user.id, username: user.username, user, scope, cnf: req.cnf, ...(audience ? { audience } : {}) });
+    return issueTokens(ctx, { client, subject: user.id, userId: user.id, username: user.username, user, scope, confirmation: req.confirmation, ...(audience ? { audience } : {}) });
   },
 } satisfies GrantHandler;

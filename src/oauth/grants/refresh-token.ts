@@ -7,7 +7,23 @@ import type { RefreshAllowance } from '../refresh-tokens.js';
 import { getUser } from '../users.js';
 import { issueTokens } from './issue-tokens.js';
 import { refreshTargets } from '../resources.js';
-import type { GrantHandler } from './types.js';
+import type { GrantHandler, GrantRequest } from './types.js';
+import { bindingHolds } from '../confirmation.js';
+
+/**
+ * RFC 9449 §5 (and RFC 8705 §4): a public client's family is bound to the key that started it; a refresh must
+ * prove possession of that key. Checked once the token is found and before it rotates, so a refresh without
+ * the key consumes nothing. Without any proof the client is told to send one; with another key's proof it is
+ * invalid_grant, and a security event (a stolen refresh token replayed from elsewhere looks like this).
+ */
+function checkBinding(family: RefreshFamily, client: Client, req: GrantRequest, ctx: OAuthContext): void {
+  if (bindingHolds(family.confirmation, req.confirmation)) return;
+  if (family.confirmation?.jkt !== undefined && req.confirmation?.jkt === undefined) {
+    throw OAuthError.invalidDpopProof('This refresh token is bound to a DPoP key: send a DPoP proof made with that key', ctx.dpop.algs);
+  }
+  ctx.events.emit({ type: 'dpop.proof_rejected', clientId: client.clientId, subject: family.subject, address: req.ip, requestId: req.requestId, details: { reason: 'refresh_token_bound_to_another_key', family_id: family.familyId } });
+  throw OAuthError.invalidGrant('The refresh token is bound to a key this request does not prove possession of');
+}
 
 /**
  * The refresh policy: what a family may still be granted now. The client's current scope, the user's current
@@ -50,6 +66,7 @@ export const refreshTokenGrant = {
     const onReuse = (family: RefreshFamily) =>
       ctx.events.emit({ type: 'refresh.reuse_detected', clientId: client.clientId, subject: family.subject, address: req.ip, requestId: req.requestId, details: { family_id: family.familyId, family_revoked: true } });
     const rotated = await ctx.refreshTokens.rotate(presented, client, requested, (family) => {
+      checkBinding(family, client, req, ctx);
       audience = refreshTargets(req.params, client, family);
       if (!ctx.issuer.asksHook(client)) return currentAllowance(family, client, ctx);
       // The token hook too is asked before the token rotates: a hook that fails closed leaves the refresh token
@@ -62,7 +79,7 @@ export const refreshTokenGrant = {
     }, onReuse);
     ctx.metrics.refreshRotated();
     const { family, scope } = rotated;
-    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, user: rotated.user, orgId: family.orgId, scope, extra: family.claims, audience, hookClaims, cnf: req.cnf };
+    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, user: rotated.user, orgId: family.orgId, scope, extra: family.claims, audience, hookClaims, confirmation: req.confirmation };
     // Awaited rather than returned: an async function that returns a promise pays an extra thenable job.
     return await issueTokens(ctx, granted, rotated);
   },

@@ -1,12 +1,12 @@
-import type { Client } from '../../store/types.js';
+import type { Client, Confirmation } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import type { AnswerChannel } from '../kdf-admission.js';
-import type { Confirmation } from '../access-tokens/format.js';
 
 /** RFC 6749 §5.1 success body (plus RFC 8693's issued_token_type). */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** RFC 9449 §5: DPoP for a token bound to a DPoP key. */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   scope: string;
   refresh_token?: string;
@@ -21,8 +21,12 @@ export interface GrantRequest {
   readonly requestId: string;
   /** The connection the answer goes back on, when served over HTTP: a KDF queued for a gone client gives its place up. */
   readonly answer?: AnswerChannel;
-  /** RFC 7800 confirmation the access token is bound to (RFC 8705 §3: x5t#S256), decided by the endpoint. */
-  readonly cnf?: Confirmation;
+  /**
+   * The keys this request proved possession of (RFC 7800 cnf): the DPoP proof's key (`jkt`), a client
+   * certificate (`x5t#S256`). The endpoint decides it; every grant passes it into its access token (and a
+   * public client's new family), so issued tokens are bound to it.
+   */
+  readonly confirmation?: Confirmation;
 }
 
 /**

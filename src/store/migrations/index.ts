@@ -12,6 +12,7 @@ import * as m0006ClaimsAndResources from './0006-claims-and-resources.js';
 import * as m0008ClientRegistration from './0008-client-registration.js';
 import * as m0010KeySchedule from './0010-key-schedule.js';
 import * as m0012Mtls from './0012-mtls.js';
+import * as m0011Dpop from './0011-dpop.js';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time). Kysely's Migrator records
@@ -23,7 +24,7 @@ const MIGRATIONS: ReadonlyArray<[string, Up]> = [
   ['0001-initial', m0001.up], ['0002-access-token-family', m0002AccessTokenFamily.up], ['0003-refresh-token-expiry', m0003RefreshTokenExpiry.up], ['0004-revoked-families', m0004RevokedFamilies.up],
   ['0005-events', m0005Events.up], ['0006-claims-and-resources', m0006ClaimsAndResources.up], ['0007-secrets-and-key-schedule', m0007SecretsAndKeySchedule.up],
   ['0008-client-registration', m0008ClientRegistration.up], ['0009-delegation-and-cors', m0009DelegationAndCors.up], ['0010-key-schedule', m0010KeySchedule.up],
-  ['0012-mtls', m0012Mtls.up],
+  ['0011-dpop', m0011Dpop.up], ['0012-mtls', m0012Mtls.up],
 ];
 
 class CodeMigrationProvider implements MigrationProvider {

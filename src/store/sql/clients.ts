@@ -42,6 +42,7 @@ function clientFromRow(r: ClientRow): Client {
     tlsClientAuthSanIp: r.tls_client_auth_san_ip,
     tlsClientAuthSanEmail: r.tls_client_auth_san_email,
     tlsClientCertificateBoundAccessTokens: num(r.tls_client_certificate_bound_access_tokens) === 1,
+    dpopBoundAccessTokens: num(r.dpop_bound_access_tokens) === 1,
     status: r.status as Client['status'],
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
@@ -86,6 +87,7 @@ function columns(c: Partial<NewClient>): Partial<ClientRow> {
   if (c.tlsClientAuthSanIp !== undefined) row.tls_client_auth_san_ip = c.tlsClientAuthSanIp;
   if (c.tlsClientAuthSanEmail !== undefined) row.tls_client_auth_san_email = c.tlsClientAuthSanEmail;
   if (c.tlsClientCertificateBoundAccessTokens !== undefined) row.tls_client_certificate_bound_access_tokens = c.tlsClientCertificateBoundAccessTokens ? 1 : 0;
+  if (c.dpopBoundAccessTokens !== undefined) row.dpop_bound_access_tokens = c.dpopBoundAccessTokens ? 1 : 0;
   if (c.status !== undefined) row.status = c.status;
   return row;
 }

@@ -1,4 +1,4 @@
-import type { RefreshFamily, RefreshToken } from '../types.js';
+import type { Confirmation, RefreshFamily, RefreshToken } from '../types.js';
 import type { RefreshFamilyRow, RefreshTokenRow } from './schema.js';
 import { fromJson, num, numOrNull, splitScope } from './context.js';
 import { prepared } from './prepared.js';
@@ -24,6 +24,7 @@ export function familyFromRow(r: RefreshFamilyRow): RefreshFamily {
     createdAt: num(r.created_at),
     expiresAt: num(r.expires_at),
     revokedAt: numOrNull(r.revoked_at),
+    confirmation: fromJson<Confirmation>(r.confirmation),
   };
 }
 
@@ -61,6 +62,7 @@ export interface JoinedRow {
   f_created_at: number;
   f_expires_at: number;
   revoked_at: number | null;
+  confirmation: string | null;
 }
 
 export function tokenColumns(r: JoinedRow): RefreshTokenRow {
@@ -70,7 +72,7 @@ export function tokenColumns(r: JoinedRow): RefreshTokenRow {
 export function familyColumns(r: JoinedRow): RefreshFamilyRow {
   return {
     family_id: r.family_id, client_id: r.client_id, subject: r.subject, user_id: r.user_id, org_id: r.org_id, installation_id: r.installation_id,
-    scope: r.f_scope, claims: r.claims, audience: r.audience, status: r.f_status, created_at: r.f_created_at, expires_at: r.f_expires_at, revoked_at: r.revoked_at,
+    scope: r.f_scope, claims: r.claims, audience: r.audience, status: r.f_status, created_at: r.f_created_at, expires_at: r.f_expires_at, revoked_at: r.revoked_at, confirmation: r.confirmation,
   };
 }
 
@@ -95,7 +97,7 @@ export const findJoined = prepared<[hash: string], JoinedRow>(1, (c, hash) =>
     .select([
       't.hash', 't.family_id', 't.status as t_status', 't.scope as t_scope', 't.created_at as t_created_at', 't.expires_at as t_expires_at',
       't.rotated_at', 't.successor', 'f.client_id', 'f.subject', 'f.user_id', 'f.org_id', 'f.installation_id', 'f.scope as f_scope', 'f.claims', 'f.audience',
-      'f.status as f_status', 'f.created_at as f_created_at', 'f.expires_at as f_expires_at', 'f.revoked_at',
+      'f.status as f_status', 'f.created_at as f_created_at', 'f.expires_at as f_expires_at', 'f.revoked_at', 'f.confirmation',
     ])
     .where('t.hash', '=', hash),
 );

@@ -7,9 +7,9 @@ import { casIfLive } from './rotation/kysely.js';
 import type { LiveRotation } from './rotation/index.js';
 
 const insertFamily = prepared<
-  [familyId: string, clientId: string, subject: string, userId: string | null, orgId: string | null, installationId: string | null, scope: string, claims: string | null, audience: string | null, createdAt: number, expiresAt: number],
+  [familyId: string, clientId: string, subject: string, userId: string | null, orgId: string | null, installationId: string | null, scope: string, claims: string | null, audience: string | null, createdAt: number, expiresAt: number, confirmation: string | null],
   never
->(11, (c, familyId, clientId, subject, userId, orgId, installationId, scope, claims, audience, createdAt, expiresAt) =>
+>(12, (c, familyId, clientId, subject, userId, orgId, installationId, scope, claims, audience, createdAt, expiresAt, confirmation) =>
   c.db.insertInto('refresh_families').values({
     family_id: familyId,
     client_id: clientId,
@@ -24,6 +24,7 @@ const insertFamily = prepared<
     created_at: createdAt,
     expires_at: expiresAt,
     revoked_at: null,
+    confirmation,
   }),
 );
 
@@ -36,7 +37,7 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
 
   async createFamily(family: Omit<RefreshFamily, 'status' | 'revokedAt'>, first: NewToken): Promise<void> {
     await this.ctx.tx(async (c) => {
-      await insertFamily(c, family.familyId, family.clientId, family.subject, family.userId, family.orgId, family.installationId, family.scope.join(' '), toJson(family.claims), toJson(family.audience ?? null), family.createdAt, family.expiresAt);
+      await insertFamily(c, family.familyId, family.clientId, family.subject, family.userId, family.orgId, family.installationId, family.scope.join(' '), toJson(family.claims), toJson(family.audience ?? null), family.createdAt, family.expiresAt, toJson(family.confirmation ?? null));
       await insertToken(c, first.hash, family.familyId, first.scope.join(' '), first.createdAt, first.expiresAt);
     });
   }

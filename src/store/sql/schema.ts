@@ -38,6 +38,7 @@ export interface ClientRow {
   tls_client_auth_san_ip: string | null;
   tls_client_auth_san_email: string | null;
   tls_client_certificate_bound_access_tokens: number;
+  dpop_bound_access_tokens: number;
   status: string;
   created_at: number;
   updated_at: number;
@@ -101,6 +102,7 @@ export interface RefreshFamilyRow {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  confirmation: string | null;
 }
 
 export interface RefreshTokenRow {

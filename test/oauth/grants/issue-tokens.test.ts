@@ -77,7 +77,7 @@ describe('issueTokens', () => {
 });
 
 describe('tokenResponse (RFC 6749 §5.1)', () => {
-  const at = { token: 'at', jti: 'j', issuedAt: 0, expiresIn: 60, expiresAt: 60, audience: ['aud'], format: 'jwt' } satisfies IssuedAccessToken;
+  const at = { token: 'at', jti: 'j', issuedAt: 0, expiresIn: 60, expiresAt: 60, audience: ['aud'], format: 'jwt', tokenType: 'Bearer' } satisfies IssuedAccessToken;
 
   it('answers in the order clients have seen, with the refresh token last when there is one', () => {
     expect(JSON.stringify(tokenResponse(at, ['a', 'b']))).toBe('{"access_token":"at","token_type":"Bearer","expires_in":60,"scope":"a b"}');

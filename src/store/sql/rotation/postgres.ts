@@ -14,7 +14,7 @@ WITH won AS (
   RETURNING t.hash, t.family_id, t.status AS t_status, t.scope AS t_scope, t.created_at AS t_created_at,
     t.expires_at AS t_expires_at, t.rotated_at, t.successor, f.client_id, f.subject, f.user_id, f.org_id,
     f.installation_id, f.scope AS f_scope, f.claims, f.audience, f.status AS f_status, f.created_at AS f_created_at,
-    f.expires_at AS f_expires_at, f.revoked_at
+    f.expires_at AS f_expires_at, f.revoked_at, f.confirmation
 ), inserted AS (
   INSERT INTO refresh_tokens (hash, family_id, status, scope, created_at, expires_at, rotated_at, successor)
   SELECT $3::text, family_id, 'active', $4::text, $5::bigint, $6::bigint, NULL, NULL FROM won

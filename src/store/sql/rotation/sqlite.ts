@@ -16,7 +16,7 @@ WHERE hash = ? AND ${liveSql('refresh_tokens', '?')}
 RETURNING hash, family_id, status, scope, created_at, expires_at, rotated_at, successor,
   (SELECT json_object('family_id', f.family_id, 'client_id', f.client_id, 'subject', f.subject, 'user_id', f.user_id,
     'org_id', f.org_id, 'installation_id', f.installation_id, 'scope', f.scope, 'claims', f.claims, 'audience', f.audience, 'status', f.status,
-    'created_at', f.created_at, 'expires_at', f.expires_at, 'revoked_at', f.revoked_at)
+    'created_at', f.created_at, 'expires_at', f.expires_at, 'revoked_at', f.revoked_at, 'confirmation', f.confirmation)
    FROM refresh_families AS f WHERE f.family_id = refresh_tokens.family_id) AS family`;
 
 /** The successor's INSERT. Parameters: hash, family id, scope, created, expires. */

@@ -1,0 +1,152 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../../test/support/server.js';
+import { bearerAuth, createDpopNonces, createVerifier, DpopKey, fastifyBearerAuth, OAuthError, TokenClient, type TokenVerifier, type VerifiedToken } from '../src/index.js';
+import { countingFetch } from './support.js';
+
+/**
+ * DPoP end to end with the SDK (RFC 9449): TokenClient against a real Tessera with server nonces on, and the
+ * verifier behind the Fastify and Express middleware as the resource server.
+ */
+const SECRET = 'sdk-dpop-secret-0123456';
+const PASSWORD = 'correct horse battery';
+const API = 'https://api.example';
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer({
+    env: { TESSERA_DPOP_NONCE: 'true' },
+    doc: {
+      clients: [
+        { client_id: 'svc', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', audience: [API], dpop_bound_access_tokens: true },
+        { client_id: 'spa', token_endpoint_auth_method: 'none', grant_types: ['password', 'refresh_token'], scope: 'read', audience: [API] },
+      ],
+      users: [{ id: 'u-ada', username: 'ada', password: PASSWORD }],
+    },
+  });
+}, 30_000);
+afterAll(async () => server?.stop());
+
+describe('TokenClient with DPoP', () => {
+  it('makes a non-extractable key, retries once on use_dpop_nonce, and gets a token bound to its key', async () => {
+    const counting = countingFetch();
+    const client = new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, dpop: true, fetch: counting.fetch });
+    const tokens = await client.getTokenSet();
+    expect(tokens.token_type).toBe('DPoP');
+    const key = await client.dpop()!;
+    expect((key as unknown as { privateKey: CryptoKey }).privateKey.extractable).toBe(false);
+    expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt: key.jkt });
+    // Discovery, then the token request twice (no nonce yet, then with it).
+    expect(counting.count('/oauth/token')).toBe(2);
+    await client.getAccessToken({ forceRefresh: true });
+    // The nonce is remembered: one request this time.
+    expect(counting.count('/oauth/token')).toBe(3);
+  });
+
+  it('binds a public client refresh to its key: another key cannot use the refresh token', async () => {
+    const client = new TokenClient({ issuer: server.url, clientId: 'spa', dpop: await DpopKey.generate('ES256') });
+    const login = await client.password({ username: 'ada', password: PASSWORD, scope: 'read' });
+    expect(login.token_type).toBe('DPoP');
+    const refreshed = await client.refresh(login.refresh_token!);
+    expect(refreshed.token_type).toBe('DPoP');
+    const thief = new TokenClient({ issuer: server.url, clientId: 'spa', dpop: true });
+    const err = await thief.refresh(refreshed.refresh_token!).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OAuthError);
+    expect((err as OAuthError).error).toBe('invalid_grant');
+  });
+});
+
+describe('resource servers: verifier and middleware with DPoP', () => {
+  let app: FastifyInstance;
+  let express: Server;
+  let verifier: TokenVerifier;
+  let fastifyUrl: string;
+  let expressUrl: string;
+
+  beforeAll(async () => {
+    verifier = createVerifier({ issuer: server.url, audience: API, dpop: { nonces: createDpopNonces() } });
+    app = Fastify();
+    await app.register(async (scope) => {
+      await scope.register(fastifyBearerAuth, { verifier });
+      scope.get('/things', async (request) => {
+        const auth = (request as unknown as { auth: VerifiedToken }).auth;
+        return { sub: auth.subject, jkt: auth.jkt };
+      });
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    fastifyUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    const plainVerifier = createVerifier({ issuer: server.url, audience: API });
+    const mw = bearerAuth({ verifier: plainVerifier });
+    express = createServer((req, res) =>
+      mw(req as never, res, () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ sub: (req as unknown as { auth: VerifiedToken }).auth.subject }));
+      }),
+    );
+    await new Promise<void>((r) => express.listen(0, '127.0.0.1', r));
+    expressUrl = `http://127.0.0.1:${(express.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    express?.close();
+  });
+
+  it('accepts a DPoP-bound token with its proof, after the resource server nonce round trip (Fastify)', async () => {
+    const counting = countingFetch();
+    const client = new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, dpop: true, fetch: counting.fetch });
+    const res = await client.fetchResource(`${fastifyUrl}/things?page=2`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ sub: 'svc', jkt: (await client.dpop()!).jkt });
+    expect(counting.calls.filter((c) => c.url.startsWith(fastifyUrl)).map((c) => c.status)).toEqual([401, 200]);
+  });
+
+  it('accepts it through the Express middleware too (no nonces there)', async () => {
+    const client = new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, dpop: true });
+    const res = await client.fetchResource(`${expressUrl}/x`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ sub: 'svc' });
+  });
+
+  it('refuses a proof by another key, a replayed proof, a wrong htu, and the bound token as a bearer token', async () => {
+    const client = new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, dpop: true });
+    const token = await client.getAccessToken();
+    const url = `${expressUrl}/x`;
+    const send = (headers: Record<string, string>) => fetch(url, { headers });
+    const own = await client.authorizationHeaders('GET', url);
+
+    const other = await DpopKey.generate();
+    const forged = await send({ authorization: `DPoP ${token}`, dpop: await other.proof({ method: 'GET', url, accessToken: token }) });
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_dpop_proof", error_description="[^"]*cnf.jkt[^"]*", algs="ES256/);
+
+    expect((await send(own)).status).toBe(200);
+    const replayed = await send(own);
+    expect(replayed.status).toBe(401);
+    expect(replayed.headers.get('www-authenticate')).toContain('already used');
+
+    const key = await client.dpop()!;
+    const elsewhere = await send({ authorization: `DPoP ${token}`, dpop: await key.proof({ method: 'GET', url: `${expressUrl}/other`, accessToken: token }) });
+    expect(elsewhere.headers.get('www-authenticate')).toContain('htu must be');
+
+    const noAth = await send({ authorization: `DPoP ${token}`, dpop: await key.proof({ method: 'GET', url }) });
+    expect(noAth.headers.get('www-authenticate')).toContain('ath');
+
+    const asBearer = await send({ authorization: `Bearer ${token}` });
+    expect(asBearer.status).toBe(401);
+    expect(asBearer.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]+", error="invalid_token", error_description="The access token is DPoP-bound/);
+    await expect(verifier.verify(token)).rejects.toThrow(/DPoP-bound/);
+  });
+
+  it('answers use_dpop_nonce with a DPoP-Nonce header when the proof has no nonce (Fastify, nonces on)', async () => {
+    const client = new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, dpop: true });
+    const token = await client.getAccessToken();
+    const url = `${fastifyUrl}/things`;
+    const res = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: await (await client.dpop()!).proof({ method: 'GET', url, accessToken: token }) } });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('www-authenticate')).toMatch(/^DPoP error="use_dpop_nonce"/);
+    expect(res.headers.get('dpop-nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
