@@ -32,7 +32,7 @@ describe('list commands: a header row, or one clear line when empty', { timeout:
     await out(['org', 'create', '--id', 'acme', '--name', 'Acme']);
     expect(await out(['org', 'list'])).toBe('ID\tSTATUS\tNAME\nacme\tactive\tAcme\n');
     await out(['keys', 'rotate']);
-    expect((await out(['keys', 'list'])).split('\n')[0]).toBe('KID\tALG\tSTATUS\tCREATED_AT\tPUBLISHED_UNTIL');
+    expect((await out(['keys', 'list'])).split('\n')[0]).toBe('KID\tALG\tSTATUS\tCREATED_AT\tSIGNS_FROM\tPUBLISHED_UNTIL');
   });
 
   it('user list and user show agree on a scope without user-level restriction', async () => {

@@ -27,7 +27,8 @@ function clientsInMainFile(file: string): number {
   copyFileSync(file, copy);
   const db = new Database(copy, { readonly: true });
   try {
-    return (db.prepare('select count(*) as n from clients').get() as { n: number }).n;
+    // The imported clients: not the console's, which the server creates at start-up (admin/console-client.ts).
+    return (db.prepare("select count(*) as n from clients where client_id <> 'tessera-console'").get() as { n: number }).n;
   } catch {
     return 0; // the table itself has not reached the file yet
   } finally {

@@ -186,7 +186,7 @@ describe.skipIf(!haveBrowser)('web console in Chromium', { timeout: 120_000 }, (
     const writes = ['Create client', 'Create user', 'Rotate key', 'Rotate secret', 'Revoke sessions', 'Disable', 'Delete', 'Create organization', 'Add provider'];
     for (const name of ['clients', 'users', 'organizations', 'identity-providers', 'keys']) {
       await goto(page, name);
-      await page.waitForFunction(() => !document.querySelector('[role=status][aria-live=polite]'));
+      await page.waitForFunction(() => !document.querySelector('[role=status][aria-live=polite]'), { timeout: 8000 }).catch((e: unknown) => { throw new Error(`page ${name}: ${String(e)}`); });
       const shown = await buttons(page);
       expect(shown.filter((b) => writes.includes(b)), name).toEqual([]);
     }
