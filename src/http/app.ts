@@ -24,7 +24,7 @@ import { installRequestLog } from './request-log.js';
 import { installHttpTracing } from './tracing.js';
 import { tracingOn } from '../observability/tracing.js';
 import { metricsRoute } from './routes/metrics.js';
-import { installCors } from './cors.js';
+import { corsOnSend } from './cors.js';
 import { consoleRoutes } from './console.js';
 import type { TlsMaterial } from './tls.js';
 import { clientCertificates } from './client-certificate.js';
@@ -162,6 +162,8 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   // listeners on every response (see the logger note above).
   const metrics = ctx.config.metrics.enabled ? ctx.metrics : undefined;
   const admin = opts.admin ?? 'mounted';
+  // Browser clients' CORS on the token endpoints (cors.ts): only for origins a client lists, off otherwise.
+  const cors = admin !== 'only' ? corsOnSend(ctx) : undefined;
   app.addHook('onSend', (request, reply, payload, done) => {
     if (request.rateDecision) writeRateLimitHeaders(reply, request.rateDecision);
     reply.header('x-request-id', request.id);
@@ -171,6 +173,8 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
       // The route pattern (request.routeOptions.url), never the raw URL: the label set stays bounded.
       if (started !== undefined) metrics.observeRequest(request.routeOptions.url, reply.statusCode, (performance.now() - started) / 1000);
     }
+    const origin = request.headers.origin;
+    if (cors && origin !== undefined) return cors(request, reply, origin, payload, done);
     done(null, payload);
   });
 
@@ -178,8 +182,6 @@ export async function buildApp(ctx: OAuthContext, opts: AppOptions): Promise<Fas
   if (tracingOn()) installHttpTracing(app);
   if (opts.logRequests) installRequestLog(app, opts.logger);
 
-  // Browser clients' CORS on the token endpoints (cors.ts): only for origins a client lists, off otherwise.
-  if (admin !== 'only') installCors(app, ctx);
   app.setErrorHandler(onError);
   app.setNotFoundHandler(notFound);
 

@@ -70,14 +70,17 @@ async function allowedFor(ctx: OAuthContext, request: FastifyRequest, origin: st
   return client?.allowedOrigins?.includes(origin) ?? false;
 }
 
+/** The tail of an onSend hook: it sends the payload on. */
+export type OnSendDone = (err: null, payload: unknown) => void;
+
 /**
- * The CORS headers of actual requests to the three endpoints (an onSend hook: it sees success and error answers
- * alike). A request without Origin (every non-browser client) costs one property read.
+ * The CORS headers of actual requests to the three endpoints, added by the app's one onSend hook (app.ts) when a
+ * request carries Origin: it sees success and error answers alike. Every non-browser client pays one property
+ * read there and no hook of its own. Calls `done` itself (the client look-up may wait for the store).
  */
-export function installCors(app: FastifyInstance, ctx: OAuthContext): void {
-  app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
-    const origin = request.headers.origin;
-    if (origin === undefined || request.method !== 'POST' || !CORS_ENDPOINTS.has(request.routeOptions.url ?? '')) return done(null, payload);
+export function corsOnSend(ctx: OAuthContext): (request: FastifyRequest, reply: FastifyReply, origin: string, payload: unknown, done: OnSendDone) => void {
+  return (request, reply, origin, payload, done) => {
+    if (request.method !== 'POST' || !CORS_ENDPOINTS.has(request.routeOptions.url ?? '')) return done(null, payload);
     reply.header('vary', 'Origin');
     allowedFor(ctx, request, origin).then(
       (allowed) => {
@@ -88,5 +91,5 @@ export function installCors(app: FastifyInstance, ctx: OAuthContext): void {
       // The look-up failed (store outage): the answer goes out without CORS headers rather than not at all.
       () => done(null, payload),
     );
-  });
+  };
 }
