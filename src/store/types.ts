@@ -126,7 +126,11 @@ export interface ClientUpdateCondition extends IfVersion {
 
 export interface ClientStore {
   get(clientId: string): Promise<Client | undefined>;
-  list(opts?: { limit?: number; after?: string }): Promise<Client[]>;
+  /**
+   * Clients in client_id order after `after`; with `search`, only those whose client_id or name contains it
+   * (case-insensitive, the text taken literally: no wildcards).
+   */
+  list(opts?: { limit?: number; after?: string; search?: string }): Promise<Client[]>;
   /**
    * The distinct scope values of up to `limit` clients, in storage order (the discovery document's
    * `scopes_supported`): only the scope column is read, so start-up does not walk whole rows of a large store.

@@ -90,6 +90,21 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
     });
 
     describe('clients', () => {
+      it('list searches client_id and name, case-insensitively and literally (no wildcards), with the cursor', async () => {
+        const tag = uid('srch').replace(/[^a-z0-9]/gi, '');
+        await store.clients.create(newClient(`${tag}-alpha`, { name: 'Billing Sync' }));
+        await store.clients.create(newClient(`${tag}-beta`, { name: 'reports' }));
+        await store.clients.create(newClient(`${tag}_gamma`, { name: '100% Billing' }));
+        const ids = async (search: string, after?: string) => (await store.clients.list({ search, limit: 50, ...(after ? { after } : {}) })).map((c) => c.clientId);
+        expect(await ids(tag.toUpperCase())).toEqual([`${tag}-alpha`, `${tag}-beta`, `${tag}_gamma`]);
+        expect((await ids('billing')).filter((id) => id.startsWith(tag))).toEqual([`${tag}-alpha`, `${tag}_gamma`]);
+        // '%' and '_' are themselves, not wildcards.
+        expect(await ids(`${tag}_`)).toEqual([`${tag}_gamma`]);
+        expect((await ids('100%')).filter((id) => id.startsWith(tag))).toEqual([`${tag}_gamma`]);
+        expect(await ids(`${tag}%a`)).toEqual([]);
+        expect(await ids(tag, `${tag}-alpha`)).toEqual([`${tag}-beta`, `${tag}_gamma`]);
+      });
+
       it('create then get returns every field as written', async () => {
         const id = uid('c');
         const input = newClient(id);

@@ -154,8 +154,9 @@ export function Clients() {
   const [search, setSearch] = useState('');
   const [selected, setSelected] = useState<string | null>(null);
   const [created, setCreated] = useState<{ id: string; secret?: string } | null>(null);
-  const list = useLoad(() => get<Page<ClientView>>('clients?limit=200'), []);
-  const shown = (list.data?.items ?? []).filter((c) => !search || c.client_id.toLowerCase().includes(search.toLowerCase()) || (c.name ?? '').toLowerCase().includes(search.toLowerCase()));
+  // The server searches (q: client_id or name contains it), so every client can be found, not only a first page.
+  const list = useLoad(() => get<Page<ClientView>>(`clients?limit=200${search.trim() ? `&q=${encodeURIComponent(search.trim())}` : ''}`), [search]);
+  const shown = list.data?.items ?? [];
   return (
     <>
       {write && (
@@ -190,7 +191,7 @@ export function Clients() {
             </table>
           </div>
         )}
-        {list.data?.next && <p class="muted">Showing the first 200 clients; search narrows them.</p>}
+        {list.data?.next && <p class="muted">Showing the first 200 matching clients; search narrows them.</p>}
       </Section>
       {selected && <ClientDetail key={selected} id={selected} onGone={() => { setSelected(null); list.reload(); }} />}
     </>

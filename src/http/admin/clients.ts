@@ -9,7 +9,7 @@ import { addApiKey, listApiKeys, removeApiKey } from '../../admin/api-keys.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
 import { auditOf } from './audit.js';
 import { AdminHttpError } from './problem.js';
-import { ApiKeyView, ClientCreateBody, ClientCreated, ClientIdParams, ClientList, ClientPatchBody, ClientView, ListQuery, problems, SecretIdParams, SecretRotateBody, SecretRotated, SECURITY } from './schemas.js';
+import { ApiKeyView, ClientCreateBody, ClientCreated, ClientIdParams, ClientList, ClientPatchBody, ClientView, ClientListQuery, problems, SecretIdParams, SecretRotateBody, SecretRotated, SECURITY } from './schemas.js';
 
 const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
 
@@ -64,12 +64,15 @@ const NOT_PATCHABLE = {
 export function clientRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
   const opts = { masterKey: ctx.masterKey, defaults: { accessTokenTtl: ctx.config.accessTokenTtl } };
 
-  app.get('/clients', doc('List clients (by client_id, cursor pagination)', { querystring: ListQuery, response: { 200: ClientList, ...problems(400) } }), async (request, reply) => {
+  app.get('/clients', doc('List clients (by client_id, cursor pagination; q searches client_id and name)', { querystring: ClientListQuery, response: { 200: ClientList, ...problems(400) } }), async (request, reply) => {
     const { limit, after } = pageOf(request);
-    const page = await ctx.store.clients.list({ limit: limit + 1, ...(after !== undefined ? { after } : {}) });
+    const raw = (request.query as Record<string, unknown>).q;
+    if (raw !== undefined && (typeof raw !== 'string' || raw.length > 200)) throw new AdminHttpError(400, 'q must be one text of at most 200 characters');
+    const search = typeof raw === 'string' && raw !== '' ? raw : undefined;
+    const page = await ctx.store.clients.list({ limit: limit + 1, ...(after !== undefined ? { after } : {}), ...(search !== undefined ? { search } : {}) });
     const items = page.slice(0, limit);
     const next = page.length > limit ? cursorAfter(items.at(-1)!.clientId) : null;
-    if (next !== null) reply.header('link', `<${prefix}/clients?limit=${limit}&cursor=${next}>; rel="next"`);
+    if (next !== null) reply.header('link', `<${prefix}/clients?limit=${limit}${search !== undefined ? `&q=${encodeURIComponent(search)}` : ''}&cursor=${next}>; rel="next"`);
     return { items: await Promise.all(items.map((c) => view(ctx, c))), next };
   });
 

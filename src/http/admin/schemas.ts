@@ -86,6 +86,11 @@ export const ListQuery = Type.Object({
   cursor: Type.Optional(Type.String({ description: 'opaque; the `next` of the previous page' })),
 });
 
+export const ClientListQuery = Type.Object({
+  ...ListQuery.properties,
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'only clients whose client_id or name contains this (case-insensitive)' })),
+});
+
 /** The responses every admin route may give besides its own. */
 export function problems(...statuses: number[]): Record<number, typeof ProblemBody> {
   return Object.fromEntries([401, 403, ...statuses].map((s) => [s, ProblemBody]));

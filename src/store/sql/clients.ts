@@ -2,6 +2,7 @@ import type { Client, ClientPatch, ClientStore, ClientUpdateCondition, Delegatio
 import { ConflictError, isUniqueViolation, VersionConflictError } from '../errors.js';
 import { revokeFamiliesWhere } from './refresh-tokens.js';
 import type { ClientRow } from './schema.js';
+import { sql } from 'kysely';
 import { fromJson, num, numOrNull, nowSeconds, splitScope, toJson, type SqlContext } from './context.js';
 
 function clientFromRow(r: ClientRow): Client {
@@ -120,9 +121,14 @@ export class SqlClientStore implements ClientStore {
     return row ? clientFromRow(row) : undefined;
   }
 
-  async list(opts: { limit?: number; after?: string } = {}): Promise<Client[]> {
+  async list(opts: { limit?: number; after?: string; search?: string } = {}): Promise<Client[]> {
     let q = this.ctx.db.selectFrom('clients').selectAll().orderBy('client_id').limit(opts.limit ?? 1000);
     if (opts.after !== undefined) q = q.where('client_id', '>', opts.after);
+    if (opts.search !== undefined && opts.search !== '') {
+      // LIKE with the operator's text escaped: '%' and '_' match themselves (ESCAPE is standard SQL, both engines).
+      const pattern = `%${opts.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where((eb) => eb.or([sql<boolean>`lower(client_id) like ${pattern} escape '\\'`, sql<boolean>`lower(coalesce(name, '')) like ${pattern} escape '\\'`]));
+    }
     return (await q.execute()).map(clientFromRow);
   }
 

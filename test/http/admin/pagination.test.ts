@@ -76,6 +76,25 @@ describe('GET /admin/v1/clients pagination', () => {
     expect(r.status).toBe(400);
   });
 
+  it('q searches client_id (and name) on the server; the next link carries it; a repeated q is a 400', async () => {
+    const first = await call(s.url, 'GET', '/admin/v1/clients?limit=5&q=C-1', { token });
+    expect(first.status).toBe(200);
+    const ids = (first.body.items as Array<{ client_id: string }>).map((c) => c.client_id);
+    expect(ids).toEqual(['c-100', 'c-101', 'c-102', 'c-103', 'c-104']);
+    const link = first.headers.get('link')!;
+    expect(link).toMatch(/^<\/admin\/v1\/clients\?limit=5&q=C-1&cursor=[A-Za-z0-9_-]+>; rel="next"$/);
+    let rest: string[] = [];
+    for (let path: string | null = /^<([^>]+)>/.exec(link)![1]!; path !== null; ) {
+      const r = await call(s.url, 'GET', path, { token });
+      rest = rest.concat((r.body.items as Array<{ client_id: string }>).map((c) => c.client_id));
+      path = r.body.next === null ? null : /^<([^>]+)>/.exec(r.headers.get('link')!)![1]!;
+    }
+    // The ids are c-000..c-119: 'C-1' (case-insensitive) is in c-100..c-119 only.
+    expect([...ids, ...rest]).toEqual(Array.from({ length: 20 }, (_, i) => `c-1${String(i).padStart(2, '0')}`));
+    expect((await call(s.url, 'GET', '/admin/v1/clients?q=nothing-like-this', { token })).body).toEqual({ items: [], next: null });
+    expect((await call(s.url, 'GET', '/admin/v1/clients?q=a&q=b', { token })).status).toBe(400);
+  });
+
   it('limit=200 gives at most 200', async () => {
     const r = await call(s.url, 'GET', '/admin/v1/clients?limit=200', { token });
     expect((r.body.items as unknown[]).length).toBe(126); // 4 admin clients, the console's, 120, and the one added above
