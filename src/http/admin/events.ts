@@ -10,7 +10,7 @@ import { problems, SECURITY } from './schemas.js';
 
 const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
 
-const EventView = Type.Object(
+export const EventView = Type.Object(
   {
     id: Type.String({ description: 'time-ordered, unique across nodes' }),
     time: Type.String({ format: 'date-time' }),

@@ -28,6 +28,7 @@ export const FamilyView = Type.Object(
   { description: 'A refresh-token family: one sign-in session and every refresh token rotated from it' },
 );
 
+export const ClientSessionsRevoked = Type.Object({ client_id: Type.String(), revoked_refresh_token_families: Type.Integer() });
 const FamilyList = Type.Object({ items: Type.Array(FamilyView), next: Type.Union([Type.String(), Type.Null()], { description: 'the cursor of the next page' }) });
 
 function view(f: RefreshFamily & { lastUsedAt: number | null }): Record<string, unknown> {
@@ -70,7 +71,7 @@ export function familyRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: st
     return { items: items.map(view), next };
   });
 
-  app.post('/clients/:id/revoke-sessions', doc('Revoke every refresh-token family of the client (its refresh tokens stop working; the client stays active)', { params: Type.Object({ id: Type.String() }), response: { 200: Type.Object({ client_id: Type.String(), revoked_refresh_token_families: Type.Integer() }), ...problems(404) } }), async (request: FastifyRequest<{ Params: { id: string } }>) => {
+  app.post('/clients/:id/revoke-sessions', doc('Revoke every refresh-token family of the client (its refresh tokens stop working; the client stays active)', { params: Type.Object({ id: Type.String() }), response: { 200: ClientSessionsRevoked, ...problems(404) } }), async (request: FastifyRequest<{ Params: { id: string } }>) => {
     return { client_id: request.params.id, revoked_refresh_token_families: await revokeClientSessions(ctx.store, request.params.id, undefined, auditOf(ctx, request)) };
   });
 

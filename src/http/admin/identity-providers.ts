@@ -11,15 +11,15 @@ import { ListQuery, problems, SECURITY } from './schemas.js';
 const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
 
 // OpenAPI documentation only (src/admin validates): federation's own provider schemas, the import document's items.
-const ProviderBody = Type.Union([OidcProviderSchema, IntrospectionProviderSchema, JwtBearerProviderSchema], {
+export const ProviderBody = Type.Union([OidcProviderSchema, IntrospectionProviderSchema, JwtBearerProviderSchema], {
   description: 'A provider as the import document states it (identity_providers[]); client_secret and app_token are write-only and stored sealed',
 });
-const ProviderView = Type.Object(
+export const ProviderView = Type.Object(
   { name: Type.String(), type: Type.String(), updated_at: Type.String({ format: 'date-time' }) },
   { additionalProperties: true, description: 'A provider as `tessera idp show --json` shows it: a stored secret appears as "(sealed)", never in clear' },
 );
 const ProviderList = Type.Object({ items: Type.Array(ProviderView), next: Type.Union([Type.String(), Type.Null()], { description: 'the cursor of the next page' }) });
-const ProviderPatchBody = Type.Object({}, { additionalProperties: true, description: 'JSON merge patch (RFC 7396) over the import-document fields but name and type; null removes a field' });
+export const ProviderPatchBody = Type.Object({}, { additionalProperties: true, description: 'JSON merge patch (RFC 7396) over the import-document fields but name and type; null removes a field' });
 const NameParams = Type.Object({ name: Type.String() });
 
 type NameRequest = FastifyRequest<{ Params: { name: string } }>;

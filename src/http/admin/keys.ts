@@ -11,7 +11,7 @@ import { problems, SECURITY } from './schemas.js';
 const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
 
 // OpenAPI documentation only: what admin/signing-keys.ts shows of a key (never the private part).
-const KeyView = Type.Object(
+export const KeyView = Type.Object(
   {
     kid: Type.String(),
     alg: Type.String(),
@@ -35,7 +35,7 @@ const ScheduleView = Type.Object(
   },
   { description: 'The rotation schedule as `tessera keys` shows it (docs/tokens.md, "Signing-key rotation")' },
 );
-const RotateBody = Type.Object({ alg: Type.Optional(Type.Union(SIGNING_ALGS.map((a) => Type.Literal(a)))) }, { additionalProperties: false, description: 'optional; alg defaults to the configured signingAlg' });
+export const RotateBody = Type.Object({ alg: Type.Optional(Type.Union(SIGNING_ALGS.map((a) => Type.Literal(a)))) }, { additionalProperties: false, description: 'optional; alg defaults to the configured signingAlg' });
 
 /**
  * Signing keys, thin over admin/signing-keys.ts as `tessera keys` is: list (public parts only) and rotate. The

@@ -27,16 +27,17 @@ import { AdminHttpError } from './problem.js';
 const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { tags: ['admin'], summary, security: SECURITY, ...extra } });
 
 // OpenAPI documentation only (src/admin validates): the import document's own record schemas.
-const OrganizationView = Type.Object(
+export const OrganizationCreateBody = Type.Partial(OrganizationRecordSchema, { description: 'An organization as the import document states it (id generated if absent)' });
+export const OrganizationView = Type.Object(
   { ...OrganizationRecordSchema.properties, created_at: Type.String({ format: 'date-time' }), updated_at: Type.String({ format: 'date-time' }) },
   { description: 'An organization as `tessera org show --json` shows it' },
 );
 const OrganizationList = Type.Object({ items: Type.Array(OrganizationView), next: Type.Union([Type.String(), Type.Null()], { description: 'the cursor of the next page' }) });
-const OrganizationPatchBody = Type.Object(
+export const OrganizationPatchBody = Type.Object(
   { name: Type.Optional(OrganizationRecordSchema.properties.name), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])) },
   { additionalProperties: false, description: 'JSON merge patch (RFC 7396): the name and the status' },
 );
-const InstallationView = Type.Object(
+export const InstallationView = Type.Object(
   {
     ...InstallationRecordSchema.properties,
     created_at: Type.String({ format: 'date-time' }),
@@ -47,7 +48,7 @@ const InstallationView = Type.Object(
   { description: 'An installation as `tessera install show --json` shows it' },
 );
 const InstallationList = Type.Object({ items: Type.Array(InstallationView), next: Type.Union([Type.String(), Type.Null()], { description: 'the cursor of the next page' }) });
-const InstallationCreateBody = Type.Object(
+export const InstallationCreateBody = Type.Object(
   { client_id: Type.String({ minLength: 1 }), scope: Type.String({ description: 'approved scopes, a subset of the client scope' }), id: Type.Optional(Type.String({ minLength: 1 })) },
   { additionalProperties: false },
 );
@@ -113,7 +114,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     return { items: items.map(describeOrganization), next };
   });
 
-  app.post('/organizations', doc('Create an organization (id generated if absent)', { body: Type.Partial(OrganizationRecordSchema), response: { 201: OrganizationView, ...problems(400, 409, 422) } }), async (request, reply) => {
+  app.post('/organizations', doc('Create an organization (id generated if absent)', { body: OrganizationCreateBody, response: { 201: OrganizationView, ...problems(400, 409, 422) } }), async (request, reply) => {
     const input = jsonObject(request);
     refuseFields(input, { status: 'cannot be set on creation (a new organization is active); PATCH it' });
     // The import document's record and messages; the id is optional here (generated), so it is only checked if given.

@@ -44,7 +44,7 @@ export const SecretView = Type.Object(
 
 export const ClientView = Type.Object(
   {
-    ...ClientRecordSchema.properties,
+    ...Object.fromEntries(Object.entries(ClientRecordSchema.properties).filter(([name]) => !['client_secret', 'client_secret_hash'].includes(name))),
     has_secret: Type.Boolean(),
     secrets: Type.Optional(Type.Array(SecretView, { description: 'the current secret, and the one a rotation kept for an overlap' })),
     created_at: Type.String({ format: 'date-time' }),
