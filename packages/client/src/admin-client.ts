@@ -152,7 +152,8 @@ export class AdminClient {
   }
 
   readonly clients = {
-    list: (opts?: ListOptions & { signal?: AbortSignal }): Paginated<AdminClientView> => this.paginated('/clients', opts),
+    /** `search`: only clients whose client_id or name contains it (case-insensitive). */
+    list: (opts: ListOptions & { search?: string; signal?: AbortSignal } = {}): Paginated<AdminClientView> => this.paginated('/clients', opts, { q: opts.search }),
     /** 201 with the stored client and, for a secret auth method, the `client_secret` shown this once. */
     create: (fields: AdminClientFields, opts: { signal?: AbortSignal } = {}): Promise<AdminClientCreated> => this.json('POST', '/clients', { body: fields, signal: opts.signal }),
     get: (id: string, opts: { signal?: AbortSignal } = {}): Promise<Tagged<AdminClientView>> => this.tagged('GET', `/clients/${seg(id)}`, { signal: opts.signal }),

@@ -85,6 +85,8 @@ describe('AdminClient against a real Tessera', () => {
       expect(page.items.length).toBeLessThanOrEqual(2);
     }
     expect(pages).toBeGreaterThanOrEqual(3);
+    // search: on the server, across pages.
+    expect((await admin.clients.list({ search: 'PAGE-', limit: 2 }).all()).map((c) => c.client_id)).toEqual(['page-0', 'page-1', 'page-2', 'page-3', 'page-4']);
   });
 
   it('surfaces a 422 with the field errors of the problem', async () => {
