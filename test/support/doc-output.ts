@@ -8,7 +8,7 @@ const VOLATILE = new Set([
   'access_token', 'refresh_token', 'id_token', 'issued_token', 'device_code', 'user_code', 'code', 'jti', 'sub', 'iat',
   'exp', 'nbf', 'auth_time', 'client_secret', 'secret', 'password', 'id', 'secret_id', 'kid', 'created_at',
   'updated_at', 'last_used_at', 'expires_at', 'time', 'timestamp', 'request_id', 'requestId', 'x', 'y', 'n', 'e',
-  'next', 'cursor', 'iss', 'aud', 'issuer', 'nonce', 'location', 'user_id', 'subject',
+  'next', 'cursor', 'sid', 'iss', 'aud', 'issuer', 'nonce', 'location', 'user_id', 'subject',
 ]);
 
 /** What `expected` (the page's text) says that `actual` (a command's stdout) does not; empty when they match. */
