@@ -69,6 +69,10 @@ describe('splitCommands', () => {
       { text: "echo '# not a comment'" },
     ]);
   });
+
+  it('runs only the prompted lines of a console transcript', () => {
+    expect(splitCommands(['$ tessera keys      # schedule', 'rotation  every 30d', '$ tessera keys list'])).toEqual([{ text: 'tessera keys' }, { text: 'tessera keys list' }]);
+  });
 });
 
 describe('outputMismatches', () => {

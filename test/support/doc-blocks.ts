@@ -74,7 +74,10 @@ export function extractBlocks(page: string, markdown: string): DocBlock[] {
 const OUTPUT_COMMENT = /\s+#\s*([[{].*)$/;
 
 /** Splits a block into commands: `\` continuations, heredocs, open `$(` and trailing `|`/`&&`/`||` join lines. */
-export function splitCommands(body: readonly string[]): DocCommand[] {
+export function splitCommands(block: readonly string[]): DocCommand[] {
+  // A console transcript (`$ command` lines, output lines between): only the prompted lines are commands.
+  const prompted = block.some((l) => l.startsWith('$ '));
+  const body = prompted ? block.filter((l) => l.startsWith('$ ')).map((l) => l.slice(2)) : block;
   const commands: DocCommand[] = [];
   let current: string[] = [];
   let expected: string | undefined;
@@ -87,7 +90,7 @@ export function splitCommands(body: readonly string[]): DocCommand[] {
       continue;
     }
     if (current.length === 0 && (raw.trim() === '' || raw.trim().startsWith('#'))) continue;
-    let line = raw.replace(/^\$ /, '');
+    let line = raw;
     const out = OUTPUT_COMMENT.exec(line);
     if (out && !insideQuotes(line, out.index)) {
       expected = balanced(out[1]!);

@@ -20,7 +20,7 @@ export function outputMismatches(expected: string, actual: string): string[] {
     shown = JSON.parse(expected);
   } catch {
     // Elided text ({client_id,kind}, [...], {...}): every key the page names must be in the output.
-    const keys = [...expected.matchAll(/"?([A-Za-z_][\w-]*)"?\s*(?=[:,}])/g)].map((m) => m[1]!);
+    const keys = [...expected.matchAll(/[{,]\s*"?([A-Za-z_][\w-]*)"?\s*(?=[:,}])/g)].map((m) => m[1]!);
     const have = allKeys(value);
     return keys.filter((k) => !have.has(k)).map((k) => `key "${k}" shown by the page is missing from ${JSON.stringify(value).slice(0, 300)}`);
   }

@@ -23,15 +23,16 @@ export class DocSession {
 
   /** Runs one command; a `npx tessera serve ...` command (re)starts the server with its flags instead. */
   async run(text: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const serve = /^npx tessera serve\b(.*)$/.exec(text.trim());
+    const serve = /^((?:[A-Z_]+=\S+\s+)*)(?:npx )?tessera serve\b(.*)$/.exec(text.trim());
     if (serve) {
-      await this.startServer(serve[1]!.trim().split(/\s+/).filter(Boolean));
+      const env = Object.fromEntries(serve[1]!.trim().split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      await this.startServer(serve[2]!.trim().split(/\s+/).filter(Boolean), env);
       return { code: 0, stdout: '', stderr: '' };
     }
-    if (!this.server) await this.startServer([]);
+    if (!this.server) await this.startServer([], {});
     const missing: string[] = [];
     const script = text
-      .replace(/\bnpx tessera\b/g, `node ${BIN}`)
+      .replace(/(^|\$\(|[;&|]\s*)(?:npx )?tessera(?= )/gm, `$1node ${BIN}`)
       .replace(/(https?:\/\/)(127\.0\.0\.1|localhost):8080/g, `http://127.0.0.1:${this.port}`)
       .replace(/<([a-z][a-z_]*)>/g, (whole, name: string) => {
         const value = this.captured.get(name);
@@ -58,11 +59,11 @@ export class DocSession {
     }
   }
 
-  private async startServer(flags: string[]): Promise<void> {
+  private async startServer(flags: string[], env: Record<string, string>): Promise<void> {
     await this.stopServer();
     this.port = await freePort();
     const args = [BIN, 'serve', ...flags.map((f) => (/^[\w./-]+\.json$/.test(f) ? resolve(this.work, f) : f)), '--port', String(this.port), '--host', '127.0.0.1'];
-    const child = spawn(process.execPath, args, { cwd: this.work, env: this.env(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: this.work, env: { ...this.env(), ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     this.server = child;
