@@ -9,7 +9,8 @@ import { BIN } from './cli-run.js';
  * Runs a docs page's commands in order, as a reader would in one terminal: bash in a temp working directory, shell
  * variables carried from command to command, against a fresh Tessera (`node bin/tessera.js serve`) on an ephemeral
  * port with its own data dir. What the page writes differently from here is substituted: `npx tessera` is the
- * built CLI, `http://127.0.0.1:8080` the server's URL, and `<name>` placeholders are values printed earlier
+ * built CLI (so is `node bin/tessera.js`, run from the repository; a bare `tessera`
+ * is not on a reader's PATH, docs/cli.md, and fails here too), `http://127.0.0.1:8080` the server's URL, and `<name>` placeholders are values printed earlier
  * (`client_secret` from `client create`, for instance).
  */
 export class DocSession {
@@ -23,7 +24,7 @@ export class DocSession {
 
   /** Runs one command; a `npx tessera serve ...` command (re)starts the server with its flags instead. */
   async run(text: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const serve = /^((?:[A-Z_]+=\S+\s+)*)(?:npx )?tessera serve\b(.*)$/.exec(text.trim());
+    const serve = /^((?:[A-Z_]+=\S+\s+)*)(?:npx tessera|node bin\/tessera\.js) serve\b(.*)$/.exec(text.trim());
     if (serve) {
       const env = Object.fromEntries(serve[1]!.trim().split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
       await this.startServer(serve[2]!.trim().split(/\s+/).filter(Boolean), env);
@@ -32,7 +33,7 @@ export class DocSession {
     if (!this.server) await this.startServer([], {});
     const missing: string[] = [];
     const script = text
-      .replace(/(^|\$\(|[;&|]\s*)(?:npx )?tessera(?= )/gm, `$1node ${BIN}`)
+      .replace(/\bnpx tessera\b|\bnode bin\/tessera\.js\b/g, `node ${BIN}`)
       .replace(/(https?:\/\/)(127\.0\.0\.1|localhost):8080/g, `http://127.0.0.1:${this.port}`)
       .replace(/<([a-z][a-z_]*)>/g, (whole, name: string) => {
         const value = this.captured.get(name);
