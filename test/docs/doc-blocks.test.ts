@@ -70,6 +70,13 @@ describe('splitCommands', () => {
     ]);
   });
 
+  it('reads a # 201 comment as the status the page promises', () => {
+    expect(splitCommands(['curl -s -X POST http://x/y   # 201', 'curl -s http://x/z   # 200, the client information'])).toEqual([
+      { text: 'curl -s -X POST http://x/y', status: 201 },
+      { text: 'curl -s http://x/z', status: 200 },
+    ]);
+  });
+
   it('runs only the prompted lines of a console transcript', () => {
     expect(splitCommands(['$ tessera keys      # schedule', 'rotation  every 30d', '$ tessera keys list'])).toEqual([{ text: 'tessera keys' }, { text: 'tessera keys list' }]);
   });

@@ -15,6 +15,8 @@ export interface DocCommand {
   text: string;
   /** The output the page shows for this command, if any (JSON text, possibly with `...` elisions). */
   expected?: string;
+  /** The HTTP status a trailing `# 201` / `# 404, ...` comment gives for the command's answer. */
+  status?: number;
 }
 
 export interface DocBlock {
@@ -81,6 +83,7 @@ export function splitCommands(block: readonly string[]): DocCommand[] {
   const commands: DocCommand[] = [];
   let current: string[] = [];
   let expected: string | undefined;
+  let status: number | undefined;
   let heredoc: string | undefined;
   for (const raw of body) {
     if (heredoc !== undefined) {
@@ -96,7 +99,10 @@ export function splitCommands(block: readonly string[]): DocCommand[] {
       expected = balanced(out[1]!);
       line = line.slice(0, out.index);
     } else {
-      line = stripComment(line);
+      const stripped = stripComment(line);
+      const code = /^#\s*([1-5]\d\d)\b/.exec(line.slice(stripped.length).trim());
+      if (code) status = Number(code[1]);
+      line = stripped;
     }
     current.push(line);
     const here = /<<-?\s*['"]?(\w+)['"]?/.exec(line.replace(/<<</g, ''));
@@ -112,9 +118,11 @@ export function splitCommands(block: readonly string[]): DocCommand[] {
   function flush(): void {
     const cmd: DocCommand = { text: current.join('\n') };
     if (expected !== undefined) cmd.expected = expected;
+    if (status !== undefined) cmd.status = status;
     commands.push(cmd);
     current = [];
     expected = undefined;
+    status = undefined;
   }
 }
 

@@ -23,12 +23,12 @@ export class DocSession {
   readonly captured = new Map<string, string>();
 
   /** Runs one command; a `npx tessera serve ...` command (re)starts the server with its flags instead. */
-  async run(text: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  async run(text: string): Promise<{ code: number | null; stdout: string; stderr: string; statuses: number[] }> {
     const serve = /^((?:[A-Z_]+=\S+\s+)*)(?:npx tessera|node bin\/tessera\.js) serve\b(.*)$/.exec(text.trim());
     if (serve) {
       const env = Object.fromEntries(serve[1]!.trim().split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
       await this.startServer(serve[2]!.trim().split(/\s+/).filter(Boolean), env);
-      return { code: 0, stdout: '', stderr: '' };
+      return { code: 0, stdout: '', stderr: '', statuses: [] };
     }
     if (!this.server) await this.startServer([], {});
     const missing: string[] = [];
@@ -40,11 +40,13 @@ export class DocSession {
         if (value === undefined) missing.push(name);
         return value ?? whole;
       });
-    if (missing.length > 0) return { code: 1, stdout: '', stderr: `placeholder(s) never printed earlier on the page: ${missing.join(', ')}` };
-    const wrapped = `set -a\n[ -f ${this.state} ] && . ${this.state}\nset -eo pipefail\n${script}\n__rc=$?\nexport -p | grep -Ev '^declare -x (PWD|OLDPWD|SHLVL|_)=' > ${this.state}\nexit $__rc\n`;
+    if (missing.length > 0) return { code: 1, stdout: '', stderr: `placeholder(s) never printed earlier on the page: ${missing.join(', ')}`, statuses: [] };
+    // curl reports each answer's status on stderr, so a 404 that `curl -s` would hide is seen.
+    const wrapped = `${CURL_STATUS}\nset -a\n[ -f ${this.state} ] && . ${this.state}\nset -eo pipefail\n${script}\n__rc=$?\nexport -p | grep -Ev '^declare -x (PWD|OLDPWD|SHLVL|_)=' > ${this.state}\nexit $__rc\n`;
     const result = await exec('bash', ['-c', wrapped], this.work, this.env());
     this.capture(result.stdout);
-    return result;
+    const statuses = [...result.stderr.matchAll(/^@@docs-test-status (\d{3})$/gm)].map((m) => Number(m[1]));
+    return { ...result, stderr: result.stderr.replace(/^@@docs-test-status \d{3}\n/gm, ''), statuses };
   }
 
   private env(): NodeJS.ProcessEnv {
@@ -53,8 +55,8 @@ export class DocSession {
 
   private capture(stdout: string): void {
     for (const line of stdout.split('\n')) {
-      const table = /^([a-z][a-z_]*)\s{2,}(\S+)\s*$/.exec(line) ?? /^([a-z][a-z_]*)\s*[:=]\s*(\S+)\s*$/.exec(line);
-      if (table) this.captured.set(table[1]!, table[2]!);
+      const table = /^([a-z][a-z_]*)\s{2,}(\S+)\s*$/.exec(line) ?? /^([A-Za-z][\w-]*)\s*[:=]\s*(\S+)\s*$/.exec(line.trimEnd());
+      if (table) this.captured.set(table[1]!.toLowerCase(), table[2]!.replace(/^"(.*)"$/, '$1')); // an ETag without its quotes
       const json = /"([a-z][a-z_]*)"\s*:\s*"([^"]+)"/g;
       for (const m of line.matchAll(json)) this.captured.set(m[1]!, m[2]!);
     }
@@ -102,6 +104,8 @@ export class DocSession {
     writeFileSync(join(this.work, name), text);
   }
 }
+
+const CURL_STATUS = `curl() { command curl -w '%{stderr}@@docs-test-status %{http_code}\\n' "$@"; }`;
 
 function exec(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done, fail) => {
