@@ -64,7 +64,8 @@ export class DocSession {
 
   private async startServer(flags: string[], env: Record<string, string>): Promise<void> {
     await this.stopServer();
-    this.port = await freePort();
+    // A restart keeps the port: the issuer (http://127.0.0.1:PORT) and so the tokens already issued stay valid.
+    if (this.port === 0) this.port = await freePort();
     const args = [BIN, 'serve', ...flags.map((f) => (/^[\w./-]+\.json$/.test(f) ? resolve(this.work, f) : f)), '--port', String(this.port), '--host', '127.0.0.1'];
     const child = spawn(process.execPath, args, { cwd: this.work, env: { ...this.env(), ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
