@@ -24,9 +24,9 @@ export class DocSession {
 
   /** Runs one command; a `npx tessera serve ...` command (re)starts the server with its flags instead. */
   async run(text: string): Promise<{ code: number | null; stdout: string; stderr: string; statuses: number[] }> {
-    const serve = /^((?:[A-Z_]+=\S+\s+)*)(?:npx tessera|node bin\/tessera\.js) serve\b(.*)$/.exec(text.trim());
+    const serve = /^((?:[A-Z_]+=(?:"[^"]*"|'[^']*'|\S+)\s+)*)(?:npx tessera|node bin\/tessera\.js) serve\b(.*)$/.exec(text.trim());
     if (serve) {
-      const env = Object.fromEntries(serve[1]!.trim().split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      const env = Object.fromEntries([...serve[1]!.matchAll(/([A-Z_]+)=("[^"]*"|'[^']*'|\S+)/g)].map((m) => [m[1]!, m[2]!.replace(/^(["'])(.*)\1$/, '$2')]));
       await this.startServer(serve[2]!.trim().split(/\s+/).filter(Boolean), env);
       return { code: 0, stdout: '', stderr: '', statuses: [] };
     }
