@@ -15,7 +15,6 @@ import { DocSession } from '../support/doc-runner.js';
 const NOT_COVERED: Record<string, string> = {
   'docs/federation.md': 'needs live Google/Facebook identity providers; not tried block by block yet',
   'docs/deployment.md': 'Docker, a PostgreSQL cluster (db.internal) and TLS proxies; not marked block by block yet',
-  'docs/operations.md': "its `tessera events --since 1h` lines are bare `tessera` (not on the PATH, docs/cli.md) and the events command did not return within 30 s here; OTel collector and multi-node set-ups",
   'docs/sender-constrained.md': 'TLS certificates (server.pem, clients-ca.pem, client.pem) the page does not create, the host auth.example, and bare `tessera` lines',
   'docs/benchmarks.md': 'benchmarks are never run by the test suite (load on the shared machine)',
 };
