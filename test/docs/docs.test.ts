@@ -13,7 +13,6 @@ import { DocSession } from '../support/doc-runner.js';
 
 /** Pages whose examples the docs test does not run yet, with the reason: the gap, in one visible place. */
 const NOT_COVERED: Record<string, string> = {
-  'docs/deployment.md': 'Docker, a PostgreSQL cluster (db.internal) and TLS proxies; not marked block by block yet',
   'docs/benchmarks.md': 'benchmarks are never run by the test suite (load on the shared machine)',
 };
 
