@@ -13,12 +13,6 @@ import { DocSession } from '../support/doc-runner.js';
 
 /** Pages whose examples the docs test does not run yet, with the reason: the gap, in one visible place. */
 const NOT_COVERED: Record<string, string> = {
-  'docs/tokens.md': 'a reference page of fragments: $SECRET, $RT, svc, billing, alice and agent are never created on the page, the token-hook example needs a live hook endpoint, and its lines use a bare `tessera` (not on the PATH, docs/cli.md)',
-  'docs/compatibility.md': 'not yet runnable: its curl lines target https://tessera.example (not rewritten), `install update <installation-id>` names an id nothing printed, jdoe is never created (issue 25), and the my-sms-app block (line 291) fails too, not investigated',
-  'docs/federation.md': 'needs live Google/Facebook identity providers; not tried block by block yet',
-  'docs/deployment.md': 'Docker, a PostgreSQL cluster (db.internal) and TLS proxies; not marked block by block yet',
-  'docs/operations.md': "its `tessera events --since 1h` lines are bare `tessera` (not on the PATH, docs/cli.md) and the events command did not return within 30 s here; OTel collector and multi-node set-ups",
-  'docs/sender-constrained.md': 'TLS certificates (server.pem, clients-ca.pem, client.pem) the page does not create, the host auth.example, and bare `tessera` lines',
   'docs/benchmarks.md': 'benchmarks are never run by the test suite (load on the shared machine)',
 };
 
