@@ -88,6 +88,21 @@ describe('CORS on actual requests', () => {
     expect(r.headers.get('access-control-allow-origin')).toBe('https://console.example');
   });
 
+  it('answers once when the CORS check must wait for the store (an uncached client), on every endpoint', async () => {
+    // The CORS headers are decided in the onSend hook, which then waits for the client record: a handler that
+    // resolved before the hook finished once made Fastify send a second, empty answer (ERR_HTTP_HEADERS_SENT).
+    const t = ((await (await post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic('rs', SECRET) })).json()) as Record<string, string>).access_token!;
+    for (const [path, form] of [['/oauth/introspect', { token: t }], ['/oauth/revoke', { token: t }], ['/oauth/token', { grant_type: 'client_credentials' }]] as const) {
+      for (let i = 0; i < 5; i++) {
+        s.ctx.clients.invalidate('rs');
+        const r = await post(path, form, { authorization: basic('rs', SECRET), origin: 'https://console.example' });
+        expect(r.status, path).toBe(200);
+        expect(r.headers.get('access-control-allow-origin'), path).toBe('https://console.example');
+        expect((await r.text()).length, path).toBeGreaterThan(1);
+      }
+    }
+  });
+
   it('sends nothing for another client’s origin, an unnamed client, or a client without allowed_origins', async () => {
     // spa's origin, but the request names rs: rs does not list it.
     const other = await post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic('rs', SECRET), origin: APP });

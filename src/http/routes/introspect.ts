@@ -10,14 +10,18 @@ import { CLIENT_AUTH_SECURITY, documentOnly, IntrospectionRequestBody, Introspec
 import { ENDPOINTS } from '../../endpoints.js';
 import { INTROSPECTION_JWT_TYPE, wantsIntrospectionJwt } from '../../oauth/introspection-jwt.js';
 
-/** Serialised already (the JWT answer is cached as text); Fastify sends a string with a JSON type as is. */
-function send(reply: FastifyReply, body: string): void {
-  reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache').type('application/json; charset=utf-8').send(body);
+/**
+ * Serialised already (the JWT answer is cached as text); Fastify sends a string with a JSON type as is. Returns the
+ * reply: a promise that resolves to it tells Fastify the answer is on its way. Resolving to undefined while an
+ * asynchronous onSend hook (CORS) still runs would make Fastify send a second, empty answer.
+ */
+function send(reply: FastifyReply, body: string): FastifyReply {
+  return reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache').type('application/json; charset=utf-8').send(body);
 }
 
 /** RFC 9701 §5: the signed answer, under its own media type (no charset: a JWT is ASCII). */
-function sendJwt(reply: FastifyReply, jwt: string): void {
-  reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache').type(INTROSPECTION_JWT_TYPE).send(jwt);
+function sendJwt(reply: FastifyReply, jwt: string): FastifyReply {
+  return reply.code(200).header('cache-control', 'no-store').header('pragma', 'no-cache').type(INTROSPECTION_JWT_TYPE).send(jwt);
 }
 
 /**
@@ -49,7 +53,7 @@ export function introspectRoute(app: FastifyInstance, ctx: OAuthContext): void {
     },
   });
 
-  function serve(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
+  function serve(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> | undefined {
     // RFC 9701 §4: a resource server asks for a signed answer with Accept; plain JSON stays the default.
     if (wantsIntrospectionJwt(request.headers.accept)) return (handleIntrospection(formTokenRequest(request), ctx, limitCaller, reply, true) as Promise<string>).then((jwt) => sendJwt(reply, jwt));
     const body = handleIntrospection(formTokenRequest(request), ctx, limitCaller, reply);
