@@ -270,10 +270,12 @@ export interface User {
   metadata?: Record<string, unknown> | null;
   createdAt: number;
   updatedAt: number;
+  /** 1 on creation, incremented by every update: what a compare-and-set write (ifVersion) compares. */
+  version: number;
 }
 
-export type NewUser = Omit<User, 'createdAt' | 'updatedAt'>;
-export type UserPatch = Partial<Omit<User, 'id' | 'createdAt' | 'updatedAt'>>;
+export type NewUser = Omit<User, 'createdAt' | 'updatedAt' | 'version'>;
+export type UserPatch = Partial<Omit<User, 'id' | 'createdAt' | 'updatedAt' | 'version'>>;
 
 export interface UserListOptions {
   limit?: number;
@@ -291,8 +293,13 @@ export interface UserStore {
   /** By username_normalized, after `after`; the filters match exactly (username and e-mail case-insensitively). */
   list(opts?: UserListOptions): Promise<User[]>;
   create(user: NewUser): Promise<User>;
-  update(id: string, patch: UserPatch): Promise<User | undefined>;
-  delete(id: string): Promise<boolean>;
+  /**
+   * The updated user, or undefined when it does not exist. With `ifVersion`, a compare-and-set in one statement:
+   * a user whose version is another throws VersionConflictError and nothing is written (as ClientStore.update).
+   */
+  update(id: string, patch: UserPatch, cond?: IfVersion): Promise<User | undefined>;
+  /** False when it does not exist; with `ifVersion`, VersionConflictError when it changed (nothing deleted). */
+  delete(id: string, cond?: IfVersion): Promise<boolean>;
 }
 
 export interface RefreshFamily {

@@ -86,6 +86,7 @@ export interface UserRow {
   metadata: string | null;
   created_at: number;
   updated_at: number;
+  version: number;
 }
 
 export interface RefreshFamilyRow {

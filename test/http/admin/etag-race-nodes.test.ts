@@ -58,6 +58,29 @@ function races(backend: string, open: () => Promise<{ url: string; cleanup(): Pr
       expect(statuses.filter((s) => s === 200 || s === 204)).toHaveLength(1);
       for (const s of statuses) expect([200, 204, 404, 412]).toContain(s);
     });
+
+    it('users: many PATCHes with one ETag over both nodes, exactly one 200; a stale ETag DELETE is 412', async ({ skip }) => {
+      if (!nodes) skip();
+      const created = await api(0, 'POST', '/users', { body: { username: 'racer', password: 'correct horse battery staple' } });
+      expect(created.status).toBe(201);
+      const path = `/users/${encodeURIComponent(created.body.id as string)}`;
+      for (let round = 0; round < 3; round++) {
+        const etag = (await api(round % 2, 'GET', path)).headers.get('etag')!;
+        const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => api(i % 2, 'PATCH', path, { body: { email: `r${round}w${i}@example.com` }, headers: { 'if-match': etag } })));
+        const won = answers.filter((r) => r.status === 200);
+        expect(answers.map((r) => r.status).sort()).toEqual([200, 412, 412, 412, 412, 412, 412, 412]);
+        expect((await api(1, 'GET', path)).body.email).toBe(won[0]!.body.email);
+      }
+      const stale = (await api(0, 'GET', path)).headers.get('etag')!;
+      expect((await api(1, 'PATCH', path, { body: { email: 'later@example.com' } })).status).toBe(200);
+      expect((await api(0, 'DELETE', path, { headers: { 'if-match': stale } })).status).toBe(412);
+      expect((await api(1, 'GET', path)).body.email).toBe('later@example.com');
+      const fresh = (await api(0, 'GET', path)).headers.get('etag')!;
+      const deletes = await Promise.all([0, 1, 0, 1].map((n) => api(n, 'DELETE', path, { headers: { 'if-match': fresh } })));
+      expect(deletes.filter((r) => r.status === 204)).toHaveLength(1);
+      for (const r of deletes) expect([204, 404, 412]).toContain(r.status);
+      expect((await api(0, 'GET', path)).status).toBe(404);
+    });
   });
 }
 

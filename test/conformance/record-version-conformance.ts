@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { VersionConflictError } from '../../src/store/errors.js';
+import type { NewUser, Store } from '../../src/store/types.js';
+
+const uid = () => `rv-${randomBytes(4).toString('hex')}`;
+const newUser = (id: string): NewUser => ({ id, username: id, passwordHash: null, status: 'active', scope: null, email: null, emailVerified: false });
+
+/** Compare-and-set writes (update/delete with ifVersion) of the records beside clients, inside runStoreConformance. */
+export function recordVersionCases(store: () => Store): void {
+  describe('user versions (compare-and-set)', () => {
+    it('a user starts at version 1 and every update increments it', async () => {
+      const id = uid();
+      expect((await store().users.create(newUser(id))).version).toBe(1);
+      expect((await store().users.update(id, { email: 'a@example.com' }))!.version).toBe(2);
+      expect((await store().users.update(id, { email: 'b@example.com' }, { ifVersion: 2 }))!.version).toBe(3);
+      expect((await store().users.get(id))!.version).toBe(3);
+      expect((await store().users.getByUsername(id))!.version).toBe(3);
+    });
+
+    it('a stale version writes nothing and throws VersionConflictError; a missing user is undefined / false', async () => {
+      const id = uid();
+      await store().users.create(newUser(id));
+      await store().users.update(id, { email: 'first@example.com' });
+      await expect(store().users.update(id, { email: 'stale@example.com' }, { ifVersion: 1 })).rejects.toBeInstanceOf(VersionConflictError);
+      await expect(store().users.delete(id, { ifVersion: 1 })).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await store().users.get(id)).toMatchObject({ email: 'first@example.com', version: 2 });
+      expect(await store().users.update(uid(), { status: 'disabled' }, { ifVersion: 1 })).toBeUndefined();
+      expect(await store().users.delete(uid(), { ifVersion: 1 })).toBe(false);
+      expect(await store().users.delete(id, { ifVersion: 2 })).toBe(true);
+      expect(await store().users.get(id)).toBeUndefined();
+    });
+
+    it('of many concurrent writers holding one version, exactly one wins', async () => {
+      const id = uid();
+      await store().users.create(newUser(id));
+      const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => store().users.update(id, { email: `w${i}@example.com` }, { ifVersion: 1 })));
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof VersionConflictError)).toHaveLength(11);
+      expect((await store().users.get(id))!).toMatchObject({ version: 2, email: (won[0] as PromiseFulfilledResult<{ email: string }>).value.email });
+    });
+  });
+}
