@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import type { Client, Installation, Organization, Status, Store } from '../store/types.js';
+import type { Client, IfVersion, Installation, Organization, Status, Store } from '../store/types.js';
+import { VersionConflictError } from '../store/errors.js';
 import { at, AdminConflictError, AdminNotFoundError, assertNoProblems, schemaProblems, type Problem } from './problems.js';
 import { recordAdminChange, recordAdminEvent, type AdminAudit } from './audit.js';
 import { scopeProblems, splitScope } from './scope.js';
@@ -93,13 +94,23 @@ export async function setOrganizationStatus(store: Store, id: string, status: St
 
 /**
  * Changes an organisation's name and/or status (as the import document may); the result is checked whole, with
- * the import document's messages. Disabling stops org tokens as setOrganizationStatus does.
+ * the import document's messages. Disabling stops org tokens as setOrganizationStatus does. With `cond.ifVersion`
+ * the write is a compare-and-set: one changed meanwhile (by anyone, on any node) is the store's
+ * VersionConflictError and nothing is written.
  */
-export async function updateOrganization(store: Store, id: string, patch: { name?: unknown; status?: unknown }, audit?: AdminAudit): Promise<Organization> {
+export async function updateOrganization(store: Store, id: string, patch: { name?: unknown; status?: unknown }, audit?: AdminAudit, cond: IfVersion = {}): Promise<Organization> {
   const o = await getOrganization(store, id);
   const merged = { id, name: patch.name ?? o.name, status: patch.status ?? o.status };
   assertNoProblems(organizationProblems(merged, ''));
-  const updated = await store.organizations.update(id, { name: merged.name as string, status: merged.status as Status });
+  // Written only if the read merged above is still current; a caller's own read (If-Match) conflicts as the store's
+  // VersionConflictError, a change between this function's read and write as a conflict to retry.
+  let updated: Organization | undefined;
+  try {
+    updated = await store.organizations.update(id, { name: merged.name as string, status: merged.status as Status }, { ifVersion: cond.ifVersion ?? o.version });
+  } catch (err) {
+    if (err instanceof VersionConflictError && cond.ifVersion === undefined) throw new AdminConflictError(`organization ${id} was changed by another writer meanwhile; retry`);
+    throw err;
+  }
   if (!updated) throw new AdminNotFoundError(`no organization ${id}`);
   recordAdminChange(audit, { resource: 'organization', action: 'update', id, fields: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined) });
   return updated;
@@ -155,8 +166,8 @@ export async function revokeInstallation(store: Store, id: string, audit?: Admin
  * deleting it would silently end every app's access in it, so the operator says so explicitly. With `cascade`
  * its installations go too and their refresh tokens stop working, all in one transaction.
  */
-export async function deleteOrganization(store: Store, id: string, opts: { cascade: boolean }): Promise<void> {
-  const outcome = await store.organizations.delete(id, { withInstallations: opts.cascade });
+export async function deleteOrganization(store: Store, id: string, opts: { cascade: boolean } & IfVersion): Promise<void> {
+  const outcome = await store.organizations.delete(id, { withInstallations: opts.cascade, ...(opts.ifVersion !== undefined ? { ifVersion: opts.ifVersion } : {}) });
   if (outcome === 'missing') throw new AdminNotFoundError(`no organization ${id}`);
   if (outcome === 'has_installations') {
     const n = (await store.installations.list({ orgId: id })).length;

@@ -438,19 +438,26 @@ export interface Organization {
   status: Status;
   createdAt: number;
   updatedAt: number;
+  /** 1 on creation, incremented by every update: what a compare-and-set write (ifVersion) compares. */
+  version: number;
 }
 
 export interface OrganizationStore {
   get(id: string): Promise<Organization | undefined>;
   list(opts?: { limit?: number; after?: string }): Promise<Organization[]>;
-  create(org: Omit<Organization, 'createdAt' | 'updatedAt'>): Promise<Organization>;
-  update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>): Promise<Organization | undefined>;
+  create(org: Omit<Organization, 'createdAt' | 'updatedAt' | 'version'>): Promise<Organization>;
+  /**
+   * The updated organisation, or undefined when it does not exist. With `ifVersion`, a compare-and-set in one
+   * statement: one whose version is another throws VersionConflictError and nothing is written.
+   */
+  update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>, cond?: IfVersion): Promise<Organization | undefined>;
   /**
    * Deletes an organisation in one transaction: 'missing' when there is none; 'has_installations' (nothing
    * deleted) when it has installations and `withInstallations` is false; else its installations go with it, their
-   * refresh-token families revoked, and every deleted record is published on the change feed.
+   * refresh-token families revoked, and every deleted record is published on the change feed. With `ifVersion`,
+   * an organisation whose version is another throws VersionConflictError and nothing is deleted.
    */
-  delete(id: string, opts: { withInstallations: boolean }): Promise<'deleted' | 'missing' | 'has_installations'>;
+  delete(id: string, opts: { withInstallations: boolean } & IfVersion): Promise<'deleted' | 'missing' | 'has_installations'>;
 }
 
 export interface Installation {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { VersionConflictError } from '../../src/store/errors.js';
 import type { NewUser, Store } from '../../src/store/types.js';
+import { newClient } from './store-conformance.js';
 
 const uid = () => `rv-${randomBytes(4).toString('hex')}`;
 const newUser = (id: string): NewUser => ({ id, username: id, passwordHash: null, status: 'active', scope: null, email: null, emailVerified: false });
@@ -39,6 +40,63 @@ export function recordVersionCases(store: () => Store): void {
       expect(won).toHaveLength(1);
       expect(outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof VersionConflictError)).toHaveLength(11);
       expect((await store().users.get(id))!).toMatchObject({ version: 2, email: (won[0] as PromiseFulfilledResult<{ email: string }>).value.email });
+    });
+  });
+
+  describe('organization versions (compare-and-set)', () => {
+    const newOrg = (id: string) => store().organizations.create({ id, name: id, status: 'active' });
+
+    it('an organization starts at version 1 and every update increments it', async () => {
+      const id = uid();
+      expect((await newOrg(id)).version).toBe(1);
+      expect((await store().organizations.update(id, { name: 'a' }))!.version).toBe(2);
+      expect((await store().organizations.update(id, { status: 'disabled' }, { ifVersion: 2 }))!.version).toBe(3);
+      expect((await store().organizations.get(id))!).toMatchObject({ name: 'a', status: 'disabled', version: 3 });
+    });
+
+    it('a stale version writes and deletes nothing (VersionConflictError); a missing one is undefined / missing', async () => {
+      const id = uid();
+      await newOrg(id);
+      await store().organizations.update(id, { name: 'first' });
+      await expect(store().organizations.update(id, { name: 'stale' }, { ifVersion: 1 })).rejects.toBeInstanceOf(VersionConflictError);
+      await expect(store().organizations.delete(id, { withInstallations: true, ifVersion: 1 })).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await store().organizations.get(id)).toMatchObject({ name: 'first', version: 2 });
+      expect(await store().organizations.update(uid(), { name: 'x' }, { ifVersion: 1 })).toBeUndefined();
+      expect(await store().organizations.delete(uid(), { withInstallations: true, ifVersion: 1 })).toBe('missing');
+      expect(await store().organizations.delete(id, { withInstallations: false, ifVersion: 2 })).toBe('deleted');
+    });
+
+    it('a stale cascading delete leaves the installations in place', async () => {
+      const id = uid();
+      await newOrg(id);
+      const clientId = uid();
+      await store().clients.create(newClient(clientId));
+      const inst = await store().installations.create({ id: uid(), orgId: id, clientId, scope: ['read'], status: 'active', approvedAt: 0, revokedAt: null });
+      await store().organizations.update(id, { name: 'moved on' });
+      await expect(store().organizations.delete(id, { withInstallations: true, ifVersion: 1 })).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await store().installations.get(inst.id)).toMatchObject({ status: 'active' });
+      expect(await store().organizations.delete(id, { withInstallations: true, ifVersion: 2 })).toBe('deleted');
+      expect(await store().installations.get(inst.id)).toBeUndefined();
+    });
+
+    it('of many concurrent writers holding one version, exactly one wins', async () => {
+      const id = uid();
+      await newOrg(id);
+      const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => store().organizations.update(id, { name: `w${i}` }, { ifVersion: 1 })));
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof VersionConflictError)).toHaveLength(11);
+      expect((await store().organizations.get(id))!).toMatchObject({ version: 2, name: (won[0] as PromiseFulfilledResult<{ name: string }>).value.name });
+    });
+
+    it('concurrent deletes and updates holding one version: exactly one wins', async () => {
+      const id = uid();
+      await newOrg(id);
+      const writes = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? store().organizations.delete(id, { withInstallations: true, ifVersion: 1 }) : store().organizations.update(id, { name: `w${i}` }, { ifVersion: 1 })));
+      const outcomes = await Promise.allSettled(writes);
+      const won = outcomes.filter((o) => o.status === 'fulfilled' && o.value !== undefined && o.value !== 'missing');
+      expect(won).toHaveLength(1);
+      for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(VersionConflictError);
     });
   });
 }

@@ -85,12 +85,25 @@ function installationInputProblems(body: Record<string, unknown>, orgId: string)
  */
 export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
   const store = ctx.store;
-  // As for clients: If-Match writes of one record run one after another on this node (docs/admin-api.md).
+  // If-Match writes of one installation run one after another on this node (docs/admin-api.md); organizations
+  // are a compare-and-set in the store instead, across nodes.
   const writes = new KeyedLock();
 
   const orgCurrent = async (id: string) => {
-    const body = describeOrganization(await getOrganization(store, id));
-    return { body, etag: etagOf(body) };
+    const org = await getOrganization(store, id);
+    const body = describeOrganization(org);
+    return { body, etag: etagOf(body), version: org.version };
+  };
+  /**
+   * RFC 9110 §13.1.1 across nodes, as for clients: the tag is checked against the version read with it, and the
+   * write is a compare-and-set on that version in the store, so of writers holding one ETag (on any nodes)
+   * exactly one wins; the others get 412. Without If-Match: no condition.
+   */
+  const orgIfMatch = async (request: FastifyRequest, id: string): Promise<{ ifVersion?: number }> => {
+    if (request.headers['if-match'] === undefined) return {};
+    const { etag, version } = await orgCurrent(id);
+    checkIfMatch(request, etag);
+    return { ifVersion: version };
   };
   const installationOf = async (orgId: string, clientId: string): Promise<Installation> => {
     await getOrganization(store, orgId);
@@ -135,10 +148,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     const patch = jsonObject(request, ['application/merge-patch+json', 'application/json']);
     refuseFields(patch, ORG_NOT_PATCHABLE);
     assertNoProblems(schemaProblems(OrganizationPatchBody, patch, ''));
-    const updated = await writes.run(`org:${request.params.id}`, async () => {
-      checkIfMatch(request, (await orgCurrent(request.params.id)).etag);
-      return updateOrganization(store, request.params.id, patch, auditOf(ctx, request));
-    });
+    const updated = await updateOrganization(store, request.params.id, patch, auditOf(ctx, request), await orgIfMatch(request, request.params.id));
     const body = describeOrganization(updated);
     reply.header('etag', etagOf(body));
     return body;
@@ -147,10 +157,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
   app.delete('/organizations/:id', doc('Delete an organization; 409 while it has installations unless ?cascade=true (If-Match honoured)', { params: OrgParams, querystring: OrgDeleteQuery, response: { 204: { type: 'null' }, ...problems(400, 404, 409, 412) } }), async (request: OrgRequest, reply) => {
     const cascade = (request.query as Record<string, unknown>).cascade;
     if (cascade !== undefined && cascade !== 'true' && cascade !== 'false') throw new AdminHttpError(400, 'cascade must be true or false');
-    await writes.run(`org:${request.params.id}`, async () => {
-      checkIfMatch(request, (await orgCurrent(request.params.id)).etag);
-      await deleteOrganization(store, request.params.id, { cascade: cascade === 'true' });
-    });
+    await deleteOrganization(store, request.params.id, { cascade: cascade === 'true', ...(await orgIfMatch(request, request.params.id)) });
     return reply.code(204).send();
   });
 

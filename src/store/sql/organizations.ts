@@ -1,11 +1,11 @@
-import type { Installation, InstallationStore, Organization, OrganizationStore } from '../types.js';
-import { ConflictError, isUniqueViolation } from '../errors.js';
+import type { IfVersion, Installation, InstallationStore, Organization, OrganizationStore } from '../types.js';
+import { ConflictError, isUniqueViolation, VersionConflictError } from '../errors.js';
 import type { InstallationRow, OrganizationRow } from './schema.js';
 import { num, numOrNull, nowSeconds, splitScope, type SqlContext } from './context.js';
 import { revokeFamiliesWhere } from './refresh-tokens.js';
 
 function orgFromRow(r: OrganizationRow): Organization {
-  return { id: r.id, name: r.name, status: r.status as Organization['status'], createdAt: num(r.created_at), updatedAt: num(r.updated_at) };
+  return { id: r.id, name: r.name, status: r.status as Organization['status'], createdAt: num(r.created_at), updatedAt: num(r.updated_at), version: num(r.version) };
 }
 
 function instFromRow(r: InstallationRow): Installation {
@@ -35,9 +35,9 @@ export class SqlOrganizationStore implements OrganizationStore {
     return (await q.execute()).map(orgFromRow);
   }
 
-  async create(org: Omit<Organization, 'createdAt' | 'updatedAt'>): Promise<Organization> {
+  async create(org: Omit<Organization, 'createdAt' | 'updatedAt' | 'version'>): Promise<Organization> {
     const now = nowSeconds();
-    const row: OrganizationRow = { id: org.id, name: org.name, status: org.status, created_at: now, updated_at: now };
+    const row: OrganizationRow = { id: org.id, name: org.name, status: org.status, created_at: now, updated_at: now, version: 1 };
     try {
       await this.ctx.tx(async (c) => {
         await c.db.insertInto('organizations').values(row).execute();
@@ -50,28 +50,42 @@ export class SqlOrganizationStore implements OrganizationStore {
     return orgFromRow(row);
   }
 
-  async update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>): Promise<Organization | undefined> {
+  async update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>, cond: IfVersion = {}): Promise<Organization | undefined> {
     const now = nowSeconds();
     return this.ctx.tx(async (c) => {
-      const res = await c.db.updateTable('organizations').set({ ...patch, updated_at: now }).where('id', '=', id).executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return undefined;
+      let q = c.db.updateTable('organizations').set((eb) => ({ ...patch, updated_at: now, version: eb('version', '+', 1) })).where('id', '=', id);
+      if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);
+      const res = await q.executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) {
+        // Nothing matched: the organisation is gone (undefined), or a compare-and-set found another version.
+        if (cond.ifVersion !== undefined && (await c.db.selectFrom('organizations').select('id').where('id', '=', id).executeTakeFirst())) throw new VersionConflictError(`organization ${id}`);
+        return undefined;
+      }
       await c.change('org', id, now);
       return orgFromRow(await c.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
     });
   }
 
-  async delete(id: string, opts: { withInstallations: boolean }): Promise<'deleted' | 'missing' | 'has_installations'> {
+  async delete(id: string, opts: { withInstallations: boolean } & IfVersion): Promise<'deleted' | 'missing' | 'has_installations'> {
     const now = nowSeconds();
     return this.ctx.tx(async (c) => {
       // The organisation row is locked first (PostgreSQL: FOR UPDATE), so an installation created meanwhile
-      // (it must reference the row) waits for this transaction and then fails on the missing organisation.
-      let q = c.db.selectFrom('organizations').select('id').where('id', '=', id);
+      // (it must reference the row) waits for this transaction and then fails on the missing organisation; an
+      // update meanwhile waits too, so the version read here is the one the delete below removes.
+      let q = c.db.selectFrom('organizations').select(['id', 'version']).where('id', '=', id);
       if (c.dialect === 'postgres') q = q.forUpdate();
-      if (!(await q.executeTakeFirst())) return 'missing';
+      const org = await q.executeTakeFirst();
+      if (!org) return 'missing';
+      if (opts.ifVersion !== undefined && num(org.version) !== opts.ifVersion) throw new VersionConflictError(`organization ${id}`);
       const installations = await c.db.selectFrom('installations').select('id').where('org_id', '=', id).execute();
       if (installations.length > 0 && !opts.withInstallations) return 'has_installations';
       for (const inst of installations) await deleteInstallationIn(c, inst.id, now);
-      await c.db.deleteFrom('organizations').where('id', '=', id).execute();
+      let del = c.db.deleteFrom('organizations').where('id', '=', id);
+      // SQLite takes its write lock at the first write, not at the read above: checked again where it deletes
+      // (a throw rolls the installations' deletion back with it).
+      if (opts.ifVersion !== undefined) del = del.where('version', '=', opts.ifVersion);
+      const res = await del.executeTakeFirst();
+      if (opts.ifVersion !== undefined && Number(res.numDeletedRows) === 0) throw new VersionConflictError(`organization ${id}`);
       await c.change('org', id, now);
       return 'deleted';
     });

@@ -149,6 +149,7 @@ export interface OrganizationRow {
   status: string;
   created_at: number;
   updated_at: number;
+  version: number;
 }
 
 export interface InstallationRow {

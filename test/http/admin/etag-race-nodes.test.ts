@@ -9,8 +9,9 @@ import { ADMIN_CLIENTS, call, tokenOf } from './helpers.js';
 
 /**
  * If-Match across nodes: two servers on one database, each with its own process-local state. The ETag check and
- * the write are one compare-and-set in the store (clients.version), so of writers holding one ETag exactly one
- * wins whichever nodes they reach; a per-node lock alone would let one winner per node through.
+ * the write are one compare-and-set in the store (the version of clients, users and organizations), so of writers
+ * holding one ETag exactly one wins whichever nodes they reach; a per-node lock alone would let one winner per
+ * node through.
  */
 async function twoNodes(databaseUrl: string): Promise<{ nodes: [TestServer, TestServer]; token: string }> {
   const env = { TESSERA_DATABASE_URL: databaseUrl, TESSERA_MASTER_KEY: randomBytes(32).toString('hex'), TESSERA_ISSUER: 'https://auth.race.test' };
@@ -80,6 +81,26 @@ function races(backend: string, open: () => Promise<{ url: string; cleanup(): Pr
       expect(deletes.filter((r) => r.status === 204)).toHaveLength(1);
       for (const r of deletes) expect([204, 404, 412]).toContain(r.status);
       expect((await api(0, 'GET', path)).status).toBe(404);
+    });
+
+    it('organizations: many PATCHes with one ETag over both nodes, exactly one 200; DELETEs with one ETag, one 204', async ({ skip }) => {
+      if (!nodes) skip();
+      expect((await api(1, 'POST', '/organizations', { body: { id: 'race-org', name: 'Race' } })).status).toBe(201);
+      for (let round = 0; round < 3; round++) {
+        const etag = (await api(round % 2, 'GET', '/organizations/race-org')).headers.get('etag')!;
+        const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => api(i % 2, 'PATCH', '/organizations/race-org', { body: { name: `r${round}w${i}` }, headers: { 'if-match': etag } })));
+        const won = answers.filter((r) => r.status === 200);
+        expect(answers.map((r) => r.status).sort()).toEqual([200, 412, 412, 412, 412, 412, 412, 412]);
+        expect((await api(0, 'GET', '/organizations/race-org')).body.name).toBe(won[0]!.body.name);
+      }
+      const etag = (await api(1, 'GET', '/organizations/race-org')).headers.get('etag')!;
+      const answers = await Promise.all([
+        ...[0, 1, 0, 1].map((n) => api(n, 'DELETE', '/organizations/race-org', { headers: { 'if-match': etag } })),
+        ...[1, 0].map((n, i) => api(n, 'PATCH', '/organizations/race-org', { body: { name: `last${i}` }, headers: { 'if-match': etag } })),
+      ]);
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.filter((st) => st === 200 || st === 204)).toHaveLength(1);
+      for (const st of statuses) expect([200, 204, 404, 412]).toContain(st);
     });
   });
 }
