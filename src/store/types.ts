@@ -488,13 +488,26 @@ export interface IdentityProvider {
   config: Record<string, unknown>;
   createdAt: number;
   updatedAt: number;
+  /** 1 on creation, incremented by every update: what a compare-and-set write (ifVersion) compares. */
+  version: number;
 }
+
+export type NewIdentityProvider = Omit<IdentityProvider, 'createdAt' | 'updatedAt' | 'version'>;
 
 export interface IdentityProviderStore {
   get(name: string): Promise<IdentityProvider | undefined>;
   list(): Promise<IdentityProvider[]>;
-  upsert(idp: Omit<IdentityProvider, 'createdAt' | 'updatedAt'>): Promise<IdentityProvider>;
-  delete(name: string): Promise<boolean>;
+  /** Adds a provider; ConflictError when the name is taken (on any node: the primary key decides). */
+  create(idp: NewIdentityProvider): Promise<IdentityProvider>;
+  /** Adds or replaces a provider (the import document, `tessera idp add`); a replacement increments the version. */
+  upsert(idp: NewIdentityProvider): Promise<IdentityProvider>;
+  /**
+   * Replaces the type and settings of an existing provider; undefined when it does not exist. With `ifVersion`, a
+   * compare-and-set in one statement: a provider whose version is another throws VersionConflictError.
+   */
+  update(idp: NewIdentityProvider, cond?: IfVersion): Promise<IdentityProvider | undefined>;
+  /** False when it does not exist; with `ifVersion`, VersionConflictError when it changed (nothing deleted). */
+  delete(name: string, cond?: IfVersion): Promise<boolean>;
 }
 
 export interface UserLink {

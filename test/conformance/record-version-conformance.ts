@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { VersionConflictError } from '../../src/store/errors.js';
+import { ConflictError, VersionConflictError } from '../../src/store/errors.js';
 import type { NewUser, Store } from '../../src/store/types.js';
 import { newClient } from './store-conformance.js';
 
@@ -97,6 +97,47 @@ export function recordVersionCases(store: () => Store): void {
       const won = outcomes.filter((o) => o.status === 'fulfilled' && o.value !== undefined && o.value !== 'missing');
       expect(won).toHaveLength(1);
       for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(VersionConflictError);
+    });
+  });
+
+  describe('identity provider versions (compare-and-set)', () => {
+    const idp = (name: string, issuer = 'https://a.example') => ({ name, type: 'oidc' as const, config: { issuer } });
+
+    it('create refuses a taken name; upsert and update increment the version', async () => {
+      const name = uid();
+      expect((await store().identityProviders.create(idp(name))).version).toBe(1);
+      await expect(store().identityProviders.create(idp(name, 'https://b.example'))).rejects.toBeInstanceOf(ConflictError);
+      expect((await store().identityProviders.upsert(idp(name, 'https://c.example'))).version).toBe(2);
+      expect(await store().identityProviders.update(idp(name, 'https://d.example'), { ifVersion: 2 })).toMatchObject({ version: 3, config: { issuer: 'https://d.example' } });
+      expect((await store().identityProviders.update(idp(name, 'https://e.example')))!.version).toBe(4);
+      expect((await store().identityProviders.get(name))!).toMatchObject({ version: 4, config: { issuer: 'https://e.example' } });
+      expect((await store().identityProviders.upsert(idp(uid()))).version).toBe(1);
+    });
+
+    it('a stale version writes nothing and throws VersionConflictError; a missing provider is undefined / false', async () => {
+      const name = uid();
+      await store().identityProviders.create(idp(name));
+      await store().identityProviders.update(idp(name, 'https://first.example'));
+      await expect(store().identityProviders.update(idp(name, 'https://stale.example'), { ifVersion: 1 })).rejects.toBeInstanceOf(VersionConflictError);
+      await expect(store().identityProviders.delete(name, { ifVersion: 1 })).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await store().identityProviders.get(name)).toMatchObject({ version: 2, config: { issuer: 'https://first.example' } });
+      expect(await store().identityProviders.update(idp(uid()), { ifVersion: 1 })).toBeUndefined();
+      expect(await store().identityProviders.update(idp(uid()))).toBeUndefined();
+      expect(await store().identityProviders.delete(uid(), { ifVersion: 1 })).toBe(false);
+      expect(await store().identityProviders.delete(name, { ifVersion: 2 })).toBe(true);
+    });
+
+    it('of many concurrent writers holding one version, exactly one wins; of concurrent creates, one', async () => {
+      const name = uid();
+      await store().identityProviders.create(idp(name));
+      const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => store().identityProviders.update(idp(name, `https://w${i}.example`), { ifVersion: 1 })));
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof VersionConflictError)).toHaveLength(11);
+      const fresh = uid();
+      const creates = await Promise.allSettled(Array.from({ length: 8 }, () => store().identityProviders.create(idp(fresh))));
+      expect(creates.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+      expect(creates.filter((o) => o.status === 'rejected' && o.reason instanceof ConflictError)).toHaveLength(7);
     });
   });
 }

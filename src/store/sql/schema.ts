@@ -169,6 +169,7 @@ export interface IdentityProviderRow {
   config: string;
   created_at: number;
   updated_at: number;
+  version: number;
 }
 
 export interface UserLinkRow {

@@ -9,7 +9,7 @@ import { ADMIN_CLIENTS, call, tokenOf } from './helpers.js';
 
 /**
  * If-Match across nodes: two servers on one database, each with its own process-local state. The ETag check and
- * the write are one compare-and-set in the store (the version of clients, users and organizations), so of writers
+ * the write are one compare-and-set in the store (the version of clients, users, organizations and identity providers), so of writers
  * holding one ETag exactly one wins whichever nodes they reach; a per-node lock alone would let one winner per
  * node through.
  */
@@ -101,6 +101,27 @@ function races(backend: string, open: () => Promise<{ url: string; cleanup(): Pr
       const statuses = answers.map((r) => r.status);
       expect(statuses.filter((st) => st === 200 || st === 204)).toHaveLength(1);
       for (const st of statuses) expect([200, 204, 404, 412]).toContain(st);
+    });
+
+    it('identity providers: one create wins over both nodes; PATCHes with one ETag, exactly one 200; a stale DELETE is 412', async ({ skip }) => {
+      if (!nodes) skip();
+      const provider = (issuer: string) => ({ name: 'race-idp', type: 'oidc', issuer, jwks_uri: `${issuer}/jwks`, audiences: ['tessera'] });
+      const creates = await Promise.all([0, 1, 0, 1].map((n, i) => api(n, 'POST', '/identity-providers', { body: provider(`https://c${i}.example.com`) })));
+      expect(creates.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
+      for (let round = 0; round < 3; round++) {
+        const etag = (await api(round % 2, 'GET', '/identity-providers/race-idp')).headers.get('etag')!;
+        const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => api(i % 2, 'PATCH', '/identity-providers/race-idp', { body: { issuer: `https://r${round}w${i}.example.com` }, headers: { 'if-match': etag } })));
+        const won = answers.filter((r) => r.status === 200);
+        expect(answers.map((r) => r.status).sort()).toEqual([200, 412, 412, 412, 412, 412, 412, 412]);
+        expect((await api(1, 'GET', '/identity-providers/race-idp')).body.issuer).toBe(won[0]!.body.issuer);
+      }
+      const stale = (await api(0, 'GET', '/identity-providers/race-idp')).headers.get('etag')!;
+      expect((await api(1, 'PATCH', '/identity-providers/race-idp', { body: { audiences: ['other'] } })).status).toBe(200);
+      expect((await api(0, 'DELETE', '/identity-providers/race-idp', { headers: { 'if-match': stale } })).status).toBe(412);
+      const fresh = (await api(1, 'GET', '/identity-providers/race-idp')).headers.get('etag')!;
+      const deletes = await Promise.all([0, 1, 0, 1].map((n) => api(n, 'DELETE', '/identity-providers/race-idp', { headers: { 'if-match': fresh } })));
+      expect(deletes.filter((r) => r.status === 204)).toHaveLength(1);
+      for (const r of deletes) expect([204, 404, 412]).toContain(r.status);
     });
   });
 }
