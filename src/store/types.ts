@@ -469,16 +469,25 @@ export interface Installation {
   createdAt: number;
   approvedAt: number | null;
   revokedAt: number | null;
+  /** 1 on creation, incremented by every update: what a compare-and-set write (ifVersion) compares. */
+  version: number;
 }
 
 export interface InstallationStore {
   get(id: string): Promise<Installation | undefined>;
   find(orgId: string, clientId: string): Promise<Installation | undefined>;
   list(opts?: { orgId?: string; clientId?: string }): Promise<Installation[]>;
-  create(inst: Omit<Installation, 'createdAt'>): Promise<Installation>;
-  update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>): Promise<Installation | undefined>;
-  /** Deletes an installation, revoking its refresh-token families in the same transaction; false when missing. */
-  delete(id: string): Promise<boolean>;
+  create(inst: Omit<Installation, 'createdAt' | 'version'>): Promise<Installation>;
+  /**
+   * The updated installation, or undefined when it does not exist. With `ifVersion`, a compare-and-set in one
+   * statement: one whose version is another throws VersionConflictError and nothing is written.
+   */
+  update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>, cond?: IfVersion): Promise<Installation | undefined>;
+  /**
+   * Deletes an installation, revoking its refresh-token families in the same transaction; false when missing.
+   * With `ifVersion`, VersionConflictError when it changed (nothing deleted, nothing revoked).
+   */
+  delete(id: string, cond?: IfVersion): Promise<boolean>;
 }
 
 export interface IdentityProvider {

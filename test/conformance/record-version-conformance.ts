@@ -140,4 +140,43 @@ export function recordVersionCases(store: () => Store): void {
       expect(creates.filter((o) => o.status === 'rejected' && o.reason instanceof ConflictError)).toHaveLength(7);
     });
   });
+
+  describe('installation versions (compare-and-set)', () => {
+    const newInstallation = async () => {
+      const orgId = uid();
+      const clientId = uid();
+      await store().organizations.create({ id: orgId, name: orgId, status: 'active' });
+      await store().clients.create(newClient(clientId));
+      return store().installations.create({ id: uid(), orgId, clientId, scope: ['read'], status: 'active', approvedAt: 0, revokedAt: null });
+    };
+
+    it('an installation starts at version 1 and every update increments it', async () => {
+      const inst = await newInstallation();
+      expect(inst.version).toBe(1);
+      expect((await store().installations.update(inst.id, { scope: ['read', 'write'] }))!.version).toBe(2);
+      expect((await store().installations.update(inst.id, { status: 'revoked', revokedAt: 5 }, { ifVersion: 2 }))!.version).toBe(3);
+      expect((await store().installations.find(inst.orgId, inst.clientId))!).toMatchObject({ status: 'revoked', version: 3 });
+    });
+
+    it('a stale version writes and deletes nothing (VersionConflictError); a missing one is undefined / false', async () => {
+      const inst = await newInstallation();
+      await store().installations.update(inst.id, { scope: ['write'] });
+      await expect(store().installations.update(inst.id, { status: 'revoked', revokedAt: 5 }, { ifVersion: 1 })).rejects.toBeInstanceOf(VersionConflictError);
+      await expect(store().installations.delete(inst.id, { ifVersion: 1 })).rejects.toBeInstanceOf(VersionConflictError);
+      expect(await store().installations.get(inst.id)).toMatchObject({ status: 'active', scope: ['write'], version: 2 });
+      expect(await store().installations.update(uid(), { scope: [] }, { ifVersion: 1 })).toBeUndefined();
+      expect(await store().installations.delete(uid(), { ifVersion: 1 })).toBe(false);
+      expect(await store().installations.delete(inst.id, { ifVersion: 2 })).toBe(true);
+      expect(await store().installations.get(inst.id)).toBeUndefined();
+    });
+
+    it('of many concurrent writers holding one version, exactly one wins', async () => {
+      const inst = await newInstallation();
+      const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => store().installations.update(inst.id, { scope: [`s${i}`] }, { ifVersion: 1 })));
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      expect(won).toHaveLength(1);
+      expect(outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof VersionConflictError)).toHaveLength(11);
+      expect((await store().installations.get(inst.id))!).toMatchObject({ version: 2, scope: (won[0] as PromiseFulfilledResult<{ scope: string[] }>).value.scope });
+    });
+  });
 }

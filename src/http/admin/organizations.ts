@@ -18,7 +18,6 @@ import {
   updateOrganization,
 } from '../../admin/organizations.js';
 import { AdminNotFoundError, assertNoProblems, schemaProblems } from '../../admin/problems.js';
-import { KeyedLock } from '../../oauth/keyed-lock.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
 import { auditOf } from './audit.js';
 import { ListQuery, problems, SECURITY } from './schemas.js';
@@ -85,10 +84,6 @@ function installationInputProblems(body: Record<string, unknown>, orgId: string)
  */
 export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
   const store = ctx.store;
-  // If-Match writes of one installation run one after another on this node (docs/admin-api.md); organizations
-  // are a compare-and-set in the store instead, across nodes.
-  const writes = new KeyedLock();
-
   const orgCurrent = async (id: string) => {
     const org = await getOrganization(store, id);
     const body = describeOrganization(org);
@@ -115,6 +110,13 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     const inst = await installationOf(orgId, clientId);
     const body = describeInstallation(inst);
     return { inst, body, etag: etagOf(body) };
+  };
+  /** The installation (404s as a read does) and, with If-Match, the version to compare-and-set on (as orgIfMatch). */
+  const installationIfMatch = async (request: FastifyRequest, orgId: string, clientId: string): Promise<{ inst: Installation; cond: { ifVersion?: number } }> => {
+    const { inst, etag } = await installationCurrent(orgId, clientId);
+    if (request.headers['if-match'] === undefined) return { inst, cond: {} };
+    checkIfMatch(request, etag);
+    return { inst, cond: { ifVersion: inst.version } };
   };
   const withWarnings = (body: Record<string, unknown>, warnings: string[]) => (warnings.length > 0 ? { ...body, warnings } : body);
 
@@ -199,11 +201,8 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     refuseFields(patch, INSTALL_NOT_PATCHABLE);
     assertNoProblems(schemaProblems(InstallationPatchBody, patch, ''));
     const { id, client_id: clientId } = request.params;
-    const { installation, warnings } = await writes.run(`installation:${id}:${clientId}`, async () => {
-      const { inst, etag } = await installationCurrent(id, clientId);
-      checkIfMatch(request, etag);
-      return updateInstallationScope(store, inst.id, patch.scope as string, auditOf(ctx, request));
-    });
+    const { inst, cond } = await installationIfMatch(request, id, clientId);
+    const { installation, warnings } = await updateInstallationScope(store, inst.id, patch.scope as string, auditOf(ctx, request), cond);
     const body = describeInstallation(installation);
     reply.header('etag', etagOf(body));
     return withWarnings(body, warnings);
@@ -211,21 +210,15 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
 
   app.delete('/organizations/:id/installations/:client_id', doc('Delete an installation: its refresh tokens stop working at once (If-Match honoured)', { params: InstallationParams, response: { 204: { type: 'null' }, ...problems(404, 412) } }), async (request: InstallationRequest, reply) => {
     const { id, client_id: clientId } = request.params;
-    await writes.run(`installation:${id}:${clientId}`, async () => {
-      const { inst, etag } = await installationCurrent(id, clientId);
-      checkIfMatch(request, etag);
-      await deleteInstallation(store, inst.id);
-    });
+    const { inst, cond } = await installationIfMatch(request, id, clientId);
+    await deleteInstallation(store, inst.id, cond);
     return reply.code(204).send();
   });
 
   app.post('/organizations/:id/installations/:client_id/revoke', doc('Revoke an installation: its refresh tokens stop working at once (If-Match honoured)', { params: InstallationParams, response: { 200: InstallationView, ...problems(404, 409, 412) } }), async (request: InstallationRequest, reply) => {
     const { id, client_id: clientId } = request.params;
-    const revoked = await writes.run(`installation:${id}:${clientId}`, async () => {
-      const { inst, etag } = await installationCurrent(id, clientId);
-      checkIfMatch(request, etag);
-      return revokeInstallation(store, inst.id, auditOf(ctx, request));
-    });
+    const { inst, cond } = await installationIfMatch(request, id, clientId);
+    const revoked = await revokeInstallation(store, inst.id, auditOf(ctx, request), cond);
     const body = describeInstallation(revoked);
     reply.header('etag', etagOf(body));
     return body;

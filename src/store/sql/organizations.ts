@@ -18,6 +18,7 @@ function instFromRow(r: InstallationRow): Installation {
     createdAt: num(r.created_at),
     approvedAt: numOrNull(r.approved_at),
     revokedAt: numOrNull(r.revoked_at),
+    version: num(r.version),
   };
 }
 
@@ -92,13 +93,25 @@ export class SqlOrganizationStore implements OrganizationStore {
   }
 }
 
-/** Deletes one installation inside the caller's transaction: its families revoked and announced, then the row. */
-async function deleteInstallationIn(c: SqlContext, id: string, now: number): Promise<boolean> {
+/**
+ * Deletes one installation inside the caller's transaction: its families revoked and announced, then the row.
+ * With `ifVersion` and another version, VersionConflictError (the caller's transaction rolls the revocation back).
+ */
+async function deleteInstallationIn(c: SqlContext, id: string, now: number, cond: IfVersion = {}): Promise<boolean> {
   await revokeFamiliesWhere(c, 'installation_id', id, now);
-  const res = await c.db.deleteFrom('installations').where('id', '=', id).executeTakeFirst();
-  if (Number(res.numDeletedRows) === 0) return false;
+  let q = c.db.deleteFrom('installations').where('id', '=', id);
+  if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);
+  const res = await q.executeTakeFirst();
+  if (Number(res.numDeletedRows) === 0) {
+    if (cond.ifVersion !== undefined && (await installationExists(c, id))) throw new VersionConflictError(`installation ${id}`);
+    return false;
+  }
   await c.change('installation', id, now);
   return true;
+}
+
+async function installationExists(c: SqlContext, id: string): Promise<boolean> {
+  return (await c.db.selectFrom('installations').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
 export class SqlInstallationStore implements InstallationStore {
@@ -121,7 +134,7 @@ export class SqlInstallationStore implements InstallationStore {
     return (await q.execute()).map(instFromRow);
   }
 
-  async create(inst: Omit<Installation, 'createdAt'>): Promise<Installation> {
+  async create(inst: Omit<Installation, 'createdAt' | 'version'>): Promise<Installation> {
     const now = nowSeconds();
     const row: InstallationRow = {
       id: inst.id,
@@ -132,6 +145,7 @@ export class SqlInstallationStore implements InstallationStore {
       created_at: now,
       approved_at: inst.approvedAt,
       revoked_at: inst.revokedAt,
+      version: 1,
     };
     try {
       await this.ctx.tx(async (c) => {
@@ -145,7 +159,7 @@ export class SqlInstallationStore implements InstallationStore {
     return instFromRow(row);
   }
 
-  async update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>): Promise<Installation | undefined> {
+  async update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>, cond: IfVersion = {}): Promise<Installation | undefined> {
     const now = nowSeconds();
     const set: Partial<InstallationRow> = {};
     if (patch.scope !== undefined) set.scope = patch.scope.join(' ');
@@ -153,8 +167,14 @@ export class SqlInstallationStore implements InstallationStore {
     if (patch.approvedAt !== undefined) set.approved_at = patch.approvedAt;
     if (patch.revokedAt !== undefined) set.revoked_at = patch.revokedAt;
     return this.ctx.tx(async (c) => {
-      const res = await c.db.updateTable('installations').set(set).where('id', '=', id).executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return undefined;
+      let q = c.db.updateTable('installations').set((eb) => ({ ...set, version: eb('version', '+', 1) })).where('id', '=', id);
+      if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);
+      const res = await q.executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) {
+        // Nothing matched: the installation is gone (undefined), or a compare-and-set found another version.
+        if (cond.ifVersion !== undefined && (await installationExists(c, id))) throw new VersionConflictError(`installation ${id}`);
+        return undefined;
+      }
       if (patch.status === 'revoked') {
         // Revoking an installation ends its refresh-token families in the same transaction (and announces them).
         await revokeFamiliesWhere(c, 'installation_id', id, now);
@@ -164,8 +184,8 @@ export class SqlInstallationStore implements InstallationStore {
     });
   }
 
-  async delete(id: string): Promise<boolean> {
+  async delete(id: string, cond: IfVersion = {}): Promise<boolean> {
     const now = nowSeconds();
-    return this.ctx.tx((c) => deleteInstallationIn(c, id, now));
+    return this.ctx.tx((c) => deleteInstallationIn(c, id, now, cond));
   }
 }

@@ -161,6 +161,7 @@ export interface InstallationRow {
   created_at: number;
   approved_at: number | null;
   revoked_at: number | null;
+  version: number;
 }
 
 export interface IdentityProviderRow {

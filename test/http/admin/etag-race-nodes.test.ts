@@ -9,7 +9,7 @@ import { ADMIN_CLIENTS, call, tokenOf } from './helpers.js';
 
 /**
  * If-Match across nodes: two servers on one database, each with its own process-local state. The ETag check and
- * the write are one compare-and-set in the store (the version of clients, users, organizations and identity providers), so of writers
+ * the write are one compare-and-set in the store (the version of clients, users, organizations, installations and identity providers), so of writers
  * holding one ETag exactly one wins whichever nodes they reach; a per-node lock alone would let one winner per
  * node through.
  */
@@ -122,6 +122,30 @@ function races(backend: string, open: () => Promise<{ url: string; cleanup(): Pr
       const deletes = await Promise.all([0, 1, 0, 1].map((n) => api(n, 'DELETE', '/identity-providers/race-idp', { headers: { 'if-match': fresh } })));
       expect(deletes.filter((r) => r.status === 204)).toHaveLength(1);
       for (const r of deletes) expect([204, 404, 412]).toContain(r.status);
+    });
+
+    it('installations: PATCHes with one ETag over both nodes, exactly one 200; revoke and DELETE with one ETag, one wins', async ({ skip }) => {
+      if (!nodes) skip();
+      expect((await api(0, 'POST', '/clients', { body: { client_id: 'race-app', grant_types: ['org_implicit'], scope: 's0 s1 s2 s3 s4 s5 s6 s7' } })).status).toBe(201);
+      expect((await api(1, 'POST', '/organizations', { body: { id: 'race-inst-org', name: 'Race' } })).status).toBe(201);
+      expect((await api(0, 'POST', '/organizations/race-inst-org/installations', { body: { client_id: 'race-app', scope: 's0' } })).status).toBe(201);
+      const path = '/organizations/race-inst-org/installations/race-app';
+      for (let round = 0; round < 3; round++) {
+        const etag = (await api(round % 2, 'GET', path)).headers.get('etag')!;
+        const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => api(i % 2, 'PATCH', path, { body: { scope: `s${i} s${(i + round + 1) % 8}` }, headers: { 'if-match': etag } })));
+        const won = answers.filter((r) => r.status === 200);
+        expect(answers.map((r) => r.status).sort()).toEqual([200, 412, 412, 412, 412, 412, 412, 412]);
+        expect((await api(1, 'GET', path)).body.scope).toBe(won[0]!.body.scope);
+      }
+      const etag = (await api(0, 'GET', path)).headers.get('etag')!;
+      const answers = await Promise.all([
+        ...[0, 1].map((n) => api(n, 'POST', `${path}/revoke`, { headers: { 'if-match': etag } })),
+        ...[1, 0].map((n) => api(n, 'DELETE', path, { headers: { 'if-match': etag } })),
+        ...[0, 1].map((n, i) => api(n, 'PATCH', path, { body: { scope: `s${i}` }, headers: { 'if-match': etag } })),
+      ]);
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.filter((st) => st === 200 || st === 204)).toHaveLength(1);
+      for (const st of statuses) expect([200, 204, 404, 409, 412]).toContain(st);
     });
   });
 }
