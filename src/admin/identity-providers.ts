@@ -1,4 +1,5 @@
-import type { IdentityProvider, Store, User, UserLink } from '../store/types.js';
+import type { IdentityProvider, IfVersion, NewIdentityProvider, Store, User, UserLink } from '../store/types.js';
+import { ConflictError, VersionConflictError } from '../store/errors.js';
 import { providerProblems, sealProviderSecrets } from '../federation/provider-config.js';
 import { AdminConflictError, AdminNotFoundError, assertNoProblems, type Problem } from './problems.js';
 import { recordAdminChange, type AdminAudit } from './audit.js';
@@ -20,7 +21,7 @@ export function identityProviderProblems(item: unknown, base: string): Problem[]
  * The stored form of a provider item: its clear secrets (introspection client_secret, Facebook app_token) sealed
  * under the master key, so no secret reaches the database in clear. Every path that stores a provider calls this.
  */
-export function storedProvider(item: Record<string, unknown>, masterKey: Buffer): Omit<IdentityProvider, 'createdAt' | 'updatedAt'> {
+export function storedProvider(item: Record<string, unknown>, masterKey: Buffer): NewIdentityProvider {
   const { name, type, ...config } = item as Record<string, unknown> & { name: string; type: ProviderType };
   return { name, type, config: sealProviderSecrets(name, config, masterKey) };
 }
@@ -51,11 +52,19 @@ function recordProblems(item: Record<string, unknown>): Problem[] {
   return problems;
 }
 
-/** Adds a provider that does not exist yet (the admin API's create; `idp add` and the import replace instead). */
+/**
+ * Adds a provider that does not exist yet (the admin API's create; `idp add` and the import replace instead). The
+ * store's insert decides a taken name, so two nodes creating one name cannot both succeed.
+ */
 export async function createIdentityProvider(store: Store, item: Record<string, unknown>, masterKey: Buffer, audit?: AdminAudit): Promise<IdentityProvider> {
   assertNoProblems(recordProblems(item));
-  if (await store.identityProviders.get(item.name as string)) throw new AdminConflictError(`identity provider ${item.name as string} already exists`);
-  const created = await store.identityProviders.upsert(storedProvider(item, masterKey));
+  let created: IdentityProvider;
+  try {
+    created = await store.identityProviders.create(storedProvider(item, masterKey));
+  } catch (err) {
+    if (err instanceof ConflictError) throw new AdminConflictError(`identity provider ${item.name as string} already exists`);
+    throw err;
+  }
   recordAdminChange(audit, { resource: 'identity_provider', action: 'create', id: created.name });
   return created;
 }
@@ -63,9 +72,11 @@ export async function createIdentityProvider(store: Store, item: Record<string, 
 /**
  * Applies a JSON merge patch (RFC 7396) to a stored provider: null removes a field, a clear secret replaces the
  * sealed one (and is sealed in turn), an absent secret keeps the stored one. The merged record is checked whole
- * by the same rules as a new one, so a patch cannot leave a provider the federation module would refuse.
+ * by the same rules as a new one, so a patch cannot leave a provider the federation module would refuse. With
+ * `cond.ifVersion` the write is a compare-and-set: one changed meanwhile (by anyone, on any node) is the store's
+ * VersionConflictError and nothing is written.
  */
-export async function updateIdentityProvider(store: Store, name: string, patch: Record<string, unknown>, masterKey: Buffer, audit?: AdminAudit): Promise<IdentityProvider> {
+export async function updateIdentityProvider(store: Store, name: string, patch: Record<string, unknown>, masterKey: Buffer, audit?: AdminAudit, cond: IfVersion = {}): Promise<IdentityProvider> {
   const current = await getIdentityProvider(store, name);
   const merged: Record<string, unknown> = { ...current.config };
   for (const f of SECRET_FIELDS) if (Object.hasOwn(patch, f)) delete merged[`${f}_sealed`];
@@ -76,14 +87,26 @@ export async function updateIdentityProvider(store: Store, name: string, patch: 
   }
   const item = { ...merged, name: current.name, type: current.type };
   assertNoProblems(recordProblems(item));
-  const updated = await store.identityProviders.upsert(storedProvider(item, masterKey));
+  // Written only if the record merged above is still the stored one (a merge over a stale read would undo another
+  // writer's change); a caller's own read (If-Match) conflicts as the store's VersionConflictError.
+  let updated: IdentityProvider | undefined;
+  try {
+    updated = await store.identityProviders.update(storedProvider(item, masterKey), { ifVersion: cond.ifVersion ?? current.version });
+  } catch (err) {
+    if (err instanceof VersionConflictError && cond.ifVersion === undefined) throw new AdminConflictError(`identity provider ${name} was changed by another writer meanwhile; retry`);
+    throw err;
+  }
+  if (!updated) throw new AdminNotFoundError(`no identity provider ${name}`);
   recordAdminChange(audit, { resource: 'identity_provider', action: 'update', id: name, fields: Object.keys(patch) });
   return updated;
 }
 
-/** Removes a provider; existing user links stay, tokens already issued stay valid. */
-export async function removeIdentityProvider(store: Store, name: string, audit?: AdminAudit): Promise<void> {
-  if (!(await store.identityProviders.delete(name))) throw new AdminNotFoundError(`no identity provider ${name}`);
+/**
+ * Removes a provider; existing user links stay, tokens already issued stay valid. `cond`: as for
+ * updateIdentityProvider.
+ */
+export async function removeIdentityProvider(store: Store, name: string, audit?: AdminAudit, cond: IfVersion = {}): Promise<void> {
+  if (!(await store.identityProviders.delete(name, cond))) throw new AdminNotFoundError(`no identity provider ${name}`);
   recordAdminChange(audit, { resource: 'identity_provider', action: 'delete', id: name });
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import type { Client, Installation, Organization, Status, Store } from '../store/types.js';
+import type { Client, IfVersion, Installation, Organization, Status, Store } from '../store/types.js';
+import { VersionConflictError } from '../store/errors.js';
 import { at, AdminConflictError, AdminNotFoundError, assertNoProblems, schemaProblems, type Problem } from './problems.js';
 import { recordAdminChange, recordAdminEvent, type AdminAudit } from './audit.js';
 import { scopeProblems, splitScope } from './scope.js';
@@ -93,13 +94,23 @@ export async function setOrganizationStatus(store: Store, id: string, status: St
 
 /**
  * Changes an organisation's name and/or status (as the import document may); the result is checked whole, with
- * the import document's messages. Disabling stops org tokens as setOrganizationStatus does.
+ * the import document's messages. Disabling stops org tokens as setOrganizationStatus does. With `cond.ifVersion`
+ * the write is a compare-and-set: one changed meanwhile (by anyone, on any node) is the store's
+ * VersionConflictError and nothing is written.
  */
-export async function updateOrganization(store: Store, id: string, patch: { name?: unknown; status?: unknown }, audit?: AdminAudit): Promise<Organization> {
+export async function updateOrganization(store: Store, id: string, patch: { name?: unknown; status?: unknown }, audit?: AdminAudit, cond: IfVersion = {}): Promise<Organization> {
   const o = await getOrganization(store, id);
   const merged = { id, name: patch.name ?? o.name, status: patch.status ?? o.status };
   assertNoProblems(organizationProblems(merged, ''));
-  const updated = await store.organizations.update(id, { name: merged.name as string, status: merged.status as Status });
+  // Written only if the read merged above is still current; a caller's own read (If-Match) conflicts as the store's
+  // VersionConflictError, a change between this function's read and write as a conflict to retry.
+  let updated: Organization | undefined;
+  try {
+    updated = await store.organizations.update(id, { name: merged.name as string, status: merged.status as Status }, { ifVersion: cond.ifVersion ?? o.version });
+  } catch (err) {
+    if (err instanceof VersionConflictError && cond.ifVersion === undefined) throw new AdminConflictError(`organization ${id} was changed by another writer meanwhile; retry`);
+    throw err;
+  }
   if (!updated) throw new AdminNotFoundError(`no organization ${id}`);
   recordAdminChange(audit, { resource: 'organization', action: 'update', id, fields: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined) });
   return updated;
@@ -130,21 +141,40 @@ export async function installClient(store: Store, input: { orgId: string; client
   return { installation, warnings: orgImplicitWarnings(client) };
 }
 
-/** Changes the approved scopes; refresh tokens are capped to them at their next use. */
-export async function updateInstallationScope(store: Store, id: string, raw: string, audit?: AdminAudit): Promise<{ installation: Installation; warnings: string[] }> {
+/**
+ * An installation write as a compare-and-set: on `cond.ifVersion` (the caller's If-Match read: a conflict is the
+ * store's VersionConflictError) or else on the version this module read and judged (a conflict to retry).
+ */
+async function updateInstallationIf(store: Store, inst: Installation, patch: Parameters<Store['installations']['update']>[1], cond: IfVersion): Promise<Installation> {
+  let updated: Installation | undefined;
+  try {
+    updated = await store.installations.update(inst.id, patch, { ifVersion: cond.ifVersion ?? inst.version });
+  } catch (err) {
+    if (err instanceof VersionConflictError && cond.ifVersion === undefined) throw new AdminConflictError(`installation ${inst.id} was changed by another writer meanwhile; retry`);
+    throw err;
+  }
+  if (!updated) throw new AdminNotFoundError(`no installation ${inst.id}`);
+  return updated;
+}
+
+/** Changes the approved scopes; refresh tokens are capped to them at their next use. `cond`: If-Match's version. */
+export async function updateInstallationScope(store: Store, id: string, raw: string, audit?: AdminAudit, cond: IfVersion = {}): Promise<{ installation: Installation; warnings: string[] }> {
   const inst = await getInstallation(store, id);
   const client = await getClient(store, inst.clientId);
   assertNoProblems(approvedScopeProblems(raw, client, 'scope'));
-  const installation = (await store.installations.update(id, { scope: splitScope(raw) }))!;
+  const installation = await updateInstallationIf(store, inst, { scope: splitScope(raw) }, cond);
   recordAdminChange(audit, { resource: 'installation', action: 'update_scope', id, clientId: inst.clientId, extra: { org_id: inst.orgId, scope: installation.scope.join(' ') } });
   return { installation, warnings: orgImplicitWarnings(client) };
 }
 
-/** Revokes an installation: the store revokes its refresh-token families in the same transaction. */
-export async function revokeInstallation(store: Store, id: string, audit?: AdminAudit): Promise<Installation> {
+/**
+ * Revokes an installation: the store revokes its refresh-token families in the same transaction. `cond`: If-Match's
+ * version.
+ */
+export async function revokeInstallation(store: Store, id: string, audit?: AdminAudit, cond: IfVersion = {}): Promise<Installation> {
   const inst = await getInstallation(store, id);
   if (inst.status === 'revoked') throw new AdminConflictError(`installation ${id} is already revoked`);
-  const revoked = (await store.installations.update(id, { status: 'revoked', revokedAt: nowSeconds() }))!;
+  const revoked = await updateInstallationIf(store, inst, { status: 'revoked', revokedAt: nowSeconds() }, cond);
   recordAdminChange(audit, { resource: 'installation', action: 'revoke', id, clientId: inst.clientId, extra: { org_id: inst.orgId } });
   recordAdminEvent(audit, { type: 'installation.revoked', clientId: inst.clientId, subject: inst.orgId, details: { installation_id: id, org_id: inst.orgId } });
   return revoked;
@@ -155,8 +185,8 @@ export async function revokeInstallation(store: Store, id: string, audit?: Admin
  * deleting it would silently end every app's access in it, so the operator says so explicitly. With `cascade`
  * its installations go too and their refresh tokens stop working, all in one transaction.
  */
-export async function deleteOrganization(store: Store, id: string, opts: { cascade: boolean }): Promise<void> {
-  const outcome = await store.organizations.delete(id, { withInstallations: opts.cascade });
+export async function deleteOrganization(store: Store, id: string, opts: { cascade: boolean } & IfVersion): Promise<void> {
+  const outcome = await store.organizations.delete(id, { withInstallations: opts.cascade, ...(opts.ifVersion !== undefined ? { ifVersion: opts.ifVersion } : {}) });
   if (outcome === 'missing') throw new AdminNotFoundError(`no organization ${id}`);
   if (outcome === 'has_installations') {
     const n = (await store.installations.list({ orgId: id })).length;
@@ -168,6 +198,6 @@ export async function deleteOrganization(store: Store, id: string, opts: { casca
  * Deletes an installation: its refresh tokens stop working at once (as with revocation), and the record is gone
  * (installing the client again starts afresh). Revoke instead to keep the record.
  */
-export async function deleteInstallation(store: Store, id: string): Promise<void> {
-  if (!(await store.installations.delete(id))) throw new AdminNotFoundError(`no installation ${id}`);
+export async function deleteInstallation(store: Store, id: string, cond: IfVersion = {}): Promise<void> {
+  if (!(await store.installations.delete(id, cond))) throw new AdminNotFoundError(`no installation ${id}`);
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Store, User } from '../store/types.js';
+import type { IfVersion, Store, User } from '../store/types.js';
+import { VersionConflictError } from '../store/errors.js';
 import { randomToken } from '../crypto/random.js';
 import { hashSecret } from '../crypto/password-hash.js';
 import { passwordProblems, USER_FIELDS, userProblems, userSettings, type UserInput } from './user-fields.js';
 import { withInitialValues } from './fields.js';
-import { AdminNotFoundError, assertNoProblems } from './problems.js';
+import { AdminConflictError, AdminNotFoundError, assertNoProblems } from './problems.js';
 import { nowSeconds, revokeUserSessions } from './sessions.js';
 import { recordAdminChange, type AdminAudit } from './audit.js';
 
@@ -66,10 +67,13 @@ export async function enableUser(store: Store, ref: string, audit?: AdminAudit):
   return user;
 }
 
-/** Deletes a user; the store revokes their refresh tokens in the same transaction. */
-export async function deleteUser(store: Store, ref: string, audit?: AdminAudit): Promise<User> {
+/**
+ * Deletes a user; the store revokes their refresh tokens in the same transaction. With `cond.ifVersion` the delete
+ * is a compare-and-set: a user changed meanwhile (by anyone, on any node) is the store's VersionConflictError.
+ */
+export async function deleteUser(store: Store, ref: string, audit?: AdminAudit, cond: IfVersion = {}): Promise<User> {
   const u = await findUser(store, ref);
-  if (!(await store.users.delete(u.id))) throw new AdminNotFoundError(`no user ${ref}`);
+  if (!(await store.users.delete(u.id, cond))) throw new AdminNotFoundError(`no user ${ref}`);
   recordAdminChange(audit, { resource: 'user', action: 'delete', id: u.id, extra: { username: u.username } });
   return u;
 }
@@ -79,9 +83,11 @@ export type UserSettingsPatch = { [K in 'status' | 'scope' | 'email' | 'email_ve
 
 /**
  * Changes the settings the patch names; the result is checked whole, as if stated in the import document. A user
- * disabled here is signed out everywhere in the same transaction, as `tessera user disable` does.
+ * disabled here is signed out everywhere in the same transaction, as `tessera user disable` does. With
+ * `cond.ifVersion` the write is a compare-and-set: a user changed meanwhile (by anyone, on any node) is the store's
+ * VersionConflictError and nothing is written.
  */
-export async function updateUser(store: Store, id: string, patch: UserSettingsPatch, audit?: AdminAudit): Promise<{ user: User; revoked: number }> {
+export async function updateUser(store: Store, id: string, patch: UserSettingsPatch, audit?: AdminAudit, cond: IfVersion = {}): Promise<{ user: User; revoked: number }> {
   const existing = await store.users.get(id);
   if (!existing) throw new AdminNotFoundError(`no user ${id}`);
   const merged: Record<string, unknown> = {
@@ -100,12 +106,21 @@ export async function updateUser(store: Store, id: string, patch: UserSettingsPa
   assertNoProblems(userProblems(merged, ''));
   const settings = userSettings(merged as UserInput);
   const changed = Object.fromEntries(Object.keys(patch).filter((name) => Object.hasOwn(SETTING_OF, name)).map((name) => [SETTING_OF[name as keyof UserSettingsPatch], settings[SETTING_OF[name as keyof UserSettingsPatch]]]));
-  const result = await store.transaction(async (tx) => {
-    const user = await tx.users.update(id, changed);
-    if (!user) throw new AdminNotFoundError(`no user ${id}`);
-    const revoked = existing.status === 'active' && user.status === 'disabled' ? await revokeUserSessions(tx, id, nowSeconds()) : 0;
-    return { user, revoked };
-  });
+  // The merged record was checked against the read above: written only if that read is still current (the
+  // sign-out below also depends on the status read). A caller holding its own read (If-Match) gets the store's
+  // VersionConflictError; a change between this function's own read and write is a conflict to retry.
+  let result: { user: User; revoked: number };
+  try {
+    result = await store.transaction(async (tx) => {
+      const user = await tx.users.update(id, changed, { ifVersion: cond.ifVersion ?? existing.version });
+      if (!user) throw new AdminNotFoundError(`no user ${id}`);
+      const revoked = existing.status === 'active' && user.status === 'disabled' ? await revokeUserSessions(tx, id, nowSeconds()) : 0;
+      return { user, revoked };
+    });
+  } catch (err) {
+    if (err instanceof VersionConflictError && cond.ifVersion === undefined) throw new AdminConflictError(`user ${id} was changed by another writer meanwhile; retry`);
+    throw err;
+  }
   recordAdminChange(audit, { resource: 'user', action: 'update', id, fields: Object.keys(patch), extra: { revoked_families: result.revoked } });
   return result;
 }

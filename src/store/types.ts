@@ -270,10 +270,12 @@ export interface User {
   metadata?: Record<string, unknown> | null;
   createdAt: number;
   updatedAt: number;
+  /** 1 on creation, incremented by every update: what a compare-and-set write (ifVersion) compares. */
+  version: number;
 }
 
-export type NewUser = Omit<User, 'createdAt' | 'updatedAt'>;
-export type UserPatch = Partial<Omit<User, 'id' | 'createdAt' | 'updatedAt'>>;
+export type NewUser = Omit<User, 'createdAt' | 'updatedAt' | 'version'>;
+export type UserPatch = Partial<Omit<User, 'id' | 'createdAt' | 'updatedAt' | 'version'>>;
 
 export interface UserListOptions {
   limit?: number;
@@ -291,8 +293,13 @@ export interface UserStore {
   /** By username_normalized, after `after`; the filters match exactly (username and e-mail case-insensitively). */
   list(opts?: UserListOptions): Promise<User[]>;
   create(user: NewUser): Promise<User>;
-  update(id: string, patch: UserPatch): Promise<User | undefined>;
-  delete(id: string): Promise<boolean>;
+  /**
+   * The updated user, or undefined when it does not exist. With `ifVersion`, a compare-and-set in one statement:
+   * a user whose version is another throws VersionConflictError and nothing is written (as ClientStore.update).
+   */
+  update(id: string, patch: UserPatch, cond?: IfVersion): Promise<User | undefined>;
+  /** False when it does not exist; with `ifVersion`, VersionConflictError when it changed (nothing deleted). */
+  delete(id: string, cond?: IfVersion): Promise<boolean>;
 }
 
 export interface RefreshFamily {
@@ -431,19 +438,26 @@ export interface Organization {
   status: Status;
   createdAt: number;
   updatedAt: number;
+  /** 1 on creation, incremented by every update: what a compare-and-set write (ifVersion) compares. */
+  version: number;
 }
 
 export interface OrganizationStore {
   get(id: string): Promise<Organization | undefined>;
   list(opts?: { limit?: number; after?: string }): Promise<Organization[]>;
-  create(org: Omit<Organization, 'createdAt' | 'updatedAt'>): Promise<Organization>;
-  update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>): Promise<Organization | undefined>;
+  create(org: Omit<Organization, 'createdAt' | 'updatedAt' | 'version'>): Promise<Organization>;
+  /**
+   * The updated organisation, or undefined when it does not exist. With `ifVersion`, a compare-and-set in one
+   * statement: one whose version is another throws VersionConflictError and nothing is written.
+   */
+  update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>, cond?: IfVersion): Promise<Organization | undefined>;
   /**
    * Deletes an organisation in one transaction: 'missing' when there is none; 'has_installations' (nothing
    * deleted) when it has installations and `withInstallations` is false; else its installations go with it, their
-   * refresh-token families revoked, and every deleted record is published on the change feed.
+   * refresh-token families revoked, and every deleted record is published on the change feed. With `ifVersion`,
+   * an organisation whose version is another throws VersionConflictError and nothing is deleted.
    */
-  delete(id: string, opts: { withInstallations: boolean }): Promise<'deleted' | 'missing' | 'has_installations'>;
+  delete(id: string, opts: { withInstallations: boolean } & IfVersion): Promise<'deleted' | 'missing' | 'has_installations'>;
 }
 
 export interface Installation {
@@ -455,16 +469,25 @@ export interface Installation {
   createdAt: number;
   approvedAt: number | null;
   revokedAt: number | null;
+  /** 1 on creation, incremented by every update: what a compare-and-set write (ifVersion) compares. */
+  version: number;
 }
 
 export interface InstallationStore {
   get(id: string): Promise<Installation | undefined>;
   find(orgId: string, clientId: string): Promise<Installation | undefined>;
   list(opts?: { orgId?: string; clientId?: string }): Promise<Installation[]>;
-  create(inst: Omit<Installation, 'createdAt'>): Promise<Installation>;
-  update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>): Promise<Installation | undefined>;
-  /** Deletes an installation, revoking its refresh-token families in the same transaction; false when missing. */
-  delete(id: string): Promise<boolean>;
+  create(inst: Omit<Installation, 'createdAt' | 'version'>): Promise<Installation>;
+  /**
+   * The updated installation, or undefined when it does not exist. With `ifVersion`, a compare-and-set in one
+   * statement: one whose version is another throws VersionConflictError and nothing is written.
+   */
+  update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>, cond?: IfVersion): Promise<Installation | undefined>;
+  /**
+   * Deletes an installation, revoking its refresh-token families in the same transaction; false when missing.
+   * With `ifVersion`, VersionConflictError when it changed (nothing deleted, nothing revoked).
+   */
+  delete(id: string, cond?: IfVersion): Promise<boolean>;
 }
 
 export interface IdentityProvider {
@@ -474,13 +497,26 @@ export interface IdentityProvider {
   config: Record<string, unknown>;
   createdAt: number;
   updatedAt: number;
+  /** 1 on creation, incremented by every update: what a compare-and-set write (ifVersion) compares. */
+  version: number;
 }
+
+export type NewIdentityProvider = Omit<IdentityProvider, 'createdAt' | 'updatedAt' | 'version'>;
 
 export interface IdentityProviderStore {
   get(name: string): Promise<IdentityProvider | undefined>;
   list(): Promise<IdentityProvider[]>;
-  upsert(idp: Omit<IdentityProvider, 'createdAt' | 'updatedAt'>): Promise<IdentityProvider>;
-  delete(name: string): Promise<boolean>;
+  /** Adds a provider; ConflictError when the name is taken (on any node: the primary key decides). */
+  create(idp: NewIdentityProvider): Promise<IdentityProvider>;
+  /** Adds or replaces a provider (the import document, `tessera idp add`); a replacement increments the version. */
+  upsert(idp: NewIdentityProvider): Promise<IdentityProvider>;
+  /**
+   * Replaces the type and settings of an existing provider; undefined when it does not exist. With `ifVersion`, a
+   * compare-and-set in one statement: a provider whose version is another throws VersionConflictError.
+   */
+  update(idp: NewIdentityProvider, cond?: IfVersion): Promise<IdentityProvider | undefined>;
+  /** False when it does not exist; with `ifVersion`, VersionConflictError when it changed (nothing deleted). */
+  delete(name: string, cond?: IfVersion): Promise<boolean>;
 }
 
 export interface UserLink {

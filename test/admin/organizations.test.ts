@@ -62,8 +62,8 @@ describe('installations', () => {
 
 describe('what operators are shown', () => {
   it('organisations and installations with ISO times, revocation only when revoked', () => {
-    expect(describeOrganization({ id: 'acme', name: 'Acme', status: 'active', createdAt: 0, updatedAt: 1 })).toEqual({ id: 'acme', name: 'Acme', status: 'active', created_at: '1970-01-01T00:00:00.000Z', updated_at: '1970-01-01T00:00:01.000Z' });
-    const shown = describeInstallation({ id: 'i', orgId: 'acme', clientId: 'app', scope: ['a', 'b'], status: 'active', createdAt: 0, approvedAt: 0, revokedAt: null });
+    expect(describeOrganization({ id: 'acme', name: 'Acme', status: 'active', createdAt: 0, updatedAt: 1, version: 3 })).toEqual({ id: 'acme', name: 'Acme', status: 'active', created_at: '1970-01-01T00:00:00.000Z', updated_at: '1970-01-01T00:00:01.000Z' });
+    const shown = describeInstallation({ id: 'i', orgId: 'acme', clientId: 'app', scope: ['a', 'b'], status: 'active', createdAt: 0, approvedAt: 0, revokedAt: null, version: 1 });
     expect(shown).toMatchObject({ scope: 'a b', approved_at: '1970-01-01T00:00:00.000Z', revoked_at: undefined });
   });
 });

@@ -28,7 +28,7 @@ describe('the user field table', () => {
   });
 
   it('describeUser never shows the password hash', () => {
-    const shown = describeUser({ id: 'u', username: 'ada', passwordHash: '$argon2id$x', status: 'active', scope: null, email: null, emailVerified: false, createdAt: 0, updatedAt: 0 });
+    const shown = describeUser({ id: 'u', username: 'ada', passwordHash: '$argon2id$x', status: 'active', scope: null, email: null, emailVerified: false, createdAt: 0, updatedAt: 0, version: 1 });
     expect(shown).toMatchObject({ id: 'u', has_password: true, scope: null });
     expect(JSON.stringify(shown)).not.toContain('argon2');
   });

@@ -6,6 +6,7 @@ import { clientRegistrationCases } from './client-registration-conformance.js';
 import { organizationDeletionCases } from './organization-deletion-conformance.js';
 import { keyRetirementCases } from './key-retirement-conformance.js';
 import { clientVersionCases } from './client-version-conformance.js';
+import { recordVersionCases } from './record-version-conformance.js';
 
 /**
  * The Store conformance suite, written once and run against every backend (test/conformance/*.test.ts).
@@ -81,6 +82,7 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
     organizationDeletionCases(() => store);
     keyRetirementCases(() => store);
     clientVersionCases(() => store);
+    recordVersionCases(() => store);
 
     describe('basics', () => {
       it('ping answers and the dialect is named', async () => {

@@ -66,7 +66,7 @@ describe('sealProviderSecrets / describeProvider', () => {
     expect(JSON.stringify(sealed)).not.toContain('secret');
     expect(unseal(key, sealed.app_token_sealed as string, secretAad('facebook', 'app_token')).toString()).toBe('123|secret');
     expect(validateProviderInput({ ...sealed, name, type: 'introspection' })).toEqual([]);
-    const shown = describeProvider({ name, type: 'introspection', config: sealed, createdAt: 0, updatedAt: 0 });
+    const shown = describeProvider({ name, type: 'introspection', config: sealed, createdAt: 0, updatedAt: 0, version: 1 });
     expect(shown.app_token).toBe('(sealed)');
     expect(JSON.stringify(shown)).not.toContain(sealed.app_token_sealed as string);
   });

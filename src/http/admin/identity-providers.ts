@@ -3,7 +3,6 @@ import { Type } from '@sinclair/typebox';
 import type { OAuthContext } from '../../oauth/context.js';
 import { describeProvider, IntrospectionProviderSchema, JwtBearerProviderSchema, OidcProviderSchema } from '../../federation/provider-config.js';
 import { createIdentityProvider, getIdentityProvider, removeIdentityProvider, updateIdentityProvider } from '../../admin/identity-providers.js';
-import { KeyedLock } from '../../oauth/keyed-lock.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
 import { auditOf } from './audit.js';
 import { ListQuery, problems, SECURITY } from './schemas.js';
@@ -37,11 +36,21 @@ const NOT_PATCHABLE = {
  */
 export function identityProviderRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
   const store = ctx.store;
-  // As for clients: writes of one provider run one after another on this node (If-Match, create's existence check).
-  const writes = new KeyedLock();
   const current = async (name: string) => {
-    const body = describeProvider(await getIdentityProvider(store, name));
-    return { body, etag: etagOf(body) };
+    const p = await getIdentityProvider(store, name);
+    const body = describeProvider(p);
+    return { body, etag: etagOf(body), version: p.version };
+  };
+  /**
+   * RFC 9110 §13.1.1 across nodes, as for clients: the tag is checked against the version read with it, and the
+   * write is a compare-and-set on that version in the store, so of writers holding one ETag (on any nodes)
+   * exactly one wins; the others get 412. Without If-Match: no condition.
+   */
+  const ifMatchCondition = async (request: FastifyRequest, name: string): Promise<{ ifVersion?: number }> => {
+    if (request.headers['if-match'] === undefined) return {};
+    const { etag, version } = await current(name);
+    checkIfMatch(request, etag);
+    return { ifVersion: version };
   };
 
   app.get('/identity-providers', doc('List identity providers (by name, cursor pagination)', { querystring: ListQuery, response: { 200: ProviderList, ...problems(400) } }), async (request, reply) => {
@@ -58,8 +67,7 @@ export function identityProviderRoutes(app: FastifyInstance, ctx: OAuthContext, 
   app.post('/identity-providers', doc('Add an identity provider (409 if the name is taken); secrets are stored sealed', { body: ProviderBody, response: { 201: ProviderView, ...problems(400, 409, 422) } }), async (request, reply) => {
     const input = jsonObject(request);
     refuseFields(input, { updated_at: 'cannot be set' });
-    const key = typeof input.name === 'string' ? input.name : '';
-    const p = await writes.run(key, () => createIdentityProvider(store, input, ctx.masterKey, auditOf(ctx, request)));
+    const p = await createIdentityProvider(store, input, ctx.masterKey, auditOf(ctx, request));
     const body = describeProvider(p);
     reply.code(201).header('location', `${prefix}/identity-providers/${encodeURIComponent(p.name)}`).header('etag', etagOf(body));
     return body;
@@ -74,20 +82,14 @@ export function identityProviderRoutes(app: FastifyInstance, ctx: OAuthContext, 
   app.patch('/identity-providers/:name', doc('Change an identity provider (JSON merge patch; If-Match honoured)', { params: NameParams, body: ProviderPatchBody, response: { 200: ProviderView, ...problems(400, 404, 412, 422) } }), async (request: NameRequest, reply) => {
     const patch = jsonObject(request, ['application/merge-patch+json', 'application/json']);
     refuseFields(patch, NOT_PATCHABLE);
-    const updated = await writes.run(request.params.name, async () => {
-      checkIfMatch(request, (await current(request.params.name)).etag);
-      return updateIdentityProvider(store, request.params.name, patch, ctx.masterKey, auditOf(ctx, request));
-    });
+    const updated = await updateIdentityProvider(store, request.params.name, patch, ctx.masterKey, auditOf(ctx, request), await ifMatchCondition(request, request.params.name));
     const body = describeProvider(updated);
     reply.header('etag', etagOf(body));
     return body;
   });
 
   app.delete('/identity-providers/:name', doc('Remove an identity provider (user links stay, issued tokens stay valid; If-Match honoured)', { params: NameParams, response: { 204: { type: 'null' }, ...problems(404, 412) } }), async (request: NameRequest, reply: FastifyReply) => {
-    await writes.run(request.params.name, async () => {
-      checkIfMatch(request, (await current(request.params.name)).etag);
-      await removeIdentityProvider(store, request.params.name, auditOf(ctx, request));
-    });
+    await removeIdentityProvider(store, request.params.name, auditOf(ctx, request), await ifMatchCondition(request, request.params.name));
     return reply.code(204).send();
   });
 }

@@ -18,7 +18,6 @@ import {
   updateOrganization,
 } from '../../admin/organizations.js';
 import { AdminNotFoundError, assertNoProblems, schemaProblems } from '../../admin/problems.js';
-import { KeyedLock } from '../../oauth/keyed-lock.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
 import { auditOf } from './audit.js';
 import { ListQuery, problems, SECURITY } from './schemas.js';
@@ -85,12 +84,21 @@ function installationInputProblems(body: Record<string, unknown>, orgId: string)
  */
 export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
   const store = ctx.store;
-  // As for clients: If-Match writes of one record run one after another on this node (docs/admin-api.md).
-  const writes = new KeyedLock();
-
   const orgCurrent = async (id: string) => {
-    const body = describeOrganization(await getOrganization(store, id));
-    return { body, etag: etagOf(body) };
+    const org = await getOrganization(store, id);
+    const body = describeOrganization(org);
+    return { body, etag: etagOf(body), version: org.version };
+  };
+  /**
+   * RFC 9110 §13.1.1 across nodes, as for clients: the tag is checked against the version read with it, and the
+   * write is a compare-and-set on that version in the store, so of writers holding one ETag (on any nodes)
+   * exactly one wins; the others get 412. Without If-Match: no condition.
+   */
+  const orgIfMatch = async (request: FastifyRequest, id: string): Promise<{ ifVersion?: number }> => {
+    if (request.headers['if-match'] === undefined) return {};
+    const { etag, version } = await orgCurrent(id);
+    checkIfMatch(request, etag);
+    return { ifVersion: version };
   };
   const installationOf = async (orgId: string, clientId: string): Promise<Installation> => {
     await getOrganization(store, orgId);
@@ -102,6 +110,13 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     const inst = await installationOf(orgId, clientId);
     const body = describeInstallation(inst);
     return { inst, body, etag: etagOf(body) };
+  };
+  /** The installation (404s as a read does) and, with If-Match, the version to compare-and-set on (as orgIfMatch). */
+  const installationIfMatch = async (request: FastifyRequest, orgId: string, clientId: string): Promise<{ inst: Installation; cond: { ifVersion?: number } }> => {
+    const { inst, etag } = await installationCurrent(orgId, clientId);
+    if (request.headers['if-match'] === undefined) return { inst, cond: {} };
+    checkIfMatch(request, etag);
+    return { inst, cond: { ifVersion: inst.version } };
   };
   const withWarnings = (body: Record<string, unknown>, warnings: string[]) => (warnings.length > 0 ? { ...body, warnings } : body);
 
@@ -135,10 +150,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     const patch = jsonObject(request, ['application/merge-patch+json', 'application/json']);
     refuseFields(patch, ORG_NOT_PATCHABLE);
     assertNoProblems(schemaProblems(OrganizationPatchBody, patch, ''));
-    const updated = await writes.run(`org:${request.params.id}`, async () => {
-      checkIfMatch(request, (await orgCurrent(request.params.id)).etag);
-      return updateOrganization(store, request.params.id, patch, auditOf(ctx, request));
-    });
+    const updated = await updateOrganization(store, request.params.id, patch, auditOf(ctx, request), await orgIfMatch(request, request.params.id));
     const body = describeOrganization(updated);
     reply.header('etag', etagOf(body));
     return body;
@@ -147,10 +159,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
   app.delete('/organizations/:id', doc('Delete an organization; 409 while it has installations unless ?cascade=true (If-Match honoured)', { params: OrgParams, querystring: OrgDeleteQuery, response: { 204: { type: 'null' }, ...problems(400, 404, 409, 412) } }), async (request: OrgRequest, reply) => {
     const cascade = (request.query as Record<string, unknown>).cascade;
     if (cascade !== undefined && cascade !== 'true' && cascade !== 'false') throw new AdminHttpError(400, 'cascade must be true or false');
-    await writes.run(`org:${request.params.id}`, async () => {
-      checkIfMatch(request, (await orgCurrent(request.params.id)).etag);
-      await deleteOrganization(store, request.params.id, { cascade: cascade === 'true' });
-    });
+    await deleteOrganization(store, request.params.id, { cascade: cascade === 'true', ...(await orgIfMatch(request, request.params.id)) });
     return reply.code(204).send();
   });
 
@@ -192,11 +201,8 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     refuseFields(patch, INSTALL_NOT_PATCHABLE);
     assertNoProblems(schemaProblems(InstallationPatchBody, patch, ''));
     const { id, client_id: clientId } = request.params;
-    const { installation, warnings } = await writes.run(`installation:${id}:${clientId}`, async () => {
-      const { inst, etag } = await installationCurrent(id, clientId);
-      checkIfMatch(request, etag);
-      return updateInstallationScope(store, inst.id, patch.scope as string, auditOf(ctx, request));
-    });
+    const { inst, cond } = await installationIfMatch(request, id, clientId);
+    const { installation, warnings } = await updateInstallationScope(store, inst.id, patch.scope as string, auditOf(ctx, request), cond);
     const body = describeInstallation(installation);
     reply.header('etag', etagOf(body));
     return withWarnings(body, warnings);
@@ -204,21 +210,15 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
 
   app.delete('/organizations/:id/installations/:client_id', doc('Delete an installation: its refresh tokens stop working at once (If-Match honoured)', { params: InstallationParams, response: { 204: { type: 'null' }, ...problems(404, 412) } }), async (request: InstallationRequest, reply) => {
     const { id, client_id: clientId } = request.params;
-    await writes.run(`installation:${id}:${clientId}`, async () => {
-      const { inst, etag } = await installationCurrent(id, clientId);
-      checkIfMatch(request, etag);
-      await deleteInstallation(store, inst.id);
-    });
+    const { inst, cond } = await installationIfMatch(request, id, clientId);
+    await deleteInstallation(store, inst.id, cond);
     return reply.code(204).send();
   });
 
   app.post('/organizations/:id/installations/:client_id/revoke', doc('Revoke an installation: its refresh tokens stop working at once (If-Match honoured)', { params: InstallationParams, response: { 200: InstallationView, ...problems(404, 409, 412) } }), async (request: InstallationRequest, reply) => {
     const { id, client_id: clientId } = request.params;
-    const revoked = await writes.run(`installation:${id}:${clientId}`, async () => {
-      const { inst, etag } = await installationCurrent(id, clientId);
-      checkIfMatch(request, etag);
-      return revokeInstallation(store, inst.id, auditOf(ctx, request));
-    });
+    const { inst, cond } = await installationIfMatch(request, id, clientId);
+    const revoked = await revokeInstallation(store, inst.id, auditOf(ctx, request), cond);
     const body = describeInstallation(revoked);
     reply.header('etag', etagOf(body));
     return body;

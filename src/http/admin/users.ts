@@ -8,7 +8,6 @@ import { AdminNotFoundError, AdminValidationError, type Problem } from '../../ad
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
 import { auditOf } from './audit.js';
 import { AdminHttpError } from './problem.js';
-import { KeyedLock } from '../../oauth/keyed-lock.js';
 import { problems, SECURITY } from './schemas.js';
 import { PasswordBody, PasswordSet, SessionsRevoked, UserCreateBody, UserCreated, UserIdParams, UserList, UserListQuery, UserPatchBody, UserView } from './user-schemas.js';
 
@@ -16,12 +15,24 @@ const doc = (summary: string, extra: Record<string, unknown>) => ({ schema: { ta
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
-/** The user by id (the path names ids only, never a username), its representation and tag. */
-async function current(ctx: OAuthContext, id: string): Promise<{ user: User; body: Record<string, unknown>; etag: string }> {
+/** The user by id (the path names ids only, never a username), its representation, tag and stored version. */
+async function current(ctx: OAuthContext, id: string): Promise<{ user: User; body: Record<string, unknown>; etag: string; version: number }> {
   const user = await ctx.store.users.get(id);
   if (!user) throw new AdminNotFoundError(`no user ${id}`);
   const body = describeUser(user);
-  return { user, body, etag: etagOf(body) };
+  return { user, body, etag: etagOf(body), version: user.version };
+}
+
+/**
+ * RFC 9110 §13.1.1 across nodes, as for clients: the tag is checked against the version read with it, and the
+ * write is a compare-and-set on that version in the store, so of writers holding one ETag (on any nodes) exactly
+ * one wins; the others get 412. Without If-Match: no condition.
+ */
+async function ifMatchCondition(ctx: OAuthContext, request: FastifyRequest, id: string): Promise<{ ifVersion?: number }> {
+  if (request.headers['if-match'] === undefined) return {};
+  const { etag, version } = await current(ctx, id);
+  checkIfMatch(request, etag);
+  return { ifVersion: version };
 }
 
 // What PATCH cannot change, and where it is changed instead.
@@ -64,9 +75,6 @@ function passwordRequest(body: Record<string, unknown>): { password?: string; ke
  * transactions and change-feed records as `tessera user` and the import document.
  */
 export function userRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: string): void {
-  // If-Match writes of one user run one after another on this node (as for clients: see clients.ts).
-  const writes = new KeyedLock();
-
   app.get('/users', doc('List users (by username, cursor pagination; filter by username, email, status)', { querystring: UserListQuery, response: { 200: UserList, ...problems(400) } }), async (request, reply) => {
     const { limit, after } = pageOf(request);
     const filters = filtersOf(request);
@@ -97,20 +105,14 @@ export function userRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: stri
   app.patch('/users/:id', doc('Change a user (JSON merge patch; If-Match honoured); disabling signs the user out everywhere', { params: UserIdParams, body: UserPatchBody, response: { 200: UserView, ...problems(400, 404, 412, 422) } }), async (request: IdRequest, reply) => {
     const patch = jsonObject(request, ['application/merge-patch+json', 'application/json']);
     refuseFields(patch, NOT_PATCHABLE);
-    const { user } = await writes.run(request.params.id, async () => {
-      checkIfMatch(request, (await current(ctx, request.params.id)).etag);
-      return updateUser(ctx.store, request.params.id, patch as UserSettingsPatch, auditOf(ctx, request));
-    });
+    const { user } = await updateUser(ctx.store, request.params.id, patch as UserSettingsPatch, auditOf(ctx, request), await ifMatchCondition(ctx, request, request.params.id));
     const body = describeUser(user);
     reply.header('etag', etagOf(body));
     return body;
   });
 
   app.delete('/users/:id', doc('Delete a user (their refresh tokens stop working; If-Match honoured)', { params: UserIdParams, response: { 204: { type: 'null' }, ...problems(404, 412) } }), async (request: IdRequest, reply: FastifyReply) => {
-    await writes.run(request.params.id, async () => {
-      checkIfMatch(request, (await current(ctx, request.params.id)).etag);
-      await deleteUser(ctx.store, request.params.id, auditOf(ctx, request));
-    });
+    await deleteUser(ctx.store, request.params.id, auditOf(ctx, request), await ifMatchCondition(ctx, request, request.params.id));
     return reply.code(204).send();
   });
 

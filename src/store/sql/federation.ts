@@ -1,5 +1,5 @@
-import type { IdentityProvider, IdentityProviderStore, UserLink, UserLinkStore } from '../types.js';
-import { ConflictError, isUniqueViolation } from '../errors.js';
+import type { IdentityProvider, IdentityProviderStore, IfVersion, NewIdentityProvider, UserLink, UserLinkStore } from '../types.js';
+import { ConflictError, isUniqueViolation, VersionConflictError } from '../errors.js';
 import type { IdentityProviderRow } from './schema.js';
 import { num, nowSeconds, type SqlContext } from './context.js';
 
@@ -10,7 +10,14 @@ function idpFromRow(r: IdentityProviderRow): IdentityProvider {
     config: JSON.parse(r.config) as Record<string, unknown>,
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
+    version: num(r.version),
   };
+}
+
+/** Nothing matched: the provider is gone (undefined), or a compare-and-set found another version (thrown). */
+async function missingOrChanged(c: SqlContext, name: string, cond: IfVersion): Promise<undefined> {
+  if (cond.ifVersion !== undefined && (await c.db.selectFrom('identity_providers').select('name').where('name', '=', name).executeTakeFirst())) throw new VersionConflictError(`identity provider ${name}`);
+  return undefined;
 }
 
 export class SqlIdentityProviderStore implements IdentityProviderStore {
@@ -25,24 +32,56 @@ export class SqlIdentityProviderStore implements IdentityProviderStore {
     return (await this.ctx.db.selectFrom('identity_providers').selectAll().orderBy('name').execute()).map(idpFromRow);
   }
 
-  async upsert(idp: Omit<IdentityProvider, 'createdAt' | 'updatedAt'>): Promise<IdentityProvider> {
+  async create(idp: NewIdentityProvider): Promise<IdentityProvider> {
+    const now = nowSeconds();
+    const row = { name: idp.name, type: idp.type, config: JSON.stringify(idp.config), created_at: now, updated_at: now, version: 1 };
+    try {
+      await this.ctx.tx(async (c) => {
+        await c.db.insertInto('identity_providers').values(row).execute();
+        await c.change('idp', idp.name, now);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new ConflictError(`identity provider ${idp.name}`);
+      throw err;
+    }
+    return idpFromRow(row);
+  }
+
+  async upsert(idp: NewIdentityProvider): Promise<IdentityProvider> {
     const now = nowSeconds();
     return this.ctx.tx(async (c) => {
       await c.db
         .insertInto('identity_providers')
-        .values({ name: idp.name, type: idp.type, config: JSON.stringify(idp.config), created_at: now, updated_at: now })
-        .onConflict((oc) => oc.column('name').doUpdateSet({ type: idp.type, config: JSON.stringify(idp.config), updated_at: now }))
+        .values({ name: idp.name, type: idp.type, config: JSON.stringify(idp.config), created_at: now, updated_at: now, version: 1 })
+        .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ type: idp.type, config: JSON.stringify(idp.config), updated_at: now, version: eb('identity_providers.version', '+', 1) })))
         .execute();
       await c.change('idp', idp.name, now);
       return idpFromRow(await c.db.selectFrom('identity_providers').selectAll().where('name', '=', idp.name).executeTakeFirstOrThrow());
     });
   }
 
-  async delete(name: string): Promise<boolean> {
+  async update(idp: NewIdentityProvider, cond: IfVersion = {}): Promise<IdentityProvider | undefined> {
     const now = nowSeconds();
     return this.ctx.tx(async (c) => {
-      const res = await c.db.deleteFrom('identity_providers').where('name', '=', name).executeTakeFirst();
-      if (Number(res.numDeletedRows) === 0) return false;
+      let q = c.db
+        .updateTable('identity_providers')
+        .set((eb) => ({ type: idp.type, config: JSON.stringify(idp.config), updated_at: now, version: eb('version', '+', 1) }))
+        .where('name', '=', idp.name);
+      if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);
+      const res = await q.executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) return missingOrChanged(c, idp.name, cond);
+      await c.change('idp', idp.name, now);
+      return idpFromRow(await c.db.selectFrom('identity_providers').selectAll().where('name', '=', idp.name).executeTakeFirstOrThrow());
+    });
+  }
+
+  async delete(name: string, cond: IfVersion = {}): Promise<boolean> {
+    const now = nowSeconds();
+    return this.ctx.tx(async (c) => {
+      let q = c.db.deleteFrom('identity_providers').where('name', '=', name);
+      if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);
+      const res = await q.executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) return (await missingOrChanged(c, name, cond)) ?? false;
       await c.change('idp', name, now);
       return true;
     });

@@ -1,11 +1,11 @@
-import type { Installation, InstallationStore, Organization, OrganizationStore } from '../types.js';
-import { ConflictError, isUniqueViolation } from '../errors.js';
+import type { IfVersion, Installation, InstallationStore, Organization, OrganizationStore } from '../types.js';
+import { ConflictError, isUniqueViolation, VersionConflictError } from '../errors.js';
 import type { InstallationRow, OrganizationRow } from './schema.js';
 import { num, numOrNull, nowSeconds, splitScope, type SqlContext } from './context.js';
 import { revokeFamiliesWhere } from './refresh-tokens.js';
 
 function orgFromRow(r: OrganizationRow): Organization {
-  return { id: r.id, name: r.name, status: r.status as Organization['status'], createdAt: num(r.created_at), updatedAt: num(r.updated_at) };
+  return { id: r.id, name: r.name, status: r.status as Organization['status'], createdAt: num(r.created_at), updatedAt: num(r.updated_at), version: num(r.version) };
 }
 
 function instFromRow(r: InstallationRow): Installation {
@@ -18,6 +18,7 @@ function instFromRow(r: InstallationRow): Installation {
     createdAt: num(r.created_at),
     approvedAt: numOrNull(r.approved_at),
     revokedAt: numOrNull(r.revoked_at),
+    version: num(r.version),
   };
 }
 
@@ -35,9 +36,9 @@ export class SqlOrganizationStore implements OrganizationStore {
     return (await q.execute()).map(orgFromRow);
   }
 
-  async create(org: Omit<Organization, 'createdAt' | 'updatedAt'>): Promise<Organization> {
+  async create(org: Omit<Organization, 'createdAt' | 'updatedAt' | 'version'>): Promise<Organization> {
     const now = nowSeconds();
-    const row: OrganizationRow = { id: org.id, name: org.name, status: org.status, created_at: now, updated_at: now };
+    const row: OrganizationRow = { id: org.id, name: org.name, status: org.status, created_at: now, updated_at: now, version: 1 };
     try {
       await this.ctx.tx(async (c) => {
         await c.db.insertInto('organizations').values(row).execute();
@@ -50,41 +51,67 @@ export class SqlOrganizationStore implements OrganizationStore {
     return orgFromRow(row);
   }
 
-  async update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>): Promise<Organization | undefined> {
+  async update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>, cond: IfVersion = {}): Promise<Organization | undefined> {
     const now = nowSeconds();
     return this.ctx.tx(async (c) => {
-      const res = await c.db.updateTable('organizations').set({ ...patch, updated_at: now }).where('id', '=', id).executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return undefined;
+      let q = c.db.updateTable('organizations').set((eb) => ({ ...patch, updated_at: now, version: eb('version', '+', 1) })).where('id', '=', id);
+      if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);
+      const res = await q.executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) {
+        // Nothing matched: the organisation is gone (undefined), or a compare-and-set found another version.
+        if (cond.ifVersion !== undefined && (await c.db.selectFrom('organizations').select('id').where('id', '=', id).executeTakeFirst())) throw new VersionConflictError(`organization ${id}`);
+        return undefined;
+      }
       await c.change('org', id, now);
       return orgFromRow(await c.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
     });
   }
 
-  async delete(id: string, opts: { withInstallations: boolean }): Promise<'deleted' | 'missing' | 'has_installations'> {
+  async delete(id: string, opts: { withInstallations: boolean } & IfVersion): Promise<'deleted' | 'missing' | 'has_installations'> {
     const now = nowSeconds();
     return this.ctx.tx(async (c) => {
       // The organisation row is locked first (PostgreSQL: FOR UPDATE), so an installation created meanwhile
-      // (it must reference the row) waits for this transaction and then fails on the missing organisation.
-      let q = c.db.selectFrom('organizations').select('id').where('id', '=', id);
+      // (it must reference the row) waits for this transaction and then fails on the missing organisation; an
+      // update meanwhile waits too, so the version read here is the one the delete below removes.
+      let q = c.db.selectFrom('organizations').select(['id', 'version']).where('id', '=', id);
       if (c.dialect === 'postgres') q = q.forUpdate();
-      if (!(await q.executeTakeFirst())) return 'missing';
+      const org = await q.executeTakeFirst();
+      if (!org) return 'missing';
+      if (opts.ifVersion !== undefined && num(org.version) !== opts.ifVersion) throw new VersionConflictError(`organization ${id}`);
       const installations = await c.db.selectFrom('installations').select('id').where('org_id', '=', id).execute();
       if (installations.length > 0 && !opts.withInstallations) return 'has_installations';
       for (const inst of installations) await deleteInstallationIn(c, inst.id, now);
-      await c.db.deleteFrom('organizations').where('id', '=', id).execute();
+      let del = c.db.deleteFrom('organizations').where('id', '=', id);
+      // SQLite takes its write lock at the first write, not at the read above: checked again where it deletes
+      // (a throw rolls the installations' deletion back with it).
+      if (opts.ifVersion !== undefined) del = del.where('version', '=', opts.ifVersion);
+      const res = await del.executeTakeFirst();
+      if (opts.ifVersion !== undefined && Number(res.numDeletedRows) === 0) throw new VersionConflictError(`organization ${id}`);
       await c.change('org', id, now);
       return 'deleted';
     });
   }
 }
 
-/** Deletes one installation inside the caller's transaction: its families revoked and announced, then the row. */
-async function deleteInstallationIn(c: SqlContext, id: string, now: number): Promise<boolean> {
+/**
+ * Deletes one installation inside the caller's transaction: its families revoked and announced, then the row.
+ * With `ifVersion` and another version, VersionConflictError (the caller's transaction rolls the revocation back).
+ */
+async function deleteInstallationIn(c: SqlContext, id: string, now: number, cond: IfVersion = {}): Promise<boolean> {
   await revokeFamiliesWhere(c, 'installation_id', id, now);
-  const res = await c.db.deleteFrom('installations').where('id', '=', id).executeTakeFirst();
-  if (Number(res.numDeletedRows) === 0) return false;
+  let q = c.db.deleteFrom('installations').where('id', '=', id);
+  if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);
+  const res = await q.executeTakeFirst();
+  if (Number(res.numDeletedRows) === 0) {
+    if (cond.ifVersion !== undefined && (await installationExists(c, id))) throw new VersionConflictError(`installation ${id}`);
+    return false;
+  }
   await c.change('installation', id, now);
   return true;
+}
+
+async function installationExists(c: SqlContext, id: string): Promise<boolean> {
+  return (await c.db.selectFrom('installations').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }
 
 export class SqlInstallationStore implements InstallationStore {
@@ -107,7 +134,7 @@ export class SqlInstallationStore implements InstallationStore {
     return (await q.execute()).map(instFromRow);
   }
 
-  async create(inst: Omit<Installation, 'createdAt'>): Promise<Installation> {
+  async create(inst: Omit<Installation, 'createdAt' | 'version'>): Promise<Installation> {
     const now = nowSeconds();
     const row: InstallationRow = {
       id: inst.id,
@@ -118,6 +145,7 @@ export class SqlInstallationStore implements InstallationStore {
       created_at: now,
       approved_at: inst.approvedAt,
       revoked_at: inst.revokedAt,
+      version: 1,
     };
     try {
       await this.ctx.tx(async (c) => {
@@ -131,7 +159,7 @@ export class SqlInstallationStore implements InstallationStore {
     return instFromRow(row);
   }
 
-  async update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>): Promise<Installation | undefined> {
+  async update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>, cond: IfVersion = {}): Promise<Installation | undefined> {
     const now = nowSeconds();
     const set: Partial<InstallationRow> = {};
     if (patch.scope !== undefined) set.scope = patch.scope.join(' ');
@@ -139,8 +167,14 @@ export class SqlInstallationStore implements InstallationStore {
     if (patch.approvedAt !== undefined) set.approved_at = patch.approvedAt;
     if (patch.revokedAt !== undefined) set.revoked_at = patch.revokedAt;
     return this.ctx.tx(async (c) => {
-      const res = await c.db.updateTable('installations').set(set).where('id', '=', id).executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return undefined;
+      let q = c.db.updateTable('installations').set((eb) => ({ ...set, version: eb('version', '+', 1) })).where('id', '=', id);
+      if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);
+      const res = await q.executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 0) {
+        // Nothing matched: the installation is gone (undefined), or a compare-and-set found another version.
+        if (cond.ifVersion !== undefined && (await installationExists(c, id))) throw new VersionConflictError(`installation ${id}`);
+        return undefined;
+      }
       if (patch.status === 'revoked') {
         // Revoking an installation ends its refresh-token families in the same transaction (and announces them).
         await revokeFamiliesWhere(c, 'installation_id', id, now);
@@ -150,8 +184,8 @@ export class SqlInstallationStore implements InstallationStore {
     });
   }
 
-  async delete(id: string): Promise<boolean> {
+  async delete(id: string, cond: IfVersion = {}): Promise<boolean> {
     const now = nowSeconds();
-    return this.ctx.tx((c) => deleteInstallationIn(c, id, now));
+    return this.ctx.tx((c) => deleteInstallationIn(c, id, now, cond));
   }
 }

@@ -86,6 +86,7 @@ export interface UserRow {
   metadata: string | null;
   created_at: number;
   updated_at: number;
+  version: number;
 }
 
 export interface RefreshFamilyRow {
@@ -148,6 +149,7 @@ export interface OrganizationRow {
   status: string;
   created_at: number;
   updated_at: number;
+  version: number;
 }
 
 export interface InstallationRow {
@@ -159,6 +161,7 @@ export interface InstallationRow {
   created_at: number;
   approved_at: number | null;
   revoked_at: number | null;
+  version: number;
 }
 
 export interface IdentityProviderRow {
@@ -167,6 +170,7 @@ export interface IdentityProviderRow {
   config: string;
   created_at: number;
   updated_at: number;
+  version: number;
 }
 
 export interface UserLinkRow {

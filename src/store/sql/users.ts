@@ -1,5 +1,5 @@
-import type { NewUser, User, UserListOptions, UserPatch, UserStore } from '../types.js';
-import { ConflictError, isUniqueViolation } from '../errors.js';
+import type { IfVersion, NewUser, User, UserListOptions, UserPatch, UserStore } from '../types.js';
+import { ConflictError, isUniqueViolation, VersionConflictError } from '../errors.js';
 import type { UserRow } from './schema.js';
 import { fromJson, num, nowSeconds, splitScope, toJson, type SqlContext } from './context.js';
 
@@ -20,6 +20,7 @@ function fromRow(r: UserRow): User {
     metadata: fromJson<Record<string, unknown>>(r.metadata),
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
+    version: num(r.version),
   };
 }
 
@@ -39,6 +40,12 @@ function columns(u: Partial<NewUser>): Partial<UserRow> {
   if (u.emailVerified !== undefined) row.email_verified = u.emailVerified ? 1 : 0;
   if (u.metadata !== undefined) row.metadata = toJson(u.metadata);
   return row;
+}
+
+/** Nothing matched: the user is gone (undefined), or a compare-and-set found another version (thrown). */
+async function missingOrChanged(c: SqlContext, id: string, cond: IfVersion): Promise<undefined> {
+  if (cond.ifVersion !== undefined && (await c.db.selectFrom('users').select('id').where('id', '=', id).executeTakeFirst())) throw new VersionConflictError(`user ${id}`);
+  return undefined;
 }
 
 export class SqlUserStore implements UserStore {
@@ -70,7 +77,7 @@ export class SqlUserStore implements UserStore {
 
   async create(user: NewUser): Promise<User> {
     const now = nowSeconds();
-    const row = { ...(columns(user) as UserRow), id: user.id, created_at: now, updated_at: now };
+    const row = { ...(columns(user) as UserRow), id: user.id, created_at: now, updated_at: now, version: 1 };
     row.email ??= null;
     row.email_normalized ??= null;
     row.email_verified ??= 0;
@@ -86,12 +93,14 @@ export class SqlUserStore implements UserStore {
     return fromRow(row);
   }
 
-  async update(id: string, patch: UserPatch): Promise<User | undefined> {
+  async update(id: string, patch: UserPatch, cond: IfVersion = {}): Promise<User | undefined> {
     const now = nowSeconds();
     try {
       return await this.ctx.tx(async (c) => {
-        const res = await c.db.updateTable('users').set({ ...columns(patch), updated_at: now }).where('id', '=', id).executeTakeFirst();
-        if (Number(res.numUpdatedRows) === 0) return undefined;
+        let q = c.db.updateTable('users').set((eb) => ({ ...columns(patch), updated_at: now, version: eb('version', '+', 1) })).where('id', '=', id);
+        if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);
+        const res = await q.executeTakeFirst();
+        if (Number(res.numUpdatedRows) === 0) return missingOrChanged(c, id, cond);
         await c.change('user', id, now);
         return fromRow(await c.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
       });
@@ -101,11 +110,13 @@ export class SqlUserStore implements UserStore {
     }
   }
 
-  async delete(id: string): Promise<boolean> {
+  async delete(id: string, cond: IfVersion = {}): Promise<boolean> {
     const now = nowSeconds();
     return this.ctx.tx(async (c) => {
-      const res = await c.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
-      if (Number(res.numDeletedRows) === 0) return false;
+      let q = c.db.deleteFrom('users').where('id', '=', id);
+      if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);
+      const res = await q.executeTakeFirst();
+      if (Number(res.numDeletedRows) === 0) return (await missingOrChanged(c, id, cond)) ?? false;
       await c.db.updateTable('refresh_families').set({ status: 'revoked', revoked_at: now }).where('user_id', '=', id).where('status', '=', 'active').execute();
       await c.change('user', id, now);
       return true;
