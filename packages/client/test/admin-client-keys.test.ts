@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import { generateSigningKey } from '../../../src/keys/generate.js';
-import { AdminApiError, AdminClient, TokenClient } from '../src/index.js';
+import { AdminApiError, AdminClient } from '../src/index.js';
+import { DEPLOYER, deployerAdmin } from './support.js';
 
 /** AdminClient's signing-key methods against a real Tessera. */
-const SECRET = 'admin-secret-0123';
 let server: TestServer;
 let admin: AdminClient;
 
 beforeAll(async () => {
-  server = await startTestServer({ doc: { clients: [{ client_id: 'deployer', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'tessera:admin' }] } });
-  const tokenClient = new TokenClient({ issuer: server.url, clientId: 'deployer', clientSecret: SECRET, grant: { type: 'client_credentials', scope: 'tessera:admin' } });
-  admin = new AdminClient({ baseUrl: server.url, tokenClient });
+  server = await startTestServer({ doc: { clients: [DEPLOYER] } });
+  admin = deployerAdmin(server.url);
 });
 afterAll(async () => {
   await server?.stop();

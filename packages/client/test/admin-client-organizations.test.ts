@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { AdminApiError, AdminClient, TokenClient } from '../src/index.js';
+import { AdminClient } from '../src/index.js';
+import { ADMIN_SECRET, DEPLOYER, deployerAdmin, refusal } from './support.js';
 
 /** AdminClient's organizations and installations methods against a real Tessera. */
-const SECRET = 'admin-secret-0123';
 let server: TestServer;
 let admin: AdminClient;
 
@@ -11,26 +11,16 @@ beforeAll(async () => {
   server = await startTestServer({
     doc: {
       clients: [
-        { client_id: 'deployer', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'tessera:admin' },
-        { client_id: 'app', client_secret: SECRET, grant_types: ['org_implicit', 'refresh_token'], scope: 'wallet:read wallet:write' },
+        DEPLOYER,
+        { client_id: 'app', client_secret: ADMIN_SECRET, grant_types: ['org_implicit', 'refresh_token'], scope: 'wallet:read wallet:write' },
       ],
     },
   });
-  const tokenClient = new TokenClient({ issuer: server.url, clientId: 'deployer', clientSecret: SECRET, grant: { type: 'client_credentials', scope: 'tessera:admin' } });
-  admin = new AdminClient({ baseUrl: server.url, tokenClient });
+  admin = deployerAdmin(server.url);
 });
 afterAll(async () => {
   await server?.stop();
 });
-
-async function refusal(p: Promise<unknown>): Promise<AdminApiError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AdminApiError);
-  return err as AdminApiError;
-}
 
 describe('AdminClient organizations', () => {
   it('creates, reads, lists, patches (If-Match) and deletes an organization and its installations', async () => {

@@ -1,10 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { AdminApiError, AdminClient, TokenClient } from '../src/index.js';
+import { AdminClient } from '../src/index.js';
+import { DEPLOYER, deployerAdmin, refusal } from './support.js';
 
 /** AdminClient methods the other client tests do not exercise, against a real Tessera. */
-const SECRET = 'admin-secret-0123';
 const PASSWORD = 'correct horse battery';
 let server: TestServer;
 let admin: AdminClient;
@@ -13,26 +13,16 @@ beforeAll(async () => {
   server = await startTestServer({
     doc: {
       clients: [
-        { client_id: 'deployer', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'tessera:admin' },
+        DEPLOYER,
         { client_id: 'web', token_endpoint_auth_method: 'none', grant_types: ['password', 'refresh_token'], scope: 'read' },
       ],
     },
   });
-  const tokenClient = new TokenClient({ issuer: server.url, clientId: 'deployer', clientSecret: SECRET, grant: { type: 'client_credentials', scope: 'tessera:admin' } });
-  admin = new AdminClient({ baseUrl: server.url, tokenClient });
+  admin = deployerAdmin(server.url);
 });
 afterAll(async () => {
   await server?.stop();
 });
-
-async function refusal(p: Promise<unknown>): Promise<AdminApiError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AdminApiError);
-  return err as AdminApiError;
-}
 
 /** A password-grant sign-in of `username` through the public client: one refresh-token family. */
 async function signIn(username: string): Promise<void> {

@@ -1,30 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { AdminApiError, AdminClient, TokenClient } from '../src/index.js';
-import { countingFetch } from './support.js';
+import { AdminClient, TokenClient } from '../src/index.js';
+import { DEPLOYER, countingFetch, deployerAdmin, refusal } from './support.js';
 
-const SECRET = 'admin-secret-0123';
 let server: TestServer;
 let admin: AdminClient;
 const tokenFetch = countingFetch();
 
 beforeAll(async () => {
-  server = await startTestServer({ doc: { clients: [{ client_id: 'deployer', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'tessera:admin' }] } });
-  const tokenClient = new TokenClient({ issuer: server.url, clientId: 'deployer', clientSecret: SECRET, grant: { type: 'client_credentials', scope: 'tessera:admin' }, fetch: tokenFetch.fetch });
-  admin = new AdminClient({ baseUrl: server.url, tokenClient });
+  server = await startTestServer({ doc: { clients: [DEPLOYER] } });
+  admin = deployerAdmin(server.url, tokenFetch.fetch);
 });
 afterAll(async () => {
   await server?.stop();
 });
-
-async function refusal(p: Promise<unknown>): Promise<AdminApiError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AdminApiError);
-  return err as AdminApiError;
-}
 
 describe('AdminClient against a real Tessera', () => {
   it('creates, reads (with ETag), patches with If-Match (a stale tag is a 412) and deletes a client', async () => {

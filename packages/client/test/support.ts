@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FetchLike } from '../src/index.js';
+import { expect } from 'vitest';
+import { AdminApiError, AdminClient, TokenClient, type FetchLike } from '../src/index.js';
 
 /** Wraps the real fetch and records every request it sends (URL, method, status), so tests can count them. */
 export function countingFetch(): { fetch: FetchLike; calls: Array<{ url: string; method: string; status: number | undefined }>; count(path?: string): number } {
@@ -88,4 +89,24 @@ export async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
+}
+
+/** The admin client every AdminClient test imports (client_credentials with scope tessera:admin). */
+export const ADMIN_SECRET = 'admin-secret-0123';
+export const DEPLOYER = { client_id: 'deployer', client_secret: ADMIN_SECRET, grant_types: ['client_credentials'], scope: 'tessera:admin' };
+
+/** An AdminClient for a test server, getting its token as DEPLOYER (optionally through a counting fetch). */
+export function deployerAdmin(url: string, fetch?: FetchLike): AdminClient {
+  const tokenClient = new TokenClient({ issuer: url, clientId: 'deployer', clientSecret: ADMIN_SECRET, grant: { type: 'client_credentials', scope: 'tessera:admin' }, ...(fetch ? { fetch } : {}) });
+  return new AdminClient({ baseUrl: url, tokenClient });
+}
+
+/** The AdminApiError a call rejects with (fails the test if it resolves or rejects with anything else). */
+export async function refusal(p: Promise<unknown>): Promise<AdminApiError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AdminApiError);
+  return err as AdminApiError;
 }
