@@ -898,6 +898,26 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         await store.replay.remember(uid('nonce'), now() - 5);
         expect(await store.replay.deleteExpired(now())).toBeGreaterThanOrEqual(1);
       });
+
+      it('many keys at once (more than one statement holds): each is first used exactly once, repeats are replays', async () => {
+        const keys = Array.from({ length: 150 }, () => uid('burst'));
+        // Every key asked three times in the same turn, interleaved, plus a fourth time afterwards.
+        const asks = [...keys, ...keys, ...keys].map((k) => store.replay.remember(k, now() + 60).then((first) => ({ k, first })));
+        const results = await Promise.all(asks);
+        for (const k of keys) expect(results.filter((r) => r.k === k && r.first)).toHaveLength(1);
+        const again = await Promise.all(keys.map((k) => store.replay.remember(k, now() + 60)));
+        expect(again.every((first) => !first)).toBe(true);
+      });
+
+      it('a batch mixing live, expired and new keys answers each by its own state', async () => {
+        const live = uid('live');
+        const expired = uid('expired');
+        expect(await store.replay.remember(live, now() + 60)).toBe(true);
+        expect(await store.replay.remember(expired, now() - 5)).toBe(true);
+        const fresh = uid('fresh');
+        const [a, b, c] = await Promise.all([live, expired, fresh].map((k) => store.replay.remember(k, now() + 60)));
+        expect([a, b, c]).toEqual([false, true, true]);
+      });
     });
 
     describe('organizations and installations', () => {
