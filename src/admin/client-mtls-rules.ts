@@ -30,8 +30,8 @@ function jwksCertificates(jwks: ClientInput['jwks']): { any: boolean; broken: nu
 /**
  * The mutual-TLS rules of one client record (RFC 8705): a tls_client_auth client names its certificate exactly
  * one way, in a form that can match; the names belong to tls_client_auth only; a self_signed_tls_client_auth
- * client registers its certificate in `jwks`; and binding a public client's tokens is refused while its refresh
- * tokens could not follow the certificate (§4).
+ * client registers its certificate in `jwks`. (A public client's refresh tokens follow its certificate, §4:
+ * oauth/confirmation.ts familyBinding.)
  */
 export function mtlsProblems(c: Partial<ClientInput>, method: AuthMethod, ok: (...fields: Array<keyof ClientInput>) => boolean, base: string): Problem[] {
   const out: Problem[] = [];
@@ -44,9 +44,6 @@ export function mtlsProblems(c: Partial<ClientInput>, method: AuthMethod, ok: (.
     if (method === 'self_signed_tls_client_auth' && ok('jwks', 'jwks_uri')) {
       if (c.jwks_uri !== undefined) add('jwks_uri', 'self_signed_tls_client_auth reads the certificates from the inline jwks (x5c); jwks_uri is not supported for it');
       else if (!jwksCertificates(c.jwks).any) add('jwks', 'self_signed_tls_client_auth needs jwks with the client certificate in a key\'s x5c (or its x5t#S256)');
-    }
-    if (method === 'none' && c.tls_client_certificate_bound_access_tokens === true && ok('grant_types') && (c.grant_types ?? []).includes('refresh_token')) {
-      add('tls_client_certificate_bound_access_tokens', 'a public client\'s refresh tokens would have to be bound to the certificate as well (RFC 8705 §4), which this server does not do: drop the refresh_token grant or the binding');
     }
     if ((method === 'tls_client_auth' || method === 'self_signed_tls_client_auth') && c.client_secret !== undefined) add('client_secret', `a ${method} client authenticates with its certificate and has no secret`);
   }

@@ -29,6 +29,7 @@ export const EVENT_TYPES = [
   'delegation.refused',
   'token_hook.failed',
   'client_certificate.untrusted_header',
+  'client_certificate.binding_mismatch',
   'dpop.proof_rejected',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -18,6 +18,7 @@ export const EVENT_LOG_LEVELS: Readonly<Record<EventType, Level>> = {
   'delegation.refused': 'warn',
   'token_hook.failed': 'warn',
   'client_certificate.untrusted_header': 'warn',
+  'client_certificate.binding_mismatch': 'warn',
   'dpop.proof_rejected': 'warn',
   'token.revoked': 'info',
   'family.revoked': 'info',

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:https';
 import { join } from 'node:path';
 
 /** A certificate and its key, PEM, with the file names openssl wrote them to. */
@@ -71,4 +72,19 @@ export function makeTestPki(): TestPki {
     der: (pem) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, ''),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** A form POST over TLS, presenting `as` (cert and key) when given; the server is trusted through the test CA. */
+export function tlsPost(pki: TestPki, url: string, form: Record<string, string>, as?: Issued, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const body = new URLSearchParams(form).toString();
+    const req = request(url, { method: 'POST', ca: pki.ca.cert, ...(as ? { cert: as.cert, key: as.key } : {}), agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -534,7 +534,7 @@ export interface EventView {
   id: string;
   /** RFC 3339 date-time */
   time: string;
-  type: "client.auth_failed" | "login.failed" | "login.throttled" | "refresh.reuse_detected" | "token.issued" | "token.revoked" | "family.revoked" | "installation.revoked" | "key.rotated" | "key.retired" | "idp.unavailable" | "idp.recovered" | "rate_limit.rejected" | "admin.change" | "delegation.granted" | "delegation.refused" | "token_hook.failed" | "client_certificate.untrusted_header" | "dpop.proof_rejected";
+  type: "client.auth_failed" | "login.failed" | "login.throttled" | "refresh.reuse_detected" | "token.issued" | "token.revoked" | "family.revoked" | "installation.revoked" | "key.rotated" | "key.retired" | "idp.unavailable" | "idp.recovered" | "rate_limit.rejected" | "admin.change" | "delegation.granted" | "delegation.refused" | "token_hook.failed" | "client_certificate.untrusted_header" | "client_certificate.binding_mismatch" | "dpop.proof_rejected";
   client_id: string | null;
   subject: string | null;
   address: string | null;

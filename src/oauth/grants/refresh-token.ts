@@ -11,17 +11,23 @@ import type { GrantHandler, GrantRequest } from './types.js';
 import { bindingHolds } from '../confirmation.js';
 
 /**
- * RFC 9449 §5 (and RFC 8705 §4): a public client's family is bound to the key that started it; a refresh must
- * prove possession of that key. Checked once the token is found and before it rotates, so a refresh without
+ * RFC 9449 §5 and RFC 8705 §4: a public client's family is bound to the key (DPoP) and/or the certificate (mTLS)
+ * that started it; a refresh must prove possession of each. Checked once the token is found and before it rotates, so a refresh without
  * the key consumes nothing. Without any proof the client is told to send one; with another key's proof it is
  * invalid_grant, and a security event (a stolen refresh token replayed from elsewhere looks like this).
  */
 function checkBinding(family: RefreshFamily, client: Client, req: GrantRequest, ctx: OAuthContext): void {
   if (bindingHolds(family.confirmation, req.confirmation)) return;
-  if (family.confirmation?.jkt !== undefined && req.confirmation?.jkt === undefined) {
+  const bound = family.confirmation!;
+  if (bound.jkt !== undefined && req.confirmation?.jkt === undefined) {
     throw OAuthError.invalidDpopProof('This refresh token is bound to a DPoP key: send a DPoP proof made with that key', ctx.dpop.algs);
   }
-  ctx.events.emit({ type: 'dpop.proof_rejected', clientId: client.clientId, subject: family.subject, address: req.ip, requestId: req.requestId, details: { reason: 'refresh_token_bound_to_another_key', family_id: family.familyId } });
+  const event = { clientId: client.clientId, subject: family.subject, address: req.ip, requestId: req.requestId } as const;
+  if (bound.jkt !== undefined && bound.jkt !== req.confirmation?.jkt) {
+    ctx.events.emit({ type: 'dpop.proof_rejected', ...event, details: { reason: 'refresh_token_bound_to_another_key', family_id: family.familyId } });
+  } else {
+    ctx.events.emit({ type: 'client_certificate.binding_mismatch', ...event, details: { reason: 'refresh_token_bound_to_another_certificate', family_id: family.familyId } });
+  }
   throw OAuthError.invalidGrant('The refresh token is bound to a key this request does not prove possession of');
 }
 

@@ -15,7 +15,8 @@ export function isCertificateMethod(method: AuthMethod): boolean {
  *   certificate; a request without one is refused, so such a client never receives a bearer token by mistake.
  * - Anyone else: never, even with a certificate on the connection. Binding is opt-in because a resource server
  *   that does not check certificates would work either way, but one that does would refuse a token whose
- *   client did not expect it to be bound (and a public client's refresh token could not follow it, §4).
+ *   client did not expect it to be bound. A public client's refresh tokens are then bound to the certificate
+ *   as well (RFC 8705 §4, confirmation.ts familyBinding): a refresh must present the same certificate.
  */
 export function certificateConfirmation(req: TokenRequest, client: Client, method: AuthMethod): Confirmation | undefined {
   const presented = req.clientCertificate;
