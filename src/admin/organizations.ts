@@ -47,6 +47,8 @@ export const INSTALLATION_METADATA_FIELD = {
   metadata: { schema: MetadataSchema, flag: { flag: '--metadata <json|key=value>', help: 'metadata claim templates may reference as {{installation.metadata.<path>}} (a JSON object, or key=value; repeatable; replaces the whole object)', kind: 'json-object' } },
 } as const satisfies Record<string, Field>;
 
+const MetadataOnly = Type.Object({ metadata: MetadataSchema });
+
 /** A metadata value that passed its schema (an object) gets the bounds of clients' and users' metadata. */
 function boundedMetadata(item: unknown, base: string): Problem[] {
   const m = (typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : {}).metadata;
@@ -163,7 +165,7 @@ export async function getInstallation(store: Store, id: string): Promise<Install
  * Warnings are for the operator: a client without the org_implicit grant cannot fetch org tokens yet.
  */
 export async function installClient(store: Store, input: { orgId: string; clientId: string; scope: string; id?: string; metadata?: Record<string, unknown> }, audit?: AdminAudit): Promise<{ installation: Installation; warnings: string[] }> {
-  if (input.metadata !== undefined) assertNoProblems(boundedMetadata(input, ''));
+  if (input.metadata !== undefined) assertNoProblems([...schemaProblems(MetadataOnly, { metadata: input.metadata }, ''), ...boundedMetadata(input, '')]);
   await getOrganization(store, input.orgId);
   const client = await getClient(store, input.clientId);
   assertNoProblems(approvedScopeProblems(input.scope, client, 'scope'));
@@ -206,7 +208,9 @@ export async function updateInstallation(
   audit?: AdminAudit,
   cond: IfVersion = {},
 ): Promise<{ installation: Installation; warnings: string[] }> {
-  if (patch.metadata !== undefined && patch.metadata !== null) assertNoProblems(boundedMetadata(patch, ''));
+  if (patch.scope === undefined && patch.metadata === undefined) assertNoProblems([{ path: '', message: 'must change scope or metadata (or both)' }]);
+  // The record's own messages: the schema's (an object) and then the bounds, as the import document words them.
+  if (patch.metadata !== undefined && patch.metadata !== null) assertNoProblems([...schemaProblems(MetadataOnly, { metadata: patch.metadata }, ''), ...boundedMetadata(patch, '')]);
   const inst = await getInstallation(store, id);
   const client = await getClient(store, inst.clientId);
   if (patch.scope !== undefined) assertNoProblems(approvedScopeProblems(patch.scope, client, 'scope'));
