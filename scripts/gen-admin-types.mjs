@@ -39,6 +39,7 @@ export const TYPES = [
   ['OrganizationPatch', 'organizations', 'OrganizationPatchBody'],
   ['InstallationCreate', 'organizations', 'InstallationCreateBody'],
   ['InstallationView', 'organizations', 'InstallationView'],
+  ['InstallationPatch', 'organizations', 'InstallationPatchBody'],
   ['IdentityProviderBody', 'identity-providers', 'ProviderBody'],
   ['IdentityProviderViewBody', 'identity-providers', 'ProviderView'],
   ['IdentityProviderPatchBody', 'identity-providers', 'ProviderPatchBody'],

@@ -114,7 +114,8 @@ export async function applyImportDocument(store: Store, doc: unknown, opts: Impo
     }
     for (const o of d.organizations ?? []) {
       const existing = await tx.organizations.get(o.id);
-      const fields = { name: o.name, status: o.status ?? ('active' as const) };
+      // Stated whole: a record without metadata has none (a re-import removes what an operator added since).
+      const fields = { name: o.name, status: o.status ?? ('active' as const), metadata: o.metadata ?? null };
       if (!existing) {
         await tx.organizations.create({ id: o.id, ...fields });
         summary.organizations.created++;
@@ -129,14 +130,15 @@ export async function applyImportDocument(store: Store, doc: unknown, opts: Impo
     for (const inst of d.installations ?? []) {
       const scope = splitScope(inst.scope);
       const status = inst.status ?? 'active';
+      const metadata = inst.metadata ?? null;
       const existing = await tx.installations.find(inst.org_id, inst.client_id);
       if (!existing) {
         const id = inst.id ?? randomUUID();
         changed.push({ resource: 'installation', action: 'install', id, clientId: inst.client_id, extra: { org_id: inst.org_id } });
-        await tx.installations.create({ id, orgId: inst.org_id, clientId: inst.client_id, scope, status, approvedAt: now, revokedAt: status === 'revoked' ? now : null });
+        await tx.installations.create({ id, orgId: inst.org_id, clientId: inst.client_id, scope, status, approvedAt: now, revokedAt: status === 'revoked' ? now : null, metadata });
         summary.installations.created++;
-      } else if (changes(existing, { scope, status })) {
-        await tx.installations.update(existing.id, { scope, status, ...(status === 'revoked' && existing.status !== 'revoked' ? { revokedAt: now } : {}) });
+      } else if (changes(existing, { scope, status, metadata })) {
+        await tx.installations.update(existing.id, { scope, status, metadata, ...(status === 'revoked' && existing.status !== 'revoked' ? { revokedAt: now } : {}) });
         summary.installations.updated++;
         changed.push({ resource: 'installation', action: status === 'revoked' && existing.status !== 'revoked' ? 'revoke' : 'update', id: existing.id, clientId: inst.client_id, extra: { org_id: inst.org_id } });
       }

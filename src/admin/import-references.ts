@@ -1,7 +1,7 @@
 import type { ImportDocument, ImportFacts } from './import-document.js';
 import { parseApiPublicKey } from '../oauth/client-auth/request-signature/index.js';
-import { approvedScopeProblems, InstallationRecordSchema } from './organizations.js';
-import { at, schemaProblems, type Problem } from './problems.js';
+import { approvedScopeProblems, installationRecordProblems } from './organizations.js';
+import { at, type Problem } from './problems.js';
 import { scopeProblems, splitScope } from './scope.js';
 
 /**
@@ -57,7 +57,7 @@ export function installationProblems(items: unknown[], orgIds: ReadonlySet<strin
   const byId = new Map(clients.map((c) => [str('client_id')(c), c]));
   items.forEach((item, i) => {
     const base = `$.installations[${i}]`;
-    out.push(...schemaProblems(InstallationRecordSchema, item, base));
+    out.push(...installationRecordProblems(item, base));
     const [org, clientId, scope] = [str('org_id')(item), str('client_id')(item), str('scope')(item)];
     if (org !== undefined && !orgIds.has(org)) out.push({ path: `${base}.org_id`, message: `"${org}" must be listed in organizations of this document` });
     const client = clientId === undefined ? undefined : byId.get(clientId);

@@ -1,4 +1,4 @@
-import type { Client, User } from '../store/types.js';
+import type { Client, Installation, Organization, User } from '../store/types.js';
 
 /**
  * Custom claims (docs/tokens.md "Custom claims"): a client's `claims` template maps claim names to JSON literals
@@ -9,8 +9,12 @@ import type { Client, User } from '../store/types.js';
  * References (what a token request knows without another look-up):
  *   client.id, client.name, client.metadata.<path>   the client being issued to
  *   user.id, user.username, user.metadata.<path>      the user of a password, refresh or federated grant
- *   org.id                                            the organisation of an org_implicit grant
+ *   user.attributes.<path>                            the same as user.metadata.<path> (the name issue 23 uses)
+ *   org.id, org.metadata.<path>                       the organisation of an org_implicit grant (and its refresh)
+ *   installation.id, installation.metadata.<path>     the installation of an org_implicit grant (and its refresh)
  *   subject                                           the token's `sub`, whatever the grant
+ * The organisation and installation records come from the per-server caches the grant already reads them through
+ * (oauth/installations.ts); a grant that has no such record leaves the reference unresolved, so its claim is omitted.
  *
  * A template is compiled once per client record (ClaimTemplates below, kept in the context): a request only
  * walks the compiled parts. A client without a template costs one property check.
@@ -37,6 +41,10 @@ export interface ClaimSource {
   orgId?: string | null;
   /** The user record, when the grant has one (user.metadata). */
   user?: User | null;
+  /** The organisation record, when the grant has one at hand (org.metadata): org_implicit and its refresh. */
+  org?: Organization | null;
+  /** The installation record, when the grant has one at hand (installation.*): org_implicit and its refresh. */
+  installation?: Installation | null;
 }
 
 type Getter = (s: ClaimSource) => unknown;
@@ -73,23 +81,31 @@ const ROOTS: Readonly<Record<string, Getter>> = {
   'user.id': (s) => s.userId ?? undefined,
   'user.username': (s) => s.username ?? undefined,
   'org.id': (s) => s.orgId ?? undefined,
+  'installation.id': (s) => s.installation?.id ?? undefined,
 };
+
+/** The metadata objects a path may walk into, by the reference's prefix (`user.attributes` is user.metadata). */
+const METADATA_ROOTS: ReadonlyArray<readonly [string, (s: ClaimSource) => unknown]> = [
+  ['client.metadata.', (s) => s.client.metadata],
+  ['user.metadata.', (s) => s.user?.metadata],
+  ['user.attributes.', (s) => s.user?.metadata],
+  ['org.metadata.', (s) => s.org?.metadata],
+  ['installation.metadata.', (s) => s.installation?.metadata],
+];
+
+const KNOWN_REFERENCES = [...Object.keys(ROOTS), ...METADATA_ROOTS.map(([prefix]) => `${prefix}<path>`)].join(', ');
 
 /** The getter of one reference, or the reason it is not one. */
 function compileReference(ref: string): Getter | string {
   const fixed = ROOTS[ref];
   if (fixed) return fixed;
-  if (ref.startsWith('client.metadata.')) {
-    const path = ref.slice('client.metadata.'.length).split('.');
+  for (const [prefix, root] of METADATA_ROOTS) {
+    if (!ref.startsWith(prefix)) continue;
+    const path = ref.slice(prefix.length).split('.');
     if (path.length > MAX_PATH_DEPTH || !path.every((p) => SEGMENT.test(p))) return `"{{${ref}}}" has a malformed metadata path`;
-    return pathGetter((s) => s.client.metadata, path);
+    return pathGetter(root, path);
   }
-  if (ref.startsWith('user.metadata.')) {
-    const path = ref.slice('user.metadata.'.length).split('.');
-    if (path.length > MAX_PATH_DEPTH || !path.every((p) => SEGMENT.test(p))) return `"{{${ref}}}" has a malformed metadata path`;
-    return pathGetter((s) => s.user?.metadata, path);
-  }
-  return `"{{${ref}}}" is not a known reference (${[...Object.keys(ROOTS), 'client.metadata.<path>', 'user.metadata.<path>'].join(', ')})`;
+  return `"{{${ref}}}" is not a known reference (${KNOWN_REFERENCES})`;
 }
 
 function compileString(value: string): { claim: Omit<CompiledClaim, 'name'> } | { problem: string } {

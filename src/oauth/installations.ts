@@ -29,14 +29,23 @@ export function orgAuthorizationInvalid(): OAuthError {
   return OAuthError.invalidGrant('The organization has not authorized this client, or the authorization is no longer valid');
 }
 
-/** The active installation of `client` in an active organisation `orgId`, or undefined. */
-export async function activeInstallation(ctx: OAuthContext, orgId: string, clientId: string): Promise<Installation | undefined> {
+/** An organisation's authorisation of a client as the caches hold it: both records (claim templates read them). */
+export interface OrgAuthorization {
+  readonly org: Organization;
+  readonly installation: Installation;
+}
+
+/**
+ * The active installation of `client` in an active organisation `orgId` with that organisation's record, or
+ * undefined. Both come from the caches, so the records a token's claims read cost no further look-up.
+ */
+export async function activeInstallation(ctx: OAuthContext, orgId: string, clientId: string): Promise<OrgAuthorization | undefined> {
   const caches = ctx.installations;
   const org = await caches.orgs.get(orgId, (id) => ctx.store.organizations.get(id));
   if (!org || org.status !== 'active') return undefined;
-  const inst = await caches.installations.get(`${orgId}\0${clientId}`, () => ctx.store.installations.find(orgId, clientId));
-  if (!inst || inst.status !== 'active' || inst.approvedAt === null) return undefined;
-  return inst;
+  const installation = await caches.installations.get(`${orgId}\0${clientId}`, () => ctx.store.installations.find(orgId, clientId));
+  if (!installation || installation.status !== 'active' || installation.approvedAt === null) return undefined;
+  return { org, installation };
 }
 
 /**
@@ -50,15 +59,15 @@ export function installationScope(inst: Installation, client: Client): string[] 
 
 /**
  * The refresh-grant hook for org families (RFC 6749 §6: a refresh never widens scope): for a family bound to an
- * installation, the installation's CURRENT scope caps the refreshed token, and a revoked installation or a
- * disabled organisation fails the refresh with the same invalid_grant as org_implicit. Families without an
- * installation return undefined (no extra cap).
+ * installation, the installation's CURRENT scope caps the refreshed token (`scope`), and a revoked installation or
+ * a disabled organisation fails the refresh with the same invalid_grant as org_implicit. The current records come
+ * back too, for the refreshed token's claims. Families without an installation return undefined (no extra cap).
  */
-export async function installationScopeFor(family: RefreshFamily, ctx: OAuthContext, client: Client): Promise<string[] | undefined> {
+export async function installationScopeFor(family: RefreshFamily, ctx: OAuthContext, client: Client): Promise<(OrgAuthorization & { scope: string[] }) | undefined> {
   if (family.installationId === null) return undefined;
   if (family.orgId === null) throw orgAuthorizationInvalid();
-  const inst = await activeInstallation(ctx, family.orgId, family.clientId);
+  const found = await activeInstallation(ctx, family.orgId, family.clientId);
   // The family must belong to this very installation: an uninstall followed by a re-install starts afresh.
-  if (!inst || inst.id !== family.installationId) throw OAuthError.invalidGrant('The refresh token is invalid, expired or revoked');
-  return installationScope(inst, client);
+  if (!found || found.installation.id !== family.installationId) throw OAuthError.invalidGrant('The refresh token is invalid, expired or revoked');
+  return { org: found.org, installation: found.installation, scope: installationScope(found.installation, client) };
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import type { Client, Confirmation, RefreshFamily, Store, User } from '../store/types.js';
+import type { Client, Confirmation, Installation, Organization, RefreshFamily, Store, User } from '../store/types.js';
 import { hashToken } from '../crypto/token-hash.js';
 import { randomId, randomToken } from '../crypto/random.js';
 import { OAuthError } from './errors.js';
@@ -30,6 +30,9 @@ export interface FamilyStart {
 export interface RefreshAllowance {
   cap: readonly string[] | undefined;
   user: User | null;
+  /** An org family's current organisation and installation (from the caches), for the refreshed token's claims. */
+  org?: Organization | null;
+  installation?: Installation | null;
 }
 
 /** Decides a family's allowance once the presented token is found; refuses by throwing an OAuthError. */
@@ -41,6 +44,9 @@ export interface RotationResult {
   scope: string[];
   /** The policy's user (null without a policy or without a user). */
   user: User | null;
+  /** The policy's organisation and installation (null without a policy or for a family without an installation). */
+  org: Organization | null;
+  installation: Installation | null;
 }
 
 /**
@@ -119,7 +125,7 @@ export class RefreshTokenService {
     switch (outcome.kind) {
       case 'rotated':
       case 'retried':
-        return { token, family: outcome.family, scope, user: allowance?.user ?? null };
+        return { token, family: outcome.family, scope, user: allowance?.user ?? null, org: allowance?.org ?? null, installation: allowance?.installation ?? null };
       case 'reused':
         // RFC 9700 §4.14.2 / RFC 7009 §2.1: the family's access tokens go too: opaque ones are deleted, JWTs
         // introspect inactive while the family is in the revoked set.

@@ -436,6 +436,8 @@ export interface Organization {
   id: string;
   name: string;
   status: Status;
+  /** Operator data claim templates may reference (`{{org.metadata.tier}}`); bounded (admin/metadata.ts). */
+  metadata?: Record<string, unknown> | null;
   createdAt: number;
   updatedAt: number;
   /** 1 on creation, incremented by every update: what a compare-and-set write (ifVersion) compares. */
@@ -450,7 +452,7 @@ export interface OrganizationStore {
    * The updated organisation, or undefined when it does not exist. With `ifVersion`, a compare-and-set in one
    * statement: one whose version is another throws VersionConflictError and nothing is written.
    */
-  update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>, cond?: IfVersion): Promise<Organization | undefined>;
+  update(id: string, patch: Partial<Pick<Organization, 'name' | 'status' | 'metadata'>>, cond?: IfVersion): Promise<Organization | undefined>;
   /**
    * Deletes an organisation in one transaction: 'missing' when there is none; 'has_installations' (nothing
    * deleted) when it has installations and `withInstallations` is false; else its installations go with it, their
@@ -469,6 +471,8 @@ export interface Installation {
   createdAt: number;
   approvedAt: number | null;
   revokedAt: number | null;
+  /** Operator data claim templates may reference (`{{installation.metadata.plan}}`); bounded (admin/metadata.ts). */
+  metadata?: Record<string, unknown> | null;
   /** 1 on creation, incremented by every update: what a compare-and-set write (ifVersion) compares. */
   version: number;
 }
@@ -482,7 +486,7 @@ export interface InstallationStore {
    * The updated installation, or undefined when it does not exist. With `ifVersion`, a compare-and-set in one
    * statement: one whose version is another throws VersionConflictError and nothing is written.
    */
-  update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>, cond?: IfVersion): Promise<Installation | undefined>;
+  update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt' | 'metadata'>>, cond?: IfVersion): Promise<Installation | undefined>;
   /**
    * Deletes an installation, revoking its refresh-token families in the same transaction; false when missing.
    * With `ifVersion`, VersionConflictError when it changed (nothing deleted, nothing revoked).

@@ -137,3 +137,42 @@ describe('validateImportDocument: what the store already holds', () => {
     expect(await problemsOf({ clients: [null] })).toEqual(['$.clients[0]: Expected object']);
   });
 });
+
+describe('organisation and installation metadata in the document', () => {
+  const doc = (orgMeta?: unknown, instMeta?: unknown) => ({
+    clients: [{ client_id: 'app', ...ok, grant_types: ['org_implicit'] }],
+    organizations: [{ id: 'acme', name: 'Acme', ...(orgMeta !== undefined ? { metadata: orgMeta } : {}) }],
+    installations: [{ org_id: 'acme', client_id: 'app', scope: 'read', ...(instMeta !== undefined ? { metadata: instMeta } : {}) }],
+  });
+
+  it('stores both, changes nothing on a second apply, replaces a changed object whole and removes an omitted one', async () => {
+    expect(await applyImportDocument(store, doc({ tier: 'gold', limits: { seats: 5 } }, { plan: 'pro' }), opts)).toMatchObject({ organizations: { created: 1 }, installations: { created: 1 } });
+    expect((await store.organizations.get('acme'))!.metadata).toEqual({ tier: 'gold', limits: { seats: 5 } });
+    expect((await store.installations.find('acme', 'app'))!.metadata).toEqual({ plan: 'pro' });
+    const seq = await store.changes.latest();
+    expect(await applyImportDocument(store, doc({ tier: 'gold', limits: { seats: 5 } }, { plan: 'pro' }), opts)).toMatchObject({ organizations: { created: 0, updated: 0 }, installations: { created: 0, updated: 0 } });
+    expect(await store.changes.latest()).toBe(seq);
+    expect(await applyImportDocument(store, doc({ tier: 'silver' }, { plan: 'team' }), opts)).toMatchObject({ organizations: { updated: 1 }, installations: { updated: 1 } });
+    expect((await store.organizations.get('acme'))!.metadata).toEqual({ tier: 'silver' });
+    expect((await store.installations.find('acme', 'app'))!.metadata).toEqual({ plan: 'team' });
+    // Each record is stated whole: without metadata it has none.
+    expect(await applyImportDocument(store, doc(), opts)).toMatchObject({ organizations: { updated: 1 }, installations: { updated: 1 } });
+    expect((await store.organizations.get('acme'))!.metadata).toBeNull();
+    expect((await store.installations.find('acme', 'app'))!.metadata).toBeNull();
+  });
+
+  it('refuses metadata out of bounds or not an object with the messages of a client\'s metadata, and writes nothing', async () => {
+    const deep = { a: { b: { c: { d: { e: 1 } } } } };
+    const big = { big: 'x'.repeat(5000) };
+    const clientSaid = await problemsOf({ clients: [{ client_id: 'x', ...ok, metadata: deep }, { client_id: 'y', ...ok, metadata: big }] });
+    expect(clientSaid).toEqual(['$.clients[0].metadata: must be nested at most 4 levels deep', expect.stringMatching(/^\$\.clients\[1\]\.metadata: must be at most 4096 bytes as JSON \(is \d+\)$/)]);
+    const bigMessage = clientSaid[1]!.replace('$.clients[1].metadata: ', '');
+    expect(await problemsOf(doc(deep, big))).toEqual([`$.organizations[0].metadata: must be nested at most 4 levels deep`, `$.installations[0].metadata: ${bigMessage}`]);
+    const tooMany = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, i]));
+    expect(await problemsOf(doc(tooMany, ['a']))).toEqual(['$.organizations[0].metadata: must have at most 64 keys in all (has 65)', expect.stringMatching(/^\$\.installations\[0\]\.metadata: /)]);
+    expect(await problemsOf(doc('gold', 7))).toEqual([expect.stringMatching(/^\$\.organizations\[0\]\.metadata: /), expect.stringMatching(/^\$\.installations\[0\]\.metadata: /)]);
+    const before = await snapshot();
+    await expect(applyImportDocument(store, doc(deep, big), opts)).rejects.toBeInstanceOf(AdminValidationError);
+    expect(await snapshot()).toEqual(before);
+  });
+});

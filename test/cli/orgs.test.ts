@@ -111,3 +111,57 @@ describe('tessera org / install', () => {
     expect(await json(['client', 'show', 'app'])).toMatchObject({ client_id: 'app' });
   });
 });
+
+describe('tessera org / install: --metadata (parsed as client --metadata is)', () => {
+  const refusal = async (args: string[]): Promise<CliError> => {
+    const err = await run(args).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(CliError);
+    return err as CliError;
+  };
+  const stored = () => withStore(async (store) => ({ org: await store.organizations.get('meta'), inst: await store.installations.find('meta', 'meta-app') }));
+
+  it('org create and update take --metadata as JSON or key=value, repeatable; update replaces the object whole', async () => {
+    const created = await json(['org', 'create', '--id', 'meta', '--name', 'Meta', '--metadata', '{"tier":"gold"}', '--metadata', 'seats=5', '--metadata', 'region=eu west']);
+    expect(created).toMatchObject({ id: 'meta', metadata: { tier: 'gold', seats: 5, region: 'eu west' } });
+    expect(await json(['org', 'show', 'meta'])).toMatchObject({ metadata: { tier: 'gold', seats: 5, region: 'eu west' } });
+    expect(await json(['org', 'update', 'meta', '--metadata', 'tier=silver'])).toMatchObject({ name: 'Meta', metadata: { tier: 'silver' } });
+    expect(await json(['org', 'update', 'meta', '--name', 'Meta Corp'])).toMatchObject({ name: 'Meta Corp', metadata: { tier: 'silver' } });
+    expect((await stored()).org!.metadata).toEqual({ tier: 'silver' });
+  });
+
+  it('install create and update take --metadata; update changes scope, metadata or both', async () => {
+    await run(['client', 'create', '--id', 'meta-app', '--grant', 'org_implicit', '--scope', 'wallet:read wallet:write', '--secret', 'app-secret-1234']);
+    const inst = await json(['install', 'create', '--org', 'meta', '--client', 'meta-app', '--scope', 'wallet:read', '--metadata', 'plan=pro']);
+    expect(inst).toMatchObject({ scope: 'wallet:read', metadata: { plan: 'pro' } });
+    const id = inst.id as string;
+    expect(await json(['install', 'update', id, '--scope', 'wallet:read wallet:write'])).toMatchObject({ scope: 'wallet:read wallet:write', metadata: { plan: 'pro' } });
+    expect(await json(['install', 'update', id, '--metadata', '{"plan":"team","seats":3}'])).toMatchObject({ scope: 'wallet:read wallet:write', metadata: { plan: 'team', seats: 3 } });
+    expect(await json(['install', 'update', id, '--scope', 'wallet:read', '--metadata', 'plan=free'])).toMatchObject({ scope: 'wallet:read', metadata: { plan: 'free' } });
+    expect(await json(['install', 'show', id])).toMatchObject({ metadata: { plan: 'free' } });
+    const nothing = await refusal(['install', 'update', id]);
+    expect(nothing.exitCode).toBe(2);
+    expect(nothing.message).toBe('give --scope or --metadata');
+    expect((await refusal(['org', 'update', 'meta'])).message).toBe('give --name or --metadata');
+  });
+
+  it('refuses a malformed --metadata as client --metadata does, and metadata out of bounds with its message; nothing written', async () => {
+    for (const args of [['org', 'update', 'meta'], ['install', 'create', '--org', 'meta', '--client', 'meta-app', '--scope', '']]) {
+      const plain = await refusal([...args, '--metadata', 'plain']);
+      expect(plain.exitCode).toBe(2);
+      expect(plain.message).toBe('--metadata must be a JSON object or key=value');
+      expect((await refusal([...args, '--metadata', '{oops'])).message).toBe('--metadata is not valid JSON');
+    }
+    const deep = await refusal(['org', 'update', 'meta', '--metadata', '{"a":{"b":{"c":{"d":{"e":1}}}}}']);
+    expect(deep.exitCode).toBe(2);
+    expect(deep.message).toContain('metadata: must be nested at most 4 levels deep');
+    const instId = (await stored()).inst!.id;
+    const big = await refusal(['install', 'update', instId, '--metadata', `big=${'x'.repeat(5000)}`]);
+    expect(big.message).toMatch(/metadata: must be at most 4096 bytes as JSON \(is \d+\)/);
+    const many = await refusal(['org', 'create', '--id', 'many', '--name', 'Many', ...Array.from({ length: 65 }, (_, i) => ['--metadata', `k${i}=${i}`]).flat()]);
+    expect(many.message).toContain('metadata: must have at most 64 keys in all (has 65)');
+    const { org, inst } = await stored();
+    expect(org!.metadata).toEqual({ tier: 'silver' });
+    expect(inst!.metadata).toEqual({ plan: 'free' });
+    await expect(run(['org', 'show', 'many'])).rejects.toThrow(/no organization/);
+  });
+});

@@ -949,6 +949,57 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect(await store.installations.update(uid('inst'), { scope: [] })).toBeUndefined();
       });
 
+      it('organizations keep a metadata object: stored as given, replaced whole, kept by other updates, cleared by null', async () => {
+        const id = uid('org');
+        const metadata = { tier: 'gold', limits: { seats: 5, regions: ['eu', 'us'] }, note: 'Zürich ✓', on: true, none: null };
+        const created = await store.organizations.create({ id, name: 'Acme', status: 'active', metadata });
+        expect(created.metadata).toEqual(metadata);
+        expect((await store.organizations.get(id))!.metadata).toEqual(metadata);
+        expect((await store.organizations.list({ limit: 100_000 })).find((o) => o.id === id)!.metadata).toEqual(metadata);
+        const renamed = await store.organizations.update(id, { name: 'Acme 2' });
+        expect(renamed).toMatchObject({ name: 'Acme 2', metadata, version: 2 });
+        const replaced = await store.organizations.update(id, { metadata: { tier: 'silver' } });
+        expect(replaced).toMatchObject({ name: 'Acme 2', metadata: { tier: 'silver' }, version: 3 });
+        expect((await store.organizations.get(id))!.metadata).toEqual({ tier: 'silver' });
+        expect((await store.organizations.update(id, { metadata: null }))!.metadata).toBeNull();
+        expect((await store.organizations.get(id))!.metadata).toBeNull();
+        // An organisation created without metadata has none (not an empty object).
+        expect((await store.organizations.create({ id: uid('org'), name: 'Bare', status: 'active' })).metadata).toBeNull();
+      });
+
+      it('installations keep a metadata object: stored as given, replaced whole, kept by revocation, cleared by null', async () => {
+        const orgId = uid('org');
+        const clientId = uid('c');
+        await store.organizations.create({ id: orgId, name: 'Org', status: 'active' });
+        await store.clients.create(newClient(clientId));
+        const id = uid('inst');
+        const metadata = { plan: 'pro', seats: 12, features: ['sso'] };
+        const created = await store.installations.create({ id, orgId, clientId, scope: ['read'], status: 'active', approvedAt: now(), revokedAt: null, metadata });
+        expect(created.metadata).toEqual(metadata);
+        expect((await store.installations.get(id))!.metadata).toEqual(metadata);
+        expect((await store.installations.find(orgId, clientId))!.metadata).toEqual(metadata);
+        expect((await store.installations.list({ orgId }))[0]!.metadata).toEqual(metadata);
+        expect(await store.installations.update(id, { scope: [] })).toMatchObject({ scope: [], metadata });
+        expect(await store.installations.update(id, { metadata: { plan: 'team' } })).toMatchObject({ scope: [], metadata: { plan: 'team' } });
+        expect((await store.installations.update(id, { status: 'revoked', revokedAt: now() }))!.metadata).toEqual({ plan: 'team' });
+        expect((await store.installations.update(id, { metadata: null }))!.metadata).toBeNull();
+        expect((await store.installations.get(id))!.metadata).toBeNull();
+      });
+
+      it('a metadata write is announced on the change feed (caches that hold the record drop it)', async () => {
+        const orgId = uid('org');
+        const clientId = uid('c');
+        await store.organizations.create({ id: orgId, name: 'Org', status: 'active' });
+        await store.clients.create(newClient(clientId));
+        const instId = uid('inst');
+        await store.installations.create({ id: instId, orgId, clientId, scope: [], status: 'active', approvedAt: now(), revokedAt: null });
+        const before = await store.changes.latest();
+        await store.organizations.update(orgId, { metadata: { tier: 'gold' } });
+        await store.installations.update(instId, { metadata: { plan: 'pro' } });
+        const seen = (await store.changes.since(before)).map((c) => [c.topic, c.key]);
+        expect(seen).toEqual(expect.arrayContaining([['org', orgId], ['installation', instId]]));
+      });
+
       it('revoking an installation revokes its refresh families in the same step', async () => {
         const orgId = uid('org');
         const clientId = uid('c');

@@ -9,6 +9,8 @@ import { call, eventually, expectProblem, startAdminServer, tokenOf } from './ad
 const SECRET = 'claims-secret-1234';
 const PASSWORD = 'correct horse battery';
 const auth = (id: string) => ({ authorization: basic(id, SECRET) });
+/** An org app's template: the organisation's and the installation's metadata, the installation id, user.attributes (absent here). */
+const ORG_TEMPLATE = { tier: '{{org.metadata.x}}', seats: '{{installation.metadata.y}}', inst: '{{installation.id}}', label: '{{org.id}}/{{installation.metadata.y}}', roles: '{{user.attributes.roles}}' };
 const TEMPLATE = { plan: '{{client.metadata.plan}}', tenant: 'org-{{org.id}}', who: '{{user.username}}', roles: '{{user.metadata.roles}}', limits: '{{client.metadata.limits}}', fixed: 7, missing: '{{client.metadata.nope}}' };
 
 let s: TestServer;
@@ -27,12 +29,19 @@ beforeAll(async () => {
         client('svc-opaque', { grant_types: ['client_credentials'], access_token_format: 'opaque' }),
         client('web', { grant_types: ['password', 'refresh_token'] }),
         client('org-app', { grant_types: ['org_implicit'] }),
+        client('org-meta', { grant_types: ['org_implicit', 'refresh_token'], claims: ORG_TEMPLATE }),
+        client('org-meta-opaque', { grant_types: ['org_implicit'], claims: ORG_TEMPLATE, access_token_format: 'opaque' }),
         { client_id: 'rs', client_secret: SECRET, grant_types: ['client_credentials'], scope: '', introspect_any: true },
         { client_id: 'bare', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' },
       ],
       users: [{ username: 'ada', password: PASSWORD, metadata: { roles: ['admin', 'billing'] } }],
-      organizations: [{ id: 'acme', name: 'Acme' }],
-      installations: [{ org_id: 'acme', client_id: 'org-app', scope: 'read' }],
+      organizations: [{ id: 'acme', name: 'Acme' }, { id: 'globex', name: 'Globex', metadata: { x: 'enterprise' } }],
+      installations: [
+        { org_id: 'acme', client_id: 'org-app', scope: 'read' },
+        { id: 'inst-globex', org_id: 'globex', client_id: 'org-meta', scope: 'read', metadata: { y: 12 } },
+        { org_id: 'globex', client_id: 'org-meta-opaque', scope: 'read', metadata: { y: 3 } },
+        { org_id: 'acme', client_id: 'org-meta', scope: 'read' },
+      ],
     },
     { masterKey: s.masterKey.key, defaults: { accessTokenTtl: s.config.accessTokenTtl } },
   );
@@ -84,6 +93,55 @@ describe('custom claims', () => {
     const tooDeep = await api('PATCH', `/users/${ada.id}`, { metadata: { a: { b: { c: { d: { e: 1 } } } } } });
     expectProblem(tooDeep, 422);
     expect(tooDeep.body.errors).toEqual([{ path: 'metadata', message: 'must be nested at most 4 levels deep' }]);
+  });
+
+  it('reads the organisation\'s and the installation\'s metadata on org_implicit and its refresh, in the JWT and introspection', async () => {
+    const org = await s.post('/oauth/token', { grant_type: 'org_implicit', org_id: 'globex' }, auth('org-meta'));
+    expect(org.status).toBe(200);
+    const payload = decodeJwt(org.body.access_token as string);
+    expect(payload).toMatchObject({ sub: 'globex', org_id: 'globex', tier: 'enterprise', seats: 12, inst: 'inst-globex', label: 'globex/12' });
+    // No user on an org grant: user.attributes resolves to nothing and its claim is left out.
+    expect(payload).not.toHaveProperty('roles');
+    expect(await introspect(org.body.access_token)).toMatchObject({ active: true, sub: 'globex', tier: 'enterprise', seats: 12, inst: 'inst-globex', label: 'globex/12' });
+    const again = await s.post('/oauth/token', { grant_type: 'refresh_token', refresh_token: org.body.refresh_token as string }, auth('org-meta'));
+    expect(again.status).toBe(200);
+    expect(decodeJwt(again.body.access_token as string)).toMatchObject({ tier: 'enterprise', seats: 12, inst: 'inst-globex' });
+    const opaque = await s.post('/oauth/token', { grant_type: 'org_implicit', org_id: 'globex' }, auth('org-meta-opaque'));
+    expect(await introspect(opaque.body.access_token)).toMatchObject({ active: true, tier: 'enterprise', seats: 3, label: 'globex/3' });
+  });
+
+  it('leaves the claims out for an organisation and an installation without metadata', async () => {
+    const r = await s.post('/oauth/token', { grant_type: 'org_implicit', org_id: 'acme' }, auth('org-meta'));
+    expect(r.status).toBe(200);
+    const payload = decodeJwt(r.body.access_token as string);
+    expect(payload).toMatchObject({ sub: 'acme', inst: expect.any(String) });
+    for (const claim of ['tier', 'seats', 'label', 'roles']) expect(payload).not.toHaveProperty(claim);
+  });
+
+  it('the next token reads metadata changed through the admin API (the caches follow the change feed), and its refresh too', async () => {
+    const first = await s.post('/oauth/token', { grant_type: 'org_implicit', org_id: 'globex' }, auth('org-meta'));
+    expect(decodeJwt(first.body.access_token as string)).toMatchObject({ tier: 'enterprise', seats: 12 });
+    const patchedOrg = await api('PATCH', '/organizations/globex', { metadata: { x: 'startup' } });
+    expect(patchedOrg.status).toBe(200);
+    await eventually(async () => decodeJwt((await s.post('/oauth/token', { grant_type: 'org_implicit', org_id: 'globex' }, auth('org-meta'))).body.access_token as string).tier === 'startup');
+    const patchedInst = await api('PATCH', '/organizations/globex/installations/org-meta', { metadata: { y: 40 } });
+    expect(patchedInst.status).toBe(200);
+    await eventually(async () => decodeJwt((await s.post('/oauth/token', { grant_type: 'org_implicit', org_id: 'globex' }, auth('org-meta'))).body.access_token as string).seats === 40);
+    // A refresh token issued before the changes carries the current metadata, not the one of its first token.
+    const refreshed = await s.post('/oauth/token', { grant_type: 'refresh_token', refresh_token: first.body.refresh_token as string }, auth('org-meta'));
+    expect(refreshed.status).toBe(200);
+    const payload = decodeJwt(refreshed.body.access_token as string);
+    expect(payload).toMatchObject({ tier: 'startup', seats: 40, label: 'globex/40' });
+    expect(await introspect(refreshed.body.access_token)).toMatchObject({ active: true, tier: 'startup', seats: 40 });
+    // Removing the organisation's metadata removes its claim from the next token.
+    expect((await api('PATCH', '/organizations/globex', { metadata: null })).status).toBe(200);
+    await eventually(async () => !('tier' in decodeJwt((await s.post('/oauth/token', { grant_type: 'org_implicit', org_id: 'globex' }, auth('org-meta'))).body.access_token as string)));
+  });
+
+  it('refuses a template with an unknown org or installation reference through the admin API (422), naming the known ones', async () => {
+    const r = await api('PATCH', '/clients/org-meta', { claims: { name: '{{org.name}}' } });
+    expectProblem(r, 422);
+    expect(r.body.errors).toEqual([{ path: 'claims.name', message: expect.stringMatching(/^"\{\{org\.name\}\}" is not a known reference \(.*org\.metadata\.<path>, installation\.metadata\.<path>\)$/) }]);
   });
 
   it('adds nothing for a client without a template', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClaimTemplates, compileClaimTemplate, evaluateTemplate, RESERVED_CLAIMS } from '../../src/oauth/claims.js';
-import type { Client } from '../../src/store/types.js';
+import type { Client, Installation, Organization } from '../../src/store/types.js';
 
 const client = (over: Partial<Client> = {}) => ({ clientId: 'svc', name: 'Svc', metadata: { plan: 'gold', n: { seats: 5 } }, claims: null, ...over }) as Client;
 
@@ -17,6 +17,48 @@ describe('claim templates', () => {
     const { template } = compileClaimTemplate({ roles: '{{user.metadata.roles}}', proto: '{{client.metadata.constructor}}' });
     const user = { id: 'u', username: 'ada', metadata: { roles: ['admin'] } } as never;
     expect(evaluateTemplate(template, { client: client(), subject: 'u', user })).toEqual({ roles: ['admin'] });
+  });
+
+  it('reads the organisation\'s and the installation\'s metadata and the installation id when the grant has the records', () => {
+    const { template, problems } = compileClaimTemplate({
+      tier: '{{org.metadata.tier}}',
+      seats: '{{org.metadata.limits.seats}}',
+      plan: '{{installation.metadata.plan}}',
+      inst: '{{installation.id}}',
+      tag: '{{org.id}}:{{installation.metadata.plan}}',
+    });
+    expect(problems).toEqual([]);
+    const org: Organization = { id: 'acme', name: 'Acme', status: 'active', metadata: { tier: 'gold', limits: { seats: 5 } }, createdAt: 0, updatedAt: 0, version: 1 };
+    const installation: Installation = { id: 'inst-1', orgId: 'acme', clientId: 'svc', scope: [], status: 'active', createdAt: 0, approvedAt: 0, revokedAt: null, metadata: { plan: 'pro' }, version: 1 };
+    expect(evaluateTemplate(template, { client: client(), subject: 'acme', orgId: 'acme', org, installation })).toEqual({ tier: 'gold', seats: 5, plan: 'pro', inst: 'inst-1', tag: 'acme:pro' });
+    // Records without metadata, or a grant without the records: every such claim is omitted, text included.
+    expect(evaluateTemplate(template, { client: client(), subject: 'acme', orgId: 'acme', org: { ...org, metadata: null }, installation: { ...installation, metadata: null } })).toEqual({ inst: 'inst-1' });
+    expect(evaluateTemplate(template, { client: client(), subject: 'svc', orgId: 'acme' })).toEqual({});
+    expect(evaluateTemplate(template, { client: client(), subject: 'svc', org: null, installation: null })).toEqual({});
+  });
+
+  it('user.attributes.<path> is user.metadata.<path>', () => {
+    const { template, problems } = compileClaimTemplate({ roles: '{{user.attributes.roles}}', team: '{{ user.attributes.org.team }}', same: '{{user.metadata.roles}}' });
+    expect(problems).toEqual([]);
+    const user = { id: 'u', username: 'ada', metadata: { roles: ['admin'], org: { team: 'core' } } } as never;
+    expect(evaluateTemplate(template, { client: client(), subject: 'u', user })).toEqual({ roles: ['admin'], team: 'core', same: ['admin'] });
+    expect(evaluateTemplate(template, { client: client(), subject: 'svc' })).toEqual({});
+  });
+
+  it('names every known reference when one is not, and refuses malformed paths under the new roots', () => {
+    const [unknown] = compileClaimTemplate({ a: '{{org.name}}' }).problems;
+    expect(unknown!.message).toBe(
+      '"{{org.name}}" is not a known reference (subject, client.id, client.name, user.id, user.username, org.id, installation.id, client.metadata.<path>, user.metadata.<path>, user.attributes.<path>, org.metadata.<path>, installation.metadata.<path>)',
+    );
+    const bad = compileClaimTemplate({ a: '{{org.metadata.}}', b: '{{installation.metadata.a..b}}', c: '{{user.attributes.x y}}', d: '{{installation.metadata.1.2.3.4.5.6.7.8.9}}', e: '{{installation.name}}', f: '{{org.metadata}}' });
+    expect(bad.problems.map((p) => [p.claim, p.message.replace(/ \(.*\)$/, '')])).toEqual([
+      ['a', '"{{org.metadata.}}" has a malformed metadata path'],
+      ['b', '"{{installation.metadata.a..b}}" has a malformed metadata path'],
+      ['c', '"{{user.attributes.x y}}" has a malformed metadata path'],
+      ['d', '"{{installation.metadata.1.2.3.4.5.6.7.8.9}}" has a malformed metadata path'],
+      ['e', '"{{installation.name}}" is not a known reference'],
+      ['f', '"{{org.metadata}}" is not a known reference'],
+    ]);
   });
 
   it('refuses every reserved claim and unknown or malformed references', () => {

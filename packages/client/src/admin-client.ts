@@ -19,6 +19,7 @@ import type {
   IdentityProviderPatch,
   IdentityProviderView,
   InstallationCreate,
+  InstallationPatch,
   InstallationView,
   ListOptions,
   OrganizationFields,
@@ -208,7 +209,7 @@ export class AdminClient {
       list: (orgId: string, opts?: ListOptions & { signal?: AbortSignal }): Paginated<InstallationView> => this.paginated(`/organizations/${seg(orgId)}/installations`, opts),
       create: (orgId: string, body: InstallationCreate, opts: { signal?: AbortSignal } = {}): Promise<InstallationView> => this.json('POST', `/organizations/${seg(orgId)}/installations`, { body, signal: opts.signal }),
       get: (orgId: string, clientId: string, opts: { signal?: AbortSignal } = {}): Promise<Tagged<InstallationView>> => this.tagged('GET', `/organizations/${seg(orgId)}/installations/${seg(clientId)}`, { signal: opts.signal }),
-      patch: (orgId: string, clientId: string, patch: { scope: string }, opts: WriteOptions = {}): Promise<Tagged<InstallationView>> => this.tagged('PATCH', `/organizations/${seg(orgId)}/installations/${seg(clientId)}`, this.patchCall(patch, opts)),
+      patch: (orgId: string, clientId: string, patch: InstallationPatch, opts: WriteOptions = {}): Promise<Tagged<InstallationView>> => this.tagged('PATCH', `/organizations/${seg(orgId)}/installations/${seg(clientId)}`, this.patchCall(patch, opts)),
       revoke: (orgId: string, clientId: string, opts: WriteOptions = {}): Promise<InstallationView> => this.json('POST', `/organizations/${seg(orgId)}/installations/${seg(clientId)}/revoke`, { etag: opts.etag, signal: opts.signal }),
       /** Deletes the installation; its refresh tokens stop working at once. */
       delete: (orgId: string, clientId: string, opts: WriteOptions = {}): Promise<void> => this.none('DELETE', `/organizations/${seg(orgId)}/installations/${seg(clientId)}`, { etag: opts.etag, signal: opts.signal }),

@@ -384,6 +384,9 @@ export interface OrganizationCreate {
   id?: string;
   name?: string;
   status?: "active" | "disabled";
+  metadata?: {
+    [key: string]: unknown;
+  };
 }
 
 /** src/http/admin/organizations.ts OrganizationView: An organization as `tessera org show --json` shows it */
@@ -391,16 +394,23 @@ export interface OrganizationView {
   id: string;
   name: string;
   status?: "active" | "disabled";
+  metadata?: {
+    [key: string]: unknown;
+  };
   /** RFC 3339 date-time */
   created_at: string;
   /** RFC 3339 date-time */
   updated_at: string;
 }
 
-/** src/http/admin/organizations.ts OrganizationPatchBody: JSON merge patch (RFC 7396): the name and the status */
+/** src/http/admin/organizations.ts OrganizationPatchBody: JSON merge patch (RFC 7396): the name, the status and the metadata (replaced whole) */
 export interface OrganizationPatch {
   name?: string;
   status?: "active" | "disabled";
+  /** replaced whole (not merged); null removes it */
+  metadata?: {
+    [key: string]: unknown;
+  } | null;
 }
 
 /** src/http/admin/organizations.ts InstallationCreateBody */
@@ -409,6 +419,9 @@ export interface InstallationCreate {
   /** approved scopes, a subset of the client scope */
   scope: string;
   id?: string;
+  metadata?: {
+    [key: string]: unknown;
+  };
 }
 
 /** src/http/admin/organizations.ts InstallationView: An installation as `tessera install show --json` shows it */
@@ -418,6 +431,9 @@ export interface InstallationView {
   client_id: string;
   scope: string;
   status?: "active" | "revoked";
+  metadata?: {
+    [key: string]: unknown;
+  };
   /** RFC 3339 date-time */
   created_at: string;
   /** RFC 3339 date-time */
@@ -426,6 +442,15 @@ export interface InstallationView {
   revoked_at?: string;
   /** for the operator, in the answer to a write only */
   warnings?: string[];
+}
+
+/** src/http/admin/organizations.ts InstallationPatchBody: JSON merge patch (RFC 7396): the approved scopes and the metadata (replaced whole) */
+export interface InstallationPatch {
+  scope?: string;
+  /** replaced whole (not merged); null removes it */
+  metadata?: {
+    [key: string]: unknown;
+  } | null;
 }
 
 /** src/http/admin/identity-providers.ts ProviderBody: A provider as the import document states it (identity_providers[]); client_secret and app_token are write-only and stored sealed */

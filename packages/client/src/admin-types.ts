@@ -30,6 +30,7 @@ export type {
   EventView,
   FamilyView,
   InstallationCreate,
+  InstallationPatch,
   InstallationView,
   OrganizationPatch,
   OrganizationView,

@@ -7,11 +7,15 @@ import {
   describeOrganization,
   getInstallation,
   getOrganization,
+  INSTALLATION_METADATA_FIELD,
   installClient,
+  ORGANIZATION_METADATA_FIELD,
   revokeInstallation,
   setOrganizationStatus,
-  updateInstallationScope,
+  updateInstallation,
+  updateOrganization,
 } from '../../admin/organizations.js';
+import { addFieldFlags, inputFromFlags } from '../field-flags.js';
 import { withAdmin } from '../admin-call.js';
 import { storeOptions } from '../context.js';
 import { CliError, print, printTable } from '../output.js';
@@ -23,13 +27,28 @@ function warn(warnings: string[]): void {
 function registerOrgCommands(program: Command): void {
   const org = program.command('org').description('manage organizations (the tenants that install apps)');
 
-  storeOptions(org.command('create').description('create an organization').option('--id <id>', 'organization id (default: a random UUID)').requiredOption('--name <name>', 'display name')).action(
-    async (f: { id?: string; name: string; json?: boolean }) => {
-      await withAdmin(f, async ({ audit, store, json }) => {
-        print(describeOrganization(await createOrganization(store, { ...(f.id !== undefined ? { id: f.id } : {}), name: f.name }, audit)), json);
-      });
-    },
-  );
+  storeOptions(
+    addFieldFlags(org.command('create').description('create an organization').option('--id <id>', 'organization id (default: a random UUID)').requiredOption('--name <name>', 'display name'), ORGANIZATION_METADATA_FIELD, 'create'),
+  ).action(async (f: { id?: string; name: string; json?: boolean }) => {
+    const { metadata } = inputFromFlags<{ metadata: Record<string, unknown> }>(ORGANIZATION_METADATA_FIELD, 'create', f);
+    await withAdmin(f, async ({ audit, store, json }) => {
+      print(describeOrganization(await createOrganization(store, { ...(f.id !== undefined ? { id: f.id } : {}), name: f.name, ...(metadata !== undefined ? { metadata } : {}) }, audit)), json);
+    });
+  });
+
+  storeOptions(
+    addFieldFlags(
+      org.command('update').description('rename an organization or replace its metadata (the whole object)').argument('<id>').option('--name <name>', 'display name'),
+      ORGANIZATION_METADATA_FIELD,
+      'update',
+    ),
+  ).action(async (id: string, f: { name?: string; json?: boolean }) => {
+    const { metadata } = inputFromFlags<{ metadata: Record<string, unknown> }>(ORGANIZATION_METADATA_FIELD, 'update', f);
+    if (f.name === undefined && metadata === undefined) throw new CliError('give --name or --metadata', 2);
+    await withAdmin(f, async ({ audit, store, json }) => {
+      print(describeOrganization(await updateOrganization(store, id, { ...(f.name !== undefined ? { name: f.name } : {}), ...(metadata !== undefined ? { metadata } : {}) }, audit)), json);
+    });
+  });
 
   storeOptions(org.command('list').description('list organizations').option('--limit <n>', 'at most n', '1000').option('--after <id>', 'page after this id')).action(
     async (f: { limit: string; after?: string; json?: boolean }) => {
@@ -77,16 +96,17 @@ function registerInstallCommands(program: Command): void {
   const install = program.command('install').description('manage app installations (an organization approving scopes for a client)');
 
   storeOptions(
-    install
+    addFieldFlags(install
       .command('create')
       .description('install a client in an organization with approved scopes (re-activates a revoked installation)')
       .requiredOption('--org <org_id>', 'organization id')
       .requiredOption('--client <client_id>', 'client id of the app')
       .requiredOption('--scope <scopes>', 'approved scopes, space-delimited (a subset of the client scope; "" for none)')
-      .option('--id <id>', 'installation id (default: a random UUID)'),
+      .option('--id <id>', 'installation id (default: a random UUID)'), INSTALLATION_METADATA_FIELD, 'create'),
   ).action(async (f: { org: string; client: string; scope: string; id?: string; json?: boolean }) => {
+    const { metadata } = inputFromFlags<{ metadata: Record<string, unknown> }>(INSTALLATION_METADATA_FIELD, 'create', f);
     await withAdmin(f, async ({ audit, store, json }) => {
-      const { installation, warnings } = await installClient(store, { orgId: f.org, clientId: f.client, scope: f.scope, ...(f.id !== undefined ? { id: f.id } : {}) }, audit);
+      const { installation, warnings } = await installClient(store, { orgId: f.org, clientId: f.client, scope: f.scope, ...(f.id !== undefined ? { id: f.id } : {}), ...(metadata !== undefined ? { metadata } : {}) }, audit);
       warn(warnings);
       print(describeInstallation(installation), json);
     });
@@ -107,10 +127,20 @@ function registerInstallCommands(program: Command): void {
   });
 
   storeOptions(
-    install.command('update').description("change an installation's approved scopes (refresh tokens are capped at their next use)").argument('<installation_id>').requiredOption('--scope <scopes>', 'approved scopes, space-delimited'),
-  ).action(async (id: string, f: { scope: string; json?: boolean }) => {
+    addFieldFlags(
+      install
+        .command('update')
+        .description("change an installation's approved scopes (refresh tokens are capped at their next use) or replace its metadata (the whole object)")
+        .argument('<installation_id>')
+        .option('--scope <scopes>', 'approved scopes, space-delimited'),
+      INSTALLATION_METADATA_FIELD,
+      'update',
+    ),
+  ).action(async (id: string, f: { scope?: string; json?: boolean }) => {
+    const { metadata } = inputFromFlags<{ metadata: Record<string, unknown> }>(INSTALLATION_METADATA_FIELD, 'update', f);
+    if (f.scope === undefined && metadata === undefined) throw new CliError('give --scope or --metadata', 2);
     await withAdmin(f, async ({ audit, store, json }) => {
-      const { installation, warnings } = await updateInstallationScope(store, id, f.scope, audit);
+      const { installation, warnings } = await updateInstallation(store, id, { ...(f.scope !== undefined ? { scope: f.scope } : {}), ...(metadata !== undefined ? { metadata } : {}) }, audit);
       warn(warnings);
       print(describeInstallation(installation), json);
     });

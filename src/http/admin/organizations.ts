@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { Type, type TObject } from '@sinclair/typebox';
 import type { OAuthContext } from '../../oauth/context.js';
 import type { Installation } from '../../store/types.js';
 import {
@@ -10,14 +10,16 @@ import {
   describeOrganization,
   getOrganization,
   installClient,
+  installationRecordProblems,
   InstallationRecordSchema,
   organizationProblems,
   OrganizationRecordSchema,
   revokeInstallation,
-  updateInstallationScope,
+  updateInstallation,
   updateOrganization,
 } from '../../admin/organizations.js';
 import { AdminNotFoundError, assertNoProblems, schemaProblems } from '../../admin/problems.js';
+import { MetadataSchema } from '../../admin/metadata.js';
 import { checkIfMatch, cursorAfter, etagOf, jsonObject, pageOf, refuseFields } from './request.js';
 import { auditOf } from './audit.js';
 import { ListQuery, problems, SECURITY } from './schemas.js';
@@ -33,8 +35,12 @@ export const OrganizationView = Type.Object(
 );
 const OrganizationList = Type.Object({ items: Type.Array(OrganizationView), next: Type.Union([Type.String(), Type.Null()], { description: 'the cursor of the next page' }) });
 export const OrganizationPatchBody = Type.Object(
-  { name: Type.Optional(OrganizationRecordSchema.properties.name), status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])) },
-  { additionalProperties: false, description: 'JSON merge patch (RFC 7396): the name and the status' },
+  {
+    name: Type.Optional(OrganizationRecordSchema.properties.name),
+    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
+    metadata: Type.Optional(Type.Union([MetadataSchema, Type.Null()], { description: 'replaced whole (not merged); null removes it' })),
+  },
+  { additionalProperties: false, description: 'JSON merge patch (RFC 7396): the name, the status and the metadata (replaced whole)' },
 );
 export const InstallationView = Type.Object(
   {
@@ -48,10 +54,29 @@ export const InstallationView = Type.Object(
 );
 const InstallationList = Type.Object({ items: Type.Array(InstallationView), next: Type.Union([Type.String(), Type.Null()], { description: 'the cursor of the next page' }) });
 export const InstallationCreateBody = Type.Object(
-  { client_id: Type.String({ minLength: 1 }), scope: Type.String({ description: 'approved scopes, a subset of the client scope' }), id: Type.Optional(Type.String({ minLength: 1 })) },
+  {
+    client_id: Type.String({ minLength: 1 }),
+    scope: Type.String({ description: 'approved scopes, a subset of the client scope' }),
+    id: Type.Optional(Type.String({ minLength: 1 })),
+    metadata: Type.Optional(MetadataSchema),
+  },
   { additionalProperties: false },
 );
-const InstallationPatchBody = Type.Object({ scope: Type.String() }, { additionalProperties: false, description: 'JSON merge patch (RFC 7396): the approved scopes' });
+export const InstallationPatchBody = Type.Object(
+  {
+    scope: Type.Optional(Type.String()),
+    metadata: Type.Optional(Type.Union([MetadataSchema, Type.Null()], { description: 'replaced whole (not merged); null removes it' })),
+  },
+  { additionalProperties: false, description: 'JSON merge patch (RFC 7396): the approved scopes and the metadata (replaced whole)' },
+);
+/**
+ * What a PATCH body is checked against before the merged record is: its fields and their types, but metadata is
+ * left to the record's rules, so a bad one gets the import document's message (as a client's does), not the
+ * documentation schema's "Expected union value".
+ */
+const patchShape = <T extends TObject>(body: T) => Type.Object({ ...body.properties, metadata: Type.Optional(Type.Unknown()) }, { additionalProperties: false });
+const OrganizationPatchShape = patchShape(OrganizationPatchBody);
+const InstallationPatchShape = patchShape(InstallationPatchBody);
 const OrgParams = Type.Object({ id: Type.String() });
 const OrgDeleteQuery = Type.Object({ cascade: Type.Optional(Type.Boolean({ default: false, description: 'delete its installations too (409 without it while it has any)' })) });
 const InstallationParams = Type.Object({ id: Type.String(), client_id: Type.String() });
@@ -71,9 +96,9 @@ const INSTALL_NOT_PATCHABLE = {
   status: 'cannot be set by PATCH; POST .../installations/{client_id}/revoke revokes, POST .../installations installs again',
 };
 
-/** An installation's problems against the import document's record schema (its fields, messages and paths). */
+/** An installation's problems against the import document's record rules (its fields, messages and paths). */
 function installationInputProblems(body: Record<string, unknown>, orgId: string): void {
-  assertNoProblems(schemaProblems(InstallationRecordSchema, { ...body, org_id: orgId }, ''));
+  assertNoProblems(installationRecordProblems({ ...body, org_id: orgId }, ''));
 }
 
 /**
@@ -134,7 +159,11 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     refuseFields(input, { status: 'cannot be set on creation (a new organization is active); PATCH it' });
     // The import document's record and messages; the id is optional here (generated), so it is only checked if given.
     assertNoProblems(organizationProblems(input.id === undefined ? { ...input, id: 'generated' } : input, ''));
-    const o = await createOrganization(store, { ...(input.id !== undefined ? { id: input.id as string } : {}), name: input.name as string }, auditOf(ctx, request));
+    const o = await createOrganization(
+      store,
+      { ...(input.id !== undefined ? { id: input.id as string } : {}), name: input.name as string, ...(input.metadata !== undefined ? { metadata: input.metadata as Record<string, unknown> } : {}) },
+      auditOf(ctx, request),
+    );
     const body = describeOrganization(o);
     reply.code(201).header('location', `${prefix}/organizations/${encodeURIComponent(o.id)}`).header('etag', etagOf(body));
     return body;
@@ -146,10 +175,10 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     return body;
   });
 
-  app.patch('/organizations/:id', doc('Rename, disable or enable an organization (If-Match honoured)', { params: OrgParams, body: OrganizationPatchBody, response: { 200: OrganizationView, ...problems(400, 404, 412, 422) } }), async (request: OrgRequest, reply) => {
+  app.patch('/organizations/:id', doc('Rename, disable or enable an organization, or replace its metadata (If-Match honoured)', { params: OrgParams, body: OrganizationPatchBody, response: { 200: OrganizationView, ...problems(400, 404, 412, 422) } }), async (request: OrgRequest, reply) => {
     const patch = jsonObject(request, ['application/merge-patch+json', 'application/json']);
     refuseFields(patch, ORG_NOT_PATCHABLE);
-    assertNoProblems(schemaProblems(OrganizationPatchBody, patch, ''));
+    assertNoProblems(schemaProblems(OrganizationPatchShape, patch, ''));
     const updated = await updateOrganization(store, request.params.id, patch, auditOf(ctx, request), await orgIfMatch(request, request.params.id));
     const body = describeOrganization(updated);
     reply.header('etag', etagOf(body));
@@ -184,6 +213,7 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
       clientId: input.client_id as string,
       scope: input.scope as string,
       ...(input.id !== undefined ? { id: input.id as string } : {}),
+      ...(input.metadata !== undefined ? { metadata: input.metadata as Record<string, unknown> } : {}),
     }, auditOf(ctx, request));
     const body = describeInstallation(installation);
     reply.code(201).header('location', `${prefix}/organizations/${encodeURIComponent(request.params.id)}/installations/${encodeURIComponent(installation.clientId)}`).header('etag', etagOf(body));
@@ -196,13 +226,14 @@ export function organizationRoutes(app: FastifyInstance, ctx: OAuthContext, pref
     return body;
   });
 
-  app.patch('/organizations/:id/installations/:client_id', doc("Change an installation's approved scopes (If-Match honoured)", { params: InstallationParams, body: InstallationPatchBody, response: { 200: InstallationView, ...problems(400, 404, 412, 422) } }), async (request: InstallationRequest, reply) => {
+  app.patch('/organizations/:id/installations/:client_id', doc("Change an installation's approved scopes or replace its metadata (If-Match honoured)", { params: InstallationParams, body: InstallationPatchBody, response: { 200: InstallationView, ...problems(400, 404, 412, 422) } }), async (request: InstallationRequest, reply) => {
     const patch = jsonObject(request, ['application/merge-patch+json', 'application/json']);
     refuseFields(patch, INSTALL_NOT_PATCHABLE);
-    assertNoProblems(schemaProblems(InstallationPatchBody, patch, ''));
+    assertNoProblems(schemaProblems(InstallationPatchShape, patch, ''));
     const { id, client_id: clientId } = request.params;
     const { inst, cond } = await installationIfMatch(request, id, clientId);
-    const { installation, warnings } = await updateInstallationScope(store, inst.id, patch.scope as string, auditOf(ctx, request), cond);
+    const change = { ...(patch.scope !== undefined ? { scope: patch.scope as string } : {}), ...(patch.metadata !== undefined ? { metadata: patch.metadata as Record<string, unknown> | null } : {}) };
+    const { installation, warnings } = await updateInstallation(store, inst.id, change, auditOf(ctx, request), cond);
     const body = describeInstallation(installation);
     reply.header('etag', etagOf(body));
     return withWarnings(body, warnings);

@@ -1,7 +1,7 @@
 import type { Config } from '../../config.js';
 import type { KeyRing } from '../../keys/key-ring.js';
 import type { JwtSigner } from '../../keys/signing-thread.js';
-import type { Client, Confirmation, Store, User } from '../../store/types.js';
+import type { Client, Confirmation, Installation, Organization, Store, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { getUser } from '../users.js';
 
@@ -16,6 +16,9 @@ export interface AccessTokenClaims {
   /** The user record when the grant has it: claim templates read its metadata (oauth/claims.ts). */
   user?: User | null;
   orgId?: string | null;
+  /** The organisation and installation records when the grant has them (org_implicit, its refresh): claim templates read them. */
+  org?: Organization | null;
+  installation?: Installation | null;
   /** The refresh-token family (login session) the token belongs to: revoking the family ends the token. */
   familyId?: string | null;
   /** Audiences the token is for (RFC 8707 resource / RFC 8693 audience); defaults per client/config. */

@@ -23,12 +23,14 @@ export const orgImplicitGrant = {
     const orgId = req.params.get('org_id');
     if (orgId === undefined) throw OAuthError.invalidRequest('The org_id parameter is missing');
     const audience = resolveTargets(req.params, client);
-    const inst = await activeInstallation(ctx, orgId, client.clientId);
-    if (!inst) throw orgAuthorizationInvalid();
-    const approved = installationScope(inst, client);
+    const found = await activeInstallation(ctx, orgId, client.clientId);
+    if (!found) throw orgAuthorizationInvalid();
+    const { org, installation } = found;
+    const approved = installationScope(installation, client);
     // Nothing requested: everything the organisation approved (RFC 6749 §3.3 lets the server choose the default).
     const scope = resolveScope(parseScope(req.params.get('scope')), approved, null);
     // The family (when the client may refresh) is bound to the installation; its first access token names it too.
-    return issueTokens(ctx, { client, subject: orgId, orgId, installationId: inst.id, scope, confirmation: req.confirmation, ...(audience ? { audience } : {}) });
+    // The cached records ride along for claim templates ({{org.metadata.*}}, {{installation.*}}): no further read.
+    return issueTokens(ctx, { client, subject: orgId, orgId, org, installation, installationId: installation.id, scope, confirmation: req.confirmation, ...(audience ? { audience } : {}) });
   },
 } satisfies GrantHandler;

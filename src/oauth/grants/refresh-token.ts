@@ -49,7 +49,8 @@ async function currentAllowance(family: RefreshFamily, client: Client, ctx: OAut
   // Only an org family has an installation to look up: the others spend no async call on it (the refresh path
   // keeps its promise count with the issueTokens tail below).
   const installation = family.installationId === null ? undefined : await installationScopeFor(family, ctx, client);
-  return { cap: installation ? intersect(cap, installation) : cap, user };
+  if (installation === undefined) return { cap, user };
+  return { cap: intersect(cap, installation.scope), user, org: installation.org, installation: installation.installation };
 }
 
 /**
@@ -78,14 +79,14 @@ export const refreshTokenGrant = {
       // The token hook too is asked before the token rotates: a hook that fails closed leaves the refresh token
       // usable. It is told the scope asked for, else the family's (the policy may still narrow it).
       return currentAllowance(family, client, ctx).then(async (allowance) => {
-        const about = { client, subject: family.subject, userId: family.userId, username: allowance.user?.username ?? null, user: allowance.user, orgId: family.orgId, scope: requested ?? family.scope, audience };
+        const about = { client, subject: family.subject, userId: family.userId, username: allowance.user?.username ?? null, user: allowance.user, orgId: family.orgId, org: allowance.org ?? null, installation: allowance.installation ?? null, scope: requested ?? family.scope, audience };
         hookClaims = (await ctx.issuer.hookClaims(about)) ?? null;
         return allowance;
       });
     }, onReuse);
     ctx.metrics.refreshRotated();
     const { family, scope } = rotated;
-    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, user: rotated.user, orgId: family.orgId, scope, extra: family.claims, audience, hookClaims, confirmation: req.confirmation };
+    const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, user: rotated.user, orgId: family.orgId, org: rotated.org, installation: rotated.installation, scope, extra: family.claims, audience, hookClaims, confirmation: req.confirmation };
     // Awaited rather than returned: an async function that returns a promise pays an extra thenable job.
     return await issueTokens(ctx, granted, rotated);
   },

@@ -14,6 +14,7 @@ import * as m0010KeySchedule from './0010-key-schedule.js';
 import * as m0012Mtls from './0012-mtls.js';
 import * as m0011Dpop from './0011-dpop.js';
 import * as m0013RecordVersions from './0013-record-versions.js';
+import * as m0014OrgInstallationMetadata from './0014-org-installation-metadata.js';
 
 /**
  * Versioned migrations, compiled into the program (no files to find at run time). Kysely's Migrator records
@@ -26,7 +27,7 @@ const MIGRATIONS: ReadonlyArray<[string, Up]> = [
   ['0005-events', m0005Events.up], ['0006-claims-and-resources', m0006ClaimsAndResources.up], ['0007-secrets-and-key-schedule', m0007SecretsAndKeySchedule.up],
   ['0008-client-registration', m0008ClientRegistration.up], ['0009-delegation-and-cors', m0009DelegationAndCors.up], ['0010-key-schedule', m0010KeySchedule.up],
   ['0011-dpop', m0011Dpop.up], ['0012-mtls', m0012Mtls.up],
-  ['0013-record-versions', m0013RecordVersions.up],
+  ['0013-record-versions', m0013RecordVersions.up], ['0014-org-installation-metadata', m0014OrgInstallationMetadata.up],
 ];
 
 class CodeMigrationProvider implements MigrationProvider {

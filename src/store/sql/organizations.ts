@@ -1,11 +1,19 @@
 import type { IfVersion, Installation, InstallationStore, Organization, OrganizationStore } from '../types.js';
 import { ConflictError, isUniqueViolation, VersionConflictError } from '../errors.js';
 import type { InstallationRow, OrganizationRow } from './schema.js';
-import { num, numOrNull, nowSeconds, splitScope, type SqlContext } from './context.js';
+import { fromJson, num, numOrNull, nowSeconds, splitScope, toJson, type SqlContext } from './context.js';
 import { revokeFamiliesWhere } from './refresh-tokens.js';
 
 function orgFromRow(r: OrganizationRow): Organization {
-  return { id: r.id, name: r.name, status: r.status as Organization['status'], createdAt: num(r.created_at), updatedAt: num(r.updated_at), version: num(r.version) };
+  return {
+    id: r.id,
+    name: r.name,
+    status: r.status as Organization['status'],
+    metadata: fromJson<Record<string, unknown>>(r.metadata),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    version: num(r.version),
+  };
 }
 
 function instFromRow(r: InstallationRow): Installation {
@@ -18,6 +26,7 @@ function instFromRow(r: InstallationRow): Installation {
     createdAt: num(r.created_at),
     approvedAt: numOrNull(r.approved_at),
     revokedAt: numOrNull(r.revoked_at),
+    metadata: fromJson<Record<string, unknown>>(r.metadata),
     version: num(r.version),
   };
 }
@@ -38,7 +47,7 @@ export class SqlOrganizationStore implements OrganizationStore {
 
   async create(org: Omit<Organization, 'createdAt' | 'updatedAt' | 'version'>): Promise<Organization> {
     const now = nowSeconds();
-    const row: OrganizationRow = { id: org.id, name: org.name, status: org.status, created_at: now, updated_at: now, version: 1 };
+    const row: OrganizationRow = { id: org.id, name: org.name, status: org.status, metadata: toJson(org.metadata), created_at: now, updated_at: now, version: 1 };
     try {
       await this.ctx.tx(async (c) => {
         await c.db.insertInto('organizations').values(row).execute();
@@ -51,10 +60,14 @@ export class SqlOrganizationStore implements OrganizationStore {
     return orgFromRow(row);
   }
 
-  async update(id: string, patch: Partial<Pick<Organization, 'name' | 'status'>>, cond: IfVersion = {}): Promise<Organization | undefined> {
+  async update(id: string, patch: Partial<Pick<Organization, 'name' | 'status' | 'metadata'>>, cond: IfVersion = {}): Promise<Organization | undefined> {
     const now = nowSeconds();
+    const set: Partial<OrganizationRow> = {};
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.status !== undefined) set.status = patch.status;
+    if (patch.metadata !== undefined) set.metadata = toJson(patch.metadata);
     return this.ctx.tx(async (c) => {
-      let q = c.db.updateTable('organizations').set((eb) => ({ ...patch, updated_at: now, version: eb('version', '+', 1) })).where('id', '=', id);
+      let q = c.db.updateTable('organizations').set((eb) => ({ ...set, updated_at: now, version: eb('version', '+', 1) })).where('id', '=', id);
       if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);
       const res = await q.executeTakeFirst();
       if (Number(res.numUpdatedRows) === 0) {
@@ -145,6 +158,7 @@ export class SqlInstallationStore implements InstallationStore {
       created_at: now,
       approved_at: inst.approvedAt,
       revoked_at: inst.revokedAt,
+      metadata: toJson(inst.metadata),
       version: 1,
     };
     try {
@@ -159,13 +173,14 @@ export class SqlInstallationStore implements InstallationStore {
     return instFromRow(row);
   }
 
-  async update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt'>>, cond: IfVersion = {}): Promise<Installation | undefined> {
+  async update(id: string, patch: Partial<Pick<Installation, 'scope' | 'status' | 'approvedAt' | 'revokedAt' | 'metadata'>>, cond: IfVersion = {}): Promise<Installation | undefined> {
     const now = nowSeconds();
     const set: Partial<InstallationRow> = {};
     if (patch.scope !== undefined) set.scope = patch.scope.join(' ');
     if (patch.status !== undefined) set.status = patch.status;
     if (patch.approvedAt !== undefined) set.approved_at = patch.approvedAt;
     if (patch.revokedAt !== undefined) set.revoked_at = patch.revokedAt;
+    if (patch.metadata !== undefined) set.metadata = toJson(patch.metadata);
     return this.ctx.tx(async (c) => {
       let q = c.db.updateTable('installations').set((eb) => ({ ...set, version: eb('version', '+', 1) })).where('id', '=', id);
       if (cond.ifVersion !== undefined) q = q.where('version', '=', cond.ifVersion);

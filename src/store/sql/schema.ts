@@ -147,6 +147,7 @@ export interface OrganizationRow {
   id: string;
   name: string;
   status: string;
+  metadata: string | null;
   created_at: number;
   updated_at: number;
   version: number;
@@ -161,6 +162,7 @@ export interface InstallationRow {
   created_at: number;
   approved_at: number | null;
   revoked_at: number | null;
+  metadata: string | null;
   version: number;
 }
 

@@ -154,7 +154,9 @@ describe('/admin/v1/organizations/{id}/installations', () => {
     expect(errorPaths(beyond)).toEqual(['scope']);
     const refused = await api('PATCH', '/organizations/initech/installations/app', { body: { status: 'revoked', client_id: 'x' } });
     expect(errorPaths(refused)).toEqual(['client_id', 'status']);
-    expect(errorPaths(await api('PATCH', '/organizations/initech/installations/app', { body: {} }))).toEqual(['scope']);
+    const empty = await api('PATCH', '/organizations/initech/installations/app', { body: {} });
+    expectProblem(empty, 422);
+    expect(empty.body.errors).toEqual([{ path: '', message: 'must change scope or metadata (or both)' }]);
     expectProblem(await api('PATCH', '/organizations/initech/installations/nobody', { body: { scope: 'wallet:read' } }), 404);
     expect((await api('GET', '/organizations/initech/installations/app')).body.scope).toBe('wallet:read');
   });
@@ -244,6 +246,75 @@ describe('deleting organizations and installations', () => {
   });
 });
 
+describe('organization and installation metadata', () => {
+  const DEEP = { a: { b: { c: { d: { e: 1 } } } } };
+  const BIG = { big: 'x'.repeat(5000) };
+
+  /** What the API says of a client with this metadata: the reference for every other record's metadata. */
+  const clientErrors = async (metadata: unknown) => {
+    const r = await api('POST', '/clients', { body: { client_id: 'meta-probe', client_secret: 'long-enough-secret-1', grant_types: ['client_credentials'], scope: 'read', metadata } });
+    expectProblem(r, 422);
+    return r.body.errors as Array<{ path: string; message: string }>;
+  };
+
+  it('POST and PATCH an organization with metadata: shown, replaced whole (not merged), removed by null', async () => {
+    const r = await api('POST', '/organizations', { body: { id: 'meta-org', name: 'Meta', metadata: { tier: 'gold', limits: { seats: 5 } } } });
+    expect(r.status).toBe(201);
+    expect(r.body.metadata).toEqual({ tier: 'gold', limits: { seats: 5 } });
+    expect((await api('GET', '/organizations/meta-org')).body.metadata).toEqual({ tier: 'gold', limits: { seats: 5 } });
+    const etag = r.headers.get('etag')!;
+    const p = await api('PATCH', '/organizations/meta-org', { body: { metadata: { region: 'eu' } }, headers: { 'if-match': etag } });
+    expect(p.status).toBe(200);
+    expect(p.body.metadata).toEqual({ region: 'eu' });
+    expect(p.headers.get('etag')).not.toBe(etag);
+    expectProblem(await api('PATCH', '/organizations/meta-org', { body: { metadata: { tier: 'x' } }, headers: { 'if-match': etag } }), 412);
+    expect((await api('PATCH', '/organizations/meta-org', { body: { name: 'Meta 2' } })).body).toMatchObject({ name: 'Meta 2', metadata: { region: 'eu' } });
+    const cleared = await api('PATCH', '/organizations/meta-org', { body: { metadata: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).not.toHaveProperty('metadata');
+  });
+
+  it('refuses organization metadata out of bounds or not an object with 422 and the errors a client\'s metadata gets; nothing written', async () => {
+    await api('POST', '/organizations', { body: { id: 'meta-bounds', name: 'Bounds', metadata: { tier: 'gold' } } });
+    for (const bad of [DEEP, BIG, Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, i])), 'gold', ['a'], 7]) {
+      const expected = await clientErrors(bad);
+      const created = await api('POST', '/organizations', { body: { id: 'meta-bad', name: 'Bad', metadata: bad } });
+      expectProblem(created, 422);
+      expect(created.body.errors).toEqual(expected);
+      const patched = await api('PATCH', '/organizations/meta-bounds', { body: { metadata: bad } });
+      expectProblem(patched, 422);
+      expect(patched.body.errors).toEqual(expected);
+    }
+    expectProblem(await api('GET', '/organizations/meta-bad'), 404);
+    expect((await api('GET', '/organizations/meta-bounds')).body.metadata).toEqual({ tier: 'gold' });
+  });
+
+  it('POST and PATCH an installation with metadata: shown, replaced whole, kept by a scope change, removed by null; bounds as a client\'s', async () => {
+    await api('POST', '/organizations', { body: { id: 'meta-inst', name: 'Inst' } });
+    const tooDeep = await api('POST', '/organizations/meta-inst/installations', { body: { client_id: 'app', scope: 'wallet:read', metadata: DEEP } });
+    expectProblem(tooDeep, 422);
+    expect(tooDeep.body.errors).toEqual(await clientErrors(DEEP));
+    expectProblem(await api('GET', '/organizations/meta-inst/installations/app'), 404);
+    const r = await api('POST', '/organizations/meta-inst/installations', { body: { client_id: 'app', scope: 'wallet:read', metadata: { plan: 'pro' } } });
+    expect(r.status).toBe(201);
+    expect(r.body.metadata).toEqual({ plan: 'pro' });
+    const scoped = await api('PATCH', '/organizations/meta-inst/installations/app', { body: { scope: 'wallet:read wallet:write' } });
+    expect(scoped.body).toMatchObject({ scope: 'wallet:read wallet:write', metadata: { plan: 'pro' } });
+    const replaced = await api('PATCH', '/organizations/meta-inst/installations/app', { body: { metadata: { seats: 3 } }, headers: { 'if-match': scoped.headers.get('etag')! } });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ scope: 'wallet:read wallet:write', metadata: { seats: 3 } });
+    for (const bad of [BIG, 'pro', ['a']]) {
+      const refused = await api('PATCH', '/organizations/meta-inst/installations/app', { body: { metadata: bad } });
+      expectProblem(refused, 422);
+      expect(refused.body.errors).toEqual(await clientErrors(bad));
+    }
+    expect((await api('GET', '/organizations/meta-inst/installations/app')).body.metadata).toEqual({ seats: 3 });
+    const cleared = await api('PATCH', '/organizations/meta-inst/installations/app', { body: { metadata: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).not.toHaveProperty('metadata');
+  });
+});
+
 describe('OpenAPI', () => {
   it('/openapi.json lists the organization routes under tag admin, bearer-secured, with the import document\'s fields', async () => {
     const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { tags?: string[]; security?: unknown; requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> } }>> };
@@ -258,8 +329,9 @@ describe('OpenAPI', () => {
 });
 
 describe('organizations fuzz', () => {
-  const FIELDS = ['id', 'name', 'status', 'org_id', 'client_id', 'scope', 'created_at', '__proto__'];
-  const value = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.constantFrom('active', 'disabled', 'revoked', 'app', 'app-cc', 'wallet:read', 'acme'));
+  const FIELDS = ['id', 'name', 'status', 'org_id', 'client_id', 'scope', 'metadata', 'created_at', '__proto__'];
+  const nested = fc.letrec((tie) => ({ node: fc.oneof({ depthSize: 'small' }, fc.integer(), fc.string({ maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 3 }), tie('node'), { maxKeys: 3 })) })).node;
+  const value = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.constantFrom('active', 'disabled', 'revoked', 'app', 'app-cc', 'wallet:read', 'acme'), nested);
   const body = fc.oneof({ arbitrary: fc.dictionary(fc.constantFrom(...FIELDS), value, { maxKeys: 4 }).map((r) => JSON.stringify(r)), weight: 6 }, { arbitrary: fc.string(), weight: 1 });
   const id = fc.oneof({ arbitrary: fc.constantFrom('acme', 'hooli', 'nobody'), weight: 3 }, { arbitrary: fc.string({ minLength: 1, maxLength: 8 }), weight: 1 });
   const client = fc.constantFrom('app', 'app2', 'app-cc', 'nobody', '%20');
