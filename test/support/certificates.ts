@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ export interface TestPki {
   selfSigned: Issued;
   /** Issued by a CA nobody trusts, with the same subject as `client`. */
   rogue: Issued;
+  /** Another self-signed certificate, made on demand (a client rotating its certificate). */
+  selfSign(name: string): Issued;
   /** base64 DER of a PEM certificate (a JWK's x5c entry). */
   der(pem: string): string;
   remove(): void;
@@ -68,7 +71,13 @@ export function makeTestPki(): TestPki {
     other: issue(dir, 'other', '/C=DE/O=Example/CN=intruder', { ca: 'ca', san: 'DNS:intruder.example.org' }),
     selfSigned: issue(dir, 'self', '/CN=self', { san: 'DNS:self.example.org' }),
     rogue: issue(dir, 'rogue', '/C=DE/O=Example/OU=payments/CN=svc', { ca: 'rogue-ca', san: 'DNS:svc.example.org' }),
+    selfSign: (name) => issue(dir, name, `/CN=${name}`, { san: `DNS:${name}.example.org` }),
     der: (pem) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, ''),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** RFC 8705 §3.1 x5t#S256 of a PEM certificate (base64url SHA-256 of the DER), computed here, not by the code under test. */
+export function thumbprintOf(pem: string): string {
+  return createHash('sha256').update(Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, ''), 'base64')).digest('base64url');
 }
