@@ -1,26 +1,9 @@
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateThumbprint } from '../../src/oauth/mtls/client-certificate.js';
-import { makeTestPki, type Issued, type TestPki } from '../support/certificates.js';
+import { makeTestPki, thumbprintOf, tlsPost, type Issued, type TestPki } from '../support/certificates.js';
 import { basic, startTestServer, type TestServer } from '../support/server.js';
 
-/** A form POST over TLS, presenting `as` (cert and key) when given; the server is trusted through the test CA. */
-function tlsPost(pki: TestPki, url: string, form: Record<string, string>, as?: Issued, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const body = new URLSearchParams(form).toString();
-    const req = request(url, { method: 'POST', ca: pki.ca.cert, ...(as ? { cert: as.cert, key: as.key } : {}), agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 const claimsOf = (jwt: unknown): Record<string, unknown> => JSON.parse(Buffer.from(String(jwt).split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-const thumbprintOf = (pem: string): string => certificateThumbprint(Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, ''), 'base64'));
 
 const base = { grant_types: ['client_credentials'], scope: 'read' };
 

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,4 +82,19 @@ export function makeTestPki(): TestPki {
 /** RFC 8705 §3.1 x5t#S256 of a PEM certificate (base64url SHA-256 of the DER), computed here, not by the code under test. */
 export function thumbprintOf(pem: string): string {
   return createHash('sha256').update(Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, ''), 'base64')).digest('base64url');
+}
+
+/** A form POST over TLS, presenting `as` (cert and key) when given; the server is trusted through the test CA. */
+export function tlsPost(pki: TestPki, url: string, form: Record<string, string>, as?: Issued, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const body = new URLSearchParams(form).toString();
+    const req = request(url, { method: 'POST', ca: pki.ca.cert, ...(as ? { cert: as.cert, key: as.key } : {}), agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) as Record<string, unknown> }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
