@@ -265,7 +265,9 @@ const ConfigSchema = Type.Object(
       {
         enabled: Type.Boolean(),
         grantTypes: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
-        authMethods: Type.Array(Type.Union(['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'].map((m) => Type.Literal(m))), { minItems: 1 }),
+        // self_signed_tls_client_auth registers its certificates with jwks or jwks_uri, which registration maps
+        // (RFC 8705 §2.2.2); tls_client_auth's certificate names are not registration metadata here.
+        authMethods: Type.Array(Type.Union(['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none', 'self_signed_tls_client_auth'].map((m) => Type.Literal(m))), { minItems: 1 }),
         scopes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
       },
       { additionalProperties: false },

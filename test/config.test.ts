@@ -75,6 +75,9 @@ describe('loadConfig', () => {
     const fromFile = loadConfig({ config: file({ registration: { enabled: true, scopes: ['read'] } }) }, {});
     expect(fromFile.registration).toMatchObject({ enabled: true, scopes: ['read'], grantTypes: ['client_credentials', 'refresh_token'] });
     expect(configError(() => loadConfig({}, { TESSERA_REGISTRATION_AUTH_METHODS: 'request_signature' })).message).toMatch(/^invalid setting registration\.authMethods/);
+    // self_signed_tls_client_auth registers with jwks or jwks_uri; tls_client_auth's certificate names are not registration metadata.
+    expect(loadConfig({}, { TESSERA_REGISTRATION_AUTH_METHODS: 'self_signed_tls_client_auth' }).registration.authMethods).toEqual(['self_signed_tls_client_auth']);
+    expect(configError(() => loadConfig({}, { TESSERA_REGISTRATION_AUTH_METHODS: 'tls_client_auth' })).message).toMatch(/^invalid setting registration\.authMethods/);
     expect(configError(() => loadConfig({}, { TESSERA_REGISTRATION_GRANT_TYPES: ' ' })).message).toMatch(/registration\.grantTypes/);
   });
 

@@ -119,7 +119,7 @@ export const CLIENT_FIELDS = {
     setting: { key: 'jwks', toStored: orNull, fromStored: (c) => orUndefined(c.jwks as { keys: Array<Record<string, unknown>> } | null) },
   }),
   jwks_uri: field(Type.String(), {
-    flag: { flag: '--jwks-uri <url>', help: 'client JWKS URL (private_key_jwt)', kind: 'text' },
+    flag: { flag: '--jwks-uri <url>', help: 'client JWKS URL (private_key_jwt keys, self_signed_tls_client_auth certificates)', kind: 'text' },
     setting: { key: 'jwksUri', toStored: orNull, fromStored: (c) => orUndefined(c.jwksUri) },
   }),
   delegation: field(

@@ -30,8 +30,8 @@ function jwksCertificates(jwks: ClientInput['jwks']): { any: boolean; broken: nu
 /**
  * The mutual-TLS rules of one client record (RFC 8705): a tls_client_auth client names its certificate exactly
  * one way, in a form that can match; the names belong to tls_client_auth only; a self_signed_tls_client_auth
- * client registers its certificate in `jwks`. (A public client's refresh tokens follow its certificate, §4:
- * oauth/confirmation.ts familyBinding.)
+ * client registers its certificate in `jwks` or at `jwks_uri`. (A public client's refresh tokens follow its
+ * certificate, §4: oauth/confirmation.ts familyBinding.)
  */
 export function mtlsProblems(c: Partial<ClientInput>, method: AuthMethod, ok: (...fields: Array<keyof ClientInput>) => boolean, base: string): Problem[] {
   const out: Problem[] = [];
@@ -41,9 +41,12 @@ export function mtlsProblems(c: Partial<ClientInput>, method: AuthMethod, ok: (.
     if (method === 'tls_client_auth' && named.length === 0 && TLS_NAME_FIELDS.every((f) => ok(f))) add('tls_client_auth_subject_dn', `tls_client_auth needs exactly one of ${TLS_NAME_FIELDS.join(', ')}`);
     if (method === 'tls_client_auth' && named.length > 1) add(named[1]!, `tls_client_auth takes exactly one of ${TLS_NAME_FIELDS.join(', ')}; ${named.join(' and ')} are set`);
     if (method !== 'tls_client_auth') for (const f of named) add(f, 'is for token_endpoint_auth_method "tls_client_auth" only');
+    // RFC 8705 §2.2.2: the certificates are registered with jwks or jwks_uri (as private_key_jwt's keys). The
+    // inline set, which authentication reads first, must name one; what a jwks_uri serves can change at any time,
+    // so it is checked when the client authenticates (its URL by the client rules).
     if (method === 'self_signed_tls_client_auth' && ok('jwks', 'jwks_uri')) {
-      if (c.jwks_uri !== undefined) add('jwks_uri', 'self_signed_tls_client_auth reads the certificates from the inline jwks (x5c); jwks_uri is not supported for it');
-      else if (!jwksCertificates(c.jwks).any) add('jwks', 'self_signed_tls_client_auth needs jwks with the client certificate in a key\'s x5c (or its x5t#S256)');
+      if (c.jwks === undefined && c.jwks_uri === undefined) add('jwks', 'self_signed_tls_client_auth needs jwks or jwks_uri');
+      else if (c.jwks !== undefined && !jwksCertificates(c.jwks).any) add('jwks', 'self_signed_tls_client_auth needs the client certificate in a key\'s x5c (or its x5t#S256) of jwks');
     }
     if ((method === 'tls_client_auth' || method === 'self_signed_tls_client_auth') && c.client_secret !== undefined) add('client_secret', `a ${method} client authenticates with its certificate and has no secret`);
   }

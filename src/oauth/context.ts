@@ -191,7 +191,13 @@ export async function createOAuthContext(deps: OAuthDeps, extensions: readonly O
   // Security events are counted from the hub, the one place each is detected (observability/metrics-sink.ts).
   if (config.metrics.enabled) ctx.events.addSink(metricsEventSink(ctx.metrics));
   const { changes } = ctx;
-  changes.subscribe('client', (key) => ctx.clients.invalidate(key));
+  changes.subscribe('client', (key) => {
+    // The client's remote JWK Set goes with its record, as an identity provider's does (federation.ts): a changed
+    // jwks_uri leaves no cached set behind, and an operator who updates a client gets its keys fetched anew.
+    const jwksUri = ctx.clients.peek(key)?.jwksUri;
+    if (jwksUri) remoteKeySets.drop(jwksUri);
+    ctx.clients.invalidate(key);
+  });
   changes.subscribe('client', () => ctx.corsOrigins.invalidate());
   changes.subscribe('user', (key) => ctx.users.invalidate(key));
   changes.subscribe('key', () => ctx.keys.reload());

@@ -29,21 +29,33 @@ describe('client rules for mutual TLS (RFC 8705)', () => {
     expect(problems({ ...base, client_secret: 'long-enough-1', tls_client_auth_san_dns: 'a.example' })).toEqual(['tls_client_auth_san_dns: is for token_endpoint_auth_method "tls_client_auth" only']);
   });
 
-  it('self_signed_tls_client_auth needs its certificate in the inline jwks (x5c or x5t#S256); jwks_uri is not read for it', () => {
+  it('self_signed_tls_client_auth needs jwks or jwks_uri (RFC 8705 §2.2.2); an inline jwks must name a certificate (x5c or x5t#S256)', () => {
     const pki = makeTestPki();
     try {
       const self = (over: Record<string, unknown>) => problems({ ...base, token_endpoint_auth_method: 'self_signed_tls_client_auth', ...over });
       expect(self({ jwks: { keys: [{ kty: 'EC', x5c: [pki.der(pki.selfSigned.cert)] }] } })).toEqual([]);
       expect(self({ jwks: { keys: [{ kty: 'EC', 'x5t#S256': 'abc' }] } })).toEqual([]);
-      expect(self({})).toEqual([expect.stringMatching(/^jwks: self_signed_tls_client_auth needs jwks/)]);
-      expect(self({ jwks: { keys: [{ kty: 'EC' }] } })).toEqual([expect.stringMatching(/^jwks: self_signed_tls_client_auth needs jwks/)]);
-      expect(self({ jwks_uri: 'https://keys.example/jwks' })).toEqual([expect.stringMatching(/^jwks_uri: self_signed_tls_client_auth reads the certificates from the inline jwks/)]);
+      expect(self({})).toEqual(['jwks: self_signed_tls_client_auth needs jwks or jwks_uri']);
+      expect(self({ jwks: { keys: [{ kty: 'EC' }] } })).toEqual([expect.stringMatching(/^jwks: self_signed_tls_client_auth needs the client certificate in a key's x5c/)]);
       expect(self({ jwks: { keys: [{ kty: 'EC', x5c: ['bm90IGEgY2VydA=='] }] } })).toEqual([
-        expect.stringMatching(/^jwks: self_signed_tls_client_auth needs jwks/),
+        expect.stringMatching(/^jwks: self_signed_tls_client_auth needs the client certificate/),
         'jwks.keys[0].x5c: must be an array whose first entry is a base64 DER certificate',
       ]);
+      // The inline set is read first, so it must name a certificate even beside a jwks_uri.
+      expect(self({ jwks: { keys: [{ kty: 'EC' }] }, jwks_uri: 'https://keys.example/jwks' })).toEqual([expect.stringMatching(/^jwks: self_signed_tls_client_auth needs the client certificate/)]);
     } finally {
       pki.remove();
+    }
+  });
+
+  it('self_signed_tls_client_auth takes a jwks_uri under the URL rule of private_key_jwt (https, http only on loopback)', () => {
+    for (const method of ['self_signed_tls_client_auth', 'private_key_jwt']) {
+      const client = (jwks_uri: string) => problems({ ...base, token_endpoint_auth_method: method, jwks_uri });
+      expect(client('https://keys.example/jwks'), method).toEqual([]);
+      expect(client('http://127.0.0.1:8080/jwks'), method).toEqual([]);
+      expect(client('http://localhost/jwks'), method).toEqual([]);
+      expect(client('http://keys.example/jwks'), method).toEqual(['jwks_uri: must be an https URL (http only for loopback hosts)']);
+      expect(client('https://user:pw@keys.example/jwks'), method).toEqual(['jwks_uri: must be an https URL (http only for loopback hosts)']);
     }
   });
 

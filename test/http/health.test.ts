@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, startTestServer, type TestServer } from '../support/server.js';
+import { basic, followerCaughtUp, startTestServer, type TestServer } from '../support/server.js';
 
 /** Liveness, readiness, OpenAPI, docs, the per-response headers, and what happens when the database goes away. */
 const SECRET = 'health-test-secret';
@@ -78,21 +78,6 @@ describe('health, OpenAPI and headers', () => {
     expect(a).not.toBe(b);
   });
 });
-
-/**
- * Resolves once the server's change follower has dispatched every change committed before the call. The test
- * server imports its document after the server started, so the follower's next poll reports those clients as
- * changed and evicts them from the client cache, which is right (it cannot know the cached copy is newer than the
- * change) but, landing after a warm-up, empties the cache the test means to prove. This commits a marker change
- * of its own and waits for it on the change bus: the follower dispatches in commit order (one SQLite writer), so
- * the import's changes have gone by then.
- */
-async function followerCaughtUp(s: TestServer): Promise<void> {
-  const marker = 'cache-sync-marker';
-  const seen = new Promise<void>((resolve) => s.ctx.changes.subscribe('org', (id) => void (id === marker && resolve())));
-  await s.ctx.store.organizations.create({ id: marker, name: marker, status: 'active' });
-  await seen;
-}
 
 describe('when the database goes away under a running server', () => {
   let s: TestServer;

@@ -1,7 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateThumbprint } from '../../src/oauth/mtls/client-certificate.js';
-import { makeTestPki, tlsPost, type TestPki } from '../support/certificates.js';
+import { makeTestPki, thumbprintOf, tlsPost, type TestPki } from '../support/certificates.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/services.js';
 
@@ -12,7 +11,6 @@ import { createTestDatabase, postgresAvailable, type TestDatabase } from '../sup
  */
 const PASSWORD = 'correct horse battery';
 const pg = await postgresAvailable();
-const thumbprintOf = (pem: string): string => certificateThumbprint(Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, ''), 'base64'));
 
 describe.each([
   { engine: 'SQLite', run: true },

@@ -1,11 +1,9 @@
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateThumbprint } from '../../src/oauth/mtls/client-certificate.js';
-import { makeTestPki, tlsPost, type Issued, type TestPki } from '../support/certificates.js';
+import { makeTestPki, thumbprintOf, tlsPost, type Issued, type TestPki } from '../support/certificates.js';
 import { basic, startTestServer, type TestServer } from '../support/server.js';
 
 const claimsOf = (jwt: unknown): Record<string, unknown> => JSON.parse(Buffer.from(String(jwt).split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-const thumbprintOf = (pem: string): string => certificateThumbprint(Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, ''), 'base64'));
 
 const base = { grant_types: ['client_credentials'], scope: 'read' };
 

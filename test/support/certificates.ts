@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { request } from 'node:https';
 import { join } from 'node:path';
 
 /** A certificate and its key, PEM, with the file names openssl wrote them to. */
@@ -25,6 +27,8 @@ export interface TestPki {
   selfSigned: Issued;
   /** Issued by a CA nobody trusts, with the same subject as `client`. */
   rogue: Issued;
+  /** Another self-signed certificate, made on demand (a client rotating its certificate). */
+  selfSign(name: string): Issued;
   /** base64 DER of a PEM certificate (a JWK's x5c entry). */
   der(pem: string): string;
   remove(): void;
@@ -69,20 +73,26 @@ export function makeTestPki(): TestPki {
     other: issue(dir, 'other', '/C=DE/O=Example/CN=intruder', { ca: 'ca', san: 'DNS:intruder.example.org' }),
     selfSigned: issue(dir, 'self', '/CN=self', { san: 'DNS:self.example.org' }),
     rogue: issue(dir, 'rogue', '/C=DE/O=Example/OU=payments/CN=svc', { ca: 'rogue-ca', san: 'DNS:svc.example.org' }),
+    selfSign: (name) => issue(dir, name, `/CN=${name}`, { san: `DNS:${name}.example.org` }),
     der: (pem) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, ''),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
+/** RFC 8705 §3.1 x5t#S256 of a PEM certificate (base64url SHA-256 of the DER), computed here, not by the code under test. */
+export function thumbprintOf(pem: string): string {
+  return createHash('sha256').update(Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, ''), 'base64')).digest('base64url');
+}
+
 /** A form POST over TLS, presenting `as` (cert and key) when given; the server is trusted through the test CA. */
-export function tlsPost(pki: TestPki, url: string, form: Record<string, string>, as?: Issued, headers: Record<string, string> = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+export function tlsPost(pki: TestPki, url: string, form: Record<string, string>, as?: Issued, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const body = new URLSearchParams(form).toString();
     const req = request(url, { method: 'POST', ca: pki.ca.cert, ...(as ? { cert: as.cert, key: as.key } : {}), agent: false, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) as Record<string, unknown> }));
     });
     req.on('error', reject);
     req.end(body);

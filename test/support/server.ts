@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,4 +52,19 @@ export async function startTestServer(opts: { doc?: unknown; env?: Record<string
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Resolves once the server's change follower has dispatched every change committed before the call. The test
+ * server imports its document after the server started, so the follower's next poll reports those clients as
+ * changed and evicts them from the client cache (and drops their remote key sets), which is right (it cannot know
+ * the cached copy is newer than the change) but, landing after a warm-up, empties the cache the test means to
+ * prove. This commits a marker change of its own and waits for it on the change bus: the follower dispatches in
+ * commit order (one SQLite writer), so the import's changes have gone by then.
+ */
+export async function followerCaughtUp(s: RunningServer): Promise<void> {
+  const marker = `cache-sync-marker-${randomUUID()}`;
+  const seen = new Promise<void>((resolve) => s.ctx.changes.subscribe('org', (id) => void (id === marker && resolve())));
+  await s.ctx.store.organizations.create({ id: marker, name: marker, status: 'active' });
+  await seen;
 }

@@ -1,13 +1,10 @@
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import type { Client } from '../../store/types.js';
-import { isAllowedUrl } from '../jwt/fetch.js';
 import { ASYMMETRIC_ALGS } from '../jwt/verify.js';
 import type { OAuthContext } from '../context.js';
+import { clientRemoteKeySet } from './client-jwks.js';
 import { assertionAlg, assertionRefused, authenticateWithAssertion, hasClientAssertion, isHmacAlg } from './client-assertion.js';
 import type { ClientAuthenticator } from './types.js';
-
-const CLIENT_JWKS_TIMEOUT_MS = 5000;
-const CLIENT_JWKS_COOLDOWN = 30;
 
 /**
  * Inline key sets, once per client record (a changed client is a new record, so the cache follows it). Derived
@@ -30,10 +27,8 @@ async function clientKeys(client: Client, ctx: OAuthContext): Promise<JWTVerifyG
     }
     return local;
   }
-  // https only, except loopback: the same rule as identity providers.
-  if (client.jwksUri && isAllowedUrl(client.jwksUri, false)) {
-    return ctx.remoteKeySets.get(client.jwksUri, { timeoutMs: CLIENT_JWKS_TIMEOUT_MS, cooldownSeconds: CLIENT_JWKS_COOLDOWN, what: "The client's jwks_uri" }).getKey;
-  }
+  const remote = clientRemoteKeySet(client, ctx);
+  if (remote) return remote.getKey;
   throw assertionRefused(ctx, 'private_key_jwt', client.clientId, 'the client has no jwks and no usable jwks_uri');
 }
 

@@ -22,6 +22,24 @@ export function certificateThumbprint(der: Buffer | Uint8Array): string {
   return createHash('sha256').update(der).digest('base64url');
 }
 
+/**
+ * The certificates a JWK Set names, as thumbprints (RFC 8705 §2.2: how a self_signed_tls_client_auth client
+ * registers them): each key's x5c[0] (base64 DER, RFC 7517 §4.7) hashed, and each key's x5t#S256 as given. Anything
+ * that is not a JWK Set names none.
+ */
+export function jwksCertificateThumbprints(jwks: unknown): Set<string> {
+  const out = new Set<string>();
+  const keys = (jwks as { keys?: unknown } | null | undefined)?.keys;
+  if (!Array.isArray(keys)) return out;
+  for (const key of keys as unknown[]) {
+    if (typeof key !== 'object' || key === null) continue;
+    const { x5c, 'x5t#S256': x5t } = key as Record<string, unknown>;
+    if (Array.isArray(x5c) && typeof x5c[0] === 'string') out.add(certificateThumbprint(Buffer.from(x5c[0], 'base64')));
+    if (typeof x5t === 'string') out.add(x5t);
+  }
+  return out;
+}
+
 export function clientCertificate(cert: X509Certificate, chainVerified: boolean, via: ClientCertificate['via']): ClientCertificate {
   return { cert, thumbprint: certificateThumbprint(cert.raw), chainVerified, via };
 }

@@ -179,7 +179,7 @@ describe('the allow-list for self-registered clients (defaults)', () => {
 describe('configured allow-list', () => {
   let c: TestServer;
   beforeAll(async () => {
-    c = await startRegistrationServer({ TESSERA_REGISTRATION_ENABLED: 'true', TESSERA_REGISTRATION_GRANT_TYPES: 'client_credentials', TESSERA_REGISTRATION_AUTH_METHODS: 'private_key_jwt,client_secret_basic', TESSERA_REGISTRATION_SCOPES: 'read tessera:admin:read' });
+    c = await startRegistrationServer({ TESSERA_REGISTRATION_ENABLED: 'true', TESSERA_REGISTRATION_GRANT_TYPES: 'client_credentials', TESSERA_REGISTRATION_AUTH_METHODS: 'private_key_jwt,client_secret_basic,self_signed_tls_client_auth', TESSERA_REGISTRATION_SCOPES: 'read tessera:admin:read' });
   });
   afterAll(async () => c.stop());
 
@@ -189,6 +189,16 @@ describe('configured allow-list', () => {
     expectRefusal(await register(c, t, { scope: 'write' }), 'invalid_client_metadata', "'write' is not allowed for self-registered clients (allowed: read tessera:admin:read)");
     expectRefusal(await register(c, t, { grant_types: ['client_credentials', 'refresh_token'] }), 'invalid_client_metadata', "'refresh_token' is not allowed");
     expectRefusal(await register(c, t, { token_endpoint_auth_method: 'client_secret_post' }), 'invalid_client_metadata', "'client_secret_post' is not allowed");
+  });
+
+  it('registers a self_signed_tls_client_auth client with its certificates at jwks_uri (RFC 8705 §2.2.2) when listed', async () => {
+    const t = await tokenOf(c, 'registrar');
+    const r = await register(c, t, { token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks_uri: 'https://device.example/jwks.json', scope: 'read' });
+    expect(r.status, r.text).toBe(201);
+    expect(r.body).toMatchObject({ token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks_uri: 'https://device.example/jwks.json' });
+    expect(r.body).not.toHaveProperty('client_secret');
+    expectRefusal(await register(c, t, { token_endpoint_auth_method: 'self_signed_tls_client_auth', scope: 'read' }), 'invalid_client_metadata', 'self_signed_tls_client_auth needs jwks or jwks_uri');
+    expectRefusal(await register(c, t, { token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks_uri: 'http://device.example/jwks.json', scope: 'read' }), 'invalid_client_metadata', 'jwks_uri: must be an https URL');
   });
 });
 

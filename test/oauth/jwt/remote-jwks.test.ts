@@ -4,17 +4,23 @@ import { RemoteKeySet } from '../../../src/oauth/jwt/remote-jwks.js';
 import { cacheLifetime, isAllowedUrl } from '../../../src/oauth/jwt/fetch.js';
 import { OAuthError } from '../../../src/oauth/errors.js';
 import { jwks, makeKey, sign, startPeer, type Peer, type PeerAnswer, type TestKey } from '../../support/peer.js';
+import { makeTestPki, thumbprintOf, type TestPki } from '../../support/certificates.js';
 
 let peer: Peer;
 let k1: TestKey;
 let k2: TestKey;
+let pki: TestPki;
 
 beforeAll(async () => {
   peer = await startPeer();
   k1 = await makeKey('k1');
   k2 = await makeKey('k2');
+  pki = makeTestPki();
 });
-afterAll(async () => peer.close());
+afterAll(async () => {
+  await peer.close();
+  pki.remove();
+});
 
 const opts = { timeoutMs: 500, cooldownSeconds: 30, what: 'The test JWKS' };
 
@@ -119,6 +125,95 @@ describe('RemoteKeySet', () => {
     expect(await verifyWith(set, token)).toMatchObject({ sub: 's' });
     c.advance(3 * 3600);
     expect(await verifyWith(set, token)).toMatchObject({ code: 'temporarily_unavailable' });
+  });
+});
+
+describe('RemoteKeySet certificates (RFC 8705 §2.2.2 jwks_uri)', () => {
+  /** A key naming a certificate by x5c (its base64 DER), as a self_signed_tls_client_auth client publishes it. */
+  const withCert = (key: TestKey, pem: string) => ({ ...key.publicJwk, x5c: [pki.der(pem)] });
+  const has = (set: RemoteKeySet, pem: string) => set.hasCertificate(thumbprintOf(pem)).then(
+    (v) => v,
+    (e: unknown) => e,
+  );
+
+  it('knows a key\'s x5c[0] and x5t#S256, and one fetch serves keys and certificates alike while fresh', async () => {
+    const url = route('/certs-fresh', () => ({ headers: { 'cache-control': 'max-age=120' }, body: { keys: [withCert(k1, pki.selfSigned.cert), { kty: 'EC', 'x5t#S256': thumbprintOf(pki.client.cert) }] } }));
+    const c = clock();
+    const set = new RemoteKeySet(url, opts, c.now);
+    expect(await has(set, pki.selfSigned.cert)).toBe(true);
+    expect(await has(set, pki.client.cert)).toBe(true);
+    expect(await verifyWith(set, await sign(k1, { sub: 'a' }))).toMatchObject({ sub: 'a' });
+    c.advance(119);
+    expect(await has(set, pki.selfSigned.cert)).toBe(true);
+    expect(peer.hits('/certs-fresh')).toBe(1);
+    c.advance(2);
+    expect(await has(set, pki.selfSigned.cert)).toBe(true);
+    expect(peer.hits('/certs-fresh')).toBe(2);
+  });
+
+  it('refetches for a certificate it does not know (the client rotated), at most once per cooldown', async () => {
+    let current = [withCert(k1, pki.selfSigned.cert)];
+    const url = route('/certs-rotate', () => ({ headers: { 'cache-control': 'max-age=3600' }, body: { keys: current } }));
+    const c = clock();
+    const set = new RemoteKeySet(url, opts, c.now);
+    expect(await has(set, pki.selfSigned.cert)).toBe(true);
+    current = [withCert(k1, pki.selfSigned.cert), withCert(k2, pki.other.cert)];
+    expect(await has(set, pki.other.cert)).toBe(true);
+    expect(peer.hits('/certs-rotate')).toBe(2);
+    // A junk certificate within the cooldown does not reach the upstream, nor does an unknown kid (one cooldown per document).
+    expect(await has(set, pki.rogue.cert)).toBe(false);
+    expect(await verifyWith(set, await sign(await makeKey('junk'), {}))).toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    expect(peer.hits('/certs-rotate')).toBe(2);
+    c.advance(31);
+    expect(await has(set, pki.rogue.cert)).toBe(false);
+    expect(peer.hits('/certs-rotate')).toBe(3);
+    expect(await has(set, pki.selfSigned.cert)).toBe(true);
+    expect(peer.hits('/certs-rotate')).toBe(3);
+  });
+
+  it('lets concurrent requests with the new certificate share one refetch', async () => {
+    let current = [withCert(k1, pki.selfSigned.cert)];
+    const url = route('/certs-burst', () => ({ delayMs: 50, headers: { 'cache-control': 'max-age=3600' }, body: { keys: current } }));
+    const set = new RemoteKeySet(url, opts);
+    expect(await has(set, pki.selfSigned.cert)).toBe(true);
+    current = [withCert(k2, pki.other.cert)];
+    const results = await Promise.all(Array.from({ length: 5 }, () => has(set, pki.other.cert)));
+    expect(results).toEqual([true, true, true, true, true]);
+    expect(peer.hits('/certs-burst')).toBe(2);
+  });
+
+  it('knows no certificate in a document without any, and does not refetch right after loading it', async () => {
+    const url = route('/certs-none', () => ({ headers: { 'cache-control': 'max-age=3600' }, body: jwks(k1, k2) }));
+    const set = new RemoteKeySet(url, opts, clock().now);
+    expect(await has(set, pki.selfSigned.cert)).toBe(false);
+    expect(peer.hits('/certs-none')).toBe(1);
+  });
+
+  it('keeps the certificates it has when a refresh fails (stale within the grace period), then 503', async () => {
+    let up = true;
+    const url = route('/certs-stale', () => (up ? { headers: { 'cache-control': 'max-age=60' }, body: { keys: [withCert(k1, pki.selfSigned.cert)] } } : { status: 503 }));
+    const c = clock();
+    const set = new RemoteKeySet(url, opts, c.now);
+    expect(await has(set, pki.selfSigned.cert)).toBe(true);
+    up = false;
+    c.advance(120);
+    expect(await has(set, pki.selfSigned.cert)).toBe(true);
+    // An unknown certificate's refetch fails: the upstream's outage, not the client's fault (503, as for an unknown kid).
+    expect(await has(set, pki.other.cert)).toMatchObject({ code: 'temporarily_unavailable', status: 503 });
+    c.advance(3 * 3600);
+    expect(await has(set, pki.selfSigned.cert)).toMatchObject({ code: 'temporarily_unavailable', status: 503 });
+  });
+
+  it.each([
+    ['not JSON', (): PeerAnswer => ({ body: '<html>oops</html>' })],
+    ['not a JWK Set', (): PeerAnswer => ({ body: { x5c: ['AAAA'] } })],
+    ['a 404', (): PeerAnswer => ({ status: 404, body: {} })],
+  ])('treats %s as unavailable (503 with Retry-After), never as "no certificate"', async (_what, answer) => {
+    const url = route('/certs-garbage', answer);
+    const err = await has(new RemoteKeySet(url, opts), pki.selfSigned.cert);
+    expect(err).toBeInstanceOf(OAuthError);
+    expect(err).toMatchObject({ code: 'temporarily_unavailable', status: 503 });
+    expect((err as OAuthError).headers['retry-after']).toMatch(/^\d+$/);
   });
 });
 
