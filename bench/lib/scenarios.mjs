@@ -171,8 +171,9 @@ export const scenarios = {
       'metadata value, a nested one, and text around a reference: docs/tokens.md "Custom claims"), so every token ' +
       'carries plan, seats and tenant. Issue 23\'s guard: >= 95% of client_credentials. Tessera targets only.',
     supports: (target) => target.kind === 'subject' && !target.seed,
-    tesseraImport: ({ accessTokenFormat }) => ({
-      clients: [{
+    // The reference variant (BENCH_BASELINE_REFERENCE, bench/lib/targets.mjs): the same client without the template.
+    tesseraImport: ({ accessTokenFormat, reference }) => ({
+      clients: [reference ? tesseraClient({ accessTokenFormat, grantTypes: ['client_credentials'] }) : {
         ...tesseraClient({ accessTokenFormat, grantTypes: ['client_credentials'] }),
         metadata: { plan: 'gold', limits: { seats: 5 } },
         claims: { plan: '{{client.metadata.plan}}', seats: '{{client.metadata.limits.seats}}', tenant: 'tenant-{{client.id}}' },
@@ -181,7 +182,7 @@ export const scenarios = {
     async setup(ctx) {
       const json = await clientCredentialsToken(ctx);
       const info = classifyToken(json.access_token);
-      if (info.format === 'jwt' && (info.claims?.plan !== 'gold' || info.claims?.seats !== 5 || info.claims?.tenant !== `tenant-${CLIENT_ID}`)) {
+      if (!ctx.target.reference && info.format === 'jwt' && (info.claims?.plan !== 'gold' || info.claims?.seats !== 5 || info.claims?.tenant !== `tenant-${CLIENT_ID}`)) {
         throw new SetupError(`the token lacks the template's claims: ${JSON.stringify(info.claims)}`);
       }
       if (ctx.debug) printToken(ctx, 'access_token', json.access_token);
@@ -212,6 +213,8 @@ export const scenarios = {
       ],
     }),
     async setup(ctx) {
+      // The reference variant (BENCH_BASELINE_REFERENCE): the client keeps its one secret.
+      if (ctx.target.reference) return { token: checkFormat(ctx, (await clientCredentialsToken(ctx)).access_token) };
       const adminAuth = basicAuthHeader(ADMIN_CLIENT_ID, ADMIN_CLIENT_SECRET);
       const tokenRes = await fetch(`${ctx.baseUrl}${TOKEN_PATH}`, { method: 'POST', headers: { 'content-type': FORM_CONTENT_TYPE, authorization: adminAuth }, body: formBody({ grant_type: 'client_credentials', scope: 'tessera:admin' }) });
       const adminToken = (await tokenRes.json().catch(() => ({}))).access_token;
@@ -247,6 +250,8 @@ export const scenarios = {
       clients: [tesseraClient({ accessTokenFormat, grantTypes: ['client_credentials'] })],
     }),
     async setup(ctx) {
+      // The reference variant (BENCH_BASELINE_REFERENCE): bearer client_credentials, no proof.
+      if (ctx.target.reference) return { proofs: null, token: checkFormat(ctx, (await clientCredentialsToken(ctx)).access_token) };
       const proofs = dpopProofs(`${ctx.baseUrl}${TOKEN_PATH}`);
       const res = await fetch(`${ctx.baseUrl}${TOKEN_PATH}`, { method: 'POST', headers: { ...FORM_HEADERS, dpop: proofs.next() }, body: formBody({ grant_type: 'client_credentials', scope: REQUEST_SCOPE }) });
       const json = await res.json().catch(() => ({}));
@@ -259,7 +264,7 @@ export const scenarios = {
       headers: FORM_HEADERS,
       body: formBody({ grant_type: 'client_credentials', scope: REQUEST_SCOPE }),
       // A fresh proof per request (autocannon calls this before each one).
-      setupRequest: (req) => ({ ...req, headers: { ...req.headers, dpop: state.proofs.next() } }),
+      ...(state.proofs ? { setupRequest: (req) => ({ ...req, headers: { ...req.headers, dpop: state.proofs.next() } }) } : {}),
     }],
   },
 

@@ -94,6 +94,13 @@ export async function createBenchDatabase() {
   };
 }
 
+/**
+ * BENCH_BASELINE_REFERENCE=1: tessera-baseline runs each scenario's reference variant (a scenario that measures
+ * one feature, e.g. a claims template or DPoP, then gives the baseline the plain client_credentials it is
+ * judged against), so a feature's cost is a paired, per-round ratio within one scenario.
+ */
+export const baselineIsReference = () => process.env.BENCH_BASELINE_REFERENCE === '1';
+
 /** BENCH_BASELINE_ENV="K=V K2=V2": environment for tessera-baseline only (A/B of a setting on one build). */
 function baselineEnv() {
   return Object.fromEntries((process.env.BENCH_BASELINE_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => {
@@ -103,13 +110,13 @@ function baselineEnv() {
   }));
 }
 
-function tessera(accessTokenFormat, extraArgs = [], bin = tesseraBin, extraEnv = () => ({})) {
+function tessera(accessTokenFormat, extraArgs = [], bin = tesseraBin, extraEnv = () => ({}), reference = () => false) {
   return async ({ host, port, tmpDir, scenario }) => {
     const binPath = bin();
     const dataDir = path.join(tmpDir, 'data');
     await mkdir(dataDir, { recursive: true });
     const importFile = path.join(tmpDir, 'import.json');
-    await writeFile(importFile, JSON.stringify(await scenario.tesseraImport({ accessTokenFormat }), null, 2));
+    await writeFile(importFile, JSON.stringify(await scenario.tesseraImport({ accessTokenFormat, reference: reference() }), null, 2));
     const env = { ...tesseraEnv(scenario), ...extraEnv() };
     let cleanup;
     let database = null;
@@ -234,13 +241,17 @@ Object.assign(targets, {
     name: 'tessera-baseline',
     kind: 'subject',
     optIn: true,
-    description: 'Tessera from another build (BENCH_BASELINE_BIN, default this one) with BENCH_BASELINE_ENV added: before/after comparisons',
+    description: 'Tessera from another build (BENCH_BASELINE_BIN, default this one) with BENCH_BASELINE_ENV added: before/after comparisons; ' +
+      'with BENCH_BASELINE_REFERENCE=1 it runs each scenario\'s reference variant (plain client_credentials) for a paired feature-cost ratio',
+    get reference() {
+      return baselineIsReference();
+    },
     expectFormat: 'jwt',
     grants: ALL_GRANTS,
     readiness: { type: 'http-get', path: HEALTH_PATH },
     needsTmpDir: true,
     display: 'node $BENCH_BASELINE_BIN serve --host 127.0.0.1 --port <free port> --data-dir <tmp>/data --import <tmp>/import.json',
-    command: tessera('jwt', [], baselineBin, baselineEnv),
+    command: tessera('jwt', [], baselineBin, baselineEnv, baselineIsReference),
   },
   'tessera-workers2': {
     name: 'tessera-workers2',

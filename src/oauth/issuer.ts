@@ -65,10 +65,12 @@ export class TokenIssuer implements IssuingServices {
     const custom = claims.client.claims == null ? undefined : this.claimTemplates.claimsFor(claims);
     const hooked = claims.hookClaims ?? undefined;
     // The hook's claims win over the template's; Tessera's own extra claims (idp) over both (neither may name them).
-    const c = custom === undefined && hooked === undefined ? claims : { ...claims, extra: { ...custom, ...hooked, ...(claims.extra ?? {}) } };
-    const format = formatFor(c.client);
+    // Passed beside the claims, not as a copy of them with another `extra`: grants build AccessTokenClaims of
+    // several shapes, and spreading them was ~5 µs a token on V8's generic path (issue 23's guard).
+    const extra = custom === undefined && hooked === undefined ? (claims.extra ?? undefined) : { ...custom, ...hooked, ...(claims.extra ?? {}) };
+    const format = formatFor(claims.client);
     const issuedAt = this.now();
-    const expiresIn = this.ttlFor(c.client);
+    const expiresIn = this.ttlFor(claims.client);
     // The one object of this issuance: the format fills in the token and resolves to it.
     const issued: IssuedAccessToken = {
       token: '',
@@ -76,10 +78,10 @@ export class TokenIssuer implements IssuingServices {
       issuedAt,
       expiresIn,
       expiresAt: issuedAt + expiresIn,
-      audience: this.audienceFor(c.client, c.audience),
+      audience: this.audienceFor(claims.client, claims.audience),
       format: format.name,
-      tokenType: tokenTypeFor(c.confirmation),
+      tokenType: tokenTypeFor(claims.confirmation),
     };
-    return format.issue(this, c, issued);
+    return format.issue(this, claims, issued, extra);
   }
 }

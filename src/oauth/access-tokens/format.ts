@@ -71,8 +71,12 @@ export interface AccessTokenFormat {
   readonly name: 'jwt' | 'opaque';
   /** Whether `token` has this format's shape (no verification, no look-up). */
   recognises(token: string): boolean;
-  /** Mints the token for `claims` into `issued` (whose times, jti and audience are decided) and resolves to it. */
-  issue(services: IssuingServices, claims: AccessTokenClaims, issued: IssuedAccessToken): Promise<IssuedAccessToken>;
+  /**
+   * Mints the token for `claims` into `issued` (whose times, jti and audience are decided) and resolves to it.
+   * `extra` is every extension claim of the token (the grant's own, the client's template's and the hook's, merged
+   * by the issuer), which the format must put beside, never over, the claims it sets itself.
+   */
+  issue(services: IssuingServices, claims: AccessTokenClaims, issued: IssuedAccessToken, extra: Readonly<Record<string, unknown>> | undefined): Promise<IssuedAccessToken>;
   /**
    * RFC 7662 §2.2: the serialised answer for `token` as `caller` sees it; undefined when no token of this format
    * is `token`, so the endpoint may look further (an opaque-shaped token may be a refresh token).

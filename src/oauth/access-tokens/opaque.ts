@@ -23,7 +23,7 @@ export const opaqueAccessTokens = {
     return STORED_SHAPE.test(token);
   },
 
-  async issue(s, c, issued) {
+  async issue(s, c, issued, extra) {
     const token = randomToken(32);
     await s.store.accessTokens.insertOpaque({
       hash: hashToken(token),
@@ -36,7 +36,7 @@ export const opaqueAccessTokens = {
       scope: [...c.scope],
       audience: issued.audience,
       // cnf rides with the other claims: introspection returns it as a JWT of the same grant carries it.
-      claims: c.username || c.extra || c.confirmation ? { ...(c.extra ?? {}), ...(c.username ? { username: c.username } : {}), ...(c.confirmation ? { cnf: c.confirmation } : {}) } : null,
+      claims: c.username || extra || c.confirmation ? { ...(extra ?? {}), ...(c.username ? { username: c.username } : {}), ...(c.confirmation ? { cnf: c.confirmation } : {}) } : null,
       issuedAt: issued.issuedAt,
       expiresAt: issued.expiresAt,
     });

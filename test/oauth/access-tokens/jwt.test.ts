@@ -31,7 +31,7 @@ describe('jwtAccessTokens', () => {
   });
 
   it('signs the RFC 9068 §2.2 claims, extensions never overriding them, and names the family in sid', async () => {
-    const at = await issue({ subject: 'u1', userId: 'u1', username: 'ada', orgId: 'acme', familyId: 'fam-1', scope: ['read', 'write'], extra: { idp: 'corp', iss: 'https://evil.example', sub: 'x' } });
+    const at = await issue({ subject: 'u1', userId: 'u1', username: 'ada', orgId: 'acme', familyId: 'fam-1', scope: ['read', 'write'], extra: { idp: 'corp', iss: 'https://evil.example', sub: 'x', scope: 'admin', org_id: 'evil', sid: 'other', jti: 'mine' } });
     const own = readOwnAccessToken(s.ctx, at.token)!;
     expect(own.payload).toEqual({
       idp: 'corp', iss: s.config.issuer, sub: 'u1', aud: s.config.issuer, client_id: 'app', iat: clock, exp: clock + 3600, jti: at.jti,
