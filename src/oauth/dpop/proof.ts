@@ -1,4 +1,4 @@
-import { DpopKeyError, isSupportedAlg, thumbprintOf, type CheckedHeader, type DpopKeyCache } from './keys.js';
+import { DpopKeyError, isSupportedAlg, thumbprintOf, type CheckedHeader, type DpopKeyCache, type ProofKey } from './keys.js';
 
 /** A DPoP proof that fails one of RFC 9449 §4.3's checks; the message is safe to send to the client. */
 export class DpopProofError extends Error {}
@@ -83,11 +83,22 @@ function checkHeader(h: string, algs: ReadonlySet<string>, keys: DpopKeyCache): 
   }
 }
 
+/** A proof whose every check but its signature's passed (readProof): what verifying the signature needs. */
+export interface ReadProof {
+  readonly proof: VerifiedProof;
+  readonly alg: string;
+  readonly key: ProofKey;
+  /** The JWS signing input, `<header>.<payload>` (ASCII). */
+  readonly input: string;
+  readonly signature: Buffer;
+}
+
 /**
- * RFC 9449 §4.3 checks 1-9 and 11 on one DPoP header value: one well-formed JWS, typ dpop+jwt, an accepted
- * asymmetric alg, a public jwk that verifies the signature, every required claim, htm and htu matching the
- * request, iat within the window. The nonce (check 10) and jti uniqueness (§11.1) need server state and are
- * the caller's. Synchronous, and the only crypto is one signature verification.
+ * RFC 9449 §4.3 checks 1-5, 7-9 and 11 on one DPoP header value: one well-formed JWS, typ dpop+jwt, an accepted
+ * asymmetric alg, a public jwk, every required claim, htm and htu matching the request, iat within the window.
+ * Check 6, the signature, is the caller's (verifyProof here, or DpopService on the signing thread), after these:
+ * a proof for another URL or out of its window costs no signature check. The nonce (check 10) and jti uniqueness
+ * (§11.1) need server state and are the caller's too. Synchronous, and no crypto but a thumbprint on a new header.
  *
  * Hand-written rather than jose, measured (Node 20, on the shared 2-core project machine): jose's compactVerify
  * with a pre-imported key ~200 µs plus a promise for ES256; jose with EmbeddedJWK (imports the jwk every time)
@@ -95,7 +106,7 @@ function checkHeader(h: string, algs: ReadonlySet<string>, keys: DpopKeyCache): 
  * verified by libsodium (~53 µs, against ~109 µs for node:crypto's one-shot verify). The one check jose would
  * add beyond these (crit) is done here.
  */
-export function verifyProof(header: string | string[] | undefined, expect: ProofExpectations, keys: DpopKeyCache): VerifiedProof {
+export function readProof(header: string | string[] | undefined, expect: ProofExpectations, keys: DpopKeyCache): ReadProof {
   // Check 1: exactly one DPoP header; Node joins repeated ones with ", " (a JWS has no comma).
   if (typeof header !== 'string' || header.includes(',')) throw new DpopProofError('Send exactly one DPoP header');
   if (header.length > MAX_PROOF_LENGTH) throw new DpopProofError('The DPoP proof is too large');
@@ -107,9 +118,6 @@ export function verifyProof(header: string | string[] | undefined, expect: Proof
   const checked = keys.header(h) ?? keys.rememberHeader(h, checkHeader(h, expect.algs, keys));
   if (!expect.algs.has(checked.alg)) throw new DpopProofError(`The DPoP proof's alg must be one of ${[...expect.algs].join(', ')}`);
   if (s === '') throw new DpopProofError('The DPoP proof has no signature');
-  const { jkt } = checked;
-  // Check 6.
-  if (!checked.key.verify(checked.alg, Buffer.from(`${h}.${p}`), Buffer.from(s, 'base64url'))) throw new DpopProofError('The DPoP proof signature does not verify with its jwk');
   const claims = decodeJson(p, 'payload');
   const { jti, htm, htu, iat, nonce, ath } = claims;
   // Check 3: the required claims.
@@ -127,5 +135,14 @@ export function verifyProof(header: string | string[] | undefined, expect: Proof
   // Check 11.
   if (iat < expect.now - expect.maxAge) throw new DpopProofError('The DPoP proof is too old (iat)');
   if (iat > expect.now + expect.skew) throw new DpopProofError('The DPoP proof is issued in the future (iat)');
-  return { jkt, jti, iat, nonce, ath };
+  return { proof: { jkt: checked.jkt, jti, iat, nonce, ath }, alg: checked.alg, key: checked.key, input: `${h}.${p}`, signature: Buffer.from(s, 'base64url') };
+}
+
+export const SIGNATURE_REFUSED = 'The DPoP proof signature does not verify with its jwk';
+
+/** RFC 9449 §4.3 checks 1-9 and 11 (readProof, then check 6 on this thread). Throws DpopProofError. */
+export function verifyProof(header: string | string[] | undefined, expect: ProofExpectations, keys: DpopKeyCache): VerifiedProof {
+  const read = readProof(header, expect, keys);
+  if (!read.key.verify(read.alg, Buffer.from(read.input, 'latin1'), read.signature)) throw new DpopProofError(SIGNATURE_REFUSED);
+  return read.proof;
 }

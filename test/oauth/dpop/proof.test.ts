@@ -97,3 +97,20 @@ describe('the checked-header cache', () => {
     expect(cache.size).toBe(5);
   });
 });
+
+describe('check order', () => {
+  it('checks every claim before the signature: a proof for another URL or out of its window costs no signature check', () => {
+    const p = ed25519Prover();
+    const cache = new DpopKeyCache();
+    let verified = 0;
+    verifyProof(p.proof(), expect_(), cache);
+    const key = cache.header(p.header)!.key;
+    const counting = { ...key, verify: (...args: Parameters<typeof key.verify>) => (verified++, key.verify(...args)) };
+    cache.rememberHeader(p.header, { ...cache.header(p.header)!, key: counting });
+    expect(() => verifyProof(p.proof({ htu: 'https://elsewhere.example/token' }), expect_(), cache)).toThrow(/htu/);
+    expect(() => verifyProof(p.proof({ iat: NOW - 3600 }), expect_(), cache)).toThrow(/too old/);
+    expect(verified).toBe(0);
+    verifyProof(p.proof(), expect_(), cache);
+    expect(verified).toBe(1);
+  });
+});
