@@ -122,6 +122,9 @@ export function importProofKey(jwk: Record<string, unknown>, sodium: Sodium | nu
   return nodeProofKey(key);
 }
 
+/** The longest protected header (base64url characters) the checked-header cache keeps. */
+export const MAX_CACHED_HEADER = 1024;
+
 /** A proof header that passed every check that depends on the header alone, with its imported key. */
 export interface CheckedHeader {
   readonly alg: string;
@@ -201,8 +204,13 @@ export class DpopKeyCache {
     return this.headers.get(encoded);
   }
 
+  /**
+   * Remembers a checked header. Only headers up to MAX_CACHED_HEADER characters are kept (an EC or OKP key's header
+   * is ~200, an RSA-4096 one ~850), so a flood of padded headers holds at most ~10 MB; longer ones are checked
+   * every time.
+   */
   rememberHeader(encoded: string, checked: CheckedHeader): CheckedHeader {
-    this.headers.set(encoded, checked);
+    if (encoded.length <= MAX_CACHED_HEADER) this.headers.set(encoded, checked);
     return checked;
   }
 

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadSodium } from '../../../src/keys/ed25519.js';
-import { DpopKeyCache, importProofKey } from '../../../src/oauth/dpop/keys.js';
+import { DpopKeyCache, importProofKey, MAX_CACHED_HEADER } from '../../../src/oauth/dpop/keys.js';
 import { DpopProofError, verifyProof, type ProofExpectations } from '../../../src/oauth/dpop/proof.js';
 
 const URL_ = 'https://auth.example/oauth/token';
@@ -89,6 +89,16 @@ describe('the checked-header cache', () => {
     expect(() => verifyProof(p.proof({}, p.header, other), expect_(), cache)).toThrow(/signature does not verify/);
     expect(() => verifyProof(p.proof({ htm: 'GET' }), expect_(), cache)).toThrow(/htm must be POST/);
     expect(() => verifyProof(p.proof({ iat: NOW - 600 }), expect_(), cache)).toThrow(/too old/);
+  });
+
+  it('does not keep a header longer than MAX_CACHED_HEADER (padding cannot make the cache large)', () => {
+    const p = ed25519Prover();
+    const cache = new DpopKeyCache();
+    const padded = b64({ typ: 'dpop+jwt', alg: 'EdDSA', jwk: { kty: p.jwk.kty, crv: p.jwk.crv, x: p.jwk.x }, pad: 'x'.repeat(MAX_CACHED_HEADER) });
+    expect(verifyProof(p.proof({}, padded), expect_(), cache).jti).toBeTypeOf('string');
+    expect(cache.header(padded)).toBeUndefined();
+    verifyProof(p.proof(), expect_(), cache);
+    expect(cache.header(p.header)).toBeDefined();
   });
 
   it('is bounded: a flood of fresh headers keeps at most the configured number', () => {
