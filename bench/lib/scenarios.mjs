@@ -154,12 +154,7 @@ export const scenarios = {
       if (ctx.debug) printToken(ctx, 'access_token', json.access_token);
       return { token: checkFormat(ctx, json.access_token) };
     },
-    requests: () => [{
-      method: 'POST',
-      path: TOKEN_PATH,
-      headers: FORM_HEADERS,
-      body: formBody({ grant_type: 'client_credentials', scope: REQUEST_SCOPE }),
-    }],
+    requests: () => [clientCredentialsRequest()],
   },
 
   client_credentials_claims: {
@@ -188,12 +183,7 @@ export const scenarios = {
       if (ctx.debug) printToken(ctx, 'access_token', json.access_token);
       return { token: checkFormat(ctx, json.access_token) };
     },
-    requests: () => [{
-      method: 'POST',
-      path: TOKEN_PATH,
-      headers: FORM_HEADERS,
-      body: formBody({ grant_type: 'client_credentials', scope: REQUEST_SCOPE }),
-    }],
+    requests: () => [clientCredentialsRequest()],
   },
 
   client_credentials_two_secrets: {
@@ -228,12 +218,7 @@ export const scenarios = {
       const json = await clientCredentialsToken(ctx);
       return { token: checkFormat(ctx, json.access_token) };
     },
-    requests: () => [{
-      method: 'POST',
-      path: TOKEN_PATH,
-      headers: FORM_HEADERS,
-      body: formBody({ grant_type: 'client_credentials', scope: REQUEST_SCOPE }),
-    }],
+    requests: () => [clientCredentialsRequest()],
   },
 
   client_credentials_dpop: {
@@ -259,10 +244,7 @@ export const scenarios = {
       return { proofs, token: checkFormat(ctx, json.access_token) };
     },
     requests: (state) => [{
-      method: 'POST',
-      path: TOKEN_PATH,
-      headers: FORM_HEADERS,
-      body: formBody({ grant_type: 'client_credentials', scope: REQUEST_SCOPE }),
+      ...clientCredentialsRequest(),
       // A fresh proof per request (autocannon calls this before each one).
       ...(state.proofs ? { setupRequest: (req) => ({ ...req, headers: { ...req.headers, dpop: state.proofs.next() } }) } : {}),
     }],
