@@ -46,4 +46,20 @@ describe.runIf(pg)('DPoP proofs are single use across nodes', () => {
     expect(replayed.body.error).toBe('invalid_dpop_proof');
     expect(replayed.body.error_description).toMatch(/already used/);
   });
+
+  it('a race: each proof sent three times to each node at once is accepted exactly once', async () => {
+    const key = await makeDpopKey();
+    const htu = `${ISSUER}/oauth/token`;
+    const send = (node: TestServer, proof: string) => node.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', SECRET), dpop: proof });
+    const nonce = (await send(a, await makeProof(key, { htu }))).headers.get('dpop-nonce')!;
+    const proofs = await Promise.all(Array.from({ length: 12 }, () => makeProof(key, { htu, nonce })));
+    // Every send of every proof in flight together: both nodes group what arrives in one turn into one statement,
+    // so copies of one proof meet in one batch and across batches of the two nodes.
+    const answers = await Promise.all(proofs.flatMap((proof, i) => [a, b, a, b, a, b].map((node) => send(node, proof).then((r) => ({ i, status: r.status, error: r.body.error })))));
+    for (let i = 0; i < proofs.length; i++) {
+      const mine = answers.filter((r) => r.i === i);
+      expect(mine.filter((r) => r.status === 200)).toHaveLength(1);
+      expect(mine.filter((r) => r.status === 400 && r.error === 'invalid_dpop_proof')).toHaveLength(5);
+    }
+  });
 });
