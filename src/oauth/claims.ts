@@ -74,6 +74,9 @@ function pathGetter(root: (s: ClaimSource) => unknown, path: readonly string[]):
   };
 }
 
+/** Getters that read the client record and nothing else: a template made of these and literals is the same for every token of one client record. */
+const CLIENT_ONLY = new WeakSet<Getter>();
+
 const ROOTS: Readonly<Record<string, Getter>> = {
   subject: (s) => s.subject,
   'client.id': (s) => s.client.clientId,
@@ -83,6 +86,7 @@ const ROOTS: Readonly<Record<string, Getter>> = {
   'org.id': (s) => s.orgId ?? undefined,
   'installation.id': (s) => s.installation?.id ?? undefined,
 };
+for (const ref of ['client.id', 'client.name']) CLIENT_ONLY.add(ROOTS[ref]!);
 
 /** The metadata objects a path may walk into, by the reference's prefix (`user.attributes` is user.metadata). */
 const METADATA_ROOTS: ReadonlyArray<readonly [string, (s: ClaimSource) => unknown]> = [
@@ -103,7 +107,9 @@ function compileReference(ref: string): Getter | string {
     if (!ref.startsWith(prefix)) continue;
     const path = ref.slice(prefix.length).split('.');
     if (path.length > MAX_PATH_DEPTH || !path.every((p) => SEGMENT.test(p))) return `"{{${ref}}}" has a malformed metadata path`;
-    return pathGetter(root, path);
+    const getter = pathGetter(root, path);
+    if (prefix === 'client.metadata.') CLIENT_ONLY.add(getter);
+    return getter;
   }
   return `"{{${ref}}}" is not a known reference (${KNOWN_REFERENCES})`;
 }
@@ -157,6 +163,11 @@ function textOf(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/** Whether every claim of `template` is a literal or reads only the client record. */
+function readsOnlyTheClient(template: CompiledTemplate): boolean {
+  return template.every((c) => c.kind === 'literal' || (c.kind === 'reference' ? CLIENT_ONLY.has(c.getter!) : c.parts!.every((p) => typeof p === 'string' || CLIENT_ONLY.has(p))));
+}
+
 /** The claims of one token: only those whose references all resolved. */
 export function evaluateTemplate(template: CompiledTemplate, source: ClaimSource): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -191,24 +202,33 @@ export function evaluateTemplate(template: CompiledTemplate, source: ClaimSource
  * compiled on first use. Lives in the OAuthContext (context.ts).
  */
 export class ClaimTemplates {
-  private readonly compiled = new WeakMap<Client, CompiledTemplate>();
+  private readonly compiled = new WeakMap<Client, { template: CompiledTemplate; fixed: Readonly<Record<string, unknown>> | undefined }>();
+
+  private entry(client: Client): { template: CompiledTemplate; fixed: Readonly<Record<string, unknown>> | undefined } | undefined {
+    const raw = client.claims;
+    if (raw === null || raw === undefined) return undefined;
+    let e = this.compiled.get(client);
+    if (e === undefined) {
+      // Stored templates were validated; one stored before a rule tightened keeps only the claims that compile.
+      const template = compileClaimTemplate(raw).template;
+      // A template that reads only the client (literals, client.*) is the same for every token of this record:
+      // evaluated once here, frozen, and shared (the formats only read it).
+      const fixed = template.length > 0 && readsOnlyTheClient(template) ? Object.freeze(evaluateTemplate(template, { client, subject: '' })) : undefined;
+      e = { template, fixed };
+      this.compiled.set(client, e);
+    }
+    return e;
+  }
 
   /** The client's compiled template; undefined when it has none (the common case, one property check). */
   of(client: Client): CompiledTemplate | undefined {
-    const raw = client.claims;
-    if (raw === null || raw === undefined) return undefined;
-    let t = this.compiled.get(client);
-    if (t === undefined) {
-      // Stored templates were validated; one stored before a rule tightened keeps only the claims that compile.
-      t = compileClaimTemplate(raw).template;
-      this.compiled.set(client, t);
-    }
-    return t;
+    return this.entry(client)?.template;
   }
 
-  /** The template's claims for one issuance ({} without a template). */
-  claimsFor(source: ClaimSource): Record<string, unknown> | undefined {
-    const t = this.of(source.client);
-    return t === undefined || t.length === 0 ? undefined : evaluateTemplate(t, source);
+  /** The template's claims for one issuance (undefined without a template or claims). */
+  claimsFor(source: ClaimSource): Readonly<Record<string, unknown>> | undefined {
+    const e = this.entry(source.client);
+    if (e === undefined || e.template.length === 0) return undefined;
+    return e.fixed ?? evaluateTemplate(e.template, source);
   }
 }

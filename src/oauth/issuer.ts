@@ -67,7 +67,8 @@ export class TokenIssuer implements IssuingServices {
     // The hook's claims win over the template's; Tessera's own extra claims (idp) over both (neither may name them).
     // Passed beside the claims, not as a copy of them with another `extra`: grants build AccessTokenClaims of
     // several shapes, and spreading them was ~5 µs a token on V8's generic path (issue 23's guard).
-    const extra = custom === undefined && hooked === undefined ? (claims.extra ?? undefined) : { ...custom, ...hooked, ...(claims.extra ?? {}) };
+    const own = claims.extra ?? undefined;
+    const extra = hooked === undefined && (custom === undefined || own === undefined) ? (custom ?? own) : { ...custom, ...hooked, ...own };
     const format = formatFor(claims.client);
     const issuedAt = this.now();
     const expiresIn = this.ttlFor(claims.client);

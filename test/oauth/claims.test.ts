@@ -76,4 +76,23 @@ describe('claim templates', () => {
     expect(templates.claimsFor({ client: c2, subject: 'svc' })).toEqual({ plan: 'platinum' });
     expect(templates.of(c2)).not.toBe(compiled);
   });
+
+  it('a template that reads only the client is evaluated once per record; one that reads the grant, per token', () => {
+    const templates = new ClaimTemplates();
+    const fixed = client({ claims: { plan: '{{client.metadata.plan}}', tenant: 't-{{client.id}}', name: '{{client.name}}', tier: 2 } });
+    const first = templates.claimsFor({ client: fixed, subject: 'a' });
+    expect(first).toEqual({ plan: 'gold', tenant: `t-${fixed.clientId}`, tier: 2, ...(fixed.name ? { name: fixed.name } : {}) });
+    expect(templates.claimsFor({ client: fixed, subject: 'b', orgId: 'acme' })).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // An updated record is a new record: evaluated again.
+    const updated = { ...fixed, metadata: { plan: 'platinum' } };
+    expect(templates.claimsFor({ client: updated, subject: 'a' })).toMatchObject({ plan: 'platinum' });
+    // Any reference to the grant (subject, user, org, installation) makes it per token.
+    for (const ref of ['{{subject}}', '{{user.id}}', '{{org.id}}', '{{installation.id}}', 'x-{{user.metadata.a}}', '{{org.metadata.a}}']) {
+      const perToken = client({ claims: { plan: '{{client.metadata.plan}}', who: ref } });
+      const a = templates.claimsFor({ client: perToken, subject: 'a', userId: 'u1', orgId: 'o1', user: { metadata: { a: 1 } } as never, org: { metadata: { a: 2 } } as never, installation: { id: 'i1' } as never });
+      const b = templates.claimsFor({ client: perToken, subject: 'b', userId: 'u2', orgId: 'o2', user: { metadata: { a: 3 } } as never, org: { metadata: { a: 4 } } as never, installation: { id: 'i2' } as never });
+      expect(a, ref).not.toEqual(b);
+    }
+  });
 });
