@@ -460,10 +460,11 @@ async function main() {
         duration,
         warmup: opts.warmup,
         requests: () => scenario.requests(state, ctx),
-        beforeRun: scenario.beforeRun ? () => scenario.beforeRun(state, ctx) : undefined,
+        beforeRun: scenario.beforeRun ? (phase) => scenario.beforeRun(state, ctx, phase) : undefined,
         side: scenario.side ? scenario.side(state, ctx) : undefined,
       });
       if (proc.exited) throw new SetupError(`target exited during the run: ${outputTail(proc)}`);
+      if (scenario.report) m.scenarioReport = scenario.report(state);
       m.startupMs = startupMs;
       m.rssKb = treeRssKb(proc.child.pid);
       if (budget) m.cpuBudget = { cpus: budget.cpus, ...budget.stats() };

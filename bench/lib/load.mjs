@@ -79,10 +79,10 @@ export async function measure({ url, serverPid, connections, duration, warmup, r
   // side: optional second stream { label, connections, rate, requests } run at the same time, same duration.
   const sideRun = (d) => side ? runAutocannon({ url, connections: side.connections, duration: d, rate: side.rate, requests: side.requests() }) : null;
   if (warmup > 0) {
-    if (beforeRun) await beforeRun();
+    if (beforeRun) await beforeRun({ phase: 'warmup', seconds: warmup });
     await Promise.all([runAutocannon({ url, connections, duration: warmup, requests: requests() }), sideRun(warmup)]);
   }
-  if (beforeRun) await beforeRun();
+  if (beforeRun) await beforeRun({ phase: 'run', seconds: duration });
   const reqs = requests();
   const host0 = hostCpuSeconds();
   const cpu0 = treeCpuSeconds(serverPid);

@@ -27,46 +27,7 @@ import {
 import { benchUsers } from './users.mjs';
 import { seedClientId } from '../seed-large.mjs';
 import { SkipError, postForm, describe, classifyToken, mapLimit } from './http.mjs';
-import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { createRequire } from 'node:module';
-
-/** libsodium when the server's optional addon is installed (it signs Ed25519 in about half node:crypto's time). */
-let sodium = null;
-try {
-  sodium = createRequire(import.meta.url)('sodium-native');
-} catch {
-  sodium = null;
-}
-
-/**
- * DPoP proofs for one URL (RFC 9449 §4.2), made as cheaply as a client can, because the load generator shares the
- * machine with the server: one Ed25519 key, the header encoded once, per proof only the claims and one signature
- * (libsodium ~18 µs on this machine, node:crypto ~36 µs).
- */
-function dpopProofs(htu) {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const jwk = publicKey.export({ format: 'jwk' });
-  const header = Buffer.from(JSON.stringify({ typ: 'dpop+jwt', alg: 'EdDSA', jwk: { kty: jwk.kty, crv: jwk.crv, x: jwk.x } })).toString('base64url');
-  let signBytes = (data) => sign(null, data, privateKey);
-  if (sodium) {
-    const pk = Buffer.alloc(sodium.crypto_sign_PUBLICKEYBYTES);
-    const sk = Buffer.alloc(sodium.crypto_sign_SECRETKEYBYTES);
-    sodium.crypto_sign_seed_keypair(pk, sk, Buffer.from(privateKey.export({ format: 'jwk' }).d, 'base64url'));
-    signBytes = (data) => {
-      const sig = Buffer.alloc(sodium.crypto_sign_BYTES);
-      sodium.crypto_sign_detached(sig, data, sk);
-      return sig;
-    };
-  }
-  return {
-    signer: sodium ? 'libsodium' : 'node:crypto',
-    next() {
-      const claims = Buffer.from(JSON.stringify({ jti: randomBytes(12).toString('base64url'), htm: 'POST', htu, iat: Math.floor(Date.now() / 1000) })).toString('base64url');
-      const input = `${header}.${claims}`;
-      return `${input}.${signBytes(Buffer.from(input)).toString('base64url')}`;
-    },
-  };
-}
+import { proofPool } from './dpop-proofs.mjs';
 
 const AUTH = basicAuthHeader(CLIENT_ID, CLIENT_SECRET);
 const ADMIN_CLIENT_ID = 'bench-admin';
@@ -221,34 +182,9 @@ export const scenarios = {
     requests: () => [clientCredentialsRequest()],
   },
 
-  client_credentials_dpop: {
-    name: 'client_credentials_dpop',
-    title: 'Client credentials grant, DPoP-bound (RFC 9449)',
-    endpoint: `POST ${TOKEN_PATH} grant_type=client_credentials&scope=${REQUEST_SCOPE} + DPoP proof`,
-    description:
-      'As client_credentials, but every request carries a fresh DPoP proof (EdDSA, a new jti and iat each time, ' +
-      'signed by the load generator, by libsodium when installed) and gets a DPoP-bound token (token_type DPoP, ' +
-      'cnf.jkt): one proof verification and one replay-guard write per request. Server nonces off (the default). ' +
-      'Tessera targets only.',
-    supports: (target) => target.kind === 'subject' && !target.seed,
-    tesseraImport: ({ accessTokenFormat }) => ({
-      clients: [tesseraClient({ accessTokenFormat, grantTypes: ['client_credentials'] })],
-    }),
-    async setup(ctx) {
-      // The reference variant (BENCH_BASELINE_REFERENCE): bearer client_credentials, no proof.
-      if (ctx.target.reference) return { proofs: null, token: checkFormat(ctx, (await clientCredentialsToken(ctx)).access_token) };
-      const proofs = dpopProofs(`${ctx.baseUrl}${TOKEN_PATH}`);
-      const res = await fetch(`${ctx.baseUrl}${TOKEN_PATH}`, { method: 'POST', headers: { ...FORM_HEADERS, dpop: proofs.next() }, body: formBody({ grant_type: 'client_credentials', scope: REQUEST_SCOPE }) });
-      const json = await res.json().catch(() => ({}));
-      if (res.status !== 200 || json.token_type !== 'DPoP') failSetup(`POST ${TOKEN_PATH} with a DPoP proof`, { status: res.status, text: JSON.stringify(json), json });
-      return { proofs, token: checkFormat(ctx, json.access_token) };
-    },
-    requests: (state) => [{
-      ...clientCredentialsRequest(),
-      // A fresh proof per request (autocannon calls this before each one).
-      ...(state.proofs ? { setupRequest: (req) => ({ ...req, headers: { ...req.headers, dpop: state.proofs.next() } }) } : {}),
-    }],
-  },
+  client_credentials_dpop: dpopScenario({ name: 'client_credentials_dpop', alg: 'EdDSA' }),
+  client_credentials_dpop_es256: dpopScenario({ name: 'client_credentials_dpop_es256', alg: 'ES256' }),
+  client_credentials_dpop_ps256: dpopScenario({ name: 'client_credentials_dpop_ps256', alg: 'PS256' }),
 
   introspection: {
     name: 'introspection',
@@ -378,6 +314,48 @@ export const scenarios = {
     }],
   },
 };
+
+/**
+ * client_credentials with a DPoP proof signed with `alg` on every request (RFC 9449): one proof verification
+ * and one replay-guard write per request, a DPoP-bound token back. The proofs come from a pool signed before
+ * each phase (dpop-proofs.mjs), so the load generator's signatures do not take CPU from the server.
+ */
+function dpopScenario({ name, alg }) {
+  return {
+    name,
+    title: `Client credentials grant, DPoP-bound (RFC 9449), ${alg} proofs`,
+    endpoint: `POST ${TOKEN_PATH} grant_type=client_credentials&scope=${REQUEST_SCOPE} + DPoP proof (${alg})`,
+    description:
+      `As client_credentials, but every request carries a fresh DPoP proof (${alg}, a new jti and iat each time) ` +
+      'and gets a DPoP-bound token (token_type DPoP, cnf.jkt): one proof verification and one replay-guard write ' +
+      'per request. Server nonces off (the default). The proofs are signed before each phase, by one thread per ' +
+      'core, so that the load generator spends no CPU on signatures during the window (a client signs on its own ' +
+      'machine); a request that finds the pool empty signs its own, and the run reports how many. Tessera only.',
+    supports: (target) => target.kind === 'subject' && !target.seed,
+    tesseraImport: ({ accessTokenFormat }) => ({
+      clients: [tesseraClient({ accessTokenFormat, grantTypes: ['client_credentials'] })],
+    }),
+    async setup(ctx) {
+      // The reference variant (BENCH_BASELINE_REFERENCE): bearer client_credentials, no proof.
+      if (ctx.target.reference) return { proofs: null, token: checkFormat(ctx, (await clientCredentialsToken(ctx)).access_token) };
+      const proofs = proofPool({ alg, htu: `${ctx.baseUrl}${TOKEN_PATH}` });
+      await proofs.fill(0);
+      const res = await fetch(`${ctx.baseUrl}${TOKEN_PATH}`, { method: 'POST', headers: { ...FORM_HEADERS, dpop: proofs.next() }, body: formBody({ grant_type: 'client_credentials', scope: REQUEST_SCOPE }) });
+      const json = await res.json().catch(() => ({}));
+      if (res.status !== 200 || json.token_type !== 'DPoP') failSetup(`POST ${TOKEN_PATH} with a DPoP proof`, { status: res.status, text: JSON.stringify(json), json });
+      return { proofs, token: checkFormat(ctx, json.access_token) };
+    },
+    async beforeRun(state, _ctx, phase) {
+      if (state.proofs) await state.proofs.fill(phase.seconds);
+    },
+    report: (state) => (state.proofs ? { dpopAlg: alg, proofsSignedDuringRun: state.proofs.signedDuringRun } : null),
+    requests: (state) => [{
+      ...clientCredentialsRequest(),
+      // A fresh proof per request (autocannon calls this before each one).
+      ...(state.proofs ? { setupRequest: (req) => ({ ...req, headers: { ...req.headers, dpop: state.proofs.next() } }) } : {}),
+    }],
+  };
+}
 
 function clientCredentialsRequest() {
   return {
