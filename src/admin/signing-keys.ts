@@ -1,6 +1,7 @@
 import type { SigningAlg, SigningKey, Store } from '../store/types.js';
 import { generateSigningKey, SIGNING_ALGS } from '../keys/generate.js';
 import { AdminConflictError, AdminNotFoundError, assertNoProblems } from './problems.js';
+import { VersionConflictError } from '../store/errors.js';
 import { nowSeconds } from './sessions.js';
 import { formatDuration } from './duration.js';
 import { recordAdminChange, recordAdminEvent, type AdminAudit } from './audit.js';
@@ -78,12 +79,14 @@ export async function rotateSigningKey(store: Store, alg: string, policy: Rotati
  * Retires a key without rotating (one of several active keys, e.g. one imported by mistake or suspected exposed
  * while another is ready): no token is signed with it from then on, and it stays in the JWKS until every token
  * it signed can no longer be live (maxAccessTokenTtl + clockSkew), as after a rotation. The only active key is
- * never retired: the server could sign nothing (rotate instead).
+ * never retired: the server could sign nothing (rotate instead). `cond.ifStatus` (If-Match): retire only if the
+ * key's status is still the one read, in the store's transaction, else VersionConflictError.
  */
-export async function retireSigningKey(store: Store, kid: string, policy: Pick<RotationPolicy, 'maxAccessTokenTtl' | 'clockSkew'>, audit?: AdminAudit): Promise<SigningKey> {
+export async function retireSigningKey(store: Store, kid: string, policy: Pick<RotationPolicy, 'maxAccessTokenTtl' | 'clockSkew'>, audit?: AdminAudit, cond: { ifStatus?: SigningKey['status'] } = {}): Promise<SigningKey> {
   const publishUntil = nowSeconds() + policy.maxAccessTokenTtl + policy.clockSkew;
-  const outcome = await store.keys.retire(kid, publishUntil);
+  const outcome = await store.keys.retire(kid, publishUntil, cond.ifStatus);
   if (outcome === 'missing') throw new AdminNotFoundError(`no signing key ${kid}`);
+  if (outcome === 'changed') throw new VersionConflictError(`signing key ${kid}`);
   if (outcome === 'already_retired') throw new AdminConflictError(`signing key ${kid} is already retired`);
   if (outcome === 'only_active') throw new AdminConflictError(`signing key ${kid} is the only active key; rotate instead (tessera keys rotate) so a new key signs`);
   const key = (await store.keys.list()).find((k) => k.kid === kid)!;

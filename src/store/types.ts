@@ -253,8 +253,11 @@ export interface KeyStore {
   /**
    * Retires one active key without adding another, atomically across processes: 'only_active' (nothing changed)
    * when it is the last active key, 'already_retired', 'missing'; else 'retired', published until `publishUntil`.
+   * With `ifStatus` (the status the caller read, If-Match), a compare-and-set: 'changed' (nothing changed) when the
+   * key's status is no longer that one. A key changes only by changing status (pending -> active -> retired), so
+   * its status is its version.
    */
-  retire(kid: string, publishUntil: number): Promise<'retired' | 'missing' | 'already_retired' | 'only_active'>;
+  retire(kid: string, publishUntil: number, ifStatus?: SigningKey['status']): Promise<'retired' | 'missing' | 'already_retired' | 'only_active' | 'changed'>;
 }
 
 export interface User {

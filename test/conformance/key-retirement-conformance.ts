@@ -37,5 +37,24 @@ export function keyRetirementCases(store: () => Store): void {
       expect(outcomes.filter((o) => o === 'only_active')).toHaveLength(1);
       expect((await store().keys.list()).filter((k) => k.status === 'active')).toHaveLength(1);
     });
+
+    it('with ifStatus, a compare-and-set on the status read: a changed key is left alone (changed), and of two at once exactly one wins', async () => {
+      const a = kid();
+      const b = kid();
+      await store().keys.insert(key(a));
+      await store().keys.insert(key(b));
+      const until = now() + 60;
+      // Read as pending, but it is active now: nothing changes.
+      expect(await store().keys.retire(a, until, 'pending')).toBe('changed');
+      expect((await store().keys.list()).find((k) => k.kid === a)?.status).toBe('active');
+      // The precondition is checked before the other outcomes (RFC 9110 §13.2.2): missing stays missing.
+      expect(await store().keys.retire(kid(), until, 'active')).toBe('missing');
+      const outcomes = await Promise.all([1, 2, 3].map(() => store().keys.retire(a, until, 'active')));
+      expect(outcomes.sort()).toEqual(['changed', 'changed', 'retired']);
+      expect((await store().keys.list()).find((k) => k.kid === a)).toMatchObject({ status: 'retired', publishUntil: until });
+      // A retired key read as active (a stale read) is a changed one, not an already retired one.
+      expect(await store().keys.retire(a, until, 'active')).toBe('changed');
+      expect(await store().keys.retire(a, until)).toBe('already_retired');
+    });
   });
 }

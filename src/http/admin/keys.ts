@@ -78,8 +78,11 @@ export function keyRoutes(app: FastifyInstance, ctx: OAuthContext, prefix: strin
     const { kid } = request.params;
     const existing = (await ctx.store.keys.list()).find((k) => k.kid === kid);
     if (!existing) throw new AdminNotFoundError(`no signing key ${kid}`);
+    // A stale tag fails here; a change between this read and the write fails in the store's transaction (the
+    // status read is the key's version), so of two retirements with one tag exactly one wins.
     checkIfMatch(request, etagOf(describeSigningKey(existing)));
-    const key = await retireSigningKey(ctx.store, kid, policy, auditOf(ctx, request));
+    const cond = request.headers['if-match'] === undefined ? {} : { ifStatus: existing.status };
+    const key = await retireSigningKey(ctx.store, kid, policy, auditOf(ctx, request), cond);
     const body = describeSigningKey(key);
     reply.header('etag', etagOf(body));
     return body;

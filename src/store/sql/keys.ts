@@ -88,7 +88,7 @@ export class SqlKeyStore implements KeyStore {
     });
   }
 
-  async retire(kid: string, publishUntil: number): Promise<'retired' | 'missing' | 'already_retired' | 'only_active'> {
+  async retire(kid: string, publishUntil: number, ifStatus?: SigningKey['status']): Promise<'retired' | 'missing' | 'already_retired' | 'only_active' | 'changed'> {
     const now = nowSeconds();
     return this.ctx.tx(async (c) => {
       // PostgreSQL: two retirements (or a retirement and a scheduled activation) at once must not both see
@@ -96,6 +96,8 @@ export class SqlKeyStore implements KeyStore {
       await this.lockRotations(c);
       const key = await c.db.selectFrom('signing_keys').select('status').where('kid', '=', kid).executeTakeFirst();
       if (!key) return 'missing';
+      // The caller's precondition (If-Match) first, as HTTP evaluates it before the request (RFC 9110 §13.2.2).
+      if (ifStatus !== undefined && key.status !== ifStatus) return 'changed';
       if (key.status === 'retired') return 'already_retired';
       const others = await c.db.selectFrom('signing_keys').select('kid').where('status', '=', 'active').where('kid', '!=', kid).limit(1).executeTakeFirst();
       if (!others) return 'only_active';

@@ -54,4 +54,17 @@ describe('POST /admin/v1/keys/{kid}/retire', () => {
     expectProblem(await api('POST', `/keys/${extra.kid}/retire`), 409);
     expectProblem(await api('POST', `/keys/${first}/retire`), 409);
   });
+
+  it('two retirements with one If-Match tag race: exactly one wins (200), the other gets 412, and an active key remains', async () => {
+    // Two more active keys, so that retiring one is allowed and the race is only about the tag.
+    const keys = await Promise.all([1, 2].map(() => generateSigningKey(s.config.signingAlg, s.masterKey.key)));
+    for (const k of keys) await s.ctx.store.keys.insert({ ...k, status: 'active', retiredAt: null, publishUntil: null });
+    const target = keys[0]!.kid;
+    const etag = (await api('GET', `/keys/${target}`)).headers.get('etag')!;
+    const results = await Promise.all([1, 2, 3].map(() => api('POST', `/keys/${target}/retire`, { headers: { 'if-match': etag } })));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 412, 412]);
+    for (const r of results.filter((x) => x.status === 412)) expectProblem(r, 412);
+    expect(((await api('GET', `/keys/${target}`)).body as { status: string }).status).toBe('retired');
+    expect((await s.ctx.store.keys.list()).some((k) => k.status === 'active')).toBe(true);
+  });
 });
