@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSigningKey, SIGNING_ALGS } from '../../src/keys/generate.js';
 import { loadKey, signingInputOf, type LoadedKey } from '../../src/keys/jwt.js';
-import { inlineSigner, resolveSigningThread, SigningThread } from '../../src/keys/signing-thread.js';
+import { inlineSigner, MAX_BATCH, resolveSigningThread, SigningThread } from '../../src/keys/signing-thread.js';
 import type { SigningAlg, SigningKey } from '../../src/store/types.js';
 
 const master = randomBytes(32);
@@ -83,6 +83,18 @@ describe('SigningThread', () => {
       expect(t.counts.thread).toBeGreaterThan(250);
     });
   }
+
+  it('a turn with more than MAX_BATCH signatures sends them in batches of at most MAX_BATCH, each signature still its own', async () => {
+    const k = await key('EdDSA');
+    const t = thread();
+    await warmUp(t, k);
+    const before = t.counts.batches;
+    const all = inputs(k, 5 * MAX_BATCH + 3);
+    // All asked in one synchronous loop: one turn.
+    const sigs = await Promise.all(all.map((input) => t.sign(k, input)));
+    expect(t.counts.batches - before).toBe(6);
+    for (let i = 0; i < all.length; i++) expect(k.verify(Buffer.from(all[i]!, 'latin1'), sigs[i]!)).toBe(true);
+  });
 
   it('EdDSA: the thread signs byte for byte what the event loop signs (Ed25519 is deterministic)', async () => {
     const k = await key('EdDSA');
