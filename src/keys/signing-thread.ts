@@ -36,13 +36,15 @@ export function resolveSigningThread(setting: boolean | 'auto', workers: number 
 }
 
 const PROBE = 'tessera signing-thread self-test';
+
 /**
  * A batch is sent as soon as it holds this many signatures, without waiting for the end of the turn. One batch per
  * turn made a convoy: under load the turn's requests all reached the signature together, the event loop then
  * waited idle for the thread to sign all of them, and the thread waited idle while the event loop wrote their
  * responses and read the next requests; the process stayed at ~1.2 cores whatever the concurrency. Batches of 8
- * let the thread sign while the event loop goes on with the turn: 1.13x client_credentials tokens/s on the
- * benchmark host (docs/benchmarks.md); 4 measured the same as 8, with twice the messages.
+ * let the thread sign while the event loop goes on with the turn: 1.13x client_credentials tokens/s against one
+ * batch per turn on the benchmark host, 1.21x against the build before (docs/benchmarks.md); 4 measured the same
+ * as 8, with twice the messages.
  */
 export const MAX_BATCH = 8;
 
@@ -56,10 +58,10 @@ interface Job {
 /**
  * The main thread's side. Requests that arrive in one turn of the event loop are signed in batches, sent at the
  * end of the turn (setImmediate) or as soon as MAX_BATCH are queued: one message each way per batch, so the
- * hand-off costs less than the signatures it moves. A batch of one with nothing in flight is signed inline, so a lone request waits for no
- * thread. A key is used on the thread only after the thread's signature of a probe verified with the main
- * thread's key; until then, and for good if the thread fails or exits, signing is inline: a token is never
- * refused or delayed because of the thread.
+ * hand-off costs less than the signatures it moves. A batch of one with nothing in flight is signed inline, so a
+ * lone request waits for no thread. A key is used on the thread only after the thread's signature of a probe
+ * verified with the main thread's key; until then, and for good if the thread fails or exits, signing is inline:
+ * a token is never refused or delayed because of the thread.
  */
 export class SigningThread implements JwtSigner {
   readonly threaded = true;
