@@ -245,6 +245,29 @@ describe('RFC 9449 §4.3 check 9: htu', () => {
     }
   });
 
+  it('decodes percent-encoded unreserved characters before comparing (RFC 3986 §6.2.2.2)', async () => {
+    const u = new URL(htu);
+    for (const spelling of [`${u.protocol}//${u.host}/oauth/%74oken`, `${u.protocol}//${u.host}/%6Fauth/token`, `${u.protocol}//${u.host}/%6fauth/%74%6F%6b%65%6E`]) {
+      const r = await cc(await makeProof(key, { htu: spelling }));
+      expect(r.status, `${spelling}: ${JSON.stringify(r.body)}`).toBe(200);
+    }
+  });
+
+  it('refuses an htu with userinfo (RFC 9110 §4.2.4) or characters no URI has (RFC 3986 §2), which WHATWG URL would repair', async () => {
+    const u = new URL(htu);
+    for (const other of [
+      `${u.protocol}//user:pass@${u.host}/oauth/token`,
+      `${u.protocol}//user@${u.host}/oauth/token`,
+      ` ${htu}`,
+      `${htu} `,
+      `${u.protocol}//${u.host}\\oauth\\token`,
+      `${u.protocol}//${u.host}/oauth/to\tken`,
+      `${u.protocol}//${u.host}/oauth/tökén`,
+    ]) {
+      expectProofRefused(await cc(await makeProof(key, { htu: other })), /htu/);
+    }
+  });
+
   it('refuses another path, host, port, scheme, a trailing slash and a relative URL', async () => {
     const u = new URL(htu);
     for (const other of [

@@ -27,6 +27,18 @@ describe('normaliseHtu (RFC 9449 §4.3, RFC 3986 §6.2.2-6.2.3)', () => {
     expect(normaliseHtu('http://auth.example:8080/oauth/token')).toBe('http://auth.example:8080/oauth/token');
   });
 
+  it('decodes percent-encoded unreserved characters and upper-cases the hex of the others (RFC 3986 §6.2.2.1-2)', () => {
+    expect(normaliseHtu('https://auth.example/%6Fauth/%74%6f%6B%65%6E')).toBe('https://auth.example/oauth/token');
+    expect(normaliseHtu('https://auth.example/a%2fb%7e')).toBe('https://auth.example/a%2Fb~');
+    expect(normaliseHtu('https://auth.example/a%25%32%46')).toBe('https://auth.example/a%252F');
+  });
+
+  it('refuses userinfo and characters outside RFC 3986 rather than letting WHATWG URL repair them', () => {
+    for (const bad of ['https://u:p@auth.example/oauth/token', 'https://u@auth.example/oauth/token', ' https://auth.example/oauth/token', 'https://auth.example\\oauth\\token', 'https://auth.example/oauth/to\nken', 'https://auth.example/oauth/tökén']) {
+      expect(normaliseHtu(bad), bad).toBeUndefined();
+    }
+  });
+
   it('refuses what is not an absolute http(s) URL', () => {
     expect(normaliseHtu('/oauth/token')).toBeUndefined();
     expect(normaliseHtu('urn:x:y')).toBeUndefined();
