@@ -323,3 +323,44 @@ describe('RFC 8414 metadata: every advertised DPoP algorithm works end to end', 
     }
   });
 });
+
+describe('RFC 9449 §4.3 check 9 behind a reverse proxy: the external URL, a path in the issuer, mTLS aliases', () => {
+  const ISSUER = 'https://auth.example/tenant';
+  const ALIAS = 'https://mtls.auth.example';
+  let p: TestServer;
+  let m: { token_endpoint: string; mtls_endpoint_aliases?: { token_endpoint: string } };
+  const ccVia = async (proofHtu: string, path = '/oauth/token') =>
+    p.post(path, { grant_type: 'client_credentials' }, { authorization: basic('svc', SECRET), dpop: await makeProof(key, { htu: proofHtu }) });
+
+  beforeAll(async () => {
+    p = await startTestServer({
+      env: { TESSERA_ISSUER: ISSUER, TESSERA_TRUST_PROXY: '127.0.0.1', TESSERA_MTLS_CERTIFICATE_HEADER: 'x-client-cert', TESSERA_MTLS_ALIAS_BASE_URL: ALIAS },
+      doc: { clients: [{ client_id: 'svc', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read' }] },
+    });
+    m = (await (await fetch(`${p.url}/.well-known/oauth-authorization-server`)).json()) as typeof m;
+  }, 30_000);
+  afterAll(async () => p?.stop());
+
+  it('accepts the token_endpoint of the metadata, the issuer\'s path included (a proxy that strips it)', async () => {
+    expect(m.token_endpoint).toBe(`${ISSUER}/oauth/token`);
+    const r = await ccVia(m.token_endpoint);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.token_type).toBe('DPoP');
+  });
+
+  it('refuses a proof for the origin without the issuer\'s path: another resource on that host', async () => {
+    // Tessera serves no route under the issuer's path (the proxy strips it), so https://auth.example/oauth/token
+    // is not a URL that reaches this endpoint: a proof made for another server there must not be accepted here.
+    expect((await p.post('/tenant/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic('svc', SECRET) })).status).toBe(404);
+    const r = await ccVia('https://auth.example/oauth/token');
+    expect(r.status, JSON.stringify(r.body)).toBe(400);
+    expect(r.body.error).toBe('invalid_dpop_proof');
+  });
+
+  it('accepts the mTLS alias of the token endpoint (RFC 8705 §5), where a client that uses the aliases sends its proofs', async () => {
+    expect(m.mtls_endpoint_aliases?.token_endpoint).toBe(`${ALIAS}/oauth/token`);
+    const r = await ccVia(m.mtls_endpoint_aliases!.token_endpoint);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.token_type).toBe('DPoP');
+  });
+});

@@ -16,8 +16,14 @@ describe('DpopService.urlsFor (the htu a proof must name)', () => {
     expect(s.urlsFor('/knetik/oauth/token')).toEqual(['https://auth.example/knetik/oauth/token']);
   });
 
-  it('with an issuer path, also the origin followed by the path (proxies that do not strip the path)', () => {
-    expect(service('https://Example.COM:443/auth').urlsFor('/oauth/token')).toEqual(['https://example.com/auth/oauth/token', 'https://example.com/oauth/token']);
+  it('with an issuer path, only the issuer followed by the path: the origin without it is another resource', () => {
+    expect(service('https://Example.COM:443/auth').urlsFor('/oauth/token')).toEqual(['https://example.com/auth/oauth/token']);
+  });
+
+  it('with mTLS endpoint aliases, also the alias host followed by the path (RFC 8705 §5)', () => {
+    const base = loadConfig({}, {});
+    const s = new DpopService({ ...base, issuer: 'https://auth.example', mtls: { ...base.mtls, aliasBaseUrl: 'https://mtls.auth.example/' } }, Buffer.alloc(32, 7), noReplay, () => 1_000_000);
+    expect(s.urlsFor('/oauth/token')).toEqual(['https://auth.example/oauth/token', 'https://mtls.auth.example/oauth/token']);
   });
 });
 
