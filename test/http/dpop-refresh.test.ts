@@ -66,8 +66,9 @@ describe.each([
 
     const bare = await refresh('spa', rt);
     expect(bare.status).toBe(400);
-    expect(bare.body.error).toBe('invalid_dpop_proof');
-    expect(bare.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_dpop_proof"/);
+    // RFC 6749 §5.2 invalid_request: the request lacks the proof the token needs (no proof is not an invalid one).
+    expect(bare.body.error).toBe('invalid_request');
+    expect(bare.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_request", error_description="[^"]+", algs="/);
 
     // Neither refusal consumed the token: the holder of the key still refreshes (no reuse detection fired).
     const ok = await refresh('spa', rt, key);
