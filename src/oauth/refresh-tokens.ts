@@ -92,6 +92,14 @@ export class RefreshTokenService {
   }
 
   /**
+   * Binds a family that is still unbound (RFC 9449 §5: a public client's family started without a DPoP proof, at its
+   * first refresh with one); returns what the family is bound to afterwards, which a concurrent refresh may have set.
+   */
+  bindFamily(familyId: string, confirmation: Confirmation): Promise<Confirmation | null> {
+    return this.store.refreshTokens.bindFamily(familyId, confirmation);
+  }
+
+  /**
    * Rotates `presented` for `client`. `requestedScope` may narrow the token's scope (RFC 6749 §6), never widen it.
    * `policy`, when given, is called with the token's family after the token is found and before it rotates, so it
    * can cap the scope (e.g. an installation whose approved scopes changed) or refuse, by throwing, without a

@@ -534,6 +534,24 @@ export function runStoreConformance(name: string, open: () => Promise<OpenedStor
         expect((await store.refreshTokens.find(unbound.hash))!.family.confirmation).toBeNull();
       });
 
+      it('bindFamily binds an unbound family once (compare-and-set), even under concurrent binders', async () => {
+        const { fam, first } = await family();
+        const a = { jkt: 'a'.repeat(43) };
+        const b = { jkt: 'b'.repeat(43) };
+        const results = await Promise.all([a, b, a, b, a, b].map((cnf) => store.refreshTokens.bindFamily(fam.familyId, cnf)));
+        // Every caller is told the one binding that won, and the family keeps it.
+        expect(new Set(results.map((r) => r?.jkt)).size).toBe(1);
+        const won = results[0]!;
+        expect([a.jkt, b.jkt]).toContain(won.jkt);
+        expect((await store.refreshTokens.find(first.hash))!.family.confirmation).toEqual(won);
+        expect(await store.refreshTokens.bindFamily(fam.familyId, won.jkt === a.jkt ? b : a)).toEqual(won);
+        // A family bound at its start keeps that binding; an unknown family answers null.
+        const cnf = { jkt: 'c'.repeat(43) };
+        const { fam: bound } = await family({ confirmation: cnf });
+        expect(await store.refreshTokens.bindFamily(bound.familyId, a)).toEqual(cnf);
+        expect(await store.refreshTokens.bindFamily('no-such-family', a)).toBeNull();
+      });
+
       it('rotate: the presented token becomes rotated and the successor active', async () => {
         const { fam, first } = await family();
         const t = now();

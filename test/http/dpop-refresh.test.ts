@@ -6,7 +6,8 @@ import { makeDpopKey, makeProof, type DpopKey } from '../support/dpop.js';
 
 /**
  * RFC 9449 §5: a public client's refresh tokens are bound to its DPoP key (stored with the family, so on both
- * engines), a confidential client's are not. A refresh without the key's proof fails and consumes nothing.
+ * engines), a confidential client's are not. A refresh without the key's proof fails and consumes nothing. A public
+ * client's family started without a proof is bound by its first refresh that carries one.
  */
 const PASSWORD = 'correct horse battery';
 const SECRET = 'dpop-refresh-secret-0123';
@@ -66,8 +67,9 @@ describe.each([
 
     const bare = await refresh('spa', rt);
     expect(bare.status).toBe(400);
-    expect(bare.body.error).toBe('invalid_dpop_proof');
-    expect(bare.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_dpop_proof"/);
+    // RFC 6749 §5.2 invalid_request: the request lacks the proof the token needs (no proof is not an invalid one).
+    expect(bare.body.error).toBe('invalid_request');
+    expect(bare.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_request", error_description="[^"]+", algs="/);
 
     // Neither refusal consumed the token: the holder of the key still refreshes (no reuse detection fired).
     const ok = await refresh('spa', rt, key);
@@ -88,9 +90,32 @@ describe.each([
     expect(decodeJwt(again.body.access_token as string).cnf).toEqual({ jkt: other.jkt });
   });
 
-  it.runIf(run)('leaves a family started without a proof unbound', async () => {
+  it.runIf(run)('binds a public client family started without a proof to the key of its first refresh with one', async () => {
+    // RFC 9449 §5: "When an authorization server supporting DPoP issues a refresh token to a public client that
+    // presents a valid DPoP proof at the token endpoint, the refresh token MUST be bound to the respective public key."
     const first = await login('spa');
     expect(first.body.token_type).toBe('Bearer');
-    expect((await refresh('spa', first.body.refresh_token as string, key)).status).toBe(200);
+    const bearerRefresh = await refresh('spa', first.body.refresh_token as string);
+    expect(bearerRefresh.status).toBe(200);
+    expect(bearerRefresh.body.token_type).toBe('Bearer');
+    const upgraded = await refresh('spa', bearerRefresh.body.refresh_token as string, key);
+    expect(upgraded.status).toBe(200);
+    expect(upgraded.body.token_type).toBe('DPoP');
+    const rt = upgraded.body.refresh_token as string;
+    // From now on the family is bound to that key: no proof, or another key's, is refused and consumes nothing.
+    expect((await refresh('spa', rt)).body.error).toBe('invalid_request');
+    expect((await refresh('spa', rt, other)).body.error).toBe('invalid_grant');
+    const ok = await refresh('spa', rt, key);
+    expect(ok.status).toBe(200);
+    expect(decodeJwt(ok.body.access_token as string).cnf).toEqual({ jkt: key.jkt });
+  });
+
+  it.runIf(run)('leaves a confidential client family started without a proof unbound after a refresh with one', async () => {
+    const first = await login('web');
+    const withKey = await refresh('web', first.body.refresh_token as string, key);
+    expect(withKey.body.token_type).toBe('DPoP');
+    const bare = await refresh('web', withKey.body.refresh_token as string);
+    expect(bare.status).toBe(200);
+    expect(bare.body.token_type).toBe('Bearer');
   });
 });

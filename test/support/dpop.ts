@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { calculateJwkThumbprint, CompactSign, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 
 /** A DPoP key pair as a client holds it: the public JWK goes into every proof. */
 export interface DpopKey {
@@ -35,6 +35,15 @@ export async function makeProof(key: DpopKey, o: ProofOptions): Promise<string> 
   if (o.nonce !== undefined) claims.nonce = o.nonce;
   if (o.accessToken !== undefined) claims.ath = createHash('sha256').update(o.accessToken).digest('base64url');
   return new SignJWT(claims).setProtectedHeader({ alg: key.alg, typ: o.typ ?? 'dpop+jwt', jwk: o.jwk ?? key.publicJwk }).sign(key.privateKey);
+}
+
+/**
+ * A proof signed with `key` over exactly these claims (any JSON, malformed ones included) and header members
+ * (typ defaults to dpop+jwt; a member set to undefined is left out).
+ */
+export async function signedProof(key: DpopKey, claims: unknown, header: Record<string, unknown> = {}): Promise<string> {
+  const protectedHeader = { alg: key.alg, typ: 'dpop+jwt', jwk: key.publicJwk, ...header } as { alg: string };
+  return new CompactSign(Buffer.from(JSON.stringify(claims))).setProtectedHeader(protectedHeader).sign(key.privateKey);
 }
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');

@@ -32,20 +32,37 @@ export interface ProofExpectations {
 const MAX_PROOF_LENGTH = 8192;
 const MAX_JTI_LENGTH = 256;
 
+/** RFC 3986 §2: the characters a URI is written in (unreserved, reserved and `%` of a pct-encoded octet). */
+const URI_CHARACTERS = /^[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]+$/;
+const PERCENT_ENCODED = /%[0-9A-Fa-f]{2}/g;
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+
+/** RFC 3986 §6.2.2.1-6.2.2.2: percent-encoded unreserved characters decoded, the other octets' hex upper-cased. */
+function normalisePercentEncoding(path: string): string {
+  return path.replace(PERCENT_ENCODED, (octet) => {
+    const c = String.fromCharCode(parseInt(octet.slice(1), 16));
+    return UNRESERVED.test(c) ? c : octet.toUpperCase();
+  });
+}
+
 /**
  * RFC 9449 §4.3: the request URL as htu compares, without query and fragment, after RFC 3986 §6.2.2-6.2.3
- * normalisation (WHATWG URL lower-cases scheme and host, drops a default port, resolves dot segments).
- * Undefined when `url` is not an absolute http(s) URL.
+ * normalisation (WHATWG URL lower-cases scheme and host, drops a default port, resolves dot segments; unreserved
+ * characters are percent-decoded here). Undefined when `url` is not an absolute http(s) URI: WHATWG URL would
+ * quietly repair what RFC 3986 refuses (spaces, backslashes, control characters) and drop a userinfo, which
+ * RFC 9110 §4.2.4 says to treat as an error, so those are refused before parsing.
  */
 export function normaliseHtu(url: string): string | undefined {
+  if (!URI_CHARACTERS.test(url)) return undefined;
   let u: URL;
   try {
     u = new URL(url);
   } catch {
     return undefined;
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
-  return `${u.protocol}//${u.host}${u.pathname}`;
+  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username !== '' || u.password !== '') return undefined;
+  // Only a path that holds a percent sign is rewritten: the usual htu costs no extra string.
+  return `${u.protocol}//${u.host}${u.pathname.includes('%') ? normalisePercentEncoding(u.pathname) : u.pathname}`;
 }
 
 function decodeJson(part: string, what: string): Record<string, unknown> {

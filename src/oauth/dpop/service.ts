@@ -42,16 +42,19 @@ export class DpopService {
 
   /**
    * The URLs a proof's htu may name for a request to `path` (the path as called, a profile's prefix included):
-   * the issuer's external URL followed by the path; when the issuer has a path of its own (a proxy that mounts
-   * Tessera under /auth), also the issuer's origin followed by the path, for proxies that do not strip it.
+   * the issuer's external URL followed by the path, which is the metadata's token_endpoint for the root route
+   * (an issuer with a path of its own, https://example.com/auth, is behind a proxy that strips /auth: Tessera
+   * serves no route under it); and, when mTLS endpoint aliases are published (RFC 8705 §5), the alias host
+   * followed by the path, where a client that uses the aliases sends its requests. Nothing else: the issuer's
+   * origin without its path is another resource on that host (RFC 9449 §4.3 check 9).
    * Read from ctx.config at first use: an ephemeral port's issuer is only known once listening.
    */
   urlsFor(path: string): readonly string[] {
     const hit = this.urls.get(path);
     if (hit !== undefined) return hit;
-    const issuer = new URL(this.config.issuer);
     const candidates = [`${this.config.issuer}${path}`];
-    if (issuer.pathname !== '/' && issuer.pathname !== '') candidates.push(`${issuer.origin}${path}`);
+    const alias = this.config.mtls.aliasBaseUrl?.replace(/\/+$/, '');
+    if (alias !== undefined) candidates.push(`${alias}${path}`);
     const out = [...new Set(candidates.map(normaliseHtu).filter((u): u is string => u !== undefined))];
     if (this.urls.size < MAX_CACHED_PATHS) this.urls.set(path, out);
     return out;
@@ -73,10 +76,14 @@ export class DpopService {
     return proof;
   }
 
-  /** RFC 9449 §5.2: a client registered with dpop_bound_access_tokens must send a proof. */
+  /**
+   * RFC 9449 §5.2: "If true, the authorization server MUST reject token requests from this client that do not
+   * contain the DPoP header" (invalid_request: OAuthError.dpopProofRequired says why that code).
+   */
   requireFor(client: Client, proof: VerifiedProof | undefined): void {
     if (proof !== undefined || client.dpopBoundAccessTokens !== true) return;
-    throw OAuthError.invalidDpopProof(this.enabled ? 'This client must send a DPoP proof with every token request' : 'This client requires DPoP, which is disabled on this server', this.algs);
+    if (!this.enabled) throw OAuthError.invalidRequest('This client requires DPoP, which is disabled on this server');
+    throw OAuthError.dpopProofRequired('This client must send a DPoP proof with every token request', this.algs);
   }
 
   /**

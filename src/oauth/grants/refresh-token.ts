@@ -1,4 +1,4 @@
-import type { Client, RefreshFamily, User } from '../../store/types.js';
+import type { Client, Confirmation, RefreshFamily, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { OAuthError } from '../errors.js';
 import { installationScopeFor } from '../installations.js';
@@ -8,19 +8,20 @@ import { getUser } from '../users.js';
 import { issueTokens } from './issue-tokens.js';
 import { refreshTargets } from '../resources.js';
 import type { GrantHandler, GrantRequest } from './types.js';
-import { bindingHolds } from '../confirmation.js';
+import { bindingHolds, familyBinding } from '../confirmation.js';
 
 /**
  * RFC 9449 §5 and RFC 8705 §4: a public client's family is bound to the key (DPoP) and/or the certificate (mTLS)
  * that started it; a refresh must prove possession of each. Checked once the token is found and before it rotates, so a refresh without
- * the key consumes nothing. Without any proof the client is told to send one; with another key's proof it is
- * invalid_grant, and a security event (a stolen refresh token replayed from elsewhere looks like this).
+ * the key consumes nothing. Without any proof the client is told to send one (invalid_request, the proof it lacks);
+ * with another key's proof it is invalid_grant, and a security event (a stolen refresh token replayed from
+ * elsewhere looks like this).
  */
 function checkBinding(family: RefreshFamily, client: Client, req: GrantRequest, ctx: OAuthContext): void {
   if (bindingHolds(family.confirmation, req.confirmation)) return;
   const bound = family.confirmation!;
   if (bound.jkt !== undefined && req.confirmation?.jkt === undefined) {
-    throw OAuthError.invalidDpopProof('This refresh token is bound to a DPoP key: send a DPoP proof made with that key', ctx.dpop.algs);
+    throw OAuthError.dpopProofRequired('This refresh token is bound to a DPoP key: send a DPoP proof made with that key', ctx.dpop.algs);
   }
   const event = { clientId: client.clientId, subject: family.subject, address: req.ip, requestId: req.requestId } as const;
   if (bound.jkt !== undefined && bound.jkt !== req.confirmation?.jkt) {
@@ -29,6 +30,27 @@ function checkBinding(family: RefreshFamily, client: Client, req: GrantRequest, 
     ctx.events.emit({ type: 'client_certificate.binding_mismatch', ...event, details: { reason: 'refresh_token_bound_to_another_certificate', family_id: family.familyId } });
   }
   throw OAuthError.invalidGrant('The refresh token is bound to a key this request does not prove possession of');
+}
+
+/**
+ * RFC 9449 §5: "When an authorization server supporting DPoP issues a refresh token to a public client that presents
+ * a valid DPoP proof at the token endpoint, the refresh token MUST be bound to the respective public key." A public
+ * client's family started without a proof is bound at its first refresh that carries one, to what a family started
+ * by that request would be bound to. Undefined in the usual case (bound already, a confidential client, no proof).
+ */
+function bindingToAdd(family: RefreshFamily, client: Client, req: GrantRequest): Confirmation | undefined {
+  if (family.confirmation !== null && family.confirmation !== undefined) return undefined;
+  if (req.confirmation?.jkt === undefined) return undefined;
+  return familyBinding(client, req.confirmation) ?? undefined;
+}
+
+/**
+ * Binds the family before its token rotates (a refusal after it still consumes nothing); the policy then checks the
+ * binding the family ended with, which a concurrent refresh with another key may have set first. A family gone
+ * meanwhile (null) is left to the rotation, which refuses it.
+ */
+async function bindFamily(family: RefreshFamily, binding: Confirmation, ctx: OAuthContext): Promise<RefreshFamily> {
+  return { ...family, confirmation: (await ctx.refreshTokens.bindFamily(family.familyId, binding)) ?? binding };
 }
 
 /**
@@ -72,8 +94,10 @@ export const refreshTokenGrant = {
     // RFC 9700 §4.14.2: a reused token has just revoked its family: the audit trail's most important line.
     const onReuse = (family: RefreshFamily) =>
       ctx.events.emit({ type: 'refresh.reuse_detected', clientId: client.clientId, subject: family.subject, address: req.ip, requestId: req.requestId, details: { family_id: family.familyId, family_revoked: true } });
-    const rotated = await ctx.refreshTokens.rotate(presented, client, requested, (family) => {
+    const policy = (family: RefreshFamily): Promise<RefreshAllowance> => {
       checkBinding(family, client, req, ctx);
+      const binding = bindingToAdd(family, client, req);
+      if (binding !== undefined) return bindFamily(family, binding, ctx).then(policy);
       audience = refreshTargets(req.params, client, family);
       if (!ctx.issuer.asksHook(client)) return currentAllowance(family, client, ctx);
       // The token hook too is asked before the token rotates: a hook that fails closed leaves the refresh token
@@ -83,7 +107,8 @@ export const refreshTokenGrant = {
         hookClaims = (await ctx.issuer.hookClaims(about)) ?? null;
         return allowance;
       });
-    }, onReuse);
+    };
+    const rotated = await ctx.refreshTokens.rotate(presented, client, requested, policy, onReuse);
     ctx.metrics.refreshRotated();
     const { family, scope } = rotated;
     const granted = { client, subject: family.subject, userId: family.userId, username: rotated.user?.username ?? null, user: rotated.user, orgId: family.orgId, org: rotated.org, installation: rotated.installation, scope, extra: family.claims, audience, hookClaims, confirmation: req.confirmation };

@@ -1,5 +1,5 @@
-import type { RefreshFamily, RefreshTokenRecord, RefreshTokenStore, RotateOutcome } from '../types.js';
-import { num, toJson, type SqlContext } from './context.js';
+import type { Confirmation, RefreshFamily, RefreshTokenRecord, RefreshTokenStore, RotateOutcome } from '../types.js';
+import { fromJson, num, toJson, type SqlContext } from './context.js';
 import { prepared } from './prepared.js';
 import { familyColumns, familyFromRow, findJoined, insertToken, tokenColumns, tokenFromRow, tokenRow, type NewToken } from './refresh-rows.js';
 import { isLive } from './rotation/liveness.js';
@@ -119,6 +119,15 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
       const revoked = Number(res.numUpdatedRows) > 0;
       if (revoked) await c.change('family', familyId, now);
       return revoked;
+    });
+  }
+
+  async bindFamily(familyId: string, confirmation: Confirmation): Promise<Confirmation | null> {
+    return this.ctx.tx(async (c) => {
+      // The compare-and-set: PostgreSQL re-checks `confirmation IS NULL` after waiting on a concurrent binder's row lock.
+      await c.db.updateTable('refresh_families').set({ confirmation: toJson(confirmation) }).where('family_id', '=', familyId).where('confirmation', 'is', null).execute();
+      const row = await c.db.selectFrom('refresh_families').select('confirmation').where('family_id', '=', familyId).executeTakeFirst();
+      return row ? fromJson<Confirmation>(row.confirmation) : null;
     });
   }
 

@@ -78,6 +78,12 @@ export interface RefreshTokenStore {
    * (ClientStore.delete), in those transactions.
    */
   revokeFamily(familyId: string, now: number): Promise<boolean>;
+  /**
+   * Binds a family that is still unbound to `confirmation` (RFC 9449 §5: a public client's family started without a
+   * proof, refreshed with one), as a compare-and-set: only a null confirmation changes. Returns the family's
+   * confirmation afterwards (this one, or the one a concurrent request set first; null for an unknown family).
+   */
+  bindFamily(familyId: string, confirmation: Confirmation): Promise<Confirmation | null>;
   getFamily(familyId: string): Promise<RefreshFamily | undefined>;
   /**
    * A user's families (active and revoked) by family id, after `after`, each with when a refresh token of it was

@@ -16,8 +16,14 @@ describe('DpopService.urlsFor (the htu a proof must name)', () => {
     expect(s.urlsFor('/knetik/oauth/token')).toEqual(['https://auth.example/knetik/oauth/token']);
   });
 
-  it('with an issuer path, also the origin followed by the path (proxies that do not strip the path)', () => {
-    expect(service('https://Example.COM:443/auth').urlsFor('/oauth/token')).toEqual(['https://example.com/auth/oauth/token', 'https://example.com/oauth/token']);
+  it('with an issuer path, only the issuer followed by the path: the origin without it is another resource', () => {
+    expect(service('https://Example.COM:443/auth').urlsFor('/oauth/token')).toEqual(['https://example.com/auth/oauth/token']);
+  });
+
+  it('with mTLS endpoint aliases, also the alias host followed by the path (RFC 8705 §5)', () => {
+    const base = loadConfig({}, {});
+    const s = new DpopService({ ...base, issuer: 'https://auth.example', mtls: { ...base.mtls, aliasBaseUrl: 'https://mtls.auth.example/' } }, Buffer.alloc(32, 7), noReplay, () => 1_000_000);
+    expect(s.urlsFor('/oauth/token')).toEqual(['https://auth.example/oauth/token', 'https://mtls.auth.example/oauth/token']);
   });
 });
 
@@ -25,6 +31,18 @@ describe('normaliseHtu (RFC 9449 §4.3, RFC 3986 §6.2.2-6.2.3)', () => {
   it('drops query and fragment, lower-cases scheme and host, drops the default port, resolves dot segments', () => {
     expect(normaliseHtu('HTTPS://Auth.Example:443/a/../oauth/token?x=1#f')).toBe('https://auth.example/oauth/token');
     expect(normaliseHtu('http://auth.example:8080/oauth/token')).toBe('http://auth.example:8080/oauth/token');
+  });
+
+  it('decodes percent-encoded unreserved characters and upper-cases the hex of the others (RFC 3986 §6.2.2.1-2)', () => {
+    expect(normaliseHtu('https://auth.example/%6Fauth/%74%6f%6B%65%6E')).toBe('https://auth.example/oauth/token');
+    expect(normaliseHtu('https://auth.example/a%2fb%7e')).toBe('https://auth.example/a%2Fb~');
+    expect(normaliseHtu('https://auth.example/a%25%32%46')).toBe('https://auth.example/a%252F');
+  });
+
+  it('refuses userinfo and characters outside RFC 3986 rather than letting WHATWG URL repair them', () => {
+    for (const bad of ['https://u:p@auth.example/oauth/token', 'https://u@auth.example/oauth/token', ' https://auth.example/oauth/token', 'https://auth.example\\oauth\\token', 'https://auth.example/oauth/to\nken', 'https://auth.example/oauth/tökén']) {
+      expect(normaliseHtu(bad), bad).toBeUndefined();
+    }
   });
 
   it('refuses what is not an absolute http(s) URL', () => {
