@@ -145,16 +145,6 @@ export class OAuthError extends Error {
     return new OAuthError('invalid_dpop_proof', description, 400, { 'www-authenticate': dpopChallenge('invalid_dpop_proof', safeDescription(description), algs) });
   }
 
-  /**
-   * A request without the DPoP proof it needs (a client registered with dpop_bound_access_tokens, RFC 9449 §5.2; a
-   * refresh token bound to a key, §5). RFC 9449 names no code for it; RFC 6749 §5.2 invalid_request is "missing a
-   * required parameter" (invalid_dpop_proof is for a proof that is there and fails, §5), as for the certificate a
-   * tls_client_certificate_bound_access_tokens client leaves out. The DPoP challenge says which algs to sign with.
-   */
-  static dpopProofRequired(description: string, algs: readonly string[]): OAuthError {
-    return new OAuthError('invalid_request', description, 400, { 'www-authenticate': dpopChallenge('invalid_request', safeDescription(description), algs) });
-  }
-
   /** RFC 9449 §8: the proof lacks the server's current nonce; `nonce` is the one to use (DPoP-Nonce header). */
   static useDpopNonce(nonce: string, algs: readonly string[]): OAuthError {
     const description = 'Authorization server requires nonce in DPoP proof';

@@ -162,7 +162,7 @@ describe.skipIf(!haveBrowser)('@tessera/client in Chromium', { timeout: 120_000 
     // The bound refresh token is useless without the page's key: presented with no proof it is refused.
     const unbound = await tessera.post('/oauth/token', { grant_type: 'refresh_token', client_id: 'spa', refresh_token: r.refreshed.refresh_token! });
     expect(unbound.status).toBe(400);
-    expect(unbound.body.error).toBe('invalid_request');
+    expect(unbound.body.error).toBe('invalid_dpop_proof');
 
     // The page, holding the key, still refreshes; then it revokes, and the revoked token is refused to it.
     const after = await page.evaluate(async (rt) => {

@@ -293,17 +293,9 @@ describe('RFC 9449 §5: bound tokens, token_type, and clients that must use DPoP
     expect(decodeJwt(r.body.access_token as string).cnf).toEqual({ jkt: key.jkt });
   });
 
-  it('refuses a dpop_bound_access_tokens client without a proof: 400 invalid_request (a missing header, not an invalid proof), with the DPoP challenge', async () => {
+  it('refuses a dpop_bound_access_tokens client without a proof: 400 invalid_dpop_proof with the challenge', async () => {
     const r = await cc(undefined, 'bound');
-    expect(r.status).toBe(400);
-    expect(r.body.error).toBe('invalid_request');
-    expect(r.body.error_description).toMatch(/must send a DPoP proof/);
-    expect(r.headers.get('cache-control')).toBe('no-store');
-    const challenge = parseChallenge(r.headers.get('www-authenticate'));
-    expect(challenge.error).toBe('invalid_request');
-    expect(challenge.algs).toBe(s.config.dpop.signingAlgs.join(' '));
-    // Nothing was spent or issued: the same client with a proof gets its DPoP token.
-    expect((await cc(await makeProof(key, { htu }), 'bound')).body.token_type).toBe('DPoP');
+    expectProofRefused(r, /DPoP proof/);
   });
 });
 

