@@ -1,5 +1,6 @@
 import { base64url, calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { accessTokenHash, htuOf } from './dpop.js';
+import { constantTimeEqual } from './encoding.js';
 import { VerificationError } from './verification-error.js';
 
 /** Single use of proof jtis (RFC 9449 §11.1): share one store between instances of a resource server (e.g. Redis). */
@@ -107,8 +108,8 @@ export async function checkDpopProof(
     throw invalid("The DPoP proof's htu is not a URL");
   }
   if (htu !== htuOf(request.url)) throw invalid(`The DPoP proof's htu must be ${htuOf(request.url)}`);
-  if (payload.ath !== (await accessTokenHash(request.accessToken))) throw invalid("The DPoP proof's ath does not match the access token");
-  if ((await calculateJwkThumbprint(jwk)) !== request.jkt) throw invalid('The DPoP proof is not signed with the key the access token is bound to (cnf.jkt)');
+  if (typeof payload.ath !== 'string' || !constantTimeEqual(payload.ath, await accessTokenHash(request.accessToken))) throw invalid("The DPoP proof's ath does not match the access token");
+  if (!constantTimeEqual(await calculateJwkThumbprint(jwk), request.jkt)) throw invalid('The DPoP proof is not signed with the key the access token is bound to (cnf.jkt)');
   if (opts.nonces !== undefined && (typeof payload.nonce !== 'string' || !(await opts.nonces.accepts(payload.nonce)))) {
     throw new VerificationError('use_dpop_nonce', 'Resource server requires nonce in DPoP proof', undefined, undefined, await opts.nonces.current());
   }

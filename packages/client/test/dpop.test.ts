@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { bearerAuth, createDpopNonces, createVerifier, DpopKey, fastifyBearerAuth, OAuthError, TokenClient, type TokenVerifier, type VerifiedToken } from '../src/index.js';
+import { authenticateRequest, bearerAuth, createDpopNonces, createVerifier, DpopKey, fastifyBearerAuth, OAuthError, TokenClient, type TokenVerifier, type VerifiedToken } from '../src/index.js';
 import { countingFetch } from './support.js';
 
 /**
@@ -134,10 +134,28 @@ describe('resource servers: verifier and middleware with DPoP', () => {
     const noAth = await send({ authorization: `DPoP ${token}`, dpop: await key.proof({ method: 'GET', url }) });
     expect(noAth.headers.get('www-authenticate')).toContain('ath');
 
+    const junk = await send({ authorization: `DPoP ${token}`, dpop: 'junk.proof.here' });
+    expect(junk.status).toBe(401);
+    expect(junk.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_dpop_proof", error_description="[^"]*", algs="ES256/);
+
+    // RFC 9449 §7.2: refused as a bearer token; the challenge names DPoP beside Bearer, so the client can tell.
     const asBearer = await send({ authorization: `Bearer ${token}` });
     expect(asBearer.status).toBe(401);
-    expect(asBearer.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]+", error="invalid_token", error_description="The access token is DPoP-bound/);
+    expect(asBearer.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]+", error="invalid_token", error_description="The access token is DPoP-bound[^"]*", DPoP algs="ES256[^"]*"$/);
     await expect(verifier.verify(token)).rejects.toThrow(/DPoP-bound/);
+  });
+
+  it('a resource that requires DPoP challenges a Bearer request, or one without credentials, in the DPoP scheme only', async () => {
+    const required = createVerifier({ issuer: server.url, audience: API, dpop: { required: true } });
+    const token = await new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, dpop: true }).getAccessToken();
+    const facts = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization }, method: 'GET', url: '/x', protocol: 'https' });
+    const bearer = await authenticateRequest(facts(`Bearer ${token}`), { verifier: required, publicUrl: API });
+    expect(bearer.ok).toBe(false);
+    if (bearer.ok) return;
+    expect(bearer.refusal.status).toBe(401);
+    expect(bearer.refusal.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token", error_description="[^"]+", algs="ES256[^"]*"$/);
+    const none = await authenticateRequest(facts(), { verifier: required, publicUrl: API });
+    expect(none.ok ? undefined : none.refusal.headers['www-authenticate']).toMatch(/^DPoP algs="ES256[^"]*"$/);
   });
 
   it('answers use_dpop_nonce with a DPoP-Nonce header when the proof has no nonce (Fastify, nonces on)', async () => {

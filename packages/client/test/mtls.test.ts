@@ -1,9 +1,11 @@
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { constantTimeEqual } from '../src/encoding.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import { makeTestPki, type Issued, type TestPki } from '../../../test/support/certificates.js';
-import { bearerAuth, createVerifier, TokenClient, VerificationError, type TokenVerifier } from '../src/index.js';
+import { bearerAuth, createVerifier, fastifyBearerAuth, TokenClient, VerificationError, type TokenVerifier } from '../src/index.js';
 
 /**
  * An undici Agent presenting a client certificate. Node's fetch is undici's, and Node 20 does not export its
@@ -76,6 +78,33 @@ describe('SDK: mutual TLS (RFC 8705) end to end', () => {
     const bare = await call(pki, rs.url, token);
     expect(bare.status).toBe(401);
     expect(bare.body.error_description).toMatch(/bound to a TLS client certificate .* presented none/);
+  });
+
+  it('the Fastify plugin checks the certificate of request.raw.socket the same way', async () => {
+    const app: FastifyInstance = Fastify({ https: { cert: pki.server.cert, key: pki.server.key, requestCert: true, rejectUnauthorized: false } });
+    try {
+      await app.register(fastifyBearerAuth, { verifier });
+      app.get('/', async (request) => ({ ok: true, client: (request as unknown as { auth: { clientId?: string } }).auth.clientId }));
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `https://127.0.0.1:${(app.server.address() as AddressInfo).port}/`;
+      const client = new TokenClient({ issuer: tessera.config.issuer, clientId: 'svc', authMethod: 'tls_client_auth', dispatcher: await certificateAgent({ ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key }) });
+      const token = await client.getAccessToken();
+      expect(await call(pki, url, token, pki.client)).toMatchObject({ status: 200, body: { ok: true, client: 'svc' } });
+      const stolen = await call(pki, url, token, pki.other);
+      expect(stolen).toMatchObject({ status: 401, body: { error: 'invalid_token', error_description: 'The access token is bound to another TLS client certificate' } });
+      expect(stolen.challenge).toMatch(/^Bearer realm=".*", error="invalid_token"/);
+      expect((await call(pki, url, token)).body.error_description).toMatch(/presented none/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('compares thumbprints with a constant-time comparison that is still exact', () => {
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abd')).toBe(false);
+    expect(constantTimeEqual('abc', 'ab')).toBe(false);
+    expect(constantTimeEqual('', 'a')).toBe(false);
+    expect(constantTimeEqual('', '')).toBe(true);
   });
 
   it('verify() checks the certificate given as PEM; unbound tokens need none', async () => {
