@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestPki, thumbprintOf, tlsPost, type Issued, type TestPki } from '../support/certificates.js';
@@ -171,10 +172,30 @@ describe('mutual TLS behind a TLS-terminating proxy (mtls.certificateHeader)', (
     expect(r.body.error).toBe('invalid_client');
   });
 
-  it('answers 400 for a header a trusted proxy sent that is no certificate', async () => {
-    const r = await trusted.post('/oauth/token', form('dn'), { 'x-client-cert': 'not a certificate!' });
-    expect(r.status).toBe(400);
-    expect(r.body.error).toBe('invalid_request');
+  it('answers 401 invalid_client, never 400 or 500, for a header a trusted proxy sent that is no certificate', async () => {
+    const junk = ['not a certificate!', '%E0%A4%A', '-----BEGIN CERTIFICATE-----AAAA-----END CERTIFICATE-----', encodeURIComponent(pki.client.cert).slice(0, 200), 'By=spiffe://proxy;Cert="%ZZ"', 'By=x;Cert="' + encodeURIComponent('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----') + '"'];
+    for (const value of junk) {
+      const r = await trusted.post('/oauth/token', form('dn'), { 'x-client-cert': value });
+      expect(r.status, value).toBe(401);
+      expect(r.body).toMatchObject({ error: 'invalid_client', error_description: 'The client certificate forwarded by the proxy cannot be parsed' });
+      expect(r.headers.get('www-authenticate')).toMatch(/^Basic /);
+    }
+  });
+
+  it('refuses a certificate header that arrives twice (a proxy that appends instead of overwriting): 401, not the first one', async () => {
+    const body = new URLSearchParams(form('dn')).toString();
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const headers = ['host', new URL(trusted.url).host, 'content-type', 'application/x-www-form-urlencoded', 'x-client-cert', encodeURIComponent(pki.client.cert), 'x-client-cert', encodeURIComponent(pki.other.cert)];
+      httpRequest(`${trusted.url}/oauth/token`, { method: 'POST', headers }, (res) => {
+        let t = '';
+        res.on('data', (c: Buffer) => (t += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: t }));
+      })
+        .on('error', reject)
+        .end(body);
+    });
+    expect(JSON.parse(text)).toMatchObject({ error: 'invalid_client', error_description: 'The client certificate header is repeated' });
+    expect(status).toBe(401);
   });
 
   it('ignores the header from a peer that is not a trusted proxy, and reports it once', async () => {

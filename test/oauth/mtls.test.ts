@@ -74,6 +74,9 @@ describe('certificate names (RFC 8705 §2.1.2)', () => {
       expect(() => parseForwardedCertificate('%E0%A4%A')).toThrow(/cannot be parsed/);
       expect(() => parseForwardedCertificate('-----BEGIN CERTIFICATE-----AAAA-----END CERTIFICATE-----')).toThrow(/cannot be parsed/);
       expect(() => parseForwardedCertificate('hello world')).toThrow(/cannot be parsed/);
+      // Node joins a repeated header with ", ": never take the first (possibly the client's own) certificate.
+      expect(() => parseForwardedCertificate(`${encodeURIComponent(pki.client.cert)}, ${encodeURIComponent(pki.other.cert)}`)).toThrow(/repeated/);
+      expect(() => parseForwardedCertificate(`${pki.der(pki.client.cert)}, ${pki.der(pki.other.cert)}`)).toThrow(/repeated/);
     });
   });
 });
