@@ -18,6 +18,7 @@ describe('mutual TLS on Tessera’s own TLS listener (RFC 8705)', () => {
     const clients = [
       { ...base, client_id: 'dn', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=svc, OU=payments, O=Example, C=DE', introspect_any: true },
       { ...base, client_id: 'dn-opaque', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=svc,OU=payments,O=Example,C=DE', access_token_format: 'opaque' },
+      { ...base, client_id: 'dn-oid', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: '2.5.4.3=svc,OID.2.5.4.11=payments,O=#0c074578616d706c65,countryName=DE' },
       { ...base, client_id: 'san-dns', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_dns: 'SVC.example.org' },
       { ...base, client_id: 'san-uri', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_uri: 'spiffe://example.org/svc' },
       { ...base, client_id: 'san-ip', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_ip: '10.0.0.7' },
@@ -42,6 +43,13 @@ describe('mutual TLS on Tessera’s own TLS listener (RFC 8705)', () => {
     expect(r.body.token_type).toBe('Bearer');
     token = r.body.access_token as string;
     expect(claimsOf(token).cnf).toEqual({ 'x5t#S256': thumbprintOf(pki.client.cert) });
+  });
+
+  it('matches a subject DN registered with dotted OIDs, long names and a #hex value (RFC 4514 §2.3, §2.4)', async () => {
+    const r = await tokenFor('dn-oid', pki.client);
+    expect(r.status).toBe(200);
+    expect(claimsOf(r.body.access_token).cnf).toEqual({ 'x5t#S256': thumbprintOf(pki.client.cert) });
+    expect((await tokenFor('dn-oid', pki.other)).status).toBe(401);
   });
 
   it('introspection returns cnf (RFC 8705 §3.2)', async () => {
