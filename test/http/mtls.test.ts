@@ -86,6 +86,12 @@ describe('mutual TLS on Tessera’s own TLS listener (RFC 8705)', () => {
     expect(String(r.body.error_description)).toMatch(/certificate/);
   });
 
+  it('refuses an expired certificate from the trusted CA with the right names', async () => {
+    const r = await tokenFor('san-uri', pki.expired('expired'));
+    expect(r.status).toBe(401);
+    expect(r.body.error).toBe('invalid_client');
+  });
+
   it('refuses the right subject from a CA that tls.clientCa does not hold', async () => {
     const r = await tokenFor('dn', pki.rogue);
     expect(r.status).toBe(401);
@@ -99,7 +105,7 @@ describe('mutual TLS on Tessera’s own TLS listener (RFC 8705)', () => {
   });
 
   it('refuses self_signed_tls_client_auth with a certificate not in the jwks (even one from the trusted CA)', async () => {
-    for (const as of [pki.client, pki.rogue]) {
+    for (const as of [pki.client, pki.rogue, pki.selfSign('another-self')]) {
       const r = await tokenFor('self', as);
       expect(r.status).toBe(401);
       expect(r.body.error).toBe('invalid_client');
@@ -178,6 +184,9 @@ describe('mutual TLS behind a TLS-terminating proxy (mtls.certificateHeader)', (
     const r = await trusted.post('/oauth/token', form('dn'), { 'x-client-cert': encodeURIComponent(pki.rogue.cert) });
     expect(r.status).toBe(401);
     expect(r.body.error).toBe('invalid_client');
+    const expired = await trusted.post('/oauth/token', form('dn'), { 'x-client-cert': encodeURIComponent(pki.expired('expired-fwd').cert) });
+    expect(expired.status).toBe(401);
+    expect(expired.body.error).toBe('invalid_client');
   });
 
   it('answers 401 invalid_client, never 400 or 500, for a header a trusted proxy sent that is no certificate', async () => {
