@@ -115,6 +115,21 @@ export function checkScopes(token: VerifiedToken, opts: BearerAuthOptions): Bear
 }
 
 /**
+ * The URL the client called (a DPoP proof's htu): publicUrl, or the request's protocol and Host, and the target.
+ * An absolute-form target (RFC 9112 §3.2.2) is the URL itself, its origin replaced by publicUrl when that is set.
+ */
+function requestUrl(request: RequestFacts, opts: BearerAuthOptions): string {
+  const base = opts.publicUrl?.replace(/\/+$/, '');
+  if (!request.url.startsWith('/')) {
+    const absolute = URL.canParse(request.url) ? new URL(request.url) : undefined;
+    if (absolute === undefined) return request.url; // checkDpopProof answers invalid_request
+    return base === undefined ? absolute.href : `${base}${absolute.pathname}${absolute.search}`;
+  }
+  const host = request.headers.host;
+  return `${base ?? `${request.protocol ?? 'http'}://${typeof host === 'string' ? host : 'localhost'}`}${request.url}`;
+}
+
+/**
  * Verifies a request's Bearer or DPoP credentials (verifier.verifyRequest) and says how to answer when they are
  * refused: RFC 6750 challenges for bearer requests, RFC 9449 DPoP challenges (and DPoP-Nonce) for DPoP ones.
  */
@@ -130,11 +145,9 @@ export async function authenticateRequest(request: RequestFacts, opts: BearerAut
   if (authorization === undefined || (typeof authorization === 'string' && !/^(bearer|dpop)(\s|$)/i.test(authorization))) {
     return { ok: false, refusal: refusal(realm, undefined, schemes) };
   }
-  const host = request.headers.host;
-  const base = opts.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol ?? 'http'}://${typeof host === 'string' ? host : 'localhost'}`;
   try {
     const token = await opts.verifier.verifyRequest(
-      { authorization, dpop: request.headers.dpop, method: request.method, url: `${base}${request.url}`, ...(request.clientCertificate !== undefined ? { clientCertificate: request.clientCertificate } : {}) },
+      { authorization, dpop: request.headers.dpop, method: request.method, url: requestUrl(request, opts), ...(request.clientCertificate !== undefined ? { clientCertificate: request.clientCertificate } : {}) },
       opts.requiredScopes ? { requiredScopes: opts.requiredScopes } : {},
     );
     return { ok: true, token };

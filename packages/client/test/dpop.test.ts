@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +143,27 @@ describe('resource servers: verifier and middleware with DPoP', () => {
     expect(asBearer.status).toBe(401);
     expect(asBearer.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]+", error="invalid_token", error_description="The access token is DPoP-bound[^"]*", DPoP algs="ES256[^"]*"$/);
     await expect(verifier.verify(token)).rejects.toThrow(/DPoP-bound/);
+  });
+
+  it('answers a request whose URL cannot be built (odd Host, absolute-form target) with 400 or 401, never a 500', async () => {
+    const client = new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, dpop: true });
+    const token = await client.getAccessToken();
+    const key = await client.dpop()!;
+    const port = (express.address() as AddressInfo).port;
+    const raw = (target: string, host: string, proof: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write([`GET ${target} HTTP/1.1`, `Host: ${host}`, 'Connection: close', `Authorization: DPoP ${token}`, `DPoP: ${proof}`, '', ''].join('\r\n')));
+        let text = '';
+        socket.on('data', (c: Buffer) => (text += c.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+    const oddHost = await raw('/x', 'exa mple', await key.proof({ method: 'GET', url: `${expressUrl}/x`, accessToken: token }));
+    expect(oddHost).toMatch(/^HTTP\/1\.1 400 /);
+    expect(oddHost).toMatch(/\r\nwww-authenticate: DPoP error="invalid_request"/i);
+    // RFC 9112 §3.2.2: an absolute-form target names the URL itself; the proof for that URL is accepted.
+    const absolute = await raw(`${expressUrl}/x?y=1`, `127.0.0.1:${port}`, await key.proof({ method: 'GET', url: `${expressUrl}/x`, accessToken: token }));
+    expect(absolute).toMatch(/^HTTP\/1\.1 200 /);
   });
 
   it('a resource that requires DPoP challenges a Bearer request, or one without credentials, in the DPoP scheme only', async () => {

@@ -80,6 +80,26 @@ describe('SDK: mutual TLS (RFC 8705) end to end', () => {
     expect(bare.body.error_description).toMatch(/bound to a TLS client certificate .* presented none/);
   });
 
+  it('a token bound to both a DPoP key and the certificate passes on plain node:https (htu https from the TLS socket), with both proofs', async () => {
+    const client = new TokenClient({ issuer: tessera.config.issuer, clientId: 'svc', authMethod: 'tls_client_auth', dpop: true, dispatcher: await certificateAgent({ ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key }) });
+    const token = await client.getAccessToken();
+    const key = await client.dpop()!;
+    const send = async (as?: Issued) => {
+      const headers = { authorization: `DPoP ${token}`, dpop: await key.proof({ method: 'GET', url: rs.url, accessToken: token }) };
+      return new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+        request(rs.url, { ca: pki.ca.cert, agent: false, headers, ...(as ? { cert: as.cert, key: as.key } : {}) }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+        })
+          .on('error', reject)
+          .end();
+      });
+    };
+    expect(await send(pki.client)).toMatchObject({ status: 200, body: { ok: true, client: 'svc' } });
+    expect(await send(pki.other)).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+  });
+
   it('the Fastify plugin checks the certificate of request.raw.socket the same way', async () => {
     const app: FastifyInstance = Fastify({ https: { cert: pki.server.cert, key: pki.server.key, requestCert: true, rejectUnauthorized: false } });
     try {
