@@ -60,10 +60,11 @@ export function challenge(realm: string, err?: VerificationError): string {
   return `Bearer ${parts.join(', ')}`;
 }
 
-/** RFC 9449 §7.1: the DPoP scheme's challenge, with the algorithms proofs may use. */
+/** RFC 9449 §7.1: the DPoP scheme's challenge, with the algorithms proofs may use (and `scope`, RFC 6750 §3). */
 export function dpopChallenge(algs: readonly string[], err?: VerificationError): string {
   const parts: string[] = [];
   if (err) parts.push(`error=${quoted(err.error)}`, `error_description=${quoted(err.error_description)}`);
+  if (err?.scope && err.scope.length > 0) parts.push(`scope=${quoted(err.scope.join(' '))}`);
   parts.push(`algs=${quoted(algs.join(' '))}`);
   return `DPoP ${parts.join(', ')}`;
 }
@@ -111,7 +112,9 @@ export function checkScopes(token: VerifiedToken, opts: BearerAuthOptions): Bear
   const required = opts.requiredScopes ?? [];
   if (required.every((s) => token.scopes.includes(s))) return { ok: true, token };
   const err = new VerificationError('insufficient_scope', `The access token needs scope: ${required.join(' ')}`, required);
-  return { ok: false, refusal: refusal(opts.realm ?? opts.verifier.issuer, err) };
+  // A DPoP-bound token was presented in the DPoP scheme (verifyRequest refuses it as Bearer): answer in that scheme.
+  const schemes = token.jkt === undefined ? undefined : { algs: opts.verifier.dpopAlgorithms, bearerAccepted: !opts.verifier.dpopRequired, dpopRequest: true };
+  return { ok: false, refusal: refusal(opts.realm ?? opts.verifier.issuer, err, schemes) };
 }
 
 /**

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { authenticateRequest, bearerAuth, createDpopNonces, createVerifier, DpopKey, fastifyBearerAuth, OAuthError, TokenClient, type TokenVerifier, type VerifiedToken } from '../src/index.js';
+import { authenticateRequest, bearerAuth, checkScopes, createDpopNonces, createVerifier, DpopKey, fastifyBearerAuth, OAuthError, TokenClient, type TokenVerifier, type VerifiedToken } from '../src/index.js';
 import { countingFetch } from './support.js';
 
 /**
@@ -164,6 +164,27 @@ describe('resource servers: verifier and middleware with DPoP', () => {
     // RFC 9112 §3.2.2: an absolute-form target names the URL itself; the proof for that URL is accepted.
     const absolute = await raw(`${expressUrl}/x?y=1`, `127.0.0.1:${port}`, await key.proof({ method: 'GET', url: `${expressUrl}/x`, accessToken: token }));
     expect(absolute).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('checks the proof before the scopes: a missing proof is 401 invalid_dpop_proof, not 403; a scope refusal of a DPoP request is in the DPoP scheme', async () => {
+    const client = new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, dpop: true });
+    const token = await client.getAccessToken();
+    const key = await client.dpop()!;
+    const url = `${API}/x`;
+    const opts = { verifier: createVerifier({ issuer: server.url, audience: API }), publicUrl: API, requiredScopes: ['write'] };
+    const facts = (dpop?: string) => ({ headers: { authorization: `DPoP ${token}`, ...(dpop ? { dpop } : {}) }, method: 'GET', url: '/x' });
+    const noProof = await authenticateRequest(facts(), opts);
+    expect(noProof.ok ? 200 : noProof.refusal.status).toBe(401);
+    expect(noProof.ok ? '' : noProof.refusal.headers['www-authenticate']).toMatch(/^DPoP error="invalid_dpop_proof"/);
+    const scoped = await authenticateRequest(facts(await key.proof({ method: 'GET', url, accessToken: token })), opts);
+    expect(scoped.ok ? 200 : scoped.refusal.status).toBe(403);
+    expect(scoped.ok ? '' : scoped.refusal.headers['www-authenticate']).toMatch(/^DPoP error="insufficient_scope", error_description="[^"]+", scope="write", algs="/);
+    // The same when a route hook checks further scopes of a token a plugin verified (request.auth).
+    if (!scoped.ok) {
+      const verified = await opts.verifier.verifyRequest({ authorization: `DPoP ${token}`, dpop: await key.proof({ method: 'GET', url, accessToken: token }), method: 'GET', url });
+      const route = checkScopes(verified, { verifier: opts.verifier, requiredScopes: ['write'] });
+      expect(route.ok ? '' : route.refusal.headers['www-authenticate']).toMatch(/^DPoP error="insufficient_scope", error_description="[^"]+", scope="write", algs="/);
+    }
   });
 
   it('a resource that requires DPoP challenges a Bearer request, or one without credentials, in the DPoP scheme only', async () => {

@@ -135,6 +135,9 @@ describe('SDK: mutual TLS (RFC 8705) end to end', () => {
     await expect(verifier.verify(token, { clientCertificate: pki.other.cert })).rejects.toBeInstanceOf(VerificationError);
     await expect(verifier.verify(token, { clientCertificate: 'garbage' })).rejects.toThrow(/presented none/);
     await expect(verifier.verify(token)).rejects.toThrow(/presented none/);
+    // The binding is checked before the scopes: a stolen token learns nothing about what it lacks (401, not 403).
+    await expect(verifier.verify(token, { requiredScopes: ['admin'], clientCertificate: pki.other.cert })).rejects.toMatchObject({ error: 'invalid_token' });
+    await expect(verifier.verify(token, { requiredScopes: ['admin'], clientCertificate: pki.client.cert })).rejects.toMatchObject({ error: 'insufficient_scope' });
   });
 
   it('without a certificate the server refuses the client, and a tls method without a dispatcher is a TypeError', async () => {
