@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { decodeJwt } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { authenticateRequest, bearerAuth, checkScopes, createDpopNonces, createVerifier, DpopKey, fastifyBearerAuth, OAuthError, TokenClient, type TokenVerifier, type VerifiedToken } from '../src/index.js';
+import { authenticateRequest, bearerAuth, checkScopes, createDpopNonces, MemoryReplayStore, createVerifier, DpopKey, fastifyBearerAuth, OAuthError, TokenClient, type TokenVerifier, type VerifiedToken } from '../src/index.js';
 import { countingFetch } from './support.js';
 
 /**
@@ -185,6 +185,46 @@ describe('resource servers: verifier and middleware with DPoP', () => {
       const route = checkScopes(verified, { verifier: opts.verifier, requiredScopes: ['write'] });
       expect(route.ok ? '' : route.refusal.headers['www-authenticate']).toMatch(/^DPoP error="insufficient_scope", error_description="[^"]+", scope="write", algs="/);
     }
+  });
+
+  it('refuses proofs outside the iat window, for another method, or of another typ; huge headers are 401 or 431, never 500', async () => {
+    const pair = await generateKeyPair('ES256');
+    const client = new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, dpop: await DpopKey.fromKeyPair(pair) });
+    const token = await client.getAccessToken();
+    const { kty, crv, x, y } = await exportJWK(pair.publicKey);
+    const url = `${expressUrl}/x`;
+    const ath = decodeJwt((await client.authorizationHeaders('GET', url)).dpop!).ath as string;
+    const proof = (claims: Record<string, unknown>, typ = 'dpop+jwt') =>
+      new SignJWT({ htm: 'GET', htu: url, jti: crypto.randomUUID(), iat: Math.floor(Date.now() / 1000), ath, ...claims }).setProtectedHeader({ alg: 'ES256', typ, jwk: { kty, crv, x, y } }).sign(pair.privateKey);
+    const send = async (dpop: string) => {
+      const res = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop } });
+      return { status: res.status, challenge: res.headers.get('www-authenticate') ?? '' };
+    };
+    expect((await send(await proof({}))).status).toBe(200);
+    const now = Math.floor(Date.now() / 1000);
+    for (const [claims, typ, reason] of [[{ iat: now - 120 }, 'dpop+jwt', 'too old'], [{ iat: now + 60 }, 'dpop+jwt', 'future'], [{ htm: 'POST' }, 'dpop+jwt', 'htm'], [{}, 'JWT', 'typ']] as const) {
+      const r = await send(await proof(claims, typ));
+      expect(r.status, reason).toBe(401);
+      expect(r.challenge, reason).toMatch(new RegExp(`^DPoP error="invalid_dpop_proof", error_description="[^"]*${reason}`));
+    }
+    // Two DPoP headers reach Node joined by ", " (RFC 9449 §4.3: exactly one proof).
+    const two = await send(`${await proof({})}, ${await proof({})}`);
+    expect(two.status).toBe(401);
+    expect(two.challenge).toMatch(/^DPoP error="invalid_dpop_proof", error_description="Send exactly one DPoP proof"/);
+    const huge = await send('a'.repeat(12_000) + '.' + 'b'.repeat(100) + '.c');
+    expect(huge.status).toBe(401);
+    expect(huge.challenge).toMatch(/^DPoP error="invalid_dpop_proof"/);
+    expect((await send('a'.repeat(20_000))).status).toBe(431);
+  });
+
+  it('MemoryReplayStore: a jti once, bounded memory that refuses rather than forgets, expired entries swept', () => {
+    const store = new MemoryReplayStore(2);
+    const later = Date.now() / 1000 + 60;
+    expect(store.firstUse('a', later)).toBe(true);
+    expect(store.firstUse('a', later)).toBe(false);
+    expect(store.firstUse('b', Date.now() / 1000 - 1)).toBe(true);
+    expect(store.firstUse('c', later)).toBe(true); // b had expired: swept
+    expect(store.firstUse('d', later)).toBe(false); // full of live entries
   });
 
   it('a resource that requires DPoP challenges a Bearer request, or one without credentials, in the DPoP scheme only', async () => {
