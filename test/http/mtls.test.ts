@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestPki, thumbprintOf, tlsPost, type Issued, type TestPki } from '../support/certificates.js';
+import { makeDpopKey, makeProof } from '../support/dpop.js';
 import { basic, startTestServer, type TestServer } from '../support/server.js';
 
 const claimsOf = (jwt: unknown): Record<string, unknown> => JSON.parse(Buffer.from(String(jwt).split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -50,6 +51,16 @@ describe('mutual TLS on Tessera’s own TLS listener (RFC 8705)', () => {
     expect(r.status).toBe(200);
     expect(claimsOf(r.body.access_token).cnf).toEqual({ 'x5t#S256': thumbprintOf(pki.client.cert) });
     expect((await tokenFor('dn-oid', pki.other)).status).toBe(401);
+  });
+
+  it('accepts a DPoP proof for the mtls_endpoint_aliases token endpoint, where a certificate-presenting client sends it (RFC 8705 §5, RFC 9449 §4.3)', async () => {
+    const key = await makeDpopKey();
+    const dpop = await makeProof(key, { htu: 'https://mtls.auth.example/oauth/token' });
+    const r = await tlsPost(pki, `${s.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'san-uri' }, pki.client, { dpop });
+    expect(r.body).toMatchObject({ token_type: 'DPoP' });
+    expect(claimsOf(r.body.access_token).cnf).toEqual({ jkt: key.jkt, 'x5t#S256': thumbprintOf(pki.client.cert) });
+    const elsewhere = await tlsPost(pki, `${s.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'san-uri' }, pki.client, { dpop: await makeProof(key, { htu: 'https://other.example/oauth/token' }) });
+    expect(elsewhere.body.error).toBe('invalid_dpop_proof');
   });
 
   it('introspection returns cnf (RFC 8705 §3.2)', async () => {

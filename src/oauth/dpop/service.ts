@@ -43,7 +43,9 @@ export class DpopService {
   /**
    * The URLs a proof's htu may name for a request to `path` (the path as called, a profile's prefix included):
    * the issuer's external URL followed by the path; when the issuer has a path of its own (a proxy that mounts
-   * Tessera under /auth), also the issuer's origin followed by the path, for proxies that do not strip it.
+   * Tessera under /auth), also the issuer's origin followed by the path, for proxies that do not strip it; with
+   * mtls.aliasBaseUrl, also that URL followed by the path: RFC 8705 §5 sends certificate-presenting clients to the
+   * alias endpoints, and their proofs name the URL they called (RFC 9449 §4.3 check 9).
    * Read from ctx.config at first use: an ephemeral port's issuer is only known once listening.
    */
   urlsFor(path: string): readonly string[] {
@@ -52,6 +54,8 @@ export class DpopService {
     const issuer = new URL(this.config.issuer);
     const candidates = [`${this.config.issuer}${path}`];
     if (issuer.pathname !== '/' && issuer.pathname !== '') candidates.push(`${issuer.origin}${path}`);
+    const alias = this.config.mtls.aliasBaseUrl?.replace(/\/+$/, '');
+    if (alias !== undefined) candidates.push(`${alias}${path}`);
     const out = [...new Set(candidates.map(normaliseHtu).filter((u): u is string => u !== undefined))];
     if (this.urls.size < MAX_CACHED_PATHS) this.urls.set(path, out);
     return out;

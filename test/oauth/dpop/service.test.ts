@@ -21,6 +21,14 @@ describe('DpopService.urlsFor (the htu a proof must name)', () => {
   });
 });
 
+describe('DpopService.urlsFor with an mTLS alias host (RFC 8705 §5)', () => {
+  it('also accepts the alias URL: a client that presents a certificate sends its proof for the alias endpoint', () => {
+    const config = loadConfig({}, {});
+    const s = new DpopService({ ...config, issuer: 'https://auth.example', mtls: { ...config.mtls, aliasBaseUrl: 'https://MTLS.auth.example/' } }, Buffer.alloc(32, 7), noReplay, () => 1_000_000);
+    expect(s.urlsFor('/oauth/token')).toEqual(['https://auth.example/oauth/token', 'https://mtls.auth.example/oauth/token']);
+  });
+});
+
 describe('normaliseHtu (RFC 9449 §4.3, RFC 3986 §6.2.2-6.2.3)', () => {
   it('drops query and fragment, lower-cases scheme and host, drops the default port, resolves dot segments', () => {
     expect(normaliseHtu('HTTPS://Auth.Example:443/a/../oauth/token?x=1#f')).toBe('https://auth.example/oauth/token');
