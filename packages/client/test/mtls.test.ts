@@ -140,6 +140,31 @@ describe('SDK: mutual TLS (RFC 8705) end to end', () => {
     await expect(verifier.verify(token, { requiredScopes: ['admin'], clientCertificate: pki.client.cert })).rejects.toMatchObject({ error: 'insufficient_scope' });
   });
 
+  it('a certificate-authenticating TokenClient sends its requests to mtls_endpoint_aliases when the metadata has them (RFC 8705 §5)', async () => {
+    const agent = await certificateAgent({ ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key });
+    // The same Tessera under its other certificate name (localhost), published as the alias host.
+    const alias = tessera.config.issuer.replace('127.0.0.1', 'localhost');
+    const urls: string[] = [];
+    const withAliases = async (url: string, init?: RequestInit): Promise<Response> => {
+      urls.push(url);
+      const res = await fetch(url, { ...init, dispatcher: agent } as RequestInit);
+      if (!url.includes('/.well-known/oauth-authorization-server')) return res;
+      const metadata = (await res.json()) as Record<string, unknown>;
+      const mtls_endpoint_aliases = { token_endpoint: `${alias}/oauth/token`, revocation_endpoint: `${alias}/oauth/revoke` };
+      return new Response(JSON.stringify({ ...metadata, mtls_endpoint_aliases }), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const client = new TokenClient({ issuer: tessera.config.issuer, clientId: 'svc', authMethod: 'tls_client_auth', fetch: withAliases });
+    const tokens = await client.clientCredentials();
+    expect(urls).toContain(`${alias}/oauth/token`);
+    await client.revoke(tokens.access_token);
+    expect(urls).toContain(`${alias}/oauth/revoke`);
+    // A client that does not authenticate with a certificate keeps the plain endpoints.
+    const plain: string[] = [];
+    const secretClient = new TokenClient({ issuer: tessera.config.issuer, clientId: 'nobody', clientSecret: 'x', fetch: async (url, init) => (plain.push(url), withAliases(url, init)) });
+    await secretClient.clientCredentials().catch(() => undefined);
+    expect(plain).toContain(`${tessera.config.issuer}/oauth/token`);
+  });
+
   it('without a certificate the server refuses the client, and a tls method without a dispatcher is a TypeError', async () => {
     const client = new TokenClient({ issuer: tessera.config.issuer, clientId: 'svc', authMethod: 'tls_client_auth', dispatcher: await certificateAgent({ ca: pki.ca.cert }) });
     await expect(client.clientCredentials()).rejects.toMatchObject({ error: 'invalid_client' });
