@@ -63,8 +63,7 @@ export function clientCertificates(ctx: OAuthContext, opts: { header: string | u
       if (header === undefined) return undefined;
       const value = request.headers[header];
       if (value === undefined || value === '') return undefined;
-      if (Array.isArray(value)) throw OAuthError.invalidRequest('The client certificate header is repeated');
-      return fromHeader(request, value);
+      return fromHeader(request, typeof value === 'string' ? value : value.join(', '));
     },
   };
 }
@@ -87,17 +86,20 @@ function xfccParts(value: string): string | undefined {
 /**
  * The certificate chain (leaf first) a proxy forwarded: PEM (line breaks may be spaces or tabs, as nginx's
  * $ssl_client_cert has them), URL-encoded PEM (nginx $ssl_client_escaped_cert, AWS ALB), base64 DER, or an Envoy
- * x-forwarded-client-cert element. A value that is none of these is the proxy's misconfiguration: 400, never
- * silently an unauthenticated request.
+ * x-forwarded-client-cert element. A value that is none of these cannot authenticate anyone: 401 invalid_client
+ * (RFC 6749 §5.2: client authentication failed), never silently an unauthenticated request. Node joins a repeated
+ * header with ", ", which none of the non-XFCC forms can contain: a proxy that appends its header to the client's
+ * instead of overwriting it would otherwise let the client's own (first) certificate through.
  */
 export function parseForwardedCertificate(value: string): X509Certificate[] | undefined {
-  const malformed = () => OAuthError.invalidRequest('The client certificate forwarded by the proxy cannot be parsed');
+  const malformed = () => OAuthError.invalidClient('The client certificate forwarded by the proxy cannot be parsed');
   let text = value.trim();
   try {
     if (/(^|;|,)\s*(Cert|Hash|By)=/i.test(text)) text = xfccParts(text) ?? '';
+    else if (text.includes(',')) throw OAuthError.invalidClient('The client certificate header is repeated');
     else if (text.includes('%')) text = decodeURIComponent(text);
-  } catch {
-    throw malformed();
+  } catch (err) {
+    throw err instanceof OAuthError ? err : malformed();
   }
   const blocks = [...text.matchAll(PEM_BLOCK)].map((m) => Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'));
   if (blocks.length === 0 && BASE64.test(text)) blocks.push(Buffer.from(text, text.includes('-') || text.includes('_') ? 'base64url' : 'base64'));

@@ -1,6 +1,8 @@
+import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestPki, thumbprintOf, tlsPost, type Issued, type TestPki } from '../support/certificates.js';
+import { makeDpopKey, makeProof } from '../support/dpop.js';
 import { basic, startTestServer, type TestServer } from '../support/server.js';
 
 const claimsOf = (jwt: unknown): Record<string, unknown> => JSON.parse(Buffer.from(String(jwt).split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -17,6 +19,7 @@ describe('mutual TLS on Tessera’s own TLS listener (RFC 8705)', () => {
     const clients = [
       { ...base, client_id: 'dn', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=svc, OU=payments, O=Example, C=DE', introspect_any: true },
       { ...base, client_id: 'dn-opaque', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: 'CN=svc,OU=payments,O=Example,C=DE', access_token_format: 'opaque' },
+      { ...base, client_id: 'dn-oid', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: '2.5.4.3=svc,OID.2.5.4.11=payments,O=#0c074578616d706c65,countryName=DE' },
       { ...base, client_id: 'san-dns', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_dns: 'SVC.example.org' },
       { ...base, client_id: 'san-uri', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_uri: 'spiffe://example.org/svc' },
       { ...base, client_id: 'san-ip', token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_san_ip: '10.0.0.7' },
@@ -41,6 +44,23 @@ describe('mutual TLS on Tessera’s own TLS listener (RFC 8705)', () => {
     expect(r.body.token_type).toBe('Bearer');
     token = r.body.access_token as string;
     expect(claimsOf(token).cnf).toEqual({ 'x5t#S256': thumbprintOf(pki.client.cert) });
+  });
+
+  it('matches a subject DN registered with dotted OIDs, long names and a #hex value (RFC 4514 §2.3, §2.4)', async () => {
+    const r = await tokenFor('dn-oid', pki.client);
+    expect(r.status).toBe(200);
+    expect(claimsOf(r.body.access_token).cnf).toEqual({ 'x5t#S256': thumbprintOf(pki.client.cert) });
+    expect((await tokenFor('dn-oid', pki.other)).status).toBe(401);
+  });
+
+  it('accepts a DPoP proof for the mtls_endpoint_aliases token endpoint, where a certificate-presenting client sends it (RFC 8705 §5, RFC 9449 §4.3)', async () => {
+    const key = await makeDpopKey();
+    const dpop = await makeProof(key, { htu: 'https://mtls.auth.example/oauth/token' });
+    const r = await tlsPost(pki, `${s.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'san-uri' }, pki.client, { dpop });
+    expect(r.body).toMatchObject({ token_type: 'DPoP' });
+    expect(claimsOf(r.body.access_token).cnf).toEqual({ jkt: key.jkt, 'x5t#S256': thumbprintOf(pki.client.cert) });
+    const elsewhere = await tlsPost(pki, `${s.url}/oauth/token`, { grant_type: 'client_credentials', client_id: 'san-uri' }, pki.client, { dpop: await makeProof(key, { htu: 'https://other.example/oauth/token' }) });
+    expect(elsewhere.body.error).toBe('invalid_dpop_proof');
   });
 
   it('introspection returns cnf (RFC 8705 §3.2)', async () => {
@@ -77,6 +97,12 @@ describe('mutual TLS on Tessera’s own TLS listener (RFC 8705)', () => {
     expect(String(r.body.error_description)).toMatch(/certificate/);
   });
 
+  it('refuses an expired certificate from the trusted CA with the right names', async () => {
+    const r = await tokenFor('san-uri', pki.expired('expired'));
+    expect(r.status).toBe(401);
+    expect(r.body.error).toBe('invalid_client');
+  });
+
   it('refuses the right subject from a CA that tls.clientCa does not hold', async () => {
     const r = await tokenFor('dn', pki.rogue);
     expect(r.status).toBe(401);
@@ -90,7 +116,7 @@ describe('mutual TLS on Tessera’s own TLS listener (RFC 8705)', () => {
   });
 
   it('refuses self_signed_tls_client_auth with a certificate not in the jwks (even one from the trusted CA)', async () => {
-    for (const as of [pki.client, pki.rogue]) {
+    for (const as of [pki.client, pki.rogue, pki.selfSign('another-self')]) {
       const r = await tokenFor('self', as);
       expect(r.status).toBe(401);
       expect(r.body.error).toBe('invalid_client');
@@ -169,12 +195,35 @@ describe('mutual TLS behind a TLS-terminating proxy (mtls.certificateHeader)', (
     const r = await trusted.post('/oauth/token', form('dn'), { 'x-client-cert': encodeURIComponent(pki.rogue.cert) });
     expect(r.status).toBe(401);
     expect(r.body.error).toBe('invalid_client');
+    const expired = await trusted.post('/oauth/token', form('dn'), { 'x-client-cert': encodeURIComponent(pki.expired('expired-fwd').cert) });
+    expect(expired.status).toBe(401);
+    expect(expired.body.error).toBe('invalid_client');
   });
 
-  it('answers 400 for a header a trusted proxy sent that is no certificate', async () => {
-    const r = await trusted.post('/oauth/token', form('dn'), { 'x-client-cert': 'not a certificate!' });
-    expect(r.status).toBe(400);
-    expect(r.body.error).toBe('invalid_request');
+  it('answers 401 invalid_client, never 400 or 500, for a header a trusted proxy sent that is no certificate', async () => {
+    const junk = ['not a certificate!', '%E0%A4%A', '-----BEGIN CERTIFICATE-----AAAA-----END CERTIFICATE-----', encodeURIComponent(pki.client.cert).slice(0, 200), 'By=spiffe://proxy;Cert="%ZZ"', 'By=x;Cert="' + encodeURIComponent('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----') + '"'];
+    for (const value of junk) {
+      const r = await trusted.post('/oauth/token', form('dn'), { 'x-client-cert': value });
+      expect(r.status, value).toBe(401);
+      expect(r.body).toMatchObject({ error: 'invalid_client', error_description: 'The client certificate forwarded by the proxy cannot be parsed' });
+      expect(r.headers.get('www-authenticate')).toMatch(/^Basic /);
+    }
+  });
+
+  it('refuses a certificate header that arrives twice (a proxy that appends instead of overwriting): 401, not the first one', async () => {
+    const body = new URLSearchParams(form('dn')).toString();
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const headers = ['host', new URL(trusted.url).host, 'content-type', 'application/x-www-form-urlencoded', 'x-client-cert', encodeURIComponent(pki.client.cert), 'x-client-cert', encodeURIComponent(pki.other.cert)];
+      httpRequest(`${trusted.url}/oauth/token`, { method: 'POST', headers }, (res) => {
+        let t = '';
+        res.on('data', (c: Buffer) => (t += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: t }));
+      })
+        .on('error', reject)
+        .end(body);
+    });
+    expect(JSON.parse(text)).toMatchObject({ error: 'invalid_client', error_description: 'The client certificate header is repeated' });
+    expect(status).toBe(401);
   });
 
   it('ignores the header from a peer that is not a trusted proxy, and reports it once', async () => {

@@ -17,6 +17,27 @@ describe('certificate names (RFC 8705 §2.1.2)', () => {
     expect(subjectMatches('CN=a+UID=1', 'UID=1+CN=a')).toBe(true);
   });
 
+  it('compares attribute types, not their spellings: dotted OIDs, OID. prefixes and common aliases (RFC 4514 §2.3, §3)', () => {
+    const subject = 'C=DE\nO=Example\nST=Berlin\nCN=svc\nemailAddress=svc@example.org\norganizationIdentifier=PSDDE-BAFIN-123';
+    const dn = 'emailAddress=svc@example.org,CN=svc,ST=Berlin,O=Example,C=DE';
+    expect(subjectMatches(subject, `organizationIdentifier=PSDDE-BAFIN-123,${dn}`)).toBe(true);
+    expect(subjectMatches(subject, '2.5.4.97=PSDDE-BAFIN-123,1.2.840.113549.1.9.1=svc@example.org,2.5.4.3=svc,2.5.4.8=Berlin,2.5.4.10=Example,2.5.4.6=DE')).toBe(true);
+    expect(subjectMatches(subject, 'OID.2.5.4.97=PSDDE-BAFIN-123,E=svc@example.org,CN=svc,S=Berlin,O=Example,C=DE')).toBe(true);
+    expect(subjectMatches(subject, '2.5.4.97=PSDDE-BAFIN-123,EMAIL=svc@example.org,commonName=svc,stateOrProvinceName=Berlin,organizationName=Example,countryName=DE')).toBe(true);
+    expect(subjectMatches(subject, '2.5.4.97=PSDDE-BAFIN-123,E=svc@example.org,2.5.4.4=svc,ST=Berlin,O=Example,C=DE')).toBe(false);
+  });
+
+  it('understands hex-encoded DER string values (#..., RFC 4514 §2.4), as Java prints e-mail addresses', () => {
+    const subject = 'C=DE\nCN=svc\nemailAddress=svc@example.org';
+    const ia5 = `#16${(15).toString(16).padStart(2, '0')}${Buffer.from('svc@example.org').toString('hex')}`;
+    expect(subjectMatches(subject, `1.2.840.113549.1.9.1=${ia5},CN=svc,C=DE`)).toBe(true);
+    expect(subjectMatches(subject, `1.2.840.113549.1.9.1=${ia5},CN=#0c03737663,C=#13024445`)).toBe(true);
+    expect(subjectMatches(subject, `1.2.840.113549.1.9.1=${ia5},CN=#0c03737664,C=DE`)).toBe(false);
+    expect(distinguishedNameProblem(`1.2.840.113549.1.9.1=${ia5},CN=svc`)).toBeUndefined();
+    expect(distinguishedNameProblem('CN=#0c0373766')).toMatch(/hex/);
+    expect(distinguishedNameProblem('CN=#0c05737663')).toMatch(/hex/);
+  });
+
   it('says what is wrong with a DN that could never match', () => {
     expect(distinguishedNameProblem('CN=svc,O=Example')).toBeUndefined();
     expect(distinguishedNameProblem('')).toMatch(/RFC 4514/);
@@ -74,6 +95,9 @@ describe('certificate names (RFC 8705 §2.1.2)', () => {
       expect(() => parseForwardedCertificate('%E0%A4%A')).toThrow(/cannot be parsed/);
       expect(() => parseForwardedCertificate('-----BEGIN CERTIFICATE-----AAAA-----END CERTIFICATE-----')).toThrow(/cannot be parsed/);
       expect(() => parseForwardedCertificate('hello world')).toThrow(/cannot be parsed/);
+      // Node joins a repeated header with ", ": never take the first (possibly the client's own) certificate.
+      expect(() => parseForwardedCertificate(`${encodeURIComponent(pki.client.cert)}, ${encodeURIComponent(pki.other.cert)}`)).toThrow(/repeated/);
+      expect(() => parseForwardedCertificate(`${pki.der(pki.client.cert)}, ${pki.der(pki.other.cert)}`)).toThrow(/repeated/);
     });
   });
 });

@@ -29,6 +29,8 @@ export interface TestPki {
   rogue: Issued;
   /** Another self-signed certificate, made on demand (a client rotating its certificate). */
   selfSign(name: string): Issued;
+  /** Made on demand: `client`'s subject and SANs from the trusted CA, expired a day ago. */
+  expired(name: string): Issued;
   /** base64 DER of a PEM certificate (a JWK's x5c entry). */
   der(pem: string): string;
   remove(): void;
@@ -38,7 +40,7 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 }
 
-function issue(dir: string, name: string, subject: string, opts: { ca?: string; san?: string; isCa?: boolean }): Issued {
+function issue(dir: string, name: string, subject: string, opts: { ca?: string; san?: string; isCa?: boolean; days?: number }): Issued {
   const keyFile = join(dir, `${name}.key`);
   const certFile = join(dir, `${name}.pem`);
   const ext = join(dir, `${name}.ext`);
@@ -47,7 +49,7 @@ function issue(dir: string, name: string, subject: string, opts: { ca?: string; 
   if (opts.ca) {
     const csr = join(dir, `${name}.csr`);
     openssl(dir, ['req', '-new', '-key', keyFile, '-subj', subject, '-out', csr]);
-    openssl(dir, ['x509', '-req', '-in', csr, '-CA', `${opts.ca}.pem`, '-CAkey', `${opts.ca}.key`, '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', certFile]);
+    openssl(dir, ['x509', '-req', '-in', csr, '-CA', `${opts.ca}.pem`, '-CAkey', `${opts.ca}.key`, '-CAcreateserial', '-days', String(opts.days ?? 2), '-extfile', ext, '-out', certFile]);
   } else {
     openssl(dir, ['req', '-x509', '-new', '-key', keyFile, '-subj', subject, '-days', '2', '-extensions', 'v3', '-config', writeConfig(dir, name, ext), '-out', certFile]);
   }
@@ -60,6 +62,8 @@ function writeConfig(dir: string, name: string, ext: string): string {
   return file;
 }
 
+const CLIENT_SAN = 'DNS:svc.example.org,URI:spiffe://example.org/svc,IP:10.0.0.7,email:svc@example.org';
+
 /** A test PKI made by openssl in a temp dir (ECDSA P-256, valid for two days). */
 export function makeTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'tessera-pki-'));
@@ -69,11 +73,13 @@ export function makeTestPki(): TestPki {
     dir,
     ca,
     server: issue(dir, 'server', '/CN=localhost', { ca: 'ca', san: 'IP:127.0.0.1,DNS:localhost' }),
-    client: issue(dir, 'client', '/C=DE/O=Example/OU=payments/CN=svc', { ca: 'ca', san: 'DNS:svc.example.org,URI:spiffe://example.org/svc,IP:10.0.0.7,email:svc@example.org' }),
+    client: issue(dir, 'client', '/C=DE/O=Example/OU=payments/CN=svc', { ca: 'ca', san: CLIENT_SAN }),
     other: issue(dir, 'other', '/C=DE/O=Example/CN=intruder', { ca: 'ca', san: 'DNS:intruder.example.org' }),
     selfSigned: issue(dir, 'self', '/CN=self', { san: 'DNS:self.example.org' }),
     rogue: issue(dir, 'rogue', '/C=DE/O=Example/OU=payments/CN=svc', { ca: 'rogue-ca', san: 'DNS:svc.example.org' }),
     selfSign: (name) => issue(dir, name, `/CN=${name}`, { san: `DNS:${name}.example.org` }),
+    // openssl 3.0 x509 -days -1: notAfter a day before notBefore (now), so expired whichever date is checked.
+    expired: (name) => issue(dir, name, '/C=DE/O=Example/OU=payments/CN=svc', { ca: 'ca', san: CLIENT_SAN, days: -1 }),
     der: (pem) => pem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, ''),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };

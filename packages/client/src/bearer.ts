@@ -30,6 +30,8 @@ export interface RequestFacts {
   protocol?: string;
   /** The TLS client certificate (connection or trusted header), for certificate-bound tokens (RFC 8705). */
   clientCertificate?: ClientCertificateInput;
+  /** Node's rawHeaders (name, value, ...): how a repeated Authorization header is seen (Node keeps only the first). */
+  rawHeaders?: readonly string[];
 }
 
 /** An HTTP answer that refuses a request: status, headers and a small JSON body. */
@@ -58,32 +60,51 @@ export function challenge(realm: string, err?: VerificationError): string {
   return `Bearer ${parts.join(', ')}`;
 }
 
-/** RFC 9449 §7.1: the DPoP scheme's challenge, with the algorithms proofs may use. */
+/** RFC 9449 §7.1: the DPoP scheme's challenge, with the algorithms proofs may use (and `scope`, RFC 6750 §3). */
 export function dpopChallenge(algs: readonly string[], err?: VerificationError): string {
   const parts: string[] = [];
   if (err) parts.push(`error=${quoted(err.error)}`, `error_description=${quoted(err.error_description)}`);
+  if (err?.scope && err.scope.length > 0) parts.push(`scope=${quoted(err.scope.join(' '))}`);
   parts.push(`algs=${quoted(algs.join(' '))}`);
   return `DPoP ${parts.join(', ')}`;
 }
 
 const DPOP_ERRORS = new Set(['invalid_dpop_proof', 'use_dpop_nonce']);
 
-function refusal(realm: string, err: VerificationError | undefined, dpop?: { algs: readonly string[]; scheme: boolean }): BearerRefusal {
+/** The schemes a resource takes (verifyRequest: DPoP always, Bearer unless dpop.required) and the one a request used. */
+interface Schemes {
+  algs: readonly string[];
+  bearerAccepted: boolean;
+  dpopRequest: boolean;
+}
+
+function refusal(realm: string, err: VerificationError | undefined, schemes?: Schemes): BearerRefusal {
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
-  // A request that used the DPoP scheme, or failed a DPoP check, is answered in the DPoP scheme (RFC 9449 §7.1).
-  if (dpop && err && err.error !== 'temporarily_unavailable' && (dpop.scheme || DPOP_ERRORS.has(err.error))) {
-    headers['www-authenticate'] = dpopChallenge(dpop.algs, err);
-    if (err.nonce !== undefined) headers['dpop-nonce'] = err.nonce;
-    return { status: err.status, headers, body: JSON.stringify({ error: err.error, error_description: err.error_description }) };
+  const status = err?.status ?? 401;
+  const body = err ? JSON.stringify({ error: err.error, error_description: err.error_description }) : undefined;
+  if (err?.error === 'temporarily_unavailable') {
+    headers['retry-after'] = '5';
+    return { status, headers, body: body! };
   }
-  if (!err) {
-    // RFC 6750 §3.1: a request without credentials gets the challenge but no error code.
-    headers['www-authenticate'] = challenge(realm);
-    return { status: 401, headers, body: JSON.stringify({ error_description: 'A bearer access token is required' }) };
+  // RFC 9449 §7.1: a request in the DPoP scheme, a failed DPoP check, or a resource that takes DPoP only is
+  // answered with the DPoP challenge (and DPoP-Nonce when a nonce is needed, §9).
+  if (schemes && (schemes.dpopRequest || !schemes.bearerAccepted || (err && DPOP_ERRORS.has(err.error)))) {
+    headers['www-authenticate'] = dpopChallenge(schemes.algs, err);
+    if (err?.nonce !== undefined) headers['dpop-nonce'] = err.nonce;
+    return { status, headers, body: body ?? JSON.stringify({ error_description: 'A DPoP-bound access token is required' }) };
   }
-  if (err.error === 'temporarily_unavailable') headers['retry-after'] = '5';
-  else headers['www-authenticate'] = challenge(realm, err);
-  return { status: err.status, headers, body: JSON.stringify({ error: err.error, error_description: err.error_description }) };
+  // RFC 6750 §3.1: a request without credentials gets the challenge but no error code. A 401 of a resource that
+  // also takes DPoP names both schemes (RFC 9449 §7.2, RFC 9110 §11.6.1), so a client holding a DPoP-bound token
+  // learns which scheme to use; a DPoP request's answer above does not name Bearer (no invitation to downgrade).
+  headers['www-authenticate'] = schemes && status === 401 ? `${challenge(realm, err)}, ${dpopChallenge(schemes.algs)}` : challenge(realm, err);
+  return { status, headers, body: body ?? JSON.stringify({ error_description: 'A bearer access token is required' }) };
+}
+
+/** How many times a header name occurs in Node's rawHeaders (name, value, name, value, ...). */
+function occurrences(rawHeaders: readonly string[], name: string): number {
+  let n = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]!.length === name.length && rawHeaders[i]!.toLowerCase() === name) n++;
+  return n;
 }
 
 /** A token verified earlier in the same request (e.g. by a plugin) checked against a route's further scopes. */
@@ -91,7 +112,24 @@ export function checkScopes(token: VerifiedToken, opts: BearerAuthOptions): Bear
   const required = opts.requiredScopes ?? [];
   if (required.every((s) => token.scopes.includes(s))) return { ok: true, token };
   const err = new VerificationError('insufficient_scope', `The access token needs scope: ${required.join(' ')}`, required);
-  return { ok: false, refusal: refusal(opts.realm ?? opts.verifier.issuer, err) };
+  // A DPoP-bound token was presented in the DPoP scheme (verifyRequest refuses it as Bearer): answer in that scheme.
+  const schemes = token.jkt === undefined ? undefined : { algs: opts.verifier.dpopAlgorithms, bearerAccepted: !opts.verifier.dpopRequired, dpopRequest: true };
+  return { ok: false, refusal: refusal(opts.realm ?? opts.verifier.issuer, err, schemes) };
+}
+
+/**
+ * The URL the client called (a DPoP proof's htu): publicUrl, or the request's protocol and Host, and the target.
+ * An absolute-form target (RFC 9112 §3.2.2) is the URL itself, its origin replaced by publicUrl when that is set.
+ */
+function requestUrl(request: RequestFacts, opts: BearerAuthOptions): string {
+  const base = opts.publicUrl?.replace(/\/+$/, '');
+  if (!request.url.startsWith('/')) {
+    const absolute = URL.canParse(request.url) ? new URL(request.url) : undefined;
+    if (absolute === undefined) return request.url; // checkDpopProof answers invalid_request
+    return base === undefined ? absolute.href : `${base}${absolute.pathname}${absolute.search}`;
+  }
+  const host = request.headers.host;
+  return `${base ?? `${request.protocol ?? 'http'}://${typeof host === 'string' ? host : 'localhost'}`}${request.url}`;
 }
 
 /**
@@ -101,23 +139,23 @@ export function checkScopes(token: VerifiedToken, opts: BearerAuthOptions): Bear
 export async function authenticateRequest(request: RequestFacts, opts: BearerAuthOptions): Promise<BearerOutcome> {
   const realm = opts.realm ?? opts.verifier.issuer;
   const authorization = request.headers.authorization;
-  const dpop = { algs: opts.verifier.dpopAlgorithms, scheme: typeof authorization === 'string' && /^dpop(\s|$)/i.test(authorization) };
-  // No credentials of either scheme (none, or another scheme such as Basic): the bare challenge (RFC 6750 §3.1).
-  if (authorization === undefined || (typeof authorization === 'string' && !/^(bearer|dpop)(\s|$)/i.test(authorization))) {
-    if (!opts.verifier.dpopRequired) return { ok: false, refusal: refusal(realm, undefined) };
-    const headers = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'www-authenticate': dpopChallenge(dpop.algs) };
-    return { ok: false, refusal: { status: 401, headers, body: JSON.stringify({ error_description: 'A DPoP-bound access token is required' }) } };
+  const schemes: Schemes = { algs: opts.verifier.dpopAlgorithms, bearerAccepted: !opts.verifier.dpopRequired, dpopRequest: typeof authorization === 'string' && /^dpop(\s|$)/i.test(authorization) };
+  // RFC 6750 §3.1 invalid_request: Node keeps only the first of two Authorization headers; rawHeaders shows both.
+  if (request.rawHeaders !== undefined && occurrences(request.rawHeaders, 'authorization') > 1) {
+    return { ok: false, refusal: refusal(realm, new VerificationError('invalid_request', 'More than one Authorization header'), schemes) };
   }
-  const host = request.headers.host;
-  const base = opts.publicUrl?.replace(/\/+$/, '') ?? `${request.protocol ?? 'http'}://${typeof host === 'string' ? host : 'localhost'}`;
+  // No credentials of either scheme (none, or another scheme such as Basic): the bare challenge(s) (RFC 6750 §3.1).
+  if (authorization === undefined || (typeof authorization === 'string' && !/^(bearer|dpop)(\s|$)/i.test(authorization))) {
+    return { ok: false, refusal: refusal(realm, undefined, schemes) };
+  }
   try {
     const token = await opts.verifier.verifyRequest(
-      { authorization, dpop: request.headers.dpop, method: request.method, url: `${base}${request.url}`, ...(request.clientCertificate !== undefined ? { clientCertificate: request.clientCertificate } : {}) },
+      { authorization, dpop: request.headers.dpop, method: request.method, url: requestUrl(request, opts), ...(request.clientCertificate !== undefined ? { clientCertificate: request.clientCertificate } : {}) },
       opts.requiredScopes ? { requiredScopes: opts.requiredScopes } : {},
     );
     return { ok: true, token };
   } catch (err) {
-    if (err instanceof VerificationError) return { ok: false, refusal: refusal(realm, err, dpop) };
+    if (err instanceof VerificationError) return { ok: false, refusal: refusal(realm, err, schemes) };
     throw err;
   }
 }

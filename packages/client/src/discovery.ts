@@ -11,6 +11,8 @@ export interface AuthorizationServerMetadata {
   grant_types_supported?: string[];
   token_endpoint_auth_methods_supported?: string[];
   scopes_supported?: string[];
+  /** RFC 8705 §5: the endpoints where clients that present a TLS client certificate send their requests. */
+  mtls_endpoint_aliases?: { token_endpoint?: string; revocation_endpoint?: string; introspection_endpoint?: string; [field: string]: unknown };
   [field: string]: unknown;
 }
 

@@ -1,5 +1,6 @@
 import { base64url, calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { accessTokenHash, htuOf } from './dpop.js';
+import { constantTimeEqual } from './encoding.js';
 import { VerificationError } from './verification-error.js';
 
 /** Single use of proof jtis (RFC 9449 §11.1): share one store between instances of a resource server (e.g. Redis). */
@@ -100,15 +101,22 @@ export async function checkDpopProof(
   if (iat < now - (opts.maxAgeSeconds ?? 60)) throw invalid('The DPoP proof is too old');
   if (iat > now + (opts.clockToleranceSeconds ?? 5)) throw invalid('The DPoP proof is issued in the future');
   if (payload.htm !== request.method.toUpperCase()) throw invalid(`The DPoP proof's htm must be ${request.method.toUpperCase()}`);
+  let expected: string;
+  try {
+    expected = htuOf(request.url);
+  } catch {
+    // The request's own URL does not parse (an odd Host header): the request is malformed, not the proof.
+    throw new VerificationError('invalid_request', 'The request URL cannot be determined (check the Host header)');
+  }
   let htu: string;
   try {
     htu = htuOf(String(payload.htu));
   } catch {
     throw invalid("The DPoP proof's htu is not a URL");
   }
-  if (htu !== htuOf(request.url)) throw invalid(`The DPoP proof's htu must be ${htuOf(request.url)}`);
-  if (payload.ath !== (await accessTokenHash(request.accessToken))) throw invalid("The DPoP proof's ath does not match the access token");
-  if ((await calculateJwkThumbprint(jwk)) !== request.jkt) throw invalid('The DPoP proof is not signed with the key the access token is bound to (cnf.jkt)');
+  if (htu !== expected) throw invalid(`The DPoP proof's htu must be ${expected}`);
+  if (typeof payload.ath !== 'string' || !constantTimeEqual(payload.ath, await accessTokenHash(request.accessToken))) throw invalid("The DPoP proof's ath does not match the access token");
+  if (!constantTimeEqual(await calculateJwkThumbprint(jwk), request.jkt)) throw invalid('The DPoP proof is not signed with the key the access token is bound to (cnf.jkt)');
   if (opts.nonces !== undefined && (typeof payload.nonce !== 'string' || !(await opts.nonces.accepts(payload.nonce)))) {
     throw new VerificationError('use_dpop_nonce', 'Resource server requires nonce in DPoP proof', undefined, undefined, await opts.nonces.current());
   }

@@ -24,3 +24,13 @@ export async function sha256Hex(text: string): Promise<string> {
   for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
   return hex;
 }
+
+/**
+ * Whether two strings are equal, in time that depends on their lengths only, not on where they first differ
+ * (thumbprints and hashes a request is checked against: cnf x5t#S256, cnf.jkt, ath).
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ (i < b.length ? b.charCodeAt(i) : 0);
+  return diff === 0;
+}

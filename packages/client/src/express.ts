@@ -13,6 +13,8 @@ export interface IncomingLike {
   auth?: VerifiedToken;
   /** The connection (a TLSSocket when TLS ends here): its client certificate is checked against bound tokens. */
   socket?: unknown;
+  /** node:http's raw header list: a repeated Authorization header is refused (Node keeps only the first in headers). */
+  rawHeaders?: readonly string[];
 }
 export interface ResponseLike {
   statusCode: number;
@@ -28,7 +30,9 @@ export type NextLike = (err?: unknown) => void;
  */
 export function bearerAuth(opts: BearerAuthOptions): (req: IncomingLike, res: ResponseLike, next: NextLike) => void {
   return (req, res, next) => {
-    const facts = { headers: req.headers, method: req.method ?? 'GET', url: req.originalUrl ?? req.url ?? '/', ...(req.protocol !== undefined ? { protocol: req.protocol } : {}), clientCertificate: requestCertificate(req.socket, req.headers, opts.certificateHeader) };
+    // Express says req.protocol; plain node:https does not, but its socket is encrypted (the DPoP htu is https).
+    const protocol = req.protocol ?? ((req.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : undefined);
+    const facts = { headers: req.headers, method: req.method ?? 'GET', url: req.originalUrl ?? req.url ?? '/', ...(protocol !== undefined ? { protocol } : {}), clientCertificate: requestCertificate(req.socket, req.headers, opts.certificateHeader), ...(req.rawHeaders !== undefined ? { rawHeaders: req.rawHeaders } : {}) };
     authenticateRequest(facts, opts).then(
       (outcome) => {
         if (outcome.ok) {

@@ -13,7 +13,7 @@ export interface FastifyRequestLike {
   protocol?: string;
   auth?: VerifiedToken | null;
   /** The Node request; its socket's client certificate is checked against certificate-bound tokens (RFC 8705). */
-  raw?: { socket?: unknown };
+  raw?: { socket?: unknown; rawHeaders?: readonly string[] };
 }
 export interface FastifyReplyLike {
   code(statusCode: number): FastifyReplyLike;
@@ -35,7 +35,7 @@ export interface FastifyInstanceLike {
 export function bearerAuthHook(opts: BearerAuthOptions): FastifyHookLike {
   return async (request, reply) => {
     // Verified already by the plugin of an enclosing scope: only this route's scopes are left to check.
-    const outcome = request.auth ? checkScopes(request.auth, opts) : await authenticateRequest({ headers: request.headers, method: request.method, url: request.url, protocol: request.protocol, clientCertificate: requestCertificate(request.raw?.socket, request.headers, opts.certificateHeader) }, opts);
+    const outcome = request.auth ? checkScopes(request.auth, opts) : await authenticateRequest({ headers: request.headers, method: request.method, url: request.url, protocol: request.protocol, clientCertificate: requestCertificate(request.raw?.socket, request.headers, opts.certificateHeader), ...(request.raw?.rawHeaders ? { rawHeaders: request.raw.rawHeaders } : {}) }, opts);
     if (outcome.ok) {
       request.auth = outcome.token;
       return undefined;

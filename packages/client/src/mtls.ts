@@ -2,6 +2,7 @@
  * RFC 8705 §3 certificate-bound access tokens at the resource server: the token's cnf["x5t#S256"] must be the
  * SHA-256 thumbprint of the client certificate the request came with. Portable (Web Crypto, no node: modules).
  */
+import { constantTimeEqual } from './encoding.js';
 import { VerificationError } from './verification-error.js';
 
 /** A client certificate: its DER bytes, or PEM / URL-encoded PEM / base64 DER text (as proxies forward it). */
@@ -57,7 +58,7 @@ export async function checkCertificateBinding(claims: Record<string, unknown>, c
   if (typeof bound !== 'string') throw new VerificationError('invalid_token', 'The access token has a malformed cnf x5t#S256');
   const der = certificate === undefined ? undefined : certificateDer(certificate);
   if (!der) throw new VerificationError('invalid_token', 'The access token is bound to a TLS client certificate (RFC 8705) and the request presented none');
-  if ((await certificateThumbprint(der)) !== bound) throw new VerificationError('invalid_token', 'The access token is bound to another TLS client certificate');
+  if (!constantTimeEqual(await certificateThumbprint(der), bound)) throw new VerificationError('invalid_token', 'The access token is bound to another TLS client certificate');
 }
 
 /** What the middleware reads a connection's certificate from: Node's TLSSocket (structurally). */

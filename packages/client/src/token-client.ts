@@ -150,7 +150,10 @@ export class TokenClient {
     const explicit = { token_endpoint: this.options.tokenEndpoint, revocation_endpoint: this.options.revocationEndpoint, introspection_endpoint: this.options.introspectionEndpoint }[name];
     if (explicit) return explicit;
     if (!this.metadata) throw new DiscoveryError(`no ${name} configured and no issuer to discover it from`);
-    const url = (await this.metadata.get())[name];
+    const metadata = await this.metadata.get();
+    // RFC 8705 §5: a client that presents a certificate uses the endpoints' mTLS aliases when the server has them.
+    const alias = this.auth.method === 'tls_client_auth' || this.auth.method === 'self_signed_tls_client_auth' ? metadata.mtls_endpoint_aliases?.[name] : undefined;
+    const url = typeof alias === 'string' ? alias : metadata[name];
     if (typeof url !== 'string') throw new DiscoveryError(`the authorization server metadata has no ${name}`);
     return url;
   }

@@ -218,18 +218,27 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
     return { format: 'opaque', subject: r.sub, clientId: r.client_id, scopes: scopesOf(r.scope), expiresAt: r.exp, claims: { ...r }, actors: actorChain((r as Record<string, unknown>).act) };
   }
 
-  async function verifyToken(token: string, opts: { requiredScopes?: readonly string[]; actor?: ActorRequirement; clientCertificate?: ClientCertificateInput }): Promise<VerifiedToken> {
+  /**
+   * Who presents the token: its signature and claims (or introspection), and its certificate binding (RFC 8705
+   * §3). What it may do (scopes, actors) is judged after every proof of possession, so that a stolen token
+   * without its key is refused as invalid_token (401) and learns nothing about the scopes it lacks.
+   */
+  async function verifyToken(token: string, clientCertificate: ClientCertificateInput | undefined): Promise<VerifiedToken> {
     if (typeof token !== 'string' || token === '') throw new VerificationError('invalid_request', 'No access token');
     const verified = JWT_SHAPE.test(token) ? await verifyJwt(token) : await verifyOpaque(token);
     const cnf = verified.claims.cnf as { jkt?: unknown } | undefined;
     if (typeof cnf?.jkt === 'string') verified.jkt = cnf.jkt;
+    // RFC 8705 §3: a certificate-bound token only with the certificate it is bound to.
+    await checkCertificateBinding(verified.claims, clientCertificate);
+    return verified;
+  }
+
+  function authorize(verified: VerifiedToken, opts: { requiredScopes?: readonly string[]; actor?: ActorRequirement }): VerifiedToken {
     const required = [...new Set([...(options.requiredScopes ?? []), ...(opts.requiredScopes ?? [])])];
     if (required.some((s) => !verified.scopes.includes(s))) {
       throw new VerificationError('insufficient_scope', `The access token needs scope: ${required.join(' ')}`, required);
     }
     checkActors(verified.actors, opts.actor ?? options.actor);
-    // RFC 8705 §3: a certificate-bound token only with the certificate it is bound to.
-    await checkCertificateBinding(verified.claims, opts.clientCertificate);
     return verified;
   }
 
@@ -243,9 +252,9 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
     dpopAlgorithms: dpop.algorithms ?? DPOP_ALGS,
     dpopRequired: dpop.required === true,
     async verify(token, opts = {}) {
-      const verified = await verifyToken(token, opts);
+      const verified = await verifyToken(token, opts.clientCertificate);
       if (verified.jkt !== undefined) throw boundAsBearer();
-      return verified;
+      return authorize(verified, opts);
     },
     async verifyRequest(request, opts = {}) {
       const auth = request.authorization;
@@ -255,14 +264,14 @@ export function createVerifier(options: VerifierOptions): TokenVerifier {
       const scheme = match[1]!.toLowerCase();
       const token = match[2]!;
       if (scheme === 'bearer' && dpop.required) throw new VerificationError('invalid_token', 'This resource accepts DPoP-bound tokens only');
-      const verified = await verifyToken(token, request.clientCertificate === undefined ? opts : { ...opts, clientCertificate: request.clientCertificate });
+      const verified = await verifyToken(token, request.clientCertificate);
       if (scheme === 'bearer') {
         if (verified.jkt !== undefined) throw boundAsBearer();
-        return verified;
+        return authorize(verified, opts);
       }
       if (verified.jkt === undefined) throw new VerificationError('invalid_token', 'The access token is not DPoP-bound: present it with the Bearer scheme');
       await checkDpopProof(request.dpop, { method: request.method, url: request.url, accessToken: token, jkt: verified.jkt }, dpop, replay);
-      return verified;
+      return authorize(verified, opts);
     },
   };
 }

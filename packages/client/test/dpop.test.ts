@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { decodeJwt } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
-import { bearerAuth, createDpopNonces, createVerifier, DpopKey, fastifyBearerAuth, OAuthError, TokenClient, type TokenVerifier, type VerifiedToken } from '../src/index.js';
+import { authenticateRequest, bearerAuth, checkScopes, createDpopNonces, MemoryReplayStore, createVerifier, DpopKey, fastifyBearerAuth, OAuthError, TokenClient, type TokenVerifier, type VerifiedToken } from '../src/index.js';
 import { countingFetch } from './support.js';
 
 /**
@@ -134,10 +134,110 @@ describe('resource servers: verifier and middleware with DPoP', () => {
     const noAth = await send({ authorization: `DPoP ${token}`, dpop: await key.proof({ method: 'GET', url }) });
     expect(noAth.headers.get('www-authenticate')).toContain('ath');
 
+    const junk = await send({ authorization: `DPoP ${token}`, dpop: 'junk.proof.here' });
+    expect(junk.status).toBe(401);
+    expect(junk.headers.get('www-authenticate')).toMatch(/^DPoP error="invalid_dpop_proof", error_description="[^"]*", algs="ES256/);
+
+    // RFC 9449 §7.2: refused as a bearer token; the challenge names DPoP beside Bearer, so the client can tell.
     const asBearer = await send({ authorization: `Bearer ${token}` });
     expect(asBearer.status).toBe(401);
-    expect(asBearer.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]+", error="invalid_token", error_description="The access token is DPoP-bound/);
+    expect(asBearer.headers.get('www-authenticate')).toMatch(/^Bearer realm="[^"]+", error="invalid_token", error_description="The access token is DPoP-bound[^"]*", DPoP algs="ES256[^"]*"$/);
     await expect(verifier.verify(token)).rejects.toThrow(/DPoP-bound/);
+  });
+
+  it('answers a request whose URL cannot be built (odd Host, absolute-form target) with 400 or 401, never a 500', async () => {
+    const client = new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, dpop: true });
+    const token = await client.getAccessToken();
+    const key = await client.dpop()!;
+    const port = (express.address() as AddressInfo).port;
+    const raw = (target: string, host: string, proof: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.write([`GET ${target} HTTP/1.1`, `Host: ${host}`, 'Connection: close', `Authorization: DPoP ${token}`, `DPoP: ${proof}`, '', ''].join('\r\n')));
+        let text = '';
+        socket.on('data', (c: Buffer) => (text += c.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+    const oddHost = await raw('/x', 'exa mple', await key.proof({ method: 'GET', url: `${expressUrl}/x`, accessToken: token }));
+    expect(oddHost).toMatch(/^HTTP\/1\.1 400 /);
+    expect(oddHost).toMatch(/\r\nwww-authenticate: DPoP error="invalid_request"/i);
+    // RFC 9112 §3.2.2: an absolute-form target names the URL itself; the proof for that URL is accepted.
+    const absolute = await raw(`${expressUrl}/x?y=1`, `127.0.0.1:${port}`, await key.proof({ method: 'GET', url: `${expressUrl}/x`, accessToken: token }));
+    expect(absolute).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('checks the proof before the scopes: a missing proof is 401 invalid_dpop_proof, not 403; a scope refusal of a DPoP request is in the DPoP scheme', async () => {
+    const client = new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, dpop: true });
+    const token = await client.getAccessToken();
+    const key = await client.dpop()!;
+    const url = `${API}/x`;
+    const opts = { verifier: createVerifier({ issuer: server.url, audience: API }), publicUrl: API, requiredScopes: ['write'] };
+    const facts = (dpop?: string) => ({ headers: { authorization: `DPoP ${token}`, ...(dpop ? { dpop } : {}) }, method: 'GET', url: '/x' });
+    const noProof = await authenticateRequest(facts(), opts);
+    expect(noProof.ok ? 200 : noProof.refusal.status).toBe(401);
+    expect(noProof.ok ? '' : noProof.refusal.headers['www-authenticate']).toMatch(/^DPoP error="invalid_dpop_proof"/);
+    const scoped = await authenticateRequest(facts(await key.proof({ method: 'GET', url, accessToken: token })), opts);
+    expect(scoped.ok ? 200 : scoped.refusal.status).toBe(403);
+    expect(scoped.ok ? '' : scoped.refusal.headers['www-authenticate']).toMatch(/^DPoP error="insufficient_scope", error_description="[^"]+", scope="write", algs="/);
+    // The same when a route hook checks further scopes of a token a plugin verified (request.auth).
+    if (!scoped.ok) {
+      const verified = await opts.verifier.verifyRequest({ authorization: `DPoP ${token}`, dpop: await key.proof({ method: 'GET', url, accessToken: token }), method: 'GET', url });
+      const route = checkScopes(verified, { verifier: opts.verifier, requiredScopes: ['write'] });
+      expect(route.ok ? '' : route.refusal.headers['www-authenticate']).toMatch(/^DPoP error="insufficient_scope", error_description="[^"]+", scope="write", algs="/);
+    }
+  });
+
+  it('refuses proofs outside the iat window, for another method, or of another typ; huge headers are 401 or 431, never 500', async () => {
+    const pair = await generateKeyPair('ES256');
+    const client = new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, dpop: await DpopKey.fromKeyPair(pair) });
+    const token = await client.getAccessToken();
+    const { kty, crv, x, y } = await exportJWK(pair.publicKey);
+    const url = `${expressUrl}/x`;
+    const ath = decodeJwt((await client.authorizationHeaders('GET', url)).dpop!).ath as string;
+    const proof = (claims: Record<string, unknown>, typ = 'dpop+jwt') =>
+      new SignJWT({ htm: 'GET', htu: url, jti: crypto.randomUUID(), iat: Math.floor(Date.now() / 1000), ath, ...claims }).setProtectedHeader({ alg: 'ES256', typ, jwk: { kty, crv, x, y } }).sign(pair.privateKey);
+    const send = async (dpop: string) => {
+      const res = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop } });
+      return { status: res.status, challenge: res.headers.get('www-authenticate') ?? '' };
+    };
+    expect((await send(await proof({}))).status).toBe(200);
+    const now = Math.floor(Date.now() / 1000);
+    for (const [claims, typ, reason] of [[{ iat: now - 120 }, 'dpop+jwt', 'too old'], [{ iat: now + 60 }, 'dpop+jwt', 'future'], [{ htm: 'POST' }, 'dpop+jwt', 'htm'], [{}, 'JWT', 'typ']] as const) {
+      const r = await send(await proof(claims, typ));
+      expect(r.status, reason).toBe(401);
+      expect(r.challenge, reason).toMatch(new RegExp(`^DPoP error="invalid_dpop_proof", error_description="[^"]*${reason}`));
+    }
+    // Two DPoP headers reach Node joined by ", " (RFC 9449 §4.3: exactly one proof).
+    const two = await send(`${await proof({})}, ${await proof({})}`);
+    expect(two.status).toBe(401);
+    expect(two.challenge).toMatch(/^DPoP error="invalid_dpop_proof", error_description="Send exactly one DPoP proof"/);
+    const huge = await send('a'.repeat(12_000) + '.' + 'b'.repeat(100) + '.c');
+    expect(huge.status).toBe(401);
+    expect(huge.challenge).toMatch(/^DPoP error="invalid_dpop_proof"/);
+    expect((await send('a'.repeat(20_000))).status).toBe(431);
+  });
+
+  it('MemoryReplayStore: a jti once, bounded memory that refuses rather than forgets, expired entries swept', () => {
+    const store = new MemoryReplayStore(2);
+    const later = Date.now() / 1000 + 60;
+    expect(store.firstUse('a', later)).toBe(true);
+    expect(store.firstUse('a', later)).toBe(false);
+    expect(store.firstUse('b', Date.now() / 1000 - 1)).toBe(true);
+    expect(store.firstUse('c', later)).toBe(true); // b had expired: swept
+    expect(store.firstUse('d', later)).toBe(false); // full of live entries
+  });
+
+  it('a resource that requires DPoP challenges a Bearer request, or one without credentials, in the DPoP scheme only', async () => {
+    const required = createVerifier({ issuer: server.url, audience: API, dpop: { required: true } });
+    const token = await new TokenClient({ issuer: server.url, clientId: 'svc', clientSecret: SECRET, dpop: true }).getAccessToken();
+    const facts = (authorization?: string) => ({ headers: authorization === undefined ? {} : { authorization }, method: 'GET', url: '/x', protocol: 'https' });
+    const bearer = await authenticateRequest(facts(`Bearer ${token}`), { verifier: required, publicUrl: API });
+    expect(bearer.ok).toBe(false);
+    if (bearer.ok) return;
+    expect(bearer.refusal.status).toBe(401);
+    expect(bearer.refusal.headers['www-authenticate']).toMatch(/^DPoP error="invalid_token", error_description="[^"]+", algs="ES256[^"]*"$/);
+    const none = await authenticateRequest(facts(), { verifier: required, publicUrl: API });
+    expect(none.ok ? undefined : none.refusal.headers['www-authenticate']).toMatch(/^DPoP algs="ES256[^"]*"$/);
   });
 
   it('answers use_dpop_nonce with a DPoP-Nonce header when the proof has no nonce (Fastify, nonces on)', async () => {

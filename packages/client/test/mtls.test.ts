@@ -1,9 +1,11 @@
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { constantTimeEqual } from '../src/encoding.js';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import { makeTestPki, type Issued, type TestPki } from '../../../test/support/certificates.js';
-import { bearerAuth, createVerifier, TokenClient, VerificationError, type TokenVerifier } from '../src/index.js';
+import { bearerAuth, createVerifier, fastifyBearerAuth, TokenClient, VerificationError, type TokenVerifier } from '../src/index.js';
 
 /**
  * An undici Agent presenting a client certificate. Node's fetch is undici's, and Node 20 does not export its
@@ -78,6 +80,53 @@ describe('SDK: mutual TLS (RFC 8705) end to end', () => {
     expect(bare.body.error_description).toMatch(/bound to a TLS client certificate .* presented none/);
   });
 
+  it('a token bound to both a DPoP key and the certificate passes on plain node:https (htu https from the TLS socket), with both proofs', async () => {
+    const client = new TokenClient({ issuer: tessera.config.issuer, clientId: 'svc', authMethod: 'tls_client_auth', dpop: true, dispatcher: await certificateAgent({ ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key }) });
+    const token = await client.getAccessToken();
+    const key = await client.dpop()!;
+    const send = async (as?: Issued) => {
+      const headers = { authorization: `DPoP ${token}`, dpop: await key.proof({ method: 'GET', url: rs.url, accessToken: token }) };
+      return new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+        request(rs.url, { ca: pki.ca.cert, agent: false, headers, ...(as ? { cert: as.cert, key: as.key } : {}) }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+        })
+          .on('error', reject)
+          .end();
+      });
+    };
+    expect(await send(pki.client)).toMatchObject({ status: 200, body: { ok: true, client: 'svc' } });
+    expect(await send(pki.other)).toMatchObject({ status: 401, body: { error: 'invalid_token' } });
+  });
+
+  it('the Fastify plugin checks the certificate of request.raw.socket the same way', async () => {
+    const app: FastifyInstance = Fastify({ https: { cert: pki.server.cert, key: pki.server.key, requestCert: true, rejectUnauthorized: false } });
+    try {
+      await app.register(fastifyBearerAuth, { verifier });
+      app.get('/', async (request) => ({ ok: true, client: (request as unknown as { auth: { clientId?: string } }).auth.clientId }));
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `https://127.0.0.1:${(app.server.address() as AddressInfo).port}/`;
+      const client = new TokenClient({ issuer: tessera.config.issuer, clientId: 'svc', authMethod: 'tls_client_auth', dispatcher: await certificateAgent({ ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key }) });
+      const token = await client.getAccessToken();
+      expect(await call(pki, url, token, pki.client)).toMatchObject({ status: 200, body: { ok: true, client: 'svc' } });
+      const stolen = await call(pki, url, token, pki.other);
+      expect(stolen).toMatchObject({ status: 401, body: { error: 'invalid_token', error_description: 'The access token is bound to another TLS client certificate' } });
+      expect(stolen.challenge).toMatch(/^Bearer realm=".*", error="invalid_token"/);
+      expect((await call(pki, url, token)).body.error_description).toMatch(/presented none/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('compares thumbprints with a constant-time comparison that is still exact', () => {
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abd')).toBe(false);
+    expect(constantTimeEqual('abc', 'ab')).toBe(false);
+    expect(constantTimeEqual('', 'a')).toBe(false);
+    expect(constantTimeEqual('', '')).toBe(true);
+  });
+
   it('verify() checks the certificate given as PEM; unbound tokens need none', async () => {
     const client = new TokenClient({ issuer: tessera.config.issuer, clientId: 'svc', authMethod: 'tls_client_auth', dispatcher: await certificateAgent({ ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key }) });
     const token = await client.getAccessToken();
@@ -86,6 +135,34 @@ describe('SDK: mutual TLS (RFC 8705) end to end', () => {
     await expect(verifier.verify(token, { clientCertificate: pki.other.cert })).rejects.toBeInstanceOf(VerificationError);
     await expect(verifier.verify(token, { clientCertificate: 'garbage' })).rejects.toThrow(/presented none/);
     await expect(verifier.verify(token)).rejects.toThrow(/presented none/);
+    // The binding is checked before the scopes: a stolen token learns nothing about what it lacks (401, not 403).
+    await expect(verifier.verify(token, { requiredScopes: ['admin'], clientCertificate: pki.other.cert })).rejects.toMatchObject({ error: 'invalid_token' });
+    await expect(verifier.verify(token, { requiredScopes: ['admin'], clientCertificate: pki.client.cert })).rejects.toMatchObject({ error: 'insufficient_scope' });
+  });
+
+  it('a certificate-authenticating TokenClient sends its requests to mtls_endpoint_aliases when the metadata has them (RFC 8705 §5)', async () => {
+    const agent = await certificateAgent({ ca: pki.ca.cert, cert: pki.client.cert, key: pki.client.key });
+    // The same Tessera under its other certificate name (localhost), published as the alias host.
+    const alias = tessera.config.issuer.replace('127.0.0.1', 'localhost');
+    const urls: string[] = [];
+    const withAliases = async (url: string, init?: RequestInit): Promise<Response> => {
+      urls.push(url);
+      const res = await fetch(url, { ...init, dispatcher: agent } as RequestInit);
+      if (!url.includes('/.well-known/oauth-authorization-server')) return res;
+      const metadata = (await res.json()) as Record<string, unknown>;
+      const mtls_endpoint_aliases = { token_endpoint: `${alias}/oauth/token`, revocation_endpoint: `${alias}/oauth/revoke` };
+      return new Response(JSON.stringify({ ...metadata, mtls_endpoint_aliases }), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const client = new TokenClient({ issuer: tessera.config.issuer, clientId: 'svc', authMethod: 'tls_client_auth', fetch: withAliases });
+    const tokens = await client.clientCredentials();
+    expect(urls).toContain(`${alias}/oauth/token`);
+    await client.revoke(tokens.access_token);
+    expect(urls).toContain(`${alias}/oauth/revoke`);
+    // A client that does not authenticate with a certificate keeps the plain endpoints.
+    const plain: string[] = [];
+    const secretClient = new TokenClient({ issuer: tessera.config.issuer, clientId: 'nobody', clientSecret: 'x', fetch: async (url, init) => (plain.push(url), withAliases(url, init)) });
+    await secretClient.clientCredentials().catch(() => undefined);
+    expect(plain).toContain(`${tessera.config.issuer}/oauth/token`);
   });
 
   it('without a certificate the server refuses the client, and a tls method without a dispatcher is a TypeError', async () => {
