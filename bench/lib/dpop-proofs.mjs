@@ -74,48 +74,62 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 import(workerData.module).then(({ proofSigner }) => {
   const signer = proofSigner(workerData.signer);
-  const out = new Array(workerData.count);
-  for (let i = 0; i < workerData.count; i++) out[i] = signer.next();
+  const out = [];
+  // Stop at the count or the deadline, whichever comes first: a proof signed too early would be stale.
+  while (out.length < workerData.count && (out.length % 64 !== 0 || Date.now() < workerData.deadline)) out.push(signer.next());
   parentPort.postMessage(out);
 }, (err) => { throw err; });
 `;
 
-/** `count` proofs signed by one worker thread per core, in signing order (the oldest first). */
+/**
+ * Up to `count` proofs signed by one worker thread per core, in signing order (the oldest first), for at most
+ * FILL_BUDGET_MS: a proof must still be inside the server's iat window (60 s) when the window that uses it ends.
+ */
 async function signMany(signer, count) {
+  const deadline = Date.now() + FILL_BUDGET_MS;
   const workers = Math.max(1, os.availableParallelism());
   const share = Math.ceil(count / workers);
   const parts = await Promise.all(Array.from({ length: workers }, (_, i) => new Promise((resolve, reject) => {
     const n = Math.max(0, Math.min(share, count - i * share));
     if (n === 0) return resolve([]);
-    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: import.meta.url, signer, count: n } });
+    const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module: import.meta.url, signer, count: n, deadline } });
     w.once('message', (proofs) => { resolve(proofs); void w.terminate(); });
     w.once('error', reject);
     w.once('exit', (code) => { if (code !== 0) reject(new Error(`proof worker exited with ${code}`)); });
   })));
   // Interleave the workers' lists, so consecutive proofs were signed at about the same time.
   const out = [];
-  for (let i = 0; i < share; i++) for (const p of parts) if (i < p.length) out.push(p[i]);
+  const longest = Math.max(0, ...parts.map((p) => p.length));
+  for (let i = 0; i < longest; i++) for (const p of parts) if (i < p.length) out.push(p[i]);
   return out;
 }
 
+/** The longest a fill may sign: its oldest proof is then at most this plus the phase old when the phase ends. */
+const FILL_BUDGET_MS = 30_000;
+
 /**
- * A pool of proofs for one key and URL. `fill(seconds)` signs enough for a phase of that length at up to
- * `ceilingPerSecond` requests/s (unused proofs of the previous phase are dropped: they are getting old);
- * `next()` takes one.
+ * A pool of proofs for one key and URL. `fill(seconds)` signs enough for a phase of that length (unused proofs of
+ * the previous phase are dropped: they are getting old): at up to `ceilingPerSecond` requests/s for the first
+ * phase, then at twice the rate the previous phase used, so slow algorithms (RSA signs ~1 ms a proof) fill within
+ * FILL_BUDGET_MS even on one core (--pin). `next()` takes one.
  */
 export function proofPool({ alg, htu, ceilingPerSecond = 25_000 }) {
   const signer = { alg, privateJwk: newProofKey(alg), htu };
   const fallback = proofSigner(signer);
   let pool = [];
   let at = 0;
+  let lastSeconds = 0;
   let signedDuringRun = 0;
   return {
     alg,
     async fill(seconds) {
+      const usedPerSecond = lastSeconds > 0 ? (at + signedDuringRun) / lastSeconds : 0;
+      const perSecond = usedPerSecond > 0 ? Math.min(ceilingPerSecond, 2 * usedPerSecond) : ceilingPerSecond;
       pool = [];
       at = 0;
       signedDuringRun = 0;
-      pool = await signMany(signer, Math.ceil(ceilingPerSecond * seconds));
+      lastSeconds = seconds;
+      pool = await signMany(signer, Math.ceil(perSecond * seconds));
     },
     next() {
       if (at < pool.length) return pool[at++];
