@@ -60,9 +60,19 @@ describe('scheduled key rotation across two nodes on PostgreSQL', () => {
       }
       await sleep(150);
     }
-    // The nodes write audit events in batches (100 ms): let the last ones land.
-    await sleep(500);
-    const keys = await store!.keys.list();
+    // The nodes write audit events in batches (100 ms), and the schedule keeps running while this reads: a key
+    // activated just before the read has its event still in a node's batch. Read the keys, then the events, until
+    // the events cover every key read (a few ticks at most; a loaded host delays the batches).
+    const readBoth = async () => {
+      const keys = await store!.keys.list();
+      const events = await store!.events.query({ type: 'key.rotated', limit: 1000 });
+      const covered = new Set(events.map((e) => `${String(e.details.stage)}:${String(e.details.kid)}`));
+      const settled = keys.filter((k) => k.activatesAt !== null).every((k) => covered.has(`published:${k.kid}`) && (k.status === 'pending' || covered.has(`activated:${k.kid}`)));
+      return { keys, events, settled };
+    };
+    let read = await readBoth();
+    for (let i = 0; i < 25 && !read.settled; i++) read = await sleep(200).then(readBoth);
+    const { keys, events } = read;
     const activations = keys.map((k) => k.activatesAt ?? k.createdAt).sort((x, y) => x - y);
     // At least two rotations in ten seconds, each period's key alone: activations rotateEvery apart (ticks of
     // 250 ms can only make a period longer, never add a second key to one).
@@ -72,7 +82,6 @@ describe('scheduled key rotation across two nodes on PostgreSQL', () => {
     expect(keys.filter((k) => k.status === 'active').length).toBeLessThanOrEqual(2);
 
     // One publication and one activation event per scheduled key, whichever node performed it.
-    const events = await store!.events.query({ type: 'key.rotated', limit: 1000 });
     const scheduled = keys.filter((k) => k.activatesAt !== null);
     const stage = (s: string) => events.filter((e) => e.details.stage === s).map((e) => e.details.kid).sort();
     expect(stage('published')).toEqual(scheduled.map((k) => k.kid).sort());
