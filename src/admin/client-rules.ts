@@ -19,6 +19,15 @@ export function isSecretMethod(method: AuthMethod): boolean {
 }
 
 /**
+ * Length in characters of a generated client secret: client_secret_jwt uses the secret's bytes as the HMAC key,
+ * which RFC 7518 §3.2 wants at least as long as the hash (64 bytes for HS512); 32 random bytes (43 characters)
+ * for the methods that only compare it.
+ */
+export function generatedSecretBytes(method: AuthMethod): number {
+  return method === 'client_secret_jwt' ? 48 : 32;
+}
+
+/**
  * Every grant type a server registers (the core's, then federation's: federation.ts's extension), with whether a
  * public client is refused it. A server's registry is built per server (oauth/context.ts); the rules need only
  * the names, without a server.

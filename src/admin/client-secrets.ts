@@ -3,6 +3,7 @@ import { randomToken } from '../crypto/random.js';
 import { secretId } from '../crypto/secret-id.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { getClient, storedSecret } from './clients.js';
+import { generatedSecretBytes } from './client-rules.js';
 import { AdminConflictError, AdminNotFoundError, assertNoProblems } from './problems.js';
 import { nowSeconds } from './sessions.js';
 import { iso, live } from './client-secret-view.js';
@@ -62,7 +63,7 @@ export async function rotateClientSecret(store: Store, clientId: string, masterK
       `${clientId} already has two active secrets (secret ${secretId(c.previousSecretHash)} is kept ${until}); remove it first (DELETE /admin/v1/clients/{id}/secrets/${secretId(c.previousSecretHash)}, tessera client remove-secret), or rotate without keep_old_for to end both old secrets now`,
     );
   }
-  const secret = randomToken(32);
+  const secret = randomToken(generatedSecretBytes(c.tokenEndpointAuthMethod));
   const stored = await storedSecret(clientId, c.tokenEndpointAuthMethod, secret, masterKey);
   // A client of another method keeps whatever sealed secret it has (none): only client_secret_jwt needs it.
   const current: ClientPatch = { ...(stored.secretEncrypted === null ? { secretHash: stored.secretHash } : stored), secretExpiresAt: null, secretLastUsedAt: null };

@@ -3,7 +3,7 @@ import { randomToken } from '../crypto/random.js';
 import { hashSecret } from '../crypto/password-hash.js';
 import { sealClientSecret } from '../keys/client-secret.js';
 import { CLIENT_FIELDS, clientAsInput, clientSettings, clientSettingsPatch, clientSettingsReset, type ClientDefaults, type ClientInput } from './client-fields.js';
-import { clientProblems, isSecretMethod } from './client-rules.js';
+import { clientProblems, generatedSecretBytes, isSecretMethod } from './client-rules.js';
 import { addApiKey } from './api-keys.js';
 import { withInitialValues } from './fields.js';
 import { AdminConflictError, AdminNotFoundError, assertNoProblems } from './problems.js';
@@ -44,7 +44,7 @@ export async function getClient(store: Store, clientId: string): Promise<Client>
 export async function createClient(store: Store, input: Partial<ClientInput>, opts: ClientOptions, alongside?: (tx: Store, client: Client) => Promise<void>): Promise<{ client: Client; secret?: string }> {
   const full = withInitialValues(CLIENT_FIELDS, { ...input, client_id: input.client_id ?? randomToken(12) });
   const method = full.token_endpoint_auth_method ?? 'client_secret_basic';
-  const generated = isSecretMethod(method) && full.client_secret === undefined && full.client_secret_hash === undefined ? randomToken(32) : undefined;
+  const generated = isSecretMethod(method) && full.client_secret === undefined && full.client_secret_hash === undefined ? randomToken(generatedSecretBytes(method)) : undefined;
   if (generated !== undefined) full.client_secret = generated;
   assertNoProblems(clientProblems(full, '', { exists: false, providers: await identityProviderNames(store) }));
   const c = full as ClientInput;

@@ -116,8 +116,9 @@ export function clientInformation(c: Client, extra: { registrationAccessToken: s
     client_id: c.clientId,
     ...(extra.clientSecret !== undefined ? { client_secret: extra.clientSecret } : {}),
     client_id_issued_at: c.createdAt,
-    // RFC 7591 §3.2.1: 0 = the secret does not expire; present whenever the client has one.
-    ...(c.secretHash !== null ? { client_secret_expires_at: 0 } : {}),
+    // RFC 7591 §3.2.1: when the secret expires (an operator may set it), 0 when it does not; present whenever
+    // the client has one.
+    ...(c.secretHash !== null ? { client_secret_expires_at: c.secretExpiresAt ?? 0 } : {}),
     registration_access_token: extra.registrationAccessToken,
     registration_client_uri: extra.registrationClientUri,
     ...(c.name !== null ? { client_name: c.name } : {}),

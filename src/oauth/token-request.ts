@@ -76,6 +76,11 @@ export function safeName(name: string): string {
 export interface BasicCredentials {
   clientId: string;
   clientSecret: string;
+  /**
+   * The secret exactly as sent, when form-decoding changed it (a raw '+' or '%XX' in it): the secret of a client
+   * that does not form-urlencode, tried only after the decoded one failed (client-secret-basic.ts).
+   */
+  secretAsSent?: string;
 }
 
 const BASIC_SCHEME = /^Basic(\s|$)/i;
@@ -92,11 +97,26 @@ function decodeBase64Utf8(b64: string): string {
   return NON_ASCII.test(bytes) ? Buffer.from(b64, 'base64').toString('utf8') : bytes;
 }
 
+/** formDecode, or undefined when the text is not form-urlencoded (a raw '%' not followed by two hex digits). */
+function formDecodeOrUndefined(component: string): string | undefined {
+  try {
+    return formDecode(component);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * RFC 6749 §2.3.1 / RFC 7617: "Basic " base64(form-urlencode(id) ":" form-urlencode(secret)).
  * Returns undefined when the header is not Basic. A Basic header that cannot be decoded is a client
  * authentication attempted through the Authorization header that failed: RFC 6749 §5.2 makes that 401
  * invalid_client with the Basic challenge, not 400. The descriptions name the defect, never the credential.
+ *
+ * Many clients do not form-urlencode (curl -u, Python requests, Java's and Go's plain Basic helpers,
+ * simple-oauth2 in 'loose' mode), while oauth4webapi, openid-client and Go's x/oauth2 do. The two readings differ
+ * only when the text holds '+' or '%': a part that is not valid form-urlencoding is taken as sent, and a secret
+ * whose decoding changed it also keeps its raw text (secretAsSent) for a second try. No string is copied for the
+ * usual credential, which has neither character.
  */
 export function parseBasicAuthorization(header: string | undefined): BasicCredentials | undefined {
   if (header === undefined || !BASIC_SCHEME.test(header)) return undefined;
@@ -107,16 +127,13 @@ export function parseBasicAuthorization(header: string | undefined): BasicCreden
   const decoded = decodeBase64Utf8(match[1]);
   const colon = decoded.indexOf(':');
   if (colon === -1) throw OAuthError.invalidClient('The Authorization header is not a well-formed Basic credential');
-  let clientId: string;
-  let clientSecret: string;
-  try {
-    clientId = formDecode(decoded.slice(0, colon));
-    clientSecret = formDecode(decoded.slice(colon + 1));
-  } catch {
-    throw OAuthError.invalidClient('The Basic credential is not form-urlencoded (RFC 6749 section 2.3.1)');
-  }
+  const rawId = decoded.slice(0, colon);
+  const rawSecret = decoded.slice(colon + 1);
+  const clientId = formDecodeOrUndefined(rawId) ?? rawId;
   if (clientId === '') throw OAuthError.invalidClient('The Basic credential has an empty client id');
-  return { clientId, clientSecret };
+  const clientSecret = formDecodeOrUndefined(rawSecret);
+  if (clientSecret === undefined) return { clientId, clientSecret: rawSecret };
+  return clientSecret === rawSecret ? { clientId, clientSecret } : { clientId, clientSecret, secretAsSent: rawSecret };
 }
 
 /** Only the parameters a handler declared survive into dispatch (oidc-provider's registerGrantType idea). */

@@ -12,6 +12,8 @@ import { startTestServer, type TestServer } from '../support/server.js';
  * Plain http on 127.0.0.1 is allowed per call; everything else is the library's default strictness.
  */
 const SECRET = 'interop-secret-0123456789';
+// client_secret_jwt: the secret is the HMAC key, at least as long as the hash (RFC 7518 §3.2; oauth4webapi signs HS256).
+const CSJ_SECRET = 'interop-client-secret-jwt-key-0123456789';
 const ODD_ID = 'odd:id%with+plus and space';
 const ODD_SECRET = 'se:cr%et+with spaces & =signs';
 const PASSWORD = 'correct horse battery';
@@ -31,7 +33,7 @@ beforeAll(async () => {
         { client_id: 'post', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], scope: 'read' },
         { client_id: ODD_ID, client_secret: ODD_SECRET, grant_types: ['client_credentials'], scope: 'read' },
         { client_id: 'pkj', token_endpoint_auth_method: 'private_key_jwt', jwks: jwks(clientKey), grant_types: ['client_credentials'], scope: 'read' },
-        { client_id: 'csj', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_jwt', grant_types: ['client_credentials'], scope: 'read' },
+        { client_id: 'csj', client_secret: CSJ_SECRET, token_endpoint_auth_method: 'client_secret_jwt', grant_types: ['client_credentials'], scope: 'read' },
         { client_id: 'public-app', token_endpoint_auth_method: 'none', grant_types: ['password', 'refresh_token'], scope: 'read' },
       ],
       users: [{ id: 'u-ada', username: 'ada', password: PASSWORD }],
@@ -93,7 +95,7 @@ describe('oauth4webapi against Tessera', () => {
     expect((await clientCredentials('post', oauth.ClientSecretPost(SECRET))).token_type).toBe('bearer');
     const pkj = await clientCredentials('pkj', oauth.PrivateKeyJwt(clientKey.privateKey));
     expect((await validateAsResourceServer(pkj.access_token)).client_id).toBe('pkj');
-    const csj = await clientCredentials('csj', oauth.ClientSecretJwt(SECRET));
+    const csj = await clientCredentials('csj', oauth.ClientSecretJwt(CSJ_SECRET));
     expect((await validateAsResourceServer(csj.access_token)).client_id).toBe('csj');
   });
 

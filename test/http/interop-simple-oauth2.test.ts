@@ -19,7 +19,7 @@ interface Grant {
 interface GrantOptions {
   client: { id: string; secret: string };
   auth: { tokenHost: string; tokenPath?: string; revokePath?: string };
-  options?: { authorizationMethod?: 'header' | 'body' };
+  options?: { authorizationMethod?: 'header' | 'body'; credentialsEncodingMode?: 'strict' | 'loose' };
 }
 interface SimpleOAuth2 {
   ClientCredentials: new (o: GrantOptions) => Grant;
@@ -32,6 +32,8 @@ interface WreckError {
 
 const { ClientCredentials, ResourceOwnerPassword } = createRequire(import.meta.url)('simple-oauth2') as SimpleOAuth2;
 const SECRET = 'simple-oauth2-secret';
+// '+' and '%' read differently with and without form-urlencoding (RFC 6749 §2.3.1).
+const ODD_SECRET = 'simple+oauth2%41secret 100%';
 const PASSWORD = 'correct horse battery';
 let s: TestServer;
 
@@ -40,6 +42,7 @@ beforeAll(async () => {
     doc: {
       clients: [
         { client_id: 'svc', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read write' },
+        { client_id: 'svc-odd', client_secret: ODD_SECRET, grant_types: ['client_credentials'], scope: 'read write' },
         { client_id: 'svc-post', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], scope: 'read write' },
         { client_id: 'web', client_secret: SECRET, grant_types: ['password', 'refresh_token'], scope: 'read write' },
       ],
@@ -82,6 +85,12 @@ describe('simple-oauth2 against Tessera', () => {
     const wrong = await rejection(() => new ClientCredentials(options(id, 'not-the-secret', method)).getToken({}));
     expect(wrong.status).toBe(401);
     expect(wrong.body).toMatchObject({ error: 'invalid_client' });
+  });
+
+  // 'strict' (the default) form-urlencodes the Basic credential as RFC 6749 §2.3.1 asks; 'loose' sends it as is.
+  it.each(['strict', 'loose'] as const)('Basic with a secret holding plus, percent and space signs, credentialsEncodingMode %s', async (mode) => {
+    const t = await new ClientCredentials({ ...options('svc-odd', ODD_SECRET), options: { authorizationMethod: 'header', credentialsEncodingMode: mode } }).getToken({ scope: ['read'] });
+    expect(t.token).toMatchObject({ token_type: 'Bearer', scope: 'read' });
   });
 
   it('an unknown scope rejects with 400 invalid_scope', async () => {

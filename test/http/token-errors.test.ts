@@ -10,6 +10,9 @@ import { insertUncheckedClient } from '../support/unchecked.js';
 const SECRET = 'errors-test-secret-1';
 const ODD_ID = 'odd:id%with+plus and space';
 const ODD_SECRET = 'se:cr%et+with spaces & =signs';
+// Secrets a client that does not form-urlencode sends as they are: one that decodes to something else, one that does not decode.
+const RAW_PLUS_SECRET = 'pl+us%41secret';
+const RAW_PCT_SECRET = 'rate 100% sure';
 let s: TestServer;
 
 beforeAll(async () => {
@@ -22,6 +25,8 @@ beforeAll(async () => {
         { client_id: 'off', client_secret: SECRET, grant_types: ['client_credentials'], scope: 'read', status: 'disabled' },
         { client_id: 'post', client_secret: SECRET, token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], scope: 'read' },
         { client_id: ODD_ID, client_secret: ODD_SECRET, grant_types: ['client_credentials'], scope: 'read' },
+        { client_id: 'raw-plus', client_secret: RAW_PLUS_SECRET, grant_types: ['client_credentials'], scope: 'read' },
+        { client_id: 'raw-pct', client_secret: RAW_PCT_SECRET, grant_types: ['client_credentials'], scope: 'read' },
       ],
     },
   });
@@ -195,8 +200,8 @@ describe('client authentication -> 401 invalid_client', () => {
       'Basic ' + Buffer.from('svc').toString('base64'),
       'Basic ' + Buffer.from('no-colon').toString('base64'),
       'Basic ' + Buffer.from(':secret').toString('base64'),
+      // Not form-urlencoded (RFC 6749 §2.3.1), so read as sent: an unknown client, a wrong secret.
       'Basic ' + Buffer.from('%zz:secret').toString('base64'),
-      // A raw secret that is not form-urlencoded (RFC 6749 §2.3.1) and does not decode as such.
       'Basic ' + Buffer.from('svc:100%real-secret').toString('base64'),
     ];
     for (const h of malformed) {
@@ -230,6 +235,20 @@ describe('client authentication that succeeds', () => {
     // %20 for a space is valid form-urlencoding too.
     const pct = 'Basic ' + Buffer.from(`${encodeURIComponent(ODD_ID)}:${encodeURIComponent(ODD_SECRET)}`).toString('base64');
     expect((await s.post('/oauth/token', cc, { authorization: pct })).status).toBe(200);
+  });
+
+  // RFC 6749 §2.3.1 asks clients to form-urlencode; curl -u, Python requests and simple-oauth2 'loose' do not.
+  it('Basic with a secret sent without form-urlencoding ("+", "%") is accepted, encoded or not', async () => {
+    const asSent = (id: string, secret: string) => 'Basic ' + Buffer.from(`${id}:${secret}`).toString('base64');
+    for (const [id, secret] of [['raw-plus', RAW_PLUS_SECRET], ['raw-pct', RAW_PCT_SECRET]] as const) {
+      for (const authorization of [asSent(id, secret), basic(id, secret), asSent(id, secret)]) {
+        const r = await s.post('/oauth/token', cc, { authorization });
+        expect(r.status, `${id} ${authorization}`).toBe(200);
+      }
+    }
+    // The decoded reading of the raw-plus secret is not its secret.
+    expectError(await s.post('/oauth/token', cc, { authorization: basic('raw-plus', 'pl us' + 'Asecret') }), 401, 'invalid_client');
+    expectError(await s.post('/oauth/token', cc, { authorization: asSent('raw-plus', 'pl+us%41secreT') }), 401, 'invalid_client');
   });
 
   it('client_secret_post with the same odd id and secret', async () => {

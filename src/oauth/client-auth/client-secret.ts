@@ -18,9 +18,10 @@ function accepted(ctx: OAuthContext, client: Client | undefined, method: AuthMet
   return ok;
 }
 
-async function loadAndVerify(ctx: OAuthContext, clientId: string, presented: string, method: AuthMethod, address: string): Promise<Client | undefined> {
+async function loadAndVerify(ctx: OAuthContext, clientId: string, presented: string, method: AuthMethod, address: string, alternative: string | undefined): Promise<Client | undefined> {
   const client = ctx.clients.peek(clientId) ?? (await getClient(ctx, clientId));
-  const use = await ctx.secrets.verify(clientId, client, presented, address);
+  // The alternative costs a second KDF for unknown and known clients alike, so timing still tells nothing.
+  const use = (await ctx.secrets.verify(clientId, client, presented, address)) ?? (alternative === undefined ? undefined : await ctx.secrets.verify(clientId, client, alternative, address));
   return use === undefined ? undefined : accepted(ctx, client, method, use);
 }
 
@@ -32,15 +33,20 @@ async function loadAndVerify(ctx: OAuthContext, clientId: string, presented: str
  * synchronously (one cache lookup, no promise, no KDF, no throttle). Anything else runs under the client-auth
  * throttle (throttle.ts): one store read and one argon2id verification per live secret per reserved attempt,
  * shared by identical attempts in flight (a client's burst after a restart costs one KDF and one reservation).
+ * `alternative` is a second reading of the same credential (a Basic secret as sent by a client that does not
+ * form-urlencode, token-request.ts): checked after `presented`, within the same throttle reservation, so such a
+ * client is neither refused nor counted as a failed guess.
  */
-export function clientBySecret(ctx: OAuthContext, clientId: string, presented: string, method: AuthMethod, ip: string): Client | undefined | Promise<Client | undefined> {
+export function clientBySecret(ctx: OAuthContext, clientId: string, presented: string, method: AuthMethod, ip: string, alternative?: string): Client | undefined | Promise<Client | undefined> {
   const cached = ctx.clients.peek(clientId);
-  const use = cached === undefined ? undefined : ctx.secrets.remembered(cached, presented);
+  let use = cached === undefined ? undefined : ctx.secrets.remembered(cached, presented);
+  if (use === undefined && alternative !== undefined && cached !== undefined) use = ctx.secrets.remembered(cached, alternative);
   if (use !== undefined) {
     if (ctx.limits.clientAuth.quiet(clientId)) return accepted(ctx, cached, method, use);
     return admitRemembered(ctx, clientId, ip).then(() => accepted(ctx, cached, method, use));
   }
-  return ctx.secrets.coalesce(clientId, presented, `${method}\0${ip}`, () =>
-    throttledClientAuth(ctx, 'client', clientId, ip, () => loadAndVerify(ctx, clientId, presented, method, ip)),
+  const scope = alternative === undefined ? `${method}\0${ip}` : `${method}\0${ip}\0${alternative}`;
+  return ctx.secrets.coalesce(clientId, presented, scope, () =>
+    throttledClientAuth(ctx, 'client', clientId, ip, () => loadAndVerify(ctx, clientId, presented, method, ip, alternative)),
   );
 }

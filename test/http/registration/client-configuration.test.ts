@@ -46,6 +46,17 @@ describe('GET registration_client_uri (RFC 7592 §2.1)', () => {
     expect(r.text).not.toContain(c.client_secret as string);
   });
 
+  // RFC 7591 §3.2.1: client_secret_expires_at is "Time at which the client secret will expire or 0 if it will not expire".
+  it('states when the secret expires once an operator gave it an expiry', async () => {
+    const c = await registered();
+    const expiry = Math.floor(Date.now() / 1000) + 3600;
+    await s.ctx.store.clients.update(c.client_id, { secretExpiresAt: expiry });
+    s.ctx.clients.invalidate(c.client_id);
+    const r = await configure(c.registration_client_uri, 'GET', c.registration_access_token);
+    expect(r.status).toBe(200);
+    expect(r.body.client_secret_expires_at).toBe(expiry);
+  });
+
   it('401 for a wrong token, another client\'s token, no token, an unknown client and a client made by the admin API', async () => {
     const a = await registered();
     const b = await registered();
