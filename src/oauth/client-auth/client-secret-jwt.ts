@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Client } from '../../store/types.js';
 import { OAuthError } from '../errors.js';
 import type { OAuthContext } from '../context.js';
@@ -22,35 +21,16 @@ function liveSealed(client: Client, now: number): LiveSealed[] {
   return out;
 }
 
-/**
- * RFC 7518 §3.2: "A key of the same size as the hash output (for instance, 256 bits for "HS256") or larger MUST
- * be used with this algorithm." The client secret's bytes are the key, so a secret shorter than the hash of the
- * assertion's alg never verifies (jose does not check it). Generated secrets are 64 bytes: every HS alg fits.
- */
-const MIN_KEY_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };
-/** Stands in for a secret too short for the alg: a key nobody knows, so it verifies nothing. */
-const UNUSABLE_KEY = new Uint8Array(randomBytes(64));
-
-/**
- * The client secrets (sealed under the master key, since HMAC needs the secret itself, not a hash), each as
- * undefined when it is too short a key for `alg` (RFC 7518 §3.2); positions match `live` (for the use counters).
- */
-function secretKeys(client: Client, live: readonly LiveSealed[], alg: string | undefined, ctx: OAuthContext): Promise<Uint8Array[]> {
+/** The client secrets (sealed under the master key, since HMAC needs the secret itself, not a hash). */
+function secretKeys(client: Client, live: readonly LiveSealed[], ctx: OAuthContext): Promise<Uint8Array[]> {
   if (live.length === 0) return Promise.reject(assertionRefused(ctx, 'client_secret_jwt', client.clientId, 'the client has no live sealed secret'));
-  let keys: Uint8Array[];
   try {
-    keys = live.map((s) => new Uint8Array(unsealClientSecret(ctx.masterKey, client.clientId, s.sealed)));
+    return Promise.resolve(live.map((s) => new Uint8Array(unsealClientSecret(ctx.masterKey, client.clientId, s.sealed))));
   } catch {
     ctx.logger.error({ client_id: client.clientId }, 'cannot unseal the client_secret_jwt secret (wrong master key?)');
     return Promise.reject(OAuthError.invalidClient());
   }
-  const min = (alg !== undefined && MIN_KEY_BYTES[alg]) || 0;
-  // A short secret keeps its position (for the use counters) under a key that verifies nothing.
-  const usable = keys.map((k) => (k.length >= min ? k : UNUSABLE_KEY));
-  if (usable.every((k) => k === UNUSABLE_KEY)) return Promise.reject(assertionRefused(ctx, 'client_secret_jwt', client.clientId, `the client secret is shorter than the ${alg} hash output (RFC 7518 section 3.2)`));
-  return Promise.resolve(usable);
 }
-
 
 /** Counts the use of the secret that verified the assertion (secret-usage.ts), as client_secret_basic does. */
 function counted(ctx: OAuthContext, live: readonly LiveSealed[], client: Client, index: number): void {
@@ -78,7 +58,7 @@ export const clientSecretJwt = {
         ctx,
         'client_secret_jwt',
         HMAC_ALGS,
-        (client) => secretKeys(client, (live = liveSealed(client, ctx.now())), assertionAlg(req), ctx),
+        (client) => secretKeys(client, (live = liveSealed(client, ctx.now())), ctx),
         (client, index) => counted(ctx, live, client, index),
       );
     const assertion = req.params.get('client_assertion');

