@@ -7,12 +7,13 @@ import { authenticateClient } from './client-auth/index.js';
 import type { AfterAuth } from './introspection-endpoint.js';
 import { jwtAccessTokens } from './access-tokens/jwt.js';
 import { opaqueAccessTokens } from './access-tokens/opaque.js';
+import { issuedToAnotherClient } from './access-tokens/format.js';
 
 /**
  * The revocation endpoint (RFC 7009 §2): every client authenticates, public ones with their client_id (§2.1),
  * then the HTTP layer's own admission (`afterAuth`), then the token is revoked if it is the client's. Resolves
- * whether or not anything was revoked (§2.2: the answer is the same, so the endpoint is no oracle); throws
- * OAuthError for a failed authentication or a missing token.
+ * whether or not anything was revoked (§2.2: an invalid token gets the same answer); throws OAuthError for a
+ * failed authentication, a missing token, or a valid token of another client (§2.1: "the request is refused").
  */
 export async function handleRevocation<S>(req: TokenRequest, ctx: OAuthContext, afterAuth: AfterAuth<S>, state: S): Promise<void> {
   const { client } = await authenticateClient(req, ctx);
@@ -36,8 +37,14 @@ type StoredRevocation = (ctx: OAuthContext, client: Client, token: string, origi
 const revokeRefresh: StoredRevocation = async (ctx, client, token, origin) => {
   const record = await ctx.store.refreshTokens.find(hashToken(token));
   if (!record) return false;
-  const { family } = record;
-  if (family.clientId === client.clientId && (await ctx.refreshTokens.revokeFamily(family.familyId))) {
+  const { token: t, family } = record;
+  if (family.clientId !== client.clientId) {
+    // RFC 7009 §2.1 (access-tokens/format.ts issuedToAnotherClient): refused while the refresh token is valid.
+    const now = ctx.now();
+    if (t.status === 'active' && family.status === 'active' && t.expiresAt > now && family.expiresAt > now) throw issuedToAnotherClient();
+    return true;
+  }
+  if (await ctx.refreshTokens.revokeFamily(family.familyId)) {
     ctx.events.emit({ type: 'family.revoked', clientId: client.clientId, subject: family.subject, address: origin?.address, requestId: origin?.requestId, details: { family_id: family.familyId, reason: 'revocation_endpoint' } });
   }
   return true;
@@ -56,7 +63,8 @@ const REFRESH_FIRST: readonly StoredRevocation[] = [revokeRefresh, revokeOpaque]
 /**
  * RFC 7009 §2.1: revokes `token` if it was issued to `client`. A JWT-shaped token is the JWT format's;
  * token_type_hint only orders the search of the stored kinds (§2.1: the server MUST extend its search to all
- * token types). Unknown, malformed, expired, foreign or already revoked tokens are no-ops.
+ * token types). Unknown, malformed, expired or already revoked tokens are no-ops (§2.2); a valid token of another
+ * client is refused with invalid_grant (§2.1), and nothing is revoked.
  */
 export async function revokeToken(ctx: OAuthContext, client: Client, token: string, hint: string | undefined, origin?: RevocationOrigin): Promise<void> {
   if (jwtAccessTokens.recognises(token)) {

@@ -47,13 +47,15 @@ describe('CORS preflight', () => {
     }
   });
 
-  it('is off for every other endpoint', async () => {
+  it('is off for every other endpoint; metadata and JWKS are public documents (a plain GET, Allow-Origin *)', async () => {
     for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/jwks.json', '/healthz']) {
       const r = await preflight(path, APP);
       expect(r.headers.get('access-control-allow-origin'), path).toBeNull();
     }
     const meta = await fetch(s.url + '/.well-known/oauth-authorization-server', { headers: { origin: APP } });
-    expect(meta.headers.get('access-control-allow-origin')).toBeNull();
+    expect(meta.headers.get('access-control-allow-origin')).toBe('*');
+    const health = await fetch(s.url + '/healthz', { headers: { origin: APP } });
+    expect(health.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('follows client changes (a new origin is preflighted without a restart)', async () => {

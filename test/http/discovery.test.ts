@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as oauth from 'oauth4webapi';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { basic, startTestServer, type TestServer } from '../support/server.js';
 import { generateSigningKey } from '../../src/keys/generate.js';
@@ -65,6 +66,26 @@ describe('metadata (RFC 8414)', () => {
     }
   });
 
+  // RFC 8414 §3.2: "Claims that return multiple values are represented as JSON arrays. Claims with zero elements
+  // MUST be omitted from the response." Tessera has no authorization endpoint, so it supports no response_type:
+  // response_types_supported is omitted (RFC 8414 Erratum 7793 makes §2's REQUIRED conditional on a grant that
+  // uses the authorization endpoint), as is scopes_supported on a server without scopes.
+  it('omits every claim with zero elements (RFC 8414 §3.2), response_types_supported included', async () => {
+    const m = (await (await fetch(s.url + '/.well-known/oauth-authorization-server')).json()) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(m)) if (Array.isArray(value)) expect(value.length, name).toBeGreaterThan(0);
+    expect(m).not.toHaveProperty('response_types_supported');
+    expect(m).not.toHaveProperty('authorization_endpoint');
+    expect(m).not.toHaveProperty('code_challenge_methods_supported');
+    const bare = await startTestServer();
+    try {
+      const b = (await (await fetch(bare.url + '/.well-known/oauth-authorization-server')).json()) as Record<string, unknown>;
+      for (const [name, value] of Object.entries(b)) if (Array.isArray(value)) expect(value.length, name).toBeGreaterThan(0);
+      expect(b.issuer).toBe(bare.config.issuer);
+    } finally {
+      await bare.stop();
+    }
+  });
+
   it('is not served at the OpenID Connect path: Tessera is no OpenID Provider (docs/compatibility.md)', async () => {
     for (const method of ['GET', 'HEAD']) {
       const res = await fetch(s.url + '/.well-known/openid-configuration', { method });
@@ -80,6 +101,54 @@ describe('metadata (RFC 8414)', () => {
     const m = (await (await fetch(s.url + '/.well-known/oauth-authorization-server')).json()) as Record<string, string>;
     expect((await fetch(m.jwks_uri!)).status).toBe(200);
     expect((await fetch(m.token_endpoint!, { method: 'POST' })).status).toBe(400);
+  });
+});
+
+describe('metadata for an issuer with a path (RFC 8414 §3.1)', () => {
+  // RFC 8414 §3.1: "If the issuer identifier value contains a path component, any terminating "/" MUST be removed
+  // before inserting "/.well-known/" and the well-known URI suffix between the host component and the path
+  // component." A proxy that forwards that URL as is must find the document here.
+  let p: TestServer;
+  beforeAll(async () => {
+    p = await startTestServer({ env: { TESSERA_ISSUER: 'https://auth.example.com/tenant/a/' } });
+  });
+  afterAll(async () => p.stop());
+
+  it('is served at the path-inserted URL, with the issuer exactly as configured (without the trailing slash)', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const res = await fetch(p.url + '/.well-known/oauth-authorization-server/tenant/a', { method });
+      expect(res.status, method).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=300');
+    }
+    const m = (await (await fetch(p.url + '/.well-known/oauth-authorization-server/tenant/a')).json()) as Record<string, unknown>;
+    expect(m.issuer).toBe('https://auth.example.com/tenant/a');
+    expect(m.token_endpoint).toBe('https://auth.example.com/tenant/a/oauth/token');
+    // The host-level document is still served (a proxy that strips the prefix maps /tenant/a/.well-known/... to it).
+    expect((await fetch(p.url + '/.well-known/oauth-authorization-server')).status).toBe(200);
+    expect((await fetch(p.url + '/.well-known/oauth-authorization-server/other')).status).toBe(404);
+  });
+
+  it('passes oauth4webapi discovery, which derives the URL from the issuer and checks the issuer (§3.3)', async () => {
+    const issuer = new URL('https://auth.example.com/tenant/a');
+    // The client asks https://auth.example.com/.well-known/oauth-authorization-server/tenant/a; deliver it here.
+    const toServer: typeof fetch = (input, init) => {
+      const u = new URL(input instanceof Request ? input.url : String(input));
+      expect(u.href).toBe('https://auth.example.com/.well-known/oauth-authorization-server/tenant/a');
+      return fetch(p.url + u.pathname, init);
+    };
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', [oauth.customFetch]: toServer }));
+    expect(as.issuer).toBe('https://auth.example.com/tenant/a');
+  });
+});
+
+describe('metadata and JWKS for browser clients (CORS)', () => {
+  it('both are public documents any origin may read: Access-Control-Allow-Origin *, no credentials', async () => {
+    for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/jwks.json']) {
+      const res = await fetch(s.url + path, { headers: { origin: 'https://spa.example' } });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('access-control-allow-origin'), path).toBe('*');
+      expect(res.headers.get('access-control-allow-credentials'), path).toBeNull();
+    }
   });
 });
 

@@ -35,10 +35,11 @@ describe.each(['jwt-app', 'opaque-app'])('POST /oauth/revoke for %s tokens (RFC 
     expect((await revoke(s, newest, client)).status).toBe(200);
     expect((await refresh(newest, client)).body.error).toBe('invalid_grant');
     expect((await introspect(s, newest, client)).body).toEqual({ active: false });
-    if (client === 'opaque-app') {
-      expect((await introspect(s, first.access, client)).body).toEqual({ active: false });
-      expect((await introspect(s, rotated.body.access_token as string, client)).body).toEqual({ active: false });
-    }
+    // RFC 7009 §2.1: "If the token passed to the request is a refresh token and the authorization server supports
+    // the revocation of access tokens, then the authorization server SHOULD also invalidate all access tokens based
+    // on the same authorization grant": opaque ones are deleted, JWTs name the family (sid) and end with it.
+    expect((await introspect(s, first.access, client)).body).toEqual({ active: false });
+    expect((await introspect(s, rotated.body.access_token as string, client)).body).toEqual({ active: false });
   });
 
   it('searches every token type whatever the hint says', async () => {
@@ -49,12 +50,31 @@ describe.each(['jwt-app', 'opaque-app'])('POST /oauth/revoke for %s tokens (RFC 
     expect((await introspect(s, access, client)).body).toEqual({ active: false });
   });
 
-  it("does not revoke another client's tokens, and still answers 200", async () => {
+  // RFC 7009 §2.1: the server "verifies whether the token was issued to the client making the revocation request.
+  // If this validation fails, the request is refused and the client is informed of the error" (§2.2.1: an RFC 6749
+  // §5.2 error; invalid_grant is the §5.2 code for a grant "issued to another client").
+  it("refuses to revoke another client's live tokens with 400 invalid_grant, and revokes nothing", async () => {
     const { access, refresh: rt } = await passwordTokens(s, client);
-    expect((await revoke(s, access, 'stranger')).status).toBe(200);
-    expect((await revoke(s, rt, 'stranger')).status).toBe(200);
+    for (const token of [access, rt]) {
+      const r = await revoke(s, token, 'stranger');
+      expect(r.status).toBe(400);
+      expect(r.body.error).toBe('invalid_grant');
+      expect(r.headers.get('cache-control')).toBe('no-store');
+      // A public client naming itself is refused the same way.
+      const pub = await s.post('/oauth/revoke', { token, client_id: 'public-app' });
+      expect(pub.status).toBe(400);
+      expect(pub.body.error).toBe('invalid_grant');
+    }
     expect((await introspect(s, access, client)).body.active).toBe(true);
     expect((await refresh(rt, client)).status).toBe(200);
+  });
+
+  it("answers 200 for another client's token that is no longer valid (RFC 7009 §2.2: an invalid token)", async () => {
+    const { access, refresh: rt } = await passwordTokens(s, client);
+    expect((await revoke(s, rt, client)).status).toBe(200);
+    expect((await revoke(s, access, client)).status).toBe(200);
+    expect((await revoke(s, access, 'stranger')).status).toBe(200);
+    expect((await revoke(s, rt, 'stranger')).status).toBe(200);
   });
 });
 

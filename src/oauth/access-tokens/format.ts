@@ -4,6 +4,7 @@ import type { JwtSigner } from '../../keys/signing-thread.js';
 import type { Client, Confirmation, Installation, Organization, Store, User } from '../../store/types.js';
 import type { OAuthContext } from '../context.js';
 import { getUser } from '../users.js';
+import { OAuthError } from '../errors.js';
 
 /** What an access token says, whatever its format. */
 export interface AccessTokenClaims {
@@ -84,9 +85,19 @@ export interface AccessTokenFormat {
   introspect(ctx: OAuthContext, caller: Client, token: string): string | undefined | Promise<string | undefined>;
   /**
    * RFC 7009 §2.1: revokes `token` if it was issued to `client`; resolves false when no token of this format is
-   * `token`. `onRevoked` is told what was revoked (a jti or a hash prefix, never the token) when something was.
+   * `token`, and throws issuedToAnotherClient() for a valid token of another client. `onRevoked` is told what was revoked (a jti or a hash prefix, never the token) when something was.
    */
   revoke(ctx: OAuthContext, client: Client, token: string, onRevoked?: (details: Record<string, unknown>) => void): Promise<boolean>;
+}
+
+/**
+ * RFC 7009 §2.1: the server "verifies whether the token was issued to the client making the revocation request. If
+ * this validation fails, the request is refused and the client is informed of the error" (§2.2.1: an RFC 6749 §5.2
+ * error). invalid_grant is the §5.2 code for a grant or refresh token "issued to another client". Only for a token
+ * that is still valid: an expired or revoked one is an invalid token, 200 (§2.2).
+ */
+export function issuedToAnotherClient(): OAuthError {
+  return OAuthError.invalidGrant('The token was not issued to this client');
 }
 
 /** Lets one caller see a token: its own client, or a client with the introspection permission (RFC 7662 §4). */

@@ -4,7 +4,7 @@ import { tokenTypeFor } from '../confirmation.js';
 import type { OAuthContext } from '../context.js';
 import { getClient } from '../context.js';
 import { looksLikeJwt, lookUpUnknownKid, readOwnAccessToken } from '../own-jwt.js';
-import { INACTIVE, mayIntrospect, userStillActive, type AccessTokenFormat } from './format.js';
+import { INACTIVE, issuedToAnotherClient, mayIntrospect, userStillActive, type AccessTokenFormat } from './format.js';
 import type { VerifiedJwt } from './introspection-cache.js';
 
 function verify(ctx: OAuthContext, token: string): VerifiedJwt | undefined {
@@ -118,10 +118,15 @@ export const jwtAccessTokens = {
     let own = readOwnAccessToken(ctx, token);
     // Signed with a key rotated in elsewhere a moment ago: look it up once rather than ignore the revocation.
     if (!own && (await lookUpUnknownKid(ctx, token))) own = readOwnAccessToken(ctx, token);
-    if (own && own.clientId === client.clientId && own.exp > ctx.now()) {
-      await ctx.denylist.deny(own.jti, own.clientId, own.exp);
-      onRevoked?.({ token_type: 'access_token', format: 'jwt', jti: own.jti });
+    if (!own || own.exp <= ctx.now()) return true;
+    if (own.clientId !== client.clientId) {
+      // RFC 7009 §2.1: another client's token is refused while it is valid; a revoked one is merely invalid (§2.2).
+      const sid = own.payload.sid;
+      if (!ctx.denylist.has(own.jti) && !(typeof sid === 'string' && ctx.revokedFamilies.has(sid))) throw issuedToAnotherClient();
+      return true;
     }
+    await ctx.denylist.deny(own.jti, own.clientId, own.exp);
+    onRevoked?.({ token_type: 'access_token', format: 'jwt', jti: own.jti });
     return true;
   },
 } satisfies AccessTokenFormat;

@@ -2,7 +2,7 @@ import { hashToken } from '../../crypto/token-hash.js';
 import { randomToken } from '../../crypto/random.js';
 import type { Confirmation } from '../../store/types.js';
 import { tokenTypeFor } from '../confirmation.js';
-import { INACTIVE, mayIntrospect, userStillActive, type AccessTokenFormat } from './format.js';
+import { INACTIVE, issuedToAnotherClient, mayIntrospect, userStillActive, type AccessTokenFormat } from './format.js';
 
 /** Our opaque and refresh tokens are 43 base64url characters; anything far from that cannot be one (no look-up). */
 const STORED_SHAPE = /^[A-Za-z0-9_-]{20,256}$/;
@@ -76,7 +76,12 @@ export const opaqueAccessTokens = {
     const hash = hashToken(token);
     const record = await ctx.store.accessTokens.findOpaque(hash);
     if (!record) return false;
-    if (record.clientId === client.clientId && (await ctx.store.accessTokens.deleteOpaque(hash))) {
+    if (record.clientId !== client.clientId) {
+      // RFC 7009 §2.1 (format.ts issuedToAnotherClient): refused while valid; expired or of a revoked family, invalid.
+      if (record.expiresAt > ctx.now() && !(record.familyId !== null && ctx.revokedFamilies.has(record.familyId))) throw issuedToAnotherClient();
+      return true;
+    }
+    if (await ctx.store.accessTokens.deleteOpaque(hash)) {
       onRevoked?.({ token_type: 'access_token', format: 'opaque', jti: record.jti, hash_prefix: hash.slice(0, 12) });
     }
     return true;

@@ -77,8 +77,8 @@ describe('jwtAccessTokens', () => {
     expect(await jwtAccessTokens.revoke(s.ctx, app, mine.token)).toBe(true);
     expect(s.ctx.denylist.has(mine.jti)).toBe(true);
     expect(await jwtAccessTokens.introspect(s.ctx, app, mine.token)).toBe(INACTIVE);
-    // Another client's token, or a JWT that is not ours: decided (true), nothing revoked.
-    expect(await jwtAccessTokens.revoke(s.ctx, app, theirs.token)).toBe(true);
+    // Another client's valid token is refused (RFC 7009 §2.1), a JWT that is not ours is decided (true); nothing revoked.
+    await expect(jwtAccessTokens.revoke(s.ctx, app, theirs.token)).rejects.toMatchObject({ code: 'invalid_grant', status: 400 });
     expect(await jwtAccessTokens.revoke(s.ctx, app, 'a.b.c')).toBe(true);
     expect(s.ctx.denylist.has(theirs.jti)).toBe(false);
     expect(JSON.parse(await jwtAccessTokens.introspect(s.ctx, other, theirs.token)).active).toBe(true);

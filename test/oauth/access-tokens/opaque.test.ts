@@ -56,7 +56,8 @@ describe('opaqueAccessTokens', () => {
 
   it("revokes its own client's token by deleting it; another client's stays", async () => {
     const at = await issue();
-    expect(await opaqueAccessTokens.revoke(s.ctx, other, at.token)).toBe(true);
+    // RFC 7009 §2.1: another client's valid token is refused, and stays.
+    await expect(opaqueAccessTokens.revoke(s.ctx, other, at.token)).rejects.toMatchObject({ code: 'invalid_grant', status: 400 });
     expect(await s.ctx.store.accessTokens.findOpaque(hashToken(at.token))).toBeDefined();
     expect(await opaqueAccessTokens.revoke(s.ctx, app, at.token)).toBe(true);
     expect(await s.ctx.store.accessTokens.findOpaque(hashToken(at.token))).toBeUndefined();
