@@ -16,15 +16,15 @@ export interface MetadataInputs {
 
 /**
  * RFC 8414 §2 authorization server metadata (token side only: no authorization endpoint). RFC 8414 §3.2: "Claims
- * with zero elements MUST be omitted from the response": so there is no response_types_supported (no
- * authorization endpoint, no response_type; RFC 8414 Erratum 7793 makes §2's REQUIRED conditional on a grant that
- * uses the authorization endpoint), and no scopes_supported on a server without scopes.
+ * with zero elements MUST be omitted from the response" (scopes_supported on a server without scopes), except
+ * response_types_supported, which §2 makes REQUIRED: with no authorization endpoint it is the empty list, as it
+ * always was (metadata validators check that it is there; RFC 8414 Erratum 7793, only reported, would drop it).
  */
 export function buildMetadata(m: MetadataInputs): Record<string, unknown> {
   const metadata = allMetadata(m);
   for (const name of Object.keys(metadata)) {
     const value = metadata[name];
-    if (Array.isArray(value) && value.length === 0) delete metadata[name];
+    if (Array.isArray(value) && value.length === 0 && name !== 'response_types_supported') delete metadata[name];
   }
   return metadata;
 }
@@ -48,6 +48,7 @@ function allMetadata(m: MetadataInputs): Record<string, unknown> {
     // RFC 8414 §2 / RFC 7591 §3: only when registration is on (off, the endpoint does not exist).
     ...(m.config.registration.enabled ? { registration_endpoint: `${iss}${ENDPOINTS.register}` } : {}),
     grant_types_supported: [...m.grantTypes],
+    response_types_supported: [],
     token_endpoint_auth_methods_supported: authMethods.filter((x) => x !== 'request_signature'),
     ...(jwtAlgs ? { token_endpoint_auth_signing_alg_values_supported: jwtAlgs } : {}),
     revocation_endpoint_auth_methods_supported: authMethods.filter((x) => x !== 'request_signature'),

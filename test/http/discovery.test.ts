@@ -67,19 +67,18 @@ describe('metadata (RFC 8414)', () => {
   });
 
   // RFC 8414 §3.2: "Claims that return multiple values are represented as JSON arrays. Claims with zero elements
-  // MUST be omitted from the response." Tessera has no authorization endpoint, so it supports no response_type:
-  // response_types_supported is omitted (RFC 8414 Erratum 7793 makes §2's REQUIRED conditional on a grant that
-  // uses the authorization endpoint), as is scopes_supported on a server without scopes.
-  it('omits every claim with zero elements (RFC 8414 §3.2), response_types_supported included', async () => {
+  // MUST be omitted from the response" (scopes_supported on a server without scopes). response_types_supported is
+  // the exception: §2 makes it REQUIRED, and with no authorization endpoint it is the empty list.
+  it('omits every claim with zero elements (RFC 8414 §3.2) but the REQUIRED response_types_supported', async () => {
     const m = (await (await fetch(s.url + '/.well-known/oauth-authorization-server')).json()) as Record<string, unknown>;
-    for (const [name, value] of Object.entries(m)) if (Array.isArray(value)) expect(value.length, name).toBeGreaterThan(0);
-    expect(m).not.toHaveProperty('response_types_supported');
+    for (const [name, value] of Object.entries(m)) if (Array.isArray(value) && name !== 'response_types_supported') expect(value.length, name).toBeGreaterThan(0);
+    expect(m.response_types_supported).toEqual([]);
     expect(m).not.toHaveProperty('authorization_endpoint');
     expect(m).not.toHaveProperty('code_challenge_methods_supported');
     const bare = await startTestServer();
     try {
       const b = (await (await fetch(bare.url + '/.well-known/oauth-authorization-server')).json()) as Record<string, unknown>;
-      for (const [name, value] of Object.entries(b)) if (Array.isArray(value)) expect(value.length, name).toBeGreaterThan(0);
+      for (const [name, value] of Object.entries(b)) if (Array.isArray(value) && name !== 'response_types_supported') expect(value.length, name).toBeGreaterThan(0);
       expect(b.issuer).toBe(bare.config.issuer);
     } finally {
       await bare.stop();
