@@ -62,13 +62,19 @@ export class RefreshTokenService {
     private readonly revoked: RevokedFamilies,
   ) {}
 
-  private lifetimes(client: Client): { absolute: number; idle: number } {
-    return { absolute: client.refreshTokenTtl ?? this.config.refreshTokenTtl, idle: client.refreshIdleTtl ?? this.config.refreshIdleTtl };
+  /**
+   * A family bound to an installation (org tokens, Cobo's "Org Access Token") has no idle timeout of its own unless
+   * the client sets one: Cobo documents its refresh token as living 30 days (the absolute lifetime), and such a
+   * family needs no idle cut-off to be withdrawn, since revoking the installation revokes it at once.
+   */
+  private lifetimes(client: Client, installationBound: boolean): { absolute: number; idle: number } {
+    const absolute = client.refreshTokenTtl ?? this.config.refreshTokenTtl;
+    return { absolute, idle: client.refreshIdleTtl ?? (installationBound ? absolute : this.config.refreshIdleTtl) };
   }
 
   async start(f: FamilyStart): Promise<string> {
     const now = this.now();
-    const { absolute, idle } = this.lifetimes(f.client);
+    const { absolute, idle } = this.lifetimes(f.client, (f.installationId ?? null) !== null);
     const token = randomToken(32);
     const familyExpires = now + absolute;
     await this.store.refreshTokens.createFamily(
@@ -122,7 +128,7 @@ export class RefreshTokenService {
       if (!isSubset(requestedScope, tokenScope)) throw OAuthError.invalidScope('The requested scope exceeds the scope of the refresh token');
       scope = [...requestedScope];
     }
-    const { idle } = this.lifetimes(client);
+    const { idle } = this.lifetimes(client, existing.family.installationId !== null);
     const token = randomToken(32);
     const outcome = await this.store.refreshTokens.rotate(
       hash,

@@ -47,6 +47,18 @@ afterAll(async () => {
 });
 
 describe('RefreshTokenService', () => {
+  it('gives an installation-bound family (org tokens) the absolute lifetime as idle timeout unless the client sets one', async () => {
+    const c = client({ grantTypes: ['org_implicit', 'refresh_token'] });
+    const expiresIn = async (token: string) => (await store.refreshTokens.find(hashToken(token)))!.token.expiresAt - clock;
+    const user = await service.start({ client: c, subject: 'u1', userId: 'u1', scope: ['read'] });
+    expect(await expiresIn(user)).toBe(14 * 86400);
+    const org = await service.start({ client: c, subject: 'org-1', orgId: 'org-1', installationId: 'inst-1', scope: ['read'] });
+    expect(await expiresIn(org)).toBe(30 * 86400);
+    expect(await expiresIn((await service.rotate(org, c, undefined)).token)).toBe(30 * 86400);
+    const own = client({ grantTypes: ['org_implicit', 'refresh_token'], refreshIdleTtl: 3600 });
+    expect(await expiresIn(await service.start({ client: own, subject: 'org-1', orgId: 'org-1', installationId: 'inst-1', scope: ['read'] }))).toBe(3600);
+  });
+
   it('keeps the full scope on the new refresh token when the access token is narrowed (RFC 6749 §6)', async () => {
     const c = client();
     const rt = await service.start({ client: c, subject: 'u1', userId: 'u1', scope: ['read', 'write'] });
