@@ -125,3 +125,28 @@ describe('cobo contract', () => {
     expect(res.status).toBe(405);
   });
 });
+
+describe('knetik contract', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer({
+      env: { TESSERA_PROFILES: 'knetik=/knetik' },
+      doc: {
+        clients: [{ client_id: 'knetik', token_endpoint_auth_method: 'none', grant_types: ['password', 'refresh_token'], scope: 'read write' }],
+        users: [{ id: 'u-1', username: 'j doe', password: 'p@ss word+&=1' }],
+      },
+    });
+  });
+  afterAll(async () => s?.stop());
+
+  it('reads the older Python SDK form (spaces as +) like the JS one (spaces as %20), answering the OAuth2Resource fields', async () => {
+    for (const form of ['grant_type=password&client_id=knetik&username=j+doe&password=p%40ss+word%2B%26%3D1', 'grant_type=password&client_id=knetik&username=j%20doe&password=p%40ss%20word%2B%26%3D1']) {
+      const r = await s.post('/knetik/oauth/token', form, { accept: 'application/json' });
+      expect(r.status, form).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(Object.keys(r.body).sort()).toEqual(['access_token', 'expires_in', 'refresh_token', 'scope', 'token_type']);
+      expect(typeof r.body.expires_in).toBe('number');
+      expect(r.body.token_type).toBe('Bearer');
+    }
+  });
+});
