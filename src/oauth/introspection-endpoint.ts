@@ -1,5 +1,6 @@
 import { hashToken } from '../crypto/token-hash.js';
 import type { Client } from '../store/types.js';
+import { isLive } from '../store/liveness.js';
 import type { OAuthContext } from './context.js';
 import { OAuthError } from './errors.js';
 import type { TokenRequest } from './token-request.js';
@@ -73,7 +74,7 @@ const introspectRefresh: StoredIntrospection = async (ctx, caller, token) => {
   if (!r) return undefined;
   const now = ctx.now();
   const { token: t, family: f } = r;
-  if (t.status !== 'active' || f.status !== 'active' || t.expiresAt <= now || f.expiresAt <= now || f.clientId !== caller.clientId) return INACTIVE;
+  if (!isLive(t, now) || !isLive(f, now) || f.clientId !== caller.clientId) return INACTIVE;
   const user = await userStillActive(ctx, f.userId);
   if (!user.ok) return INACTIVE;
   return JSON.stringify({

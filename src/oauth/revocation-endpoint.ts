@@ -8,6 +8,7 @@ import type { AfterAuth } from './introspection-endpoint.js';
 import { jwtAccessTokens } from './access-tokens/jwt.js';
 import { opaqueAccessTokens } from './access-tokens/opaque.js';
 import { issuedToAnotherClient } from './access-tokens/format.js';
+import { isLive } from '../store/liveness.js';
 
 /**
  * The revocation endpoint (RFC 7009 §2): every client authenticates, public ones with their client_id (§2.1),
@@ -41,7 +42,7 @@ const revokeRefresh: StoredRevocation = async (ctx, client, token, origin) => {
   if (family.clientId !== client.clientId) {
     // RFC 7009 §2.1 (access-tokens/format.ts issuedToAnotherClient): refused while the refresh token is valid.
     const now = ctx.now();
-    if (t.status === 'active' && family.status === 'active' && t.expiresAt > now && family.expiresAt > now) throw issuedToAnotherClient();
+    if (isLive(t, now) && isLive(family, now)) throw issuedToAnotherClient();
     return true;
   }
   if (await ctx.refreshTokens.revokeFamily(family.familyId)) {

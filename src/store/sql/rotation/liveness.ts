@@ -1,12 +1,12 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { LIVE_STATUS } from '../../liveness.js';
 
 /**
  * When a refresh token may rotate: the token is live and so is its family (RFC 9700 §4.14.2, RFC 6749 §6). A row
  * of `refresh_tokens` or `refresh_families` is live while its status is 'active' and its `expires_at` (the
- * token's idle end, the family's absolute end) is still ahead. This is the one place the rule is written: every
- * rotation statement, on either engine, renders it from here, and a row already read is judged by `isLive`.
+ * token's idle end, the family's absolute end) is still ahead. Every rotation statement, on either engine, renders
+ * it from here; a row already read is judged by `isLive` (store/liveness.ts, the same status).
  */
-const LIVE_STATUS = 'active';
 
 /** The rule for the row named `alias`, as SQL text before and after its one parameter, `now`. */
 function around(alias: string): readonly [before: string, after: string] {
@@ -25,7 +25,4 @@ export function liveExpression(alias: string, now: number): RawBuilder<SqlBool> 
   return sql<SqlBool>`${sql.raw(before)}${now}${sql.raw(after)}`;
 }
 
-/** The rule for a token or family already read. */
-export function isLive(row: { status: string; expiresAt: number }, now: number): boolean {
-  return row.status === LIVE_STATUS && row.expiresAt > now;
-}
+export { isLive } from '../../liveness.js';
