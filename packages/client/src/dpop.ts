@@ -82,12 +82,65 @@ export class DpopNonces {
   }
 }
 
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const PARAM = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)\s*=\s*(.*)$/s;
+
+/**
+ * The challenges of a WWW-Authenticate value (RFC 9110 §11.6.1): a resource server that takes Bearer and DPoP
+ * names both, and fetch joins several WWW-Authenticate headers with ", ", so the DPoP challenge need not come
+ * first. Splits on commas outside quoted strings; an item `scheme [param]` starts a challenge, `name=value` adds
+ * a parameter (names lower-cased, quoted values unescaped) to the current one.
+ */
+export function parseChallenges(header: string): Array<{ scheme: string; params: Map<string, string> }> {
+  const items: string[] = [];
+  let item = '';
+  let quoted = false;
+  let escaped = false;
+  for (const ch of header) {
+    if (quoted) {
+      if (escaped) escaped = false;
+      else if (ch === '\\') escaped = true;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      items.push(item);
+      item = '';
+      continue;
+    }
+    item += ch;
+  }
+  items.push(item);
+  const out: Array<{ scheme: string; params: Map<string, string> }> = [];
+  const addParam = (text: string) => {
+    const m = PARAM.exec(text.trim());
+    if (!m || out.length === 0) return;
+    const raw = m[2]!.trim();
+    const value = raw.startsWith('"') ? raw.slice(1, raw.endsWith('"') && raw.length > 1 ? -1 : undefined).replace(/\\(.)/g, '$1') : raw;
+    out[out.length - 1]!.params.set(m[1]!.toLowerCase(), value);
+  };
+  for (const raw of items) {
+    const text = raw.trim();
+    if (text === '') continue;
+    if (PARAM.test(text)) {
+      addParam(text);
+      continue;
+    }
+    const space = text.search(/\s/);
+    const scheme = space === -1 ? text : text.slice(0, space);
+    if (!TOKEN.test(scheme)) continue;
+    out.push({ scheme, params: new Map() });
+    if (space !== -1) addParam(text.slice(space));
+  }
+  return out;
+}
+
 /**
  * Whether an answer asks for a (new) nonce: the token endpoint's 400 use_dpop_nonce (§8) or a resource server's
- * 401 with a DPoP challenge naming use_dpop_nonce (§9). The caller retries once with the nonce it was given.
+ * 401 with a DPoP challenge, among any others, naming use_dpop_nonce (§9). The caller retries once with the
+ * nonce it was given.
  */
 export function asksForNonce(status: number, headers: Headers, body: unknown): boolean {
   if (headers.get('dpop-nonce') === null) return false;
   if (status === 400 && typeof body === 'object' && body !== null && (body as { error?: unknown }).error === 'use_dpop_nonce') return true;
-  return status === 401 && /^DPoP\b[^]*error="use_dpop_nonce"/i.test(headers.get('www-authenticate') ?? '');
+  return status === 401 && parseChallenges(headers.get('www-authenticate') ?? '').some((c) => c.scheme.toLowerCase() === 'dpop' && c.params.get('error') === 'use_dpop_nonce');
 }

@@ -119,7 +119,11 @@ export class TokenClient {
   async authorizationHeaders(method: string, url: string, opts: RequestOptions = {}): Promise<Record<string, string>> {
     const tokens = await this.session.get(opts);
     const key = this.dpop();
-    if (key === undefined || tokens.token_type.toLowerCase() !== 'dpop') return { authorization: `Bearer ${tokens.access_token}` };
+    const bound = tokens.token_type.toLowerCase() === 'dpop';
+    // RFC 9449 §7.1: a DPoP-bound token goes in the DPoP scheme with a proof; sent as Bearer it is refused (and
+    // shown to a server that should not see it unproven). A Bearer token stays Bearer even with DPoP on (§5).
+    if (bound && key === undefined) throw new TypeError('the token is DPoP-bound (token_type DPoP) but this client has no DPoP key: configure dpop');
+    if (key === undefined || !bound) return { authorization: `Bearer ${tokens.access_token}` };
     const nonce = this.dpopNonces.get(url);
     const proof = await (await key).proof({ method, url, accessToken: tokens.access_token, ...(nonce !== undefined ? { nonce } : {}) });
     return { authorization: `DPoP ${tokens.access_token}`, dpop: proof };
@@ -199,6 +203,10 @@ export class TokenClient {
     if (!b || typeof b !== 'object' || Array.isArray(b)) throw bad('not a JSON object');
     if (typeof b.access_token !== 'string' || b.access_token === '') throw bad('no access_token');
     if (typeof b.token_type !== 'string') throw bad('no token_type');
+    // RFC 9449 §5: token_type DPoP (case-insensitive) says the token is bound to the key of the request's proof. A
+    // request without a proof cannot have been bound: the client could not use it (Bearer is refused for it).
+    // Bearer to a DPoP request is allowed (§5: the server may decline to bind the access token) and used as Bearer.
+    if (b.token_type.toLowerCase() === 'dpop' && this.dpopKey === undefined) throw bad('token_type DPoP, but the request carried no DPoP proof');
     let expiresIn: number | undefined;
     if (b.expires_in !== undefined && b.expires_in !== null) {
       expiresIn = typeof b.expires_in === 'string' ? Number(b.expires_in) : (b.expires_in as number);

@@ -5,6 +5,7 @@ import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import { authenticateRequest, bearerAuth, checkScopes, createDpopNonces, MemoryReplayStore, createVerifier, DpopKey, fastifyBearerAuth, OAuthError, TokenClient, type TokenVerifier, type VerifiedToken } from '../src/index.js';
+import { asksForNonce } from '../src/dpop.js';
 import { countingFetch } from './support.js';
 
 /**
@@ -248,5 +249,48 @@ describe('resource servers: verifier and middleware with DPoP', () => {
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toMatch(/^DPoP error="use_dpop_nonce"/);
     expect(res.headers.get('dpop-nonce')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
+
+describe('TokenClient DPoP against a scripted server', () => {
+  const TOKEN = 'https://as.example/token';
+  const json = (status: number, body: unknown, headers: Record<string, string> = {}) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+  it('retries a resource 401 whose DPoP use_dpop_nonce challenge follows a Bearer challenge (RFC 9449 §9, RFC 9110 §11.6.1)', async () => {
+    const proofs: Array<string | null> = [];
+    const fetchImpl = async (url: string, init: RequestInit) => {
+      if (url === TOKEN) return json(200, { access_token: 'at-1', token_type: 'DPoP', expires_in: 300 });
+      proofs.push(new Headers(init.headers).get('dpop'));
+      if (proofs.length === 1) return new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer realm="api", DPoP algs="ES256", error="use_dpop_nonce"', 'dpop-nonce': 'n-rs' } });
+      return new Response('ok');
+    };
+    const client = new TokenClient({ tokenEndpoint: TOKEN, clientId: 'svc', clientSecret: 's', dpop: true, fetch: fetchImpl });
+    const res = await client.fetchResource('https://api.example/things');
+    expect(res.status).toBe(200);
+    expect(proofs).toHaveLength(2);
+    expect(decodeJwt(proofs[1]!).nonce).toBe('n-rs');
+  });
+
+  it('asksForNonce reads the DPoP challenge wherever it is, and only that one (quoted commas, scheme case)', () => {
+    const h = (v: string) => new Headers({ 'www-authenticate': v, 'dpop-nonce': 'n' });
+    expect(asksForNonce(401, h('dpop error_description="a, b=c", error="use_dpop_nonce"'), undefined)).toBe(true);
+    expect(asksForNonce(401, h('Basic realm="x", DPoP algs="ES256 PS256", error=use_dpop_nonce'), undefined)).toBe(true);
+    expect(asksForNonce(401, h('Bearer error="use_dpop_nonce", DPoP algs="ES256"'), undefined)).toBe(false);
+    expect(asksForNonce(401, h('DPoP error="invalid_token", error_description="not use_dpop_nonce"'), undefined)).toBe(false);
+    expect(asksForNonce(401, new Headers({ 'www-authenticate': 'DPoP error="use_dpop_nonce"' }), undefined)).toBe(false);
+  });
+
+  it('refuses a token_type DPoP answer to a request that carried no proof, and never sends a DPoP token as Bearer (RFC 9449 §5)', async () => {
+    const fetchImpl = async () => json(200, { access_token: 'at-1', token_type: 'dpop', expires_in: 300 });
+    const client = new TokenClient({ tokenEndpoint: TOKEN, clientId: 'svc', clientSecret: 's', fetch: fetchImpl });
+    await expect(client.clientCredentials()).rejects.toThrow(/token_type/);
+    client.setTokens({ access_token: 'at-1', token_type: 'DPoP', expires_in: 300, expiresAt: Date.now() + 300_000 });
+    await expect(client.authorizationHeaders('GET', 'https://api.example/things')).rejects.toThrow(/DPoP/);
+  });
+
+  it('uses a Bearer answer to a DPoP request as a Bearer token (RFC 9449 §5: the server may decline to bind)', async () => {
+    const fetchImpl = async () => json(200, { access_token: 'at-1', token_type: 'Bearer', expires_in: 300 });
+    const client = new TokenClient({ tokenEndpoint: TOKEN, clientId: 'svc', clientSecret: 's', dpop: true, fetch: fetchImpl });
+    expect(await client.authorizationHeaders('GET', 'https://api.example/things')).toEqual({ authorization: 'Bearer at-1' });
   });
 });
