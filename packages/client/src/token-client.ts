@@ -30,6 +30,13 @@ export interface TokenClientOptions {
    * certificate-bound access tokens (RFC 8705). The tokens it gets must be used over the same certificate.
    */
   dispatcher?: unknown;
+  /**
+   * This client presents a TLS client certificate (through `dispatcher` or `fetch`), so it sends to the metadata's
+   * `mtls_endpoint_aliases` when there are any (RFC 8705 §5). Default: true with authMethod tls_client_auth or
+   * self_signed_tls_client_auth; set it for certificate-bound tokens with another authMethod (client_secret_*,
+   * private_key_jwt), which must go to the aliases too.
+   */
+  mtls?: boolean;
   /** Per attempt, including reading the body. Default 10 s. */
   timeoutMs?: number;
   /** Retries of 429 / 503 answers; `false` disables them. */
@@ -155,8 +162,10 @@ export class TokenClient {
     if (explicit) return explicit;
     if (!this.metadata) throw new DiscoveryError(`no ${name} configured and no issuer to discover it from`);
     const metadata = await this.metadata.get();
-    // RFC 8705 §5: a client that presents a certificate uses the endpoints' mTLS aliases when the server has them.
-    const alias = this.auth.method === 'tls_client_auth' || this.auth.method === 'self_signed_tls_client_auth' ? metadata.mtls_endpoint_aliases?.[name] : undefined;
+    // RFC 8705 §5: "An OAuth client intending to do mutual TLS (for OAuth client authentication and/or to acquire or
+    // use certificate-bound tokens) ... MUST use the alias URL of the endpoint within the mtls_endpoint_aliases".
+    const mtls = this.options.mtls ?? (this.auth.method === 'tls_client_auth' || this.auth.method === 'self_signed_tls_client_auth');
+    const alias = mtls ? metadata.mtls_endpoint_aliases?.[name] : undefined;
     const url = typeof alias === 'string' ? alias : metadata[name];
     if (typeof url !== 'string') throw new DiscoveryError(`the authorization server metadata has no ${name}`);
     return url;

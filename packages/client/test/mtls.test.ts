@@ -171,3 +171,28 @@ describe('SDK: mutual TLS (RFC 8705) end to end', () => {
     expect(() => new TokenClient({ issuer: tessera.config.issuer, clientId: 'svc', authMethod: 'tls_client_auth' })).toThrow(TypeError);
   });
 });
+
+describe('SDK: mtls_endpoint_aliases for a certificate-bound client that authenticates otherwise (RFC 8705 §5)', () => {
+  it('with mtls: true a client_secret client sends to the aliases; without it, to the plain endpoints', async () => {
+    const issuer = 'https://as.example';
+    const metadata = {
+      issuer,
+      token_endpoint: `${issuer}/token`,
+      revocation_endpoint: `${issuer}/revoke`,
+      mtls_endpoint_aliases: { token_endpoint: 'https://mtls.as.example/token', revocation_endpoint: 'https://mtls.as.example/revoke' },
+    };
+    const scripted = (urls: string[]) => async (url: string) => {
+      urls.push(url);
+      const body = url.includes('/.well-known/') ? metadata : url.endsWith('/token') ? { access_token: 'at', token_type: 'Bearer', expires_in: 60 } : {};
+      return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const bound: string[] = [];
+    const client = new TokenClient({ issuer, clientId: 'svc', clientSecret: 's', mtls: true, fetch: scripted(bound) });
+    await client.revoke((await client.clientCredentials()).access_token);
+    expect(bound.filter((u) => !u.includes('/.well-known/'))).toEqual(['https://mtls.as.example/token', 'https://mtls.as.example/revoke']);
+    const plain: string[] = [];
+    const other = new TokenClient({ issuer, clientId: 'svc', clientSecret: 's', fetch: scripted(plain) });
+    await other.clientCredentials();
+    expect(plain.filter((u) => !u.includes('/.well-known/'))).toEqual([`${issuer}/token`]);
+  });
+});
