@@ -165,11 +165,13 @@ export function errorFrom(url: string, result: HttpResult): Error {
 /**
  * Sends a request, retrying 429 and 503 as the server asks (Retry-After) or with jittered backoff, a bounded
  * number of times. `build` runs once per attempt, so one-time values (a client assertion's jti) are fresh.
- * Resolves with any non-retryable answer (2xx or error): the caller decides what an error means.
+ * Resolves with any non-retryable answer (2xx or error): the caller decides what an error means. `observe` sees
+ * every answer, the retried ones too, before the next `build` (e.g. to keep a DPoP-Nonce for the next proof).
  */
-export async function send(http: HttpSettings, url: string, build: () => Promise<HttpRequest> | HttpRequest, signal?: AbortSignal): Promise<HttpResult> {
+export async function send(http: HttpSettings, url: string, build: () => Promise<HttpRequest> | HttpRequest, signal?: AbortSignal, observe?: (result: HttpResult) => void): Promise<HttpResult> {
   for (let n = 0; ; n++) {
     const result = await attempt(http, url, await build(), signal);
+    observe?.(result);
     if (!RETRYABLE.has(result.status)) return result;
     const delay = retryDelay(n, parseRetryAfter(result.headers.get('retry-after')), http.retry);
     if (delay === undefined) return result;

@@ -189,8 +189,9 @@ export class TokenClient {
         return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers, ...dpop }, body: body.toString() };
       },
       signal,
+      // RFC 9449 §8.2: a DPoP-Nonce on any answer (a retried 429/503 too) goes into the next token request's proof.
+      key === undefined ? undefined : (r) => this.dpopNonces.remember(url, r.headers),
     );
-    if (key !== undefined) this.dpopNonces.remember(url, result.headers);
     return { url, result };
   }
 

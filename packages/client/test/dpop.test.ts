@@ -288,6 +288,18 @@ describe('TokenClient DPoP against a scripted server', () => {
     await expect(client.authorizationHeaders('GET', 'https://api.example/things')).rejects.toThrow(/DPoP/);
   });
 
+  it('puts a DPoP-Nonce that came with a retried 503 into the retry\'s proof (RFC 9449 §8.2: the next token request)', async () => {
+    const nonces: unknown[] = [];
+    const fetchImpl = async (_url: string, init: RequestInit) => {
+      nonces.push(decodeJwt(new Headers(init.headers).get('dpop')!).nonce);
+      if (nonces.length === 1) return json(503, { error: 'temporarily_unavailable' }, { 'retry-after': '0', 'dpop-nonce': 'n-2' });
+      return json(200, { access_token: 'at-1', token_type: 'DPoP', expires_in: 300 });
+    };
+    const client = new TokenClient({ tokenEndpoint: TOKEN, clientId: 'svc', clientSecret: 's', dpop: true, fetch: fetchImpl, retry: { baseDelayMs: 1 } });
+    await client.clientCredentials();
+    expect(nonces).toEqual([undefined, 'n-2']);
+  });
+
   it('uses a Bearer answer to a DPoP request as a Bearer token (RFC 9449 §5: the server may decline to bind)', async () => {
     const fetchImpl = async () => json(200, { access_token: 'at-1', token_type: 'Bearer', expires_in: 300 });
     const client = new TokenClient({ tokenEndpoint: TOKEN, clientId: 'svc', clientSecret: 's', dpop: true, fetch: fetchImpl });
