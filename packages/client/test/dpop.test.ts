@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../../test/support/server.js';
 import { authenticateRequest, bearerAuth, checkScopes, createDpopNonces, MemoryReplayStore, createVerifier, DpopKey, fastifyBearerAuth, OAuthError, TokenClient, type TokenVerifier, type VerifiedToken } from '../src/index.js';
@@ -269,6 +269,23 @@ describe('TokenClient DPoP against a scripted server', () => {
     expect(res.status).toBe(200);
     expect(proofs).toHaveLength(2);
     expect(decodeJwt(proofs[1]!).nonce).toBe('n-rs');
+  });
+
+  it('a proof: typ dpop+jwt, alg of the key, public jwk members only, htm/htu (no query, fragment), ath, fresh jti and iat (RFC 9449 §4.2)', async () => {
+    const key = await DpopKey.generate('ES256');
+    const input = { method: 'get', url: 'https://API.example:443/a/b?x=1#frag', accessToken: 'tok' };
+    const [one, two] = [await key.proof(input), await key.proof(input)];
+    const header = decodeProtectedHeader(one);
+    expect(header).toMatchObject({ typ: 'dpop+jwt', alg: 'ES256' });
+    expect(Object.keys(header.jwk!).sort()).toEqual(['crv', 'kty', 'x', 'y']);
+    const claims = decodeJwt(one);
+    expect(claims).toMatchObject({ htm: 'GET', htu: 'https://api.example/a/b', ath: 'GnZ0607njffhrEOak8P6jjyUV4TU3sn9jjARc4svHWI' });
+    expect(Math.abs(claims.iat! - Date.now() / 1000)).toBeLessThan(5);
+    expect(decodeJwt(two).jti).not.toBe(claims.jti);
+    // A key of another type than the alg says is refused when signing, never sent with a mismatched alg.
+    const ed = (await generateKeyPair('EdDSA', { crv: 'Ed25519' })) as { privateKey: CryptoKey; publicKey: CryptoKey };
+    await expect((await DpopKey.fromKeyPair(ed)).proof(input)).rejects.toThrow();
+    expect(decodeProtectedHeader(await (await DpopKey.fromKeyPair(ed, 'EdDSA')).proof(input)).alg).toBe('EdDSA');
   });
 
   it('asksForNonce reads the DPoP challenge wherever it is, and only that one (quoted commas, scheme case)', () => {
