@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
-import { DpopService } from '../../../src/oauth/dpop/service.js';
+import { DpopService, dpopReplayKey } from '../../../src/oauth/dpop/service.js';
 import { DpopKeyCache, thumbprintOf } from '../../../src/oauth/dpop/keys.js';
 import { normaliseHtu } from '../../../src/oauth/dpop/proof.js';
 import type { ReplayGuard } from '../../../src/oauth/replay-guard.js';
@@ -24,6 +24,40 @@ describe('DpopService.urlsFor (the htu a proof must name)', () => {
     const base = loadConfig({}, {});
     const s = new DpopService({ ...base, issuer: 'https://auth.example', mtls: { ...base.mtls, aliasBaseUrl: 'https://mtls.auth.example/' } }, Buffer.alloc(32, 7), noReplay, () => 1_000_000);
     expect(s.urlsFor('/oauth/token')).toEqual(['https://auth.example/oauth/token', 'https://mtls.auth.example/oauth/token']);
+  });
+});
+
+describe('dpopReplayKey (RFC 9449 §11.1: one use of each proof)', () => {
+  const proof = { jkt: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs', jti: 'e1j3V_bKic8-LAEB', iat: 1_800_000_000 };
+
+  it('is the same for the same proof, and differs when the key, the jti or the second of iat differs', () => {
+    const k = dpopReplayKey(proof);
+    expect(dpopReplayKey({ ...proof })).toBe(k);
+    expect(dpopReplayKey({ ...proof, iat: proof.iat - 0.5 })).toBe(k);
+    const others = [dpopReplayKey({ ...proof, jkt: 'other' }), dpopReplayKey({ ...proof, jti: 'other' }), dpopReplayKey({ ...proof, iat: proof.iat + 1 })];
+    expect(new Set([k, ...others]).size).toBe(4);
+  });
+
+  it('keeps the jti and the thumbprint out of the key, and bounds its length whatever the jti', () => {
+    const long = dpopReplayKey({ ...proof, jti: 'x'.repeat(256) });
+    expect(dpopReplayKey(proof)).not.toContain(proof.jti);
+    expect(dpopReplayKey(proof)).not.toContain(proof.jkt);
+    expect(long.length).toBe(dpopReplayKey(proof).length);
+  });
+
+  it('sorts by iat, so the store appends rather than writing all over its index', () => {
+    const keys = [1_799_999_999, 1_800_000_000, 1_800_000_035, 1_800_003_600, 2_000_000_000].map((iat, i) => dpopReplayKey({ ...proof, jti: `j${5 - i}`, iat }));
+    expect([...keys].sort()).toEqual(keys);
+  });
+
+  it('does not depend on the node: the key of a proof is the same under any proof_max_age', async () => {
+    const seen: string[] = [];
+    const guard: ReplayGuard = { firstUse: async (key) => (seen.push(key), true) };
+    for (const proofMaxAge of [30, 60, 300]) {
+      const base = loadConfig({}, {});
+      await new DpopService({ ...base, dpop: { ...base.dpop, proofMaxAge } }, Buffer.alloc(32, 7), guard, () => 1_000_000).spend({ ...proof, nonce: undefined, ath: undefined });
+    }
+    expect(new Set(seen)).toEqual(new Set([dpopReplayKey(proof)]));
   });
 });
 
