@@ -109,8 +109,9 @@ export class DpopService {
  * Why the iat leads: the keys then arrive in (nearly) ascending order. In the store's B-tree (SQLite, and
  * PostgreSQL's index alike) each insert lands on the few rightmost pages instead of a random page of the whole
  * window's keys, so a commit writes ~3 pages to the WAL instead of one page per key, and a checkpoint copies a
- * handful of pages back. Measured on SQLite (docs/benchmarks.md): ~16 against ~26-30 µs of CPU per key, the
- * checkpoint and the sweep included. It is the iat, signed by the client, and not the entry's expiry, which
+ * handful of pages back. Measured on SQLite outside the server (bench/replay-keys.mjs, the checkpoint and the
+ * sweep counted): ~13-16 against ~24-30 µs of CPU per key; in the server, ~2% more DPoP tokens per core
+ * (docs/benchmarks.md), the rest being writeback the process never sees. It is the iat, signed by the client, and not the entry's expiry, which
  * depends on this node's proof_max_age: two nodes configured differently must still agree on the key.
  */
 export function dpopReplayKey(proof: Pick<VerifiedProof, 'jkt' | 'jti' | 'iat'>): string {
