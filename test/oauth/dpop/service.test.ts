@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { DpopService, dpopReplayKey } from '../../../src/oauth/dpop/service.js';
@@ -48,6 +49,18 @@ describe('dpopReplayKey (RFC 9449 §11.1: one use of each proof)', () => {
   it('sorts by iat, so the store appends rather than writing all over its index', () => {
     const keys = [1_799_999_999, 1_800_000_000, 1_800_000_035, 1_800_003_600, 2_000_000_000].map((iat, i) => dpopReplayKey({ ...proof, jti: `j${5 - i}`, iat }));
     expect([...keys].sort()).toEqual(keys);
+  });
+
+  it('orders any two proofs by the second of their iat, whatever their jti and key (property)', () => {
+    // Up to 36^7 seconds (the year 4453): the base36 prefix keeps a fixed width, so text order is number order.
+    const iat = fc.double({ min: 1, max: 36 ** 7 - 1, noNaN: true });
+    fc.assert(
+      fc.property(iat, iat, fc.string({ minLength: 1, maxLength: 256 }), fc.string({ minLength: 1, maxLength: 256 }), (a, b, jtiA, jtiB) => {
+        fc.pre(Math.ceil(a) !== Math.ceil(b));
+        const [lo, hi] = Math.ceil(a) < Math.ceil(b) ? [a, b] : [b, a];
+        expect(dpopReplayKey({ ...proof, jti: jtiA, iat: lo }) < dpopReplayKey({ jkt: 'another-key', jti: jtiB, iat: hi })).toBe(true);
+      }),
+    );
   });
 
   it('does not depend on the node: the key of a proof is the same under any proof_max_age', async () => {
